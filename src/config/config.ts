@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../errors.js';
+
+export type StoreKind = 'lancedb' | 'milvus';
+
+export interface MilvusSettings {
+  address?: string;
+  token?: string;
+  username?: string;
+  password?: string;
+  database?: string;
+}
+
+export interface EmbeddingSettings {
+  provider: 'local' | 'openai';
+  /** Local model variant. */
+  variant?: 'int8' | 'fp32';
+  /** Remote model name, e.g. text-embedding-3-small. */
+  model?: string;
+  baseURL?: string;
+  /** Name of the environment variable holding the API key (never the key itself). */
+  apiKeyEnv?: string;
+  dimensions?: number;
+  batchSize?: number;
+}
+
+export interface CodectxConfig {
+  store: StoreKind;
+  milvus: MilvusSettings;
+  embedding: EmbeddingSettings;
+  maxFileBytes: number;
+  /** Chunk size budget in model tokens; defaults to the embedding model's limit (capped at 400). */
+  chunkTokens?: number;
+  /** Extra ignore patterns, .gitignore syntax. */
+  ignore: string[];
+  /** The project config file as written, for sections other modules own (routing, context, budget, model). */
+  project: Record<string, unknown>;
+}
+
+export const CONFIG_FILE = 'codectx.config.json';
+
+/** Settings given on the command line; undefined means "not given". */
+export interface ConfigFlags {
+  store?: string;
+  milvusAddress?: string;
+  embeddingProvider?: string;
+  embeddingModel?: string;
+  maxFileBytes?: number;
+}
+
+const DEFAULTS: Omit<CodectxConfig, 'project'> = {
+  store: 'lancedb',
+  milvus: {},
+  embedding: { provider: 'local', variant: 'int8' },
+  maxFileBytes: 1024 * 1024,
+  ignore: [],
+};
+
+/** Flags > environment (CODECTX_*) > codectx.config.json in the codebase > defaults. */
+export function loadConfig(root: string, flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): CodectxConfig {
+  const project = readProjectConfig(root);
+  const fromFile = project as Partial<CodectxConfig>;
+  const config: CodectxConfig = {
+    store: DEFAULTS.store,
+    milvus: { ...DEFAULTS.milvus, ...objectOr(fromFile.milvus, 'milvus') },
+    embedding: { ...DEFAULTS.embedding, ...objectOr(fromFile.embedding, 'embedding') },
+    maxFileBytes: DEFAULTS.maxFileBytes,
+    ignore: [...DEFAULTS.ignore, ...arrayOr(fromFile.ignore, 'ignore')],
+    project,
+  };
+  if (fromFile.store !== undefined) config.store = parseStore(fromFile.store, CONFIG_FILE);
+  if (fromFile.maxFileBytes !== undefined) config.maxFileBytes = parsePositive(fromFile.maxFileBytes, 'maxFileBytes');
+  if (fromFile.chunkTokens !== undefined) config.chunkTokens = parsePositive(fromFile.chunkTokens, 'chunkTokens');
+
+  if (env.CODECTX_STORE) config.store = parseStore(env.CODECTX_STORE, 'CODECTX_STORE');
+  assignDefined(config.milvus, {
+    address: env.CODECTX_MILVUS_ADDRESS,
+    token: env.CODECTX_MILVUS_TOKEN,
+    username: env.CODECTX_MILVUS_USERNAME,
+    password: env.CODECTX_MILVUS_PASSWORD,
+    database: env.CODECTX_MILVUS_DATABASE,
+  });
+  if (env.CODECTX_EMBEDDING_PROVIDER) config.embedding.provider = parseProvider(env.CODECTX_EMBEDDING_PROVIDER);
+  assignDefined(config.embedding, {
+    model: env.CODECTX_EMBEDDING_MODEL,
+    baseURL: env.CODECTX_EMBEDDING_BASE_URL,
+    apiKeyEnv: env.CODECTX_EMBEDDING_API_KEY_ENV,
+  });
+  if (env.CODECTX_EMBEDDING_DIMENSIONS) {
+    config.embedding.dimensions = parsePositive(Number(env.CODECTX_EMBEDDING_DIMENSIONS), 'CODECTX_EMBEDDING_DIMENSIONS');
+  }
+  if (env.CODECTX_MAX_FILE_BYTES) {
+    config.maxFileBytes = parsePositive(Number(env.CODECTX_MAX_FILE_BYTES), 'CODECTX_MAX_FILE_BYTES');
+  }
+
+  if (flags.store) config.store = parseStore(flags.store, '--store');
+  if (flags.milvusAddress) config.milvus.address = flags.milvusAddress;
+  if (flags.embeddingProvider) config.embedding.provider = parseProvider(flags.embeddingProvider);
+  if (flags.embeddingModel) config.embedding.model = flags.embeddingModel;
+  if (flags.maxFileBytes !== undefined) config.maxFileBytes = parsePositive(flags.maxFileBytes, '--max-file-bytes');
+
+  parseProvider(config.embedding.provider);
+  if (config.embedding.provider === 'openai' && !config.embedding.model) config.embedding.model = 'text-embedding-3-small';
+  if (config.store === 'milvus' && !config.milvus.address) {
+    throw new ConfigError('the milvus store needs an address: --milvus-address host:19530 or CODECTX_MILVUS_ADDRESS');
+  }
+  return config;
+}
+
+function readProjectConfig(root: string): Record<string, unknown> {
+  const path = join(root, CONFIG_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`${path} must hold a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function parseStore(value: unknown, source: string): StoreKind {
+  if (value === 'lancedb' || value === 'milvus') return value;
+  throw new ConfigError(`unknown store "${String(value)}" (from ${source}); use lancedb or milvus`);
+}
+
+function parseProvider(value: unknown): EmbeddingSettings['provider'] {
+  if (value === 'local' || value === 'openai') return value;
+  throw new ConfigError(`unknown embedding provider "${String(value)}"; use local or openai`);
+}
+
+function parsePositive(value: unknown, name: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
+  throw new ConfigError(`${name} must be a positive number, got ${JSON.stringify(value)}`);
+}
+
+function objectOr<T extends object>(value: unknown, key: string): Partial<T> {
+  if (value === undefined) return {};
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Partial<T>;
+  throw new ConfigError(`"${key}" in ${CONFIG_FILE} must be an object`);
+}
+
+function arrayOr(value: unknown, key: string): string[] {
+  if (value === undefined) return [];
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value;
+  throw new ConfigError(`"${key}" in ${CONFIG_FILE} must be a list of strings`);
+}
+
+function assignDefined<T extends object>(target: T, values: Partial<T>): void {
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && value !== '') (target as Record<string, unknown>)[key] = value;
+  }
+}

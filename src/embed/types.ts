@@ -1,0 +1,17 @@
+/**
+ * An embedding provider turns texts into unit-length vectors. Two real implementations: the offline local
+ * model (default) and OpenAI-compatible endpoints.
+ */
+export interface EmbeddingProvider {
+  /** Identifies model and variant, recorded with an index so vectors from different models are never mixed. */
+  readonly id: string;
+  readonly dimension: number;
+  /** Longest input in the model's own tokens; longer input is split by the chunker, never silently cut. */
+  readonly maxTokens: number;
+  /** Counts tokens the way the model does (exact for the local model, an estimate for remote ones). */
+  countTokens(text: string): number;
+  /** Embeds texts in order; vectors are L2-normalised. */
+  embed(texts: string[]): Promise<Float32Array[]>;
+  /** Frees the model (worker threads, sessions). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,104 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+
+/**
+ * Never worth indexing: dependencies, build output, caches, generated bundles, lock files, secrets.
+ * Patterns use .gitignore syntax and apply at every level of the tree.
+ */
+export const DEFAULT_IGNORES = [
+  '.git/',
+  '.hg/',
+  '.svn/',
+  '.codectx/',
+  'node_modules/',
+  'bower_components/',
+  'jspm_packages/',
+  'dist/',
+  'build/',
+  'out/',
+  'target/',
+  'coverage/',
+  '.nyc_output/',
+  '.next/',
+  '.nuxt/',
+  '.svelte-kit/',
+  '.turbo/',
+  '.cache/',
+  '.parcel-cache/',
+  '.gradle/',
+  '.venv/',
+  'venv/',
+  '__pycache__/',
+  '.mypy_cache/',
+  '.pytest_cache/',
+  '.ruff_cache/',
+  '.tox/',
+  '*.egg-info/',
+  'vendor/bundle/',
+  '.bundle/',
+  'Pods/',
+  '.idea/',
+  '.vscode/',
+  '*.min.js',
+  '*.min.css',
+  '*.map',
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'bun.lockb',
+  'Cargo.lock',
+  'poetry.lock',
+  'Pipfile.lock',
+  'Gemfile.lock',
+  'composer.lock',
+  'go.sum',
+  '.env*',
+  '*.pem',
+  '*.key',
+  '*.p12',
+  '*.pfx',
+  'id_rsa*',
+  'id_ed25519*',
+];
+
+/** The ignore files codectx reads in every directory, in order: later files may re-include with `!`. */
+const IGNORE_FILES = ['.gitignore', '.codectxignore'];
+
+/** One directory's rules, matched against paths relative to that directory. */
+export interface IgnoreLevel {
+  /** Directory relative to the walk root ('' for the root), forward slashes. */
+  dir: string;
+  matcher: Ignore;
+}
+
+export async function readIgnoreLevel(absDir: string, relDir: string): Promise<IgnoreLevel | undefined> {
+  let matcher: Ignore | undefined;
+  for (const name of IGNORE_FILES) {
+    const text = await readFile(join(absDir, name), 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    matcher ??= ignore();
+    matcher.add(text);
+  }
+  return matcher ? { dir: relDir, matcher } : undefined;
+}
+
+export function defaultIgnoreLevel(extra: readonly string[] = []): IgnoreLevel {
+  return { dir: '', matcher: ignore().add([...DEFAULT_IGNORES, ...extra]) };
+}
+
+/**
+ * Git semantics across levels: every level from the root down may ignore or re-include (`!pattern`) the path,
+ * and the deepest level with an opinion wins. `relPath` is relative to the walk root; directories end in '/'.
+ */
+export function isIgnored(levels: readonly IgnoreLevel[], relPath: string): boolean {
+  let ignored = false;
+  for (const level of levels) {
+    const local = level.dir === '' ? relPath : relPath.slice(level.dir.length + 1);
+    const verdict = level.matcher.test(local);
+    if (verdict.ignored) ignored = true;
+    else if (verdict.unignored) ignored = false;
+  }
+  return ignored;
+}

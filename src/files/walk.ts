@@ -1,0 +1,106 @@
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { defaultIgnoreLevel, isIgnored, readIgnoreLevel, type IgnoreLevel } from './ignoreRules.js';
+import { isSourcePath } from './languages.js';
+
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+
+export type SkipReason = 'too-large' | 'binary' | 'not-utf8' | 'unreadable' | 'symlink-loop';
+
+export interface SourceFile {
+  /** Relative to the walk root, forward slashes. */
+  path: string;
+  absPath: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: SkipReason;
+  detail?: string;
+}
+
+export interface WalkResult {
+  files: SourceFile[];
+  skipped: SkippedFile[];
+}
+
+export interface WalkOptions {
+  maxFileBytes?: number;
+  /** Extra ignore patterns (.gitignore syntax) from configuration. */
+  ignore?: readonly string[];
+}
+
+/**
+ * Lists the source files of a codebase, honouring .gitignore/.codectxignore at every level and the built-in
+ * defaults. Never throws for a bad file: it lands in `skipped` with a reason. Symlinks are followed once
+ * (a directory reached again through a link is a loop).
+ */
+export async function walkCodebase(root: string, options: WalkOptions = {}): Promise<WalkResult> {
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const rootStat = await stat(root).catch(() => undefined);
+  if (!rootStat) throw new UsageError(`no such directory: ${root}`);
+  if (!rootStat.isDirectory()) throw new UsageError(`not a directory: ${root}`);
+
+  const result: WalkResult = { files: [], skipped: [] };
+  const visitedDirs = new Set<string>([await realpath(root)]);
+
+  async function visit(absDir: string, relDir: string, levels: IgnoreLevel[]): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(absDir, { withFileTypes: true });
+    } catch (error) {
+      result.skipped.push({ path: relDir || '.', reason: 'unreadable', detail: (error as Error).message });
+      return;
+    }
+    const own = await readIgnoreLevel(absDir, relDir);
+    const active = own ? [...levels, own] : levels;
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+    for (const entry of entries) {
+      const relPath = relDir ? `${relDir}/${entry.name}` : entry.name;
+      const absPath = join(absDir, entry.name);
+      let isDir = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        const target = await stat(absPath).catch(() => undefined);
+        if (!target) {
+          result.skipped.push({ path: relPath, reason: 'unreadable', detail: 'broken symlink' });
+          continue;
+        }
+        isDir = target.isDirectory();
+        isFile = target.isFile();
+      }
+      if (isDir) {
+        if (isIgnored(active, `${relPath}/`)) continue;
+        const real = await realpath(absPath).catch(() => undefined);
+        if (!real) {
+          result.skipped.push({ path: relPath, reason: 'unreadable' });
+          continue;
+        }
+        if (visitedDirs.has(real)) {
+          result.skipped.push({ path: relPath, reason: 'symlink-loop', detail: `already visited ${real}` });
+          continue;
+        }
+        visitedDirs.add(real);
+        await visit(absPath, relPath, active);
+      } else if (isFile) {
+        if (!isSourcePath(relPath) || isIgnored(active, relPath)) continue;
+        const info = await stat(absPath).catch(() => undefined);
+        if (!info) {
+          result.skipped.push({ path: relPath, reason: 'unreadable' });
+        } else if (info.size > maxFileBytes) {
+          result.skipped.push({ path: relPath, reason: 'too-large', detail: `${info.size} bytes` });
+        } else {
+          result.files.push({ path: relPath, absPath, size: info.size, mtimeMs: info.mtimeMs });
+        }
+      }
+    }
+  }
+
+  await visit(root, '', [defaultIgnoreLevel(options.ignore)]);
+  return result;
+}
+

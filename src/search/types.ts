@@ -1,0 +1,24 @@
+import type { ChunkKind } from '../chunk/types.js';
+
+/** How one side of the hybrid search saw a result (absent when that side did not return it). */
+export interface SideScore {
+  score: number;
+  /** 1-based rank within that side's list. */
+  rank: number;
+}
+
+/** One search result, as `codectx search --json` prints it and as pre-search consumes it. */
+export interface SearchResult {
+  file: string;
+  startLine: number;
+  endLine: number;
+  symbol: string;
+  kind: ChunkKind;
+  container: string;
+  language: string;
+  /** Fused score (reciprocal rank fusion); higher is better. */
+  score: number;
+  dense?: SideScore;
+  keyword?: SideScore;
+  content: string;
+}

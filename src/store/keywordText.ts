@@ -1,0 +1,50 @@
+import type { Chunk } from '../chunk/types.js';
+
+/**
+ * The text both stores index for BM25. Code identifiers are written as one token (`parseHeaderValue`,
+ * `parse_header_value`), but people search by their parts ("parse header value"), so every compound
+ * identifier's lowercase parts are appended once. Analyzers differ (Milvus's standard tokenizer keeps
+ * `a_b` whole, LanceDB's simple tokenizer splits it), so splitting here makes both stores index the same terms.
+ */
+
+const IDENTIFIER = /[A-Za-z_$][A-Za-z0-9_$]*(?:-[A-Za-z0-9_$]+)*/g;
+// Boundaries inside an identifier: lower→Upper (parseHeader), acronym→Word (HTTPServer), letter↔digit (utf8Decode).
+const CAMEL_BOUNDARY = /([a-z0-9])([A-Z])|([A-Z])([A-Z][a-z])|([A-Za-z])([0-9])|([0-9])([A-Za-z])/g;
+
+/** Lowercase parts of a compound identifier; empty when it has a single part. */
+export function identifierParts(identifier: string): string[] {
+  const spaced = identifier.replace(CAMEL_BOUNDARY, (_match, a, b, c, d, e, f, g, h) =>
+    a !== undefined ? `${a} ${b}` : c !== undefined ? `${c} ${d}` : e !== undefined ? `${e} ${f}` : `${g} ${h}`,
+  );
+  const parts = spaced
+    .split(/[\s_$-]+/)
+    .filter((part) => part.length > 0)
+    .map((part) => part.toLowerCase());
+  return parts.length > 1 ? parts : [];
+}
+
+/** Parts of every distinct compound identifier in `text`, each identifier split once. */
+function splitIdentifiers(text: string): string[] {
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const match of text.matchAll(IDENTIFIER)) {
+    const identifier = match[0];
+    if (seen.has(identifier)) continue;
+    seen.add(identifier);
+    parts.push(...identifierParts(identifier));
+  }
+  return parts;
+}
+
+/** The BM25 text of a chunk: path, symbol, container, content, then the parts of its compound identifiers. */
+export function keywordText(chunk: Pick<Chunk, 'file' | 'symbol' | 'container' | 'content'>): string {
+  const text = [chunk.file, chunk.symbol, chunk.container, chunk.content].filter((part) => part !== '').join('\n');
+  const parts = splitIdentifiers(text);
+  return parts.length > 0 ? `${text}\n${parts.join(' ')}` : text;
+}
+
+/** A keyword query with the same splitting: the original tokens stay (an exact identifier scores highest). */
+export function keywordQuery(text: string): string {
+  const parts = splitIdentifiers(text);
+  return parts.length > 0 ? `${text} ${parts.join(' ')}` : text;
+}

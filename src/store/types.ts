@@ -1,0 +1,49 @@
+import type { Chunk } from '../chunk/types.js';
+
+/** A chunk as a store keeps it. */
+export interface StoredChunk extends Chunk {
+  /** Stable id: hash of file + line range + content. */
+  id: string;
+  /** Hash of `content` (the embedding cache key). */
+  contentHash: string;
+  /** Hash of the whole file the chunk came from (lets incremental indexing diff against the store). */
+  fileHash: string;
+  vector: Float32Array;
+}
+
+/** A chunk as a search returns it (no vector). */
+export type ChunkRecord = Omit<StoredChunk, 'vector'>;
+
+export interface SearchFilter {
+  /** Only files under this relative path prefix (e.g. "src/auth/"). */
+  pathPrefix?: string;
+  language?: string;
+  kind?: string;
+}
+
+export interface RankedChunk {
+  chunk: ChunkRecord;
+  /** Side-specific score: cosine similarity for dense, BM25 score for keyword. Higher is better. */
+  score: number;
+}
+
+/**
+ * One small interface, two real implementations (LanceDB embedded, Milvus server/cluster/Zilliz Cloud).
+ * Each store answers the dense and the keyword (BM25) side natively; fusing them is src/store/hybrid.ts's job,
+ * so both stores rank identically and every result can say how each side scored it.
+ */
+export interface ChunkStore {
+  readonly kind: 'lancedb' | 'milvus';
+  /** Inserts or replaces chunks by id. */
+  upsert(chunks: StoredChunk[]): Promise<void>;
+  /** Removes every chunk of the given files. */
+  deleteFiles(files: string[]): Promise<void>;
+  /** Indexed files and the file hash their chunks were made from. */
+  listFiles(): Promise<Map<string, string>>;
+  count(): Promise<number>;
+  searchDense(vector: Float32Array, limit: number, filter?: SearchFilter): Promise<RankedChunk[]>;
+  searchKeyword(text: string, limit: number, filter?: SearchFilter): Promise<RankedChunk[]>;
+  /** Deletes the whole collection/table. */
+  drop(): Promise<void>;
+  close(): Promise<void>;
+}
