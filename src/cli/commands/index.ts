@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import type { IndexReport } from '../../index/indexer.js';
+import { planIndex, type IndexPlan } from '../../index/dryRun.js';
+import { loadConfig } from '../../config/config.js';
+import { resolveCodebase } from '../../index/codebase.js';
+import { progressReporter, formatSeconds } from '../progress.js';
+import { addStoreOptions, withRuntime, type StoreFlags } from '../shared.js';
+
+interface IndexFlags extends StoreFlags {
+  force?: boolean;
+  dryRun?: boolean;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+export function registerIndexCommand(program: Command): void {
+  addStoreOptions(
+    program
+      .command('index')
+      .description('index a codebase (incremental: only new or changed files are embedded)')
+      .argument('[path]', 'codebase root', '.')
+      .option('--force', 'drop the index and rebuild it from scratch')
+      .option('--dry-run', 'show what would be indexed (files, skipped files, chunks, tokens, cost) and stop')
+      .option('--json', 'print the report as JSON')
+      .option('-q, --quiet', 'no progress output'),
+  ).action(async (path: string, flags: IndexFlags) => {
+    if (flags.dryRun) {
+      const codebase = await resolveCodebase(path);
+      const plan = await planIndex(codebase, loadConfig(codebase.root, flags));
+      process.stdout.write(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
+      return;
+    }
+    const report = await withRuntime(path, flags, async (codebase, runtime) => {
+      const progress = progressReporter();
+      try {
+        return await runtime.index(codebase, {
+          force: flags.force,
+          onProgress: flags.quiet || flags.json ? undefined : progress.update,
+        });
+      } finally {
+        progress.finish();
+      }
+    });
+    process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  });
+}
+
+function formatReport(report: IndexReport): string {
+  const lines = [
+    `indexed ${report.filesScanned} files in ${formatSeconds(report.seconds)}: ` +
+      `${report.filesChanged} new or changed, ${report.filesDeleted} deleted, ${report.filesUnchanged} unchanged`,
+    `chunks: ${report.chunksWritten} written (${report.embedded} embedded, ${report.cacheHits} from cache), ` +
+      `${report.totalChunks} in the index`,
+  ];
+  if (report.skipped.length > 0) {
+    const reasons = new Map<string, number>();
+    for (const item of report.skipped) reasons.set(item.reason, (reasons.get(item.reason) ?? 0) + 1);
+    lines.push(`skipped: ${[...reasons].map(([reason, count]) => `${count} ${reason}`).join(', ')}`);
+  }
+  for (const error of report.errors.slice(0, 5)) lines.push(`error: ${error.file}: ${error.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function formatPlan(plan: IndexPlan): string {
+  const lines = [`dry run for ${plan.root} (nothing embedded or written)`];
+  lines.push(`files to index: ${plan.filesToIndex} of ${plan.filesScanned} (${plan.filesUnchanged} unchanged)`);
+  for (const [language, count] of Object.entries(plan.filesByLanguage).sort((a, b) => b[1] - a[1])) {
+    lines.push(`  ${language.padEnd(12)} ${count}`);
+  }
+  if (plan.filesToDelete > 0) lines.push(`files to remove from the index: ${plan.filesToDelete}`);
+  const skipped = Object.entries(plan.skippedByReason);
+  if (skipped.length > 0) lines.push(`skipped: ${skipped.map(([reason, count]) => `${count} ${reason}`).join(', ')}`);
+  lines.push(`estimated chunks: ${plan.estimatedChunks}, tokens: ${plan.estimatedTokens}`);
+  lines.push(
+    `embedding: ${plan.embedding}; estimated cost: ${plan.estimatedCostUsd === 0 ? '$0 (local model)' : `$${plan.estimatedCostUsd.toFixed(4)}`}`,
+  );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { loadConfig, type ConfigFlags } from '../config/config.js';
+import { UsageError } from '../errors.js';
+import { resolveCodebase, type Codebase } from '../index/codebase.js';
+import { Runtime } from '../index/runtime.js';
+
+/** Store and embedding flags every index-touching command accepts. */
+export function addStoreOptions(command: Command): Command {
+  return command
+    .option('--store <kind>', 'vector store: lancedb (embedded, default) or milvus')
+    .option('--milvus-address <host:port>', 'Milvus server address (or CODECTX_MILVUS_ADDRESS)');
+}
+
+export interface StoreFlags {
+  store?: string;
+  milvusAddress?: string;
+}
+
+/** Runs `work` with the codebase's runtime and always releases models and stores afterwards. */
+export async function withRuntime<T>(
+  path: string,
+  flags: ConfigFlags,
+  work: (codebase: Codebase, runtime: Runtime) => Promise<T>,
+): Promise<T> {
+  const codebase = await resolveCodebase(path);
+  const runtime = new Runtime(loadConfig(codebase.root, flags));
+  try {
+    return await work(codebase, runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+export function parsePositiveInt(value: string, name: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new UsageError(`${name} must be a positive integer, got "${value}"`);
+  return parsed;
+}
+
+/** Relative time for humans: "12s ago", "3h ago". */
+export function ago(iso: string, now = Date.now()): string {
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (seconds < 60) return `${seconds}s ago`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)}m ago`;
+  if (seconds < 86400) return `${Math.round(seconds / 3600)}h ago`;
+  return `${Math.round(seconds / 86400)}d ago`;
+}

@@ -1,0 +1,25 @@
+import { createHash } from 'node:crypto';
+import type { Chunk } from '../chunk/types.js';
+import type { ChunkRecord } from '../store/types.js';
+
+/** Tokens the symbol line that `embeddingText` puts before the content may take; the chunk budget leaves room. */
+export const EMBEDDING_PREFIX_TOKENS = 16;
+
+/**
+ * The string the model embeds for a chunk: what it is and what it is called, then the code. The path is left
+ * out on purpose (the keyword side has it): a renamed file keeps its vectors, found in the cache by this hash.
+ */
+export function embeddingText(chunk: Chunk): string {
+  const name = [chunk.container, chunk.symbol].filter((part) => part !== '').join('.');
+  return name ? `${chunk.kind} ${name}\n${chunk.content}` : chunk.content;
+}
+
+export function sha256(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export function toRecord(chunk: Chunk, fileHash: string): ChunkRecord {
+  const contentHash = sha256(embeddingText(chunk)).slice(0, 32);
+  const id = sha256(`${chunk.file}\0${chunk.startLine}\0${chunk.endLine}\0${contentHash}`).slice(0, 32);
+  return { ...chunk, id, contentHash, fileHash };
+}

@@ -1,0 +1,272 @@
+import type { Chunker } from '../chunk/chunker.js';
+import type { EmbeddingProvider } from '../embed/types.js';
+import { describeError } from '../errors.js';
+import { readSourceFile } from '../files/read.js';
+import { walkCodebase, type SkippedFile, type SourceFile } from '../files/walk.js';
+import type { ChunkStore, StoredChunk } from '../store/types.js';
+import type { Codebase } from './codebase.js';
+import type { EmbeddingCache } from './embeddingCache.js';
+import { embeddingText, sha256, toRecord } from './chunkRecords.js';
+import { Manifest } from './manifest.js';
+import { readMeta, writeMeta, type IndexIdentity, type IndexMeta } from './meta.js';
+
+/** Chunks written to the store per group: big enough to keep LanceDB's fragments few, small enough to lose little. */
+const GROUP_CHUNKS = 512;
+/** Texts handed to the embedder per call, so progress moves while a group embeds. */
+const EMBED_CALL = 32;
+
+export interface IndexProgress {
+  phase: 'scan' | 'embed' | 'done';
+  filesTotal: number;
+  filesDone: number;
+  chunksTotal: number;
+  chunksDone: number;
+  embedded: number;
+  embeddingsPerSecond: number;
+}
+
+export interface IndexReport {
+  filesScanned: number;
+  filesChanged: number;
+  filesDeleted: number;
+  filesUnchanged: number;
+  chunksWritten: number;
+  embedded: number;
+  cacheHits: number;
+  totalChunks: number;
+  skipped: SkippedFile[];
+  errors: { file: string; message: string }[];
+  seconds: number;
+}
+
+export interface IndexParts {
+  codebase: Codebase;
+  identity: IndexIdentity;
+  chunker: Chunker;
+  embedder: EmbeddingProvider;
+  store: ChunkStore;
+  cache: EmbeddingCache;
+  maxFileBytes: number;
+  ignore: readonly string[];
+}
+
+export interface IndexOptions {
+  onProgress?: (progress: IndexProgress) => void;
+  signal?: AbortSignal;
+}
+
+interface PendingFile {
+  file: SourceFile;
+  hash: string;
+  chunks: StoredChunk[];
+  existed: boolean;
+}
+
+/**
+ * Brings a codebase's index up to date with its working tree: new and changed files are chunked and embedded
+ * (vectors come from the cache when the same chunk text was embedded before), deleted files' chunks are
+ * removed. A file's hash is recorded in the manifest only after its chunks are in the store, so a crash at any
+ * point leaves files either done or still to do.
+ */
+export async function indexCodebase(parts: IndexParts, options: IndexOptions = {}): Promise<IndexReport> {
+  const started = performance.now();
+  const { codebase, store } = parts;
+  const previousMeta = await readMeta(codebase.indexDir);
+  const manifest = await Manifest.load(codebase.indexDir);
+  const meta: IndexMeta = {
+    ...parts.identity,
+    format: 1,
+    root: codebase.root,
+    createdAt: previousMeta?.createdAt ?? new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
+    complete: false,
+    files: 0,
+    chunks: 0,
+    skipped: {},
+    lastErrors: [],
+  };
+  if (previousMeta && !previousMeta.complete) await reconcileWithStore(store, manifest);
+  await writeMeta(codebase.indexDir, meta);
+
+  const walk = await walkCodebase(codebase.root, { maxFileBytes: parts.maxFileBytes, ignore: parts.ignore });
+  const report: IndexReport = {
+    filesScanned: walk.files.length,
+    filesChanged: 0,
+    filesDeleted: 0,
+    filesUnchanged: 0,
+    chunksWritten: 0,
+    embedded: 0,
+    cacheHits: 0,
+    totalChunks: 0,
+    skipped: [...walk.skipped],
+    errors: [],
+    seconds: 0,
+  };
+
+  // Deleted files first: their chunks must not outlive them even if the run stops later.
+  const present = new Set(walk.files.map((file) => file.path));
+  const deleted = [...manifest.files.keys()].filter((path) => !present.has(path));
+  if (deleted.length > 0) {
+    await store.deleteFiles(deleted);
+    for (const path of deleted) manifest.files.delete(path);
+    await manifest.save();
+    report.filesDeleted = deleted.length;
+  }
+
+  const changed: SourceFile[] = [];
+  for (const file of walk.files) {
+    const entry = manifest.files.get(file.path);
+    if (entry && entry.size === file.size && entry.mtimeMs === file.mtimeMs) report.filesUnchanged++;
+    else changed.push(file);
+  }
+
+  const progress: IndexProgress = {
+    phase: 'scan',
+    filesTotal: changed.length,
+    filesDone: 0,
+    chunksTotal: 0,
+    chunksDone: 0,
+    embedded: 0,
+    embeddingsPerSecond: 0,
+  };
+  const embedStarted = performance.now();
+  const emit = (phase: IndexProgress['phase']) => {
+    progress.phase = phase;
+    const seconds = (performance.now() - embedStarted) / 1000;
+    progress.embeddingsPerSecond = seconds > 0 ? progress.embedded / seconds : 0;
+    options.onProgress?.({ ...progress });
+  };
+
+  let group: PendingFile[] = [];
+  let groupChunks = 0;
+  const flush = async () => {
+    if (group.length === 0) return;
+    await writeGroup(parts, group, report, progress, emit, options.signal);
+    for (const pending of group) {
+      manifest.files.set(pending.file.path, {
+        hash: pending.hash,
+        size: pending.file.size,
+        mtimeMs: pending.file.mtimeMs,
+        chunks: pending.chunks.length,
+      });
+    }
+    await manifest.save();
+    progress.filesDone += group.length;
+    emit('embed');
+    group = [];
+    groupChunks = 0;
+  };
+
+  for (const file of changed) {
+    options.signal?.throwIfAborted();
+    const read = await readSourceFile(file.absPath);
+    if (!read.ok) {
+      report.skipped.push({ path: file.path, reason: read.reason, detail: read.detail });
+      if (manifest.files.has(file.path)) {
+        await store.deleteFiles([file.path]);
+        manifest.files.delete(file.path);
+      }
+      progress.filesTotal--;
+      continue;
+    }
+    const hash = sha256(read.bytes);
+    const entry = manifest.files.get(file.path);
+    if (entry && entry.hash === hash) {
+      // Touched but not changed (checkout, save without edits): remember the new mtime, embed nothing.
+      manifest.files.set(file.path, { ...entry, size: file.size, mtimeMs: file.mtimeMs });
+      report.filesUnchanged++;
+      progress.filesTotal--;
+      continue;
+    }
+    let chunks: StoredChunk[];
+    try {
+      chunks = parts.chunker
+        .chunk(file.path, read.text)
+        .map((chunk) => ({ ...toRecord(chunk, hash), vector: new Float32Array(0) }));
+    } catch (error) {
+      report.errors.push({ file: file.path, message: describeError(error) });
+      progress.filesTotal--;
+      continue;
+    }
+    report.filesChanged++;
+    progress.chunksTotal += chunks.length;
+    group.push({ file, hash, chunks, existed: entry !== undefined });
+    groupChunks += chunks.length;
+    if (groupChunks >= GROUP_CHUNKS) await flush();
+  }
+  await flush();
+  await manifest.save();
+
+  report.totalChunks = manifest.chunkCount;
+  report.seconds = (performance.now() - started) / 1000;
+  Object.assign(meta, {
+    updatedAt: new Date().toISOString(),
+    complete: true,
+    files: manifest.files.size,
+    chunks: report.totalChunks,
+    skipped: countReasons(report.skipped),
+    lastErrors: report.errors.slice(0, 20),
+  });
+  await writeMeta(codebase.indexDir, meta);
+  emit('done');
+  return report;
+}
+
+async function writeGroup(
+  parts: IndexParts,
+  group: PendingFile[],
+  report: IndexReport,
+  progress: IndexProgress,
+  emit: (phase: IndexProgress['phase']) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const chunks = group.flatMap((pending) => pending.chunks);
+  const missing: StoredChunk[] = [];
+  for (const chunk of chunks) {
+    const cached = await parts.cache.get(chunk.contentHash);
+    if (cached) {
+      chunk.vector = cached;
+      report.cacheHits++;
+    } else {
+      missing.push(chunk);
+    }
+  }
+  // Identical chunk texts in one group are embedded once.
+  const byHash = new Map<string, StoredChunk[]>();
+  for (const chunk of missing) byHash.set(chunk.contentHash, [...(byHash.get(chunk.contentHash) ?? []), chunk]);
+  const unique = [...byHash.values()].map((same) => same[0]!);
+  for (let i = 0; i < unique.length; i += EMBED_CALL) {
+    signal?.throwIfAborted();
+    const batch = unique.slice(i, i + EMBED_CALL);
+    const vectors = await parts.embedder.embed(batch.map(embeddingText));
+    const fresh = batch.map((chunk, j) => ({ contentHash: chunk.contentHash, vector: vectors[j]! }));
+    for (const item of fresh) for (const chunk of byHash.get(item.contentHash)!) chunk.vector = item.vector;
+    await parts.cache.putMany(fresh);
+    report.embedded += batch.length;
+    progress.embedded += batch.length;
+    progress.chunksDone += batch.reduce((sum, chunk) => sum + byHash.get(chunk.contentHash)!.length, 0);
+    emit('embed');
+  }
+  progress.chunksDone += chunks.length - missing.length;
+
+  const replaced = group.filter((pending) => pending.existed).map((pending) => pending.file.path);
+  if (replaced.length > 0) await parts.store.deleteFiles(replaced);
+  if (chunks.length > 0) await parts.store.upsert(chunks);
+  report.chunksWritten += chunks.length;
+}
+
+/** After an interrupted run: drop chunks the manifest does not vouch for (written, but never recorded as done). */
+async function reconcileWithStore(store: ChunkStore, manifest: Manifest): Promise<void> {
+  const stored = await store.listFiles();
+  const stale = [...stored].filter(([path, hash]) => manifest.files.get(path)?.hash !== hash).map(([path]) => path);
+  if (stale.length > 0) await store.deleteFiles(stale);
+  // Files the manifest lists but the store lost must be embedded again.
+  for (const path of [...manifest.files.keys()]) if (!stored.has(path)) manifest.files.delete(path);
+  await manifest.save();
+}
+
+function countReasons(skipped: SkippedFile[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of skipped) counts[item.reason] = (counts[item.reason] ?? 0) + 1;
+  return counts;
+}

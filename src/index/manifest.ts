@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { IndexStateError } from '../errors.js';
+import { readJsonOr, writeJsonAtomic } from './atomicFile.js';
+
+/** What codectx knows of an indexed file; written only after the file's chunks are in the store. */
+export interface FileEntry {
+  hash: string;
+  size: number;
+  mtimeMs: number;
+  chunks: number;
+}
+
+/**
+ * The record of finished work: file → hash. Incremental indexing diffs the working tree against it
+ * (size+mtime first, content hash only when those moved).
+ */
+export class Manifest {
+  private constructor(
+    private readonly path: string,
+    readonly files: Map<string, FileEntry>,
+  ) {}
+
+  static async load(indexDir: string): Promise<Manifest> {
+    const path = join(indexDir, 'manifest.json');
+    let stored: { files?: Record<string, FileEntry> };
+    try {
+      stored = await readJsonOr(path, {});
+    } catch {
+      throw new IndexStateError(`the index manifest ${path} is damaged; run \`codectx index --force\` to rebuild`);
+    }
+    return new Manifest(path, new Map(Object.entries(stored.files ?? {})));
+  }
+
+  static empty(indexDir: string): Manifest {
+    return new Manifest(join(indexDir, 'manifest.json'), new Map());
+  }
+
+  get chunkCount(): number {
+    let total = 0;
+    for (const entry of this.files.values()) total += entry.chunks;
+    return total;
+  }
+
+  async save(): Promise<void> {
+    await writeJsonAtomic(this.path, { files: Object.fromEntries(this.files) });
+  }
+}

@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import { IndexStateError } from '../errors.js';
+import { readJsonOr, writeJsonAtomic } from './atomicFile.js';
+
+const META_FORMAT = 1;
+
+/** What an index was built with; vectors from another model, store or chunker must never be mixed in. */
+export interface IndexIdentity {
+  store: string;
+  collection: string;
+  embeddingId: string;
+  dimension: number;
+  chunkerVersion: string;
+}
+
+export interface IndexMeta extends IndexIdentity {
+  format: number;
+  root: string;
+  createdAt: string;
+  updatedAt: string;
+  /** False while a run is writing; a run that finds it false reconciles the store with the manifest first. */
+  complete: boolean;
+  files: number;
+  chunks: number;
+  skipped: Record<string, number>;
+  lastErrors: { file: string; message: string }[];
+}
+
+export function metaPath(indexDir: string): string {
+  return join(indexDir, 'meta.json');
+}
+
+export async function readMeta(indexDir: string): Promise<IndexMeta | undefined> {
+  try {
+    return await readJsonOr<IndexMeta | undefined>(metaPath(indexDir), undefined);
+  } catch {
+    throw new IndexStateError(`the index metadata in ${indexDir} is damaged; run \`codectx index --force\` to rebuild`);
+  }
+}
+
+export async function writeMeta(indexDir: string, meta: IndexMeta): Promise<void> {
+  await writeJsonAtomic(metaPath(indexDir), { ...meta, format: META_FORMAT });
+}
+
+/** Names what changed between the index on disk and the current settings, or undefined when they match. */
+export function identityMismatch(meta: IndexIdentity, current: IndexIdentity): string | undefined {
+  if (meta.store !== current.store) return `store ${meta.store} → ${current.store}`;
+  if (meta.embeddingId !== current.embeddingId) return `embedding model ${meta.embeddingId} → ${current.embeddingId}`;
+  if (meta.dimension !== current.dimension) return `vector dimension ${meta.dimension} → ${current.dimension}`;
+  if (meta.chunkerVersion !== current.chunkerVersion) return `chunker ${meta.chunkerVersion} → ${current.chunkerVersion}`;
+  return undefined;
+}
+
+export function assertCompatible(meta: IndexMeta, current: IndexIdentity): void {
+  const change = identityMismatch(meta, current);
+  if (change) {
+    throw new IndexStateError(
+      `the index of ${meta.root} was built with another setup (${change}); run \`codectx index --force\` to rebuild it`,
+    );
+  }
+}

@@ -1,0 +1,139 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CHUNKER_VERSION, createChunker, type Chunker } from '../chunk/chunker.js';
+import type { CodectxConfig } from '../config/config.js';
+import { createEmbeddingProvider } from '../embed/index.js';
+import type { EmbeddingProvider } from '../embed/types.js';
+import { IndexStateError } from '../errors.js';
+import { openLanceStore } from '../store/lance.js';
+import { openMilvusStore } from '../store/milvus.js';
+import type { ChunkStore } from '../store/types.js';
+import { QueryVectors, searchIndex, type SearchOptions } from '../search/searcher.js';
+import type { SearchResult } from '../search/types.js';
+import type { Codebase } from './codebase.js';
+import { EMBEDDING_PREFIX_TOKENS } from './chunkRecords.js';
+import { EmbeddingCache } from './embeddingCache.js';
+import { indexCodebase, type IndexOptions, type IndexReport } from './indexer.js';
+import { acquireLock } from './lock.js';
+import { Manifest } from './manifest.js';
+import { assertCompatible, readMeta, type IndexIdentity, type IndexMeta } from './meta.js';
+
+/** The chunk budget when nothing is configured: the model's limit, but no more than this. */
+const DEFAULT_CHUNK_TOKENS = 400;
+
+/**
+ * The loaded machinery for one configuration: embedding model, chunker, and open stores. Created once per CLI
+ * run, and kept alive by the daemon so queries skip model loading.
+ */
+export class Runtime {
+  private embedderPromise?: Promise<EmbeddingProvider>;
+  private chunkerPromise?: Promise<Chunker>;
+  private readonly stores = new Map<string, Promise<ChunkStore>>();
+  private queryVectors?: QueryVectors;
+
+  constructor(readonly config: CodectxConfig) {}
+
+  embedder(): Promise<EmbeddingProvider> {
+    this.embedderPromise ??= createEmbeddingProvider(this.config.embedding);
+    return this.embedderPromise;
+  }
+
+  chunker(): Promise<Chunker> {
+    this.chunkerPromise ??= this.embedder().then((embedder) =>
+      createChunker({
+        maxTokens: Math.min(this.config.chunkTokens ?? DEFAULT_CHUNK_TOKENS, embedder.maxTokens - EMBEDDING_PREFIX_TOKENS),
+        countTokens: (text) => embedder.countTokens(text),
+      }),
+    );
+    return this.chunkerPromise;
+  }
+
+  async identity(codebase: Codebase): Promise<IndexIdentity> {
+    const embedder = await this.embedder();
+    return {
+      store: this.config.store,
+      collection: codebase.collection,
+      embeddingId: embedder.id,
+      dimension: embedder.dimension,
+      chunkerVersion: CHUNKER_VERSION,
+    };
+  }
+
+  store(codebase: Codebase, dimension: number): Promise<ChunkStore> {
+    const key = `${codebase.collection}:${dimension}`;
+    let store = this.stores.get(key);
+    if (!store) {
+      store =
+        this.config.store === 'milvus'
+          ? openMilvusStore({ ...this.config.milvus, address: this.config.milvus.address!, collection: codebase.collection, dimension })
+          : openLanceStore({ dir: join(codebase.indexDir, 'lancedb'), table: codebase.collection, dimension });
+      this.stores.set(key, store);
+      store.catch(() => this.stores.delete(key));
+    }
+    return store;
+  }
+
+  /** The index of a codebase, ready to search; says how to fix it when there is none or it is incompatible. */
+  async openIndex(codebase: Codebase): Promise<{ store: ChunkStore; meta: IndexMeta }> {
+    const meta = await readMeta(codebase.indexDir);
+    if (!meta) {
+      throw new IndexStateError(`${codebase.root} is not indexed yet; run \`codectx index ${codebase.root}\` first`);
+    }
+    assertCompatible(meta, await this.identity(codebase));
+    return { store: await this.store(codebase, meta.dimension), meta };
+  }
+
+  async search(codebase: Codebase, query: string, options: SearchOptions): Promise<SearchResult[]> {
+    const { store } = await this.openIndex(codebase);
+    this.queryVectors ??= new QueryVectors(await this.embedder());
+    return searchIndex(store, this.queryVectors, query, options);
+  }
+
+  /** Runs incremental indexing under the codebase's lock; `force` drops the index and rebuilds it. */
+  async index(codebase: Codebase, options: IndexOptions & { force?: boolean } = {}): Promise<IndexReport> {
+    const identity = await this.identity(codebase);
+    await mkdir(codebase.indexDir, { recursive: true });
+    const release = await acquireLock(join(codebase.indexDir, 'index.lock'), `the index of ${codebase.root}`);
+    try {
+      const meta = await readMeta(codebase.indexDir);
+      if (meta && !options.force) assertCompatible(meta, identity);
+      let store = await this.store(codebase, identity.dimension);
+      if (options.force) {
+        await store.drop();
+        this.stores.delete(`${codebase.collection}:${identity.dimension}`);
+        await Manifest.empty(codebase.indexDir).save();
+        store = await this.store(codebase, identity.dimension);
+      }
+      const cache = await EmbeddingCache.open(
+        join(codebase.indexDir, 'embeddings', `${identity.embeddingId.replace(/[^a-zA-Z0-9._-]+/g, '_')}.bin`),
+        identity.dimension,
+      );
+      try {
+        return await indexCodebase(
+          {
+            codebase,
+            identity,
+            chunker: await this.chunker(),
+            embedder: await this.embedder(),
+            store,
+            cache,
+            maxFileBytes: this.config.maxFileBytes,
+            ignore: this.config.ignore,
+          },
+          options,
+        );
+      } finally {
+        await cache.close();
+      }
+    } finally {
+      await release();
+    }
+  }
+
+  async close(): Promise<void> {
+    const stores = await Promise.allSettled(this.stores.values());
+    for (const result of stores) if (result.status === 'fulfilled') await result.value.close();
+    this.stores.clear();
+    if (this.embedderPromise) await (await this.embedderPromise.catch(() => undefined))?.close();
+  }
+}
