@@ -1,0 +1,68 @@
+import type { ChunkRecord, ChunkStore, RankedChunk, SearchFilter } from './types.js';
+
+/** How one side (dense or keyword) placed a hit: its own score and its 1-based rank. */
+export interface SideHit {
+  score: number;
+  rank: number;
+}
+
+export interface FusedHit {
+  chunk: ChunkRecord;
+  /** Reciprocal rank fusion score: sum over sides of weight / (k + rank). */
+  score: number;
+  dense?: SideHit;
+  keyword?: SideHit;
+}
+
+export interface HybridQuery {
+  vector: Float32Array;
+  text: string;
+  limit: number;
+  filter?: SearchFilter;
+  /** Per-side weights for the fusion (default 1 each). */
+  weights?: { dense?: number; keyword?: number };
+}
+
+/** The usual RRF constant: damps the gap between top ranks so neither side alone dominates. */
+export const RRF_K = 60;
+
+/** Each side fetches more than asked so a hit ranked modestly on both sides can still surface. */
+export function overFetch(limit: number): number {
+  return Math.max(limit * 4, 50);
+}
+
+/**
+ * Dense and keyword search in parallel, fused by reciprocal rank. Fusing here (not inside each store) makes
+ * LanceDB and Milvus rank identically and lets every hit say how each side scored it.
+ */
+export async function hybridSearch(store: ChunkStore, query: HybridQuery): Promise<FusedHit[]> {
+  const depth = overFetch(query.limit);
+  const [dense, keyword] = await Promise.all([
+    store.searchDense(query.vector, depth, query.filter),
+    store.searchKeyword(query.text, depth, query.filter),
+  ]);
+  return fuseRankings(dense, keyword, query.limit, query.weights);
+}
+
+/** Reciprocal rank fusion of two rankings, best first; ties keep the dense side's order. */
+export function fuseRankings(
+  dense: RankedChunk[],
+  keyword: RankedChunk[],
+  limit: number,
+  weights: HybridQuery['weights'] = {},
+): FusedHit[] {
+  const hits = new Map<string, FusedHit>();
+  const add = (ranking: RankedChunk[], side: 'dense' | 'keyword', weight: number) => {
+    ranking.forEach((ranked, index) => {
+      const rank = index + 1;
+      const hit = hits.get(ranked.chunk.id) ?? { chunk: ranked.chunk, score: 0 };
+      if (hit[side] !== undefined) return; // a store returning one id twice must not count it twice
+      hit[side] = { score: ranked.score, rank };
+      hit.score += weight / (RRF_K + rank);
+      hits.set(ranked.chunk.id, hit);
+    });
+  };
+  add(dense, 'dense', weights.dense ?? 1);
+  add(keyword, 'keyword', weights.keyword ?? 1);
+  return [...hits.values()].sort((a, b) => b.score - a.score).slice(0, limit);
+}

@@ -1,0 +1,186 @@
+import * as lancedb from '@lancedb/lancedb';
+import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
+import { describeError, StoreError } from '../errors.js';
+import { fromColumns, RECORD_COLUMNS, toColumns } from './columns.js';
+import { keywordQuery } from './keywordText.js';
+import { lanceWhere, sqlFileList } from './lanceFilter.js';
+import type { ChunkStore, RankedChunk, SearchFilter, StoredChunk } from './types.js';
+
+export interface LanceStoreOptions {
+  /** Directory holding the LanceDB database (one table per codebase inside). */
+  dir: string;
+  table: string;
+  dimension: number;
+}
+
+const FTS_COLUMN = 'search_text';
+// Code is not prose: no stemming or stop words (`get`, `set`, `is` are real identifiers), lowercase to match parts.
+const FTS_OPTIONS = { baseTokenizer: 'simple', lowercase: true, stem: false, removeStopWords: false, withPosition: false } as const;
+// Rows outside the indexes are still found (LanceDB scans them flat), but each query pays for the scan:
+// fold them into the indexes once this many pile up.
+const UNINDEXED_ROWS_BEFORE_OPTIMIZE = 5_000;
+const DELETE_BATCH = 500;
+
+function chunkSchema(dimension: number): Schema {
+  const text = (name: string) => new Field(name, new Utf8(), false);
+  return new Schema([
+    text('id'),
+    text('file'),
+    text('language'),
+    text('symbol'),
+    text('kind'),
+    text('container'),
+    new Field('start_line', new Int32(), false),
+    new Field('end_line', new Int32(), false),
+    text('content'),
+    text('content_hash'),
+    text('file_hash'),
+    text(FTS_COLUMN),
+    new Field('vector', new FixedSizeList(dimension, new Field('item', new Float32(), true)), false),
+  ]);
+}
+
+/** Runs a LanceDB call, turning its multi-line errors into one StoreError line. */
+async function guarded<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    throw new StoreError(`LanceDB ${what} failed: ${describeError(error)}`, 1, { cause: error });
+  }
+}
+
+/** Opens (creating if needed) the LanceDB table of one codebase. */
+export async function openLanceStore(options: LanceStoreOptions): Promise<ChunkStore> {
+  const { dir, table: name, dimension } = options;
+  // Interval 0: every read checks for newer versions, so a search process sees what an indexer process wrote.
+  const db = await guarded(`open of ${dir}`, () => lancedb.connect(dir, { readConsistencyInterval: 0 }));
+  const table = await guarded(`open of table ${name}`, () =>
+    db.createEmptyTable(name, chunkSchema(dimension), { mode: 'create', existOk: true }),
+  );
+  const store = new LanceStore(db, table, name, dimension);
+  await store.ensureFtsIndex();
+  return store;
+}
+
+class LanceStore implements ChunkStore {
+  readonly kind = 'lancedb' as const;
+  // One write at a time per handle: concurrent commits on one table would only retry against each other.
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly db: lancedb.Connection,
+    private readonly table: lancedb.Table,
+    private readonly name: string,
+    private readonly dimension: number,
+  ) {}
+
+  async ensureFtsIndex(): Promise<void> {
+    const indices = await guarded('listing indexes', () => this.table.listIndices());
+    if (indices.some((index) => index.columns.includes(FTS_COLUMN))) return;
+    try {
+      await this.table.createIndex(FTS_COLUMN, { config: lancedb.Index.fts(FTS_OPTIONS), replace: false });
+    } catch (error) {
+      // Another process may have created it between our check and our create: that one is as good.
+      const again = await guarded('listing indexes', () => this.table.listIndices());
+      if (!again.some((index) => index.columns.includes(FTS_COLUMN))) {
+        throw new StoreError(`LanceDB full-text index creation failed: ${describeError(error)}`, 1, { cause: error });
+      }
+    }
+  }
+
+  upsert(chunks: StoredChunk[]): Promise<void> {
+    if (chunks.length === 0) return Promise.resolve();
+    for (const chunk of chunks) {
+      if (chunk.vector.length !== this.dimension) {
+        throw new StoreError(
+          `Chunk ${chunk.file}:${chunk.startLine} has a ${chunk.vector.length}-dim vector; table ${this.name} holds ${this.dimension}-dim vectors`,
+        );
+      }
+    }
+    const rows = chunks.map((chunk) => ({ ...toColumns(chunk), vector: chunk.vector }));
+    return this.write('upsert', async () => {
+      await this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
+      await this.optimizeIfBehind();
+    });
+  }
+
+  deleteFiles(files: string[]): Promise<void> {
+    if (files.length === 0) return Promise.resolve();
+    return this.write('delete', async () => {
+      for (let start = 0; start < files.length; start += DELETE_BATCH) {
+        await this.table.delete(sqlFileList(files.slice(start, start + DELETE_BATCH)));
+      }
+    });
+  }
+
+  async listFiles(): Promise<Map<string, string>> {
+    return guarded('listing files', async () => {
+      const files = new Map<string, string>();
+      for await (const batch of this.table.query().select(['file', 'file_hash'])) {
+        const file = batch.getChild('file');
+        const hash = batch.getChild('file_hash');
+        for (let row = 0; row < batch.numRows; row++) files.set(String(file?.get(row)), String(hash?.get(row)));
+      }
+      return files;
+    });
+  }
+
+  count(): Promise<number> {
+    return guarded('count', () => this.table.countRows());
+  }
+
+  async searchDense(vector: Float32Array, limit: number, filter?: SearchFilter): Promise<RankedChunk[]> {
+    return guarded('dense search', async () => {
+      let query = this.table.vectorSearch(vector).distanceType('cosine').select([...RECORD_COLUMNS, '_distance']).limit(limit);
+      const where = lanceWhere(filter);
+      if (where) query = query.where(where);
+      const rows = (await query.toArray()) as Record<string, unknown>[];
+      return rows.map((row) => ({ chunk: fromColumns(row), score: 1 - Number(row._distance) }));
+    });
+  }
+
+  async searchKeyword(text: string, limit: number, filter?: SearchFilter): Promise<RankedChunk[]> {
+    if (text.trim() === '') return [];
+    return guarded('keyword search', async () => {
+      let query = this.table
+        .query()
+        .fullTextSearch(keywordQuery(text), { columns: FTS_COLUMN })
+        .select([...RECORD_COLUMNS])
+        .limit(limit);
+      const where = lanceWhere(filter);
+      if (where) query = query.where(where);
+      const rows = (await query.toArray()) as Record<string, unknown>[];
+      // Indexed and flat-scanned rows come back merged but not in score order.
+      return rows
+        .map((row) => ({ chunk: fromColumns(row), score: Number(row._score) }))
+        .sort((a, b) => b.score - a.score);
+    });
+  }
+
+  async drop(): Promise<void> {
+    await this.writes.catch(() => undefined);
+    await guarded(`drop of table ${this.name}`, async () => {
+      const names = await this.db.tableNames();
+      if (names.includes(this.name)) await this.db.dropTable(this.name);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.writes.catch(() => undefined);
+    this.table.close();
+    this.db.close();
+  }
+
+  private write(what: string, call: () => Promise<void>): Promise<void> {
+    const next = this.writes.catch(() => undefined).then(() => guarded(`${what} on table ${this.name}`, call));
+    this.writes = next;
+    return next;
+  }
+
+  /** Folds new rows into the full-text index (and compacts small fragments) once enough are waiting. */
+  private async optimizeIfBehind(): Promise<void> {
+    const stats = await this.table.indexStats(`${FTS_COLUMN}_idx`);
+    if (stats && stats.numUnindexedRows >= UNINDEXED_ROWS_BEFORE_OPTIMIZE) await this.table.optimize();
+  }
+}

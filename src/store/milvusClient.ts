@@ -1,0 +1,80 @@
+import { MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { describeError, StoreError } from '../errors.js';
+
+export interface MilvusConnection {
+  address: string;
+  token?: string;
+  username?: string;
+  password?: string;
+  database?: string;
+}
+
+// How long one call (and the first connection) may take before the server counts as unreachable.
+const CALL_TIMEOUT_MS = 15_000;
+
+interface MilvusStatus {
+  error_code?: string | number;
+  code?: number;
+  reason?: string;
+}
+
+/** Throws a StoreError when a Milvus response status is not a success (the SDK reports failures as data). */
+export function ensureOk(status: MilvusStatus | undefined, what: string): void {
+  if (status === undefined) return;
+  const failed = (status.error_code !== undefined && status.error_code !== 'Success' && status.error_code !== 0) || (status.code ?? 0) !== 0;
+  if (failed) throw new StoreError(`${what} failed: ${status.reason || `code ${status.code ?? status.error_code}`}`);
+}
+
+/** The one-line meaning of a gRPC failure: unreachable, refused credentials, or the raw message. */
+function explain(address: string, error: unknown): string {
+  const message = describeError(error);
+  if (/UNAVAILABLE|ECONNREFUSED|ENOTFOUND|DEADLINE_EXCEEDED|No connection established|failed to connect|timeout/i.test(message)) {
+    return `Milvus at ${address} is unreachable (${message}); check --milvus-address and that the server is running`;
+  }
+  if (/UNAUTHENTICATED|auth|credential|token|password|PERMISSION_DENIED/i.test(message)) {
+    return `Milvus at ${address} refused the credentials (${message}); check CODECTX_MILVUS_TOKEN or CODECTX_MILVUS_USERNAME/PASSWORD`;
+  }
+  return `Milvus at ${address}: ${message}`;
+}
+
+/** Runs Milvus calls, turning transport and SDK errors into one StoreError line that names the server. */
+export async function guardedMilvus<T>(address: string, what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof StoreError) throw new StoreError(`Milvus at ${address}: ${error.message}`, 1, { cause: error });
+    throw new StoreError(explain(address, `${what}: ${describeError(error)}`), 1, { cause: error });
+  }
+}
+
+/** Connects and checks the server answers (and accepts the credentials) before anything else is tried. */
+export async function connectMilvus(options: MilvusConnection): Promise<MilvusClient> {
+  const client = new MilvusClient({
+    address: options.address,
+    token: options.token,
+    username: options.username,
+    password: options.password,
+    database: options.database,
+    timeout: CALL_TIMEOUT_MS,
+    logLevel: 'error',
+  });
+  try {
+    await guardedMilvus(options.address, 'connect', async () => {
+      await client.connectPromise;
+      const health = await client.checkHealth();
+      if (!health.isHealthy) throw new StoreError(`server reports unhealthy: ${health.reasons.join('; ')}`);
+    });
+  } catch (error) {
+    await client.closeConnection().catch(() => undefined);
+    throw error;
+  }
+  return client;
+}
+
+/** Cuts a string to at most `maxBytes` of UTF-8 without splitting a character (Milvus limits VarChar by bytes). */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  const bytes = Buffer.from(text, 'utf8').subarray(0, maxBytes);
+  // Dropping a partial trailing character: decoding turns it into U+FFFD, which we strip.
+  return bytes.toString('utf8').replace(/\uFFFD+$/, '');
+}
