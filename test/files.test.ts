@@ -1,0 +1,104 @@
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readSourceFile } from '../src/files/read.js';
+import { walkCodebase } from '../src/files/walk.js';
+
+let root: string;
+
+async function put(relPath: string, content: string | Buffer = 'x = 1\n'): Promise<void> {
+  await mkdir(join(root, relPath, '..'), { recursive: true });
+  await writeFile(join(root, relPath), content);
+}
+
+async function walkedPaths(options = {}): Promise<string[]> {
+  return (await walkCodebase(root, options)).files.map((file) => file.path);
+}
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'codectx-walk-'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('walkCodebase', () => {
+  it('honours .gitignore at every level, negation and root-anchored directories', async () => {
+    await put('.gitignore', '*.log.py\n/generated/\nsecret*\n!secret_ok.py\n');
+    await put('app.py');
+    await put('debug.log.py');
+    await put('generated/out.py');
+    await put('lib/generated/kept.py'); // /generated/ is anchored at the root only
+    await put('secret_key.py');
+    await put('secret_ok.py');
+    await put('lib/.gitignore', 'local_*.py\n!local_keep.py\n');
+    await put('lib/local_tmp.py');
+    await put('lib/local_keep.py');
+    await put('lib/mod.py');
+    await put('other/local_tmp.py'); // lib's rules do not reach here
+    expect(await walkedPaths()).toEqual([
+      'app.py',
+      'lib/generated/kept.py',
+      'lib/local_keep.py',
+      'lib/mod.py',
+      'other/local_tmp.py',
+      'secret_ok.py',
+    ]);
+  });
+
+  it('applies .codectxignore, configured patterns and the built-in defaults', async () => {
+    await put('.codectxignore', 'fixtures/\n');
+    await put('src/main.ts');
+    await put('fixtures/big.ts');
+    await put('node_modules/dep/index.js');
+    await put('dist/main.js');
+    await put('vendor.min.js');
+    await put('bundle.js.map');
+    await put('package-lock.json', '{}');
+    await put('.env.local', 'KEY=1');
+    await put('.git/config', '[core]');
+    await put('scratch/notes.ts');
+    await put('image.png', Buffer.from([0x89, 0x50]));
+    expect(await walkedPaths({ ignore: ['scratch/'] })).toEqual(['src/main.ts']);
+  });
+
+  it('skips too-large files with a reason and never follows a symlink loop forever', async () => {
+    await put('small.ts', 'let a = 1;\n');
+    await put('large.ts', 'x'.repeat(2000));
+    await mkdir(join(root, 'loop'));
+    await symlink(root, join(root, 'loop', 'back'));
+    await symlink(join(root, 'missing.ts'), join(root, 'dangling.ts'));
+    const result = await walkCodebase(root, { maxFileBytes: 1000 });
+    expect(result.files.map((file) => file.path)).toEqual(['small.ts']);
+    const reasons = Object.fromEntries(result.skipped.map((item) => [item.path, item.reason]));
+    expect(reasons).toEqual({ 'large.ts': 'too-large', 'loop/back': 'symlink-loop', 'dangling.ts': 'unreadable' });
+  });
+
+  // root reads every directory whatever its mode, so this case only exists for ordinary users.
+  it.skipIf(process.getuid?.() === 0)('records an unreadable directory instead of failing', async () => {
+    await put('locked/a.ts');
+    await chmod(join(root, 'locked'), 0o000);
+    const result = await walkCodebase(root);
+    expect(result.skipped).toContainEqual(expect.objectContaining({ path: 'locked', reason: 'unreadable' }));
+  });
+
+  it('rejects a missing root with a one-line usage error', async () => {
+    await expect(walkCodebase(join(root, 'nope'))).rejects.toThrow(/no such directory/);
+  });
+});
+
+describe('readSourceFile', () => {
+  it('reads UTF-8 text and strips a BOM', async () => {
+    await put('a.py', '\ufeffprint("héllo")\n');
+    expect(await readSourceFile(join(root, 'a.py'))).toMatchObject({ ok: true, text: 'print("héllo")\n' });
+  });
+
+  it('refuses binary and non-UTF-8 files with a reason', async () => {
+    await put('bin.js', Buffer.from([0x61, 0x00, 0x62]));
+    await put('latin1.js', Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
+    expect(await readSourceFile(join(root, 'bin.js'))).toMatchObject({ ok: false, reason: 'binary' });
+    expect(await readSourceFile(join(root, 'latin1.js'))).toMatchObject({ ok: false, reason: 'not-utf8' });
+    expect(await readSourceFile(join(root, 'gone.js'))).toMatchObject({ ok: false, reason: 'unreadable' });
+  });
+});
