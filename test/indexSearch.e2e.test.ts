@@ -1,0 +1,158 @@
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fixtureWorkspace, runCli } from './helpers/cli.js';
+
+interface JsonResult {
+  file: string;
+  startLine: number;
+  endLine: number;
+  symbol: string;
+  kind: string;
+  language: string;
+  score: number;
+  content: string;
+}
+
+describe('codectx index + search, end to end (real model, LanceDB)', () => {
+  let repo: string;
+  let home: string;
+
+  const search = async (query: string, extra: string[] = []): Promise<JsonResult[]> => {
+    const result = await runCli(['search', query, '--path', repo, '--json', ...extra], { home });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    return (JSON.parse(result.stdout) as { results: JsonResult[] }).results;
+  };
+  const index = async (): Promise<Record<string, number>> => {
+    const result = await runCli(['index', repo, '--json'], { home });
+    expect(result.code, result.stderr).toBe(0);
+    return JSON.parse(result.stdout) as Record<string, number>;
+  };
+
+  beforeAll(async () => {
+    ({ repo, home } = await fixtureWorkspace());
+    const first = await index();
+    expect(first.filesChanged).toBe(5);
+    expect(first.embedded).toBeGreaterThan(5);
+  });
+
+  it('finds a function by a natural-language description', async () => {
+    const results = await search('check whether the login password is correct', ['--limit', '3']);
+    expect(results.map((r) => r.symbol)).toContain('verifyPassword');
+  });
+
+  it('finds a function by its identifier, first', async () => {
+    const [top] = await search('renderChart');
+    expect(top).toMatchObject({ file: 'src/ui/chart.js', symbol: 'renderChart', kind: 'function', language: 'javascript' });
+  });
+
+  it('prints the documented --json schema with paths relative to the root', async () => {
+    const results = await search('invoice totals per customer', ['--limit', '2']);
+    expect(results).toHaveLength(2);
+    for (const result of results) {
+      expect(Object.keys(result)).toEqual(
+        expect.arrayContaining(['file', 'startLine', 'endLine', 'symbol', 'kind', 'language', 'score', 'content']),
+      );
+      expect(result.file.startsWith('/')).toBe(false);
+      expect(result.startLine).toBeGreaterThanOrEqual(1);
+      expect(result.endLine).toBeGreaterThanOrEqual(result.startLine);
+    }
+    expect(results[0]!.file).toBe('scripts/report.py');
+  });
+
+  it('filters by language and kind', async () => {
+    const results = await search('password', ['--lang', 'python']);
+    expect(results.every((r) => r.language === 'python')).toBe(true);
+    const functions = await search('password', ['--kind', 'function']);
+    expect(functions.length).toBeGreaterThan(0);
+    expect(functions.every((r) => r.kind === 'function')).toBe(true);
+  });
+
+  it('re-embeds only the changed file, and forgets a deleted one', async () => {
+    const unchanged = await index();
+    expect(unchanged).toMatchObject({ filesChanged: 0, embedded: 0, filesDeleted: 0 });
+
+    await writeFile(
+      join(repo, 'src/ui/chart.js'),
+      `export function renderPieChart(canvas, slices) {\n  const ctx = canvas.getContext('2d');\n  slices.forEach((s) => ctx.arc(50, 50, 40, s.start, s.end));\n}\n`,
+    );
+    const changed = await index();
+    expect(changed).toMatchObject({ filesChanged: 1, filesUnchanged: 4, filesDeleted: 0 });
+    expect(changed.embedded).toBe(1);
+    const [top] = await search('renderPieChart');
+    expect(top).toMatchObject({ file: 'src/ui/chart.js', symbol: 'renderPieChart' });
+
+    await rm(join(repo, 'scripts/report.py'));
+    const deleted = await index();
+    expect(deleted).toMatchObject({ filesDeleted: 1, filesChanged: 0 });
+    const results = await search('invoice totals per customer');
+    expect(results.some((r) => r.file === 'scripts/report.py')).toBe(false);
+  });
+
+  it('reuses cached vectors for a renamed file', async () => {
+    await mkdir(join(repo, 'lib'), { recursive: true });
+    await rename(join(repo, 'src/auth/session.ts'), join(repo, 'lib/session.ts'));
+    const renamed = await index();
+    expect(renamed).toMatchObject({ filesChanged: 1, filesDeleted: 1, embedded: 0 });
+    expect(renamed.cacheHits).toBeGreaterThan(0);
+    const [top] = await search('lookupSession');
+    expect(top!.file).toBe('lib/session.ts');
+  });
+});
+
+describe('codectx CLI errors: one line, non-zero exit', () => {
+  let home: string;
+  let repo: string;
+  beforeAll(async () => {
+    ({ repo, home } = await fixtureWorkspace());
+  });
+
+  it('a missing path', async () => {
+    const result = await runCli(['index', join(repo, 'does-not-exist')], { home });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/no such directory/);
+  });
+
+  it('an unknown flag', async () => {
+    const result = await runCli(['search', 'x', '--frobnicate'], { home });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/unknown option/);
+  });
+
+  it('a bad --limit and a bad --kind', async () => {
+    const limit = await runCli(['search', 'x', '--path', repo, '--limit', 'lots'], { home });
+    expect(limit.code).toBe(2);
+    expect(limit.stderr).toMatch(/--limit must be a positive integer/);
+    const kind = await runCli(['search', 'x', '--path', repo, '--kind', 'gadget'], { home });
+    expect(kind.code).toBe(2);
+    expect(kind.stderr).toMatch(/unknown --kind/);
+  });
+
+  it('searching a codebase that is not indexed says how to fix it', async () => {
+    const result = await runCli(['search', 'password', '--path', repo], { home });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/not indexed yet; run `codectx index/);
+  });
+
+  it('an empty repository indexes to an empty index', async () => {
+    const empty = join(repo, '..', 'empty');
+    await mkdir(empty);
+    const result = await runCli(['index', empty, '--json'], { home });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ filesScanned: 0, totalChunks: 0 });
+    const search = await runCli(['search', 'anything', '--path', empty, '--json'], { home });
+    expect(search.code, search.stderr).toBe(0);
+    expect(JSON.parse(search.stdout)).toEqual({ results: [] });
+  });
+
+  it('a broken config file names the file', async () => {
+    await writeFile(join(repo, 'codectx.config.json'), '{ not json');
+    const result = await runCli(['index', repo], { home });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/codectx\.config\.json is not valid JSON/);
+    await rm(join(repo, 'codectx.config.json'));
+  });
+});
