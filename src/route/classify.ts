@@ -1,0 +1,149 @@
+/**
+ * Task classifier: weighted keyword rules plus nearest labelled examples (when an embedder is given), combined
+ * into a category, a confidence in [0, 1] and a reason a user can check. Offline and fast: rules alone take
+ * microseconds; the examples are embedded once per classifier.
+ */
+import type { EmbeddingProvider } from '../embed/types.js';
+import type { RoutingPolicy } from './policy.js';
+
+export interface Classification {
+  category: string;
+  confidence: number;
+  reason: string;
+  /** Combined score per category (only categories with any evidence). */
+  scores: Record<string, number>;
+}
+
+interface CompiledTerm {
+  category: string;
+  weight: number;
+  pattern: RegExp;
+}
+
+interface Neighbour {
+  category: string;
+  task: string;
+  similarity: number;
+}
+
+/** How many nearest examples vote. */
+const NEIGHBOURS = 5;
+/** Rule evidence this strong (summed weight) earns the rules their full share against the examples. */
+const STRONG_RULE_WEIGHT = 6;
+/** Share of the decision the rules get at full strength; the examples get the rest. */
+const RULE_SHARE_AT_FULL_STRENGTH = 0.75;
+
+export class TaskClassifier {
+  private readonly terms: CompiledTerm[];
+  private exampleVectors: Promise<Float32Array[]> | undefined;
+
+  constructor(
+    private readonly policy: RoutingPolicy,
+    private readonly embedder?: EmbeddingProvider,
+  ) {
+    this.terms = policy.rules.flatMap((rule) =>
+      rule.terms.map((term) => ({ category: rule.category, weight: rule.weight, pattern: compileTerm(term) })),
+    );
+  }
+
+  async classify(task: string): Promise<Classification> {
+    const rules = this.scoreRules(task);
+    const neighbours = this.embedder ? await this.nearestExamples(task) : [];
+    const knn = new Map<string, number>();
+    for (const n of neighbours) knn.set(n.category, (knn.get(n.category) ?? 0) + n.similarity);
+
+    const ruleTotal = sum(rules.scores.values());
+    const knnTotal = sum(knn.values());
+    const ruleTop = Math.max(0, ...rules.scores.values());
+    const ruleStrength = Math.min(1, ruleTop / STRONG_RULE_WEIGHT);
+    const ruleShareWeight = knnTotal > 0 ? RULE_SHARE_AT_FULL_STRENGTH * ruleStrength : ruleStrength;
+    const knnShareWeight = knnTotal > 0 ? 1 - ruleShareWeight : 0;
+
+    const scores: Record<string, number> = {};
+    for (const category of this.policy.categories) {
+      const fromRules = ruleTotal > 0 ? ((rules.scores.get(category) ?? 0) / ruleTotal) * ruleShareWeight : 0;
+      const fromExamples = knnTotal > 0 ? ((knn.get(category) ?? 0) / knnTotal) * knnShareWeight : 0;
+      if (fromRules + fromExamples > 0) scores[category] = round(fromRules + fromExamples);
+    }
+    const ranked = Object.entries(scores).sort((a, b) => b[1] - a[1] || this.order(a[0]) - this.order(b[0]));
+    const best = ranked[0];
+    if (!best) {
+      return {
+        category: this.policy.defaultCategory,
+        confidence: 0,
+        reason: `no rule matched${this.embedder ? ' and no example was similar' : ''}; default category`,
+        scores,
+      };
+    }
+    const [category, confidence] = best;
+    return { category, confidence, reason: this.explain(category, rules.matches, neighbours), scores };
+  }
+
+  private scoreRules(task: string): { scores: Map<string, number>; matches: Map<string, Array<[string, number]>> } {
+    const scores = new Map<string, number>();
+    const matches = new Map<string, Array<[string, number]>>();
+    for (const term of this.terms) {
+      const match = term.pattern.exec(task);
+      if (!match) continue;
+      const seen = matches.get(term.category) ?? [];
+      // The same words listed under two spellings or groups count once, at the higher weight.
+      if (seen.some(([text]) => text.toLowerCase() === match[0].toLowerCase())) continue;
+      seen.push([match[0], term.weight]);
+      matches.set(term.category, seen);
+      scores.set(term.category, (scores.get(term.category) ?? 0) + term.weight);
+    }
+    return { scores, matches };
+  }
+
+  private async nearestExamples(task: string): Promise<Neighbour[]> {
+    const embedder = this.embedder!;
+    this.exampleVectors ??= embedder.embed(this.policy.examples.map((e) => e.task));
+    const [vectors, [query]] = await Promise.all([this.exampleVectors, embedder.embed([task])]);
+    return this.policy.examples
+      .map((example, i) => ({ ...example, similarity: dot(query!, vectors[i]!) }))
+      .filter((n) => n.similarity > 0)
+      .sort((a, b) => b.similarity - a.similarity)
+      .slice(0, NEIGHBOURS);
+  }
+
+  private explain(category: string, matches: Map<string, Array<[string, number]>>, neighbours: Neighbour[]): string {
+    const parts: string[] = [];
+    const matched = (matches.get(category) ?? []).sort((a, b) => b[1] - a[1]).slice(0, 4);
+    if (matched.length > 0) parts.push(`rule: matched ${matched.map(([text]) => `'${text}'`).join(', ')}`);
+    const similar = neighbours.filter((n) => n.category === category).slice(0, 2);
+    if (similar.length > 0) {
+      parts.push(`nearest examples: ${similar.map((n) => `'${n.task}' (${n.similarity.toFixed(2)})`).join(', ')}`);
+    }
+    return parts.join('; ');
+  }
+
+  private order(category: string): number {
+    return this.policy.categories.indexOf(category);
+  }
+}
+
+/** A term as a regex: whole words (letters may not touch it), spaces also match hyphens, trailing `*` = any ending. */
+export function compileTerm(term: string): RegExp {
+  const wildcard = term.endsWith('*');
+  const words = (wildcard ? term.slice(0, -1) : term)
+    .trim()
+    .split(/\s+/)
+    .map((word) => word.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  return new RegExp(`(?<!\\p{L})${words.join('[\\s-]+')}${wildcard ? '\\p{L}*' : ''}(?!\\p{L})`, 'iu');
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let total = 0;
+  for (let i = 0; i < a.length; i++) total += a[i]! * b[i]!;
+  return total;
+}
+
+function sum(values: Iterable<number>): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

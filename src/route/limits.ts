@@ -1,0 +1,85 @@
+/**
+ * Which models are at their limit right now: an observed 429/quota error (remembered for a while in
+ * <codectxHome>/model-limits.json, so the next run does not hit the same wall) or a configured spending cap.
+ * Also the overall budget guard.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { codectxHome } from '../config/paths.js';
+import { ConfigError } from '../errors.js';
+import { formatUsd } from './cost.js';
+import { readUsage, spentUsd, startOfDay, startOfMonth, type UsageRecord } from './ledger.js';
+import type { RoutingPolicy } from './policy.js';
+
+/** How long a model stays marked after a 429 when the provider did not say (Retry-After). */
+const DEFAULT_LIMIT_MS = 15 * 60_000;
+
+interface LimitMarker {
+  until: string;
+  reason: string;
+}
+
+export function limitsPath(): string {
+  return join(codectxHome(), 'model-limits.json');
+}
+
+function readMarkers(file: string): Record<string, LimitMarker> {
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, LimitMarker>;
+  } catch {
+    return {};
+  }
+}
+
+/** Remembers that `model` hit a rate limit or quota. */
+export function markLimited(model: string, reason: string, now = new Date(), retryAfterMs = DEFAULT_LIMIT_MS): void {
+  const file = limitsPath();
+  const markers = readMarkers(file);
+  markers[model] = { until: new Date(now.getTime() + retryAfterMs).toISOString(), reason };
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(markers, null, 2)}\n`);
+}
+
+/** Models at their limit now, with why: live 429 markers and models whose daily/monthly cap is spent. */
+export function limitedModels(policy: RoutingPolicy, now = new Date()): Map<string, string> {
+  const limited = new Map<string, string>();
+  for (const [model, marker] of Object.entries(readMarkers(limitsPath()))) {
+    if (Date.parse(marker.until) > now.getTime()) limited.set(model, marker.reason);
+  }
+  const caps = Object.entries(policy.caps ?? {});
+  if (caps.length === 0) return limited;
+  const month = readUsage(startOfMonth(now));
+  const day = month.filter((r) => Date.parse(r.time) >= startOfDay(now).getTime());
+  for (const [model, cap] of caps) {
+    const over = overBudget(cap, day, month, model);
+    if (over && !limited.has(model)) limited.set(model, `cap: ${over}`);
+  }
+  return limited;
+}
+
+/** Throws when the configured overall budget is spent: nothing more is sent until the window rolls over. */
+export function assertWithinBudget(policy: RoutingPolicy, now = new Date()): void {
+  if (!policy.budget) return;
+  const month = readUsage(startOfMonth(now));
+  const day = month.filter((r) => Date.parse(r.time) >= startOfDay(now).getTime());
+  const over = overBudget(policy.budget, day, month);
+  if (over) throw new ConfigError(`budget reached: ${over} (raise routing.budget in codectx.config.json or wait)`);
+}
+
+function overBudget(
+  budget: { dailyUsd?: number; monthlyUsd?: number },
+  day: UsageRecord[],
+  month: UsageRecord[],
+  model?: string,
+): string | undefined {
+  const today = spentUsd(day, model);
+  if (budget.dailyUsd !== undefined && today >= budget.dailyUsd) {
+    return `${formatUsd(today)} spent today of ${formatUsd(budget.dailyUsd)} daily`;
+  }
+  const thisMonth = spentUsd(month, model);
+  if (budget.monthlyUsd !== undefined && thisMonth >= budget.monthlyUsd) {
+    return `${formatUsd(thisMonth)} spent this month of ${formatUsd(budget.monthlyUsd)} monthly`;
+  }
+  return undefined;
+}

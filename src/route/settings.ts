@@ -1,0 +1,61 @@
+/**
+ * The parts of codectx.config.json routing and pre-search own: `model`, `routing` and `context`. loadConfig
+ * hands them over unparsed (CodectxConfig.project); this checks their shapes with readable errors.
+ */
+import { ConfigError } from '../errors.js';
+import type { RoutingOverrides } from './policy.js';
+
+export interface ContextSettings {
+  reuseThreshold: number;
+  extendThreshold: number;
+  /** Fixed pre-search budget in tokens; absent means a share of the routed model's window. */
+  budgetTokens?: number;
+}
+
+export interface RoutingSettings {
+  model?: string;
+  routing?: RoutingOverrides;
+  context: ContextSettings;
+}
+
+/**
+ * Dense cosine similarity (local MiniLM) of a task description to the top function chunk. Measured on the
+ * fixture repo (see test/context.calibration.test.ts): a task describing an existing function scores about
+ * 0.5-0.7, a task about something the code does not contain 0.1-0.3.
+ */
+export const DEFAULT_CONTEXT: ContextSettings = { reuseThreshold: 0.6, extendThreshold: 0.4 };
+
+export function routingSettings(project: Record<string, unknown>): RoutingSettings {
+  const settings: RoutingSettings = { context: { ...DEFAULT_CONTEXT } };
+  if (project.model !== undefined) {
+    if (typeof project.model !== 'string') throw new ConfigError('"model" in codectx.config.json must be a string');
+    settings.model = project.model;
+  }
+  if (project.routing !== undefined) settings.routing = objectAt(project.routing, 'routing') as RoutingOverrides;
+  if (project.context !== undefined) {
+    const context = objectAt(project.context, 'context');
+    for (const key of ['reuseThreshold', 'extendThreshold'] as const) {
+      if (context[key] === undefined) continue;
+      const value = context[key];
+      if (typeof value !== 'number' || value < -1 || value > 1) {
+        throw new ConfigError(`"context.${key}" in codectx.config.json must be a similarity between -1 and 1`);
+      }
+      settings.context[key] = value;
+    }
+    if (context.budgetTokens !== undefined) {
+      if (typeof context.budgetTokens !== 'number' || !(context.budgetTokens > 0)) {
+        throw new ConfigError('"context.budgetTokens" in codectx.config.json must be a positive number');
+      }
+      settings.context.budgetTokens = context.budgetTokens;
+    }
+  }
+  if (settings.context.extendThreshold > settings.context.reuseThreshold) {
+    throw new ConfigError('"context.extendThreshold" must not be above "context.reuseThreshold"');
+  }
+  return settings;
+}
+
+function objectAt(value: unknown, key: string): Record<string, unknown> {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  throw new ConfigError(`"${key}" in codectx.config.json must be an object`);
+}
