@@ -146,7 +146,7 @@ class LanceStore implements ChunkStore {
       let query = this.table
         .query()
         .fullTextSearch(keywordQuery(text), { columns: FTS_COLUMN })
-        .select([...RECORD_COLUMNS])
+        .select([...RECORD_COLUMNS, '_score'])
         .limit(limit);
       const where = lanceWhere(filter);
       if (where) query = query.where(where);
