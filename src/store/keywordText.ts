@@ -9,14 +9,13 @@ import type { Chunk } from '../chunk/types.js';
 
 const IDENTIFIER = /[A-Za-z_$][A-Za-z0-9_$]*(?:-[A-Za-z0-9_$]+)*/g;
 // Boundaries inside an identifier: lower→Upper (parseHeader), acronym→Word (HTTPServer), letter↔digit (utf8Decode).
-const CAMEL_BOUNDARY = /([a-z0-9])([A-Z])|([A-Z])([A-Z][a-z])|([A-Za-z])([0-9])|([0-9])([A-Za-z])/g;
+// Zero-width, so adjacent boundaries (utf8Decode) never overlap.
+const CAMEL_BOUNDARY = /(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])/g;
 
 /** Lowercase parts of a compound identifier; empty when it has a single part. */
 export function identifierParts(identifier: string): string[] {
-  const spaced = identifier.replace(CAMEL_BOUNDARY, (_match, a, b, c, d, e, f, g, h) =>
-    a !== undefined ? `${a} ${b}` : c !== undefined ? `${c} ${d}` : e !== undefined ? `${e} ${f}` : `${g} ${h}`,
-  );
-  const parts = spaced
+  const parts = identifier
+    .replace(CAMEL_BOUNDARY, ' ')
     .split(/[\s_$-]+/)
     .filter((part) => part.length > 0)
     .map((part) => part.toLowerCase());
