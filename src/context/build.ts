@@ -1,0 +1,126 @@
+/**
+ * Pre-search context: turns search results into the block a model reads before the task, Search → Reuse →
+ * Extend → Create. Merges overlapping results, keeps the most valuable snippets that fit the token budget,
+ * orders them for reading and states the verdict with its evidence.
+ */
+import type { SearchResult } from '../search/types.js';
+import { mergeResults, type ContextSnippet } from './merge.js';
+import { decideVerdict, type Thresholds, type Verdict } from './verdict.js';
+
+export interface BuildContextOptions {
+  budgetTokens: number;
+  countTokens: (text: string) => number;
+  thresholds: Thresholds;
+  /** What pre-search searched for (shown with a Create verdict); defaults to the task. */
+  queries?: string[];
+}
+
+export interface ContextBlock {
+  task: string;
+  verdict: Verdict;
+  /** Snippets kept, in reading order. */
+  snippets: ContextSnippet[];
+  /** Snippets left out to fit the budget. */
+  dropped: number;
+  queries: string[];
+  /** The rendered block. */
+  text: string;
+  tokens: number;
+  budgetTokens: number;
+}
+
+export function buildContext(task: string, results: SearchResult[], options: BuildContextOptions): ContextBlock {
+  const queries = options.queries ?? [task];
+  const verdict = decideVerdict(results, options.thresholds, queries);
+  const candidates = mergeResults(results).sort((a, b) => b.score - a.score);
+  const header = renderHeader(task, verdict, queries);
+  const available = options.budgetTokens - options.countTokens(header);
+
+  // Drop the lowest-value snippets first: keep the longest best-first run that fits.
+  const kept: ContextSnippet[] = [];
+  let used = 0;
+  for (const snippet of candidates) {
+    const cost = options.countTokens(renderSnippet(snippet));
+    if (used + cost > available) break;
+    kept.push(snippet);
+    used += cost;
+  }
+  // When even the best snippet does not fit, send its first lines rather than nothing, and say so.
+  if (kept.length === 0 && candidates[0] && available > 0) {
+    const trimmed = trimToFit(candidates[0], available, options.countTokens);
+    if (trimmed) kept.push(trimmed);
+  }
+
+  const snippets = orderForReading(kept);
+  const text = [header, ...snippets.map(renderSnippet)].join('\n');
+  return {
+    task,
+    verdict,
+    snippets,
+    dropped: candidates.length - kept.length,
+    queries,
+    text,
+    tokens: options.countTokens(text),
+    budgetTokens: options.budgetTokens,
+  };
+}
+
+/** Files in order of their best snippet, each file's snippets top to bottom. */
+function orderForReading(snippets: ContextSnippet[]): ContextSnippet[] {
+  const fileRank = new Map<string, number>();
+  for (const s of snippets) fileRank.set(s.file, Math.max(fileRank.get(s.file) ?? -Infinity, s.score));
+  return [...snippets].sort(
+    (a, b) => fileRank.get(b.file)! - fileRank.get(a.file)! || a.file.localeCompare(b.file) || a.startLine - b.startLine,
+  );
+}
+
+function trimToFit(snippet: ContextSnippet, available: number, countTokens: (t: string) => number): ContextSnippet | undefined {
+  const lines = snippet.content.split('\n');
+  let best: ContextSnippet | undefined;
+  // Binary search on the number of whole lines kept.
+  let low = 1;
+  let high = lines.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    const candidate: ContextSnippet = {
+      ...snippet,
+      content: lines.slice(0, mid).join('\n'),
+      truncatedAt: snippet.startLine + mid - 1,
+    };
+    if (countTokens(renderSnippet(candidate)) <= available) {
+      best = candidate;
+      low = mid + 1;
+    } else {
+      high = mid - 1;
+    }
+  }
+  return best;
+}
+
+function renderHeader(task: string, verdict: Verdict, queries: string[]): string {
+  return [
+    '## Pre-search: existing code (Search → Reuse → Extend → Create)',
+    `Task: ${task}`,
+    `Searched: ${queries.map((q) => `"${q}"`).join(', ')}`,
+    `Verdict: ${verdict.kind.toUpperCase()}: ${verdict.evidence}`,
+    '',
+  ].join('\n');
+}
+
+export function snippetLocation(snippet: ContextSnippet): string {
+  return `${snippet.file}:${snippet.startLine}-${snippet.truncatedAt ?? snippet.endLine}`;
+}
+
+function renderSnippet(snippet: ContextSnippet): string {
+  const scores = [`score ${snippet.score.toFixed(3)}`];
+  if (snippet.similarity !== undefined) scores.push(`similarity ${snippet.similarity.toFixed(2)}`);
+  const names = snippet.symbols.length > 0 ? ` ${snippet.symbols.join(', ')}` : '';
+  const lines = [`### ${snippetLocation(snippet)}${names} (${snippet.kinds.join(', ')}; ${scores.join(', ')})`];
+  // A fence longer than any backtick run inside (Markdown sections carry their own fences).
+  const fence = '`'.repeat(Math.max(3, ...(snippet.content.match(/`+/g) ?? []).map((run) => run.length + 1)));
+  lines.push(`${fence}${snippet.language}`, snippet.content, fence);
+  if (snippet.truncatedAt !== undefined) {
+    lines.push(`(truncated to fit the budget: lines ${snippet.truncatedAt + 1}-${snippet.endLine} not shown)`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,24 @@
+/** The prompt `codectx ask` sends: a system instruction enforcing Search → Reuse → Extend → Create, then the pre-search block and the task. */
+import type { ContextBlock } from './build.js';
+
+export const SYSTEM_INSTRUCTION = [
+  'You are a senior engineer working inside an existing codebase. Work in this order: Search → Reuse → Extend → Create.',
+  '1. Search: read the pre-search results in the prompt before writing anything; they are the codebase\'s own code.',
+  '2. Reuse: if existing code already does what is asked, use it (call or import it); do not write a duplicate.',
+  '3. Extend: if close code exists, extend or adapt it in place, keeping its names, style and error handling.',
+  '4. Create: only when nothing suitable exists, write new code that follows the conventions shown.',
+  'Cite any code you reuse or extend as path:start-end. Say which step you took and why.',
+].join('\n');
+
+export interface Prompt {
+  system: string;
+  prompt: string;
+}
+
+/** Without a block (no index, or --no-context), `missingContext` says why, so the model knows it is blind. */
+export function buildPrompt(task: string, block: ContextBlock | undefined, missingContext?: string): Prompt {
+  const parts = block
+    ? [block.text, '## Task', task]
+    : [`## Pre-search: none (${missingContext ?? 'skipped'})`, '', '## Task', task];
+  return { system: SYSTEM_INSTRUCTION, prompt: parts.join('\n') };
+}

@@ -1,0 +1,61 @@
+/**
+ * The pre-search verdict, Search → Reuse → Extend → Create, with its evidence: the dense similarity of the
+ * closest code to the task against configurable thresholds.
+ */
+import type { SearchResult } from '../search/types.js';
+
+export type VerdictKind = 'reuse' | 'extend' | 'create';
+
+export interface Thresholds {
+  reuse: number;
+  extend: number;
+}
+
+export interface Verdict {
+  kind: VerdictKind;
+  /** One line saying why, with the scores and thresholds. */
+  evidence: string;
+  /** The code to reuse or extend. */
+  target?: { file: string; startLine: number; endLine: number; symbol: string; kind: string; similarity: number };
+}
+
+const CALLABLE = new Set(['function', 'method']);
+
+export function decideVerdict(results: SearchResult[], thresholds: Thresholds, queries: string[]): Verdict {
+  const searched = `searched: ${queries.map((q) => `"${q}"`).join(', ')}`;
+  const scored = results.filter((r) => r.dense).sort((a, b) => b.dense!.score - a.dense!.score);
+  const best = scored[0];
+  if (!best) {
+    return { kind: 'create', evidence: `nothing in the index is close (${searched}); write new code` };
+  }
+  const topCallable = scored.find((r) => CALLABLE.has(r.kind));
+  if (topCallable && topCallable.dense!.score >= thresholds.reuse) {
+    const target = targetOf(topCallable);
+    return {
+      kind: 'reuse',
+      evidence: `${describe(target)} already does this (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholds.reuse.toFixed(2)}); call it instead of writing new code`,
+      target,
+    };
+  }
+  if (best.dense!.score >= thresholds.extend) {
+    const target = targetOf(best);
+    return {
+      kind: 'extend',
+      evidence: `closest code is ${describe(target)} (similarity ${target.similarity.toFixed(2)} ≥ extend threshold ${thresholds.extend.toFixed(2)}, below reuse ${thresholds.reuse.toFixed(2)}); extend or adapt it`,
+      target,
+    };
+  }
+  return {
+    kind: 'create',
+    evidence: `nothing close: best similarity ${best.dense!.score.toFixed(2)} (${best.file}:${best.startLine}-${best.endLine}) < extend threshold ${thresholds.extend.toFixed(2)}; ${searched}; write new code following the snippets' conventions`,
+  };
+}
+
+function targetOf(r: SearchResult): NonNullable<Verdict['target']> {
+  return { file: r.file, startLine: r.startLine, endLine: r.endLine, symbol: r.symbol, kind: r.kind, similarity: r.dense!.score };
+}
+
+function describe(target: NonNullable<Verdict['target']>): string {
+  const name = target.symbol ? `${target.kind} ${target.symbol}` : target.kind;
+  return `${name} in ${target.file}:${target.startLine}-${target.endLine}`;
+}

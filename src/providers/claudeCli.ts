@@ -1,0 +1,70 @@
+/**
+ * Claude through the `claude` CLI (Claude Code): `claude --model <sonnet|opus> --print` with the prompt on stdin,
+ * stdout streamed back. Uses the user's own Claude login, so no key passes through codectx. The CLI reports no
+ * token usage in this mode, so counts are estimates.
+ */
+import { spawn } from 'node:child_process';
+import { ConfigError, ProviderError } from '../errors.js';
+import { estimateTokens } from './tokens.js';
+import type { CompletionHooks, CompletionRequest, CompletionResult, ModelProvider } from './types.js';
+
+/** What the CLI prints when Claude's rate limit or usage quota is hit: these trigger the fallback chain. */
+const LIMIT_PATTERN = /rate.?limit|usage limit|quota|429|overloaded|limit reached/i;
+
+export class ClaudeCliProvider implements ModelProvider {
+  readonly kind = 'claude-cli';
+
+  constructor(
+    private readonly options: { timeoutMs: number; command?: string; env?: NodeJS.ProcessEnv },
+  ) {}
+
+  complete(request: CompletionRequest, hooks: CompletionHooks = {}): Promise<CompletionResult> {
+    const command = this.options.command ?? 'claude';
+    // --print takes a single prompt: the system instruction leads it.
+    const input = `${request.system}\n\n${request.prompt}`;
+    return new Promise((resolve, reject) => {
+      const child = spawn(command, ['--model', request.model, '--print'], {
+        env: this.options.env ?? process.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let text = '';
+      let stderr = '';
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGTERM');
+      }, this.options.timeoutMs);
+      child.stdout.setEncoding('utf8').on('data', (piece: string) => {
+        text += piece;
+        hooks.onToken?.(piece);
+      });
+      child.stderr.setEncoding('utf8').on('data', (piece: string) => (stderr += piece));
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(
+          error.code === 'ENOENT'
+            ? new ConfigError(`'${command}' was not found on PATH (install Claude Code, or route Claude through an API endpoint)`)
+            : new ProviderError(`${command}: ${error.message}`, false, undefined, { cause: error }),
+        );
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        if (timedOut) {
+          reject(new ProviderError(`${command} did not finish within ${this.options.timeoutMs} ms`, text.length === 0));
+          return;
+        }
+        if (code !== 0) {
+          const detail = (stderr.trim() || text.trim()).split('\n')[0] || `exit code ${code}`;
+          const limited = LIMIT_PATTERN.test(stderr) || LIMIT_PATTERN.test(text);
+          reject(new ProviderError(`${command} --model ${request.model} failed: ${detail}`, limited, limited ? 429 : undefined));
+          return;
+        }
+        resolve({ text, inputTokens: estimateTokens(input), outputTokens: estimateTokens(text), tokensEstimated: true });
+      });
+      child.stdin.on('error', () => {
+        // The CLI may exit before reading everything (bad flag); its exit code tells the story.
+      });
+      child.stdin.end(input);
+    });
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * One routed model call: the decided model first, then its fallback chain when a model answers with a rate
+ * limit, quota or server error after bounded retries. A 429 marks the model as limited for later runs. The
+ * call that answers is appended to the usage ledger.
+ */
+import { ProviderError } from '../errors.js';
+import { callCostUsd } from '../route/cost.js';
+import { appendUsage, type UsageRecord } from '../route/ledger.js';
+import { markLimited } from '../route/limits.js';
+import type { RoutingPolicy } from '../route/policy.js';
+import type { RouteDecision } from '../route/router.js';
+import { createModelProvider } from './index.js';
+import { DEFAULT_RETRY, withRetries, type RetryOptions } from './retry.js';
+import type { CompletionResult } from './types.js';
+
+export interface RoutedCallOptions {
+  policy: RoutingPolicy;
+  decision: Pick<RouteDecision, 'category' | 'model' | 'fallbacks' | 'expectedOutputTokens'>;
+  system: string;
+  prompt: string;
+  onToken?: (text: string) => void;
+  /** Told when a model fails and the next one in the chain is tried. */
+  onFallback?: (from: string, to: string, error: ProviderError) => void;
+  retry?: RetryOptions;
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RoutedCallResult extends CompletionResult {
+  model: string;
+  usage: UsageRecord;
+}
+
+const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+
+export async function routedCall(options: RoutedCallOptions): Promise<RoutedCallResult> {
+  const { policy, decision } = options;
+  const chain = [decision.model, ...decision.fallbacks];
+  for (let i = 0; i < chain.length; i++) {
+    const model = chain[i]!;
+    const entry = policy.models[model]!;
+    const provider = createModelProvider(entry, { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, env: options.env });
+    const started = Date.now();
+    let result: CompletionResult;
+    try {
+      result = await withRetries(
+        () => provider.complete(
+          { model: entry.apiModel, system: options.system, prompt: options.prompt },
+          { onToken: options.onToken },
+        ),
+        options.retry ?? DEFAULT_RETRY,
+      );
+    } catch (error) {
+      const next = chain[i + 1];
+      if (!(error instanceof ProviderError) || !error.retryable) throw error;
+      if (error.status === 429) markLimited(model, `429: ${error.message}`);
+      if (!next) throw new ProviderError(`${model} failed and no fallback is left: ${error.message}`, false, error.status, { cause: error });
+      options.onFallback?.(model, next, error);
+      continue;
+    }
+    const usage: UsageRecord = {
+      time: new Date().toISOString(),
+      category: decision.category,
+      model,
+      inputTokens: result.inputTokens,
+      outputTokens: result.outputTokens,
+      tokensEstimated: result.tokensEstimated,
+      costUsd: callCostUsd(entry, result.inputTokens, result.outputTokens),
+      latencyMs: Date.now() - started,
+      ...(model !== decision.model ? { fallbackFrom: decision.model } : {}),
+    };
+    appendUsage(usage);
+    return { ...result, model, usage };
+  }
+  throw new ProviderError('no model to call', false);
+}
