@@ -67,8 +67,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
       return new ProviderError(`${where} did not answer within ${this.options.timeoutMs} ms`, !streamed, undefined, { cause: error });
     }
     if (error instanceof OpenAI.APIConnectionError) {
-      const cause = (error.cause as { code?: string; message?: string } | undefined) ?? {};
-      return new ProviderError(`cannot reach ${where} (${cause.code ?? cause.message ?? 'connection failed'})`, false, undefined, { cause: error });
+      return new ProviderError(`cannot reach ${where} (${networkCode(error) ?? 'connection failed'})`, false, undefined, { cause: error });
     }
     if (error instanceof OpenAI.APIError) {
       const status = error.status;
@@ -83,6 +82,14 @@ export class OpenAICompatibleProvider implements ModelProvider {
     }
     return new ProviderError(`${where}: ${firstLine(error instanceof Error ? error.message : String(error))}`, false, undefined, { cause: error });
   }
+}
+
+/** The system error code (ECONNREFUSED, ENOTFOUND) buried in the SDK error → fetch error → socket error chain. */
+function networkCode(error: unknown): string | undefined {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === 'string') return e.code;
+  }
+  return undefined;
 }
 
 function firstLine(text: string): string {

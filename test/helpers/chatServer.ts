@@ -1,0 +1,60 @@
+/**
+ * A loopback HTTP server speaking the OpenAI chat-completions protocol (streamed SSE chunks with a final usage
+ * chunk), for testing model providers with the real `openai` SDK. Each request is answered by the next scripted
+ * reply; the requests are recorded.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type ScriptedReply =
+  | { kind: 'stream'; pieces: string[]; usage?: { prompt_tokens: number; completion_tokens: number } }
+  | { kind: 'error'; status: number; message: string };
+
+export interface RecordedRequest {
+  path: string;
+  authorization: string | undefined;
+  body: { model: string; messages: Array<{ role: string; content: string }>; stream?: boolean };
+}
+
+export interface ChatServer {
+  baseURL: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export async function startChatServer(replies: ScriptedReply[]): Promise<ChatServer> {
+  const requests: RecordedRequest[] = [];
+  const server: Server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (data) => (raw += data));
+    req.on('end', () => {
+      requests.push({ path: req.url ?? '', authorization: req.headers.authorization, body: JSON.parse(raw) });
+      const reply = replies.shift() ?? { kind: 'error', status: 500, message: 'no scripted reply left' };
+      if (reply.kind === 'error') {
+        res.writeHead(reply.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: reply.message, type: 'test', code: reply.status } }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      const chunk = (delta: object, usage?: object) =>
+        `data: ${JSON.stringify({
+          id: 'chatcmpl-test',
+          object: 'chat.completion.chunk',
+          created: 0,
+          model: 'test',
+          choices: usage ? [] : [{ index: 0, delta, finish_reason: null }],
+          ...(usage ? { usage: { ...usage, total_tokens: 0 } } : {}),
+        })}\n\n`;
+      for (const piece of reply.pieces) res.write(chunk({ content: piece }));
+      if (reply.usage) res.write(chunk({}, reply.usage));
+      res.end('data: [DONE]\n\n');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { redactSecrets } from '../src/providers/redact.js';
+
+// Planted secrets are assembled at run time so this file itself does not trip secret scanners.
+const AWS = 'AKIA' + 'Q3EGRUSTMXSAMPLE1'.slice(0, 16);
+const OPENAI = 'sk-' + 'proj-' + 'a8F3kq92LmZx71PqRt5VbN0cYw4Ee6Hj';
+const GITHUB = 'ghp_' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
+const JWT = 'eyJhbGciOiJIUzI1NiJ9' + '.eyJzdWIiOiIxMjM0NTY3ODkwIn0' + '.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+const PEM = ['-----BEGIN RSA PRIVATE KEY-----', 'MIIEowIBAAKCAQEA7x9Qm2v', 'Zk3P0r9aXq==', '-----END RSA PRIVATE KEY-----'].join('\n');
+
+describe('redactSecrets', () => {
+  it('redacts each planted secret, counts them by kind, and keeps the surrounding code', () => {
+    const source = [
+      `const aws = "${AWS}";`,
+      `client = OpenAI(api_key="${OPENAI}")`,
+      `git clone https://${GITHUB}@github.com/acme/app.git`,
+      `Authorization: Bearer ${JWT}`,
+      PEM,
+      `db_password = "hunter2-prod"`,
+      `  "apiKey": "live_3f9a1c77",`,
+      `DATABASE_PASSWORD=s3cretPass99`,
+      `const signingSeed = "Zq8vK2pLx9WmR4tYb7NcE1fHj6Ud3Sg5";`,
+    ].join('\n');
+    const { text, count, byKind } = redactSecrets(source);
+    for (const secret of [AWS, OPENAI, GITHUB, JWT, 'MIIEowIBAAKCAQEA7x9Qm2v', 'hunter2-prod', 'live_3f9a1c77', 's3cretPass99', 'Zq8vK2pLx9WmR4tYb7NcE1fHj6Ud3Sg5']) {
+      expect(text).not.toContain(secret);
+    }
+    expect(byKind).toEqual({
+      'aws-access-key': 1,
+      'api-key': 2,
+      'github-token': 1,
+      jwt: 1,
+      'private-key': 1,
+      password: 2,
+      'high-entropy-string': 1,
+    });
+    expect(count).toBe(9);
+    expect(text).toContain('db_password = "[REDACTED:password]"');
+    expect(text).toContain('git clone https://[REDACTED:github-token]@github.com/acme/app.git');
+    expect(text).toContain('DATABASE_PASSWORD=[REDACTED:password]');
+  });
+
+  it('leaves code that only handles secrets alone', () => {
+    const code = [
+      'password = input("Password: ")',
+      'def check(password: str, hashed: bytes) -> bool:',
+      '    return bcrypt.checkpw(password.encode(), hashed)',
+      'const apiKey: string = process.env.OPENAI_API_KEY ?? "";',
+      'token = request.headers.get("Authorization")',
+      'if (password === confirmPassword) submit();',
+      'const tokenizer = "bert-base-uncased";',
+      'const commit = "3f786850e387550fdab836ed7e6dc881de23001b";',
+      'password: ${DB_PASSWORD}',
+      'api_key: "<your key here>"',
+      'const secretsDir = path.join(home, ".secrets");',
+    ].join('\n');
+    const result = redactSecrets(code);
+    expect(result.count).toBe(0);
+    expect(result.text).toBe(code);
+  });
+});

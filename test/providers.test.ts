@@ -1,0 +1,215 @@
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, ProviderError } from '../src/errors.js';
+import { ClaudeCliProvider } from '../src/providers/claudeCli.js';
+import { OpenAICompatibleProvider } from '../src/providers/openaiCompatible.js';
+import { routedCall } from '../src/providers/routedCall.js';
+import { readUsage } from '../src/route/ledger.js';
+import { limitedModels, limitsPath } from '../src/route/limits.js';
+import { defaultPolicy, mergePolicy, type RoutingPolicy } from '../src/route/policy.js';
+import { startChatServer, type ChatServer } from './helpers/chatServer.js';
+
+const FAST_RETRY = { retries: 1, baseDelayMs: 1 };
+let servers: ChatServer[] = [];
+let home: string;
+
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'codectx-providers-'));
+  process.env.CODECTX_HOME = home;
+});
+
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+
+async function server(...replies: Parameters<typeof startChatServer>[0]): Promise<ChatServer> {
+  const s = await startChatServer(replies);
+  servers.push(s);
+  return s;
+}
+
+/** The default policy with Kimi and Qwen pointed at loopback servers. */
+function loopbackPolicy(kimi: ChatServer, qwen: ChatServer): RoutingPolicy {
+  return mergePolicy(defaultPolicy(), {
+    models: {
+      'kimi-k2': { baseURL: kimi.baseURL, apiKeyEnv: 'TEST_KIMI_KEY' },
+      'qwen3-coder': { baseURL: qwen.baseURL, apiKeyEnv: 'TEST_QWEN_KEY' },
+    },
+  });
+}
+
+const env = { ...process.env, TEST_KIMI_KEY: 'kimi-secret', TEST_QWEN_KEY: 'qwen-secret' };
+
+describe('OpenAI-compatible provider', () => {
+  it('streams pieces in order, sends the key from the named variable and takes the reported usage', async () => {
+    const s = await server({ kind: 'stream', pieces: ['Hel', 'lo', ' world'], usage: { prompt_tokens: 42, completion_tokens: 3 } });
+    const provider = new OpenAICompatibleProvider({ baseURL: s.baseURL, apiKeyEnv: 'TEST_KIMI_KEY', timeoutMs: 10_000, env });
+    const pieces: string[] = [];
+    const result = await provider.complete({ model: 'm-1', system: 'sys', prompt: 'hi' }, { onToken: (p) => pieces.push(p) });
+    expect(pieces).toEqual(['Hel', 'lo', ' world']);
+    expect(result).toEqual({ text: 'Hello world', inputTokens: 42, outputTokens: 3, tokensEstimated: false });
+    expect(s.requests[0]!.authorization).toBe('Bearer kimi-secret');
+    expect(s.requests[0]!.body.model).toBe('m-1');
+    expect(s.requests[0]!.body.messages).toEqual([
+      { role: 'system', content: 'sys' },
+      { role: 'user', content: 'hi' },
+    ]);
+  });
+
+  it('estimates tokens when the endpoint reports no usage', async () => {
+    const s = await server({ kind: 'stream', pieces: ['abcdefg'] });
+    const provider = new OpenAICompatibleProvider({ baseURL: s.baseURL, timeoutMs: 10_000, env });
+    const result = await provider.complete({ model: 'm', system: '', prompt: 'x'.repeat(35) });
+    expect(result).toMatchObject({ inputTokens: 10, outputTokens: 2, tokensEstimated: true });
+  });
+
+  it('names the missing key variable', () => {
+    expect(() => new OpenAICompatibleProvider({ baseURL: 'http://127.0.0.1:9/v1', apiKeyEnv: 'NO_SUCH_KEY_VAR', timeoutMs: 1000, env: {} })).toThrow(
+      new ConfigError('NO_SUCH_KEY_VAR is not set (the API key for http://127.0.0.1:9/v1)'),
+    );
+  });
+
+  it('says when the endpoint cannot be reached, without retrying', async () => {
+    const s = await server();
+    await s.close();
+    servers = [];
+    const provider = new OpenAICompatibleProvider({ baseURL: s.baseURL, timeoutMs: 5000, env });
+    const error = await provider.complete({ model: 'm', system: '', prompt: 'x' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).message).toMatch(/^cannot reach http:\/\/127\.0\.0\.1:\d+\/v1 \(ECONNREFUSED\)$/);
+    expect((error as ProviderError).retryable).toBe(false);
+  });
+
+  it('marks 429 and 5xx retryable, 401 not, with the key variable named', async () => {
+    const s = await server(
+      { kind: 'error', status: 429, message: 'Rate limit reached' },
+      { kind: 'error', status: 503, message: 'overloaded' },
+      { kind: 'error', status: 401, message: 'bad key' },
+    );
+    const provider = new OpenAICompatibleProvider({ baseURL: s.baseURL, apiKeyEnv: 'TEST_KIMI_KEY', timeoutMs: 5000, env });
+    const call = () => provider.complete({ model: 'm', system: '', prompt: 'x' }).catch((e: ProviderError) => e);
+    const [limit, down, auth] = [await call(), await call(), await call()];
+    expect([limit.retryable, limit.status]).toEqual([true, 429]);
+    expect([down.retryable, down.status]).toEqual([true, 503]);
+    expect([auth.retryable, auth.message]).toEqual([false, `${s.baseURL} rejected the API key (401; check TEST_KIMI_KEY)`]);
+  });
+});
+
+describe('routed call with fallback', () => {
+  it('retries a 429, falls back along the chain, marks the model limited and records the call', async () => {
+    const kimi = await server(
+      { kind: 'error', status: 429, message: 'Rate limit reached for model' },
+      { kind: 'error', status: 429, message: 'Rate limit reached for model' },
+    );
+    const qwen = await server({ kind: 'stream', pieces: ['fixed'], usage: { prompt_tokens: 1000, completion_tokens: 200 } });
+    const fallbacks: string[] = [];
+    const result = await routedCall({
+      policy: loopbackPolicy(kimi, qwen),
+      decision: { category: 'css_tweaks', model: 'kimi-k2', fallbacks: ['qwen3-coder'], expectedOutputTokens: 400 },
+      system: 'sys',
+      prompt: 'make it blue',
+      retry: FAST_RETRY,
+      env,
+      onFallback: (from, to) => fallbacks.push(`${from}→${to}`),
+    });
+    expect(kimi.requests).toHaveLength(2); // first try + one retry
+    expect(qwen.requests[0]!.body.model).toBe('qwen3-coder-plus');
+    expect(fallbacks).toEqual(['kimi-k2→qwen3-coder']);
+    expect(result.text).toBe('fixed');
+    expect(result.model).toBe('qwen3-coder');
+    // Qwen below 256K prompt tokens: $3 in, $15 out per million.
+    const expectedCost = (1000 * 3 + 200 * 15) / 1e6;
+    const ledger = readUsage();
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]).toMatchObject({
+      category: 'css_tweaks',
+      model: 'qwen3-coder',
+      inputTokens: 1000,
+      outputTokens: 200,
+      tokensEstimated: false,
+      fallbackFrom: 'kimi-k2',
+    });
+    expect(ledger[0]!.costUsd).toBeCloseTo(expectedCost, 12);
+    expect(existsSync(limitsPath())).toBe(true);
+    expect([...limitedModels(defaultPolicy()).keys()]).toEqual(['kimi-k2']);
+  });
+
+  it('recovers from a 5xx by retrying the same model', async () => {
+    const kimi = await server({ kind: 'error', status: 502, message: 'bad gateway' }, { kind: 'stream', pieces: ['ok'] });
+    const qwen = await server();
+    const result = await routedCall({
+      policy: loopbackPolicy(kimi, qwen),
+      decision: { category: 'basic_javascript', model: 'kimi-k2', fallbacks: ['qwen3-coder'], expectedOutputTokens: 600 },
+      system: '',
+      prompt: 'x',
+      retry: FAST_RETRY,
+      env,
+    });
+    expect(result.model).toBe('kimi-k2');
+    expect(qwen.requests).toHaveLength(0);
+    expect(readUsage()[0]!.fallbackFrom).toBeUndefined();
+    expect(existsSync(limitsPath())).toBe(false);
+  });
+
+  it('does not fall back on errors a fallback cannot fix', async () => {
+    const kimi = await server({ kind: 'error', status: 401, message: 'invalid key' });
+    const qwen = await server();
+    await expect(
+      routedCall({
+        policy: loopbackPolicy(kimi, qwen),
+        decision: { category: 'css_tweaks', model: 'kimi-k2', fallbacks: ['qwen3-coder'], expectedOutputTokens: 400 },
+        system: '',
+        prompt: 'x',
+        retry: FAST_RETRY,
+        env,
+      }),
+    ).rejects.toThrow(/rejected the API key \(401; check TEST_KIMI_KEY\)/);
+    expect(qwen.requests).toHaveLength(0);
+    expect(readUsage()).toEqual([]);
+  });
+});
+
+describe('claude CLI provider (a fake `claude` executable first on PATH)', () => {
+  function fakeClaude(script: string): NodeJS.ProcessEnv {
+    const bin = mkdtempSync(join(tmpdir(), 'codectx-fake-claude-'));
+    writeFileSync(join(bin, 'claude'), `#!/bin/sh\n${script}\n`);
+    chmodSync(join(bin, 'claude'), 0o755);
+    return { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+  }
+
+  it('runs `claude --model <m> --print` with the prompt on stdin and streams stdout', async () => {
+    const fakeEnv = fakeClaude('echo "args: $*"; printf "stdin: "; cat');
+    const provider = new ClaudeCliProvider({ timeoutMs: 10_000, env: fakeEnv });
+    const pieces: string[] = [];
+    const result = await provider.complete({ model: 'opus', system: 'SYSTEM', prompt: 'the task' }, { onToken: (p) => pieces.push(p) });
+    expect(result.text).toBe('args: --model opus --print\nstdin: SYSTEM\n\nthe task');
+    expect(pieces.join('')).toBe(result.text);
+    expect(result.tokensEstimated).toBe(true);
+    expect(result.outputTokens).toBe(Math.ceil(result.text.length / 3.5));
+  });
+
+  it('turns a usage-limit exit into a retryable 429 so Opus falls back to Sonnet', async () => {
+    const fakeEnv = fakeClaude('if [ "$2" = opus ]; then echo "Claude AI usage limit reached" >&2; exit 1; fi; echo "sonnet answered"');
+    const result = await routedCall({
+      policy: defaultPolicy(),
+      decision: { category: 'security_review', model: 'claude-opus', fallbacks: ['claude-sonnet'], expectedOutputTokens: 2000 },
+      system: 's',
+      prompt: 'review this',
+      retry: { retries: 0, baseDelayMs: 1 },
+      env: fakeEnv,
+    });
+    expect(result.text).toBe('sonnet answered\n');
+    expect(readUsage()[0]).toMatchObject({ model: 'claude-sonnet', fallbackFrom: 'claude-opus', tokensEstimated: true });
+    expect(JSON.parse(readFileSync(limitsPath(), 'utf8'))['claude-opus'].reason).toMatch(/usage limit reached/);
+  });
+
+  it('says when the CLI is not installed', async () => {
+    const provider = new ClaudeCliProvider({ timeoutMs: 10_000, env: { PATH: mkdtempSync(join(tmpdir(), 'empty-')) } });
+    await expect(provider.complete({ model: 'opus', system: '', prompt: 'x' })).rejects.toThrow(
+      "'claude' was not found on PATH (install Claude Code, or route Claude through an API endpoint)",
+    );
+  });
+});
