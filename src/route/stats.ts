@@ -1,0 +1,68 @@
+/** Usage totals from the ledger, and what the same calls would have cost sent to Claude Opus. */
+import { callCostUsd } from './cost.js';
+import type { UsageRecord } from './ledger.js';
+import type { ModelEntry } from './policy.js';
+
+export interface UsageTotals {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export interface UsageSummary {
+  total: UsageTotals;
+  byModel: Record<string, UsageTotals>;
+  byCategory: Record<string, UsageTotals>;
+  /** The same token counts at Opus prices. */
+  allOpusCostUsd: number;
+  savingsUsd: number;
+  /** Calls that were answered by a fallback model. */
+  fallbacks: number;
+  /** Days from the first record to the last (at least 1), for per-day figures. */
+  days: number;
+}
+
+const DAY_MS = 86_400_000;
+
+export function summarizeUsage(records: UsageRecord[], opus: ModelEntry): UsageSummary {
+  const total = emptyTotals();
+  const byModel: Record<string, UsageTotals> = {};
+  const byCategory: Record<string, UsageTotals> = {};
+  let allOpusCostUsd = 0;
+  for (const r of records) {
+    for (const totals of [total, (byModel[r.model] ??= emptyTotals()), (byCategory[r.category] ??= emptyTotals())]) {
+      totals.calls += 1;
+      totals.inputTokens += r.inputTokens;
+      totals.outputTokens += r.outputTokens;
+      totals.costUsd += r.costUsd;
+    }
+    allOpusCostUsd += callCostUsd(opus, r.inputTokens, r.outputTokens);
+  }
+  const times = records.map((r) => Date.parse(r.time));
+  const span = times.length > 0 ? Math.max(...times) - Math.min(...times) : 0;
+  return {
+    total,
+    byModel,
+    byCategory,
+    allOpusCostUsd,
+    savingsUsd: allOpusCostUsd - total.costUsd,
+    fallbacks: records.filter((r) => r.fallbackFrom).length,
+    days: Math.max(1, Math.ceil(span / DAY_MS)),
+  };
+}
+
+function emptyTotals(): UsageTotals {
+  return { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+}
+
+/** `7d`, `12h`, `30m` or an ISO date → the moment it names, relative to `now`. */
+export function parseSince(value: string, now = new Date()): Date | undefined {
+  const relative = /^(\d+)\s*([dhm])$/i.exec(value.trim());
+  if (relative) {
+    const unit = { d: DAY_MS, h: 3_600_000, m: 60_000 }[relative[2]!.toLowerCase() as 'd' | 'h' | 'm'];
+    return new Date(now.getTime() - Number(relative[1]) * unit);
+  }
+  const absolute = Date.parse(value);
+  return Number.isNaN(absolute) ? undefined : new Date(absolute);
+}

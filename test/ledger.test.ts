@@ -1,0 +1,93 @@
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/errors.js';
+import { appendUsage, ledgerPath, readUsage, type UsageRecord } from '../src/route/ledger.js';
+import { assertWithinBudget, limitedModels, markLimited } from '../src/route/limits.js';
+import { defaultPolicy, mergePolicy } from '../src/route/policy.js';
+import { parseSince, summarizeUsage } from '../src/route/stats.js';
+import { callCostUsd } from '../src/route/cost.js';
+
+const policy = defaultPolicy();
+
+function record(model: string, category: string, inputTokens: number, outputTokens: number, time: string, extra: Partial<UsageRecord> = {}): UsageRecord {
+  return {
+    time,
+    category,
+    model,
+    inputTokens,
+    outputTokens,
+    tokensEstimated: false,
+    costUsd: callCostUsd(policy.models[model]!, inputTokens, outputTokens),
+    latencyMs: 100,
+    ...extra,
+  };
+}
+
+beforeEach(() => {
+  process.env.CODECTX_HOME = mkdtempSync(join(tmpdir(), 'codectx-ledger-'));
+});
+
+describe('usage ledger', () => {
+  it('appends one JSON line per call and reads back those since a time, skipping torn lines', () => {
+    appendUsage(record('kimi-k2', 'css_tweaks', 1000, 100, '2026-11-01T10:00:00.000Z'));
+    appendFileSync(ledgerPath(), '{"time": "2026-11-0\n');
+    appendUsage(record('claude-opus', 'security_review', 2000, 500, '2026-11-03T10:00:00.000Z'));
+    expect(readUsage().map((r) => r.model)).toEqual(['kimi-k2', 'claude-opus']);
+    expect(readUsage(new Date('2026-11-02T00:00:00Z')).map((r) => r.model)).toEqual(['claude-opus']);
+  });
+
+  it('sums per model and per category, and prices the same tokens at Opus rates', () => {
+    const records = [
+      record('kimi-k2', 'css_tweaks', 1_000_000, 100_000, '2026-11-01T10:00:00Z'), // $1 + $0.30
+      record('qwen3-coder', 'feature_implementation', 300_000, 10_000, '2026-11-02T10:00:00Z'), // tier 2: $1.80 + $0.60
+      record('qwen3-coder', 'api_design', 100_000, 10_000, '2026-11-02T11:00:00Z', { fallbackFrom: 'kimi-k2' }), // $0.30 + $0.15
+      record('gemini-2.5-flash', 'codebase_overview', 2_000_000, 20_000, '2026-11-03T09:00:00Z'), // $0.15 + $0.006
+    ];
+    const summary = summarizeUsage(records, policy.models['claude-opus']!);
+    expect(summary.byModel['kimi-k2']!.costUsd).toBeCloseTo(1.3, 10);
+    expect(summary.byModel['qwen3-coder']).toMatchObject({ calls: 2, inputTokens: 400_000, outputTokens: 20_000 });
+    expect(summary.byModel['qwen3-coder']!.costUsd).toBeCloseTo(2.85, 10);
+    expect(summary.byCategory['codebase_overview']!.costUsd).toBeCloseTo(0.156, 10);
+    expect(summary.total).toMatchObject({ calls: 4, inputTokens: 3_400_000, outputTokens: 140_000 });
+    expect(summary.total.costUsd).toBeCloseTo(4.306, 10);
+    // Opus: $15 in, $75 out per million → 3.4M × 15 + 0.14M × 75 = 51 + 10.5.
+    expect(summary.allOpusCostUsd).toBeCloseTo(61.5, 10);
+    expect(summary.savingsUsd).toBeCloseTo(61.5 - 4.306, 10);
+    expect(summary.fallbacks).toBe(1);
+    expect(summary.days).toBe(2);
+  });
+
+  it('parses --since as a duration or a date', () => {
+    const now = new Date('2026-11-24T12:00:00Z');
+    expect(parseSince('7d', now)?.toISOString()).toBe('2026-11-17T12:00:00.000Z');
+    expect(parseSince('12h', now)?.toISOString()).toBe('2026-11-24T00:00:00.000Z');
+    expect(parseSince('2026-11-01', now)?.toISOString()).toBe('2026-11-01T00:00:00.000Z');
+    expect(parseSince('lately', now)).toBeUndefined();
+  });
+});
+
+describe('budget guard and caps', () => {
+  it('stops when the daily budget is spent, counting only today', () => {
+    const now = new Date();
+    const yesterday = new Date(now.getTime() - 86_400_000 - 1000);
+    appendUsage(record('claude-opus', 'security_review', 1_000_000, 0, yesterday.toISOString())); // $15, yesterday
+    appendUsage(record('claude-opus', 'security_review', 200_000, 0, now.toISOString())); // $3 today
+    const guarded = mergePolicy(policy, { budget: { dailyUsd: 3 } });
+    expect(() => assertWithinBudget(guarded, now)).toThrow(
+      new ConfigError('budget reached: $3.00 spent today of $3.00 daily (raise routing.budget in codectx.config.json or wait)'),
+    );
+    expect(() => assertWithinBudget(mergePolicy(policy, { budget: { dailyUsd: 3.5 } }), now)).not.toThrow();
+  });
+
+  it('treats a model at its spending cap, or recently rate limited, as limited', () => {
+    const now = new Date();
+    appendUsage(record('claude-opus', 'security_review', 400_000, 0, now.toISOString())); // $6
+    const capped = mergePolicy(policy, { caps: { 'claude-opus': { dailyUsd: 5 }, 'qwen3-coder': { dailyUsd: 5 } } });
+    expect(limitedModels(capped, now)).toEqual(new Map([['claude-opus', 'cap: $6.00 spent today of $5.00 daily']]));
+    markLimited('kimi-k2', '429: slow down', now, 60_000);
+    expect([...limitedModels(policy, now).keys()]).toEqual(['kimi-k2']);
+    expect([...limitedModels(policy, new Date(now.getTime() + 61_000)).keys()]).toEqual([]);
+  });
+});

@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, UsageError } from '../src/errors.js';
+import { TaskClassifier, type Classification } from '../src/route/classify.js';
+import { callCostUsd } from '../src/route/cost.js';
+import { resolveModelOverride } from '../src/route/overrides.js';
+import { defaultPolicy, fallbackChain, mergePolicy } from '../src/route/policy.js';
+import { decideRoute } from '../src/route/router.js';
+
+interface Labelled {
+  category: string;
+  task: string;
+}
+
+const labelled = JSON.parse(
+  readFileSync(new URL('./fixtures/routing/labelled-tasks.json', import.meta.url), 'utf8'),
+) as Labelled[];
+
+const policy = defaultPolicy();
+
+function classified(category: string): Classification {
+  return { category, confidence: 1, reason: 'test', scores: {} };
+}
+
+describe('labelled tasks', () => {
+  it('covers every category with realistic tasks that are not the shipped examples', () => {
+    expect(labelled.length).toBeGreaterThanOrEqual(60);
+    expect(new Set(labelled.map((t) => t.category))).toEqual(new Set(policy.categories));
+    const shipped = new Set(policy.examples.map((e) => e.task.toLowerCase()));
+    expect(labelled.filter((t) => shipped.has(t.task.toLowerCase()))).toEqual([]);
+  });
+
+  it('routes ≥ 90% of them to their category with rules only', async () => {
+    const classifier = new TaskClassifier(policy);
+    const confusions: string[] = [];
+    for (const { category, task } of labelled) {
+      const result = await classifier.classify(task);
+      if (result.category !== category) confusions.push(`${category} → ${result.category}: "${task}" (${result.reason})`);
+    }
+    const agreement = 1 - confusions.length / labelled.length;
+    expect(agreement, `confusions:\n${confusions.join('\n')}`).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
+describe('classifier', () => {
+  it('explains rule matches with the words as written', async () => {
+    const result = await new TaskClassifier(policy).classify('Check the comment form for XSS and sanitize the HTML');
+    expect(result.category).toBe('security_review');
+    expect(result.reason).toMatch(/^rule: matched 'XSS', 'sanitize'/);
+    expect(result.confidence).toBeGreaterThan(0.5);
+  });
+
+  it('falls back to the default category, with zero confidence, when nothing matches', async () => {
+    const result = await new TaskClassifier(policy).classify('zzz qqq');
+    expect(result).toMatchObject({ category: 'feature_implementation', confidence: 0 });
+    expect(result.reason).toBe('no rule matched; default category');
+  });
+});
+
+describe('overrides: --model > CODECTX_MODEL > config model > rules', () => {
+  it('takes the highest-priority source given', () => {
+    expect(resolveModelOverride(policy, { flag: 'opus', env: 'kimi-k2', config: 'gemini' })).toEqual({ model: 'claude-opus', source: '--model' });
+    expect(resolveModelOverride(policy, { env: 'kimi-k2', config: 'gemini' })).toEqual({ model: 'kimi-k2', source: 'CODECTX_MODEL' });
+    expect(resolveModelOverride(policy, { config: 'gemini' })).toEqual({ model: 'gemini-2.5-flash', source: 'codectx.config.json model' });
+    expect(resolveModelOverride(policy, {})).toBeUndefined();
+  });
+
+  it('rejects an unknown name with one line listing the known ones', () => {
+    expect(() => resolveModelOverride(policy, { flag: 'gpt-9' })).toThrow(
+      new UsageError("unknown model 'gpt-9' (from --model); known: kimi-k2, qwen3-coder, gemini-2.5-flash, claude-sonnet, claude-opus"),
+    );
+  });
+
+  it('beats the rules in the routing decision and says where it came from', () => {
+    const decision = decideRoute(policy, {
+      classification: classified('css_tweaks'),
+      promptTokens: 1000,
+      override: { model: 'claude-opus', source: 'CODECTX_MODEL' },
+    });
+    expect(decision.model).toBe('claude-opus');
+    expect(decision.reason).toContain('model from CODECTX_MODEL');
+  });
+});
+
+describe('routing decision', () => {
+  it('routes each category to its model with cost from the catalog', () => {
+    const decision = decideRoute(policy, { classification: classified('css_tweaks'), promptTokens: 10_000 });
+    expect(decision).toMatchObject({ model: 'kimi-k2', contextFits: true, fallbacks: ['qwen3-coder', 'claude-sonnet'] });
+    // Kimi K2: $1 in, $3 out per million; css_tweaks expects 400 output tokens.
+    expect(decision.estimatedCostUsd).toBeCloseTo((10_000 * 1 + 400 * 3) / 1e6, 12);
+  });
+
+  it('moves a prompt too big for Kimi to a model whose window fits, and says so', () => {
+    const decision = decideRoute(policy, { classification: classified('basic_javascript'), promptTokens: 200_000 });
+    expect(decision.model).toBe('qwen3-coder');
+    expect(decision.contextFits).toBe(true);
+    expect(decision.reason).toContain("200600 tokens exceed kimi-k2's 128K window → qwen3-coder (1M)");
+    // Sonnet's 200K window cannot take it, so it is no fallback here.
+    expect(decision.fallbacks).toEqual([]);
+  });
+
+  it('reports a prompt no window fits, and keeps an explicit model even when it does not fit', () => {
+    const huge = decideRoute(policy, { classification: classified('codebase_overview'), promptTokens: 2_000_000 });
+    expect(huge.contextFits).toBe(false);
+    expect(huge.reason).toContain("exceed every available model's window");
+    const forced = decideRoute(policy, {
+      classification: classified('css_tweaks'),
+      promptTokens: 150_000,
+      override: { model: 'kimi-k2', source: '--model' },
+    });
+    expect([forced.model, forced.contextFits]).toEqual(['kimi-k2', false]);
+  });
+
+  it('skips a model at its limit along the fallback chain', () => {
+    const decision = decideRoute(policy, {
+      classification: classified('security_review'),
+      promptTokens: 5000,
+      limited: new Map([['claude-opus', '429: rate limited']]),
+    });
+    expect(decision.model).toBe('claude-sonnet');
+    expect(decision.reason).toContain('claude-opus at its limit (429: rate limited) → claude-sonnet');
+  });
+
+  it('prices Qwen3-Coder by tier: $3/$15 up to 256K prompt tokens, $6/$60 above', () => {
+    const qwen = policy.models['qwen3-coder']!;
+    expect(callCostUsd(qwen, 256_000, 1000)).toBeCloseTo((256_000 * 3 + 1000 * 15) / 1e6, 12);
+    expect(callCostUsd(qwen, 256_001, 1000)).toBeCloseTo((256_001 * 6 + 1000 * 60) / 1e6, 12);
+  });
+});
+
+describe('policy', () => {
+  it('lets a project extend rules, replace examples and re-point routes', () => {
+    const merged = mergePolicy(policy, {
+      rules: [{ category: 'css_tweaks', weight: 9, terms: ['stylus'] }],
+      examples: [{ category: 'api_design', task: 'Design the billing API' }],
+      replace: ['examples'],
+      routes: { css_tweaks: 'gemini-2.5-flash' },
+      models: { 'kimi-k2': { baseURL: 'http://localhost:11434/v1', apiKeyEnv: undefined } },
+    });
+    expect(merged.rules).toHaveLength(policy.rules.length + 1);
+    expect(merged.examples).toEqual([{ category: 'api_design', task: 'Design the billing API' }]);
+    expect(merged.routes.css_tweaks).toBe('gemini-2.5-flash');
+    expect(merged.models['kimi-k2']).toMatchObject({ baseURL: 'http://localhost:11434/v1', contextWindow: 131072 });
+  });
+
+  it('rejects a route to a model the catalog does not have', () => {
+    expect(() => mergePolicy(policy, { routes: { css_tweaks: 'gpt-9' } })).toThrow(
+      new ConfigError("routing policy: unknown model 'gpt-9' in routes.css_tweaks"),
+    );
+  });
+
+  it('chains fallbacks transitively without cycles', () => {
+    expect(fallbackChain(policy, 'kimi-k2')).toEqual(['qwen3-coder', 'claude-sonnet']);
+    expect(fallbackChain(mergePolicy(policy, { fallbacks: { 'claude-sonnet': 'claude-opus' } }), 'claude-opus')).toEqual(['claude-sonnet']);
+  });
+});
