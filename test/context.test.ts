@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { buildContext } from '../src/context/build.js';
+import { mergeResults } from '../src/context/merge.js';
+import { buildPrompt, SYSTEM_INSTRUCTION } from '../src/context/prompt.js';
+import { decideVerdict } from '../src/context/verdict.js';
+import { estimateTokens } from '../src/providers/tokens.js';
+import type { SearchResult } from '../src/search/types.js';
+
+const thresholds = { reuse: 0.6, extend: 0.4 };
+
+/** A file of numbered lines, so every chunk's content is exactly its lines of that file. */
+function fileLines(n: number, prefix: string): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix} line ${i + 1}`);
+}
+
+function result(file: string, lines: string[], start: number, end: number, extra: Partial<SearchResult>): SearchResult {
+  return {
+    file,
+    startLine: start,
+    endLine: end,
+    symbol: '',
+    kind: 'function',
+    container: '',
+    language: 'typescript',
+    score: 0.01,
+    content: lines.slice(start - 1, end).join('\n'),
+    ...extra,
+  };
+}
+
+const session = fileLines(60, 'session');
+const password = fileLines(30, 'password');
+
+describe('mergeResults', () => {
+  it('merges overlapping and adjacent ranges of a file without repeating lines, and drops duplicates', () => {
+    const merged = mergeResults([
+      result('src/session.ts', session, 10, 40, { symbol: 'Session', kind: 'class', score: 0.02 }),
+      result('src/session.ts', session, 12, 20, { symbol: 'refresh', container: 'Session', kind: 'method', score: 0.03, dense: { score: 0.5, rank: 1 } }),
+      result('src/session.ts', session, 12, 20, { symbol: 'refresh', container: 'Session', kind: 'method', score: 0.03 }),
+      result('src/session.ts', session, 41, 45, { symbol: 'expire', score: 0.01 }),
+      result('src/session.ts', session, 50, 55, { symbol: 'far', score: 0.005 }),
+    ]);
+    expect(merged.map((s) => [s.startLine, s.endLine, s.symbols])).toEqual([
+      [10, 45, ['Session', 'Session.refresh', 'expire']],
+      [50, 55, ['far']],
+    ]);
+    expect(merged[0]!.content).toBe(session.slice(9, 45).join('\n'));
+    expect(merged[0]!.score).toBe(0.03);
+    expect(merged[0]!.similarity).toBe(0.5);
+  });
+});
+
+describe('decideVerdict', () => {
+  const hash = result('src/auth/password.ts', password, 3, 12, { symbol: 'hashPassword', dense: { score: 0.71, rank: 1 } });
+  const cls = result('src/session.ts', session, 1, 30, { symbol: 'Session', kind: 'class', dense: { score: 0.45, rank: 2 } });
+
+  it('says Reuse when the top function is at least the reuse threshold, naming it and the scores', () => {
+    const verdict = decideVerdict([cls, hash], thresholds, ['hash a password']);
+    expect(verdict.kind).toBe('reuse');
+    expect(verdict.evidence).toBe(
+      'function hashPassword in src/auth/password.ts:3-12 already does this (similarity 0.71 ≥ reuse threshold 0.60); call it instead of writing new code',
+    );
+  });
+
+  it('says Extend when close code exists but no function reaches the reuse threshold', () => {
+    const verdict = decideVerdict([cls, { ...hash, dense: { score: 0.42, rank: 2 } }], thresholds, ['q']);
+    expect(verdict.kind).toBe('extend');
+    expect(verdict.target).toMatchObject({ symbol: 'Session', similarity: 0.45 });
+    expect(verdict.evidence).toContain('≥ extend threshold 0.40, below reuse 0.60');
+  });
+
+  it('says Create, with what was searched, when nothing is close', () => {
+    const far = { ...hash, dense: { score: 0.12, rank: 1 } };
+    expect(decideVerdict([far], thresholds, ['export invoices as PDF']).evidence).toBe(
+      'nothing close: best similarity 0.12 (src/auth/password.ts:3-12) < extend threshold 0.40; searched: "export invoices as PDF"; write new code following the snippets\' conventions',
+    );
+    expect(decideVerdict([], thresholds, ['x']).kind).toBe('create');
+  });
+});
+
+describe('buildContext', () => {
+  const results = [
+    result('src/session.ts', session, 40, 50, { symbol: 'expire', score: 0.02 }),
+    result('src/auth/password.ts', password, 3, 12, { symbol: 'hashPassword', score: 0.05, dense: { score: 0.7, rank: 1 } }),
+    result('src/session.ts', session, 5, 15, { symbol: 'create', score: 0.03 }),
+    result('src/auth/password.ts', password, 20, 28, { symbol: 'verifyPassword', score: 0.001 }),
+  ];
+
+  it('orders files by best score and snippets by line, labels them path:start-end with symbols', () => {
+    const block = buildContext('hash a password', results, { budgetTokens: 10_000, countTokens: estimateTokens, thresholds });
+    expect(block.snippets.map((s) => `${s.file}:${s.startLine}-${s.endLine}`)).toEqual([
+      'src/auth/password.ts:3-12',
+      'src/auth/password.ts:20-28',
+      'src/session.ts:5-15',
+      'src/session.ts:40-50',
+    ]);
+    expect(block.verdict.kind).toBe('reuse');
+    expect(block.text).toContain('### src/auth/password.ts:3-12 hashPassword (function; score 0.050, similarity 0.70)');
+    expect(block.text).toContain('Verdict: REUSE: function hashPassword');
+    expect(block.text).toContain('```typescript\npassword line 3\n');
+    expect(block.tokens).toBe(estimateTokens(block.text));
+    expect(block.dropped).toBe(0);
+  });
+
+  it('drops the lowest-value snippets first to fit the budget', () => {
+    const full = buildContext('hash a password', results, { budgetTokens: 10_000, countTokens: estimateTokens, thresholds });
+    const budget = full.tokens - 20; // not enough for the last, least valuable snippet
+    const block = buildContext('hash a password', results, { budgetTokens: budget, countTokens: estimateTokens, thresholds });
+    expect(block.tokens).toBeLessThanOrEqual(budget);
+    expect(block.dropped).toBe(1);
+    expect(block.snippets.map((s) => s.symbols[0])).toEqual(['hashPassword', 'create', 'expire']);
+  });
+
+  it('cuts the best snippet at a line boundary, and says so, when nothing fits whole', () => {
+    const big = result('src/big.ts', fileLines(400, 'big'), 1, 400, { symbol: 'huge', score: 0.1 });
+    const block = buildContext('x', [big], { budgetTokens: 300, countTokens: estimateTokens, thresholds });
+    expect(block.tokens).toBeLessThanOrEqual(300);
+    const kept = block.snippets[0]!;
+    expect(kept.truncatedAt).toBeGreaterThan(1);
+    expect(kept.content.split('\n').at(-1)).toBe(`big line ${kept.truncatedAt}`);
+    expect(block.text).toContain(`### src/big.ts:1-${kept.truncatedAt} huge`);
+    expect(block.text).toContain(`(truncated to fit the budget: lines ${kept.truncatedAt! + 1}-400 not shown)`);
+  });
+
+  it('builds the prompt: the Search → Reuse → Extend → Create instruction, the block, then the task', () => {
+    const block = buildContext('hash a password', results, { budgetTokens: 10_000, countTokens: estimateTokens, thresholds });
+    const prompt = buildPrompt('hash a password', block);
+    expect(prompt.system).toBe(SYSTEM_INSTRUCTION);
+    expect(prompt.system).toContain('Search → Reuse → Extend → Create');
+    expect(prompt.prompt).toBe(`${block.text}\n## Task\nhash a password`);
+    expect(buildPrompt('t', undefined, 'codebase not indexed').prompt).toBe('## Pre-search: none (codebase not indexed)\n\n## Task\nt');
+  });
+});
