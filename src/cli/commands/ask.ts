@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { prepareTask } from '../../context/prepare.js';
+import { routedCall } from '../../providers/routedCall.js';
+import { formatUsd } from '../../route/cost.js';
+import { assertWithinBudget } from '../../route/limits.js';
+
+interface AskFlags {
+  path: string;
+  model?: string;
+  context: boolean;
+  dryRun?: boolean;
+}
+
+export function registerAskCommand(program: Command): void {
+  program
+    .command('ask')
+    .alias('run')
+    .description('Pre-search the codebase, route the task to a model and stream its answer (Search → Reuse → Extend → Create)')
+    .argument('<task>', 'the task, in words')
+    .option('--path <dir>', 'codebase to pre-search', '.')
+    .option('--model <name>', 'force a model (beats CODECTX_MODEL and the config)')
+    .option('--no-context', 'skip pre-search and send the task alone')
+    .option('--dry-run', 'print the routing decision and the exact prompt, call nothing')
+    .action(async (task: string, flags: AskFlags) => {
+      const prepared = await prepareTask({ root: flags.path, task, modelFlag: flags.model, skipContext: !flags.context });
+      const { decision, prompt, redaction, policy } = prepared;
+      const redacted = redaction.count > 0
+        ? `redacted ${redaction.count} secret(s): ${Object.entries(redaction.byKind).map(([kind, n]) => `${kind} ×${n}`).join(', ')}`
+        : 'no secrets redacted';
+      if (flags.dryRun) {
+        console.log(`route: ${decision.category} → ${decision.model} (confidence ${decision.confidence.toFixed(2)}); ${decision.reason}`);
+        console.log(`fallbacks: ${decision.fallbacks.join(' → ') || 'none'}; prompt ${decision.promptTokens} tokens; est. cost ${formatUsd(decision.estimatedCostUsd)}; ${redacted}`);
+        console.log('--- system ---');
+        console.log(prompt.system);
+        console.log('--- prompt ---');
+        console.log(prompt.prompt);
+        return;
+      }
+      assertWithinBudget(policy);
+      console.error(`codectx: ${decision.category} → ${decision.model}${redaction.count > 0 ? `; ${redacted}` : ''}`);
+      const result = await routedCall({
+        policy,
+        decision,
+        system: prompt.system,
+        prompt: prompt.prompt,
+        onToken: (text) => process.stdout.write(text),
+        onFallback: (from, to, error) => console.error(`codectx: ${from} failed (${error.message}); falling back to ${to}`),
+      });
+      if (!result.text.endsWith('\n')) process.stdout.write('\n');
+      const { usage } = result;
+      const estimated = usage.tokensEstimated ? ' (estimated)' : '';
+      console.error(
+        `codectx: ${usage.model} · ${usage.inputTokens} in / ${usage.outputTokens} out tokens${estimated} · ${formatUsd(usage.costUsd)} · ${(usage.latencyMs / 1000).toFixed(1)} s`,
+      );
+    });
+}

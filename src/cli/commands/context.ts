@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { snippetLocation } from '../../context/build.js';
+import { prepareTask } from '../../context/prepare.js';
+import { IndexStateError, UsageError } from '../../errors.js';
+
+interface ContextFlags {
+  path: string;
+  budget?: string;
+  json?: boolean;
+}
+
+export function registerContextCommand(program: Command): void {
+  program
+    .command('context')
+    .description('Pre-search a task: the existing code a model should read first, and a Reuse/Extend/Create verdict')
+    .argument('<task>', 'the task, in words')
+    .option('--path <dir>', 'codebase to search', '.')
+    .option('--budget <tokens>', 'token budget for the block (default: 5% of the routed model\'s window, at most 8000)')
+    .option('--json', 'print JSON')
+    .action(async (task: string, flags: ContextFlags) => {
+      const budgetTokens = flags.budget === undefined ? undefined : parseBudget(flags.budget);
+      const prepared = await prepareTask({ root: flags.path, task, budgetTokens });
+      const block = prepared.block;
+      if (!block) throw new IndexStateError(prepared.contextNote ?? 'no pre-search context');
+      if (flags.json) {
+        console.log(
+          JSON.stringify(
+            {
+              verdict: block.verdict,
+              queries: block.queries,
+              tokens: block.tokens,
+              budgetTokens: block.budgetTokens,
+              dropped: block.dropped,
+              snippets: block.snippets.map((s) => ({
+                location: snippetLocation(s),
+                file: s.file,
+                startLine: s.startLine,
+                endLine: s.truncatedAt ?? s.endLine,
+                truncated: s.truncatedAt !== undefined,
+                symbols: s.symbols,
+                kinds: s.kinds,
+                score: s.score,
+                similarity: s.similarity,
+                content: s.content,
+              })),
+            },
+            null,
+            2,
+          ),
+        );
+        return;
+      }
+      process.stdout.write(block.text);
+      const dropped = block.dropped > 0 ? `, ${block.dropped} snippet(s) dropped to fit` : '';
+      console.error(`(${block.tokens} of ${block.budgetTokens} budget tokens${dropped})`);
+    });
+}
+
+function parseBudget(value: string): number {
+  const budget = Number(value);
+  if (!Number.isInteger(budget) || budget <= 0) throw new UsageError(`--budget must be a positive number of tokens, got '${value}'`);
+  return budget;
+}

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { prepareTask, type PreparedTask } from '../../context/prepare.js';
+import { formatUsd, priceTier } from '../../route/cost.js';
+import { formatWindow } from '../../route/router.js';
+
+interface RouteFlags {
+  json?: boolean;
+  path: string;
+  model?: string;
+  rulesOnly?: boolean;
+}
+
+export function registerRouteCommand(program: Command): void {
+  program
+    .command('route')
+    .description('Show which model a task would go to, why, what the prompt would cost, and the fallback chain')
+    .argument('<task>', 'the task, in words')
+    .option('--path <dir>', 'codebase to pre-search', '.')
+    .option('--model <name>', 'force a model (beats CODECTX_MODEL and the config)')
+    .option('--rules-only', 'classify with keyword rules only (skips loading the embedding model)')
+    .option('--json', 'print JSON')
+    .action(async (task: string, flags: RouteFlags) => {
+      const prepared = await prepareTask({ root: flags.path, task, modelFlag: flags.model, rulesOnly: flags.rulesOnly });
+      const { decision } = prepared;
+      const reason = [decision.reason, promptSource(prepared), prepared.rulesOnlyNote].filter(Boolean).join('; ');
+      if (flags.json) {
+        const { category, confidence, model, promptTokens, contextFits, estimatedCostUsd, fallbacks } = decision;
+        console.log(JSON.stringify({ category, confidence, model, reason, promptTokens, contextFits, estimatedCostUsd, fallbacks }, null, 2));
+        return;
+      }
+      const entry = prepared.policy.models[decision.model]!;
+      const tier = priceTier(entry, decision.promptTokens);
+      const needed = decision.promptTokens + decision.expectedOutputTokens;
+      const rows: Array<[string, string]> = [
+        ['category', `${decision.category} (confidence ${decision.confidence.toFixed(2)})`],
+        ['model', decision.model],
+        ['reason', reason],
+        ['prompt', `${decision.promptTokens} tokens (${promptSource(prepared)})`],
+        ['context fit', `${decision.contextFits ? 'fits' : 'DOES NOT FIT'}: ${needed} tokens (prompt + ${decision.expectedOutputTokens} expected output) of ${formatWindow(entry.contextWindow)}`],
+        ['est. cost', `${formatUsd(decision.estimatedCostUsd)} (${decision.promptTokens} in × $${tier.inputPerMTok}/M + ${decision.expectedOutputTokens} out × $${tier.outputPerMTok}/M)`],
+        ['fallbacks', decision.fallbacks.join(' → ') || 'none'],
+      ];
+      for (const [label, value] of rows) console.log(`${label.padEnd(12)} ${value}`);
+    });
+}
+
+function promptSource(prepared: PreparedTask): string {
+  if (!prepared.block) return `task alone: ${prepared.contextNote}`;
+  const { snippets, verdict } = prepared.block;
+  return `task + pre-search: ${snippets.length} snippet${snippets.length === 1 ? '' : 's'}, verdict ${verdict.kind.toUpperCase()}`;
+}

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { formatUsd } from '../../route/cost.js';
+import { ledgerPath, readUsage } from '../../route/ledger.js';
+import { defaultPolicy } from '../../route/policy.js';
+import { parseSince, summarizeUsage, type UsageTotals } from '../../route/stats.js';
+
+interface StatsFlags {
+  since?: string;
+  json?: boolean;
+}
+
+export function registerStatsCommand(program: Command): void {
+  program
+    .command('stats')
+    .description('Model usage from the ledger: calls, tokens and cost per model and category, and savings vs all-Opus')
+    .option('--since <when>', 'only calls since a duration ago (7d, 12h, 30m) or a date (2026-11-01)')
+    .option('--json', 'print JSON')
+    .action((flags: StatsFlags) => {
+      const since = flags.since === undefined ? undefined : parseSince(flags.since);
+      if (flags.since !== undefined && !since) {
+        throw new UsageError(`--since must be a duration like 7d, 12h, 30m or a date, got '${flags.since}'`);
+      }
+      // Savings are priced at the shipped Opus rates so figures compare across projects.
+      const summary = summarizeUsage(readUsage(since), defaultPolicy().models['claude-opus']!);
+      if (flags.json) {
+        console.log(JSON.stringify({ since: since?.toISOString() ?? null, ...summary }, null, 2));
+        return;
+      }
+      if (summary.total.calls === 0) {
+        console.log(`no model calls recorded${since ? ` since ${since.toISOString()}` : ''} (${ledgerPath()})`);
+        return;
+      }
+      printTable('model', summary.byModel);
+      console.log('');
+      printTable('category', summary.byCategory);
+      console.log('');
+      const perDay = (usd: number) => formatUsd(usd / summary.days);
+      console.log(`total        ${summary.total.calls} calls, ${formatUsd(summary.total.costUsd)} (${perDay(summary.total.costUsd)}/day over ${summary.days} day(s)); ${summary.fallbacks} answered by a fallback`);
+      console.log(`all-Opus     ${formatUsd(summary.allOpusCostUsd)} (${perDay(summary.allOpusCostUsd)}/day) for the same tokens`);
+      const share = summary.allOpusCostUsd > 0 ? ` (${((summary.savingsUsd / summary.allOpusCostUsd) * 100).toFixed(0)}%)` : '';
+      console.log(`saved        ${formatUsd(summary.savingsUsd)}${share}`);
+    });
+}
+
+function printTable(label: string, rows: Record<string, UsageTotals>): void {
+  console.log(`${label.padEnd(24)} ${'calls'.padStart(6)} ${'in tokens'.padStart(12)} ${'out tokens'.padStart(12)} ${'cost'.padStart(12)}`);
+  for (const [name, t] of Object.entries(rows).sort((a, b) => b[1].costUsd - a[1].costUsd)) {
+    console.log(`${name.padEnd(24)} ${String(t.calls).padStart(6)} ${String(t.inputTokens).padStart(12)} ${String(t.outputTokens).padStart(12)} ${formatUsd(t.costUsd).padStart(12)}`);
+  }
+}
