@@ -1,0 +1,27 @@
+; Chunk query for JavaScript (and JSX). Convention: grammars/README.md.
+
+(function_declaration name: (identifier) @name) @chunk.function
+(generator_function_declaration name: (identifier) @name) @chunk.function
+
+(class_declaration name: (identifier) @name) @chunk.class
+
+(method_definition name: (_) @name) @chunk.method
+(field_definition
+  property: (_) @name
+  value: [(arrow_function) (function_expression) (generator_function)]) @chunk.method
+
+; const handler = async (req) => {...}; const f = function () {...}
+(variable_declarator
+  name: (identifier) @name
+  value: [(arrow_function) (function_expression) (generator_function)]) @chunk.function
+
+; exports.x = function () {}; res.send = function send(body) {}; module.exports = function app() {}
+(expression_statement
+  (assignment_expression
+    left: [(member_expression) (identifier)] @name
+    right: [(arrow_function) (function_expression) (generator_function)])) @chunk.function
+
+; { handle(req) {...}, send: function (body) {...}, parse: (text) => ... } in object literals
+(pair
+  key: (_) @name
+  value: [(arrow_function) (function_expression) (generator_function)]) @chunk.function

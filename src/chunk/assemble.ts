@@ -1,0 +1,177 @@
+/**
+ * From a definition tree to chunks. Each level (the file, or a definition being broken up) is a sequence of
+ * pieces: its own lines between child definitions, and the children. A definition that fits the budget is one
+ * chunk, nested functions included; a type (class, trait, impl, ...) with members is always broken up so
+ * methods are chunks of their own; anything else too large is broken up too. Own lines too large are cut at
+ * syntax boundaries (see split.ts). Then tiny neighbours are merged so the index is not flooded with
+ * three-line scraps.
+ */
+import type { Definition } from './definitions.js';
+import { packRange, type Cuts } from './split.js';
+import type { LineCosts } from './tokens.js';
+import type { Chunk, ChunkKind } from './types.js';
+
+/** Second line of the content of a chunk that continues a split definition, after its carried signature. */
+export const CONTINUATION_MARKER = '…';
+
+const BROKEN_UP_WHEN_MEMBERS = new Set<ChunkKind>(['class', 'interface', 'struct', 'enum', 'trait', 'impl', 'module', 'section']);
+const MAX_CARRIED_CHARS = 200;
+
+export interface Layout {
+  file: string;
+  language: string;
+  lines: readonly string[];
+  costs: LineCosts;
+  cuts: Cuts;
+  budget: number;
+  /** Pieces below this many tokens are merged with neighbours. */
+  minTokens: number;
+}
+
+interface Piece {
+  first: number;
+  last: number;
+  kind: ChunkKind;
+  symbol: string;
+  container: string;
+  /** Names of the definitions merged into this piece (for the merged symbol). */
+  names: string[];
+  /**
+   * header: a definition's first lines; own: its later lines; unit: a whole definition; part: a piece of lines
+   * cut for size; done: a piece of a child definition that was broken up (final, but may absorb scraps).
+   */
+  role: 'header' | 'own' | 'unit' | 'part' | 'done';
+  carried?: string;
+}
+
+export function assemble(layout: Layout, definitions: Definition[]): Chunk[] {
+  const root: Definition = {
+    kind: 'block',
+    symbol: '',
+    first: 0,
+    last: layout.lines.length - 1,
+    signatureRow: -1,
+    children: definitions,
+  };
+  return breakUp(layout, root, '', true).map((piece) => toChunk(layout, piece));
+}
+
+function expand(layout: Layout, def: Definition, container: string): Piece[] {
+  const fits = layout.costs.range(def.first, def.last) <= layout.budget;
+  const mustBreak = def.children.length > 0 && (!fits || BROKEN_UP_WHEN_MEMBERS.has(def.kind));
+  if (mustBreak) return breakUp(layout, def, container, false).map((piece) => ({ ...piece, role: 'done' }));
+  const unit: Piece = { first: def.first, last: def.last, kind: def.kind, symbol: def.symbol, container, names: [def.symbol], role: 'unit' };
+  if (fits) return [unit];
+  return cutOwnLines(layout, def, container, def.first, def.last, 'header');
+}
+
+function breakUp(layout: Layout, def: Definition, outer: string, isFile: boolean): Piece[] {
+  const container = def.container ?? outer;
+  const inner = isFile ? '' : def.symbol;
+  const pieces: Piece[] = [];
+  let row = def.first;
+  for (const child of def.children) {
+    pieces.push(...cutOwnLines(layout, def, container, row, child.first - 1, row === def.first && !isFile ? 'header' : 'own'));
+    pieces.push(...expand(layout, child, child.container ?? inner));
+    row = child.last + 1;
+  }
+  pieces.push(...cutOwnLines(layout, def, container, row, def.last, 'own'));
+  return mergeTiny(layout, pieces);
+}
+
+/** A definition's own lines first..last (blank lines at the ends dropped), cut to the budget. */
+function cutOwnLines(layout: Layout, def: Definition, container: string, first: number, last: number, role: 'header' | 'own'): Piece[] {
+  const { lines } = layout;
+  while (first <= last && lines[first]!.trim() === '') first++;
+  while (last >= first && lines[last]!.trim() === '') last--;
+  if (first > last) return [];
+  const parts = packRange(first, last, layout.costs, layout.cuts, layout.budget);
+  return parts.map((part, index) => {
+    const piece: Piece = {
+      ...part,
+      kind: def.kind,
+      symbol: def.symbol,
+      container,
+      names: [],
+      role: parts.length > 1 ? 'part' : index === 0 ? role : 'own',
+    };
+    if (def.signatureRow >= 0 && part.first > def.signatureRow) {
+      piece.carried = lines[def.signatureRow]!.trimEnd().slice(0, MAX_CARRIED_CHARS);
+    }
+    return piece;
+  });
+}
+
+function cost(layout: Layout, first: number, last: number): number {
+  return layout.costs.range(first, last);
+}
+
+/**
+ * Runs of tiny whole definitions and own lines become one chunk (up to the budget), and a header keeps the tiny
+ * members that follow it (a class chunk holds its fields and one-line methods). A tiny leftover of own lines
+ * (a closing brace, a field between methods, a trailing statement) then joins the piece before it, or after it.
+ */
+function mergeTiny(layout: Layout, pieces: Piece[]): Piece[] {
+  const tiny = (p: Piece) => cost(layout, p.first, p.last) < layout.minTokens;
+  const joinable = (p: Piece) => (p.role === 'unit' || p.role === 'own') && tiny(p);
+  const runs: Piece[] = [];
+  for (const piece of pieces) {
+    const previous = runs.at(-1);
+    const opensRun = previous && (previous.role === 'header' || joinable(previous));
+    if (opensRun && joinable(piece) && cost(layout, previous.first, piece.last) <= layout.budget) {
+      runs[runs.length - 1] = join(previous, piece);
+    } else {
+      runs.push({ ...piece });
+    }
+  }
+  const folded: Piece[] = [];
+  for (let i = 0; i < runs.length; i++) {
+    const piece = runs[i]!;
+    const previous = folded.at(-1);
+    const next = runs[i + 1];
+    if (piece.role === 'own' && tiny(piece)) {
+      if (previous && cost(layout, previous.first, piece.last) <= layout.budget) {
+        previous.last = piece.last;
+        continue;
+      }
+      if (next && cost(layout, piece.first, next.last) <= layout.budget) {
+        next.first = piece.first;
+        next.carried = piece.carried;
+        continue;
+      }
+    }
+    folded.push(piece);
+  }
+  return folded;
+}
+
+/** Symbol of a run: the header's name, else the names of the definitions in it, else its owner's symbol. */
+function join(a: Piece, b: Piece): Piece {
+  if (a.role === 'header') return { ...a, last: b.last };
+  const names = [...a.names, ...b.names.filter((name) => !a.names.includes(name))];
+  const named = a.names.length > 0 ? a : b.names.length > 0 ? b : a;
+  return {
+    first: a.first,
+    last: b.last,
+    kind: named.kind,
+    symbol: names.some(Boolean) ? names.filter(Boolean).join(', ') : named.symbol,
+    container: named.container,
+    names,
+    role: a.role === 'unit' || b.role === 'unit' ? 'unit' : 'own',
+    carried: a.carried,
+  };
+}
+
+function toChunk(layout: Layout, piece: Piece): Chunk {
+  const body = layout.lines.slice(piece.first, piece.last + 1).join('\n');
+  return {
+    file: layout.file,
+    language: layout.language,
+    startLine: piece.first + 1,
+    endLine: piece.last + 1,
+    symbol: piece.symbol,
+    kind: piece.kind,
+    container: piece.container,
+    content: piece.carried === undefined ? body : `${piece.carried}\n${CONTINUATION_MARKER}\n${body}`,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The chunking stage: file content → chunks that follow code units (see assemble.ts for the rules).
+ * Files in languages with a grammar are cut along their syntax tree; Markdown by headings; anything else, or
+ * a file whose parse fails, by paragraphs. Every non-blank line of a file lands in exactly one chunk.
+ */
+import { Parser } from 'web-tree-sitter';
+import { assemble, type Layout } from './assemble.js';
+import { findDefinitions, type Definition } from './definitions.js';
+import { initParser, languageForPath, loadGrammar, splitterFor, type LoadedGrammar } from './languages.js';
+import { markdownStructure } from './markdown.js';
+import { paragraphCuts, syntaxCuts, type Cuts } from './split.js';
+import { estimateTokens, LineCosts, type CountTokens } from './tokens.js';
+import type { Chunk } from './types.js';
+
+export { CONTINUATION_MARKER } from './assemble.js';
+export { languageForPath, supportedLanguages } from './languages.js';
+export { estimateTokens, type CountTokens } from './tokens.js';
+
+/** Bumped whenever chunk boundaries or contents change for the same input; recorded with each index. */
+export const CHUNKER_VERSION = '1';
+
+export const DEFAULT_MAX_TOKENS = 400;
+
+export interface ChunkerOptions {
+  /** Token budget per chunk, normally the embedding model's input limit. */
+  maxTokens?: number;
+  /** Token counter of the embedding model; an estimate by default (see tokens.ts). */
+  countTokens?: CountTokens;
+}
+
+export interface Chunker {
+  /**
+   * Chunks of one file, in line order. A chunk continuing a definition split for size starts its content with
+   * the definition's signature line and a CONTINUATION_MARKER line; startLine/endLine cover only its own lines.
+   */
+  chunk(relativePath: string, content: string): Promise<Chunk[]>;
+}
+
+/** C++ in a .h file: the C grammar would parse classes and namespaces as errors. */
+const CPP_IN_HEADER = /^\s*(class|namespace|template\s*<|public:|private:|protected:)|\w::\w/m;
+
+export async function createChunker(options: ChunkerOptions = {}): Promise<Chunker> {
+  const budget = Math.max(16, options.maxTokens ?? DEFAULT_MAX_TOKENS);
+  const countTokens = options.countTokens ?? estimateTokens;
+  await initParser();
+  const parser = new Parser();
+
+  async function chunk(relativePath: string, content: string): Promise<Chunk[]> {
+    const file = relativePath.replaceAll('\\', '/');
+    let language = languageForPath(file) ?? 'text';
+    if (language === 'c' && file.endsWith('.h') && CPP_IN_HEADER.test(content)) language = 'cpp';
+    const lines = content.split(/\r?\n/);
+    if (lines.length > 1 && lines.at(-1) === '') lines.pop();
+    const costs = new LineCosts(lines, countTokens);
+    const layout = (cuts: Cuts): Layout => ({ file, language, lines, costs, cuts, budget, minTokens: Math.max(24, Math.round(budget / 10)) });
+
+    if (splitterFor(language) === 'markdown') {
+      const { definitions, cuts } = markdownStructure(lines, costs, budget);
+      return assemble(layout(cuts), definitions);
+    }
+    const grammar = await loadGrammar(language);
+    const parsed = grammar && parseDefinitions(parser, grammar, content, lines, costs, budget);
+    if (parsed) return assemble(layout(parsed.cuts), parsed.definitions);
+    return assemble(layout(paragraphCuts(lines)), []);
+  }
+
+  return { chunk };
+}
+
+function parseDefinitions(
+  parser: Parser,
+  grammar: LoadedGrammar,
+  content: string,
+  lines: readonly string[],
+  costs: LineCosts,
+  budget: number,
+): { definitions: Definition[]; cuts: Cuts } | undefined {
+  parser.setLanguage(grammar.language);
+  let tree;
+  try {
+    tree = parser.parse(content);
+  } catch {
+    return undefined; // the paragraph splitter still indexes the file
+  }
+  if (!tree) return undefined;
+  try {
+    return {
+      definitions: findDefinitions(tree.rootNode, grammar.query, lines),
+      cuts: syntaxCuts(tree.rootNode, lines, costs, budget),
+    };
+  } finally {
+    tree.delete(); // wasm memory is not garbage collected
+  }
+}

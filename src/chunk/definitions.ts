@@ -1,0 +1,133 @@
+/**
+ * Definitions: the code units a chunk can follow (functions, classes, ...), found by a language's query and
+ * arranged as a tree by line containment. Query captures follow grammars/README.md: `@chunk.<kind>` on the
+ * node, `@name` on its name, optional `@container` when the enclosing type is not an enclosing node (Go).
+ */
+import type { Node, Query } from 'web-tree-sitter';
+import type { ChunkKind } from './types.js';
+
+export interface Definition {
+  kind: ChunkKind;
+  symbol: string;
+  /** Enclosing symbol given by the query itself (Go receivers); otherwise the parent definition's symbol. */
+  container?: string;
+  /** 0-based rows, inclusive; first includes leading comments and attributes. */
+  first: number;
+  last: number;
+  /** Row of the name: the line carried into later parts of a split definition. */
+  signatureRow: number;
+  children: Definition[];
+}
+
+const KINDS = new Set<ChunkKind>(['function', 'method', 'class', 'interface', 'struct', 'enum', 'trait', 'impl', 'module', 'type']);
+/** Kinds whose functions are methods. */
+const TYPE_KINDS = new Set<ChunkKind>(['class', 'interface', 'struct', 'enum', 'trait', 'impl']);
+/** Nodes that only wrap a definition (export, decorators, templates, `x = function`) belong to its chunk. */
+const WRAPPERS = new Set([
+  'export_statement',
+  'ambient_declaration',
+  'decorated_definition',
+  'template_declaration',
+  'expression_statement',
+  'lexical_declaration',
+  'variable_declaration',
+  'assignment',
+  'type_declaration',
+]);
+const LEADING_TRIVIA = /comment|^decorator$|^attribute_item$/;
+
+export function endRow(node: Node): number {
+  const { row, column } = node.endPosition;
+  return column === 0 && row > node.startPosition.row ? row - 1 : row;
+}
+
+function startsItsLine(node: Node, lines: readonly string[]): boolean {
+  return lines[node.startPosition.row]!.slice(0, node.startPosition.column).trim() === '';
+}
+
+/** First row of a node together with the comments and attributes directly above it (no blank line between). */
+function firstRowWithTrivia(node: Node, lines: readonly string[]): number {
+  let first = node.startPosition.row;
+  // The comment may sit outside a body node that starts where the definition does (Ruby's body_statement).
+  let anchor = node;
+  while (!anchor.previousNamedSibling && anchor.parent && anchor.parent.startIndex === anchor.startIndex) anchor = anchor.parent;
+  for (let sibling = anchor.previousNamedSibling; sibling; sibling = sibling.previousNamedSibling) {
+    if (!LEADING_TRIVIA.test(sibling.type) || endRow(sibling) < first - 1 || !startsItsLine(sibling, lines)) break;
+    first = sibling.startPosition.row;
+  }
+  return first;
+}
+
+/** A wrapper holding several of these (`const a = () => 1, b = ...`, Go's `type ( ... )`) is not widened to. */
+function wrapsOnly(parent: Node, node: Node): boolean {
+  return parent.namedChildren.every((child) => !child || child.id === node.id || child.type !== node.type);
+}
+
+function symbolText(node: Node | undefined): string {
+  if (!node) return '';
+  return node.text.replace(/\s+/g, ' ').trim().slice(0, 120);
+}
+
+interface Found extends Definition {
+  nodeFirst: number;
+}
+
+function collect(root: Node, query: Query, lines: readonly string[]): Found[] {
+  const byNode = new Map<number, Found>();
+  const seenNames = new Set<number>();
+  for (const match of query.matches(root)) {
+    let node: Node | undefined;
+    let kind: ChunkKind | undefined;
+    let name: Node | undefined;
+    let container: string | undefined;
+    for (const capture of match.captures) {
+      if (capture.name.startsWith('chunk.')) {
+        const captured = capture.name.slice('chunk.'.length) as ChunkKind;
+        if (KINDS.has(captured)) [node, kind] = [capture.node, captured];
+      } else if (capture.name === 'name') name ??= capture.node;
+      else if (capture.name === 'container') container = symbolText(capture.node);
+    }
+    if (!node || !kind) continue;
+    // One definition per name: `export function f` and `function f` both match; the outer node wins below.
+    if (name && seenNames.has(name.startIndex)) continue;
+    while (node.parent && WRAPPERS.has(node.parent.type) && wrapsOnly(node.parent, node)) node = node.parent;
+    if (byNode.has(node.startIndex)) continue;
+    if (name) seenNames.add(name.startIndex);
+    byNode.set(node.startIndex, {
+      kind,
+      symbol: symbolText(name),
+      container,
+      first: firstRowWithTrivia(node, lines),
+      last: endRow(node),
+      nodeFirst: node.startPosition.row,
+      signatureRow: name ? name.startPosition.row : node.startPosition.row,
+      children: [],
+    });
+  }
+  return [...byNode.values()];
+}
+
+/**
+ * Definitions as a tree by line containment. Line ranges of siblings never overlap: a definition sharing its
+ * first line with its parent or its lines with an earlier sibling stays inside that chunk instead.
+ */
+export function findDefinitions(root: Node, query: Query, lines: readonly string[]): Definition[] {
+  const found = collect(root, query, lines).sort((a, b) => a.first - b.first || b.last - a.last);
+  const top: Found = { kind: 'module', symbol: '', first: -1, last: Infinity, nodeFirst: -1, signatureRow: -1, children: [] };
+  const stack: Found[] = [top];
+  for (const def of found) {
+    while (stack.at(-1)!.last < def.first) stack.pop();
+    const parent = stack.at(-1)!;
+    if (def.last > parent.last || (parent !== top && def.nodeFirst <= parent.nodeFirst)) continue;
+    if (parent !== top) def.first = Math.max(def.first, parent.nodeFirst + 1);
+    const previous = parent.children.at(-1) as Found | undefined;
+    if (previous && def.first <= previous.last) {
+      if (def.nodeFirst <= previous.last) continue;
+      def.first = previous.last + 1;
+    }
+    if (def.kind === 'function' && TYPE_KINDS.has(parent.kind) && parent !== top) def.kind = 'method';
+    parent.children.push(def);
+    stack.push(def);
+  }
+  return top.children;
+}

@@ -1,0 +1,81 @@
+/**
+ * Where a long range of lines may be cut, and how to cut it to a token budget.
+ * A cut "after row r" separates rows r and r+1. Cut quality: 0 never (inside a unit that fits the budget),
+ * 1 allowed, 2 allowed and next to a blank line (preferred: authors put blank lines between thoughts).
+ */
+import type { Node } from 'web-tree-sitter';
+import { endRow } from './definitions.js';
+import type { LineCosts } from './tokens.js';
+
+export type Cuts = Uint8Array;
+
+function isBlank(line: string | undefined): boolean {
+  return line === undefined || line.trim() === '';
+}
+
+/** Every cut allowed; preferred at blank lines. For text no grammar understands. */
+export function paragraphCuts(lines: readonly string[]): Cuts {
+  const cuts = new Uint8Array(lines.length).fill(1);
+  for (let r = 0; r < lines.length; r++) if (isBlank(lines[r]) || isBlank(lines[r + 1])) cuts[r] = 2;
+  return cuts;
+}
+
+/**
+ * Cuts that respect syntax: nothing that fits the budget is cut inside; a node too large is cut only between
+ * its children, recursively, so long functions split at statement boundaries. A leaf too large (a huge
+ * string) can be cut at any line.
+ */
+export function syntaxCuts(root: Node, lines: readonly string[], costs: LineCosts, budget: number): Cuts {
+  const cuts = paragraphCuts(lines);
+  // Iterative: generated code nests deep enough (long expression chains) to overflow recursion.
+  const pending: Node[] = [root];
+  for (let node = pending.pop(); node; node = pending.pop()) {
+    const first = node.startPosition.row;
+    const last = endRow(node);
+    if (first === last) continue;
+    if (costs.range(first, last) > budget) {
+      for (const child of node.children) if (child) pending.push(child);
+    } else {
+      for (let r = first; r < last; r++) cuts[r] = 0;
+    }
+  }
+  return cuts;
+}
+
+export interface Part {
+  first: number;
+  last: number;
+}
+
+/**
+ * Cuts rows first..last into parts of at most `budget` tokens. Parts aim at equal size (so the last one is
+ * not a scrap), at the allowed cut nearest that size, blank-line cuts preferred; a range with no allowed
+ * cut in reach is cut at the last line that fits. A single line over budget is a part of its own.
+ */
+export function packRange(first: number, last: number, costs: LineCosts, cuts: Cuts, budget: number): Part[] {
+  const parts: Part[] = [];
+  let start = first;
+  while (start <= last) {
+    const remaining = costs.range(start, last);
+    if (remaining <= budget) {
+      parts.push({ first: start, last });
+      break;
+    }
+    const target = remaining / Math.ceil(remaining / budget);
+    let best = -1;
+    let bestScore = Infinity;
+    let lastFitting = start;
+    for (let r = start; r < last; r++) {
+      const size = costs.range(start, r);
+      if (size > budget) break;
+      lastFitting = r;
+      if (cuts[r] === 0) continue;
+      const score = Math.abs(size - target) * (cuts[r] === 2 ? 0.75 : 1);
+      if (score < bestScore) [best, bestScore] = [r, score];
+    }
+    const end = best >= 0 ? best : lastFitting;
+    parts.push({ first: start, last: end });
+    start = end + 1;
+  }
+  return parts;
+}
