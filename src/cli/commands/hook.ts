@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { codectxHome } from '../../config/paths.js';
+import { rotatingLog } from '../../daemon/logger.js';
+import { describeError, UsageError } from '../../errors.js';
+import { hookOutput, parseHookInput, userPromptContext, type UserPromptSubmitInput } from '../../mcp/promptHook.js';
+import { searchCodebase } from '../../search/service.js';
+
+export function registerHookCommand(program: Command): void {
+  const hook = program.command('hook').description('hooks for Claude Code (see `codectx init --claude`)');
+  hook
+    .command('user-prompt-submit')
+    .description("read Claude Code's UserPromptSubmit JSON on stdin and add the prompt's pre-search context")
+    .action(async () => {
+      // A hook must never stand between the user and the model: any failure means no context, exit 0.
+      let input: UserPromptSubmitInput | undefined;
+      try {
+        input = parseHookInput(await readStdin());
+        const context = await userPromptContext(input, (codebase, query, limit) =>
+          searchCodebase(codebase.root, query, { limit }),
+        );
+        if (context) process.stdout.write(hookOutput(context));
+      } catch (error) {
+        logHookFailure(input?.session_id, describeError(error));
+      }
+    });
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new UsageError('hook input is expected on stdin (Claude Code sends it)');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function logHookFailure(session: string | undefined, message: string): void {
+  const home = codectxHome();
+  try {
+    mkdirSync(home, { recursive: true });
+  } catch {
+    return;
+  }
+  rotatingLog(join(home, 'hook.log'), { maxBytes: 1024 * 1024, keep: 1 }).error(
+    `user-prompt-submit${session ? ` session ${session}` : ''}: ${message}`,
+  );
+}

@@ -1,0 +1,70 @@
+/** Tool answers as text a model reads well: `path:start-end symbol` headers over fenced code. */
+import type { IndexMeta } from '../index/meta.js';
+import type { SearchResult } from '../search/types.js';
+import type { IndexJob } from './indexJobs.js';
+
+export function formatSearchResults(results: SearchResult[], query: string, root: string): string {
+  if (results.length === 0) return `No results for "${query}" in ${root}.`;
+  const blocks = results.map((result, index) => {
+    const name = [result.container, result.symbol].filter(Boolean).join('.');
+    const header = `${index + 1}. ${result.file}:${result.startLine}-${result.endLine}${name ? ` ${name}` : ''}`;
+    const details = `(${result.kind}, ${result.language}, score ${result.score.toFixed(4)})`;
+    return `${header} ${details}\n${fenced(result.content, result.language)}`;
+  });
+  return `Found ${results.length} results for "${query}" in ${root}:\n\n${blocks.join('\n\n')}`;
+}
+
+/** A fence longer than any backtick run inside, so Markdown chunks with their own fences stay intact. */
+export function fenced(content: string, language: string): string {
+  const fence = '`'.repeat(Math.max(3, ...(content.match(/`+/g) ?? []).map((run) => run.length + 1)));
+  return `${fence}${language}\n${content}\n${fence}`;
+}
+
+export interface IndexingStatus {
+  root: string;
+  /** The background run this process knows of, if any. */
+  job?: IndexJob;
+  /** What is on disk. */
+  meta?: IndexMeta;
+}
+
+export function formatIndexingStatus({ root, job, meta }: IndexingStatus, now = Date.now()): string {
+  if (job?.state === 'running') {
+    const progress = job.progress;
+    if (!progress || progress.filesTotal === 0) return `Indexing ${root}: scanning files (started ${seconds(now - job.startedAt)} ago).`;
+    const percent = Math.floor((100 * progress.filesDone) / progress.filesTotal);
+    return (
+      `Indexing ${root}: ${percent}% (${progress.filesDone}/${progress.filesTotal} files, ` +
+      `${progress.chunksDone}/${progress.chunksTotal} chunks embedded so far` +
+      `${progress.embeddingsPerSecond > 0 ? `, ${progress.embeddingsPerSecond.toFixed(1)} chunks/s` : ''}). ` +
+      `Search works on what is already indexed.`
+    );
+  }
+  if (job?.state === 'failed') {
+    const before = meta ? ` The index on disk has ${meta.files} files, ${meta.chunks} chunks.` : '';
+    return `Indexing ${root} failed: ${job.error}.${before} Call index_codebase again to retry.`;
+  }
+  if (job?.state === 'done') {
+    const report = job.report;
+    const lines = [
+      `Indexing ${root} is complete: ${report.filesScanned} files, ${report.totalChunks} chunks ` +
+        `(${report.filesChanged} new or changed files, ${report.chunksWritten} chunks written, ${report.filesDeleted} files removed) ` +
+        `in ${report.seconds.toFixed(1)}s.`,
+    ];
+    for (const error of report.errors.slice(0, 5)) lines.push(`Error: ${error.file}: ${error.message}`);
+    return lines.join('\n');
+  }
+  if (!meta) return `${root} is not indexed. Call index_codebase to index it.`;
+  const lines = [
+    meta.complete
+      ? `${root} is indexed: ${meta.files} files, ${meta.chunks} chunks, updated ${meta.updatedAt}.`
+      : `${root} has an unfinished index (${meta.files} files, ${meta.chunks} chunks, last written ${meta.updatedAt}); ` +
+        `another process may be indexing it, or a run was interrupted (index_codebase repairs it).`,
+  ];
+  for (const error of meta.lastErrors.slice(0, 5)) lines.push(`Error: ${error.file}: ${error.message}`);
+  return lines.join('\n');
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 1000)}s`;
+}

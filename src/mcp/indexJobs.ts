@@ -1,0 +1,72 @@
+import { describeError } from '../errors.js';
+import type { Codebase } from '../index/codebase.js';
+import type { IndexProgress, IndexReport } from '../index/indexer.js';
+import type { RuntimePool } from './runtimePool.js';
+
+export type IndexJob =
+  | { state: 'running'; startedAt: number; progress?: IndexProgress }
+  | { state: 'done'; startedAt: number; finishedAt: number; report: IndexReport }
+  | { state: 'failed'; startedAt: number; finishedAt: number; error: string };
+
+interface RunningJob {
+  job: IndexJob;
+  controller: AbortController;
+  finished: Promise<void>;
+}
+
+/**
+ * Indexing runs in the background of the long-lived process: `start` returns at once, `get` reports the live
+ * progress or how the last run ended, `cancel` stops a run before its index is dropped.
+ */
+export class IndexJobs {
+  private readonly jobs = new Map<string, RunningJob>();
+
+  constructor(private readonly pool: RuntimePool) {}
+
+  /** Starts indexing unless a run for this codebase is already going; says which happened. */
+  start(codebase: Codebase, force: boolean): 'started' | 'already running' {
+    if (this.jobs.get(codebase.root)?.job.state === 'running') return 'already running';
+    const controller = new AbortController();
+    const entry: RunningJob = { job: { state: 'running', startedAt: Date.now() }, controller, finished: Promise.resolve() };
+    entry.finished = this.pool
+      .use(codebase, (runtime) =>
+        runtime.index(codebase, {
+          force,
+          signal: controller.signal,
+          onProgress: (progress) => {
+            if (entry.job.state === 'running') entry.job = { ...entry.job, progress };
+          },
+        }),
+      )
+      .then(
+        (report) => {
+          entry.job = { state: 'done', startedAt: entry.job.startedAt, finishedAt: Date.now(), report };
+        },
+        (error: unknown) => {
+          const message = controller.signal.aborted ? 'cancelled' : describeError(error);
+          entry.job = { state: 'failed', startedAt: entry.job.startedAt, finishedAt: Date.now(), error: message };
+          process.stderr.write(`codectx mcp: indexing ${codebase.root} failed: ${message}\n`);
+        },
+      );
+    this.jobs.set(codebase.root, entry);
+    return 'started';
+  }
+
+  get(codebase: Codebase): IndexJob | undefined {
+    return this.jobs.get(codebase.root)?.job;
+  }
+
+  /** Stops a running job (if any), waits until it has let go of the index, and forgets it. */
+  async cancel(codebase: Codebase): Promise<void> {
+    const entry = this.jobs.get(codebase.root);
+    if (!entry) return;
+    entry.controller.abort();
+    await entry.finished;
+    this.jobs.delete(codebase.root);
+  }
+
+  async cancelAll(): Promise<void> {
+    for (const entry of this.jobs.values()) entry.controller.abort();
+    await Promise.all([...this.jobs.values()].map((entry) => entry.finished));
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Claude Code's UserPromptSubmit hook: Claude Code sends the prompt as JSON on stdin; what the hook returns as
+ * `hookSpecificOutput.additionalContext` (exit 0) is added to the model's context before it reads the prompt.
+ */
+import { dirname, resolve } from 'node:path';
+import { loadConfig } from '../config/config.js';
+import { buildContext } from '../context/build.js';
+import { ConfigError, IndexStateError, UsageError } from '../errors.js';
+import { resolveCodebase, type Codebase } from '../index/codebase.js';
+import { readMeta } from '../index/meta.js';
+import { estimateTokens } from '../providers/tokens.js';
+import { routingSettings } from '../route/settings.js';
+import type { SearchResult } from '../search/types.js';
+
+/** The fields of Claude Code's hook input codectx reads (it also sends transcript_path, permission_mode, ...). */
+export interface UserPromptSubmitInput {
+  session_id?: string;
+  cwd?: string;
+  hook_event_name?: string;
+  prompt: string;
+}
+
+/** Pre-search budget of the hook when the project sets no `hook.budget`: small, it rides along every prompt. */
+export const DEFAULT_HOOK_BUDGET = 1500;
+/** Prompts with fewer words are acknowledgements ("yes", "go on"), not tasks worth a search. */
+const MIN_PROMPT_WORDS = 4;
+/** Long prompts (pasted logs, files) are searched by their start; the rest adds noise, not precision. */
+const MAX_QUERY_CHARS = 1000;
+/** The pre-search block repeats the task in its header; the model already has the prompt in full. */
+const MAX_TASK_ECHO_CHARS = 200;
+
+export function parseHookInput(text: string): UserPromptSubmitInput {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError('hook input is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || typeof (parsed as { prompt?: unknown }).prompt !== 'string') {
+    throw new UsageError('hook input has no "prompt" string');
+  }
+  const input = parsed as UserPromptSubmitInput;
+  if (input.hook_event_name !== undefined && input.hook_event_name !== 'UserPromptSubmit') {
+    throw new UsageError(`hook input is for ${String(input.hook_event_name)}, not UserPromptSubmit`);
+  }
+  return input;
+}
+
+/** Slash commands and short replies carry no task to search for. */
+export function worthSearching(prompt: string): boolean {
+  const text = prompt.trim();
+  if (text.startsWith('/')) return false;
+  return text.split(/\s+/).filter(Boolean).length >= MIN_PROMPT_WORDS;
+}
+
+export function searchQuery(prompt: string): string {
+  const text = prompt.trim();
+  return text.length <= MAX_QUERY_CHARS ? text : text.slice(0, MAX_QUERY_CHARS);
+}
+
+export function taskEcho(prompt: string): string {
+  const text = prompt.trim().replace(/\s+/g, ' ');
+  return text.length <= MAX_TASK_ECHO_CHARS ? text : `${text.slice(0, MAX_TASK_ECHO_CHARS - 1)}…`;
+}
+
+/**
+ * The indexed codebase the prompt is about: the session's directory or the nearest parent with an index
+ * (Claude Code may have moved into a subfolder of the project it was started in).
+ */
+export async function findIndexedCodebase(start: string): Promise<Codebase | undefined> {
+  let dir = resolve(start);
+  for (;;) {
+    const codebase = await resolveCodebase(dir).catch(() => undefined);
+    if (codebase && (await readMeta(codebase.indexDir))) return codebase;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** `hook.budget` from codectx.config.json, in tokens. */
+export function hookBudget(project: Record<string, unknown>): number {
+  const hook = project.hook;
+  if (hook === undefined) return DEFAULT_HOOK_BUDGET;
+  if (typeof hook !== 'object' || hook === null || Array.isArray(hook)) {
+    throw new ConfigError('"hook" in codectx.config.json must be an object');
+  }
+  const budget = (hook as { budget?: unknown }).budget;
+  if (budget === undefined) return DEFAULT_HOOK_BUDGET;
+  if (typeof budget !== 'number' || !(budget > 0)) {
+    throw new ConfigError('"hook.budget" in codectx.config.json must be a positive number of tokens');
+  }
+  return budget;
+}
+
+/** The documented JSON form of UserPromptSubmit output that adds context without blocking the prompt. */
+export function hookOutput(additionalContext: string): string {
+  return `${JSON.stringify({ hookSpecificOutput: { hookEventName: 'UserPromptSubmit', additionalContext } })}\n`;
+}
+
+/** Searches a codebase for the hook: through the daemon when one runs, else in this process. */
+export type CodebaseSearch = (codebase: Codebase, query: string, limit: number) => Promise<SearchResult[]>;
+
+/** Results ranked before the budget trims them. */
+const HOOK_RESULTS = 10;
+
+/** The pre-search block for one prompt; undefined for prompts not worth a search (short, slash commands). */
+export async function userPromptContext(input: UserPromptSubmitInput, search: CodebaseSearch): Promise<string | undefined> {
+  if (!worthSearching(input.prompt)) return undefined;
+  const start = input.cwd ?? process.env.CLAUDE_PROJECT_DIR ?? process.cwd();
+  const codebase = await findIndexedCodebase(start);
+  if (!codebase) throw new IndexStateError(`no index for ${start} or its parents; run \`codectx index\` there`);
+  const config = loadConfig(codebase.root);
+  const budgetTokens = hookBudget(config.project);
+  const { context } = routingSettings(config.project);
+  const query = searchQuery(input.prompt);
+  const task = taskEcho(input.prompt);
+  const block = buildContext(task, await search(codebase, query, HOOK_RESULTS), {
+    budgetTokens,
+    countTokens: estimateTokens,
+    thresholds: { reuse: context.reuseThreshold, extend: context.extendThreshold },
+    queries: [task],
+  });
+  return block.text;
+}

@@ -1,0 +1,131 @@
+/**
+ * The MCP tools. index_codebase, search_code, get_indexing_status and clear_index keep the names and parameters
+ * of the zilliztech code-context MCP server, so an existing client configuration switches over unchanged;
+ * get_task_context and route_task add codectx's pre-search and routing.
+ */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { describeError } from '../errors.js';
+import { formatIndexingStatus, formatSearchResults } from './format.js';
+import type { CodectxBackend } from './localBackend.js';
+import { formatRoute } from './routeTask.js';
+
+const MAX_SEARCH_RESULTS = 50;
+
+export function registerCodectxTools(server: McpServer, backend: CodectxBackend): void {
+  const cwd = process.cwd();
+  const pathParameter = (what: string) =>
+    z.string().describe(`ABSOLUTE path to the codebase directory ${what}. The current working directory is ${cwd}.`);
+
+  server.registerTool(
+    'index_codebase',
+    {
+      description:
+        'Index a codebase directory for semantic code search (functions, classes and methods; meaning and keywords). ' +
+        'Indexing runs in the background and is incremental: only new or changed files are embedded. ' +
+        'Returns at once; call get_indexing_status to follow progress. Use force only to rebuild from scratch.',
+      inputSchema: {
+        path: pathParameter('to index'),
+        force: z.boolean().optional().describe('Drop the existing index and rebuild it from scratch'),
+      },
+    },
+    (args) =>
+      answer(async () => {
+        const { root, outcome } = await backend.startIndexing(args.path, args.force ?? false);
+        return outcome === 'started'
+          ? `Started ${args.force ? 'rebuilding' : 'indexing'} ${root} in the background. Call get_indexing_status to follow progress; search_code already works on what is indexed.`
+          : `Indexing of ${root} is already running. Call get_indexing_status to follow progress.`;
+      }),
+  );
+
+  server.registerTool(
+    'search_code',
+    {
+      description:
+        'Search an indexed codebase in natural language or by identifiers (hybrid: meaning + keywords). ' +
+        'Returns the matching functions, classes and methods as `path:start-end symbol` with their code. ' +
+        'If the codebase is not indexed, the answer says so: call index_codebase first.',
+      inputSchema: {
+        path: pathParameter('to search in'),
+        query: z.string().min(1).describe('What you are looking for, in words or identifiers'),
+        limit: z
+          .number()
+          .int()
+          .min(1)
+          .max(MAX_SEARCH_RESULTS)
+          .optional()
+          .describe(`Maximum number of results (default 10, at most ${MAX_SEARCH_RESULTS})`),
+        language: z.string().optional().describe('Only code of this language, e.g. typescript, python, javascript'),
+      },
+    },
+    (args) =>
+      answer(async () => {
+        const { root, results } = await backend.search(args.path, args.query, {
+          limit: args.limit ?? 10,
+          filter: args.language ? { language: args.language.toLowerCase() } : undefined,
+        });
+        return formatSearchResults(results, args.query, root);
+      }),
+  );
+
+  server.registerTool(
+    'get_indexing_status',
+    {
+      description:
+        'Get the indexing status of a codebase: progress (files and chunks done of total, percentage) while indexing, ' +
+        'counts when done, or the last error.',
+      inputSchema: { path: pathParameter('to check') },
+    },
+    (args) => answer(async () => formatIndexingStatus(await backend.indexingStatus(args.path))),
+  );
+
+  server.registerTool(
+    'clear_index',
+    {
+      description: "Delete a codebase's index (stops indexing in progress first). Call index_codebase to build it again.",
+      inputSchema: { path: pathParameter('to clear') },
+    },
+    (args) =>
+      answer(async () => {
+        const { root, clearedChunks } = await backend.clear(args.path);
+        return clearedChunks === undefined ? `${root} has no index; nothing to clear.` : `Cleared the index of ${root} (${clearedChunks} chunks).`;
+      }),
+  );
+
+  server.registerTool(
+    'get_task_context',
+    {
+      description:
+        'Before writing code for a task, get the existing code relevant to it and a verdict: REUSE (code that already ' +
+        'does it), EXTEND (close code to adapt) or CREATE (nothing close; follow the conventions shown). ' +
+        'Returns a block of `path:start-end symbol` snippets within a token budget.',
+      inputSchema: {
+        path: pathParameter('the task is about'),
+        task: z.string().min(1).describe('The task, as the user described it'),
+        budget: z.number().int().min(200).optional().describe('Token budget for the block (default from codectx.config.json, else 4000)'),
+      },
+    },
+    (args) => answer(async () => (await backend.taskContext(args.path, args.task, args.budget)).text),
+  );
+
+  server.registerTool(
+    'route_task',
+    {
+      description:
+        'Decide which model a coding task should go to: its category, the chosen model with the reason, ' +
+        'fallbacks, whether the prompt fits the context window, and the estimated cost.',
+      inputSchema: { task: z.string().min(1).describe('The task, as the user described it') },
+    },
+    (args) => answer(async () => formatRoute(await backend.route(args.task, cwd))),
+  );
+}
+
+/** Expected failures (not indexed, bad path) become an error answer the model can read and act on. */
+async function answer(work: () => Promise<string>): Promise<CallToolResult> {
+  try {
+    return { content: [{ type: 'text', text: await work() }] };
+  } catch (error) {
+    return { content: [{ type: 'text', text: describeError(error) }], isError: true };
+  }
+}
