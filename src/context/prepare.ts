@@ -6,7 +6,7 @@
 import { loadConfig } from '../config/config.js';
 import { createEmbeddingProvider } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/types.js';
-import { IndexStateError, describeError } from '../errors.js';
+import { IndexStateError, UsageError, describeError } from '../errors.js';
 import { redactSecrets, type RedactionResult } from '../providers/redact.js';
 import { estimateTokens } from '../providers/tokens.js';
 import { TaskClassifier } from '../route/classify.js';
@@ -52,6 +52,7 @@ export interface PreparedTask {
 }
 
 export async function prepareTask(options: PrepareOptions): Promise<PreparedTask> {
+  if (options.task.trim() === '') throw new UsageError('the task is empty');
   const env = options.env ?? process.env;
   const settings = routingSettings(loadConfig(options.root).project);
   const policy = mergePolicy(defaultPolicy(), settings.routing);

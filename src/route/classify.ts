@@ -4,6 +4,7 @@
  * microseconds; the examples are embedded once per classifier.
  */
 import type { EmbeddingProvider } from '../embed/types.js';
+import { embedExamples } from './exampleVectors.js';
 import type { RoutingPolicy } from './policy.js';
 
 export interface Classification {
@@ -97,7 +98,7 @@ export class TaskClassifier {
 
   private async nearestExamples(task: string): Promise<Neighbour[]> {
     const embedder = this.embedder!;
-    this.exampleVectors ??= embedder.embed(this.policy.examples.map((e) => e.task));
+    this.exampleVectors ??= embedExamples(embedder, this.policy.examples.map((e) => e.task));
     const [vectors, [query]] = await Promise.all([this.exampleVectors, embedder.embed([task])]);
     return this.policy.examples
       .map((example, i) => ({ ...example, similarity: dot(query!, vectors[i]!) }))
