@@ -37,6 +37,9 @@ if (existsSync(new URL('embed/index.js', dist))) {
   started = performance.now();
   const embedder = await createEmbeddingProvider({ provider: 'local' });
   console.log(`local model load:            ${(performance.now() - started).toFixed(0)} ms`);
+  started = performance.now();
+  await embedder.embed(['warm up the inference session']);
+  console.log(`first inference (warm-up):   ${(performance.now() - started).toFixed(0)} ms`);
   const cold = new TaskClassifier(policy, embedder);
   started = performance.now();
   await cold.classify(tasks[0].task);

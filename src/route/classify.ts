@@ -15,9 +15,10 @@ export interface Classification {
   scores: Record<string, number>;
 }
 
-interface CompiledTerm {
+interface CompiledRule {
   category: string;
   weight: number;
+  /** All of the rule's terms as one global regex: one compile per rule keeps a cold start cheap. */
   pattern: RegExp;
 }
 
@@ -35,16 +36,14 @@ const STRONG_RULE_WEIGHT = 6;
 const RULE_SHARE_AT_FULL_STRENGTH = 0.75;
 
 export class TaskClassifier {
-  private readonly terms: CompiledTerm[];
+  private readonly rules: CompiledRule[];
   private exampleVectors: Promise<Float32Array[]> | undefined;
 
   constructor(
     private readonly policy: RoutingPolicy,
     private readonly embedder?: EmbeddingProvider,
   ) {
-    this.terms = policy.rules.flatMap((rule) =>
-      rule.terms.map((term) => ({ category: rule.category, weight: rule.weight, pattern: compileTerm(term) })),
-    );
+    this.rules = policy.rules.map((rule) => ({ category: rule.category, weight: rule.weight, pattern: compileTerms(rule.terms) }));
   }
 
   async classify(task: string): Promise<Classification> {
@@ -83,15 +82,15 @@ export class TaskClassifier {
   private scoreRules(task: string): { scores: Map<string, number>; matches: Map<string, Array<[string, number]>> } {
     const scores = new Map<string, number>();
     const matches = new Map<string, Array<[string, number]>>();
-    for (const term of this.terms) {
-      const match = term.pattern.exec(task);
-      if (!match) continue;
-      const seen = matches.get(term.category) ?? [];
-      // The same words listed under two spellings or groups count once, at the higher weight.
-      if (seen.some(([text]) => text.toLowerCase() === match[0].toLowerCase())) continue;
-      seen.push([match[0], term.weight]);
-      matches.set(term.category, seen);
-      scores.set(term.category, (scores.get(term.category) ?? 0) + term.weight);
+    for (const rule of this.rules) {
+      for (const match of task.matchAll(rule.pattern)) {
+        const seen = matches.get(rule.category) ?? [];
+        // The same words listed under two spellings or in two groups count once.
+        if (seen.some(([text]) => text.toLowerCase() === match[0].toLowerCase())) continue;
+        seen.push([match[0], rule.weight]);
+        matches.set(rule.category, seen);
+        scores.set(rule.category, (scores.get(rule.category) ?? 0) + rule.weight);
+      }
     }
     return { scores, matches };
   }
@@ -123,14 +122,22 @@ export class TaskClassifier {
   }
 }
 
-/** A term as a regex: whole words (letters may not touch it), spaces also match hyphens, trailing `*` = any ending. */
-export function compileTerm(term: string): RegExp {
-  const wildcard = term.endsWith('*');
-  const words = (wildcard ? term.slice(0, -1) : term)
-    .trim()
-    .split(/\s+/)
-    .map((word) => word.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
-  return new RegExp(`(?<!\\p{L})${words.join('[\\s-]+')}${wildcard ? '\\p{L}*' : ''}(?!\\p{L})`, 'iu');
+/**
+ * Terms as one regex: whole words (no letter may touch a term), a space also matches a hyphen, a trailing `*`
+ * matches any word ending. Longer terms go first so "add support for" wins over "support for".
+ */
+export function compileTerms(terms: string[]): RegExp {
+  const alternatives = [...terms]
+    .sort((a, b) => b.length - a.length)
+    .map((term) => {
+      const wildcard = term.endsWith('*');
+      const words = (wildcard ? term.slice(0, -1) : term)
+        .trim()
+        .split(/\s+/)
+        .map((word) => word.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+      return `${words.join('[\\s-]+')}${wildcard ? '\\p{L}*' : ''}`;
+    });
+  return new RegExp(`(?<!\\p{L})(?:${alternatives.join('|')})(?!\\p{L})`, 'giu');
 }
 
 function dot(a: Float32Array, b: Float32Array): number {
