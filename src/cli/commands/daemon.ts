@@ -1,0 +1,214 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, statSync, watchFile, unwatchFile } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { codectxHome } from '../../config/paths.js';
+import { Daemon } from '../../daemon/daemon.js';
+import { connectDaemon, type DaemonClient } from '../../daemon/client.js';
+import { rotatingLog, type Logger } from '../../daemon/logger.js';
+import { daemonLogPath, daemonOutputPath, daemonSocketPath } from '../../daemon/paths.js';
+import type { DaemonStatus } from '../../daemon/protocol.js';
+import { CodectxError, describeError } from '../../errors.js';
+import { processAlive } from '../../index/lock.js';
+import { ago, parsePositiveInt } from '../shared.js';
+import { packageVersion } from '../version.js';
+
+/** A first start loads nothing heavy before listening, but a cold disk can still be slow. */
+const START_TIMEOUT_MS = 60_000;
+/** Stopping waits for the current index run to reach a batch boundary. */
+const STOP_TIMEOUT_MS = 60_000;
+
+export function registerDaemonCommand(program: Command): void {
+  const daemon = program.command('daemon').description('the background indexer: keeps every registered codebase indexed as files change');
+
+  daemon
+    .command('start')
+    .description('start the daemon in the background (does nothing if it already runs)')
+    .action(async () => {
+      const { pid, alreadyRunning, socket } = await startDaemon();
+      process.stdout.write(
+        alreadyRunning
+          ? `codectx daemon is already running (pid ${pid}, socket ${socket})\n`
+          : `codectx daemon started (pid ${pid}, socket ${socket}, log ${daemonLogPath()})\n`,
+      );
+    });
+
+  daemon
+    .command('stop')
+    .description('stop the daemon cleanly (finishes or aborts the current index run)')
+    .action(async () => {
+      const client = await connectDaemon();
+      if (!client) {
+        process.stdout.write('codectx daemon is not running\n');
+        return;
+      }
+      const { pid } = await client.ping();
+      await client.stop();
+      client.close();
+      const deadline = Date.now() + STOP_TIMEOUT_MS;
+      while (processAlive(pid)) {
+        if (Date.now() > deadline) throw new CodectxError(`the daemon (pid ${pid}) did not stop within ${STOP_TIMEOUT_MS / 1000}s`);
+        await sleep(100);
+      }
+      process.stdout.write(`codectx daemon stopped (pid ${pid})\n`);
+    });
+
+  daemon
+    .command('status')
+    .description('show the daemon and every codebase it serves: state, files, chunks, queue, latency, errors')
+    .option('--json', 'print as JSON')
+    .action(async (flags: { json?: boolean }) => {
+      const client = await connectDaemon();
+      if (!client) {
+        process.stdout.write(flags.json ? `${JSON.stringify({ running: false })}\n` : 'codectx daemon is not running\n');
+        return;
+      }
+      const status = await withClient(client, () => client.status());
+      process.stdout.write(flags.json ? `${JSON.stringify({ running: true, ...status }, null, 2)}\n` : formatStatus(status));
+    });
+
+  daemon
+    .command('logs')
+    .description('print the end of the daemon log')
+    .option('-n, --lines <n>', 'number of lines', '50')
+    .option('-f, --follow', 'keep printing new lines')
+    .action(async (flags: { lines: string; follow?: boolean }) => {
+      const path = daemonLogPath();
+      const lines = parsePositiveInt(flags.lines, '--lines');
+      const text = readLog(path, 0);
+      const tail = text.split('\n').filter(Boolean).slice(-lines);
+      process.stdout.write(tail.length > 0 ? `${tail.join('\n')}\n` : `(no log yet at ${path})\n`);
+      if (flags.follow) await followLog(path, Buffer.byteLength(text));
+    });
+
+  daemon
+    .command('run')
+    .description('run the daemon in the foreground (what `start` launches; for service managers)')
+    .action(async () => {
+      await mkdir(codectxHome(), { recursive: true, mode: 0o700 });
+      const log = teeToTerminal(rotatingLog(daemonLogPath()));
+      const instance = new Daemon({ version: packageVersion(), log });
+      for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void instance.stop(signal));
+      process.on('unhandledRejection', (reason) => log.error(`unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`));
+      process.on('uncaughtException', (error) => {
+        log.error(`uncaught exception, shutting down: ${error.stack ?? describeError(error)}`);
+        void instance.stop('uncaught exception').finally(() => process.exit(1));
+      });
+      await instance.run();
+      // Native libraries may hold threads open after a clean close: do not linger as a zombie daemon.
+      setTimeout(() => process.exit(0), 2000).unref();
+    });
+}
+
+/**
+ * Starts the daemon as a detached process and waits until it answers on its socket. When another start won
+ * the race (or one was already running), reports that daemon instead.
+ */
+export async function startDaemon(): Promise<{ pid: number; socket: string; alreadyRunning: boolean }> {
+  const running = await connectDaemon();
+  if (running) {
+    const { pid } = await withClient(running, () => running.ping());
+    return { pid, socket: daemonSocketPath(), alreadyRunning: true };
+  }
+  await mkdir(codectxHome(), { recursive: true, mode: 0o700 });
+  const output = openSync(daemonOutputPath(), 'w', 0o600);
+  const main = fileURLToPath(new URL('../main.js', import.meta.url));
+  const child = spawn(process.execPath, [main, 'daemon', 'run'], { detached: true, stdio: ['ignore', output, output], env: process.env });
+  closeSync(output);
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  child.unref();
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const client = await connectDaemon();
+    if (client) {
+      const { pid } = await withClient(client, () => client.ping());
+      return { pid, socket: daemonSocketPath(), alreadyRunning: pid !== child.pid };
+    }
+    if (exited) {
+      const lines = readLog(daemonOutputPath(), 0).trim().split('\n');
+      throw new CodectxError(`the daemon exited at start: ${lines.at(-1) || 'no output'} (see ${daemonOutputPath()})`);
+    }
+    await sleep(100);
+  }
+  throw new CodectxError(`the daemon (pid ${child.pid}) did not answer within ${START_TIMEOUT_MS / 1000}s; see ${daemonLogPath()}`);
+}
+
+async function withClient<T>(client: DaemonClient, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } finally {
+    client.close();
+  }
+}
+
+function formatStatus(status: DaemonStatus): string {
+  const lines = [
+    `daemon:    pid ${status.pid}, codectx ${status.version}, up since ${ago(status.startedAt)}, ` +
+      `${Math.round(status.rssBytes / 1024 / 1024)} MB resident, ${status.runtimes} runtime(s) loaded`,
+    `socket:    ${status.socket}`,
+  ];
+  if (status.codebases.length === 0) {
+    lines.push('codebases: none registered (`codectx add <path>`)');
+    return `${lines.join('\n')}\n`;
+  }
+  const header = ['codebase', 'state', 'files', 'chunks', 'queue', 'p50', 'last event', 'last error'];
+  const rows = status.codebases.map((codebase) => [
+    codebase.root,
+    codebase.state,
+    String(codebase.files),
+    String(codebase.chunks),
+    String(codebase.queue),
+    codebase.p50LatencyMs === undefined ? '-' : `${codebase.p50LatencyMs} ms`,
+    codebase.lastEventAt ? ago(codebase.lastEventAt) : '-',
+    codebase.lastError ?? '-',
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const format = (row: string[]) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
+      .join('  ')
+      .trimEnd();
+  lines.push('', format(header), ...rows.map(format));
+  return `${lines.join('\n')}\n`;
+}
+
+function readLog(path: string, from: number): string {
+  try {
+    return readFileSync(path).subarray(from).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Prints what is appended to the log until interrupted; starts over when the log rotates (it shrinks). */
+async function followLog(path: string, offset: number): Promise<void> {
+  let position = offset;
+  watchFile(path, { interval: 500 }, () => {
+    const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+    if (size < position) position = 0;
+    if (size === position) return;
+    process.stdout.write(readLog(path, position));
+    position = size;
+  });
+  await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+  unwatchFile(path);
+}
+
+/** In a terminal, `daemon run` also shows its log lines as they happen. */
+function teeToTerminal(log: Logger): Logger {
+  if (!process.stderr.isTTY) return log;
+  return {
+    info: (message) => {
+      log.info(message);
+      process.stderr.write(`${message}\n`);
+    },
+    error: (message) => {
+      log.error(message);
+      process.stderr.write(`error: ${message}\n`);
+    },
+  };
+}

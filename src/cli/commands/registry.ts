@@ -1,0 +1,73 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { connectDaemon } from '../../daemon/client.js';
+import type { CodebaseStatus } from '../../daemon/protocol.js';
+import { listCodebases, registerCodebase, unregisterCodebase } from '../../daemon/registry.js';
+import { resolveCodebase } from '../../index/codebase.js';
+
+/** `add`, `remove`, `list`: the codebases the daemon keeps indexed. */
+export function registerRegistryCommands(program: Command): void {
+  program
+    .command('add')
+    .description('register a codebase with the daemon: it is indexed now and kept current as files change')
+    .argument('<path>', 'codebase root')
+    .action(async (path: string) => {
+      const { root } = await resolveCodebase(path);
+      const client = await connectDaemon();
+      if (client) {
+        const { added } = await client.add(root).finally(() => client.close());
+        process.stdout.write(`${added ? 'added' : 'already registered:'} ${root} (the daemon is indexing and watching it)\n`);
+        return;
+      }
+      const added = await registerCodebase(root);
+      process.stdout.write(
+        `${added ? 'added' : 'already registered:'} ${root} (the daemon is not running; \`codectx daemon start\` to index and watch it)\n`,
+      );
+    });
+
+  program
+    .command('remove')
+    .description('stop watching a codebase (its index stays until `codectx clear`)')
+    .argument('<path>', 'codebase root (may no longer exist)')
+    .action(async (path: string) => {
+      const root = await resolveCodebase(path).then((codebase) => codebase.root, () => resolve(path));
+      const client = await connectDaemon();
+      const removed = client
+        ? (await client.remove(root).finally(() => client.close())).removed
+        : await unregisterCodebase(root);
+      process.stdout.write(removed ? `removed ${root}\n` : `${root} was not registered\n`);
+    });
+
+  program
+    .command('list')
+    .description('list the registered codebases (with their state when the daemon runs)')
+    .option('--json', 'print as JSON')
+    .action(async (flags: { json?: boolean }) => {
+      const codebases = await listCodebases();
+      const client = await connectDaemon();
+      const states = new Map<string, CodebaseStatus>();
+      if (client) {
+        const status = await client.status().finally(() => client.close());
+        for (const codebase of status.codebases) states.set(codebase.root, codebase);
+      }
+      const rows = codebases.map((entry) => ({
+        root: entry.root,
+        addedAt: entry.addedAt,
+        exists: existsSync(entry.root),
+        state: states.get(entry.root)?.state,
+      }));
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ daemon: client !== undefined, codebases: rows }, null, 2)}\n`);
+        return;
+      }
+      if (rows.length === 0) {
+        process.stdout.write('no codebases registered (`codectx add <path>`)\n');
+        return;
+      }
+      for (const row of rows) {
+        const note = row.state ?? (row.exists ? 'not watched (daemon not running)' : 'missing');
+        process.stdout.write(`${row.root}  ${note}\n`);
+      }
+    });
+}

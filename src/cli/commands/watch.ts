@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { connectDaemon } from '../../daemon/client.js';
+import { consoleLog } from '../../daemon/logger.js';
+import { Mutex } from '../../daemon/mutex.js';
+import { RuntimePool } from '../../daemon/runtimePool.js';
+import { WatchedCodebase } from '../../daemon/watchedCodebase.js';
+import { resolveCodebase } from '../../index/codebase.js';
+
+export function registerWatchCommand(program: Command): void {
+  program
+    .command('watch')
+    .description('watch one codebase in the foreground and re-index it as files change (Ctrl-C stops)')
+    .argument('[path]', 'codebase root', '.')
+    .action(async (path: string) => {
+      const { root } = await resolveCodebase(path);
+      const client = await connectDaemon();
+      if (client) {
+        const status = await client.status().finally(() => client.close());
+        if (status.codebases.some((codebase) => codebase.root === root)) {
+          process.stderr.write('note: the daemon also watches this codebase; the two take turns on its index lock\n');
+        }
+      }
+      const runtimes = new RuntimePool();
+      const log = consoleLog(process.stdout);
+      const watched = new WatchedCodebase(root, { runtimes, gate: new Mutex(), log });
+      log.info(`watching ${root} (Ctrl-C to stop)`);
+      await watched.start();
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      log.info('stopping');
+      await watched.stop();
+      await runtimes.closeAll();
+    });
+}

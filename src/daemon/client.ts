@@ -1,0 +1,162 @@
+import { existsSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { CodectxError } from '../errors.js';
+import type { IndexProgress, IndexReport } from '../index/indexer.js';
+import type { SearchResult } from '../search/types.js';
+import type { SearchFilter } from '../store/types.js';
+import { daemonSocketPath } from './paths.js';
+import {
+  encodeMessage,
+  lineReader,
+  PROTOCOL_VERSION,
+  type DaemonErrorBody,
+  type DaemonMethod,
+  type DaemonMethods,
+  type DaemonStatus,
+  type PingResult,
+} from './protocol.js';
+
+/** An error answered by the daemon; `code` says what kind ('config-mismatch', 'version', an error class name…). */
+export class DaemonCallError extends CodectxError {
+  constructor(
+    message: string,
+    readonly code: string,
+    exitCode = 1,
+  ) {
+    super(message, exitCode);
+  }
+}
+
+/** The daemon went away mid-call (stopped, crashed): callers may redo the work in-process. */
+export class DaemonGoneError extends CodectxError {}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  progress?: (value: unknown) => void;
+}
+
+/** A connection to the running daemon with one typed method per protocol call. */
+export class DaemonClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(private readonly socket: Socket) {
+    socket.on(
+      'data',
+      lineReader((message) => this.receive(message)),
+    );
+    const fail = () => {
+      for (const call of this.pending.values()) call.reject(new DaemonGoneError('the codectx daemon closed the connection'));
+      this.pending.clear();
+    };
+    socket.on('close', fail);
+    socket.on('error', fail);
+  }
+
+  call<M extends DaemonMethod>(
+    method: M,
+    params?: DaemonMethods[M]['params'],
+    onProgress?: (value: DaemonMethods[M] extends { progress: infer P } ? P : never) => void,
+  ): Promise<DaemonMethods[M]['result']> {
+    if (this.socket.destroyed) return Promise.reject(new DaemonGoneError('the connection to the codectx daemon is closed'));
+    const id = this.nextId++;
+    // Keep the process alive while an answer is due, and only then (an idle client must not hold a CLI open).
+    this.socket.ref();
+    const settled = () => {
+      if (this.pending.size === 0) this.socket.unref();
+    };
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, progress: onProgress as (value: unknown) => void });
+      this.socket.write(encodeMessage({ v: PROTOCOL_VERSION, id, method, params }));
+    }).finally(settled) as Promise<DaemonMethods[M]['result']>;
+  }
+
+  ping(): Promise<PingResult> {
+    return this.call('ping');
+  }
+
+  status(): Promise<DaemonStatus> {
+    return this.call('status');
+  }
+
+  search(root: string, query: string, options: { limit: number; filter?: SearchFilter; configKey: string }): Promise<SearchResult[]> {
+    return this.call('search', { root, query, ...options });
+  }
+
+  index(root: string, options: { force?: boolean; configKey: string }, onProgress?: (progress: IndexProgress) => void): Promise<IndexReport> {
+    return this.call('index', { root, ...options }, onProgress);
+  }
+
+  add(root: string): Promise<{ root: string; added: boolean }> {
+    return this.call('add', { root });
+  }
+
+  remove(root: string): Promise<{ root: string; removed: boolean }> {
+    return this.call('remove', { root });
+  }
+
+  stop(): Promise<{ stopping: true }> {
+    return this.call('stop');
+  }
+
+  close(): void {
+    this.socket.end();
+    this.socket.destroy();
+  }
+
+  private receive(message: unknown): void {
+    const { v, id, result, error, progress } = (message ?? {}) as {
+      v?: number;
+      id?: number;
+      result?: unknown;
+      error?: DaemonErrorBody;
+      progress?: unknown;
+    };
+    const call = id === undefined ? undefined : this.pending.get(id);
+    if (!call) return;
+    if (v !== PROTOCOL_VERSION) {
+      this.pending.delete(id!);
+      call.reject(
+        new DaemonCallError(
+          `the running daemon speaks protocol v${String(v)}, this codectx v${PROTOCOL_VERSION}; restart it (codectx daemon stop, then start)`,
+          'version',
+        ),
+      );
+    } else if (progress !== undefined) {
+      call.progress?.(progress);
+    } else if (error) {
+      this.pending.delete(id!);
+      call.reject(new DaemonCallError(error.message, error.code, error.exitCode));
+    } else {
+      this.pending.delete(id!);
+      call.resolve(result);
+    }
+  }
+}
+
+/**
+ * The running daemon, or undefined at once when none runs (no socket, or nobody listening on it): callers
+ * then do the work themselves. Never waits for a daemon to appear.
+ */
+export async function connectDaemon(socketPath = daemonSocketPath()): Promise<DaemonClient | undefined> {
+  if (process.platform !== 'win32' && !existsSync(socketPath)) return undefined;
+  const socket = await new Promise<Socket | undefined>((resolve) => {
+    const attempt = connect(socketPath);
+    const timer = setTimeout(() => {
+      attempt.destroy();
+      resolve(undefined);
+    }, 2000);
+    attempt.once('connect', () => {
+      clearTimeout(timer);
+      resolve(attempt);
+    });
+    attempt.once('error', () => {
+      clearTimeout(timer);
+      resolve(undefined);
+    });
+  });
+  if (!socket) return undefined;
+  socket.unref();
+  return new DaemonClient(socket);
+}

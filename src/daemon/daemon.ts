@@ -1,0 +1,186 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { loadConfig } from '../config/config.js';
+import { codectxHome } from '../config/paths.js';
+import { CodectxError, describeError, IndexStateError, UsageError } from '../errors.js';
+import { resolveCodebase } from '../index/codebase.js';
+import { acquireLock } from '../index/lock.js';
+import { configKey } from './configKey.js';
+import type { Logger } from './logger.js';
+import { Mutex } from './mutex.js';
+import { daemonLockPath, daemonSocketPath } from './paths.js';
+import {
+  PROTOCOL_VERSION,
+  type DaemonMethod,
+  type DaemonMethods,
+  type DaemonStatus,
+  type IndexParams,
+  type RootParams,
+  type SearchParams,
+} from './protocol.js';
+import { listCodebases, registerCodebase, unregisterCodebase } from './registry.js';
+import { RuntimePool } from './runtimePool.js';
+import { DaemonRequestError, serveSocket, type MethodHandler, type SocketServer } from './server.js';
+import { WatchedCodebase, type WatchTiming } from './watchedCodebase.js';
+
+export interface DaemonOptions {
+  version: string;
+  log: Logger;
+  timing?: Partial<WatchTiming>;
+}
+
+type Handlers = {
+  [M in DaemonMethod]: (
+    params: DaemonMethods[M]['params'],
+    progress: (value: unknown) => void,
+  ) => Promise<DaemonMethods[M]['result']>;
+};
+
+/**
+ * The per-user background indexer: watches every registered codebase, keeps their indexes current, and answers
+ * searches with models already loaded. `run()` resolves once the daemon has stopped (stop request or signal).
+ */
+export class Daemon {
+  private readonly runtimes = new RuntimePool();
+  private readonly gate = new Mutex();
+  private readonly watched = new Map<string, WatchedCodebase>();
+  private server?: SocketServer;
+  private releaseLock?: () => Promise<void>;
+  private readonly startedAt = new Date().toISOString();
+  private readonly socketPath = daemonSocketPath();
+  private stopping?: Promise<void>;
+  private resolveStopped!: () => void;
+  private readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
+
+  constructor(private readonly options: DaemonOptions) {}
+
+  async run(): Promise<void> {
+    const log = this.options.log;
+    await mkdir(codectxHome(), { recursive: true, mode: 0o700 });
+    try {
+      this.releaseLock = await acquireLock(daemonLockPath(), 'the codectx daemon');
+    } catch (error) {
+      if (error instanceof IndexStateError) throw new CodectxError(`a daemon is already running (${error.message})`);
+      throw error;
+    }
+    try {
+      // We hold the lock, so a socket file left here belongs to a daemon that died: clear it.
+      if (process.platform !== 'win32') await rm(this.socketPath, { force: true });
+      this.server = await serveSocket(this.socketPath, this.handlers(), (message) => log.error(message));
+    } catch (error) {
+      await this.releaseLock();
+      throw error;
+    }
+    log.info(`daemon ${process.pid} (codectx ${this.options.version}) listening on ${this.socketPath}`);
+    for (const entry of await listCodebases().catch((error: unknown) => {
+      log.error(describeError(error));
+      return [];
+    })) {
+      await this.watch(entry.root);
+    }
+    await this.stopped;
+  }
+
+  /** Clean shutdown: stop accepting, stop watchers and runs, close runtimes, remove socket and lock. */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= (async () => {
+      this.options.log.info(`stopping (${reason})`);
+      await this.server?.close().catch(() => undefined);
+      await Promise.allSettled([...this.watched.values()].map((watched) => watched.stop()));
+      this.watched.clear();
+      await this.runtimes.closeAll();
+      await this.releaseLock?.();
+      this.options.log.info('stopped');
+      this.resolveStopped();
+    })();
+    return this.stopping;
+  }
+
+  status(): DaemonStatus {
+    return {
+      pid: process.pid,
+      socket: this.socketPath,
+      startedAt: this.startedAt,
+      version: this.options.version,
+      rssBytes: process.memoryUsage.rss(),
+      runtimes: this.runtimes.size,
+      codebases: [...this.watched.values()].map((watched) => watched.status()),
+    };
+  }
+
+  private async watch(root: string): Promise<WatchedCodebase> {
+    let watched = this.watched.get(root);
+    if (!watched) {
+      watched = new WatchedCodebase(root, { runtimes: this.runtimes, gate: this.gate, log: this.options.log, timing: this.options.timing });
+      this.watched.set(root, watched);
+      this.options.log.info(`watching ${root}`);
+      await watched.start();
+    }
+    return watched;
+  }
+
+  private handlers(): Record<string, MethodHandler> {
+    const handlers: Handlers = {
+      ping: async () => ({ pid: process.pid, version: this.options.version, protocol: PROTOCOL_VERSION }),
+      status: async () => this.status(),
+      search: async (params) => {
+        const { root, query, limit, filter, configKey: clientKey } = expectParams<SearchParams>(params, ['root', 'query', 'limit', 'configKey']);
+        const codebase = await resolveCodebase(root);
+        const runtime = this.runtimeFor(codebase.root, clientKey);
+        return runtime.search(codebase, query, { limit, filter });
+      },
+      index: async (params, progress) => {
+        const { root, force, configKey: clientKey } = expectParams<IndexParams>(params, ['root', 'configKey']);
+        const codebase = await resolveCodebase(root);
+        this.runtimeFor(codebase.root, clientKey);
+        // `index` registers on first use, as the CLI does without a daemon.
+        await registerCodebase(codebase.root);
+        const watched = await this.watch(codebase.root);
+        return watched.index({ force, onProgress: progress });
+      },
+      add: async (params) => {
+        const { root } = expectParams<RootParams>(params, ['root']);
+        const codebase = await resolveCodebase(root);
+        const added = await registerCodebase(codebase.root);
+        await this.watch(codebase.root);
+        return { root: codebase.root, added };
+      },
+      remove: async (params) => {
+        const { root } = expectParams<RootParams>(params, ['root']);
+        // A deleted codebase can still be removed: fall back to the path as given.
+        const real = await resolveCodebase(root).then((codebase) => codebase.root, () => resolve(root));
+        const removed = await unregisterCodebase(real);
+        const watched = this.watched.get(real);
+        this.watched.delete(real);
+        await watched?.stop();
+        if (watched) this.options.log.info(`stopped watching ${real}`);
+        return { root: real, removed: removed || watched !== undefined };
+      },
+      stop: async () => {
+        setImmediate(() => void this.stop('stop requested'));
+        return { stopping: true as const };
+      },
+    };
+    return handlers as unknown as Record<string, MethodHandler>;
+  }
+
+  /** The daemon's runtime for a codebase, refusing when the client resolved a different configuration. */
+  private runtimeFor(root: string, clientKey: string) {
+    const config = loadConfig(root);
+    if (configKey(config) !== clientKey) {
+      throw new DaemonRequestError(
+        `the daemon's configuration for ${root} differs from this command's (flags or CODECTX_* environment)`,
+        'config-mismatch',
+      );
+    }
+    return this.runtimes.get(config);
+  }
+}
+
+function expectParams<T>(params: unknown, required: (keyof T & string)[]): T {
+  if (!params || typeof params !== 'object') throw new UsageError('missing request parameters');
+  for (const key of required) {
+    if ((params as Record<string, unknown>)[key] === undefined) throw new UsageError(`missing parameter "${key}"`);
+  }
+  return params as T;
+}

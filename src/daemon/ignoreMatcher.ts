@@ -1,0 +1,74 @@
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import ignore from 'ignore';
+import { defaultIgnoreLevel, isIgnored, type IgnoreLevel } from '../files/ignoreRules.js';
+
+/** The files whose rules apply in every directory, as the walker reads them (later ones may re-include). */
+export const IGNORE_FILE_NAMES = ['.gitignore', '.codectxignore'];
+
+/**
+ * The walker's ignore rules as a synchronous predicate over absolute paths, for chokidar's `ignored` option
+ * (which cannot wait). Each directory's ignore files are read once and cached; `forget` drops the cache when
+ * one of them changes.
+ */
+export class IgnoreMatcher {
+  private readonly levels = new Map<string, IgnoreLevel | null>();
+  private readonly base: IgnoreLevel;
+
+  constructor(
+    readonly root: string,
+    extra: readonly string[] = [],
+  ) {
+    this.base = defaultIgnoreLevel(extra);
+  }
+
+  /** Path relative to the root with forward slashes; undefined for the root itself or paths outside it. */
+  relativePath(absPath: string): string | undefined {
+    const rel = relative(this.root, absPath);
+    if (rel === '' || rel.startsWith('..')) return undefined;
+    return sep === '/' ? rel : rel.split(sep).join('/');
+  }
+
+  ignores(absPath: string, stats?: Stats): boolean {
+    const rel = this.relativePath(absPath);
+    if (rel === undefined) return false;
+    const isDirectory = (stats ?? statSync(absPath, { throwIfNoEntry: false }))?.isDirectory() ?? false;
+    const parts = rel.split('/');
+    const active: IgnoreLevel[] = [this.base];
+    const rootLevel = this.level('');
+    if (rootLevel) active.push(rootLevel);
+    for (let depth = 1; depth < parts.length; depth++) {
+      const level = this.level(parts.slice(0, depth).join('/'));
+      if (level) active.push(level);
+    }
+    return isIgnored(active, isDirectory ? `${rel}/` : rel);
+  }
+
+  forget(): void {
+    this.levels.clear();
+  }
+
+  private level(relDir: string): IgnoreLevel | undefined {
+    let level = this.levels.get(relDir);
+    if (level === undefined) {
+      level = readLevelSync(join(this.root, relDir), relDir);
+      this.levels.set(relDir, level);
+    }
+    return level ?? undefined;
+  }
+}
+
+function readLevelSync(absDir: string, relDir: string): IgnoreLevel | null {
+  let matcher: ReturnType<typeof ignore> | undefined;
+  for (const name of IGNORE_FILE_NAMES) {
+    let text: string;
+    try {
+      text = readFileSync(join(absDir, name), 'utf8');
+    } catch {
+      continue;
+    }
+    matcher ??= ignore();
+    matcher.add(text);
+  }
+  return matcher ? { dir: relDir, matcher } : null;
+}

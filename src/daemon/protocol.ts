@@ -1,0 +1,125 @@
+import type { IndexProgress, IndexReport } from '../index/indexer.js';
+import type { SearchFilter } from '../store/types.js';
+import type { SearchResult } from '../search/types.js';
+
+/**
+ * The wire protocol between the CLI and the daemon: newline-delimited JSON over a local socket. A request is
+ * `{ v, id, method, params }`; the answer is `{ v, id, result }` or `{ v, id, error }`, optionally preceded by
+ * `{ v, id, progress }` frames for long calls (index).
+ */
+export const PROTOCOL_VERSION = 1;
+
+export interface DaemonRequest {
+  v: number;
+  id: number;
+  method: string;
+  params?: unknown;
+}
+
+export interface DaemonErrorBody {
+  message: string;
+  /** Machine-readable: 'version', 'unknown-method', 'bad-request', 'config-mismatch', or the error class name. */
+  code: string;
+  /** For CodectxError: the exit code the CLI should use. */
+  exitCode?: number;
+}
+
+export type DaemonMessage =
+  | { v: number; id: number; result: unknown }
+  | { v: number; id: number; error: DaemonErrorBody }
+  | { v: number; id: number; progress: unknown };
+
+export type CodebaseState = 'idle' | 'indexing' | 'missing';
+
+export interface CodebaseStatus {
+  root: string;
+  state: CodebaseState;
+  files: number;
+  chunks: number;
+  /** Changed paths waiting for the next run. */
+  queue: number;
+  lastEventAt?: string;
+  lastIndexedAt?: string;
+  lastError?: string;
+  /** Median time from a change to its being searchable, over recent runs. */
+  p50LatencyMs?: number;
+  runs: number;
+}
+
+export interface DaemonStatus {
+  pid: number;
+  socket: string;
+  startedAt: string;
+  version: string;
+  rssBytes: number;
+  runtimes: number;
+  codebases: CodebaseStatus[];
+}
+
+export interface PingResult {
+  pid: number;
+  version: string;
+  protocol: number;
+}
+
+/** `configKey` is the client's view of the codebase's configuration: the daemon refuses when its own differs. */
+export interface SearchParams {
+  root: string;
+  query: string;
+  limit: number;
+  filter?: SearchFilter;
+  configKey: string;
+}
+
+export interface IndexParams {
+  root: string;
+  force?: boolean;
+  configKey: string;
+}
+
+export interface RootParams {
+  root: string;
+}
+
+/** The typed surface of every method, shared by client and server. */
+export interface DaemonMethods {
+  ping: { params: undefined; result: PingResult };
+  status: { params: undefined; result: DaemonStatus };
+  search: { params: SearchParams; result: SearchResult[] };
+  index: { params: IndexParams; result: IndexReport; progress: IndexProgress };
+  add: { params: RootParams; result: { root: string; added: boolean } };
+  remove: { params: RootParams; result: { root: string; removed: boolean } };
+  stop: { params: undefined; result: { stopping: true } };
+}
+
+export type DaemonMethod = keyof DaemonMethods;
+
+export function encodeMessage(message: DaemonMessage | DaemonRequest): string {
+  return `${JSON.stringify(message)}\n`;
+}
+
+/**
+ * Splits a byte stream into lines and hands each parsed JSON value on; a line that is not JSON is passed as
+ * `undefined` so the receiver can answer with an error instead of hanging.
+ */
+export function lineReader(onMessage: (message: unknown) => void): (chunk: Buffer | string) => void {
+  let buffer = '';
+  return (chunk) => {
+    buffer += chunk.toString();
+    let newline = buffer.indexOf('\n');
+    while (newline >= 0) {
+      const line = buffer.slice(0, newline).trim();
+      buffer = buffer.slice(newline + 1);
+      if (line !== '') {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(line);
+        } catch {
+          parsed = undefined;
+        }
+        onMessage(parsed);
+      }
+      newline = buffer.indexOf('\n');
+    }
+  };
+}

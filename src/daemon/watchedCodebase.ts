@@ -1,0 +1,308 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadConfig } from '../config/config.js';
+import { codectxHome } from '../config/paths.js';
+import { describeError, IndexStateError } from '../errors.js';
+import type { Codebase } from '../index/codebase.js';
+import type { IndexProgress, IndexReport } from '../index/indexer.js';
+import { readMeta } from '../index/meta.js';
+import { collectionNameFor } from '../store/collectionName.js';
+import type { Logger } from './logger.js';
+import type { Mutex } from './mutex.js';
+import type { CodebaseState, CodebaseStatus } from './protocol.js';
+import type { RuntimePool } from './runtimePool.js';
+import { watchTree, type CodebaseWatcher, type WatchEvent } from './watcher.js';
+
+export interface WatchTiming {
+  /** A burst ends after this much quiet… */
+  quietMs: number;
+  /** …or this long after its first event, whichever comes first (a long save storm still gets indexed). */
+  maxWaitMs: number;
+  /** How often to check that the root still exists (renames send no event we can rely on). */
+  pollMs: number;
+  /** Wait before retrying when another process holds the codebase's index lock. */
+  busyRetryMs: number;
+}
+
+export const DEFAULT_TIMING: WatchTiming = { quietMs: 300, maxWaitMs: 2000, pollMs: 10_000, busyRetryMs: 2000 };
+
+export interface WatchedCodebaseParts {
+  runtimes: RuntimePool;
+  /** Serialises index runs across codebases: two cores cannot embed for two codebases at once usefully. */
+  gate: Mutex;
+  log: Logger;
+  timing?: Partial<WatchTiming>;
+}
+
+const LATENCY_SAMPLES = 50;
+
+/**
+ * One codebase kept up to date: file events are batched (quiet period, capped wait) into incremental index
+ * runs, at most one run at a time with at most one more queued behind it, so a `git checkout` of hundreds of
+ * files costs one or two runs. Failures are recorded and logged, never thrown at the daemon.
+ */
+export class WatchedCodebase {
+  readonly codebase: Codebase;
+  private readonly timing: WatchTiming;
+  private state: CodebaseState = 'idle';
+  private watcher?: CodebaseWatcher;
+  private rootIno?: number;
+  private restartWatcherBeforeRun = false;
+
+  private pending = new Set<string>();
+  private firstPendingAt?: number;
+  private lastEventAt?: number;
+  private quietTimer?: NodeJS.Timeout;
+  private maxTimer?: NodeJS.Timeout;
+  private pollTimer?: NodeJS.Timeout;
+
+  /** Every run, batch or explicit, goes through this chain: never two runs of one codebase at once. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private batchQueued = false;
+  private readonly abort = new AbortController();
+  private stopped = false;
+
+  private files = 0;
+  private chunks = 0;
+  private runs = 0;
+  private lastIndexedAt?: string;
+  private lastError?: string;
+  private readonly latencies: number[] = [];
+
+  constructor(
+    readonly root: string,
+    private readonly parts: WatchedCodebaseParts,
+  ) {
+    // As resolveCodebase builds it, but without requiring the directory to exist: a registered root may be gone.
+    const collection = collectionNameFor(root);
+    this.codebase = { root, collection, indexDir: join(codectxHome(), 'indexes', collection) };
+    this.timing = { ...DEFAULT_TIMING, ...parts.timing };
+  }
+
+  /** Starts watching and schedules a reconciling run (catches what changed while nobody watched). */
+  async start(): Promise<void> {
+    const meta = await readMeta(this.codebase.indexDir).catch(() => undefined);
+    if (meta) {
+      this.files = meta.files;
+      this.chunks = meta.chunks;
+      this.lastIndexedAt = meta.updatedAt;
+    }
+    this.pollTimer = setInterval(() => void this.checkRoot(), this.timing.pollMs);
+    this.pollTimer.unref();
+    const info = await stat(this.root).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      this.markMissing();
+      return;
+    }
+    this.rootIno = info.ino;
+    this.startWatcher();
+    this.scheduleBatch(0);
+  }
+
+  /** An explicit run (the `index` method): queued behind any current run, errors go to the caller. */
+  index(options: { force?: boolean; onProgress?: (progress: IndexProgress) => void } = {}): Promise<IndexReport> {
+    return this.exclusive(() => this.runIndex(options));
+  }
+
+  status(): CodebaseStatus {
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    return {
+      root: this.root,
+      state: this.state,
+      files: this.files,
+      chunks: this.chunks,
+      queue: this.pending.size,
+      lastEventAt: this.lastEventAt ? new Date(this.lastEventAt).toISOString() : undefined,
+      lastIndexedAt: this.lastIndexedAt,
+      lastError: this.lastError,
+      p50LatencyMs: sorted.length > 0 ? Math.round(sorted[Math.floor((sorted.length - 1) / 2)]!) : undefined,
+      runs: this.runs,
+    };
+  }
+
+  /** Stops watching, aborts the current run at its next batch boundary, and waits for it to end. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clearTimers();
+    clearInterval(this.pollTimer);
+    this.abort.abort();
+    await this.watcher?.close().catch(() => undefined);
+    this.watcher = undefined;
+    await this.chain.catch(() => undefined);
+  }
+
+  private onEvent(event: WatchEvent): void {
+    if (this.stopped || this.state === 'missing') return;
+    if (event.kind === 'root-gone') {
+      void this.checkRoot();
+      return;
+    }
+    if (event.kind === 'rules') this.restartWatcherBeforeRun = true;
+    const now = Date.now();
+    this.lastEventAt = now;
+    this.firstPendingAt ??= now;
+    this.pending.add(event.path);
+    this.scheduleBatch(this.timing.quietMs);
+  }
+
+  /** (Re)arms the quiet timer; the max-wait timer is armed once per burst and never pushed back. */
+  private scheduleBatch(quietMs: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => this.fireBatch(), quietMs);
+    if (!this.maxTimer && quietMs > 0) this.maxTimer = setTimeout(() => this.fireBatch(), this.timing.maxWaitMs);
+  }
+
+  private fireBatch(): void {
+    this.clearTimers();
+    // A run already waiting in the chain will pick up everything pending when it starts.
+    if (this.batchQueued || this.stopped) return;
+    this.batchQueued = true;
+    void this.exclusive(async () => {
+      this.batchQueued = false;
+      try {
+        await this.runIndex({});
+      } catch (error) {
+        this.handleRunError(error);
+      }
+      if (this.pending.size > 0 && !this.stopped && this.state !== 'missing') this.scheduleBatch(this.timing.quietMs);
+    });
+  }
+
+  private async runIndex(options: { force?: boolean; onProgress?: (progress: IndexProgress) => void }): Promise<IndexReport> {
+    const since = this.firstPendingAt;
+    const taken = this.pending;
+    this.pending = new Set();
+    this.firstPendingAt = undefined;
+    try {
+      this.abort.signal.throwIfAborted();
+      if (!(await this.rootPresent())) {
+        this.markMissing();
+        throw new IndexStateError(`${this.root} is missing (deleted or renamed)`);
+      }
+      if (this.restartWatcherBeforeRun) this.restartWatcher();
+      const runtime = this.parts.runtimes.get(loadConfig(this.root));
+      const report = await this.parts.gate.run(async () => {
+        this.state = 'indexing';
+        try {
+          return await runtime.index(this.codebase, { ...options, signal: this.abort.signal });
+        } finally {
+          if (this.state === 'indexing') this.state = 'idle';
+        }
+      });
+      this.recordRun(report, since);
+      return report;
+    } catch (error) {
+      if (isLockBusy(error) && !this.stopped) {
+        // Another process (a CLI `index`) holds the lock: put the work back and try again shortly.
+        for (const path of taken) this.pending.add(path);
+        this.firstPendingAt ??= since ?? Date.now();
+        this.scheduleBatch(this.timing.busyRetryMs);
+      } else if (!this.stopped && !(await this.rootPresent())) {
+        this.markMissing();
+      }
+      throw error;
+    }
+  }
+
+  private recordRun(report: IndexReport, since: number | undefined): void {
+    this.runs++;
+    this.files = report.filesScanned;
+    this.chunks = report.totalChunks;
+    this.lastIndexedAt = new Date().toISOString();
+    this.lastError = report.errors.length > 0 ? `${report.errors[0]!.file}: ${report.errors[0]!.message}` : undefined;
+    const latency = since === undefined ? undefined : Date.now() - since;
+    if (latency !== undefined) {
+      this.latencies.push(latency);
+      if (this.latencies.length > LATENCY_SAMPLES) this.latencies.shift();
+    }
+    if (report.filesChanged + report.filesDeleted > 0 || report.errors.length > 0) {
+      this.parts.log.info(
+        `indexed ${this.root}: ${report.filesChanged} changed, ${report.filesDeleted} deleted, ` +
+          `${report.embedded} embedded, ${report.totalChunks} chunks in ${report.seconds.toFixed(2)}s` +
+          (latency === undefined ? '' : `, ${latency} ms after the first change`) +
+          (report.errors.length > 0 ? `, ${report.errors.length} files failed (first: ${this.lastError})` : ''),
+      );
+    }
+  }
+
+  private handleRunError(error: unknown): void {
+    if (this.stopped && this.abort.signal.aborted) return;
+    if (this.state === 'missing' || isLockBusy(error)) return;
+    this.lastError = describeError(error);
+    this.parts.log.error(`index of ${this.root} failed: ${this.lastError}`);
+  }
+
+  private startWatcher(): void {
+    let extraIgnores: string[] = [];
+    try {
+      extraIgnores = loadConfig(this.root).ignore;
+    } catch (error) {
+      // A broken config file is reported by the run that follows; watch with the defaults meanwhile.
+      this.lastError = describeError(error);
+    }
+    this.watcher = watchTree(
+      this.root,
+      extraIgnores,
+      (event) => this.onEvent(event),
+      (error) => this.parts.log.error(`watching ${this.root}: ${describeError(error)}`),
+    );
+  }
+
+  private restartWatcher(): void {
+    this.restartWatcherBeforeRun = false;
+    void this.watcher?.close().catch(() => undefined);
+    this.startWatcher();
+  }
+
+  /** The slow poll: notices a root that vanished without an event, or came back, or was replaced. */
+  private async checkRoot(): Promise<void> {
+    if (this.stopped) return;
+    const info = await stat(this.root).catch(() => undefined);
+    if (this.stopped) return;
+    const present = info?.isDirectory() ?? false;
+    if (!present) {
+      this.markMissing();
+    } else if (this.state === 'missing' || info!.ino !== this.rootIno) {
+      this.parts.log.info(`${this.root} is ${this.state === 'missing' ? 'back' : 'a new directory'}; re-indexing`);
+      this.rootIno = info!.ino;
+      if (this.state === 'missing') this.state = 'idle';
+      void this.watcher?.close().catch(() => undefined);
+      this.startWatcher();
+      this.scheduleBatch(0);
+    }
+  }
+
+  private async rootPresent(): Promise<boolean> {
+    return (await stat(this.root).catch(() => undefined))?.isDirectory() ?? false;
+  }
+
+  private markMissing(): void {
+    if (this.state === 'missing') return;
+    this.state = 'missing';
+    this.lastError = 'the codebase directory is missing (deleted or renamed)';
+    this.parts.log.error(`${this.root} is missing (deleted or renamed); checking every ${this.timing.pollMs / 1000}s for its return`);
+    this.clearTimers();
+    this.pending.clear();
+    this.firstPendingAt = undefined;
+    void this.watcher?.close().catch(() => undefined);
+    this.watcher = undefined;
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.catch(() => undefined).then(work);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.quietTimer);
+    clearTimeout(this.maxTimer);
+    this.quietTimer = undefined;
+    this.maxTimer = undefined;
+  }
+}
+
+function isLockBusy(error: unknown): boolean {
+  return error instanceof IndexStateError && / is busy: process \d+ holds /.test(error.message);
+}

@@ -1,0 +1,56 @@
+import { basename } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import { CONFIG_FILE } from '../config/config.js';
+import { isSourcePath } from '../files/languages.js';
+import { IGNORE_FILE_NAMES, IgnoreMatcher } from './ignoreMatcher.js';
+
+export type WatchEvent =
+  /** A source file (or a directory that may hold some) was added, changed or removed. */
+  | { kind: 'change'; path: string }
+  /** An ignore file or the codebase's config changed: the set of indexed files may have changed with it. */
+  | { kind: 'rules'; path: string }
+  /** The watched root itself went away. */
+  | { kind: 'root-gone' };
+
+export interface CodebaseWatcher {
+  close(): Promise<void>;
+}
+
+/**
+ * Watches a codebase with the same ignore rules as `codectx index`, so ignored trees (node_modules, build
+ * output) are never even watched, and reports only events that can change the index.
+ */
+export function watchTree(
+  root: string,
+  extraIgnores: readonly string[],
+  onEvent: (event: WatchEvent) => void,
+  onError: (error: Error) => void,
+): CodebaseWatcher {
+  const matcher = new IgnoreMatcher(root, extraIgnores);
+  const watcher: FSWatcher = watch(root, {
+    ignoreInitial: true,
+    followSymlinks: true,
+    ignorePermissionErrors: true,
+    ignored: (path, stats) => matcher.ignores(path, stats),
+  });
+
+  watcher.on('all', (event, path) => {
+    if (path === root) {
+      if (event === 'unlinkDir') onEvent({ kind: 'root-gone' });
+      return;
+    }
+    const rel = matcher.relativePath(path);
+    if (rel === undefined) return;
+    const name = basename(rel);
+    if (IGNORE_FILE_NAMES.includes(name) || rel === CONFIG_FILE) {
+      matcher.forget();
+      onEvent({ kind: 'rules', path: rel });
+      return;
+    }
+    const isDirectoryEvent = event === 'addDir' || event === 'unlinkDir';
+    if (!isDirectoryEvent && !isSourcePath(rel)) return;
+    onEvent({ kind: 'change', path: rel });
+  });
+  watcher.on('error', (error) => onError(error instanceof Error ? error : new Error(String(error))));
+  return { close: () => watcher.close() };
+}
