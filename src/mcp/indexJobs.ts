@@ -1,7 +1,9 @@
 import { describeError } from '../errors.js';
 import type { Codebase } from '../index/codebase.js';
 import type { IndexProgress, IndexReport } from '../index/indexer.js';
-import type { RuntimePool } from './runtimePool.js';
+
+/** One indexing run: reports progress, stops when the signal aborts. */
+export type IndexRun = (options: { onProgress: (progress: IndexProgress) => void; signal: AbortSignal }) => Promise<IndexReport>;
 
 export type IndexJob =
   | { state: 'running'; startedAt: number; progress?: IndexProgress }
@@ -21,24 +23,17 @@ interface RunningJob {
 export class IndexJobs {
   private readonly jobs = new Map<string, RunningJob>();
 
-  constructor(private readonly pool: RuntimePool) {}
-
   /** Starts indexing unless a run for this codebase is already going; says which happened. */
-  start(codebase: Codebase, force: boolean): 'started' | 'already running' {
+  start(codebase: Codebase, run: IndexRun): 'started' | 'already running' {
     if (this.jobs.get(codebase.root)?.job.state === 'running') return 'already running';
     const controller = new AbortController();
     const entry: RunningJob = { job: { state: 'running', startedAt: Date.now() }, controller, finished: Promise.resolve() };
-    entry.finished = this.pool
-      .use(codebase, (runtime) =>
-        runtime.index(codebase, {
-          force,
-          signal: controller.signal,
-          onProgress: (progress) => {
-            if (entry.job.state === 'running') entry.job = { ...entry.job, progress };
-          },
-        }),
-      )
-      .then(
+    entry.finished = run({
+      signal: controller.signal,
+      onProgress: (progress) => {
+        if (entry.job.state === 'running') entry.job = { ...entry.job, progress };
+      },
+    }).then(
         (report) => {
           entry.job = { state: 'done', startedAt: entry.job.startedAt, finishedAt: Date.now(), report };
         },

@@ -4,13 +4,12 @@
  */
 import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../config/config.js';
-import { buildContext } from '../context/build.js';
 import { ConfigError, IndexStateError, UsageError } from '../errors.js';
 import { resolveCodebase, type Codebase } from '../index/codebase.js';
 import { readMeta } from '../index/meta.js';
-import { estimateTokens } from '../providers/tokens.js';
-import { routingSettings } from '../route/settings.js';
+import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
+import { taskContext } from './taskContext.js';
 
 /** The fields of Claude Code's hook input codectx reads (it also sends transcript_path, permission_mode, ...). */
 export interface UserPromptSubmitInput {
@@ -98,28 +97,17 @@ export function hookOutput(additionalContext: string): string {
   return `${JSON.stringify({ hookSpecificOutput: { hookEventName: 'UserPromptSubmit', additionalContext } })}\n`;
 }
 
-/** Searches a codebase for the hook: through the daemon when one runs, else in this process. */
-export type CodebaseSearch = (codebase: Codebase, query: string, limit: number) => Promise<SearchResult[]>;
-
-/** Results ranked before the budget trims them. */
-const HOOK_RESULTS = 10;
-
 /** The pre-search block for one prompt; undefined for prompts not worth a search (short, slash commands). */
-export async function userPromptContext(input: UserPromptSubmitInput, search: CodebaseSearch): Promise<string | undefined> {
+export async function userPromptContext(
+  input: UserPromptSubmitInput,
+  search: (codebase: Codebase, query: string, options: SearchOptions) => Promise<SearchResult[]>,
+): Promise<string | undefined> {
   if (!worthSearching(input.prompt)) return undefined;
   const start = input.cwd ?? process.env.CLAUDE_PROJECT_DIR ?? process.cwd();
   const codebase = await findIndexedCodebase(start);
   if (!codebase) throw new IndexStateError(`no index for ${start} or its parents; run \`codectx index\` there`);
   const config = loadConfig(codebase.root);
-  const budgetTokens = hookBudget(config.project);
-  const { context } = routingSettings(config.project);
-  const query = searchQuery(input.prompt);
-  const task = taskEcho(input.prompt);
-  const block = buildContext(task, await search(codebase, query, HOOK_RESULTS), {
-    budgetTokens,
-    countTokens: estimateTokens,
-    thresholds: { reuse: context.reuseThreshold, extend: context.extendThreshold },
-    queries: [task],
-  });
+  const searchThisCodebase = (query: string, options: SearchOptions) => search(codebase, query, options);
+  const block = await taskContext(config, taskEcho(input.prompt), hookBudget(config.project), searchThisCodebase, searchQuery(input.prompt));
   return block.text;
 }

@@ -1,4 +1,5 @@
 import { loadConfig, type CodectxConfig } from '../config/config.js';
+import { configKey } from '../daemon/configKey.js';
 import type { Codebase } from '../index/codebase.js';
 import { Runtime } from '../index/runtime.js';
 
@@ -54,10 +55,4 @@ export class RuntimePool {
     if (!this.all.delete(entry)) return;
     await entry.runtime.close();
   }
-}
-
-/** Everything that changes what a Runtime loads or writes; the project's other sections do not. */
-function configKey(config: CodectxConfig): string {
-  const { project: _project, ...settings } = config;
-  return JSON.stringify(settings);
 }

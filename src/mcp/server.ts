@@ -2,7 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { format } from 'node:util';
 import { packageVersion } from '../cli/version.js';
-import { LocalBackend } from './localBackend.js';
+import { McpBackend } from './backend.js';
 import { registerCodectxTools } from './tools.js';
 
 /**
@@ -11,7 +11,7 @@ import { registerCodectxTools } from './tools.js';
  */
 export async function runMcpServer(): Promise<void> {
   keepConsoleOffStdout();
-  const backend = new LocalBackend();
+  const backend = new McpBackend();
   const server = new McpServer({ name: 'codectx', version: packageVersion() }, { capabilities: { tools: {} } });
   registerCodectxTools(server, backend);
 

@@ -8,12 +8,12 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { describeError } from '../errors.js';
 import { formatIndexingStatus, formatSearchResults } from './format.js';
-import type { CodectxBackend } from './localBackend.js';
+import type { McpBackend } from './backend.js';
 import { formatRoute } from './routeTask.js';
 
 const MAX_SEARCH_RESULTS = 50;
 
-export function registerCodectxTools(server: McpServer, backend: CodectxBackend): void {
+export function registerCodectxTools(server: McpServer, backend: McpBackend): void {
   const cwd = process.cwd();
   const pathParameter = (what: string) =>
     z.string().describe(`ABSOLUTE path to the codebase directory ${what}. The current working directory is ${cwd}.`);

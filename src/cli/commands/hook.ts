@@ -5,6 +5,7 @@ import { codectxHome } from '../../config/paths.js';
 import { rotatingLog } from '../../daemon/logger.js';
 import { describeError, UsageError } from '../../errors.js';
 import { hookOutput, parseHookInput, userPromptContext, type UserPromptSubmitInput } from '../../mcp/promptHook.js';
+import { searchViaDaemon } from '../../mcp/viaDaemon.js';
 import { searchCodebase } from '../../search/service.js';
 
 export function registerHookCommand(program: Command): void {
@@ -17,8 +18,10 @@ export function registerHookCommand(program: Command): void {
       let input: UserPromptSubmitInput | undefined;
       try {
         input = parseHookInput(await readStdin());
-        const context = await userPromptContext(input, (codebase, query, limit) =>
-          searchCodebase(codebase.root, query, { limit }),
+        const context = await userPromptContext(
+          input,
+          async (codebase, query, options) =>
+            (await searchViaDaemon(codebase, query, options)) ?? searchCodebase(codebase.root, query, options),
         );
         if (context) process.stdout.write(hookOutput(context));
       } catch (error) {

@@ -1,0 +1,93 @@
+import { rm } from 'node:fs/promises';
+import { loadConfig } from '../config/config.js';
+import type { ContextBlock } from '../context/build.js';
+import { configKey } from '../daemon/configKey.js';
+import { resolveCodebase, type Codebase } from '../index/codebase.js';
+import { readMeta } from '../index/meta.js';
+import { Runtime } from '../index/runtime.js';
+import type { RouteDecision } from '../route/router.js';
+import { routingSettings } from '../route/settings.js';
+import type { SearchOptions } from '../search/searcher.js';
+import type { SearchResult } from '../search/types.js';
+import type { IndexingStatus } from './format.js';
+import { IndexJobs } from './indexJobs.js';
+import { TaskRouter } from './routeTask.js';
+import { RuntimePool } from './runtimePool.js';
+import { taskContext } from './taskContext.js';
+import { searchViaDaemon, viaDaemon } from './viaDaemon.js';
+
+/** Pre-search budget for get_task_context when neither the call nor the project's `context.budgetTokens` sets one. */
+export const DEFAULT_TASK_BUDGET = 4000;
+
+/**
+ * What the MCP tools do. Searching and indexing go to the codectx daemon when one runs (its models are loaded
+ * and it keeps the index fresh afterwards); otherwise they run here, with one runtime per configuration kept
+ * loaded between calls. Indexing always runs in the background of this process, which tracks its progress.
+ */
+export class McpBackend {
+  private readonly pool = new RuntimePool();
+  private readonly jobs = new IndexJobs();
+  private readonly router = new TaskRouter();
+
+  async startIndexing(path: string, force: boolean): Promise<{ root: string; outcome: 'started' | 'already running' }> {
+    const codebase = await resolveCodebase(path);
+    const key = configKey(loadConfig(codebase.root));
+    const outcome = this.jobs.start(codebase, async ({ onProgress, signal }) => {
+      const report = await viaDaemon((daemon) => daemon.index(codebase.root, { force, configKey: key }, onProgress));
+      return report ?? this.pool.use(codebase, (runtime) => runtime.index(codebase, { force, onProgress, signal }));
+    });
+    return { root: codebase.root, outcome };
+  }
+
+  async indexingStatus(path: string): Promise<IndexingStatus> {
+    const codebase = await resolveCodebase(path);
+    return { root: codebase.root, job: this.jobs.get(codebase), meta: await readMeta(codebase.indexDir) };
+  }
+
+  async search(path: string, query: string, options: SearchOptions): Promise<{ root: string; results: SearchResult[] }> {
+    const codebase = await resolveCodebase(path);
+    return { root: codebase.root, results: await this.searchCodebase(codebase, query, options) };
+  }
+
+  /** Stops any indexing of the codebase (here and in the daemon), then drops its store and index folder. */
+  async clear(path: string): Promise<{ root: string; clearedChunks?: number }> {
+    const codebase = await resolveCodebase(path);
+    await viaDaemon((daemon) => daemon.remove(codebase.root));
+    await this.jobs.cancel(codebase);
+    const meta = await readMeta(codebase.indexDir);
+    if (!meta) return { root: codebase.root };
+    // The store the index was built with, even if the settings changed since.
+    const runtime = new Runtime(loadConfig(codebase.root, { store: meta.store }));
+    try {
+      await (await runtime.store(codebase, meta.dimension)).drop();
+    } finally {
+      await runtime.close();
+    }
+    // Runtimes kept here may hold the dropped table open; later work must start from fresh ones.
+    this.pool.retire(codebase);
+    await rm(codebase.indexDir, { recursive: true, force: true });
+    return { root: codebase.root, clearedChunks: meta.chunks };
+  }
+
+  async taskContext(path: string, task: string, budgetTokens?: number): Promise<ContextBlock> {
+    const codebase = await resolveCodebase(path);
+    const config = loadConfig(codebase.root);
+    const budget = budgetTokens ?? routingSettings(config.project).context.budgetTokens ?? DEFAULT_TASK_BUDGET;
+    return taskContext(config, task, budget, (query, options) => this.searchCodebase(codebase, query, options));
+  }
+
+  /** Routes with the policy of the project at `projectPath` (the server's working directory). */
+  async route(task: string, projectPath: string): Promise<RouteDecision> {
+    const project = await resolveCodebase(projectPath);
+    return this.pool.use(project, async (runtime, config) => this.router.route(task, config.project, await runtime.embedder()));
+  }
+
+  async close(): Promise<void> {
+    await this.jobs.cancelAll();
+    await this.pool.close();
+  }
+
+  private async searchCodebase(codebase: Codebase, query: string, options: SearchOptions): Promise<SearchResult[]> {
+    return (await searchViaDaemon(codebase, query, options)) ?? this.pool.use(codebase, (runtime) => runtime.search(codebase, query, options));
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * What `codectx init` writes: the project config, and with --claude the MCP server (.mcp.json) and the prompt
+ * hook (.claude/settings.json). Existing files are merged, never replaced: everything already in them stays,
+ * and an entry codectx already has is left as the user made it.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { CONFIG_FILE } from '../config/config.js';
+import { ConfigError } from '../errors.js';
+import { DEFAULT_HOOK_BUDGET } from './promptHook.js';
+
+export const MCP_SERVER_NAME = 'codectx';
+export const HOOK_COMMAND = 'npx codectx hook user-prompt-submit';
+/** Seconds Claude Code waits for the hook; the first run in a session may load the embedding model. */
+const HOOK_TIMEOUT_SECONDS = 30;
+
+export interface FileChange {
+  /** Relative to the project root, with forward slashes. */
+  path: string;
+  before?: string;
+  after: string;
+}
+
+export interface InitPlan {
+  changes: FileChange[];
+  /** One line per thing already in place. */
+  unchanged: string[];
+}
+
+type JsonObject = Record<string, unknown>;
+
+export async function planInit(root: string, options: { claude: boolean }): Promise<InitPlan> {
+  const plan: InitPlan = { changes: [], unchanged: [] };
+  const steps = [planProjectConfig];
+  if (options.claude) steps.push(planMcpServer, planPromptHook);
+  for (const step of steps) {
+    const outcome = await step(root);
+    if ('unchanged' in outcome) plan.unchanged.push(outcome.unchanged);
+    else plan.changes.push(outcome);
+  }
+  return plan;
+}
+
+export async function applyInit(root: string, plan: InitPlan): Promise<void> {
+  for (const change of plan.changes) {
+    const file = join(root, change.path);
+    await mkdir(dirname(file), { recursive: true });
+    // Write beside and rename, so an interrupted init never leaves a half-written settings file.
+    await writeFile(`${file}.codectx-tmp`, change.after);
+    await rename(`${file}.codectx-tmp`, file);
+  }
+}
+
+type Outcome = FileChange | { unchanged: string };
+
+async function planProjectConfig(root: string): Promise<Outcome> {
+  if ((await readText(join(root, CONFIG_FILE))) !== undefined) return { unchanged: `${CONFIG_FILE} exists (left as it is)` };
+  const config = {
+    store: 'lancedb',
+    embedding: { provider: 'local' },
+    ignore: [],
+    hook: { budget: DEFAULT_HOOK_BUDGET },
+  };
+  return { path: CONFIG_FILE, after: `${JSON.stringify(config, null, 2)}\n` };
+}
+
+async function planMcpServer(root: string): Promise<Outcome> {
+  const path = '.mcp.json';
+  const before = await readText(join(root, path));
+  const json = parseObject(before, path);
+  const servers = objectAt(json, 'mcpServers', path);
+  if (servers[MCP_SERVER_NAME] !== undefined) return { unchanged: `${path} already has the ${MCP_SERVER_NAME} MCP server` };
+  servers[MCP_SERVER_NAME] = { type: 'stdio', command: 'npx', args: ['codectx', 'mcp'], env: {} };
+  return { path, before, after: serialize(json, before) };
+}
+
+async function planPromptHook(root: string): Promise<Outcome> {
+  const path = '.claude/settings.json';
+  const before = await readText(join(root, path));
+  const json = parseObject(before, path);
+  const hooks = objectAt(json, 'hooks', path);
+  const groups = (hooks.UserPromptSubmit ??= []);
+  if (!Array.isArray(groups)) throw new ConfigError(`"hooks.UserPromptSubmit" in ${path} must be a list`);
+  if (groups.some(runsOurHook)) return { unchanged: `${path} already runs the codectx UserPromptSubmit hook` };
+  groups.push({ hooks: [{ type: 'command', command: HOOK_COMMAND, timeout: HOOK_TIMEOUT_SECONDS }] });
+  return { path, before, after: serialize(json, before) };
+}
+
+/** A hook group that already calls codectx's prompt hook, however the user spelled the launcher. */
+function runsOurHook(group: unknown): boolean {
+  const hooks = (group as { hooks?: unknown })?.hooks;
+  return (
+    Array.isArray(hooks) &&
+    hooks.some((hook) => typeof hook?.command === 'string' && /\bcodectx(\.js)?\s+hook\s+user-prompt-submit\b/.test(hook.command))
+  );
+}
+
+async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function parseObject(text: string | undefined, path: string): JsonObject {
+  if (text === undefined || text.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${path} is not valid JSON (${(error as Error).message}); fix it and run init again`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`${path} must hold a JSON object`);
+  }
+  return parsed as JsonObject;
+}
+
+function objectAt(json: JsonObject, key: string, path: string): JsonObject {
+  const value = (json[key] ??= {});
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(`"${key}" in ${path} must be an object`);
+  }
+  return value as JsonObject;
+}
+
+/** Keeps the file's own indentation, so the diff shows only what codectx added. */
+function serialize(json: JsonObject, before: string | undefined): string {
+  const indent = before?.match(/^([ \t]+)\S/m)?.[1] ?? 2;
+  return `${JSON.stringify(json, null, indent)}\n`;
+}
