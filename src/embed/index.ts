@@ -1,0 +1,51 @@
+import type { ModelVariant } from './local/bertGraph.js';
+import { LocalEmbeddingProvider } from './local/localProvider.js';
+import { OpenAIEmbeddingProvider } from './openaiProvider.js';
+import type { EmbeddingProvider } from './types.js';
+
+export { LOCAL_MAX_TOKENS } from './local/localProvider.js';
+export type { EmbeddingProvider } from './types.js';
+
+export interface LocalEmbeddingOptions {
+  provider: 'local';
+  /** int8 (default) is about 1.5× faster than fp32, with vectors at cosine ≈ 0.99 to fp32's. */
+  variant?: ModelVariant;
+  /** Texts per inference call; 8 by default. */
+  batchSize?: number;
+}
+
+export interface OpenAIEmbeddingOptions {
+  provider: 'openai';
+  /** Defaults to text-embedding-3-small. */
+  model?: string;
+  baseURL?: string;
+  /** Name of the environment variable holding the key (OPENAI_API_KEY by default); keys never go in config. */
+  apiKeyEnv?: string;
+  dimensions?: number;
+  /** Texts per request; 64 by default. */
+  batchSize?: number;
+  maxTokens?: number;
+}
+
+export type EmbeddingOptions = LocalEmbeddingOptions | OpenAIEmbeddingOptions;
+
+export const DEFAULT_OPENAI_MODEL = 'text-embedding-3-small';
+
+export function createEmbeddingProvider(options: EmbeddingOptions): Promise<EmbeddingProvider> {
+  if (options.provider === 'local') return LocalEmbeddingProvider.create({ variant: options.variant, batchSize: options.batchSize });
+  return OpenAIEmbeddingProvider.create({ ...options, model: options.model ?? DEFAULT_OPENAI_MODEL });
+}
+
+/** US dollars per million input tokens, from OpenAI's price list. */
+const PRICE_PER_MILLION_TOKENS: Record<string, number> = {
+  'text-embedding-3-small': 0.02,
+  'text-embedding-3-large': 0.13,
+  'text-embedding-ada-002': 0.1,
+};
+
+/** What embedding `tokens` tokens costs; 0 for the local model and for models with no known price. */
+export function embeddingCostUsd(options: EmbeddingOptions, tokens: number): number {
+  if (options.provider === 'local') return 0;
+  const price = PRICE_PER_MILLION_TOKENS[options.model ?? DEFAULT_OPENAI_MODEL] ?? 0;
+  return (tokens / 1_000_000) * price;
+}

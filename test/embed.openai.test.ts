@@ -1,0 +1,170 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createEmbeddingProvider, embeddingCostUsd } from '../src/embed/index.js';
+import { OpenAIEmbeddingProvider } from '../src/embed/openaiProvider.js';
+import { EmbeddingError } from '../src/errors.js';
+import { embeddings, fakeEmbedding, startOpenAIServer, type OpenAIServer } from './helpers/openaiServer.js';
+
+const KEY_ENV = 'CODECTX_TEST_EMBEDDING_KEY';
+
+function norm(vector: Float32Array): number {
+  return Math.hypot(...vector);
+}
+
+describe('OpenAI-compatible embedding provider (loopback server)', () => {
+  let server: OpenAIServer;
+
+  beforeEach(async () => {
+    server = await startOpenAIServer({ dimension: 24, apiKey: 'sk-test' });
+    process.env[KEY_ENV] = 'sk-test';
+  });
+
+  afterEach(async () => {
+    await server.close();
+    delete process.env[KEY_ENV];
+  });
+
+  const create = (options: Partial<Parameters<typeof OpenAIEmbeddingProvider.create>[0]> = {}) =>
+    OpenAIEmbeddingProvider.create({ model: 'text-embedding-3-small', baseURL: server.baseURL, apiKeyEnv: KEY_ENV, ...options });
+
+  it('detects the dimension with one probe request and sends the key from the named variable', async () => {
+    const provider = await create();
+    expect(provider.dimension).toBe(24);
+    expect(provider.id).toBe('openai:text-embedding-3-small');
+    expect(server.requestsTo('/v1/embeddings')).toHaveLength(1);
+    expect(server.requests[0]!.headers.authorization).toBe('Bearer sk-test');
+    expect(server.requests[0]!.body.dimensions).toBeUndefined();
+  });
+
+  it('batches requests, keeps the caller order and returns unit vectors', async () => {
+    const provider = await create({ batchSize: 3 });
+    const texts = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta'];
+    const vectors = await provider.embed(texts);
+
+    const embedCalls = server.requestsTo('/v1/embeddings').slice(1); // after the probe
+    expect(embedCalls.map((request) => request.body.input)).toEqual([texts.slice(0, 3), texts.slice(3, 6), texts.slice(6)]);
+    expect(embedCalls.every((request) => request.body.encoding_format === 'float')).toBe(true);
+    vectors.forEach((vector, i) => {
+      expect(vector).toHaveLength(24);
+      expect(norm(vector)).toBeCloseTo(1, 5);
+      const expected = fakeEmbedding(texts[i]!, 24);
+      expect(Array.from(vector).map((v, d) => v - expected[d]!).every((diff) => Math.abs(diff) < 1e-6)).toBe(true);
+    });
+  });
+
+  it('passes configured dimensions to the API and skips the probe', async () => {
+    const provider = await create({ dimensions: 8 });
+    expect(server.requests).toHaveLength(0);
+    const [vector] = await provider.embed(['one text']);
+    expect(provider.dimension).toBe(8);
+    expect(vector).toHaveLength(8);
+    expect(server.requests[0]!.body.dimensions).toBe(8);
+  });
+
+  it('normalises vectors a server returns unnormalised', async () => {
+    const scaled = await startOpenAIServer({
+      embeddings: (request) => {
+        const reply = embeddings(request, 12);
+        for (const item of (reply.json as { data: { embedding: number[] }[] }).data) item.embedding = item.embedding.map((v) => v * 7);
+        return reply;
+      },
+    });
+    try {
+      const provider = await OpenAIEmbeddingProvider.create({ model: 'nomic-embed-text', baseURL: scaled.baseURL });
+      const [vector] = await provider.embed(['text']);
+      expect(norm(vector!)).toBeCloseTo(1, 5);
+      expect(vector![0]).toBeCloseTo(fakeEmbedding('text', 12)[0]!, 5);
+    } finally {
+      await scaled.close();
+    }
+  });
+
+  it('rejects a response whose vector count does not match the inputs', async () => {
+    const short = await startOpenAIServer({
+      embeddings: (request) => {
+        const reply = embeddings(request, 12);
+        (reply.json as { data: unknown[] }).data.pop();
+        return reply;
+      },
+    });
+    try {
+      const error = await OpenAIEmbeddingProvider.create({ model: 'm', baseURL: short.baseURL }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EmbeddingError);
+      expect((error as Error).message).toBe(`${short.baseURL} returned 0 embeddings for 1 inputs`);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('retries a rate limit (429) and server errors (500), then succeeds', async () => {
+    const provider = await create({ dimensions: 24 });
+    server.failNext({ status: 429 });
+    const [first] = await provider.embed(['after a rate limit']);
+    expect(first).toHaveLength(24);
+    expect(server.requestsTo('/v1/embeddings')).toHaveLength(2);
+
+    server.failNext({ status: 500, times: 2 });
+    await provider.embed(['after two server errors']);
+    expect(server.requestsTo('/v1/embeddings')).toHaveLength(5);
+  });
+
+  it('gives up after bounded retries with one readable line', async () => {
+    const provider = await create({ dimensions: 24 });
+    server.failNext({ status: 429, times: 100 });
+    const error = await provider.embed(['never']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EmbeddingError);
+    expect((error as Error).message).toMatch(/after 5 retries: 429/);
+    expect((error as Error).message).not.toContain('\n');
+    expect(server.requestsTo('/v1/embeddings')).toHaveLength(6);
+  });
+
+  it('reports a wrong key (401) naming the variable, without retrying', async () => {
+    process.env[KEY_ENV] = 'sk-wrong';
+    const error = await create().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EmbeddingError);
+    expect((error as Error).message).toBe(`${server.baseURL} rejected the API key in ${KEY_ENV} (401 Unauthorized)`);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('reports an unreachable endpoint naming its URL', async () => {
+    const closed = await startOpenAIServer();
+    const url = closed.baseURL;
+    await closed.close();
+    const error = await OpenAIEmbeddingProvider.create({ model: 'm', baseURL: url }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EmbeddingError);
+    expect((error as Error).message).toBe(`cannot reach the embedding endpoint ${url} (ECONNREFUSED)`);
+  });
+
+  it('requires the key variable for OpenAI itself, before any request', async () => {
+    const error = await OpenAIEmbeddingProvider.create({ model: 'text-embedding-3-small', apiKeyEnv: 'CODECTX_TEST_UNSET_KEY' }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(EmbeddingError);
+    expect((error as Error).message).toContain('set the environment variable CODECTX_TEST_UNSET_KEY');
+  });
+
+  it('estimates tokens at four characters each and knows the model limits', async () => {
+    const provider = await create({ dimensions: 24 });
+    expect(provider.countTokens('abcdefghi')).toBe(3);
+    expect(provider.maxTokens).toBe(8191);
+    expect((await create({ model: 'nomic-embed-text', dimensions: 24 })).maxTokens).toBe(512);
+    expect((await create({ model: 'nomic-embed-text', dimensions: 24, maxTokens: 2048 })).maxTokens).toBe(2048);
+  });
+
+  it('is what the factory builds for provider "openai"', async () => {
+    const provider = await createEmbeddingProvider({ provider: 'openai', baseURL: server.baseURL, apiKeyEnv: KEY_ENV });
+    expect(provider.id).toBe('openai:text-embedding-3-small');
+    expect(provider.dimension).toBe(24);
+    expect(server.requests[0]!.body.model).toBe('text-embedding-3-small');
+  });
+});
+
+describe('embedding cost estimate', () => {
+  it('prices known OpenAI models per million tokens and the rest at zero', () => {
+    expect(embeddingCostUsd({ provider: 'openai', model: 'text-embedding-3-small' }, 1_000_000)).toBeCloseTo(0.02);
+    expect(embeddingCostUsd({ provider: 'openai', model: 'text-embedding-3-large' }, 2_000_000)).toBeCloseTo(0.26);
+    expect(embeddingCostUsd({ provider: 'openai', model: 'text-embedding-ada-002' }, 500_000)).toBeCloseTo(0.05);
+    expect(embeddingCostUsd({ provider: 'openai' }, 1_000_000)).toBeCloseTo(0.02);
+    expect(embeddingCostUsd({ provider: 'openai', model: 'nomic-embed-text' }, 1_000_000)).toBe(0);
+    expect(embeddingCostUsd({ provider: 'local' }, 1_000_000)).toBe(0);
+  });
+});
