@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readJsonOr, writeJsonAtomic } from '../index/atomicFile.js';
 import { acquireLock } from '../index/lock.js';
 import { ConfigError, IndexStateError } from '../errors.js';
+import { Mutex } from './mutex.js';
 import { registryPath } from './paths.js';
 
 /** One codebase the daemon serves. `root` is a real path (resolveCodebase's). */
@@ -45,18 +46,23 @@ export async function unregisterCodebase(root: string, path = registryPath()): P
   });
 }
 
+// The lock file tells processes apart by pid, so callers within one process queue here first.
+const inProcess = new Mutex();
+
 /** Read-modify-write under a lock, so `index` registering and `add` at the same moment both land. */
-async function updateRegistry(path: string, change: (codebases: RegisteredCodebase[]) => boolean): Promise<boolean> {
-  await mkdir(dirname(path), { recursive: true });
-  const release = await lockWithRetry(`${path}.lock`);
-  try {
-    const codebases = await listCodebases(path);
-    const changed = change(codebases);
-    if (changed) await writeJsonAtomic(path, { codebases } satisfies RegistryFile);
-    return changed;
-  } finally {
-    await release();
-  }
+function updateRegistry(path: string, change: (codebases: RegisteredCodebase[]) => boolean): Promise<boolean> {
+  return inProcess.run(async () => {
+    await mkdir(dirname(path), { recursive: true });
+    const release = await lockWithRetry(`${path}.lock`);
+    try {
+      const codebases = await listCodebases(path);
+      const changed = change(codebases);
+      if (changed) await writeJsonAtomic(path, { codebases } satisfies RegistryFile);
+      return changed;
+    } finally {
+      await release();
+    }
+  });
 }
 
 async function lockWithRetry(lockPath: string): Promise<() => Promise<void>> {

@@ -13,6 +13,8 @@ export type WatchEvent =
   | { kind: 'root-gone' };
 
 export interface CodebaseWatcher {
+  /** Resolves once the initial scan is done and every event from then on is reported. */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,5 +54,6 @@ export function watchTree(
     onEvent({ kind: 'change', path: rel });
   });
   watcher.on('error', (error) => onError(error instanceof Error ? error : new Error(String(error))));
-  return { close: () => watcher.close() };
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  return { ready, close: () => watcher.close() };
 }

@@ -1,0 +1,42 @@
+import type { CodectxConfig } from '../config/config.js';
+import type { IndexProgress, IndexReport } from '../index/indexer.js';
+import type { SearchOptions } from '../search/searcher.js';
+import type { SearchResult } from '../search/types.js';
+import { connectDaemon, DaemonCallError, DaemonGoneError, type DaemonClient } from './client.js';
+import { configKey } from './configKey.js';
+
+/**
+ * Searches through the running daemon (models already loaded); undefined when there is none, or it resolves
+ * this codebase's configuration differently, or it went away: the caller then searches in-process.
+ */
+export function searchThroughDaemon(
+  root: string,
+  config: CodectxConfig,
+  query: string,
+  options: SearchOptions,
+): Promise<SearchResult[] | undefined> {
+  return throughDaemon((client) => client.search(root, query, { ...options, configKey: configKey(config) }));
+}
+
+/** Indexes through the running daemon, so its run and ours never fight over the lock; undefined as above. */
+export function indexThroughDaemon(
+  root: string,
+  config: CodectxConfig,
+  options: { force?: boolean; onProgress?: (progress: IndexProgress) => void },
+): Promise<IndexReport | undefined> {
+  return throughDaemon((client) => client.index(root, { force: options.force, configKey: configKey(config) }, options.onProgress));
+}
+
+async function throughDaemon<T>(call: (client: DaemonClient) => Promise<T>): Promise<T | undefined> {
+  const client = await connectDaemon();
+  if (!client) return undefined;
+  try {
+    return await call(client);
+  } catch (error) {
+    if (error instanceof DaemonGoneError) return undefined;
+    if (error instanceof DaemonCallError && error.code === 'config-mismatch') return undefined;
+    throw error;
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,144 @@
+import { readdir, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { walkCodebase } from '../src/files/walk.js';
+import { IgnoreMatcher } from '../src/daemon/ignoreMatcher.js';
+import { rotatingLog } from '../src/daemon/logger.js';
+import { listCodebases, registerCodebase, unregisterCodebase } from '../src/daemon/registry.js';
+import { watchTree, type WatchEvent } from '../src/daemon/watcher.js';
+
+let root: string;
+
+async function put(relPath: string, content = 'export const x = 1;\n'): Promise<void> {
+  await mkdir(join(root, relPath, '..'), { recursive: true });
+  await writeFile(join(root, relPath), content);
+}
+
+async function allFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await allFiles(join(dir, entry.name), rel)));
+    else out.push(rel);
+  }
+  return out;
+}
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'codectx-daemon-unit-'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('IgnoreMatcher (the watcher side of the ignore rules)', () => {
+  it('ignores exactly the files the walker skips, across levels, negation and defaults', async () => {
+    await put('.gitignore', '*.gen.ts\n/generated/\nsecret*\n!secret_ok.py\n');
+    await put('app.ts');
+    await put('types.gen.ts');
+    await put('generated/out.py');
+    await put('lib/generated/kept.py');
+    await put('secret_key.py');
+    await put('secret_ok.py');
+    await put('lib/.codectxignore', 'local_*.py\n!local_keep.py\n');
+    await put('lib/local_tmp.py');
+    await put('lib/local_keep.py');
+    await put('other/local_tmp.py');
+    await put('node_modules/dep/index.js');
+    await put('dist/main.js');
+    await put('vendor.min.js');
+    await put('extra/skip.ts');
+
+    const walked = new Set((await walkCodebase(root, { ignore: ['extra/'] })).files.map((file) => file.path));
+    const matcher = new IgnoreMatcher(root, ['extra/']);
+    const sources = (await allFiles(root)).filter((path) => /\.(ts|py|js)$/.test(path));
+    expect(sources.length).toBeGreaterThan(10);
+    for (const path of sources) {
+      expect(matcher.ignores(join(root, path)), path).toBe(!walked.has(path));
+    }
+    // Directories are matched as directories, so `dir/` patterns prune whole trees for chokidar.
+    expect(matcher.ignores(join(root, 'node_modules'))).toBe(true);
+    expect(matcher.ignores(join(root, 'generated'))).toBe(true);
+    expect(matcher.ignores(join(root, 'lib/generated'))).toBe(false);
+    expect(matcher.ignores(root)).toBe(false);
+  });
+
+  it('sees a changed ignore file after forget()', async () => {
+    await put('a.ts');
+    const matcher = new IgnoreMatcher(root);
+    expect(matcher.ignores(join(root, 'a.ts'))).toBe(false);
+    await put('.gitignore', 'a.ts\n');
+    expect(matcher.ignores(join(root, 'a.ts'))).toBe(false);
+    matcher.forget();
+    expect(matcher.ignores(join(root, 'a.ts'))).toBe(true);
+  });
+});
+
+describe('watchTree', () => {
+  it('reports source changes and rule changes, not ignored trees or non-source files', async () => {
+    await put('src/keep.ts');
+    await put('node_modules/dep/index.js');
+    const events: WatchEvent[] = [];
+    const watcher = watchTree(root, [], (event) => events.push(event), (error) => {
+      throw error;
+    });
+    try {
+      await watcher.ready;
+      await put('node_modules/dep/index.js', 'changed');
+      await put('notes.bin', 'not source');
+      await put('src/keep.ts', 'export const y = 2;\n');
+      await put('.gitignore', 'tmp/\n');
+      await waitUntil(() => events.some((event) => event.kind === 'rules') && events.some((e) => e.kind === 'change'));
+      // Give the ignored writes time to surface if they were (wrongly) watched.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const changes = events.filter((event) => event.kind === 'change').map((event) => (event as { path: string }).path);
+      expect(new Set(changes)).toEqual(new Set(['src/keep.ts']));
+      expect(events).toContainEqual({ kind: 'rules', path: '.gitignore' });
+    } finally {
+      await watcher.close();
+    }
+  });
+});
+
+describe('codebase registry', () => {
+  it('keeps every codebase registered concurrently, once', async () => {
+    const path = join(root, 'home', 'codebases.json');
+    const roots = Array.from({ length: 20 }, (_, index) => `/work/project-${index}`);
+    const added = await Promise.all([...roots, ...roots].map((item) => registerCodebase(item, path)));
+    expect(added.filter(Boolean)).toHaveLength(20);
+    expect((await listCodebases(path)).map((entry) => entry.root).sort()).toEqual([...roots].sort());
+    expect(await unregisterCodebase('/work/project-3', path)).toBe(true);
+    expect(await unregisterCodebase('/work/project-3', path)).toBe(false);
+    expect(await listCodebases(path)).toHaveLength(19);
+    expect(JSON.parse(await readFile(path, 'utf8'))).toHaveProperty('codebases');
+  });
+
+  it('names a damaged registry file', async () => {
+    const path = join(root, 'codebases.json');
+    await writeFile(path, '{ nope');
+    await expect(listCodebases(path)).rejects.toThrow(/registry .* is damaged/);
+  });
+});
+
+describe('rotatingLog', () => {
+  it('rotates at the size limit and keeps only the newest files', async () => {
+    const path = join(root, 'daemon.log');
+    const log = rotatingLog(path, { maxBytes: 1000, keep: 3 });
+    for (let line = 0; line < 200; line++) log.info(`line ${line} ${'x'.repeat(50)}`);
+    const names = (await readdir(root)).sort();
+    expect(names).toEqual(['daemon.log', 'daemon.log.1', 'daemon.log.2', 'daemon.log.3']);
+    const newest = await readFile(path, 'utf8');
+    expect(newest).toContain('line 199');
+    expect(Buffer.byteLength(newest)).toBeLessThanOrEqual(1000);
+    expect(await readFile(`${path}.3`, 'utf8')).not.toContain('line 0 ');
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
