@@ -34,10 +34,10 @@ function lineEdits(a: string[], b: string[]): Edit[] {
     if (i < a.length && j < b.length && a[i] === b[j]) {
       edits.push({ op: ' ', line: a[i++]! });
       j++;
-    } else if (j < b.length && (i === a.length || common[i * cols + j + 1]! >= common[(i + 1) * cols + j]!)) {
-      edits.push({ op: '+', line: b[j++]! });
-    } else {
+    } else if (i < a.length && (j === b.length || common[(i + 1) * cols + j]! >= common[i * cols + j + 1]!)) {
       edits.push({ op: '-', line: a[i++]! });
+    } else {
+      edits.push({ op: '+', line: b[j++]! });
     }
   }
   return edits;
