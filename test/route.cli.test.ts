@@ -1,0 +1,166 @@
+/**
+ * The route, ask, context and stats commands in-process (commander, real config files, real local model, a
+ * loopback chat-completions server standing in for the remote model).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { registerAskCommand } from '../src/cli/commands/ask.js';
+import { registerContextCommand } from '../src/cli/commands/context.js';
+import { registerRouteCommand } from '../src/cli/commands/route.js';
+import { registerStatsCommand } from '../src/cli/commands/stats.js';
+import { SYSTEM_INSTRUCTION } from '../src/context/prompt.js';
+import { IndexStateError, UsageError } from '../src/errors.js';
+import { callCostUsd } from '../src/route/cost.js';
+import { readUsage } from '../src/route/ledger.js';
+import { defaultPolicy } from '../src/route/policy.js';
+import { startChatServer, type ChatServer } from './helpers/chatServer.js';
+
+interface Run {
+  stdout: string;
+  stderr: string;
+  error?: unknown;
+}
+
+async function run(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+  const program = new Command('codectx').exitOverride();
+  registerRouteCommand(program);
+  registerContextCommand(program);
+  registerAskCommand(program);
+  registerStatsCommand(program);
+  let stdout = '';
+  let stderr = '';
+  const spies = [
+    vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void (stdout += `${parts.join(' ')}\n`)),
+    vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => void (stderr += `${parts.join(' ')}\n`)),
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stdout += String(chunk);
+      return true;
+    }),
+  ];
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, env);
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete process.env[key];
+  try {
+    await program.parseAsync(['node', 'codectx', ...args]);
+    return { stdout, stderr };
+  } catch (error) {
+    return { stdout, stderr, error };
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+let project: string;
+let server: ChatServer | undefined;
+
+beforeEach(() => {
+  process.env.CODECTX_HOME = mkdtempSync(join(tmpdir(), 'codectx-cli-home-'));
+  delete process.env.CODECTX_MODEL;
+  project = mkdtempSync(join(tmpdir(), 'codectx-cli-project-'));
+});
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe('codectx route', () => {
+  it('prints exactly the documented JSON keys, with the task alone when the codebase is not indexed', async () => {
+    const { stdout, error } = await run(['route', 'Check the comment form for XSS and sanitize the HTML', '--json', '--path', project]);
+    expect(error).toBeUndefined();
+    const decision = JSON.parse(stdout);
+    expect(Object.keys(decision)).toEqual(['category', 'confidence', 'model', 'reason', 'promptTokens', 'contextFits', 'estimatedCostUsd', 'fallbacks']);
+    expect(decision).toMatchObject({ category: 'security_review', model: 'claude-opus', contextFits: true, fallbacks: ['claude-sonnet'] });
+    expect(decision.reason).toContain("rule: matched 'XSS', 'sanitize'");
+    expect(decision.reason).toContain('task alone: codebase not indexed');
+    // Expected output for security_review is 2000 tokens; Opus is $15/$75 per million.
+    expect(decision.estimatedCostUsd).toBeCloseTo(callCostUsd(defaultPolicy().models['claude-opus']!, decision.promptTokens, 2000), 12);
+  });
+
+  it('applies --model over CODECTX_MODEL over the config `model` over the rules', async () => {
+    writeFileSync(join(project, 'codectx.config.json'), JSON.stringify({ model: 'qwen' }));
+    const route = async (extra: string[], env: Record<string, string | undefined> = {}) =>
+      JSON.parse((await run(['route', 'Make the button darker', '--json', '--rules-only', '--path', project, ...extra], env)).stdout).model;
+    expect(await route([])).toBe('qwen3-coder');
+    expect(await route([], { CODECTX_MODEL: 'gemini' })).toBe('gemini-2.5-flash');
+    expect(await route(['--model', 'opus'], { CODECTX_MODEL: 'gemini' })).toBe('claude-opus');
+  });
+
+  it('rejects an unknown model in one line listing the known ones', async () => {
+    const { error } = await run(['route', 'x', '--model', 'gpt-9', '--path', project]);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toBe("unknown model 'gpt-9' (from --model); known: kimi-k2, qwen3-coder, gemini-2.5-flash, claude-sonnet, claude-opus");
+  });
+
+  it('prints a readable decision with context fit, cost arithmetic and fallbacks', async () => {
+    const { stdout } = await run(['route', 'Center the login card vertically', '--path', project]);
+    expect(stdout).toMatch(/^category {5}css_tweaks \(confidence 0\.\d\d\)$/m);
+    expect(stdout).toMatch(/^model {8}kimi-k2$/m);
+    expect(stdout).toMatch(/^context fit {2}fits: \d+ tokens \(prompt \+ 400 expected output\) of 128K$/m);
+    expect(stdout).toMatch(/^est\. cost {4}\$0\.\d+ \(\d+ in × \$1\/M \+ 400 out × \$3\/M\)$/m);
+    expect(stdout).toMatch(/^fallbacks {4}qwen3-coder → claude-sonnet$/m);
+  });
+});
+
+describe('codectx ask', () => {
+  it('--dry-run prints the routing decision and the exact prompt without calling anything', async () => {
+    const { stdout, error } = await run(['ask', 'Review the JWT verification for security issues', '--dry-run', '--path', project]);
+    expect(error).toBeUndefined();
+    expect(stdout).toMatch(/^route: security_review → claude-opus \(confidence/m);
+    expect(stdout).toContain(`--- system ---\n${SYSTEM_INSTRUCTION}\n--- prompt ---\n## Pre-search: none (codebase not indexed`);
+    expect(stdout).toContain('## Task\nReview the JWT verification for security issues');
+    expect(readUsage()).toEqual([]);
+  });
+
+  it('streams the routed model\'s answer, redacts secrets before sending, and records the call', async () => {
+    server = await startChatServer([{ kind: 'stream', pieces: ['Use ', 'darker blue.'], usage: { prompt_tokens: 900, completion_tokens: 40 } }]);
+    writeFileSync(
+      join(project, 'codectx.config.json'),
+      JSON.stringify({ routing: { models: { 'kimi-k2': { baseURL: server.baseURL, apiKeyEnv: 'TEST_GROQ_KEY' } } } }),
+    );
+    const task = 'Make the submit button hover color darker; the stylesheet loader uses password = "hunter2-prod"';
+    const { stdout, stderr, error } = await run(['ask', task, '--no-context', '--path', project], { TEST_GROQ_KEY: 'k' });
+    expect(error).toBeUndefined();
+    expect(stdout).toBe('Use darker blue.\n');
+    expect(stderr).toContain('codectx: css_tweaks → kimi-k2; redacted 1 secret(s): password ×1');
+    expect(stderr).toMatch(/kimi-k2 · 900 in \/ 40 out tokens · \$0\.00102 · \d+\.\d s/);
+    const sent = server.requests[0]!.body.messages[1]!.content;
+    expect(sent).toContain('password = "[REDACTED:password]"');
+    expect(sent).not.toContain('hunter2-prod');
+    expect(sent).toContain('## Pre-search: none (skipped with --no-context)');
+    expect(readUsage()).toMatchObject([{ model: 'kimi-k2', category: 'css_tweaks', inputTokens: 900, outputTokens: 40, costUsd: 0.00102 }]);
+
+    const stats = JSON.parse((await run(['stats', '--json', '--since', '1h'])).stdout);
+    expect(stats.total).toEqual({ calls: 1, inputTokens: 900, outputTokens: 40, costUsd: 0.00102 });
+    // The same tokens at Opus prices: 900 × $15/M + 40 × $75/M.
+    expect(stats.allOpusCostUsd).toBeCloseTo(0.0165, 12);
+    expect(stats.savingsUsd).toBeCloseTo(0.0165 - 0.00102, 12);
+  });
+
+  it('names the missing key variable when the routed model has no key', async () => {
+    const { error } = await run(['ask', 'Center the login card vertically', '--no-context', '--path', project], { GROQ_API_KEY: undefined });
+    expect((error as Error).message).toBe('GROQ_API_KEY is not set (the API key for https://api.groq.com/openai/v1)');
+  });
+});
+
+describe('codectx context and stats', () => {
+  it('context says how to index when the codebase has no index', async () => {
+    const { error } = await run(['context', 'hash a password', '--path', project]);
+    expect(error).toBeInstanceOf(IndexStateError);
+    expect((error as Error).message).toMatch(/^codebase not indexed, the task alone: .* is not indexed yet; run `codectx index .*` first$/);
+  });
+
+  it('stats says when nothing is recorded and rejects a bad --since', async () => {
+    expect((await run(['stats'])).stdout).toMatch(/^no model calls recorded \(.*usage\.jsonl\)$/m);
+    expect(((await run(['stats', '--since', 'lately'])).error as Error).message).toBe(
+      "--since must be a duration like 7d, 12h, 30m or a date, got 'lately'",
+    );
+  });
+});
