@@ -75,7 +75,12 @@ export class InferenceWorker {
   /** Starts a worker and loads the ONNX model into it; the model bytes are moved, not copied. */
   static async start(model: Uint8Array): Promise<InferenceWorker> {
     const onnxruntimePath = createRequire(import.meta.url).resolve('onnxruntime-node');
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { onnxruntimePath, sessionOptions: SESSION_OPTIONS } });
+    // execArgv: [] so that flags of the parent (e.g. --input-type=module) cannot turn the script into a module.
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      execArgv: [],
+      workerData: { onnxruntimePath, sessionOptions: SESSION_OPTIONS },
+    });
     const inference = new InferenceWorker(worker);
     const own = new Uint8Array(model); // a standalone buffer that can be transferred
     try {
