@@ -16,12 +16,14 @@
   value: [(arrow_function) (function_expression) (generator_function)]) @chunk.function
 
 ; exports.x = function () {}; res.send = function send(body) {}; module.exports = function app() {}
+; Arrows count here only with a block body: `x.y = () => z` and `{ a: () => a }` (bundler export maps,
+; getters) are expressions, not units of code.
 (expression_statement
   (assignment_expression
     left: [(member_expression) (identifier)] @name
-    right: [(arrow_function) (function_expression) (generator_function)])) @chunk.function
+    right: [(function_expression) (generator_function) (arrow_function body: (statement_block))])) @chunk.function
 
-; { handle(req) {...}, send: function (body) {...}, parse: (text) => ... } in object literals
+; { send: function (body) {...}, parse: (text) => {...} } in object literals
 (pair
   key: (_) @name
-  value: [(arrow_function) (function_expression) (generator_function)]) @chunk.function
+  value: [(function_expression) (generator_function) (arrow_function body: (statement_block))]) @chunk.function

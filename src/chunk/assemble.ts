@@ -16,6 +16,7 @@ export const CONTINUATION_MARKER = '…';
 
 const BROKEN_UP_WHEN_MEMBERS = new Set<ChunkKind>(['class', 'interface', 'struct', 'enum', 'trait', 'impl', 'module', 'section']);
 const MAX_CARRIED_CHARS = 200;
+const MAX_SYMBOL_CHARS = 100;
 
 export interface Layout {
   file: string;
@@ -24,7 +25,7 @@ export interface Layout {
   costs: LineCosts;
   cuts: Cuts;
   budget: number;
-  /** Pieces below this many tokens are merged with neighbours. */
+  /** Pieces below this many tokens are merged with neighbours, even if that exceeds the budget by as much. */
   minTokens: number;
 }
 
@@ -68,9 +69,12 @@ function expand(layout: Layout, def: Definition, container: string): Piece[] {
 function breakUp(layout: Layout, def: Definition, outer: string, isFile: boolean): Piece[] {
   const container = def.container ?? outer;
   const inner = isFile ? '' : def.symbol;
+  // A function broken up for size keeps its small nested functions (callbacks, one-line helpers) in its lines.
+  const keepsSmall = !isFile && !BROKEN_UP_WHEN_MEMBERS.has(def.kind);
+  const children = keepsSmall ? def.children.filter((child) => cost(layout, child.first, child.last) >= layout.budget / 4) : def.children;
   const pieces: Piece[] = [];
   let row = def.first;
-  for (const child of def.children) {
+  for (const child of children) {
     pieces.push(...cutOwnLines(layout, def, container, row, child.first - 1, row === def.first && !isFile ? 'header' : 'own'));
     pieces.push(...expand(layout, child, child.container ?? inner));
     row = child.last + 1;
@@ -85,7 +89,7 @@ function cutOwnLines(layout: Layout, def: Definition, container: string, first: 
   while (first <= last && lines[first]!.trim() === '') first++;
   while (last >= first && lines[last]!.trim() === '') last--;
   if (first > last) return [];
-  const parts = packRange(first, last, layout.costs, layout.cuts, layout.budget);
+  const parts = packRange(first, last, layout.costs, layout.cuts, layout.budget, layout.minTokens);
   return parts.map((part, index) => {
     const piece: Piece = {
       ...part,
@@ -115,11 +119,13 @@ function mergeTiny(layout: Layout, pieces: Piece[]): Piece[] {
   const tiny = (p: Piece) => cost(layout, p.first, p.last) < layout.minTokens;
   const joinable = (p: Piece) => (p.role === 'unit' || p.role === 'own') && tiny(p);
   const runs: Piece[] = [];
+  const merged = new Set<Piece>();
   for (const piece of pieces) {
     const previous = runs.at(-1);
-    const opensRun = previous && (previous.role === 'header' || joinable(previous));
+    const opensRun = previous && (previous.role === 'header' || merged.has(previous) || joinable(previous));
     if (opensRun && joinable(piece) && cost(layout, previous.first, piece.last) <= layout.budget) {
       runs[runs.length - 1] = join(previous, piece);
+      merged.add(runs.at(-1)!);
     } else {
       runs.push({ ...piece });
     }
@@ -130,11 +136,12 @@ function mergeTiny(layout: Layout, pieces: Piece[]): Piece[] {
     const previous = folded.at(-1);
     const next = runs[i + 1];
     if (piece.role === 'own' && tiny(piece)) {
-      if (previous && cost(layout, previous.first, piece.last) <= layout.budget) {
+      // Slack of one scrap, as in packRange: a closing brace is better over budget than alone.
+      if (previous && cost(layout, previous.first, piece.last) < layout.budget + layout.minTokens) {
         previous.last = piece.last;
         continue;
       }
-      if (next && cost(layout, piece.first, next.last) <= layout.budget) {
+      if (next && cost(layout, piece.first, next.last) < layout.budget + layout.minTokens) {
         next.first = piece.first;
         next.carried = piece.carried;
         continue;
@@ -154,12 +161,22 @@ function join(a: Piece, b: Piece): Piece {
     first: a.first,
     last: b.last,
     kind: named.kind,
-    symbol: names.some(Boolean) ? names.filter(Boolean).join(', ') : named.symbol,
+    symbol: names.some(Boolean) ? listNames(names) : named.symbol,
     container: named.container,
     names,
     role: a.role === 'unit' || b.role === 'unit' ? 'unit' : 'own',
     carried: a.carried,
   };
+}
+
+/** Names joined, cut short after MAX_SYMBOL_CHARS: a run of fifty getters needs no fifty-name symbol. */
+function listNames(names: string[]): string {
+  let symbol = '';
+  for (const name of names.filter(Boolean)) {
+    if (symbol.length > MAX_SYMBOL_CHARS) return `${symbol}, …`;
+    symbol = symbol ? `${symbol}, ${name}` : name;
+  }
+  return symbol;
 }
 
 function toChunk(layout: Layout, piece: Piece): Chunk {

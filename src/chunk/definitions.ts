@@ -45,14 +45,16 @@ function startsItsLine(node: Node, lines: readonly string[]): boolean {
   return lines[node.startPosition.row]!.slice(0, node.startPosition.column).trim() === '';
 }
 
-/** First row of a node together with the comments and attributes directly above it (no blank line between). */
+/** First row of a node together with the comments and attributes directly above it (at most one blank line between). */
 function firstRowWithTrivia(node: Node, lines: readonly string[]): number {
   let first = node.startPosition.row;
   // The comment may sit outside a body node that starts where the definition does (Ruby's body_statement).
   let anchor = node;
   while (!anchor.previousNamedSibling && anchor.parent && anchor.parent.startIndex === anchor.startIndex) anchor = anchor.parent;
   for (let sibling = anchor.previousNamedSibling; sibling; sibling = sibling.previousNamedSibling) {
-    if (!LEADING_TRIVIA.test(sibling.type) || endRow(sibling) < first - 1 || !startsItsLine(sibling, lines)) break;
+    // Doc comments are sometimes separated by one blank line; further away they are about something else.
+    const gap = first - 1 - endRow(sibling);
+    if (!LEADING_TRIVIA.test(sibling.type) || gap > 1 || (gap === 1 && lines[first - 1]!.trim() !== '') || !startsItsLine(sibling, lines)) break;
     first = sibling.startPosition.row;
   }
   return first;

@@ -4,7 +4,6 @@
  * 1 allowed, 2 allowed and next to a blank line (preferred: authors put blank lines between thoughts).
  */
 import type { Node } from 'web-tree-sitter';
-import { endRow } from './definitions.js';
 import type { LineCosts } from './tokens.js';
 
 export type Cuts = Uint8Array;
@@ -27,19 +26,21 @@ export function paragraphCuts(lines: readonly string[]): Cuts {
  */
 export function syntaxCuts(root: Node, lines: readonly string[], costs: LineCosts, budget: number): Cuts {
   const cuts = paragraphCuts(lines);
-  // Iterative: generated code nests deep enough (long expression chains) to overflow recursion.
-  const pending: Node[] = [root];
-  for (let node = pending.pop(); node; node = pending.pop()) {
-    const first = node.startPosition.row;
-    const last = endRow(node);
-    if (first === last) continue;
-    if (costs.range(first, last) > budget) {
-      for (const child of node.children) if (child) pending.push(child);
-    } else {
-      for (let r = first; r < last; r++) cuts[r] = 0;
+  // A cursor walk, not node.children: it creates no JS node objects, and has no recursion for deep trees.
+  const cursor = root.walk();
+  try {
+    for (;;) {
+      const first = cursor.startPosition.row;
+      const end = cursor.endPosition;
+      const last = end.column === 0 && end.row > first ? end.row - 1 : end.row;
+      const large = last > first && costs.range(first, last) > budget;
+      if (!large) cuts.fill(0, first, Math.max(first, last));
+      if (large && cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) return cuts;
     }
+  } finally {
+    cursor.delete();
   }
-  return cuts;
 }
 
 export interface Part {
@@ -50,9 +51,11 @@ export interface Part {
 /**
  * Cuts rows first..last into parts of at most `budget` tokens. Parts aim at equal size (so the last one is
  * not a scrap), at the allowed cut nearest that size, blank-line cuts preferred; a range with no allowed
- * cut in reach is cut at the last line that fits. A single line over budget is a part of its own.
+ * cut in reach is cut at the last line that fits. A single line over budget is a part of its own. A last part
+ * under `scrap` tokens (a lone `return x` after a block that could not be cut) joins the part before it: the
+ * budget is soft by that much, which is within the error of the default token estimate anyway.
  */
-export function packRange(first: number, last: number, costs: LineCosts, cuts: Cuts, budget: number): Part[] {
+export function packRange(first: number, last: number, costs: LineCosts, cuts: Cuts, budget: number, scrap: number): Part[] {
   const parts: Part[] = [];
   let start = first;
   while (start <= last) {
@@ -76,6 +79,11 @@ export function packRange(first: number, last: number, costs: LineCosts, cuts: C
     const end = best >= 0 ? best : lastFitting;
     parts.push({ first: start, last: end });
     start = end + 1;
+  }
+  const tail = parts.at(-1)!;
+  if (parts.length > 1 && costs.range(tail.first, tail.last) < scrap) {
+    parts.pop();
+    parts.at(-1)!.last = tail.last;
   }
   return parts;
 }
