@@ -80,10 +80,10 @@ describe('decideVerdict', () => {
 
 describe('buildContext', () => {
   const results = [
-    result('src/session.ts', session, 40, 50, { symbol: 'expire', score: 0.02 }),
+    result('src/session.ts', session, 40, 50, { symbol: 'expire', score: 0.02, dense: { score: 0.3, rank: 3 } }),
     result('src/auth/password.ts', password, 3, 12, { symbol: 'hashPassword', score: 0.05, dense: { score: 0.7, rank: 1 } }),
-    result('src/session.ts', session, 5, 15, { symbol: 'create', score: 0.03 }),
-    result('src/auth/password.ts', password, 20, 28, { symbol: 'verifyPassword', score: 0.001 }),
+    result('src/session.ts', session, 5, 15, { symbol: 'create', score: 0.03, dense: { score: 0.35, rank: 2 } }),
+    result('src/auth/password.ts', password, 20, 28, { symbol: 'verifyPassword', score: 0.001, dense: { score: 0.2, rank: 4 } }),
   ];
 
   it('orders files by best score and snippets by line, labels them path:start-end with symbols', () => {
@@ -112,7 +112,7 @@ describe('buildContext', () => {
   });
 
   it('cuts the best snippet at a line boundary, and says so, when nothing fits whole', () => {
-    const big = result('src/big.ts', fileLines(400, 'big'), 1, 400, { symbol: 'huge', score: 0.1 });
+    const big = result('src/big.ts', fileLines(400, 'big'), 1, 400, { symbol: 'huge', score: 0.1, dense: { score: 0.5, rank: 1 } });
     const block = buildContext('x', [big], { budgetTokens: 300, countTokens: estimateTokens, thresholds });
     expect(block.tokens).toBeLessThanOrEqual(300);
     const kept = block.snippets[0]!;
@@ -120,6 +120,21 @@ describe('buildContext', () => {
     expect(kept.content.split('\n').at(-1)).toBe(`big line ${kept.truncatedAt}`);
     expect(block.text).toContain(`### src/big.ts:1-${kept.truncatedAt} huge`);
     expect(block.text).toContain(`(truncated to fit the budget: lines ${kept.truncatedAt! + 1}-400 not shown)`);
+  });
+
+  it('leaves out results unrelated to the task unless they are a top keyword hit, and says so', () => {
+    const other = fileLines(20, 'other');
+    const block = buildContext('hash a password', [
+      ...results,
+      result('src/chart.ts', other, 1, 5, { symbol: 'far', score: 0.02, dense: { score: 0.05, rank: 5 }, keyword: { score: 1, rank: 8 } }),
+      result('src/hash.ts', other, 6, 9, { symbol: 'hashIt', score: 0.01, dense: { score: 0.02, rank: 6 }, keyword: { score: 9, rank: 1 } }),
+      result('src/none.ts', other, 10, 12, { symbol: 'kwOnly', score: 0.01, keyword: { score: 0.5, rank: 9 } }),
+    ], { budgetTokens: 10_000, countTokens: estimateTokens, thresholds });
+    expect(block.snippets.map((s) => s.symbols[0])).not.toContain('far');
+    expect(block.snippets.map((s) => s.symbols[0])).not.toContain('kwOnly');
+    expect(block.snippets.map((s) => s.symbols[0])).toContain('hashIt');
+    expect(block.unrelated).toBe(2);
+    expect(block.text).toContain('Searched: "hash a password" (2 result(s) below similarity 0.20 left out)');
   });
 
   it('builds the prompt: the Search → Reuse → Extend → Create instruction, the block, then the task', () => {

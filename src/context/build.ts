@@ -22,6 +22,8 @@ export interface ContextBlock {
   snippets: ContextSnippet[];
   /** Snippets left out to fit the budget. */
   dropped: number;
+  /** Results left out as unrelated to the task (see isRelevant). */
+  unrelated: number;
   queries: string[];
   /** The rendered block. */
   text: string;
@@ -32,8 +34,10 @@ export interface ContextBlock {
 export function buildContext(task: string, results: SearchResult[], options: BuildContextOptions): ContextBlock {
   const queries = options.queries ?? [task];
   const verdict = decideVerdict(results, options.thresholds, queries);
-  const candidates = mergeResults(results).sort((a, b) => b.score - a.score);
-  const header = renderHeader(task, verdict, queries);
+  const relevant = results.filter((r) => isRelevant(r, options.thresholds));
+  const candidates = mergeResults(relevant).sort((a, b) => b.score - a.score);
+  const unrelated = results.length - relevant.length;
+  const header = renderHeader(task, verdict, queries, unrelated, options.thresholds);
   const available = options.budgetTokens - options.countTokens(header);
 
   // Drop the lowest-value snippets first: keep the longest best-first run that fits.
@@ -58,11 +62,25 @@ export function buildContext(task: string, results: SearchResult[], options: Bui
     verdict,
     snippets,
     dropped: candidates.length - kept.length,
+    unrelated,
     queries,
     text,
     tokens: options.countTokens(text),
     budgetTokens: options.budgetTokens,
   };
+}
+
+/** Keyword hits this high are kept whatever their similarity: an identifier the task names exactly. */
+const TOP_KEYWORD_RANK = 3;
+
+/**
+ * A search always returns its `limit` results, related or not; on a small codebase that is everything. A
+ * result is worth the model's attention when it is at least half as similar as Extend requires, or when it is
+ * a top keyword hit.
+ */
+function isRelevant(result: SearchResult, thresholds: Thresholds): boolean {
+  if (result.dense && result.dense.score >= thresholds.extend / 2) return true;
+  return result.keyword !== undefined && result.keyword.rank <= TOP_KEYWORD_RANK;
 }
 
 /** Files in order of their best snippet, each file's snippets top to bottom. */
@@ -97,11 +115,12 @@ function trimToFit(snippet: ContextSnippet, available: number, countTokens: (t: 
   return best;
 }
 
-function renderHeader(task: string, verdict: Verdict, queries: string[]): string {
+function renderHeader(task: string, verdict: Verdict, queries: string[], unrelated: number, thresholds: Thresholds): string {
+  const leftOut = unrelated > 0 ? ` (${unrelated} result(s) below similarity ${(thresholds.extend / 2).toFixed(2)} left out)` : '';
   return [
     '## Pre-search: existing code (Search → Reuse → Extend → Create)',
     `Task: ${task}`,
-    `Searched: ${queries.map((q) => `"${q}"`).join(', ')}`,
+    `Searched: ${queries.map((q) => `"${q}"`).join(', ')}${leftOut}`,
     `Verdict: ${verdict.kind.toUpperCase()}: ${verdict.evidence}`,
     '',
   ].join('\n');

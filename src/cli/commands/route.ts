@@ -15,15 +15,15 @@ export function registerRouteCommand(program: Command): void {
     .command('route')
     .description('Show which model a task would go to, why, what the prompt would cost, and the fallback chain')
     .argument('<task>', 'the task, in words')
-    .option('--path <dir>', 'codebase to pre-search', '.')
+    .option('-p, --path <dir>', 'codebase to pre-search', '.')
     .option('--model <name>', 'force a model (beats CODECTX_MODEL and the config)')
     .option('--rules-only', 'classify with keyword rules only (skips loading the embedding model)')
     .option('--json', 'print JSON')
     .action(async (task: string, flags: RouteFlags) => {
       const prepared = await prepareTask({ root: flags.path, task, modelFlag: flags.model, rulesOnly: flags.rulesOnly });
       const { decision } = prepared;
-      const reason = [decision.reason, promptSource(prepared), prepared.rulesOnlyNote].filter(Boolean).join('; ');
       if (flags.json) {
+        const reason = [decision.reason, promptSource(prepared), prepared.rulesOnlyNote].filter(Boolean).join('; ');
         const { category, confidence, model, promptTokens, contextFits, estimatedCostUsd, fallbacks } = decision;
         console.log(JSON.stringify({ category, confidence, model, reason, promptTokens, contextFits, estimatedCostUsd, fallbacks }, null, 2));
         return;
@@ -34,7 +34,7 @@ export function registerRouteCommand(program: Command): void {
       const rows: Array<[string, string]> = [
         ['category', `${decision.category} (confidence ${decision.confidence.toFixed(2)})`],
         ['model', decision.model],
-        ['reason', reason],
+        ['reason', [decision.reason, prepared.rulesOnlyNote].filter(Boolean).join('; ')],
         ['prompt', `${decision.promptTokens} tokens (${promptSource(prepared)})`],
         ['context fit', `${decision.contextFits ? 'fits' : 'DOES NOT FIT'}: ${needed} tokens (prompt + ${decision.expectedOutputTokens} expected output) of ${formatWindow(entry.contextWindow)}`],
         ['est. cost', `${formatUsd(decision.estimatedCostUsd)} (${decision.promptTokens} in × $${tier.inputPerMTok}/M + ${decision.expectedOutputTokens} out × $${tier.outputPerMTok}/M)`],
