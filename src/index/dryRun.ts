@@ -1,4 +1,4 @@
-import { createChunker } from '../chunk/chunker.js';
+import { createChunker, estimateTokens, languageForPath } from '../chunk/chunker.js';
 import type { CodectxConfig } from '../config/config.js';
 import { embeddingCostUsd, LOCAL_MAX_TOKENS } from '../embed/index.js';
 import { readSourceFile } from '../files/read.js';
@@ -62,12 +62,12 @@ export async function planIndex(codebase: Codebase, config: CodectxConfig): Prom
       plan.filesUnchanged++;
       continue;
     }
-    const chunks = chunker.chunk(file.path, read.text);
-    const language = chunks[0]?.language ?? chunker.languageForPath(file.path) ?? 'text';
+    const chunks = await chunker.chunk(file.path, read.text);
+    const language = chunks[0]?.language ?? languageForPath(file.path) ?? 'text';
     plan.filesToIndex++;
     plan.filesByLanguage[language] = (plan.filesByLanguage[language] ?? 0) + 1;
     plan.estimatedChunks += chunks.length;
-    for (const chunk of chunks) plan.estimatedTokens += chunker.countTokens(embeddingText(chunk));
+    for (const chunk of chunks) plan.estimatedTokens += estimateTokens(embeddingText(chunk));
   }
   plan.estimatedCostUsd = embeddingCostUsd(config.embedding, plan.estimatedTokens);
   return plan;

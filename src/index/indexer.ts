@@ -180,9 +180,7 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
     }
     let chunks: StoredChunk[];
     try {
-      chunks = parts.chunker
-        .chunk(file.path, read.text)
-        .map((chunk) => ({ ...toRecord(chunk, hash), vector: new Float32Array(0) }));
+      chunks = (await parts.chunker.chunk(file.path, read.text)).map((chunk) => ({ ...toRecord(chunk, hash), vector: new Float32Array(0) }));
     } catch (error) {
       report.errors.push({ file: file.path, message: describeError(error) });
       progress.filesTotal--;
