@@ -1,9 +1,20 @@
 import { Command, CommanderError } from 'commander';
 import { CodectxError, describeError } from '../errors.js';
-import { registerIndexCommand } from './commands/index.js';
-import { registerSearchCommand } from './commands/search.js';
-import { registerStatusCommand } from './commands/status.js';
+import { registerAskCommand } from './commands/ask.js';
+import { registerChunkCommand } from './commands/chunk.js';
 import { registerClearCommand } from './commands/clear.js';
+import { registerContextCommand } from './commands/context.js';
+import { registerDaemonCommand } from './commands/daemon.js';
+import { registerHookCommand } from './commands/hook.js';
+import { registerIndexCommand } from './commands/index.js';
+import { registerInitCommand } from './commands/init.js';
+import { registerMcpCommand } from './commands/mcp.js';
+import { registerRegistryCommands } from './commands/registry.js';
+import { registerRouteCommand } from './commands/route.js';
+import { registerSearchCommand } from './commands/search.js';
+import { registerStatsCommand } from './commands/stats.js';
+import { registerStatusCommand } from './commands/status.js';
+import { registerWatchCommand } from './commands/watch.js';
 import { packageVersion } from './version.js';
 
 /** The CLI boundary: every expected failure becomes one line on stderr and a non-zero exit code. */
@@ -16,10 +27,23 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
+  // Ordered as the pipeline runs: index and search, then pre-search and routing, then keeping indexes fresh
+  // and plugging into agents.
   registerIndexCommand(program);
   registerSearchCommand(program);
   registerStatusCommand(program);
   registerClearCommand(program);
+  registerContextCommand(program);
+  registerRouteCommand(program);
+  registerAskCommand(program);
+  registerStatsCommand(program);
+  registerDaemonCommand(program);
+  registerWatchCommand(program);
+  registerRegistryCommands(program);
+  registerMcpCommand(program);
+  registerHookCommand(program);
+  registerInitCommand(program);
+  registerChunkCommand(program);
 
   try {
     await program.parseAsync(argv);

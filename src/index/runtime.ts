@@ -5,8 +5,6 @@ import type { CodectxConfig } from '../config/config.js';
 import { createEmbeddingProvider } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/types.js';
 import { IndexStateError } from '../errors.js';
-import { openLanceStore } from '../store/lance.js';
-import { openMilvusStore } from '../store/milvus.js';
 import type { ChunkStore } from '../store/types.js';
 import { QueryVectors, searchIndex, type SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
@@ -63,14 +61,21 @@ export class Runtime {
     const key = `${codebase.collection}:${dimension}`;
     let store = this.stores.get(key);
     if (!store) {
-      store =
-        this.config.store === 'milvus'
-          ? openMilvusStore({ ...this.config.milvus, address: this.config.milvus.address!, collection: codebase.collection, dimension })
-          : openLanceStore({ dir: join(codebase.indexDir, 'lancedb'), table: codebase.collection, dimension });
+      store = this.openStore(codebase, dimension);
       this.stores.set(key, store);
       store.catch(() => this.stores.delete(key));
     }
     return store;
+  }
+
+  // Store SDKs load on first use: the Milvus client alone adds over a second to every command's start.
+  private async openStore(codebase: Codebase, dimension: number): Promise<ChunkStore> {
+    if (this.config.store === 'milvus') {
+      const { openMilvusStore } = await import('../store/milvus.js');
+      return openMilvusStore({ ...this.config.milvus, address: this.config.milvus.address!, collection: codebase.collection, dimension });
+    }
+    const { openLanceStore } = await import('../store/lance.js');
+    return openLanceStore({ dir: join(codebase.indexDir, 'lancedb'), table: codebase.collection, dimension });
   }
 
   /** The index of a codebase, ready to search; says how to fix it when there is none or it is incompatible. */
