@@ -6,7 +6,6 @@ import { rotatingLog } from '../../daemon/logger.js';
 import { describeError, UsageError } from '../../errors.js';
 import { hookOutput, parseHookInput, userPromptContext, type UserPromptSubmitInput } from '../../mcp/promptHook.js';
 import { searchViaDaemon } from '../../mcp/viaDaemon.js';
-import { searchCodebase } from '../../search/service.js';
 
 export function registerHookCommand(program: Command): void {
   const hook = program.command('hook').description('hooks for Claude Code (see `codectx init --claude`)');
@@ -21,13 +20,18 @@ export function registerHookCommand(program: Command): void {
         const context = await userPromptContext(
           input,
           async (codebase, query, options) =>
-            (await searchViaDaemon(codebase, query, options)) ?? searchCodebase(codebase.root, query, options),
+            (await searchViaDaemon(codebase, query, options)) ?? (await searchInProcess())(codebase.root, query, options),
         );
         if (context) process.stdout.write(hookOutput(context));
       } catch (error) {
         logHookFailure(input?.session_id, describeError(error));
       }
     });
+}
+
+/** Loaded only without a daemon: the store and model libraries take a while to import, and the hook is on every prompt. */
+async function searchInProcess() {
+  return (await import('../../search/service.js')).searchCodebase;
 }
 
 async function readStdin(): Promise<string> {
