@@ -31,6 +31,7 @@ export interface RoutedCallResult extends CompletionResult {
   usage: UsageRecord;
 }
 
+/** For HTTP endpoints: until the answer starts streaming (a 1M-token prompt takes a while); for the CLI: the whole run. */
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 
 export async function routedCall(options: RoutedCallOptions): Promise<RoutedCallResult> {

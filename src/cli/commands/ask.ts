@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { prepareTask } from '../../context/prepare.js';
 import { routedCall } from '../../providers/routedCall.js';
 import { formatUsd } from '../../route/cost.js';
+import { UsageError } from '../../errors.js';
 import { assertWithinBudget } from '../../route/limits.js';
 
 interface AskFlags {
@@ -17,7 +18,7 @@ export function registerAskCommand(program: Command): void {
     .alias('run')
     .description('Pre-search the codebase, route the task to a model and stream its answer (Search → Reuse → Extend → Create)')
     .argument('<task>', 'the task, in words')
-    .option('--path <dir>', 'codebase to pre-search', '.')
+    .option('-p, --path <dir>', 'codebase to pre-search', '.')
     .option('--model <name>', 'force a model (beats CODECTX_MODEL and the config)')
     .option('--no-context', 'skip pre-search and send the task alone')
     .option('--dry-run', 'print the routing decision and the exact prompt, call nothing')
@@ -35,6 +36,9 @@ export function registerAskCommand(program: Command): void {
         console.log('--- prompt ---');
         console.log(prompt.prompt);
         return;
+      }
+      if (!decision.contextFits) {
+        throw new UsageError(`the prompt (${decision.promptTokens} tokens) does not fit ${decision.model}'s window; lower the pre-search budget, use --no-context or another --model`);
       }
       assertWithinBudget(policy);
       console.error(`codectx: ${decision.category} → ${decision.model}${redaction.count > 0 ? `; ${redacted}` : ''}`);
