@@ -86,10 +86,11 @@ function breakUp(layout: Layout, def: Definition, outer: string, isFile: boolean
 /** A definition's own lines first..last (blank lines at the ends dropped), cut to the budget. */
 function cutOwnLines(layout: Layout, def: Definition, container: string, first: number, last: number, role: 'header' | 'own'): Piece[] {
   const { lines } = layout;
-  while (first <= last && lines[first]!.trim() === '') first++;
-  while (last >= first && lines[last]!.trim() === '') last--;
+  ({ first, last } = trimBlank(lines, { first, last }));
   if (first > last) return [];
-  const parts = packRange(first, last, layout.costs, layout.cuts, layout.budget, layout.minTokens);
+  const parts = packRange(first, last, layout.costs, layout.cuts, layout.budget, layout.minTokens)
+    .map((part) => trimBlank(lines, part))
+    .filter((part) => part.first <= part.last);
   return parts.map((part, index) => {
     const piece: Piece = {
       ...part,
@@ -104,6 +105,14 @@ function cutOwnLines(layout: Layout, def: Definition, container: string, first: 
     }
     return piece;
   });
+}
+
+/** Blank lines at either end belong to no chunk. */
+function trimBlank(lines: readonly string[], range: { first: number; last: number }): { first: number; last: number } {
+  let { first, last } = range;
+  while (first <= last && lines[first]!.trim() === '') first++;
+  while (last >= first && lines[last]!.trim() === '') last--;
+  return { first, last };
 }
 
 function cost(layout: Layout, first: number, last: number): number {

@@ -1,0 +1,99 @@
+/**
+ * The chunker at repository scale: this project's own sources and the head of TypeScript's 9 MB compiled
+ * bundle, plus the `codectx chunk` command as a user runs it.
+ */
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createChunker, languageForPath, type Chunker } from '../src/chunk/chunker.js';
+import { CHUNK_KINDS } from '../src/chunk/types.js';
+import { expectConsistent } from './chunk.invariants.js';
+import { PROJECT_ROOT, runCli } from './helpers/cli.js';
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile() && e.name.endsWith('.ts')).map((e) => path.join(e.parentPath, e.name));
+}
+
+let chunker: Chunker;
+beforeAll(async () => {
+  chunker = await createChunker({ maxTokens: 256 });
+});
+
+describe('repository scale', () => {
+  it("chunks this project's src/ into consistent, named chunks", async () => {
+    const files = await sourceFiles(path.join(PROJECT_ROOT, 'src'));
+    expect(files.length).toBeGreaterThan(20);
+    let named = 0;
+    let total = 0;
+    for (const file of files) {
+      const content = await readFile(file, 'utf8');
+      const relative = path.relative(PROJECT_ROOT, file);
+      const chunks = await chunker.chunk(relative, content);
+      expectConsistent(chunks, content);
+      for (const chunk of chunks) {
+        expect(chunk.file).toBe(relative);
+        expect(chunk.language).toBe('typescript');
+        expect(CHUNK_KINDS).toContain(chunk.kind);
+      }
+      total += chunks.length;
+      named += chunks.filter((c) => c.symbol !== '').length;
+    }
+    // Source made of functions and classes: most chunks carry a symbol.
+    expect(named / total).toBeGreaterThan(0.7);
+  });
+
+  it('chunks the head of typescript.js (generated, deeply nested code)', async () => {
+    const full = await readFile(path.join(PROJECT_ROOT, 'node_modules/typescript/lib/typescript.js'), 'utf8');
+    const content = full.split('\n').slice(0, 30_000).join('\n');
+    const chunks = await chunker.chunk('node_modules/typescript/lib/typescript.js', content);
+    expectConsistent(chunks, content);
+    expect(chunks.length).toBeGreaterThan(1000);
+    expect(chunks.find((c) => c.symbol === 'createScanner')).toMatchObject({ kind: 'function', language: 'javascript' });
+  });
+
+  it('detects languages by extension and file name', () => {
+    expect(languageForPath('src/a/b.tsx')).toBe('tsx');
+    expect(languageForPath('lib/x.MJS')).toBe('javascript');
+    expect(languageForPath('Gemfile')).toBe('ruby');
+    expect(languageForPath('include/list.h')).toBe('c');
+    expect(languageForPath('include/list.hpp')).toBe('cpp');
+    expect(languageForPath('notes.txt')).toBeUndefined();
+    expect(languageForPath('Makefile')).toBeUndefined();
+  });
+
+  it('reads a C++ header as C++', async () => {
+    const content = 'namespace geo {\nclass Point {\n public:\n  double x;\n};\n}\n';
+    expect((await chunker.chunk('include/point.h', content))[0]!.language).toBe('cpp');
+    expect((await chunker.chunk('include/list.h', 'struct list { int n; };\n'))[0]!.language).toBe('c');
+  });
+});
+
+describe('codectx chunk', () => {
+  let home: string;
+  beforeAll(async () => {
+    home = await mkdtemp(path.join(tmpdir(), 'codectx-chunk-'));
+  });
+
+  it('prints one line per chunk', async () => {
+    const result = await runCli(['chunk', 'test/fixtures/languages/go.go'], { home });
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')).toContain('41-51 method Get (LRU)');
+  });
+
+  it('prints JSON with --json and honours --max-tokens', async () => {
+    const result = await runCli(['chunk', 'test/fixtures/languages/python.py', '--json', '--max-tokens', '32'], { home });
+    expect(result.code).toBe(0);
+    const chunks = JSON.parse(result.stdout);
+    expect(chunks[0]).toMatchObject({ file: 'test/fixtures/languages/python.py', language: 'python', startLine: 1 });
+    expect(chunks.length).toBeGreaterThan(10);
+  });
+
+  it('fails with one line for a missing file', async () => {
+    const result = await runCli(['chunk', 'no/such/file.ts'], { home });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('no such file: no/such/file.ts');
+  });
+});
