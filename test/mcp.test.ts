@@ -1,0 +1,138 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureWorkspace, PROJECT_ROOT } from './helpers/cli.js';
+
+describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)', () => {
+  let repo: string;
+  let client: Client;
+  let transport: StdioClientTransport;
+  let serverLog = '';
+  const transportErrors: Error[] = [];
+
+  const call = async (name: string, args: Record<string, unknown>): Promise<{ text: string; isError: boolean }> => {
+    const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+    const text = result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+    return { text, isError: result.isError === true };
+  };
+
+  /** Polls get_indexing_status until the background run ends; returns every answer seen. */
+  const waitForIndexing = async (): Promise<string[]> => {
+    const seen: string[] = [];
+    for (;;) {
+      const { text, isError } = await call('get_indexing_status', { path: repo });
+      expect(isError, text).toBe(false);
+      seen.push(text);
+      if (!text.startsWith('Indexing') || / is complete| failed/.test(text)) return seen;
+      await sleep(250);
+    }
+  };
+
+  beforeAll(async () => {
+    let home: string;
+    ({ repo, home } = await fixtureWorkspace());
+    transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [join(PROJECT_ROOT, 'bin', 'codectx.js'), 'mcp'],
+      cwd: repo,
+      env: { ...(process.env as Record<string, string>), CODECTX_HOME: home },
+      stderr: 'pipe',
+    });
+    transport.stderr?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
+    client = new Client({ name: 'codectx-test', version: '1.0.0' });
+    // Anything on the server's stdout that is not a protocol message surfaces here.
+    client.onerror = (error) => transportErrors.push(error);
+    await client.connect(transport);
+  });
+
+  afterAll(async () => {
+    await client?.close();
+  });
+
+  it('lists the code-context tools and the codectx ones', async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(
+      ['clear_index', 'get_indexing_status', 'get_task_context', 'index_codebase', 'route_task', 'search_code'].sort(),
+    );
+    const search = tools.find((tool) => tool.name === 'search_code')!;
+    expect(Object.keys(search.inputSchema.properties ?? {}).sort()).toEqual(['language', 'limit', 'path', 'query']);
+    expect(search.inputSchema.required?.sort()).toEqual(['path', 'query']);
+  });
+
+  it('says a codebase is not indexed before indexing, and search says to index first', async () => {
+    expect((await call('get_indexing_status', { path: repo })).text).toContain('is not indexed');
+    const search = await call('search_code', { path: repo, query: 'password check' });
+    expect(search.isError).toBe(true);
+    expect(search.text).toContain('not indexed');
+  });
+
+  it('indexes in the background and reports progress until done', async () => {
+    const started = await call('index_codebase', { path: repo });
+    expect(started.isError, started.text).toBe(false);
+    expect(started.text).toMatch(/^Started indexing .* in the background/);
+    const seen = await waitForIndexing();
+    const last = seen.at(-1)!;
+    expect(last, serverLog).toMatch(/is complete: 5 files, \d+ chunks/);
+    for (const answer of seen.slice(0, -1)) expect(answer).toMatch(/^Indexing .*: (scanning files|\d+% \(\d+\/\d+ files)/);
+  });
+
+  it('searches with path:start-end symbol headers over code blocks', async () => {
+    const { text, isError } = await call('search_code', { path: repo, query: 'check a login password against the stored hash', limit: 3 });
+    expect(isError, text).toBe(false);
+    expect(text).toMatch(/^1\. src\/auth\/password\.ts:\d+-\d+ verifyPassword /m);
+    expect(text).toContain('```typescript\n');
+    expect(text).toContain('return bcrypt.compare(password, user.passwordHash);');
+    expect(text.match(/^\d+\. /gm)).toHaveLength(3);
+  });
+
+  it('filters search by language', async () => {
+    const { text } = await call('search_code', { path: repo, query: 'totals per customer from invoices', language: 'python' });
+    expect(text).toContain('scripts/report.py:');
+    expect(text).not.toContain('src/auth/');
+    expect(text).not.toContain('src/ui/');
+  });
+
+  it('gives the pre-search context with a verdict for a task', async () => {
+    const { text, isError } = await call('get_task_context', { path: repo, task: 'verify the password a user enters at login', budget: 1200 });
+    expect(isError, text).toBe(false);
+    expect(text).toMatch(/^Verdict: (REUSE|EXTEND|CREATE): /m);
+    expect(text).toContain('src/auth/password.ts:');
+    expect(text).toContain('export async function verifyPassword(user: User, password: string)');
+  });
+
+  it('routes a task with its category, model and reason', async () => {
+    const { text, isError } = await call('route_task', { task: 'make the chart bars change colour on hover with a CSS transition' });
+    expect(isError, text).toBe(false);
+    expect(text).toMatch(/^Model: \S+/m);
+    expect(text).toMatch(/^Category: css_tweaks /m);
+    expect(text).toMatch(/^Reason: .*hover/m);
+    expect(text).toMatch(/^Estimated cost: /m);
+  });
+
+  it('clears the index, then indexes again from scratch', async () => {
+    const cleared = await call('clear_index', { path: repo });
+    expect(cleared.text).toMatch(/^Cleared the index of .* \(\d+ chunks\)\.$/);
+    expect((await call('get_indexing_status', { path: repo })).text).toContain('is not indexed');
+    expect((await call('search_code', { path: repo, query: 'password' })).isError).toBe(true);
+    expect((await call('clear_index', { path: repo })).text).toContain('has no index; nothing to clear');
+
+    expect((await call('index_codebase', { path: repo })).text).toMatch(/^Started indexing/);
+    expect((await waitForIndexing()).at(-1), serverLog).toMatch(/is complete: 5 files/);
+    expect((await call('search_code', { path: repo, query: 'draw a bar chart on a canvas' })).text).toMatch(
+      /^1\. src\/ui\/chart\.js:\d+-\d+ renderChart /m,
+    );
+  });
+
+  it('answers a bad path with a readable error', async () => {
+    const { text, isError } = await call('search_code', { path: join(repo, 'no-such-dir'), query: 'anything' });
+    expect(isError).toBe(true);
+    expect(text).toContain('no such directory');
+  });
+
+  it('kept stdout for protocol messages only', () => {
+    expect(transportErrors).toEqual([]);
+  });
+});
