@@ -11,6 +11,7 @@ import { callCostUsd } from '../src/route/cost.js';
 import { resolveModelOverride } from '../src/route/overrides.js';
 import { defaultPolicy, fallbackChain, mergePolicy } from '../src/route/policy.js';
 import { decideRoute } from '../src/route/router.js';
+import { routingSettings } from '../src/route/settings.js';
 
 interface Labelled {
   category: string;
@@ -182,6 +183,13 @@ describe('policy', () => {
     expect(merged.models['kimi-k2']).toMatchObject({ baseURL: 'http://localhost:11434/v1', contextWindow: 131072 });
   });
 
+  it('accepts aliases in routes, fallbacks and caps', () => {
+    const merged = mergePolicy(policy, { routes: { css_tweaks: 'gemini' }, fallbacks: { sonnet: 'opus' }, caps: { opus: { dailyUsd: 5 } } });
+    expect(merged.routes.css_tweaks).toBe('gemini-2.5-flash');
+    expect(merged.fallbacks['claude-sonnet']).toBe('claude-opus');
+    expect(merged.caps).toEqual({ 'claude-opus': { dailyUsd: 5 } });
+  });
+
   it('rejects a route to a model the catalog does not have', () => {
     expect(() => mergePolicy(policy, { routes: { css_tweaks: 'gpt-9' } })).toThrow(
       new ConfigError("routing policy: unknown model 'gpt-9' in routes.css_tweaks"),
@@ -191,5 +199,29 @@ describe('policy', () => {
   it('chains fallbacks transitively without cycles', () => {
     expect(fallbackChain(policy, 'kimi-k2')).toEqual(['qwen3-coder', 'claude-sonnet']);
     expect(fallbackChain(mergePolicy(policy, { fallbacks: { 'claude-sonnet': 'claude-opus' } }), 'claude-opus')).toEqual(['claude-sonnet']);
+  });
+});
+
+describe('project settings (codectx.config.json)', () => {
+  it('reads model, routing and context, with the calibrated defaults', () => {
+    expect(routingSettings({})).toEqual({ context: { reuseThreshold: 0.5, extendThreshold: 0.25 } });
+    const settings = routingSettings({ model: 'qwen', routing: { routes: { css_tweaks: 'gemini' } }, context: { reuseThreshold: 0.7, budgetTokens: 3000 } });
+    expect(settings).toEqual({
+      model: 'qwen',
+      routing: { routes: { css_tweaks: 'gemini' } },
+      context: { reuseThreshold: 0.7, extendThreshold: 0.25, budgetTokens: 3000 },
+    });
+  });
+
+  it('rejects wrong shapes in one line', () => {
+    expect(() => routingSettings({ routing: { rules: { css_tweaks: 'x' } } })).toThrow(
+      new ConfigError('"routing.rules" in codectx.config.json must be a list'),
+    );
+    expect(() => routingSettings({ routing: { examples: [{ task: 'x' }] } })).toThrow(
+      new ConfigError('each of "routing.examples" needs a category and a task'),
+    );
+    expect(() => routingSettings({ context: { reuseThreshold: 0.2, extendThreshold: 0.3 } })).toThrow(
+      new ConfigError('"context.extendThreshold" must not be above "context.reuseThreshold"'),
+    );
   });
 });

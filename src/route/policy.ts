@@ -78,18 +78,24 @@ export function mergePolicy(base: RoutingPolicy, overrides: RoutingOverrides | u
   for (const [name, entry] of Object.entries(overrides.models ?? {})) {
     models[name] = { ...models[name], ...entry } as ModelEntry;
   }
+  // Routes, chains and caps may name models by alias ("opus"); store catalog names.
+  const canonical = (name: string) => findModel({ models } as RoutingPolicy, name) ?? name;
+  const canonicalValues = (map: Record<string, string> | undefined) =>
+    Object.fromEntries(Object.entries(map ?? {}).map(([key, name]) => [key, canonical(name)]));
+  const canonicalKeys = <T>(map: Record<string, T> | undefined) =>
+    Object.fromEntries(Object.entries(map ?? {}).map(([name, value]) => [canonical(name), value]));
   const merged: RoutingPolicy = {
     categories: overrides.categories ?? base.categories,
     defaultCategory: overrides.defaultCategory ?? base.defaultCategory,
-    routes: { ...base.routes, ...overrides.routes },
-    fallbacks: { ...base.fallbacks, ...overrides.fallbacks },
-    contextFitOrder: overrides.contextFitOrder ?? base.contextFitOrder,
+    routes: { ...base.routes, ...canonicalValues(overrides.routes) },
+    fallbacks: { ...base.fallbacks, ...canonicalKeys(canonicalValues(overrides.fallbacks)) },
+    contextFitOrder: overrides.contextFitOrder?.map(canonical) ?? base.contextFitOrder,
     expectedOutputTokens: { ...base.expectedOutputTokens, ...overrides.expectedOutputTokens },
     models,
     rules: replace.has('rules') ? (overrides.rules ?? []) : [...base.rules, ...(overrides.rules ?? [])],
     examples: replace.has('examples') ? (overrides.examples ?? []) : [...base.examples, ...(overrides.examples ?? [])],
     budget: overrides.budget ?? base.budget,
-    caps: { ...base.caps, ...overrides.caps },
+    caps: { ...base.caps, ...canonicalKeys(overrides.caps) },
   };
   return validatePolicy(merged);
 }

@@ -31,7 +31,7 @@ export function routingSettings(project: Record<string, unknown>): RoutingSettin
     if (typeof project.model !== 'string') throw new ConfigError('"model" in codectx.config.json must be a string');
     settings.model = project.model;
   }
-  if (project.routing !== undefined) settings.routing = objectAt(project.routing, 'routing') as RoutingOverrides;
+  if (project.routing !== undefined) settings.routing = routingOverrides(objectAt(project.routing, 'routing'));
   if (project.context !== undefined) {
     const context = objectAt(project.context, 'context');
     for (const key of ['reuseThreshold', 'extendThreshold'] as const) {
@@ -53,6 +53,33 @@ export function routingSettings(project: Record<string, unknown>): RoutingSettin
     throw new ConfigError('"context.extendThreshold" must not be above "context.reuseThreshold"');
   }
   return settings;
+}
+
+const LIST_KEYS = ['categories', 'contextFitOrder', 'rules', 'examples', 'replace'] as const;
+const MAP_KEYS = ['routes', 'fallbacks', 'expectedOutputTokens', 'models', 'budget', 'caps'] as const;
+
+/** Shape checks only; names and values are checked when the policy is merged (mergePolicy). */
+function routingOverrides(routing: Record<string, unknown>): RoutingOverrides {
+  for (const key of LIST_KEYS) {
+    if (routing[key] !== undefined && !Array.isArray(routing[key])) {
+      throw new ConfigError(`"routing.${key}" in codectx.config.json must be a list`);
+    }
+  }
+  for (const key of MAP_KEYS) if (routing[key] !== undefined) objectAt(routing[key], `routing.${key}`);
+  const rules = (routing.rules ?? []) as unknown[];
+  for (const rule of rules) {
+    const r = rule as { category?: unknown; weight?: unknown; terms?: unknown };
+    if (typeof r?.category !== 'string' || typeof r.weight !== 'number' || !Array.isArray(r.terms)) {
+      throw new ConfigError('each of "routing.rules" needs a category, a numeric weight and a list of terms');
+    }
+  }
+  for (const example of (routing.examples ?? []) as unknown[]) {
+    const e = example as { category?: unknown; task?: unknown };
+    if (typeof e?.category !== 'string' || typeof e.task !== 'string') {
+      throw new ConfigError('each of "routing.examples" needs a category and a task');
+    }
+  }
+  return routing as RoutingOverrides;
 }
 
 function objectAt(value: unknown, key: string): Record<string, unknown> {
