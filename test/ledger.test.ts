@@ -56,7 +56,7 @@ describe('usage ledger', () => {
     expect(summary.allOpusCostUsd).toBeCloseTo(61.5, 10);
     expect(summary.savingsUsd).toBeCloseTo(61.5 - 4.306, 10);
     expect(summary.fallbacks).toBe(1);
-    expect(summary.days).toBe(2);
+    expect(summary.days).toBe(3); // 1, 2 and 3 November
   });
 
   it('parses --since as a duration or a date', () => {

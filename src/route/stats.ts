@@ -19,7 +19,7 @@ export interface UsageSummary {
   savingsUsd: number;
   /** Calls that were answered by a fallback model. */
   fallbacks: number;
-  /** Days from the first record to the last (at least 1), for per-day figures. */
+  /** Calendar days (UTC) from the first call to the last, both included: the divisor for per-day figures. */
   days: number;
 }
 
@@ -38,9 +38,12 @@ export function summarizeUsage(records: UsageRecord[], opus: ModelEntry): UsageS
       totals.costUsd += r.costUsd;
     }
     allOpusCostUsd += callCostUsd(opus, r.inputTokens, r.outputTokens);
+    const day = Math.floor(Date.parse(r.time) / DAY_MS);
+    firstDay = Math.min(firstDay, day);
+    lastDay = Math.max(lastDay, day);
   }
-  const times = records.map((r) => Date.parse(r.time));
-  const span = times.length > 0 ? Math.max(...times) - Math.min(...times) : 0;
+  let firstDay = Infinity;
+  let lastDay = -Infinity;
   return {
     total,
     byModel,
@@ -48,7 +51,7 @@ export function summarizeUsage(records: UsageRecord[], opus: ModelEntry): UsageS
     allOpusCostUsd,
     savingsUsd: allOpusCostUsd - total.costUsd,
     fallbacks: records.filter((r) => r.fallbackFrom).length,
-    days: Math.max(1, Math.ceil(span / DAY_MS)),
+    days: records.length > 0 ? lastDay - firstDay + 1 : 1,
   };
 }
 
