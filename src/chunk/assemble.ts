@@ -7,7 +7,7 @@
  * three-line scraps.
  */
 import type { Definition } from './definitions.js';
-import { packRange, type Cuts } from './split.js';
+import { packRange, type CutsFor } from './split.js';
 import type { LineCosts } from './tokens.js';
 import type { Chunk, ChunkKind } from './types.js';
 
@@ -23,7 +23,7 @@ export interface Layout {
   language: string;
   lines: readonly string[];
   costs: LineCosts;
-  cuts: Cuts;
+  cuts: CutsFor;
   budget: number;
   /** Pieces below this many tokens are merged with neighbours, even if that exceeds the budget by as much. */
   minTokens: number;
@@ -88,7 +88,8 @@ function cutOwnLines(layout: Layout, def: Definition, container: string, first: 
   const { lines } = layout;
   ({ first, last } = trimBlank(lines, { first, last }));
   if (first > last) return [];
-  const parts = packRange(first, last, layout.costs, layout.cuts, layout.budget, layout.minTokens)
+  const cuts = layout.costs.range(first, last) > layout.budget ? layout.cuts(first, last) : undefined;
+  const parts = packRange(first, last, layout.costs, cuts, layout.budget, layout.minTokens)
     .map((part) => trimBlank(lines, part))
     .filter((part) => part.first <= part.last);
   return parts.map((part, index) => {

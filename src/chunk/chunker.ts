@@ -3,12 +3,12 @@
  * Files in languages with a grammar are cut along their syntax tree; Markdown by headings; anything else, or
  * a file whose parse fails, by paragraphs. Every non-blank line of a file lands in exactly one chunk.
  */
-import { Parser } from 'web-tree-sitter';
+import { Parser, type Tree } from 'web-tree-sitter';
 import { assemble, type Layout } from './assemble.js';
-import { findDefinitions, type Definition } from './definitions.js';
+import { findDefinitions } from './definitions.js';
 import { initParser, languageForPath, loadGrammar, splitterFor, type LoadedGrammar } from './languages.js';
 import { markdownStructure } from './markdown.js';
-import { paragraphCuts, syntaxCuts, type Cuts } from './split.js';
+import { paragraphCuts, syntaxCuts, type CutsFor } from './split.js';
 import { estimateTokens, LineCosts, type CountTokens } from './tokens.js';
 import type { Chunk } from './types.js';
 
@@ -52,43 +52,34 @@ export async function createChunker(options: ChunkerOptions = {}): Promise<Chunk
     const lines = content.split(/\r?\n/);
     if (lines.length > 1 && lines.at(-1) === '') lines.pop();
     const costs = new LineCosts(lines, countTokens);
-    const layout = (cuts: Cuts): Layout => ({ file, language, lines, costs, cuts, budget, minTokens: Math.max(24, Math.round(budget / 10)) });
+    const layout = (cuts: CutsFor): Layout => ({ file, language, lines, costs, cuts, budget, minTokens: Math.max(24, Math.round(budget / 10)) });
 
     if (splitterFor(language) === 'markdown') {
       const { definitions, cuts } = markdownStructure(lines, costs, budget);
-      return assemble(layout(cuts), definitions);
+      return assemble(layout(() => cuts), definitions);
     }
     const grammar = await loadGrammar(language);
-    const parsed = grammar && parseDefinitions(parser, grammar, content, lines, costs, budget);
-    if (parsed) return assemble(layout(parsed.cuts), parsed.definitions);
-    return assemble(layout(paragraphCuts(lines)), []);
+    const tree = grammar && parse(parser, grammar, content);
+    if (tree) {
+      try {
+        const definitions = findDefinitions(tree.rootNode, grammar.query, lines);
+        return assemble(layout(syntaxCuts(tree.rootNode, lines, costs, budget)), definitions);
+      } finally {
+        tree.delete(); // wasm memory is not garbage collected
+      }
+    }
+    const cuts = paragraphCuts(lines);
+    return assemble(layout(() => cuts), []);
   }
 
   return { chunk };
 }
 
-function parseDefinitions(
-  parser: Parser,
-  grammar: LoadedGrammar,
-  content: string,
-  lines: readonly string[],
-  costs: LineCosts,
-  budget: number,
-): { definitions: Definition[]; cuts: Cuts } | undefined {
+function parse(parser: Parser, grammar: LoadedGrammar, content: string): Tree | undefined {
   parser.setLanguage(grammar.language);
-  let tree;
   try {
-    tree = parser.parse(content);
+    return parser.parse(content) ?? undefined;
   } catch {
     return undefined; // the paragraph splitter still indexes the file
-  }
-  if (!tree) return undefined;
-  try {
-    return {
-      definitions: findDefinitions(tree.rootNode, grammar.query, lines),
-      cuts: syntaxCuts(tree.rootNode, lines, costs, budget),
-    };
-  } finally {
-    tree.delete(); // wasm memory is not garbage collected
   }
 }

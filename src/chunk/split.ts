@@ -19,28 +19,36 @@ export function paragraphCuts(lines: readonly string[]): Cuts {
   return cuts;
 }
 
+/** The cuts for rows first..last (an array over the whole file, filled at least for those rows). */
+export type CutsFor = (first: number, last: number) => Cuts;
+
 /**
  * Cuts that respect syntax: nothing that fits the budget is cut inside; a node too large is cut only between
  * its children, recursively, so long functions split at statement boundaries. A leaf too large (a huge
- * string) can be cut at any line.
+ * string) can be cut at any line. Worked out only for the ranges asked for (most files have none too
+ * large), so the tree must stay alive until chunks are assembled.
  */
-export function syntaxCuts(root: Node, lines: readonly string[], costs: LineCosts, budget: number): Cuts {
-  const cuts = paragraphCuts(lines);
-  // A cursor walk, not node.children: it creates no JS node objects, and has no recursion for deep trees.
-  const cursor = root.walk();
-  try {
-    for (;;) {
-      const first = cursor.startPosition.row;
-      const end = cursor.endPosition;
-      const last = end.column === 0 && end.row > first ? end.row - 1 : end.row;
-      const large = last > first && costs.range(first, last) > budget;
-      if (!large) cuts.fill(0, first, Math.max(first, last));
-      if (large && cursor.gotoFirstChild()) continue;
-      while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) return cuts;
+export function syntaxCuts(root: Node, lines: readonly string[], costs: LineCosts, budget: number): CutsFor {
+  let cuts: Cuts | undefined;
+  return (from, to) => {
+    cuts ??= paragraphCuts(lines);
+    // A cursor walk, not node.children: it creates no JS node objects, and has no recursion for deep trees.
+    const cursor = root.walk();
+    try {
+      for (;;) {
+        const first = cursor.startPosition.row;
+        const end = cursor.endPosition;
+        const last = end.column === 0 && end.row > first ? end.row - 1 : end.row;
+        const overlaps = last >= from && first <= to;
+        const large = overlaps && last > first && costs.range(first, last) > budget;
+        if (overlaps && !large) cuts!.fill(0, first, Math.max(first, last));
+        if (large && cursor.gotoFirstChild()) continue;
+        while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) return cuts;
+      }
+    } finally {
+      cursor.delete();
     }
-  } finally {
-    cursor.delete();
-  }
+  };
 }
 
 export interface Part {
@@ -55,12 +63,12 @@ export interface Part {
  * under `scrap` tokens (a lone `return x` after a block that could not be cut) joins the part before it: the
  * budget is soft by that much, which is within the error of the default token estimate anyway.
  */
-export function packRange(first: number, last: number, costs: LineCosts, cuts: Cuts, budget: number, scrap: number): Part[] {
+export function packRange(first: number, last: number, costs: LineCosts, cuts: Cuts | undefined, budget: number, scrap: number): Part[] {
   const parts: Part[] = [];
   let start = first;
   while (start <= last) {
     const remaining = costs.range(start, last);
-    if (remaining <= budget) {
+    if (remaining <= budget || !cuts) {
       parts.push({ first: start, last });
       break;
     }
