@@ -30,6 +30,8 @@ export function summarizeUsage(records: UsageRecord[], opus: ModelEntry): UsageS
   const byModel: Record<string, UsageTotals> = {};
   const byCategory: Record<string, UsageTotals> = {};
   let allOpusCostUsd = 0;
+  let firstDay = Infinity;
+  let lastDay = -Infinity;
   for (const r of records) {
     for (const totals of [total, (byModel[r.model] ??= emptyTotals()), (byCategory[r.category] ??= emptyTotals())]) {
       totals.calls += 1;
@@ -42,8 +44,6 @@ export function summarizeUsage(records: UsageRecord[], opus: ModelEntry): UsageS
     firstDay = Math.min(firstDay, day);
     lastDay = Math.max(lastDay, day);
   }
-  let firstDay = Infinity;
-  let lastDay = -Infinity;
   return {
     total,
     byModel,
