@@ -79,7 +79,7 @@ describe('codectx route', () => {
     expect(Object.keys(decision)).toEqual(['category', 'confidence', 'model', 'reason', 'promptTokens', 'contextFits', 'estimatedCostUsd', 'fallbacks']);
     expect(decision).toMatchObject({ category: 'security_review', model: 'claude-opus', contextFits: true, fallbacks: ['claude-sonnet'] });
     expect(decision.reason).toContain("rule: matched 'XSS', 'sanitize'");
-    expect(decision.reason).toContain('task alone: codebase not indexed');
+    expect(decision.reason).toMatch(/task alone: no usable index: .* is not indexed yet/);
     // Expected output for security_review is 2000 tokens; Opus is $15/$75 per million.
     expect(decision.estimatedCostUsd).toBeCloseTo(callCostUsd(defaultPolicy().models['claude-opus']!, decision.promptTokens, 2000), 12);
   });
@@ -114,7 +114,7 @@ describe('codectx ask', () => {
     const { stdout, error } = await run(['ask', 'Review the JWT verification for security issues', '--dry-run', '--path', project]);
     expect(error).toBeUndefined();
     expect(stdout).toMatch(/^route: security_review → claude-opus \(confidence/m);
-    expect(stdout).toContain(`--- system ---\n${SYSTEM_INSTRUCTION}\n--- prompt ---\n## Pre-search: none (codebase not indexed`);
+    expect(stdout).toContain(`--- system ---\n${SYSTEM_INSTRUCTION}\n--- prompt ---\n## Pre-search: none (no usable index: `);
     expect(stdout).toContain('## Task\nReview the JWT verification for security issues');
     expect(readUsage()).toEqual([]);
   });
@@ -154,7 +154,7 @@ describe('codectx context and stats', () => {
   it('context says how to index when the codebase has no index', async () => {
     const { error } = await run(['context', 'hash a password', '--path', project]);
     expect(error).toBeInstanceOf(IndexStateError);
-    expect((error as Error).message).toMatch(/^codebase not indexed, the task alone: .* is not indexed yet; run `codectx index .*` first$/);
+    expect((error as Error).message).toMatch(/^no usable index: .* is not indexed yet; run `codectx index .*` first$/);
   });
 
   it('stats says when nothing is recorded and rejects a bad --since', async () => {

@@ -89,7 +89,7 @@ export async function prepareTask(options: PrepareOptions): Promise<PreparedTask
       });
     } catch (error) {
       if (!(error instanceof IndexStateError)) throw error;
-      contextNote = `codebase not indexed, the task alone: ${describeError(error)}`;
+      contextNote = `no usable index: ${describeError(error)}`;
     }
   }
 
