@@ -69,7 +69,7 @@ export class InferenceWorker {
       waiter?.resolve(reply);
     });
     const fail = (error: Error) => {
-      this.failure = error;
+      this.failure ??= error; // a crash is followed by an exit; the crash is the news
       for (const waiter of this.pending.values()) waiter.reject(error);
       this.pending.clear();
     };
@@ -79,7 +79,7 @@ export class InferenceWorker {
     );
   }
 
-  /** Starts a worker and loads the ONNX model into it; the model bytes are moved, not copied. */
+  /** Starts a worker and loads the ONNX model into it (the bytes are copied once, into a buffer the worker takes). */
   static async start(model: Uint8Array): Promise<InferenceWorker> {
     const onnxruntimePath = createRequire(import.meta.url).resolve('onnxruntime-node');
     // execArgv: [] so that flags of the parent (e.g. --input-type=module) cannot turn the script into a module.
@@ -89,7 +89,7 @@ export class InferenceWorker {
       workerData: { onnxruntimePath, sessionOptions: SESSION_OPTIONS },
     });
     const inference = new InferenceWorker(worker);
-    const own = new Uint8Array(model); // a standalone buffer that can be transferred
+    const own = new Uint8Array(model);
     try {
       await inference.request({ model: own }, [own.buffer as ArrayBuffer]);
     } catch (error) {
