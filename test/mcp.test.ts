@@ -76,7 +76,7 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
     const seen = await waitForIndexing();
     const last = seen.at(-1)!;
     expect(last, serverLog).toMatch(/is complete: 5 files, \d+ chunks/);
-    for (const answer of seen.slice(0, -1)) expect(answer).toMatch(/^Indexing .*: (scanning files|\d+% \(\d+\/\d+ files)/);
+    for (const answer of seen.slice(0, -1)) expect(answer).toMatch(/^Indexing .*: (starting|\d+% \(\d+\/\d+ files done)/);
   });
 
   it('searches with path:start-end symbol headers over code blocks', async () => {

@@ -6,7 +6,7 @@ import type { IndexProgress, IndexReport } from '../index/indexer.js';
 export type IndexRun = (options: { onProgress: (progress: IndexProgress) => void; signal: AbortSignal }) => Promise<IndexReport>;
 
 export type IndexJob =
-  | { state: 'running'; startedAt: number; progress?: IndexProgress }
+  | { state: 'running'; startedAt: number; progress?: IndexProgress; chunksInDoneFiles?: number }
   | { state: 'done'; startedAt: number; finishedAt: number; report: IndexReport }
   | { state: 'failed'; startedAt: number; finishedAt: number; error: string };
 
@@ -31,7 +31,10 @@ export class IndexJobs {
     entry.finished = run({
       signal: controller.signal,
       onProgress: (progress) => {
-        if (entry.job.state === 'running') entry.job = { ...entry.job, progress };
+        if (entry.job.state !== 'running') return;
+        // Files complete a group at a time; right then every chunk embedded belongs to a finished file.
+        const filesAdvanced = progress.filesDone > (entry.job.progress?.filesDone ?? 0);
+        entry.job = { ...entry.job, progress, chunksInDoneFiles: filesAdvanced ? progress.chunksDone : entry.job.chunksInDoneFiles };
       },
     }).then(
         (report) => {

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { hookBudget, hookOutput, parseHookInput, searchQuery, taskEcho, worthSearching } from '../src/mcp/promptHook.js';
+
+describe('UserPromptSubmit input and output', () => {
+  it('reads the prompt and session from Claude Code input, ignoring fields it does not use', () => {
+    const input = parseHookInput(
+      JSON.stringify({
+        session_id: 'abc',
+        transcript_path: '/t.jsonl',
+        cwd: '/repo',
+        permission_mode: 'default',
+        hook_event_name: 'UserPromptSubmit',
+        prompt: 'fix the login bug',
+      }),
+    );
+    expect(input).toMatchObject({ session_id: 'abc', cwd: '/repo', prompt: 'fix the login bug' });
+  });
+
+  it('rejects input that is not JSON, has no prompt, or is for another event', () => {
+    expect(() => parseHookInput('not json')).toThrow('hook input is not JSON');
+    expect(() => parseHookInput('{"cwd": "/repo"}')).toThrow('no "prompt" string');
+    expect(() => parseHookInput('[1]')).toThrow('no "prompt" string');
+    expect(() => parseHookInput('{"hook_event_name": "Stop", "prompt": "x"}')).toThrow('for Stop, not UserPromptSubmit');
+  });
+
+  it('searches for tasks, not for acknowledgements or slash commands', () => {
+    expect(worthSearching('add rate limiting to the login endpoint')).toBe(true);
+    expect(worthSearching('  yes go ahead ')).toBe(false);
+    expect(worthSearching('ok')).toBe(false);
+    expect(worthSearching('/review the changes in src/auth please')).toBe(false);
+  });
+
+  it('searches by the start of a long prompt and echoes it shortened on one line', () => {
+    const long = `refactor the session store\n${'x '.repeat(2000)}`;
+    expect(searchQuery(long)).toHaveLength(1000);
+    expect(searchQuery('  short one  ')).toBe('short one');
+    const echo = taskEcho(long);
+    expect(echo).toHaveLength(200);
+    expect(echo.startsWith('refactor the session store x x')).toBe(true);
+    expect(echo.endsWith('…')).toBe(true);
+  });
+
+  it('takes hook.budget from the project config, 1500 tokens by default', () => {
+    expect(hookBudget({})).toBe(1500);
+    expect(hookBudget({ hook: {} })).toBe(1500);
+    expect(hookBudget({ hook: { budget: 600 } })).toBe(600);
+    expect(() => hookBudget({ hook: { budget: 0 } })).toThrow('"hook.budget"');
+    expect(() => hookBudget({ hook: 'big' })).toThrow('"hook" in codectx.config.json must be an object');
+  });
+
+  it('answers in the documented JSON form that adds context', () => {
+    expect(JSON.parse(hookOutput('## Pre-search\n...'))).toEqual({
+      hookSpecificOutput: { hookEventName: 'UserPromptSubmit', additionalContext: '## Pre-search\n...' },
+    });
+  });
+});

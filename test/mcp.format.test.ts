@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import type { IndexProgress } from '../src/index/indexer.js';
+import type { IndexMeta } from '../src/index/meta.js';
+import { formatIndexingStatus, formatSearchResults } from '../src/mcp/format.js';
+import type { SearchResult } from '../src/search/types.js';
+
+const progress = (values: Partial<IndexProgress>): IndexProgress => ({
+  phase: 'embed',
+  filesTotal: 0,
+  filesDone: 0,
+  chunksTotal: 0,
+  chunksDone: 0,
+  embedded: 0,
+  embeddingsPerSecond: 0,
+  ...values,
+});
+
+const meta: IndexMeta = {
+  format: 1,
+  store: 'lancedb',
+  collection: 'c',
+  embeddingId: 'local-minilm',
+  dimension: 384,
+  chunkerVersion: '1',
+  root: '/repo',
+  createdAt: '2026-11-24T10:00:00.000Z',
+  updatedAt: '2026-11-24T11:00:00.000Z',
+  complete: true,
+  files: 120,
+  chunks: 1042,
+  skipped: {},
+  lastErrors: [],
+};
+
+describe('formatIndexingStatus', () => {
+  it('while the first group embeds, counts progress by the chunks found so far', () => {
+    const text = formatIndexingStatus({
+      root: '/repo',
+      job: { state: 'running', startedAt: 0, progress: progress({ filesTotal: 120, chunksTotal: 520, chunksDone: 130, embeddingsPerSecond: 12.34 }) },
+    });
+    expect(text).toBe(
+      'Indexing /repo: 25% (0/120 files done, 130/520 chunks found so far embedded, 12.3 chunks/s). Search works on what is already indexed.',
+    );
+  });
+
+  it('once files are done, extrapolates the total chunks from their average', () => {
+    // 57 files made 520 chunks: 120 files make about 1095, of which 822 are embedded.
+    const running = progress({ filesTotal: 120, filesDone: 57, chunksTotal: 1032, chunksDone: 822 });
+    const text = formatIndexingStatus({ root: '/repo', job: { state: 'running', startedAt: 0, progress: running, chunksInDoneFiles: 520 } });
+    expect(text).toMatch(/^Indexing \/repo: 75% \(57\/120 files done, 822\/1032 chunks/);
+  });
+
+  it('never says 100% while the run is still going', () => {
+    const running = progress({ filesTotal: 3, filesDone: 3, chunksTotal: 9, chunksDone: 9 });
+    expect(formatIndexingStatus({ root: '/r', job: { state: 'running', startedAt: 0, progress: running, chunksInDoneFiles: 9 } })).toMatch(
+      /: 99% /,
+    );
+  });
+
+  it('says a run is starting before the first files are counted', () => {
+    expect(formatIndexingStatus({ root: '/r', job: { state: 'running', startedAt: 1000 } }, 4000)).toBe(
+      'Indexing /r: starting (loading the model, scanning files; 3s so far).',
+    );
+  });
+
+  it('reports a finished run with its counts and errors, and a failed run with its error', () => {
+    const report = {
+      filesScanned: 5,
+      filesChanged: 2,
+      filesDeleted: 1,
+      filesUnchanged: 3,
+      chunksWritten: 6,
+      embedded: 4,
+      cacheHits: 2,
+      totalChunks: 13,
+      skipped: [],
+      errors: [{ file: 'bad.ts', message: 'parse failed' }],
+      seconds: 2.345,
+    };
+    expect(formatIndexingStatus({ root: '/r', job: { state: 'done', startedAt: 0, finishedAt: 1, report } })).toBe(
+      'Indexing /r is complete: 5 files, 13 chunks (2 new or changed files, 6 chunks written, 1 files removed) in 2.3s.\nError: bad.ts: parse failed',
+    );
+    expect(formatIndexingStatus({ root: '/r', job: { state: 'failed', startedAt: 0, finishedAt: 1, error: 'disk full' }, meta })).toBe(
+      'Indexing /r failed: disk full. The index on disk has 120 files, 1042 chunks. Call index_codebase again to retry.',
+    );
+  });
+
+  it('without a run in this process, reports what is on disk', () => {
+    expect(formatIndexingStatus({ root: '/r' })).toBe('/r is not indexed. Call index_codebase to index it.');
+    expect(formatIndexingStatus({ root: '/r', meta })).toBe('/r is indexed: 120 files, 1042 chunks, updated 2026-11-24T11:00:00.000Z.');
+    expect(formatIndexingStatus({ root: '/r', meta: { ...meta, complete: false } })).toContain('has an unfinished index');
+  });
+});
+
+describe('formatSearchResults', () => {
+  const result: SearchResult = {
+    file: 'docs/guide.md',
+    startLine: 3,
+    endLine: 9,
+    symbol: 'refresh',
+    kind: 'method',
+    container: 'Session',
+    language: 'markdown',
+    score: 0.03125,
+    content: 'Run:\n```sh\nnpm test\n```',
+  };
+
+  it('heads each result with path:start-end and the qualified symbol, over a fence longer than any inside', () => {
+    expect(formatSearchResults([result], 'session refresh', '/r')).toBe(
+      [
+        'Found 1 results for "session refresh" in /r:',
+        '',
+        '1. docs/guide.md:3-9 Session.refresh (method, markdown, score 0.0313)',
+        '````markdown',
+        'Run:',
+        '```sh',
+        'npm test',
+        '```',
+        '````',
+      ].join('\n'),
+    );
+  });
+
+  it('says when nothing was found', () => {
+    expect(formatSearchResults([], 'nothing', '/r')).toBe('No results for "nothing" in /r.');
+  });
+});
