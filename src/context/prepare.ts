@@ -9,13 +9,14 @@ import type { EmbeddingProvider } from '../embed/types.js';
 import { IndexStateError, UsageError, describeError } from '../errors.js';
 import { redactSecrets, type RedactionResult } from '../providers/redact.js';
 import { estimateTokens } from '../providers/tokens.js';
-import { TaskClassifier } from '../route/classify.js';
+import { TaskClassifier, type Classification } from '../route/classify.js';
 import { limitedModels } from '../route/limits.js';
 import { resolveModelOverride } from '../route/overrides.js';
 import { defaultPolicy, mergePolicy, type RoutingPolicy } from '../route/policy.js';
 import { decideRoute, type RouteDecision } from '../route/router.js';
 import { routingSettings, type ContextSettings } from '../route/settings.js';
 import { searchCodebase } from '../search/service.js';
+import type { SearchResult } from '../search/types.js';
 import { buildContext, type ContextBlock } from './build.js';
 import { buildPrompt, type Prompt } from './prompt.js';
 
@@ -58,40 +59,26 @@ export async function prepareTask(options: PrepareOptions): Promise<PreparedTask
   const policy = mergePolicy(defaultPolicy(), settings.routing);
   const override = resolveModelOverride(policy, { flag: options.modelFlag, env: env.CODECTX_MODEL, config: settings.model });
 
-  const { embedder, note: rulesOnlyNote } = options.rulesOnly
-    ? { embedder: undefined, note: 'rules only (--rules-only)' }
-    : await localEmbedder();
-  let classification;
-  try {
-    classification = await new TaskClassifier(policy, embedder).classify(options.task);
-  } finally {
-    await embedder?.close();
-  }
+  // Classifying and searching each load a model: do both at once.
+  const [{ classification, rulesOnlyNote }, search] = await Promise.all([
+    classify(policy, options.task, options.rulesOnly),
+    options.skipContext ? { results: undefined, note: 'skipped with --no-context' } : presearch(options.root, options.task),
+  ]);
   const limited = limitedModels(policy);
 
-  // The window decides the pre-search budget, and the budget decides the prompt: route on the task first.
+  // The routed model's window sets the pre-search budget, and the budget sets the prompt: route on the task first.
   const firstGuess = decideRoute(policy, { classification, promptTokens: estimateTokens(options.task), override, limited });
   const window = policy.models[firstGuess.model]!.contextWindow;
   const budgetTokens =
     options.budgetTokens ?? settings.context.budgetTokens ?? Math.min(DEFAULT_BUDGET_CAP, Math.floor(window * BUDGET_SHARE_OF_WINDOW));
-
-  let block: ContextBlock | undefined;
-  let contextNote: string | undefined;
-  if (options.skipContext) {
-    contextNote = 'skipped with --no-context';
-  } else {
-    try {
-      const results = await searchCodebase(options.root, options.task, { limit: SEARCH_LIMIT });
-      block = buildContext(options.task, results, {
+  const block = search.results
+    ? buildContext(options.task, search.results, {
         budgetTokens,
         countTokens: estimateTokens,
         thresholds: { reuse: settings.context.reuseThreshold, extend: settings.context.extendThreshold },
-      });
-    } catch (error) {
-      if (!(error instanceof IndexStateError)) throw error;
-      contextNote = `no usable index: ${describeError(error)}`;
-    }
-  }
+      })
+    : undefined;
+  const contextNote = search.note;
 
   const built = buildPrompt(options.task, block, contextNote);
   const redaction = redactSecrets(built.prompt);
@@ -101,11 +88,35 @@ export async function prepareTask(options: PrepareOptions): Promise<PreparedTask
   return { policy, contextSettings: settings.context, decision, block, contextNote, prompt, redaction, rulesOnlyNote };
 }
 
-/** The local model for nearest-example classification; when it cannot load, classify on rules and say why. */
-async function localEmbedder(): Promise<{ embedder?: EmbeddingProvider; note?: string }> {
+/** Rules plus nearest examples on the local model; rules alone when asked, or when the model cannot load (said why). */
+async function classify(
+  policy: RoutingPolicy,
+  task: string,
+  rulesOnly: boolean | undefined,
+): Promise<{ classification: Classification; rulesOnlyNote?: string }> {
+  if (rulesOnly) {
+    return { classification: await new TaskClassifier(policy).classify(task), rulesOnlyNote: 'rules only (--rules-only)' };
+  }
+  let embedder: EmbeddingProvider;
   try {
-    return { embedder: await createEmbeddingProvider({ provider: 'local' }) };
+    embedder = await createEmbeddingProvider({ provider: 'local' });
   } catch (error) {
-    return { note: `rules only (local model unavailable: ${describeError(error)})` };
+    const rulesOnlyNote = `rules only (local model unavailable: ${describeError(error)})`;
+    return { classification: await new TaskClassifier(policy).classify(task), rulesOnlyNote };
+  }
+  try {
+    return { classification: await new TaskClassifier(policy, embedder).classify(task) };
+  } finally {
+    await embedder.close();
+  }
+}
+
+/** Search results for the task, or why there are none (no index, or an index built with another model). */
+async function presearch(root: string, task: string): Promise<{ results?: SearchResult[]; note?: string }> {
+  try {
+    return { results: await searchCodebase(root, task, { limit: SEARCH_LIMIT }) };
+  } catch (error) {
+    if (!(error instanceof IndexStateError)) throw error;
+    return { results: undefined, note: `no usable index: ${describeError(error)}` };
   }
 }
