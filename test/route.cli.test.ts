@@ -105,6 +105,7 @@ describe('codectx route', () => {
     expect(stdout).toMatch(/^model {8}kimi-k2$/m);
     expect(stdout).toMatch(/^context fit {2}fits: \d+ tokens \(prompt \+ 400 expected output\) of 128K$/m);
     expect(stdout).toMatch(/^est\. cost {4}\$0\.\d+ \(\d+ in × \$1\/M \+ 400 out × \$3\/M\)$/m);
+    expect(stdout).toMatch(/^est\. time {4}~2 s to write 400 tokens at ~250 tokens\/s$/m);
     expect(stdout).toMatch(/^fallbacks {4}qwen3-coder → claude-sonnet$/m);
   });
 });

@@ -38,6 +38,7 @@ export function registerRouteCommand(program: Command): void {
         ['prompt', `${decision.promptTokens} tokens (${promptSource(prepared)})`],
         ['context fit', `${decision.contextFits ? 'fits' : 'DOES NOT FIT'}: ${needed} tokens (prompt + ${decision.expectedOutputTokens} expected output) of ${formatWindow(entry.contextWindow)}`],
         ['est. cost', `${formatUsd(decision.estimatedCostUsd)} (${decision.promptTokens} in × $${tier.inputPerMTok}/M + ${decision.expectedOutputTokens} out × $${tier.outputPerMTok}/M)`],
+        ['est. time', `~${Math.ceil(decision.expectedOutputTokens / entry.tokensPerSecond)} s to write ${decision.expectedOutputTokens} tokens at ~${entry.tokensPerSecond} tokens/s`],
         ['fallbacks', decision.fallbacks.join(' → ') || 'none'],
       ];
       for (const [label, value] of rows) console.log(`${label.padEnd(12)} ${value}`);
