@@ -14,7 +14,7 @@ export function registerContextCommand(program: Command): void {
     .command('context')
     .description('Pre-search a task: the existing code a model should read first, and a Reuse/Extend/Create verdict')
     .argument('<task>', 'the task, in words')
-    .option('--path <dir>', 'codebase to search', '.')
+    .option('-p, --path <dir>', 'codebase to search', '.')
     .option('--budget <tokens>', 'token budget for the block (default: 5% of the routed model\'s window, at most 8000)')
     .option('--json', 'print JSON')
     .action(async (task: string, flags: ContextFlags) => {
@@ -31,6 +31,7 @@ export function registerContextCommand(program: Command): void {
               tokens: block.tokens,
               budgetTokens: block.budgetTokens,
               dropped: block.dropped,
+              unrelated: block.unrelated,
               snippets: block.snippets.map((s) => ({
                 location: snippetLocation(s),
                 file: s.file,
