@@ -130,7 +130,7 @@ describe('codectx ask', () => {
     const { stdout, stderr, error } = await run(['ask', task, '--no-context', '--path', project], { TEST_GROQ_KEY: 'k' });
     expect(error).toBeUndefined();
     expect(stdout).toBe('Use darker blue.\n');
-    expect(stderr).toContain('codectx: css_tweaks → kimi-k2; redacted 1 secret(s): password ×1');
+    expect(stderr).toContain('codectx: css_tweaks → kimi-k2; no pre-search (skipped with --no-context); redacted 1 secret(s): password ×1');
     expect(stderr).toMatch(/kimi-k2 · 900 in \/ 40 out tokens · \$0\.00102 · \d+\.\d s/);
     const sent = server.requests[0]!.body.messages[1]!.content;
     expect(sent).toContain('password = "[REDACTED:password]"');

@@ -41,7 +41,10 @@ export function registerAskCommand(program: Command): void {
         throw new UsageError(`the prompt (${decision.promptTokens} tokens) does not fit ${decision.model}'s window; lower the pre-search budget, use --no-context or another --model`);
       }
       assertWithinBudget(policy);
-      console.error(`codectx: ${decision.category} → ${decision.model}${redaction.count > 0 ? `; ${redacted}` : ''}`);
+      const presearch = prepared.block
+        ? `pre-search ${prepared.block.verdict.kind.toUpperCase()} (${prepared.block.snippets.length} snippet(s))`
+        : `no pre-search (${prepared.contextNote})`;
+      console.error(`codectx: ${decision.category} → ${decision.model}; ${presearch}${redaction.count > 0 ? `; ${redacted}` : ''}`);
       const result = await routedCall({
         policy,
         decision,
