@@ -33,10 +33,12 @@ async function run(args: string[]): Promise<string> {
 
 describe('pre-search on an indexed codebase', () => {
   let repo: string;
+  let home: string;
 
   beforeAll(async () => {
     const workspace = await fixtureWorkspace();
     repo = workspace.repo;
+    home = workspace.home;
     process.env.CODECTX_HOME = workspace.home;
     const indexed = await runCli(['index', repo], { home: workspace.home });
     expect(indexed.code, indexed.stderr).toBe(0);
@@ -71,5 +73,11 @@ describe('pre-search on an indexed codebase', () => {
     const decision = JSON.parse(await run(['route', 'hash a new password with bcrypt before saving the user', '--json', '--path', repo]));
     expect(decision.reason).toMatch(/task \+ pre-search: \d+ snippets?, verdict REUSE/);
     expect(decision.promptTokens).toBeGreaterThan(200);
+  });
+
+  it('the built CLI finds its policy file next to the compiled code (dist/route/policy.default.json)', async () => {
+    const result = await runCli(['route', 'Center the login card vertically', '--json', '--rules-only', '--path', repo], { home });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ category: 'css_tweaks', model: 'kimi-k2', contextFits: true });
   });
 });
