@@ -38,10 +38,14 @@ export class OpenAIEmbeddingProvider implements EmbeddingProvider {
   private constructor(
     private readonly client: OpenAI,
     private readonly options: OpenAIProviderOptions & { baseURL: string; apiKeyEnv: string },
-    public dimension: number,
+    private detectedDimension: number,
   ) {
     this.id = `openai:${options.model}`;
     this.maxTokens = options.maxTokens ?? (options.model.startsWith('text-embedding-') ? OPENAI_MAX_TOKENS : OTHER_MAX_TOKENS);
+  }
+
+  get dimension(): number {
+    return this.detectedDimension;
   }
 
   /** Connects, and makes one probe request to learn the dimension unless it is configured. */
@@ -55,7 +59,7 @@ export class OpenAIEmbeddingProvider implements EmbeddingProvider {
     }
     const client = new OpenAI({ apiKey: apiKey || 'no-key', baseURL, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
     const provider = new OpenAIEmbeddingProvider(client, { ...options, baseURL, apiKeyEnv }, options.dimensions ?? 0);
-    if (!options.dimensions) provider.dimension = (await provider.request(['dimension probe']))[0]!.length;
+    if (!options.dimensions) provider.detectedDimension = (await provider.request(['dimension probe']))[0]!.length;
     return provider;
   }
 
