@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const project = fileURLToPath(new URL('..', import.meta.url));
-const shared = resolve(project, '..', 'shared', 'bench');
+const shared = process.env.CODECTX_SHARED_BENCH ?? resolve(project, '..', 'shared', 'bench');
 const REPOS = {
   requests: 'psf+requests',
   express: 'expressjs+express',
