@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,11 +123,17 @@ describe('local embedding model (all-MiniLM-L6-v2, onnxruntime)', () => {
     await expect(provider.embed(['late'])).rejects.toThrow(EmbeddingError);
   });
 
-  it('caches the built graph, and rebuilds a corrupt or partial cache file', async () => {
+  it('caches the built graph, drops stale ones, and rebuilds a corrupt or partial cache file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'codectx-graph-'));
+    const stale = join(dir, 'all-MiniLM-L6-v2.int8.0123456789abcdef.g0.onnx');
+    const otherVariant = join(dir, 'all-MiniLM-L6-v2.fp32.0123456789abcdef.g0.onnx');
+    await writeFile(stale, 'graph of an older builder');
+    await writeFile(otherVariant, 'graph of the other variant');
     try {
       const first = await LocalEmbeddingProvider.create({ cacheDir: dir });
       expect(first.modelCache.built).toBe(true);
+      expect(existsSync(stale)).toBe(false);
+      expect(existsSync(otherVariant)).toBe(true);
       const reference = (await first.embed([AUTH]))[0]!;
       await first.close();
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { EmbeddingError } from '../../errors.js';
 import { bertConfigFrom, buildBertGraph, GRAPH_BUILDER_VERSION, type ModelVariant } from './bertGraph.js';
 import { SafeTensors } from './safetensors.js';
@@ -29,7 +29,8 @@ export interface CachedGraph {
 export async function loadOrBuildGraph(files: ModelFiles, variant: ModelVariant, cacheDir: string): Promise<CachedGraph> {
   const weights = await readModelFile(files.weightsPath);
   const weightsHash = createHash('sha256').update(weights).digest('hex').slice(0, 16);
-  const path = join(cacheDir, `all-MiniLM-L6-v2.${variant}.${weightsHash}.g${GRAPH_BUILDER_VERSION}.onnx`);
+  const prefix = `all-MiniLM-L6-v2.${variant}.`;
+  const path = join(cacheDir, `${prefix}${weightsHash}.g${GRAPH_BUILDER_VERSION}.onnx`);
 
   const cached = await readVerified(path);
   if (cached) return { model: cached, path, built: false };
@@ -37,7 +38,15 @@ export async function loadOrBuildGraph(files: ModelFiles, variant: ModelVariant,
   const config = bertConfigFrom(JSON.parse((await readModelFile(files.configPath)).toString('utf8')) as Record<string, unknown>);
   const model = buildBertGraph(SafeTensors.parse(weights, files.weightsPath), config, variant);
   await writeAtomically(path, model);
+  await removeStale(cacheDir, prefix, basename(path));
   return { model, path, built: true };
+}
+
+/** Graphs of older weights or builder versions are never read again; each is tens of megabytes. */
+async function removeStale(cacheDir: string, prefix: string, current: string): Promise<void> {
+  const names = await readdir(cacheDir).catch(() => []);
+  const stale = names.filter((name) => name.startsWith(prefix) && name.endsWith('.onnx') && name !== current);
+  await Promise.all(stale.map((name) => rm(join(cacheDir, name), { force: true })));
 }
 
 async function readModelFile(path: string): Promise<Buffer> {
