@@ -289,6 +289,12 @@ describe.each(specs)('$kind store conformance', (spec) => {
     expect(exact[0]!.chunk.id).toBe('bulk-4242');
     const dense = await store.searchDense(batch[777]!.vector, 1);
     expect(dense[0]!.chunk.id).toBe('bulk-777');
+    // A row written after the table grew large enough for an ANN index is found at once on both sides.
+    const late = chunk({ id: 'late', file: 'late.ts', content: 'const lateArrival = true;', vector: vectorNear(7, 1, 0) });
+    await store.upsert([late]);
+    expect((await store.searchDense(late.vector, 1))[0]!.chunk.id).toBe('late');
+    expect((await store.searchKeyword('lateArrival', 1))[0]!.chunk.id).toBe('late');
+    await store.deleteFiles(['late.ts']);
     await store.deleteFiles(Array.from({ length: 8_500 }, (_, i) => `bulk/file${i}.ts`));
     expect(await store.count()).toBe(CORPUS.length);
   });

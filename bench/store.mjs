@@ -1,0 +1,151 @@
+// Store benchmark: upsert throughput and search latency (dense, keyword, hybrid) with realistic code text.
+//   npm run bench:store                       LanceDB at 100k chunks (+ Milvus at 10k when MILVUS_ADDRESS is set)
+//   BENCH_LANCE_CHUNKS=20000 npm run bench:store   another size
+// Vectors are random 384-dim unit vectors (no cluster structure: the hardest case for an ANN index), text is
+// windows of node_modules/typescript/lib/typescript.js. Dense recall@10 is measured against exact brute force.
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { openLanceStore } from '../dist/store/lance.js';
+import { openMilvusStore } from '../dist/store/milvus.js';
+import { hybridSearch } from '../dist/store/hybrid.js';
+
+const DIM = 384;
+const LANCE_CHUNKS = Number(process.env.BENCH_LANCE_CHUNKS ?? 100_000);
+const MILVUS_CHUNKS = Number(process.env.BENCH_MILVUS_CHUNKS ?? 10_000);
+const BATCH = 1_000;
+const QUERIES = 200;
+const RECALL_QUERIES = 50;
+const LIMIT = 10;
+
+let seed = 42;
+function random() {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return seed / 2147483648;
+}
+function gaussian() {
+  return Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
+}
+function unitVector() {
+  const vector = new Float32Array(DIM);
+  let norm = 0;
+  for (let i = 0; i < DIM; i++) norm += (vector[i] = gaussian()) ** 2;
+  norm = Math.sqrt(norm);
+  for (let i = 0; i < DIM; i++) vector[i] /= norm;
+  return vector;
+}
+
+const source = readFileSync(new URL('../node_modules/typescript/lib/typescript.js', import.meta.url), 'utf8').split('\n');
+
+function makeChunks(count) {
+  const chunks = [];
+  for (let i = 0; i < count; i++) {
+    const length = 8 + Math.floor(random() * 30);
+    const start = Math.floor(random() * (source.length - length));
+    const content = source.slice(start, start + length).join('\n');
+    const symbol = /function\s+([A-Za-z_$][\w$]*)/.exec(content)?.[1] ?? '';
+    chunks.push({
+      id: `chunk-${i}`,
+      file: `src/module${i % 997}/file${Math.floor(i / 8)}.ts`,
+      language: i % 10 === 0 ? 'javascript' : 'typescript',
+      symbol,
+      kind: symbol ? 'function' : 'block',
+      container: '',
+      startLine: start + 1,
+      endLine: start + length,
+      content,
+      contentHash: `content-${i}`,
+      fileHash: `file-${Math.floor(i / 8)}`,
+      vector: unitVector(),
+    });
+  }
+  return chunks;
+}
+
+/** Query words: identifiers taken from random chunks (what people paste into a code search). */
+function makeQueries(chunks, count) {
+  return Array.from({ length: count }, () => {
+    const chunk = chunks[Math.floor(random() * chunks.length)];
+    const words = chunk.content.match(/[A-Za-z_][A-Za-z0-9_]{3,}/g) ?? ['function'];
+    const text = Array.from({ length: 2 }, () => words[Math.floor(random() * words.length)]).join(' ');
+    return { vector: unitVector(), text };
+  });
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function timeEach(queries, run) {
+  const times = [];
+  for (const query of queries) {
+    const start = performance.now();
+    await run(query);
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return `p50 ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms`;
+}
+
+function bruteForceTop(chunks, vector, k) {
+  const scored = chunks.map((chunk) => {
+    let dot = 0;
+    for (let i = 0; i < DIM; i++) dot += chunk.vector[i] * vector[i];
+    return [chunk.id, dot];
+  });
+  scored.sort((a, b) => b[1] - a[1]);
+  return new Set(scored.slice(0, k).map(([id]) => id));
+}
+
+async function recallAt10(store, chunks, queries) {
+  let found = 0;
+  for (const query of queries) {
+    const exact = bruteForceTop(chunks, query.vector, LIMIT);
+    const hits = await store.searchDense(query.vector, LIMIT);
+    found += hits.filter((hit) => exact.has(hit.chunk.id)).length;
+  }
+  return found / (queries.length * LIMIT);
+}
+
+async function bench(label, store, chunks) {
+  console.log(`\n${label}: ${chunks.length} chunks, ${DIM}-dim`);
+  const start = performance.now();
+  for (let i = 0; i < chunks.length; i += BATCH) await store.upsert(chunks.slice(i, i + BATCH));
+  const seconds = (performance.now() - start) / 1000;
+  console.log(`  upsert: ${(chunks.length / seconds).toFixed(0)} chunks/s (${seconds.toFixed(1)} s in batches of ${BATCH})`);
+  console.log(`  count: ${await store.count()}`);
+
+  const queries = makeQueries(chunks, QUERIES);
+  for (const query of queries.slice(0, 10)) await hybridSearch(store, { ...query, limit: LIMIT }); // warm caches
+  const depth = Math.max(LIMIT * 4, 50);
+  console.log(`  dense   (top ${depth}): ${await timeEach(queries, (q) => store.searchDense(q.vector, depth))}`);
+  console.log(`  keyword (top ${depth}): ${await timeEach(queries, (q) => store.searchKeyword(q.text, depth))}`);
+  console.log(`  hybrid  (top ${LIMIT}): ${await timeEach(queries, (q) => hybridSearch(store, { ...q, limit: LIMIT }))}`);
+  const filter = { pathPrefix: 'src/module1', language: 'typescript' };
+  console.log(`  hybrid + filter:  ${await timeEach(queries, (q) => hybridSearch(store, { ...q, limit: LIMIT, filter }))}`);
+  const recall = await recallAt10(store, chunks, queries.slice(0, RECALL_QUERIES));
+  console.log(`  dense recall@10 vs brute force: ${recall.toFixed(3)}`);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'codectx-bench-store-'));
+try {
+  const lance = await openLanceStore({ dir, table: 'bench', dimension: DIM });
+  await bench('LanceDB', lance, makeChunks(LANCE_CHUNKS));
+  await lance.drop();
+  await lance.close();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+if (process.env.MILVUS_ADDRESS) {
+  const milvus = await openMilvusStore({ address: process.env.MILVUS_ADDRESS, collection: `codectx_bench_${Date.now()}`, dimension: DIM });
+  try {
+    await bench(`Milvus at ${process.env.MILVUS_ADDRESS}`, milvus, makeChunks(MILVUS_CHUNKS));
+  } finally {
+    await milvus.drop();
+    await milvus.close();
+  }
+} else {
+  console.log('\nMilvus: skipped (set MILVUS_ADDRESS=host:port to measure it)');
+}
