@@ -1,6 +1,6 @@
 // Store benchmark: upsert throughput and search latency (dense, keyword, hybrid) with realistic code text.
 //   npm run bench:store                       LanceDB at 100k chunks (+ Milvus at 10k when MILVUS_ADDRESS is set)
-//   BENCH_LANCE_CHUNKS=20000 npm run bench:store   another size
+//   BENCH_LANCE_CHUNKS=20000 BENCH_MILVUS_CHUNKS=5000 npm run bench:store   other sizes (0 skips that store)
 // Vectors are random 384-dim unit vectors (no cluster structure: the hardest case for an ANN index), text is
 // windows of node_modules/typescript/lib/typescript.js. Dense recall@10 is measured against exact brute force.
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -128,14 +128,16 @@ async function bench(label, store, chunks) {
   console.log(`  dense recall@10 vs brute force: ${recall.toFixed(3)}`);
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'codectx-bench-store-'));
-try {
-  const lance = await openLanceStore({ dir, table: 'bench', dimension: DIM });
-  await bench('LanceDB', lance, makeChunks(LANCE_CHUNKS));
-  await lance.drop();
-  await lance.close();
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+if (LANCE_CHUNKS > 0) {
+  const dir = mkdtempSync(join(tmpdir(), 'codectx-bench-store-'));
+  try {
+    const lance = await openLanceStore({ dir, table: 'bench', dimension: DIM });
+    await bench('LanceDB', lance, makeChunks(LANCE_CHUNKS));
+    await lance.drop();
+    await lance.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 if (process.env.MILVUS_ADDRESS) {

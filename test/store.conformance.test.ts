@@ -213,6 +213,15 @@ describe.each(specs)('$kind store conformance', (spec) => {
     expect(await store.searchKeyword('AuthService', 5)).toHaveLength(1);
   });
 
+  it('treats query text as words, not query syntax', async () => {
+    for (const text of ['parseHeaderValue(raw: "x")', 'parse* AND -header OR value~2', "'; DROP TABLE header; --", 'header:value [a TO b]']) {
+      const hits = await store.searchKeyword(text, 5);
+      expect(hits.map((hit) => hit.chunk.id)).toContain('header');
+    }
+    expect(await store.searchKeyword('   ', 5)).toEqual([]);
+    expect(await store.searchKeyword('!!! ???', 5)).toEqual([]);
+  });
+
   it('ranks an exact identifier match first in hybrid search, explaining both sides', async () => {
     // As an embedding often does with identifiers, the vector is vague: two other chunks are nearer than the
     // header parser, which the keyword side must lift to the top.
@@ -348,6 +357,9 @@ describe.each(specs)('$kind store conformance', (spec) => {
     const fresh = await openStore(spec, `${table}_scratch`);
     try {
       expect(await fresh.count()).toBe(0);
+      expect((await fresh.listFiles()).size).toBe(0);
+      expect(await fresh.searchDense(vectorNear(1, 1), 5)).toEqual([]);
+      expect(await fresh.searchKeyword('parseHeaderValue', 5)).toEqual([]);
     } finally {
       await fresh.drop();
       await fresh.close();
