@@ -32,9 +32,12 @@ export class McpBackend {
   async startIndexing(path: string, force: boolean): Promise<{ root: string; outcome: 'started' | 'already running' }> {
     const codebase = await resolveCodebase(path);
     const key = configKey(loadConfig(codebase.root));
+    // Without an index on disk everything is built anyway; forcing also makes a daemon let go of table handles
+    // it may still hold from before the index was cleared.
+    const rebuild = force || !(await readMeta(codebase.indexDir));
     const outcome = this.jobs.start(codebase, async ({ onProgress, signal }) => {
-      const report = await viaDaemon((daemon) => daemon.index(codebase.root, { force, configKey: key }, onProgress));
-      return report ?? this.pool.use(codebase, (runtime) => runtime.index(codebase, { force, onProgress, signal }));
+      const report = await viaDaemon((daemon) => daemon.index(codebase.root, { force: rebuild, configKey: key }, onProgress));
+      return report ?? this.pool.use(codebase, (runtime) => runtime.index(codebase, { force: rebuild, onProgress, signal }));
     });
     return { root: codebase.root, outcome };
   }
