@@ -126,6 +126,12 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
     );
   });
 
+  it("accepts code-context's extra options, ignoring them", async () => {
+    const { text, isError } = await call('search_code', { path: repo, query: 'render a chart', limit: 1, extensionFilter: ['.js'] });
+    expect(isError, text).toBe(false);
+    expect(text).toMatch(/^1\. src\/ui\/chart\.js:/m);
+  });
+
   it('answers a bad path with a readable error', async () => {
     const { text, isError } = await call('search_code', { path: join(repo, 'no-such-dir'), query: 'anything' });
     expect(isError).toBe(true);

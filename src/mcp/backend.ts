@@ -67,7 +67,7 @@ export class McpBackend {
       await runtime.close();
     }
     // Runtimes kept here may hold the dropped table open; later work must start from fresh ones.
-    this.pool.retire(codebase);
+    await this.pool.retire(codebase);
     await rm(codebase.indexDir, { recursive: true, force: true });
     return { root: codebase.root, clearedChunks: meta.chunks };
   }

@@ -37,15 +37,15 @@ export class IndexJobs {
         entry.job = { ...entry.job, progress, chunksInDoneFiles: filesAdvanced ? progress.chunksDone : entry.job.chunksInDoneFiles };
       },
     }).then(
-        (report) => {
-          entry.job = { state: 'done', startedAt: entry.job.startedAt, finishedAt: Date.now(), report };
-        },
-        (error: unknown) => {
-          const message = controller.signal.aborted ? 'cancelled' : describeError(error);
-          entry.job = { state: 'failed', startedAt: entry.job.startedAt, finishedAt: Date.now(), error: message };
-          process.stderr.write(`codectx mcp: indexing ${codebase.root} failed: ${message}\n`);
-        },
-      );
+      (report) => {
+        entry.job = { state: 'done', startedAt: entry.job.startedAt, finishedAt: Date.now(), report };
+      },
+      (error: unknown) => {
+        const message = controller.signal.aborted ? 'cancelled' : describeError(error);
+        entry.job = { state: 'failed', startedAt: entry.job.startedAt, finishedAt: Date.now(), error: message };
+        process.stderr.write(`codectx mcp: indexing ${codebase.root} failed: ${message}\n`);
+      },
+    );
     this.jobs.set(codebase.root, entry);
     return 'started';
   }

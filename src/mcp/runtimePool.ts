@@ -37,13 +37,14 @@ export class RuntimePool {
     }
   }
 
-  /** Stops handing out the runtime of this codebase's configuration (call while inside `use`). */
-  retire(codebase: Codebase): void {
+  /** Stops handing out the runtime of this codebase's configuration; it closes now, or when its last user is done. */
+  async retire(codebase: Codebase): Promise<void> {
     const key = configKey(loadConfig(codebase.root));
     const entry = this.live.get(key);
     if (!entry) return;
     entry.retired = true;
     this.live.delete(key);
+    if (entry.users === 0) await this.closeEntry(entry);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * The MCP tools. index_codebase, search_code, get_indexing_status and clear_index keep the names and parameters
- * of the zilliztech code-context MCP server, so an existing client configuration switches over unchanged;
- * get_task_context and route_task add codectx's pre-search and routing.
+ * of the zilliztech code-context MCP server, so an existing client configuration switches over unchanged (its
+ * extra options, such as splitter or extensionFilter, are accepted and ignored); get_task_context and
+ * route_task add codectx's pre-search and routing.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
