@@ -88,7 +88,7 @@ function cutOwnLines(layout: Layout, def: Definition, container: string, first: 
   const { lines } = layout;
   ({ first, last } = trimBlank(lines, { first, last }));
   if (first > last) return [];
-  const cuts = layout.costs.range(first, last) > layout.budget ? layout.cuts(first, last) : undefined;
+  const cuts = layout.costs.range(first, last) > layout.budget ? layout.cuts() : undefined;
   const parts = packRange(first, last, layout.costs, cuts, layout.budget, layout.minTokens)
     .map((part) => trimBlank(lines, part))
     .filter((part) => part.first <= part.last);

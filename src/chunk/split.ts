@@ -19,36 +19,37 @@ export function paragraphCuts(lines: readonly string[]): Cuts {
   return cuts;
 }
 
-/** The cuts for rows first..last (an array over the whole file, filled at least for those rows). */
-export type CutsFor = (first: number, last: number) => Cuts;
+/** The cuts of a file, worked out when first asked for (most files have no range too large, and need none). */
+export type CutsFor = () => Cuts;
 
 /**
  * Cuts that respect syntax: nothing that fits the budget is cut inside; a node too large is cut only between
  * its children, recursively, so long functions split at statement boundaries. A leaf too large (a huge
- * string) can be cut at any line. Worked out only for the ranges asked for (most files have none too
- * large), so the tree must stay alive until chunks are assembled.
+ * string) can be cut at any line. The tree must stay alive until chunks are assembled.
  */
 export function syntaxCuts(root: Node, lines: readonly string[], costs: LineCosts, budget: number): CutsFor {
   let cuts: Cuts | undefined;
-  return (from, to) => {
-    cuts ??= paragraphCuts(lines);
-    // A cursor walk, not node.children: it creates no JS node objects, and has no recursion for deep trees.
-    const cursor = root.walk();
-    try {
-      for (;;) {
-        const first = cursor.startPosition.row;
-        const end = cursor.endPosition;
-        const last = end.column === 0 && end.row > first ? end.row - 1 : end.row;
-        const overlaps = last >= from && first <= to;
-        const large = overlaps && last > first && costs.range(first, last) > budget;
-        if (overlaps && !large) cuts!.fill(0, first, Math.max(first, last));
-        if (large && cursor.gotoFirstChild()) continue;
-        while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) return cuts;
-      }
-    } finally {
-      cursor.delete();
+  return () => (cuts ??= walkCuts(root, lines, costs, budget));
+}
+
+function walkCuts(root: Node, lines: readonly string[], costs: LineCosts, budget: number): Cuts {
+  const cuts = paragraphCuts(lines);
+  // A cursor walk, not node.children: it creates no JS node objects, and has no recursion for deep trees.
+  // (TreeCursor.gotoFirstChildForPosition would skip to a range, but misreports and misplaces in 0.25.10.)
+  const cursor = root.walk();
+  try {
+    for (;;) {
+      const first = cursor.startPosition.row;
+      const end = cursor.endPosition;
+      const last = end.column === 0 && end.row > first ? end.row - 1 : end.row;
+      const large = last > first && costs.range(first, last) > budget;
+      if (!large) cuts.fill(0, first, Math.max(first, last));
+      else if (cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) return cuts;
     }
-  };
+  } finally {
+    cursor.delete();
+  }
 }
 
 export interface Part {
