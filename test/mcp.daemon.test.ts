@@ -75,6 +75,7 @@ describe('codectx mcp and hook with a running daemon (real model, LanceDB)', () 
     const watched = await daemonCodebases();
     expect(watched.map((codebase) => codebase.root)).toEqual([(await resolveCodebase(repo)).root]);
     expect(watched[0]!.files).toBe(5);
+    expect(await call('get_indexing_status', { path: repo })).toContain('The codectx daemon watches it');
   });
 
   it('searches through the daemon, and falls back when the daemon resolved another configuration', async () => {

@@ -85,6 +85,19 @@ describe('formatIndexingStatus', () => {
     );
   });
 
+  it("adds the daemon's view when a daemon watches the codebase", () => {
+    const watched = { root: '/r', state: 'idle' as const, files: 120, chunks: 1042, queue: 0, runs: 3 };
+    expect(formatIndexingStatus({ root: '/r', meta, daemon: watched })).toBe(
+      '/r is indexed: 120 files, 1042 chunks, updated 2026-11-24T11:00:00.000Z.\nThe codectx daemon watches it and re-indexes changed files.',
+    );
+    expect(formatIndexingStatus({ root: '/r', meta, daemon: { ...watched, lastError: 'disk full' } })).toContain(
+      'its last run failed: disk full',
+    );
+    expect(formatIndexingStatus({ root: '/r', meta, daemon: { ...watched, state: 'indexing' } })).toBe(
+      'The codectx daemon is updating the index of /r (120 files, 1042 chunks before this run); search works meanwhile.',
+    );
+  });
+
   it('without a run in this process, reports what is on disk', () => {
     expect(formatIndexingStatus({ root: '/r' })).toBe('/r is not indexed. Call index_codebase to index it.');
     expect(formatIndexingStatus({ root: '/r', meta })).toBe('/r is indexed: 120 files, 1042 chunks, updated 2026-11-24T11:00:00.000Z.');

@@ -44,7 +44,13 @@ export class McpBackend {
 
   async indexingStatus(path: string): Promise<IndexingStatus> {
     const codebase = await resolveCodebase(path);
-    return { root: codebase.root, job: this.jobs.get(codebase), meta: await readMeta(codebase.indexDir) };
+    const status = await viaDaemon((daemon) => daemon.status());
+    return {
+      root: codebase.root,
+      job: this.jobs.get(codebase),
+      meta: await readMeta(codebase.indexDir),
+      daemon: status?.codebases.find((watched) => watched.root === codebase.root),
+    };
   }
 
   async search(path: string, query: string, options: SearchOptions): Promise<{ root: string; results: SearchResult[] }> {

@@ -1,4 +1,5 @@
 /** Tool answers as text a model reads well: `path:start-end symbol` headers over fenced code. */
+import type { CodebaseStatus } from '../daemon/protocol.js';
 import type { IndexProgress } from '../index/indexer.js';
 import type { IndexMeta } from '../index/meta.js';
 import type { SearchResult } from '../search/types.js';
@@ -27,9 +28,11 @@ export interface IndexingStatus {
   job?: IndexJob;
   /** What is on disk. */
   meta?: IndexMeta;
+  /** The daemon's view, when a running daemon watches the codebase. */
+  daemon?: CodebaseStatus;
 }
 
-export function formatIndexingStatus({ root, job, meta }: IndexingStatus, now = Date.now()): string {
+export function formatIndexingStatus({ root, job, meta, daemon }: IndexingStatus, now = Date.now()): string {
   if (job?.state === 'running') {
     const progress = job.progress;
     if (!progress || progress.filesTotal === 0) {
@@ -54,8 +57,12 @@ export function formatIndexingStatus({ root, job, meta }: IndexingStatus, now = 
         `(${report.filesChanged} new or changed files, ${report.chunksWritten} chunks written, ${report.filesDeleted} files removed) ` +
         `in ${report.seconds.toFixed(1)}s.`,
     ];
+    if (daemon) lines.push(watchedLine(daemon));
     for (const error of report.errors.slice(0, 5)) lines.push(`Error: ${error.file}: ${error.message}`);
     return lines.join('\n');
+  }
+  if (daemon?.state === 'indexing') {
+    return `The codectx daemon is updating the index of ${root} (${daemon.files} files, ${daemon.chunks} chunks before this run); search works meanwhile.`;
   }
   if (!meta) return `${root} is not indexed. Call index_codebase to index it.`;
   const lines = [
@@ -64,8 +71,13 @@ export function formatIndexingStatus({ root, job, meta }: IndexingStatus, now = 
       : `${root} has an unfinished index (${meta.files} files, ${meta.chunks} chunks, last written ${meta.updatedAt}); ` +
         `another process may be indexing it, or a run was interrupted (index_codebase repairs it).`,
   ];
+  if (daemon) lines.push(watchedLine(daemon));
   for (const error of meta.lastErrors.slice(0, 5)) lines.push(`Error: ${error.file}: ${error.message}`);
   return lines.join('\n');
+}
+
+function watchedLine(daemon: CodebaseStatus): string {
+  return `The codectx daemon watches it and re-indexes changed files${daemon.lastError ? `; its last run failed: ${daemon.lastError}` : ''}.`;
 }
 
 /**
