@@ -92,15 +92,8 @@ function cutOwnLines(layout: Layout, def: Definition, container: string, first: 
   const parts = packRange(first, last, layout.costs, cuts, layout.budget, layout.minTokens)
     .map((part) => trimBlank(lines, part))
     .filter((part) => part.first <= part.last);
-  return parts.map((part, index) => {
-    const piece: Piece = {
-      ...part,
-      kind: def.kind,
-      symbol: def.symbol,
-      container,
-      names: [],
-      role: parts.length > 1 ? 'part' : index === 0 ? role : 'own',
-    };
+  return parts.map((part) => {
+    const piece: Piece = { ...part, kind: def.kind, symbol: def.symbol, container, names: [], role: parts.length > 1 ? 'part' : role };
     if (def.signatureRow >= 0 && part.first > def.signatureRow) {
       piece.carried = lines[def.signatureRow]!.trimEnd().slice(0, MAX_CARRIED_CHARS);
     }

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Language, Parser, Query } from 'web-tree-sitter';
+import { CodectxError, describeError } from '../errors.js';
 
 interface LanguageEntry {
   extensions: string[];
@@ -74,10 +75,14 @@ export function loadGrammar(languageId: string): Promise<LoadedGrammar> | undefi
   if (!loaded) {
     const { grammar, query } = entry;
     loaded = (async () => {
-      await initParser();
-      const language = await Language.load(path.join(wasmDir(), `tree-sitter-${grammar}.wasm`));
-      const source = readFileSync(path.join(grammarsDir, 'queries', query), 'utf8');
-      return { language, query: new Query(language, source) };
+      try {
+        await initParser();
+        const language = await Language.load(path.join(wasmDir(), `tree-sitter-${grammar}.wasm`));
+        const source = readFileSync(path.join(grammarsDir, 'queries', query), 'utf8');
+        return { language, query: new Query(language, source) };
+      } catch (error) {
+        throw new CodectxError(`cannot load the ${languageId} grammar: ${describeError(error)}`, 1, { cause: error });
+      }
     })();
     grammars.set(languageId, loaded);
   }
