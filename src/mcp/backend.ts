@@ -11,7 +11,7 @@ import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
 import type { IndexingStatus } from './format.js';
 import { IndexJobs } from './indexJobs.js';
-import { TaskRouter } from './routeTask.js';
+import { routeTask } from './routeTask.js';
 import { RuntimePool } from './runtimePool.js';
 import { taskContext } from './taskContext.js';
 import { searchViaDaemon, viaDaemon } from './viaDaemon.js';
@@ -27,7 +27,6 @@ export const DEFAULT_TASK_BUDGET = 4000;
 export class McpBackend {
   private readonly pool = new RuntimePool();
   private readonly jobs = new IndexJobs();
-  private readonly router = new TaskRouter();
 
   async startIndexing(path: string, force: boolean): Promise<{ root: string; outcome: 'started' | 'already running' }> {
     const codebase = await resolveCodebase(path);
@@ -88,7 +87,7 @@ export class McpBackend {
   /** Routes with the policy of the project at `projectPath` (the server's working directory). */
   async route(task: string, projectPath: string): Promise<RouteDecision> {
     const project = await resolveCodebase(projectPath);
-    return this.pool.use(project, async (runtime, config) => this.router.route(task, config.project, await runtime.embedder()));
+    return this.pool.use(project, async (runtime, config) => routeTask(task, config.project, await runtime.embedder()));
   }
 
   async close(): Promise<void> {
