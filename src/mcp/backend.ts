@@ -17,7 +17,7 @@ import { taskContext } from './taskContext.js';
 import { searchViaDaemon, viaDaemon } from './viaDaemon.js';
 
 /** Pre-search budget for get_task_context when neither the call nor the project's `context.budgetTokens` sets one. */
-export const DEFAULT_TASK_BUDGET = 4000;
+const DEFAULT_TASK_BUDGET = 4000;
 
 /**
  * What the MCP tools do. Searching and indexing go to the codectx daemon when one runs (its models are loaded

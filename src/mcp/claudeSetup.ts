@@ -9,8 +9,8 @@ import { CONFIG_FILE } from '../config/config.js';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_HOOK_BUDGET } from './promptHook.js';
 
-export const MCP_SERVER_NAME = 'codectx';
-export const HOOK_COMMAND = 'npx codectx hook user-prompt-submit';
+const MCP_SERVER_NAME = 'codectx';
+const HOOK_COMMAND = 'npx codectx hook user-prompt-submit';
 /** Seconds Claude Code waits for the hook; the first run in a session may load the embedding model. */
 const HOOK_TIMEOUT_SECONDS = 30;
 
