@@ -61,7 +61,8 @@ describe('large definitions', () => {
     const symbols = chunks.map((c) => `${c.kind}:${c.symbol}:${c.container}`);
     expect(symbols).toContain('function:first:outer');
     expect(symbols).toContain('function:second:outer');
-    expect(symbols[0]).toBe('function:outer:');
+    // outer's two own lines are too small to stand alone: they open the first nested function's chunk.
+    expect(symbols[0]).toBe('function:outer, first:');
   });
 
   it('keeps nested functions inside a parent that fits', async () => {

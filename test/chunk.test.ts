@@ -265,6 +265,17 @@ describe('definitions the retrieval depends on', () => {
     expect(send!.content).toMatch(/res\.send = function send\(body\) \{/);
   });
 
+  it('names test blocks and route handlers after their string argument', async () => {
+    const it = (title: string) => [`    it('${title}', function (done) {`, '      var app = express();', '      app.use(function (req, res) {', '        res.send(null);', '      });', "      request(app).get('/').expect('Content-Length', '0').expect(200, '', done);", '    });'];
+    const content = ["describe('res', function () {", "  describe('.send(null)', function () {", ...it('should set body to empty'), '', ...it('should keep the status'), '  });', '});', '', "app.get('/users/:id', async (req, res) => {", '  res.json(await db.find(req.params.id));', '});'].join('\n');
+    const chunks = await (await createChunker({ maxTokens: 100 })).chunk('test/res.send.js', content);
+    expect(chunks.map((c) => [c.startLine, c.endLine, c.symbol, c.container])).toEqual([
+      [1, 9, 'res, .send(null), should set body to empty', ''], // the describe lines open the first test's chunk
+      [11, 19, 'should keep the status', '.send(null)'],
+      [21, 23, '/users/:id', ''],
+    ]);
+  });
+
   it('keeps arrow functions assigned to a const as functions', async () => {
     expect(find(await chunksOf('typescript.ts'), 'readAll')).toMatchObject({ kind: 'function', startLine: 83 });
     expect(find(await chunksOf('tsx.tsx'), 'ResultList')).toMatchObject({ kind: 'function', startLine: 33, endLine: 39 });

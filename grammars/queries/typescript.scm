@@ -35,3 +35,11 @@
 (pair
   key: (_) @name
   value: [(function_expression) (generator_function) (arrow_function body: (statement_block))]) @chunk.function
+
+; Calls taking a name and a callback: describe('res', function () {...}), it('sends', async () => {...}),
+; app.get('/users/:id', (req, res) => {...}). Named after the string.
+(expression_statement
+  (call_expression
+    arguments: (arguments
+      . (string (string_fragment) @name)
+      [(function_expression) (arrow_function body: (statement_block))]))) @chunk.function

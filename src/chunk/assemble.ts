@@ -69,13 +69,15 @@ function expand(layout: Layout, def: Definition, container: string): Piece[] {
 function breakUp(layout: Layout, def: Definition, outer: string, isFile: boolean): Piece[] {
   const container = def.container ?? outer;
   const inner = isFile ? '' : def.symbol;
-  // A function broken up for size keeps its small nested functions (callbacks, one-line helpers) in its lines.
+  // A function broken up for size keeps its small nested functions (callbacks, one-line helpers) in its lines,
+  // and its first lines have no header role: a lone `describe('x', function () {` joins what follows.
   const keepsSmall = !isFile && !BROKEN_UP_WHEN_MEMBERS.has(def.kind);
   const children = keepsSmall ? def.children.filter((child) => cost(layout, child.first, child.last) >= layout.budget / 4) : def.children;
   const pieces: Piece[] = [];
   let row = def.first;
   for (const child of children) {
-    pieces.push(...cutOwnLines(layout, def, container, row, child.first - 1, row === def.first && !isFile ? 'header' : 'own'));
+    const isHeader = row === def.first && BROKEN_UP_WHEN_MEMBERS.has(def.kind);
+    pieces.push(...cutOwnLines(layout, def, container, row, child.first - 1, isHeader ? 'header' : 'own'));
     pieces.push(...expand(layout, child, child.container ?? inner));
     row = child.last + 1;
   }
@@ -114,8 +116,8 @@ function cost(layout: Layout, first: number, last: number): number {
 }
 
 /**
- * Runs of tiny whole definitions and own lines become one chunk (up to the budget), and a header keeps the tiny
- * members that follow it (a class chunk holds its fields and one-line methods). A tiny leftover of own lines
+ * Runs of tiny whole definitions and own lines become one chunk (up to the budget), and a type's header keeps the
+ * tiny members that follow it (a class chunk holds its fields and one-line methods). A tiny leftover of own lines
  * (a closing brace, a field between methods, a trailing statement) then joins the piece before it, or after it.
  */
 function mergeTiny(layout: Layout, pieces: Piece[]): Piece[] {
@@ -145,6 +147,11 @@ function mergeTiny(layout: Layout, pieces: Piece[]): Piece[] {
         continue;
       }
       if (next && cost(layout, piece.first, next.last) < layout.budget + layout.minTokens) {
+        // The chunk now opens inside the scrap's owner: name that first (`outer, inner`), as its container does.
+        if (piece.symbol && piece.symbol !== next.symbol) {
+          next.symbol = `${piece.symbol}, ${next.symbol}`;
+          next.container = piece.container;
+        }
         next.first = piece.first;
         next.carried = piece.carried;
         continue;
