@@ -5,3 +5,8 @@
 (class name: (_) @name) @chunk.class
 (singleton_class value: (_) @name) @chunk.class
 (module name: (_) @name) @chunk.module
+
+; Blocks with a name: describe '#add' do ... end, it 'adds' do ... end, RSpec.describe Invoice do ... end.
+(call
+  arguments: (argument_list . [(string (string_content) @name) (constant) @name (scope_resolution) @name])
+  block: (do_block)) @chunk.function
