@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHUNKER_VERSION, createChunker, type Chunker } from '../chunk/chunker.js';
 import type { CodectxConfig } from '../config/config.js';
@@ -98,17 +98,18 @@ export class Runtime {
   async index(codebase: Codebase, options: IndexOptions & { force?: boolean } = {}): Promise<IndexReport> {
     const identity = await this.identity(codebase);
     await mkdir(codebase.indexDir, { recursive: true });
-    const release = await acquireLock(join(codebase.indexDir, 'index.lock'), `the index of ${codebase.root}`);
+    const release = await acquireLock(lockPath(codebase), `the index of ${codebase.root}`);
     try {
       const meta = await readMeta(codebase.indexDir);
       if (meta && !options.force) assertCompatible(meta, identity);
-      let store = await this.store(codebase, identity.dimension);
-      if (options.force) {
-        await store.drop();
-        this.stores.delete(`${codebase.collection}:${identity.dimension}`);
+      // No index on disk means any handle held here is to a table someone else dropped (`codectx clear`).
+      if (!meta) await this.forget(codebase);
+      if (options.force && meta) {
+        await (await this.store(codebase, meta.dimension)).drop();
+        await this.forget(codebase);
         await Manifest.empty(codebase.indexDir).save();
-        store = await this.store(codebase, identity.dimension);
       }
+      const store = await this.store(codebase, identity.dimension);
       const cache = await EmbeddingCache.open(
         join(codebase.indexDir, 'embeddings', `${identity.embeddingId.replace(/[^a-zA-Z0-9._-]+/g, '_')}.bin`),
         identity.dimension,
@@ -135,10 +136,37 @@ export class Runtime {
     }
   }
 
+  /** Drops a codebase's store and deletes its index folder (manifest, metadata, embedding cache). */
+  async clear(codebase: Codebase): Promise<IndexMeta | undefined> {
+    const meta = await readMeta(codebase.indexDir);
+    if (!meta) return undefined;
+    const release = await acquireLock(lockPath(codebase), `the index of ${codebase.root}`);
+    try {
+      await (await this.store(codebase, meta.dimension)).drop();
+      await this.forget(codebase);
+      await rm(codebase.indexDir, { recursive: true, force: true });
+    } finally {
+      await release();
+    }
+    return meta;
+  }
+
+  private async forget(codebase: Codebase): Promise<void> {
+    for (const [key, store] of [...this.stores]) {
+      if (!key.startsWith(`${codebase.collection}:`)) continue;
+      this.stores.delete(key);
+      await (await store.catch(() => undefined))?.close();
+    }
+  }
+
   async close(): Promise<void> {
     const stores = await Promise.allSettled(this.stores.values());
     for (const result of stores) if (result.status === 'fulfilled') await result.value.close();
     this.stores.clear();
     if (this.embedderPromise) await (await this.embedderPromise.catch(() => undefined))?.close();
   }
+}
+
+function lockPath(codebase: Codebase): string {
+  return join(codebase.indexDir, 'index.lock');
 }

@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import { loadConfig } from '../config/config.js';
 import type { ContextBlock } from '../context/build.js';
 import { configKey } from '../daemon/configKey.js';
@@ -67,13 +66,12 @@ export class McpBackend {
     // The store the index was built with, even if the settings changed since.
     const runtime = new Runtime(loadConfig(codebase.root, { store: meta.store }));
     try {
-      await (await runtime.store(codebase, meta.dimension)).drop();
+      await runtime.clear(codebase);
     } finally {
       await runtime.close();
     }
     // Runtimes kept here may hold the dropped table open; later work must start from fresh ones.
     await this.pool.retire(codebase);
-    await rm(codebase.indexDir, { recursive: true, force: true });
     return { root: codebase.root, clearedChunks: meta.chunks };
   }
 

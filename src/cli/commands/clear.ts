@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { rm } from 'node:fs/promises';
 import { loadConfig } from '../../config/config.js';
 import { resolveCodebase } from '../../index/codebase.js';
 import { readMeta } from '../../index/meta.js';
@@ -19,13 +18,13 @@ export function registerClearCommand(program: Command): void {
       process.stdout.write(`${codebase.root} has no index; nothing to clear\n`);
       return;
     }
+    // The store the index was built with, even if the settings changed since.
     const runtime = new Runtime(loadConfig(codebase.root, { ...flags, store: flags.store ?? meta.store }));
     try {
-      await (await runtime.store(codebase, meta.dimension)).drop();
+      await runtime.clear(codebase);
     } finally {
       await runtime.close();
     }
-    await rm(codebase.indexDir, { recursive: true, force: true });
     process.stdout.write(`cleared the index of ${codebase.root} (${meta.chunks} chunks)\n`);
   });
 }
