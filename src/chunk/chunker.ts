@@ -37,7 +37,7 @@ export interface Chunker {
 }
 
 /** C++ in a .h file: the C grammar would parse classes and namespaces as errors. */
-const CPP_IN_HEADER = /^\s*(class|namespace|template\s*<|public:|private:|protected:)|\w::\w/m;
+const CPP_IN_HEADER = /^\s*(class\s+\w|namespace\b|template\s*<|public:|private:|protected:)|\w::\w/m;
 
 export async function createChunker(options: ChunkerOptions = {}): Promise<Chunker> {
   const budget = Math.max(16, options.maxTokens ?? DEFAULT_MAX_TOKENS);
