@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import * as lancedb from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChunkKind } from '../src/chunk/types.js';
 import { StoreError } from '../src/errors.js';
@@ -298,6 +299,13 @@ describe.each(specs)('$kind store conformance', (spec) => {
     expect(exact[0]!.chunk.id).toBe('bulk-4242');
     const dense = await store.searchDense(batch[777]!.vector, 1);
     expect(dense[0]!.chunk.id).toBe('bulk-777');
+    if (spec.kind === 'lancedb') {
+      // Past 10k rows LanceDB searches through an ANN index: the rest of this test runs against it.
+      const db = await lancedb.connect(lanceDir);
+      const indexes = await (await db.openTable(table)).listIndices();
+      db.close();
+      expect(indexes.map((index) => index.indexType)).toContain('IvfPq');
+    }
     // A row written after the table grew large enough for an ANN index is found at once on both sides.
     const late = chunk({ id: 'late', file: 'late.ts', content: 'const lateArrival = true;', vector: vectorNear(7, 1, 0) });
     await store.upsert([late]);
