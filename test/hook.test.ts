@@ -56,6 +56,23 @@ describe('codectx hook user-prompt-submit (real model, LanceDB)', () => {
     expect(context.length).toBeLessThan(full.additionalContext.length);
   });
 
+  it('redacts secrets in the snippets before they reach Claude', async () => {
+    const { repo: leaky, home: leakyHome } = await fixtureWorkspace();
+    const secret = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
+    await writeFile(
+      join(leaky, 'src', 'auth', 'passwordPolicy.ts'),
+      `// Password policy for login checks.\nexport const PASSWORD_PEPPER = "${secret}";\n` +
+        `export function verifyPasswordPolicy(password: string): boolean {\n  return password.length >= 12;\n}\n`,
+    );
+    expect((await runCli(['index', leaky, '--quiet'], { home: leakyHome })).code).toBe(0);
+    const result = await runCli(['hook', 'user-prompt-submit'], { home: leakyHome, input: await hookInput('prompt-password', leaky) });
+    expect(result.code, result.stderr).toBe(0);
+    const context = (JSON.parse(result.stdout) as HookOutput).hookSpecificOutput.additionalContext;
+    expect(context).toContain('passwordPolicy.ts');
+    expect(context).not.toContain(secret);
+    expect(context).toContain('[REDACTED');
+  });
+
   it('prints nothing and exits 0 for a short prompt or a slash command', async () => {
     for (const name of ['short-prompt', 'slash-command']) {
       const result = await hook(await hookInput(name, repo));

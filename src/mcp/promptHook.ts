@@ -7,6 +7,7 @@ import { loadConfig } from '../config/config.js';
 import { ConfigError, IndexStateError, UsageError } from '../errors.js';
 import { resolveCodebase, type Codebase } from '../index/codebase.js';
 import { readMeta } from '../index/meta.js';
+import { redactSecrets } from '../providers/redact.js';
 import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
 import { taskContext } from './taskContext.js';
@@ -92,8 +93,12 @@ export function hookBudget(project: Record<string, unknown>): number {
   return budget;
 }
 
-/** The documented JSON form of UserPromptSubmit output that adds context without blocking the prompt. */
-export function hookOutput(additionalContext: string): string {
+/**
+ * The documented JSON form of UserPromptSubmit output that adds context without blocking the prompt. The context
+ * goes to Claude's servers, so secrets in the snippets are redacted first.
+ */
+export function hookOutput(context: string): string {
+  const additionalContext = redactSecrets(context).text;
   return `${JSON.stringify({ hookSpecificOutput: { hookEventName: 'UserPromptSubmit', additionalContext } })}\n`;
 }
 

@@ -8,6 +8,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { describeError } from '../errors.js';
+import { redactSecrets } from '../providers/redact.js';
 import { formatIndexingStatus, formatSearchResults } from './format.js';
 import type { McpBackend } from './backend.js';
 import { formatRoute } from './routeTask.js';
@@ -123,9 +124,10 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
 }
 
 /** Expected failures (not indexed, bad path) become an error answer the model can read and act on. */
+/** Every answer goes to an agent's model, off this machine: secrets in snippets are redacted first. */
 async function answer(work: () => Promise<string>): Promise<CallToolResult> {
   try {
-    return { content: [{ type: 'text', text: await work() }] };
+    return { content: [{ type: 'text', text: redactSecrets(await work()).text }] };
   } catch (error) {
     return { content: [{ type: 'text', text: describeError(error) }], isError: true };
   }
