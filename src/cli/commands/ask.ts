@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { prepareTask } from '../../context/prepare.js';
-import { routedCall } from '../../providers/routedCall.js';
 import { formatUsd } from '../../route/cost.js';
 import { UsageError } from '../../errors.js';
 import { assertWithinBudget } from '../../route/limits.js';
@@ -45,6 +44,8 @@ export function registerAskCommand(program: Command): void {
         ? `pre-search ${prepared.block.verdict.kind.toUpperCase()} (${prepared.block.snippets.length} snippet(s))`
         : `no pre-search (${prepared.contextNote})`;
       console.error(`codectx: ${decision.category} → ${decision.model}; ${presearch}${redaction.count > 0 ? `; ${redacted}` : ''}`);
+      // Model SDKs load only when a model is really called (not for --dry-run, nor for other commands).
+      const { routedCall } = await import('../../providers/routedCall.js');
       const result = await routedCall({
         policy,
         decision,
