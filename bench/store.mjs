@@ -1,6 +1,7 @@
 // Store benchmark: upsert throughput and search latency (dense, keyword, hybrid) with realistic code text.
 //   npm run bench:store                       LanceDB at 100k chunks (+ Milvus at 10k when MILVUS_ADDRESS is set)
 //   BENCH_LANCE_CHUNKS=20000 BENCH_MILVUS_CHUNKS=5000 npm run bench:store   other sizes (0 skips that store)
+//   BENCH_LANCE_QUERIES / BENCH_MILVUS_QUERIES                               queries per measure (200 / 20)
 // Vectors are random 384-dim unit vectors (no cluster structure: the hardest case for an ANN index), text is
 // windows of node_modules/typescript/lib/typescript.js. Dense recall@10 is measured against exact brute force.
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -15,8 +16,9 @@ const DIM = 384;
 const LANCE_CHUNKS = Number(process.env.BENCH_LANCE_CHUNKS ?? 100_000);
 const MILVUS_CHUNKS = Number(process.env.BENCH_MILVUS_CHUNKS ?? 10_000);
 const BATCH = 1_000;
-const QUERIES = 200;
-const RECALL_QUERIES = 50;
+// Milvus Lite (the test server) answers in hundreds of ms, so it gets fewer queries than LanceDB.
+const LANCE_QUERIES = Number(process.env.BENCH_LANCE_QUERIES ?? 200);
+const MILVUS_QUERIES = Number(process.env.BENCH_MILVUS_QUERIES ?? 20);
 const LIMIT = 10;
 
 let seed = 42;
@@ -108,23 +110,23 @@ async function recallAt10(store, chunks, queries) {
   return found / (queries.length * LIMIT);
 }
 
-async function bench(label, store, chunks) {
-  console.log(`\n${label}: ${chunks.length} chunks, ${DIM}-dim`);
+async function bench(label, store, chunks, queryCount) {
+  console.log(`\n${label}: ${chunks.length} chunks, ${DIM}-dim, ${queryCount} queries per measure`);
   const start = performance.now();
   for (let i = 0; i < chunks.length; i += BATCH) await store.upsert(chunks.slice(i, i + BATCH));
   const seconds = (performance.now() - start) / 1000;
   console.log(`  upsert: ${(chunks.length / seconds).toFixed(0)} chunks/s (${seconds.toFixed(1)} s in batches of ${BATCH})`);
   console.log(`  count: ${await store.count()}`);
 
-  const queries = makeQueries(chunks, QUERIES);
-  for (const query of queries.slice(0, 10)) await hybridSearch(store, { ...query, limit: LIMIT }); // warm caches
+  const queries = makeQueries(chunks, queryCount);
+  for (const query of queries.slice(0, 5)) await hybridSearch(store, { ...query, limit: LIMIT }); // warm caches
   const depth = Math.max(LIMIT * 4, 50);
   console.log(`  dense   (top ${depth}): ${await timeEach(queries, (q) => store.searchDense(q.vector, depth))}`);
   console.log(`  keyword (top ${depth}): ${await timeEach(queries, (q) => store.searchKeyword(q.text, depth))}`);
   console.log(`  hybrid  (top ${LIMIT}): ${await timeEach(queries, (q) => hybridSearch(store, { ...q, limit: LIMIT }))}`);
   const filter = { pathPrefix: 'src/module1', language: 'typescript' };
   console.log(`  hybrid + filter:  ${await timeEach(queries, (q) => hybridSearch(store, { ...q, limit: LIMIT, filter }))}`);
-  const recall = await recallAt10(store, chunks, queries.slice(0, RECALL_QUERIES));
+  const recall = await recallAt10(store, chunks, queries.slice(0, 50));
   console.log(`  dense recall@10 vs brute force: ${recall.toFixed(3)}`);
 }
 
@@ -132,7 +134,7 @@ if (LANCE_CHUNKS > 0) {
   const dir = mkdtempSync(join(tmpdir(), 'codectx-bench-store-'));
   try {
     const lance = await openLanceStore({ dir, table: 'bench', dimension: DIM });
-    await bench('LanceDB', lance, makeChunks(LANCE_CHUNKS));
+    await bench('LanceDB', lance, makeChunks(LANCE_CHUNKS), LANCE_QUERIES);
     await lance.drop();
     await lance.close();
   } finally {
@@ -143,7 +145,7 @@ if (LANCE_CHUNKS > 0) {
 if (process.env.MILVUS_ADDRESS) {
   const milvus = await openMilvusStore({ address: process.env.MILVUS_ADDRESS, collection: `codectx_bench_${Date.now()}`, dimension: DIM });
   try {
-    await bench(`Milvus at ${process.env.MILVUS_ADDRESS}`, milvus, makeChunks(MILVUS_CHUNKS));
+    await bench(`Milvus at ${process.env.MILVUS_ADDRESS}`, milvus, makeChunks(MILVUS_CHUNKS), MILVUS_QUERIES);
   } finally {
     await milvus.drop();
     await milvus.close();
