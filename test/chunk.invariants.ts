@@ -1,13 +1,6 @@
 /** Invariants every chunker output keeps, shared by the chunk tests. */
 import { expect } from 'vitest';
-import { CONTINUATION_MARKER } from '../src/chunk/chunker.js';
 import type { Chunk } from '../src/chunk/types.js';
-
-/** A chunk's own lines: its content without a carried signature. */
-export function ownLines(chunk: Chunk): string {
-  const lines = chunk.content.split('\n');
-  return lines[1] === CONTINUATION_MARKER ? lines.slice(2).join('\n') : chunk.content;
-}
 
 /** The invariants: contents are the exact lines of their ranges, ranges ascend without overlap, every non-blank line is covered. */
 export function expectConsistent(chunks: Chunk[], content: string): void {
@@ -17,7 +10,7 @@ export function expectConsistent(chunks: Chunk[], content: string): void {
   for (const chunk of chunks) {
     expect(chunk.startLine).toBeGreaterThan(previousEnd);
     expect(chunk.endLine).toBeGreaterThanOrEqual(chunk.startLine);
-    expect(ownLines(chunk)).toBe(lines.slice(chunk.startLine - 1, chunk.endLine).join('\n'));
+    expect(chunk.content).toBe(lines.slice(chunk.startLine - 1, chunk.endLine).join('\n'));
     for (let line = chunk.startLine; line <= chunk.endLine; line++) covered.add(line);
     previousEnd = chunk.endLine;
   }

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONTINUATION_MARKER, createChunker, estimateTokens, type Chunker } from '../src/chunk/chunker.js';
-import { expectConsistent, ownLines } from './chunk.invariants.js';
+import { createChunker, estimateTokens, type Chunker } from '../src/chunk/chunker.js';
+import { expectConsistent } from './chunk.invariants.js';
 
 let chunker: Chunker;
 let small: Chunker;
@@ -20,21 +20,19 @@ function bigFunction(statements: number): string {
 }
 
 describe('large definitions', () => {
-  it('splits at statement boundaries, carrying the signature into later parts', async () => {
+  it('splits at statement boundaries, every part named after the function', async () => {
     const content = bigFunction(60);
     const chunks = await small.chunk('src/process.ts', content);
     expect(chunks.length).toBeGreaterThan(3);
     expectConsistent(chunks, content);
-    for (const chunk of chunks) expect(chunk).toMatchObject({ kind: 'function', symbol: 'process' });
+    for (const chunk of chunks) expect(chunk).toMatchObject({ kind: 'function', symbol: 'process', container: '' });
     expect(chunks[0]!.content.startsWith('export function process(')).toBe(true);
-    for (const later of chunks.slice(1)) {
-      expect(later.content.split('\n').slice(0, 2)).toEqual(['export function process(options: Options): number {', CONTINUATION_MARKER]);
-    }
+    for (const later of chunks.slice(1)) expect(later.content.startsWith('  const value')).toBe(true);
   });
 
   it('keeps parts within the budget (a trailing scrap may exceed it slightly)', async () => {
     const chunks = await small.chunk('src/process.ts', bigFunction(60));
-    for (const chunk of chunks) expect(estimateTokens(ownLines(chunk))).toBeLessThan(64 + 24);
+    for (const chunk of chunks) expect(estimateTokens(chunk.content)).toBeLessThan(64 + 24);
   });
 
   it('never cuts inside a statement that fits the budget', async () => {
@@ -43,7 +41,7 @@ describe('large definitions', () => {
     const chunks = await small.chunk('tally.js', content);
     expectConsistent(chunks, content);
     expect(chunks.length).toBeGreaterThan(2);
-    for (const chunk of chunks.slice(0, -1)) expect(ownLines(chunk).trimEnd().endsWith('}')).toBe(true);
+    for (const chunk of chunks.slice(0, -1)) expect(chunk.content.trimEnd().endsWith('}')).toBe(true);
   });
 
   it('splits a single huge statement by lines', async () => {
@@ -139,14 +137,15 @@ describe('markdown', () => {
     ]);
   });
 
-  it('ignores headings inside fenced code and splits long sections with the heading carried', async () => {
+  it('ignores headings inside fenced code and splits long sections into parts named after the heading', async () => {
     const text = Array.from({ length: 20 }, (_, i) => `Paragraph ${i} describes one more detail of the configuration file.\n`);
     const content = ['# Config', '', '```sh', '# not a heading', 'codectx index', '```', '', ...text].join('\n');
     const chunks = await small.chunk('README.md', content);
     expectConsistent(chunks, content);
     expect(new Set(chunks.map((c) => c.symbol))).toEqual(new Set(['Config']));
     expect(chunks.length).toBeGreaterThan(2);
-    expect(chunks[1]!.content.startsWith(`# Config\n${CONTINUATION_MARKER}\n`)).toBe(true);
+    expect(chunks[0]!.content.startsWith('# Config\n\n```sh\n# not a heading\ncodectx index\n```')).toBe(true);
+    expect(chunks[1]!.content.startsWith('Paragraph')).toBe(true);
   });
 });
 
@@ -167,6 +166,6 @@ describe('every fixture', () => {
     const byWords = await createChunker({ maxTokens: 40, countTokens: (text) => text.split(/\s+/).filter(Boolean).length });
     const chunks = await byWords.chunk('src/process.ts', content);
     expectConsistent(chunks, content);
-    for (const chunk of chunks.slice(0, -1)) expect(ownLines(chunk).split(/\s+/).filter(Boolean).length).toBeLessThanOrEqual(40);
+    for (const chunk of chunks.slice(0, -1)) expect(chunk.content.split(/\s+/).filter(Boolean).length).toBeLessThanOrEqual(40);
   });
 });

@@ -11,11 +11,7 @@ import { packRange, type CutsFor } from './split.js';
 import type { LineCosts } from './tokens.js';
 import type { Chunk, ChunkKind } from './types.js';
 
-/** Second line of the content of a chunk that continues a split definition, after its carried signature. */
-export const CONTINUATION_MARKER = '…';
-
 const BROKEN_UP_WHEN_MEMBERS = new Set<ChunkKind>(['class', 'interface', 'struct', 'enum', 'trait', 'impl', 'module', 'section']);
-const MAX_CARRIED_CHARS = 200;
 const MAX_SYMBOL_CHARS = 100;
 
 export interface Layout {
@@ -42,7 +38,6 @@ interface Piece {
    * cut for size; done: a piece of a child definition that was broken up (final, but may absorb scraps).
    */
   role: 'header' | 'own' | 'unit' | 'part' | 'done';
-  carried?: string;
 }
 
 export function assemble(layout: Layout, definitions: Definition[]): Chunk[] {
@@ -51,7 +46,6 @@ export function assemble(layout: Layout, definitions: Definition[]): Chunk[] {
     symbol: '',
     first: 0,
     last: layout.lines.length - 1,
-    signatureRow: -1,
     children: definitions,
   };
   return breakUp(layout, root, '', true).map((piece) => toChunk(layout, piece));
@@ -94,13 +88,7 @@ function cutOwnLines(layout: Layout, def: Definition, container: string, first: 
   const parts = packRange(first, last, layout.costs, cuts, layout.budget, layout.minTokens)
     .map((part) => trimBlank(lines, part))
     .filter((part) => part.first <= part.last);
-  return parts.map((part) => {
-    const piece: Piece = { ...part, kind: def.kind, symbol: def.symbol, container, names: [], role: parts.length > 1 ? 'part' : role };
-    if (def.signatureRow >= 0 && part.first > def.signatureRow) {
-      piece.carried = lines[def.signatureRow]!.trimEnd().slice(0, MAX_CARRIED_CHARS);
-    }
-    return piece;
-  });
+  return parts.map((part): Piece => ({ ...part, kind: def.kind, symbol: def.symbol, container, names: [], role: parts.length > 1 ? 'part' : role }));
 }
 
 /** Blank lines at either end belong to no chunk. */
@@ -153,7 +141,6 @@ function mergeTiny(layout: Layout, pieces: Piece[]): Piece[] {
           next.container = piece.container;
         }
         next.first = piece.first;
-        next.carried = piece.carried;
         continue;
       }
     }
@@ -175,7 +162,6 @@ function join(a: Piece, b: Piece): Piece {
     container: named.container,
     names,
     role: a.role === 'unit' || b.role === 'unit' ? 'unit' : 'own',
-    carried: a.carried,
   };
 }
 
@@ -190,7 +176,6 @@ function listNames(names: string[]): string {
 }
 
 function toChunk(layout: Layout, piece: Piece): Chunk {
-  const body = layout.lines.slice(piece.first, piece.last + 1).join('\n');
   return {
     file: layout.file,
     language: layout.language,
@@ -199,6 +184,6 @@ function toChunk(layout: Layout, piece: Piece): Chunk {
     symbol: piece.symbol,
     kind: piece.kind,
     container: piece.container,
-    content: piece.carried === undefined ? body : `${piece.carried}\n${CONTINUATION_MARKER}\n${body}`,
+    content: layout.lines.slice(piece.first, piece.last + 1).join('\n'),
   };
 }

@@ -12,7 +12,6 @@ import { paragraphCuts, syntaxCuts, type CutsFor } from './split.js';
 import { estimateTokens, LineCosts, type CountTokens } from './tokens.js';
 import type { Chunk } from './types.js';
 
-export { CONTINUATION_MARKER } from './assemble.js';
 export { languageForPath, supportedLanguages } from './languages.js';
 export { estimateTokens, type CountTokens } from './tokens.js';
 
@@ -30,8 +29,9 @@ export interface ChunkerOptions {
 
 export interface Chunker {
   /**
-   * Chunks of one file, in line order. A chunk continuing a definition split for size starts its content with
-   * the definition's signature line and a CONTINUATION_MARKER line; startLine/endLine cover only its own lines.
+   * Chunks of one file, in line order, not overlapping. A chunk's content is exactly its lines startLine..endLine;
+   * the parts of a definition split for size all carry its symbol, kind and container (the embedding text puts
+   * those before the content, which gives a later part its context).
    */
   chunk(relativePath: string, content: string): Promise<Chunk[]>;
 }

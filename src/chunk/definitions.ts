@@ -14,8 +14,6 @@ export interface Definition {
   /** 0-based rows, inclusive; first includes leading comments and attributes. */
   first: number;
   last: number;
-  /** Row of the name: the line carried into later parts of a split definition. */
-  signatureRow: number;
   children: Definition[];
 }
 
@@ -102,7 +100,6 @@ function collect(root: Node, query: Query, lines: readonly string[]): Found[] {
       first: firstRowWithTrivia(node, lines),
       last: endRow(node),
       nodeFirst: node.startPosition.row,
-      signatureRow: name ? name.startPosition.row : node.startPosition.row,
       children: [],
     });
   }
@@ -115,7 +112,7 @@ function collect(root: Node, query: Query, lines: readonly string[]): Found[] {
  */
 export function findDefinitions(root: Node, query: Query, lines: readonly string[]): Definition[] {
   const found = collect(root, query, lines).sort((a, b) => a.first - b.first || b.last - a.last);
-  const top: Found = { kind: 'module', symbol: '', first: -1, last: Infinity, nodeFirst: -1, signatureRow: -1, children: [] };
+  const top: Found = { kind: 'module', symbol: '', first: -1, last: Infinity, nodeFirst: -1, children: [] };
   const stack: Found[] = [top];
   for (const def of found) {
     while (stack.at(-1)!.last < def.first) stack.pop();

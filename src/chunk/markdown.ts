@@ -62,7 +62,6 @@ function nest(headings: Heading[], lineCount: number): Definition[] {
       symbol: heading.text.slice(0, 120),
       first: heading.row,
       last: (end === -1 ? lineCount : headings[end]!.row) - 1,
-      signatureRow: heading.row,
       children: [],
     };
     while (open.length > 0 && open.at(-1)!.level >= heading.level) open.pop();
