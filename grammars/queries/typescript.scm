@@ -31,6 +31,13 @@
     left: [(member_expression) (identifier)] @name
     right: [(function_expression) (generator_function) (arrow_function body: (statement_block))])) @chunk.function
 
+; res.contentType = res.type = function contentType(type) {...}: named after the first target
+(expression_statement
+  (assignment_expression
+    left: [(member_expression) (identifier)] @name
+    right: (assignment_expression
+      right: [(function_expression) (generator_function) (arrow_function body: (statement_block))]))) @chunk.function
+
 ; { send: function (body) {...}, parse: (text) => {...} } in object literals
 (pair
   key: (_) @name
@@ -42,4 +49,12 @@
   (call_expression
     arguments: (arguments
       . (string (string_fragment) @name)
+      [(function_expression) (arrow_function body: (statement_block))]))) @chunk.function
+
+; ... or a string right before the callback: defineGetter(req, 'protocol', function protocol() {...})
+(expression_statement
+  (call_expression
+    arguments: (arguments
+      (string (string_fragment) @name)
+      .
       [(function_expression) (arrow_function body: (statement_block))]))) @chunk.function
