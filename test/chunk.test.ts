@@ -276,6 +276,27 @@ describe('definitions the retrieval depends on', () => {
     ]);
   });
 
+  it('names chained assignments and callbacks passed after a string (Express lib/)', async () => {
+    const content = [
+      'res.contentType =',
+      'res.type = function contentType(type) {',
+      "  var ct = type.indexOf('/') === -1 ? mime.contentType(type) : type;",
+      "  return this.set('Content-Type', ct);",
+      '};',
+      '',
+      "defineGetter(req, 'protocol', function protocol() {",
+      '  var proto = this.connection.encrypted ? "https" : "http";',
+      "  var trust = this.app.get('trust proxy fn');",
+      '  return proto;',
+      '});',
+    ].join('\n');
+    const chunks = await chunker.chunk('lib/response.js', content);
+    expect(chunks.map((c) => [c.startLine, c.endLine, c.kind, c.symbol])).toEqual([
+      [1, 5, 'function', 'res.contentType'],
+      [7, 11, 'function', 'protocol'],
+    ]);
+  });
+
   it('keeps arrow functions assigned to a const as functions', async () => {
     expect(find(await chunksOf('typescript.ts'), 'readAll')).toMatchObject({ kind: 'function', startLine: 83 });
     expect(find(await chunksOf('tsx.tsx'), 'ResultList')).toMatchObject({ kind: 'function', startLine: 33, endLine: 39 });
