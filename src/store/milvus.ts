@@ -3,7 +3,7 @@ import { StoreError } from '../errors.js';
 import { fromColumns, RECORD_COLUMNS, toColumns } from './columns.js';
 import { keywordQuery } from './keywordText.js';
 import { milvusExpr, milvusFileList, milvusString } from './milvusFilter.js';
-import { connectMilvus, ensureOk, guardedMilvus, truncateUtf8 } from './milvusClient.js';
+import { connectMilvus, DDL_TIMEOUT_MS, ensureOk, guardedMilvus, truncateUtf8 } from './milvusClient.js';
 import type { ChunkStore, RankedChunk, SearchFilter, StoredChunk } from './types.js';
 
 export interface MilvusStoreOptions {
@@ -88,7 +88,7 @@ class MilvusStore implements ChunkStore {
       ensureOk(exists.status, 'hasCollection');
       if (!exists.value) await this.createCollection();
       else await this.checkDimension();
-      ensureOk(await this.client.loadCollection({ collection_name }), 'loadCollection');
+      ensureOk(await this.client.loadCollection({ collection_name, timeout: DDL_TIMEOUT_MS }), 'loadCollection');
     });
   }
 
@@ -96,6 +96,7 @@ class MilvusStore implements ChunkStore {
     const collection_name = this.name;
     const created = await this.client.createCollection({
       collection_name,
+      timeout: DDL_TIMEOUT_MS,
       // Strong: a search right after an upsert sees it (the indexer and searches may run back to back).
       consistency_level: 'Strong',
       fields: collectionFields(this.dimension),
@@ -106,8 +107,21 @@ class MilvusStore implements ChunkStore {
     // A concurrent opener may have created it first: that collection is as good as ours.
     if (created.error_code !== 'Success' && !/already exist/i.test(created.reason)) ensureOk(created, 'createCollection');
     const indexed = await this.client.createIndex([
-      { collection_name, field_name: 'vector', index_type: 'HNSW', metric_type: 'COSINE', params: { M: 16, efConstruction: 200 } },
-      { collection_name, field_name: 'sparse', index_type: 'SPARSE_INVERTED_INDEX', metric_type: 'BM25' },
+      {
+        collection_name,
+        field_name: 'vector',
+        index_type: 'HNSW',
+        metric_type: 'COSINE',
+        params: { M: 16, efConstruction: 200 },
+        timeout: DDL_TIMEOUT_MS,
+      },
+      {
+        collection_name,
+        field_name: 'sparse',
+        index_type: 'SPARSE_INVERTED_INDEX',
+        metric_type: 'BM25',
+        timeout: DDL_TIMEOUT_MS,
+      },
     ]);
     if (indexed.error_code !== 'Success' && !/already exist|at most one distinct index/i.test(indexed.reason)) {
       ensureOk(indexed, 'createIndex');
@@ -228,7 +242,9 @@ class MilvusStore implements ChunkStore {
     await this.guarded('drop', async () => {
       const exists = await this.client.hasCollection({ collection_name: this.name });
       ensureOk(exists.status, 'hasCollection');
-      if (exists.value) ensureOk(await this.client.dropCollection({ collection_name: this.name }), 'dropCollection');
+      if (exists.value) {
+        ensureOk(await this.client.dropCollection({ collection_name: this.name, timeout: DDL_TIMEOUT_MS }), 'dropCollection');
+      }
     });
   }
 

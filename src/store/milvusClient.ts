@@ -10,7 +10,9 @@ export interface MilvusConnection {
 }
 
 // How long one call (and the first connection) may take before the server counts as unreachable.
-const CALL_TIMEOUT_MS = 15_000;
+const CALL_TIMEOUT_MS = 30_000;
+/** Creating, indexing, loading and dropping a collection can take minutes on a busy server. */
+export const DDL_TIMEOUT_MS = 300_000;
 
 interface MilvusStatus {
   error_code?: string | number;
@@ -29,9 +31,9 @@ export function ensureOk(status: MilvusStatus | undefined, what: string): void {
 function explain(address: string, error: unknown): string {
   const message = describeError(error);
   if (/UNAVAILABLE|ECONNREFUSED|ENOTFOUND|DEADLINE_EXCEEDED|No connection established|failed to connect|timeout/i.test(message)) {
-    return `Milvus at ${address} is unreachable (${message}); check --milvus-address and that the server is running`;
+    return `Milvus at ${address} is unreachable or not answering (${message}); check --milvus-address and that the server is running`;
   }
-  if (/UNAUTHENTICATED|auth|credential|token|password|PERMISSION_DENIED/i.test(message)) {
+  if (/UNAUTHENTICATED|PERMISSION_DENIED|auth|credential/i.test(message)) {
     return `Milvus at ${address} refused the credentials (${message}); check CODECTX_MILVUS_TOKEN or CODECTX_MILVUS_USERNAME/PASSWORD`;
   }
   return `Milvus at ${address}: ${message}`;
