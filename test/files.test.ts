@@ -101,4 +101,11 @@ describe('readSourceFile', () => {
     expect(await readSourceFile(join(root, 'latin1.js'))).toMatchObject({ ok: false, reason: 'not-utf8' });
     expect(await readSourceFile(join(root, 'gone.js'))).toMatchObject({ ok: false, reason: 'unreadable' });
   });
+
+  it('refuses minified one-liners but reads long ordinary files', async () => {
+    await put('bundle.js', `var a=${'[1,2,3],'.repeat(2000)}0;\n`);
+    await put('long.js', 'const value = compute(1, 2, 3);\n'.repeat(2000));
+    expect(await readSourceFile(join(root, 'bundle.js'))).toMatchObject({ ok: false, reason: 'minified' });
+    expect(await readSourceFile(join(root, 'long.js'))).toMatchObject({ ok: true });
+  });
 });

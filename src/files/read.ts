@@ -17,10 +17,22 @@ export async function readSourceFile(absPath: string): Promise<ReadOutcome> {
     return { ok: false, reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code ?? String(error) };
   }
   if (bytes.subarray(0, 8192).includes(0)) return { ok: false, reason: 'binary' };
+  let text: string;
   try {
-    const text = utf8.decode(bytes);
-    return { ok: true, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, bytes };
+    text = utf8.decode(bytes);
   } catch {
     return { ok: false, reason: 'not-utf8' };
   }
+  if (looksMinified(text)) return { ok: false, reason: 'minified' };
+  return { ok: true, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, bytes };
+}
+
+/** Bundles and generated one-liners: no line structure to chunk, and nothing a person would search for. */
+const MINIFIED_AVERAGE_LINE = 500;
+
+function looksMinified(text: string): boolean {
+  if (text.length < 4 * MINIFIED_AVERAGE_LINE) return false;
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+  return text.length / lines > MINIFIED_AVERAGE_LINE;
 }

@@ -6,7 +6,7 @@ import { isSourcePath } from './languages.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
-export type SkipReason = 'too-large' | 'binary' | 'not-utf8' | 'unreadable' | 'symlink-loop';
+export type SkipReason = 'too-large' | 'binary' | 'not-utf8' | 'minified' | 'unreadable' | 'symlink-loop';
 
 export interface SourceFile {
   /** Relative to the walk root, forward slashes. */
