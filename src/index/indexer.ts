@@ -194,6 +194,7 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
   }
   await flush();
   await manifest.save();
+  if (report.filesChanged + report.filesDeleted > 0 || previousMeta?.complete === false) await store.flush();
 
   report.totalChunks = manifest.chunkCount;
   report.seconds = (performance.now() - started) / 1000;

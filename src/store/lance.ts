@@ -147,6 +147,13 @@ class LanceStore implements ChunkStore {
     return guarded('count', () => this.table.countRows());
   }
 
+  async flush(): Promise<void> {
+    return this.write('optimize', async () => {
+      const stats = await this.table.indexStats(`${FTS_COLUMN}_idx`);
+      if (stats && stats.numUnindexedRows > 0) await this.table.optimize();
+    });
+  }
+
   async searchDense(vector: Float32Array, limit: number, filter?: SearchFilter): Promise<RankedChunk[]> {
     return guarded('dense search', async () => {
       let query = this.table

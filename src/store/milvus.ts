@@ -199,6 +199,9 @@ class MilvusStore implements ChunkStore {
     });
   }
 
+  /** Milvus searches growing segments (dense and BM25) as soon as a write returns: nothing to fold in. */
+  async flush(): Promise<void> {}
+
   count(): Promise<number> {
     return this.guarded('count', () => this.countWhere(''));
   }

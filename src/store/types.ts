@@ -41,6 +41,11 @@ export interface ChunkStore {
   /** Indexed files and the file hash their chunks were made from. */
   listFiles(): Promise<Map<string, string>>;
   count(): Promise<number>;
+  /**
+   * Brings both search sides up to date with every write so far; called once at the end of an index run.
+   * (LanceDB scores rows not yet in its full-text index by a flat scan whose BM25 figures are not comparable.)
+   */
+  flush(): Promise<void>;
   searchDense(vector: Float32Array, limit: number, filter?: SearchFilter): Promise<RankedChunk[]>;
   searchKeyword(text: string, limit: number, filter?: SearchFilter): Promise<RankedChunk[]>;
   /** Deletes the whole collection/table. */

@@ -1,0 +1,42 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createChunker } from '../src/chunk/chunker.js';
+import { toRecord } from '../src/index/chunkRecords.js';
+import { keywordQuery } from '../src/store/keywordText.js';
+import { openLanceStore } from '../src/store/lance.js';
+import type { StoredChunk } from '../src/store/types.js';
+import { PROJECT_ROOT } from './helpers/cli.js';
+
+/** Real chunks of this project's own source, so BM25 statistics look like a real codebase's. */
+async function projectChunks(): Promise<StoredChunk[]> {
+  const chunker = await createChunker({ maxTokens: 240 });
+  const chunks: StoredChunk[] = [];
+  for (const folder of ['src/index', 'src/store', 'src/chunk', 'src/files', 'src/cli/commands']) {
+    for (const name of readdirSync(join(PROJECT_ROOT, folder)).filter((file) => file.endsWith('.ts'))) {
+      const file = `${folder}/${name}`;
+      for (const chunk of await chunker.chunk(file, readFileSync(join(PROJECT_ROOT, file), 'utf8'))) {
+        chunks.push({ ...toRecord(chunk, 'h'), vector: new Float32Array(8).fill(1 / Math.sqrt(8)) });
+      }
+    }
+  }
+  return chunks;
+}
+
+describe('LanceDB keyword side after many writes', () => {
+  it('ranks by real BM25 once flushed, whatever the write history', async () => {
+    const store = await openLanceStore({ dir: mkdtempSync(join(tmpdir(), 'codectx-flush-')), table: 't', dimension: 8 });
+    const chunks = await projectChunks();
+    expect(chunks.length).toBeGreaterThan(150);
+    // Written in several batches, like an index run's groups.
+    for (let i = 0; i < chunks.length; i += 64) await store.upsert(chunks.slice(i, i + 64));
+    await store.flush();
+    const top = async (query: string) => (await store.searchKeyword(keywordQuery(query), 5)).map((hit) => hit.chunk);
+    expect((await top('acquireLock stale lock owner pid'))[0]).toMatchObject({ file: 'src/index/lock.ts', symbol: 'acquireLock' });
+    expect((await top('embedding cache torn record truncate'))[0]!.file).toBe('src/index/embeddingCache.ts');
+    const scores = (await store.searchKeyword(keywordQuery('manifest hash file entry'), 10)).map((hit) => hit.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    await store.close();
+  });
+});
