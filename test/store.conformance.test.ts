@@ -356,6 +356,18 @@ describe.each(specs)('$kind store conformance', (spec) => {
     expect((await store.searchKeyword('procBtoken321', 1))[0]!.chunk.id).toBe('procB-321');
   });
 
+  it('flushes every write into the search indexes, and searches the same afterwards', async () => {
+    await store.flush();
+    if (spec.kind === 'lancedb') {
+      const db = await lancedb.connect(lanceDir);
+      const stats = await (await db.openTable(table)).indexStats('search_text_idx');
+      db.close();
+      expect(stats?.numUnindexedRows).toBe(0);
+    }
+    expect((await store.searchKeyword('parseHeaderValue', 1))[0]!.chunk.id).toBe('header');
+    expect((await store.searchDense(vectorNear(3, 99, 0), 1))[0]!.chunk.id).toBe('login');
+  });
+
   it('drops the whole table or collection', async () => {
     const scratch = await openStore(spec, `${table}_scratch`);
     await scratch.upsert(CORPUS.slice(0, 2));
