@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { loadConfig } from '../config/config.js';
+import { loadConfig, type CodectxConfig } from '../config/config.js';
 import { codectxHome } from '../config/paths.js';
 import { CodectxError, describeError, IndexStateError, UsageError } from '../errors.js';
 import { resolveCodebase } from '../index/codebase.js';
@@ -29,6 +29,9 @@ export interface DaemonOptions {
   timing?: Partial<WatchTiming>;
 }
 
+/** A model unused this long is let go (an idle daemon shrinks to its base memory); the next use reloads it. */
+const RELEASE_IDLE_RUNTIMES_MS = 10 * 60_000;
+
 type Handlers = {
   [M in DaemonMethod]: (
     params: DaemonMethods[M]['params'],
@@ -49,6 +52,7 @@ export class Daemon {
   private readonly startedAt = new Date().toISOString();
   private readonly socketPath = daemonSocketPath();
   private stopping?: Promise<void>;
+  private releaseTimer?: NodeJS.Timeout;
   private resolveStopped!: () => void;
   private readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
 
@@ -72,6 +76,8 @@ export class Daemon {
       throw error;
     }
     log.info(`daemon ${process.pid} (codectx ${this.options.version}) listening on ${this.socketPath}`);
+    this.releaseTimer = setInterval(() => void this.releaseIdleRuntimes(), 60_000);
+    this.releaseTimer.unref();
     for (const entry of await listCodebases().catch((error: unknown) => {
       log.error(describeError(error));
       return [];
@@ -85,6 +91,7 @@ export class Daemon {
   stop(reason: string): Promise<void> {
     this.stopping ??= (async () => {
       this.options.log.info(`stopping (${reason})`);
+      clearInterval(this.releaseTimer);
       await this.server?.close().catch(() => undefined);
       await Promise.allSettled([...this.watched.values()].map((watched) => watched.stop()));
       this.watched.clear();
@@ -108,6 +115,11 @@ export class Daemon {
     };
   }
 
+  private async releaseIdleRuntimes(): Promise<void> {
+    const released = await this.runtimes.releaseIdle(RELEASE_IDLE_RUNTIMES_MS);
+    if (released > 0) this.options.log.info(`released ${released} idle runtime(s) (models reload on the next search or change)`);
+  }
+
   private async watch(root: string): Promise<WatchedCodebase> {
     let watched = this.watched.get(root);
     if (!watched) {
@@ -126,13 +138,13 @@ export class Daemon {
       search: async (params) => {
         const { root, query, limit, filter, configKey: clientKey } = expectParams<SearchParams>(params, ['root', 'query', 'limit', 'configKey']);
         const codebase = await resolveCodebase(root);
-        const runtime = this.runtimeFor(codebase.root, clientKey);
-        return runtime.search(codebase, query, { limit, filter });
+        const config = this.configFor(codebase.root, clientKey);
+        return this.runtimes.use(config, (runtime) => runtime.search(codebase, query, { limit, filter }));
       },
       index: async (params, progress) => {
         const { root, force, configKey: clientKey } = expectParams<IndexParams>(params, ['root', 'configKey']);
         const codebase = await resolveCodebase(root);
-        this.runtimeFor(codebase.root, clientKey);
+        this.configFor(codebase.root, clientKey);
         // `index` registers on first use, as the CLI does without a daemon.
         await registerCodebase(codebase.root);
         const watched = await this.watch(codebase.root);
@@ -164,8 +176,8 @@ export class Daemon {
     return handlers as unknown as Record<string, MethodHandler>;
   }
 
-  /** The daemon's runtime for a codebase, refusing when the client resolved a different configuration. */
-  private runtimeFor(root: string, clientKey: string) {
+  /** The daemon's configuration for a codebase, refusing when the client resolved a different one. */
+  private configFor(root: string, clientKey: string): CodectxConfig {
     const config = loadConfig(root);
     if (configKey(config) !== clientKey) {
       throw new DaemonRequestError(
@@ -173,7 +185,7 @@ export class Daemon {
         'config-mismatch',
       );
     }
-    return this.runtimes.get(config);
+    return config;
   }
 }
 

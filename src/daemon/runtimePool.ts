@@ -2,30 +2,54 @@ import type { CodectxConfig } from '../config/config.js';
 import { Runtime } from '../index/runtime.js';
 import { configKey } from './configKey.js';
 
+interface PooledRuntime {
+  runtime: Runtime;
+  inFlight: number;
+  lastUsed: number;
+}
+
 /**
  * One Runtime per distinct configuration, shared by every codebase with that configuration, so the embedding
- * model loads once however many codebases the daemon serves.
+ * model loads once however many codebases the daemon serves. A runtime nobody has used for a while can be
+ * released: an idle daemon should not hold a model's memory all day.
  */
 export class RuntimePool {
-  private readonly runtimes = new Map<string, Runtime>();
+  private readonly runtimes = new Map<string, PooledRuntime>();
 
-  get(config: CodectxConfig): Runtime {
+  /** Runs `work` with the runtime for `config`; it is never released while work is under way. */
+  async use<T>(config: CodectxConfig, work: (runtime: Runtime) => Promise<T>): Promise<T> {
     const key = configKey(config);
-    let runtime = this.runtimes.get(key);
-    if (!runtime) {
-      runtime = new Runtime(config);
-      this.runtimes.set(key, runtime);
+    let entry = this.runtimes.get(key);
+    if (!entry) {
+      entry = { runtime: new Runtime(config), inFlight: 0, lastUsed: Date.now() };
+      this.runtimes.set(key, entry);
     }
-    return runtime;
+    entry.inFlight++;
+    try {
+      return await work(entry.runtime);
+    } finally {
+      entry.inFlight--;
+      entry.lastUsed = Date.now();
+    }
   }
 
+  /** Loaded runtimes (each holds a model and open stores). */
   get size(): number {
     return this.runtimes.size;
   }
 
+  /** Closes runtimes unused for `idleMs`; the next use loads a fresh one. Returns how many were released. */
+  async releaseIdle(idleMs: number): Promise<number> {
+    const cutoff = Date.now() - idleMs;
+    const idle = [...this.runtimes].filter(([, entry]) => entry.inFlight === 0 && entry.lastUsed < cutoff);
+    for (const [key] of idle) this.runtimes.delete(key);
+    await Promise.allSettled(idle.map(([, entry]) => entry.runtime.close()));
+    return idle.length;
+  }
+
   async closeAll(): Promise<void> {
-    const runtimes = [...this.runtimes.values()];
+    const entries = [...this.runtimes.values()];
     this.runtimes.clear();
-    await Promise.allSettled(runtimes.map((runtime) => runtime.close()));
+    await Promise.allSettled(entries.map((entry) => entry.runtime.close()));
   }
 }

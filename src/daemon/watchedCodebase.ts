@@ -181,15 +181,17 @@ export class WatchedCodebase {
         throw new IndexStateError(`${this.root} is missing (deleted or renamed)`);
       }
       if (this.restartWatcherBeforeRun) this.restartWatcher();
-      const runtime = this.parts.runtimes.get(loadConfig(this.root));
-      const report = await this.parts.gate.run(async () => {
-        this.state = 'indexing';
-        try {
-          return await runtime.index(this.codebase, { ...options, signal: this.abort.signal });
-        } finally {
-          if (this.state === 'indexing') this.state = 'idle';
-        }
-      });
+      const config = loadConfig(this.root);
+      const report = await this.parts.gate.run(() =>
+        this.parts.runtimes.use(config, async (runtime) => {
+          this.state = 'indexing';
+          try {
+            return await runtime.index(this.codebase, { ...options, signal: this.abort.signal });
+          } finally {
+            if (this.state === 'indexing') this.state = 'idle';
+          }
+        }),
+      );
       this.recordRun(report, since);
       return report;
     } catch (error) {

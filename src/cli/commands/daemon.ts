@@ -115,7 +115,10 @@ export async function startDaemon(): Promise<{ pid: number; socket: string; alre
   await mkdir(codectxHome(), { recursive: true, mode: 0o700 });
   const output = openSync(daemonOutputPath(), 'w', 0o600);
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
-  const child = spawn(process.execPath, [main, 'daemon', 'run'], { detached: true, stdio: ['ignore', output, output], env: process.env });
+  // Native threads (LanceDB, ONNX) each get a glibc malloc arena; a long-lived process fragments them all.
+  // Two arenas measured ~50 MB less resident memory after 60 edits on a 4k-chunk index.
+  const env = { MALLOC_ARENA_MAX: '2', ...process.env };
+  const child = spawn(process.execPath, [main, 'daemon', 'run'], { detached: true, stdio: ['ignore', output, output], env });
   closeSync(output);
   let exited = false;
   child.once('exit', () => (exited = true));
