@@ -3,6 +3,8 @@ import type { IndexReport } from '../../index/indexer.js';
 import { planIndex, type IndexPlan } from '../../index/dryRun.js';
 import { loadConfig } from '../../config/config.js';
 import { resolveCodebase } from '../../index/codebase.js';
+import { indexThroughDaemon } from '../../daemon/route.js';
+import { registerCodebase } from '../../daemon/registry.js';
 import { progressReporter, formatSeconds } from '../progress.js';
 import { addStoreOptions, withRuntime, type StoreFlags } from '../shared.js';
 
@@ -30,17 +32,20 @@ export function registerIndexCommand(program: Command): void {
       process.stdout.write(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
       return;
     }
-    const report = await withRuntime(path, flags, async (codebase, runtime) => {
-      const progress = progressReporter();
-      try {
-        return await runtime.index(codebase, {
-          force: flags.force,
-          onProgress: flags.quiet || flags.json ? undefined : progress.update,
-        });
-      } finally {
-        progress.finish();
-      }
-    });
+    const { root } = await resolveCodebase(path);
+    const progress = progressReporter();
+    const options = { force: flags.force, onProgress: flags.quiet || flags.json ? undefined : progress.update };
+    let report: IndexReport;
+    try {
+      // Through the daemon when it runs, so its watcher and this run never contend for the index lock.
+      report =
+        (await indexThroughDaemon(root, loadConfig(root, flags), options)) ??
+        (await withRuntime(path, flags, (codebase, runtime) => runtime.index(codebase, options)));
+    } finally {
+      progress.finish();
+    }
+    // Indexed once, kept fresh from then on by the daemon (a no-op when already registered).
+    await registerCodebase(root);
     process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   });
 }

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { CHUNK_KINDS, type ChunkKind } from '../../chunk/types.js';
+import { loadConfig } from '../../config/config.js';
+import { searchThroughDaemon } from '../../daemon/route.js';
 import { UsageError } from '../../errors.js';
+import { resolveCodebase } from '../../index/codebase.js';
 import type { SearchResult } from '../../search/types.js';
 import { addStoreOptions, parsePositiveInt, withRuntime, type StoreFlags } from '../shared.js';
 import { formatResults } from '../formatResults.js';
@@ -32,12 +35,12 @@ export function registerSearchCommand(program: Command): void {
       throw new UsageError(`unknown --kind "${flags.kind}"; use one of ${CHUNK_KINDS.join(', ')}`);
     }
     if (query.trim() === '') throw new UsageError('the query is empty');
-    const results = await withRuntime(flags.path, flags, (codebase, runtime) =>
-      runtime.search(codebase, query, {
-        limit,
-        filter: { language: flags.lang, kind: flags.kind, pathPrefix: flags.under },
-      }),
-    );
+    const options = { limit, filter: { language: flags.lang, kind: flags.kind, pathPrefix: flags.under } };
+    // The daemon answers with the model already loaded; without one (or with other settings) search here.
+    const { root } = await resolveCodebase(flags.path);
+    const results =
+      (await searchThroughDaemon(root, loadConfig(root, flags), query, options)) ??
+      (await withRuntime(flags.path, flags, (codebase, runtime) => runtime.search(codebase, query, options)));
     process.stdout.write(flags.json ? `${JSON.stringify({ results: results.map(toJson) }, null, 2)}\n` : formatResults(results, query));
   });
 }
