@@ -53,6 +53,7 @@ export class Daemon {
   private readonly socketPath = daemonSocketPath();
   private stopping?: Promise<void>;
   private releaseTimer?: NodeJS.Timeout;
+  private searches = 0;
   private resolveStopped!: () => void;
   private readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
 
@@ -111,6 +112,7 @@ export class Daemon {
       version: this.options.version,
       rssBytes: process.memoryUsage.rss(),
       runtimes: this.runtimes.size,
+      searches: this.searches,
       codebases: [...this.watched.values()].map((watched) => watched.status()),
     };
   }
@@ -139,6 +141,7 @@ export class Daemon {
         const { root, query, limit, filter, configKey: clientKey } = expectParams<SearchParams>(params, ['root', 'query', 'limit', 'configKey']);
         const codebase = await resolveCodebase(root);
         const config = this.configFor(codebase.root, clientKey);
+        this.searches++;
         return this.runtimes.use(config, (runtime) => runtime.search(codebase, query, { limit, filter }));
       },
       index: async (params, progress) => {

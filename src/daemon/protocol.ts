@@ -52,7 +52,10 @@ export interface DaemonStatus {
   startedAt: string;
   version: string;
   rssBytes: number;
+  /** Runtimes (models, open stores) loaded now; idle ones are released. */
   runtimes: number;
+  /** Searches answered since the start. */
+  searches: number;
   codebases: CodebaseStatus[];
 }
 

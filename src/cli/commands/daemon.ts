@@ -151,7 +151,7 @@ async function withClient<T>(client: DaemonClient, call: () => Promise<T>): Prom
 function formatStatus(status: DaemonStatus): string {
   const lines = [
     `daemon:    pid ${status.pid}, codectx ${status.version}, up since ${ago(status.startedAt)}, ` +
-      `${Math.round(status.rssBytes / 1024 / 1024)} MB resident, ${status.runtimes} runtime(s) loaded`,
+      `${Math.round(status.rssBytes / 1024 / 1024)} MB resident, ${status.runtimes} runtime(s) loaded, ${status.searches} searches served`,
     `socket:    ${status.socket}`,
   ];
   if (status.codebases.length === 0) {

@@ -1,0 +1,320 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureWorkspace, PROJECT_ROOT, runCli } from './helpers/cli.js';
+
+interface JsonResult {
+  file: string;
+  startLine: number;
+  endLine: number;
+  symbol: string;
+  score: number;
+  content: string;
+}
+
+interface CodebaseStatus {
+  root: string;
+  state: string;
+  files: number;
+  chunks: number;
+  queue: number;
+  lastError?: string;
+  p50LatencyMs?: number;
+  runs: number;
+}
+
+interface DaemonStatus {
+  running: boolean;
+  pid: number;
+  socket: string;
+  searches: number;
+  codebases: CodebaseStatus[];
+}
+
+const WAIT_MS = 90_000;
+
+describe('codectx daemon: real processes, real model, LanceDB', () => {
+  let repo: string;
+  let home: string;
+  let root: string;
+  /** Every daemon pid seen, killed in afterAll so a failing test never leaves one behind. */
+  const pids = new Set<number>();
+
+  const cli = (args: string[]) => runCli(args, { home });
+  const start = async () => {
+    const result = await cli(['daemon', 'start']);
+    expect(result.code, result.stderr).toBe(0);
+    const pid = Number(/pid (\d+)/.exec(result.stdout)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    pids.add(pid);
+    return { pid, stdout: result.stdout };
+  };
+  const status = async (): Promise<DaemonStatus> => {
+    const result = await cli(['daemon', 'status', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    return JSON.parse(result.stdout) as DaemonStatus;
+  };
+  const codebaseStatus = async () => (await status()).codebases.find((codebase) => codebase.root === root);
+  const search = async (query: string, extra: string[] = []): Promise<JsonResult[]> => {
+    const result = await cli(['search', query, '--path', repo, '--json', ...extra]);
+    expect(result.code, result.stderr).toBe(0);
+    return (JSON.parse(result.stdout) as { results: JsonResult[] }).results;
+  };
+  const manifestChunks = async (): Promise<Record<string, number>> => {
+    const status = await cli(['status', repo, '--json']);
+    const { indexDir } = JSON.parse(status.stdout) as { indexDir: string };
+    const manifest = JSON.parse(await readFile(join(indexDir, 'manifest.json'), 'utf8')) as {
+      files: Record<string, { chunks: number }>;
+    };
+    return Object.fromEntries(Object.entries(manifest.files).map(([file, entry]) => [file, entry.chunks]));
+  };
+
+  beforeAll(async () => {
+    ({ repo, home } = await fixtureWorkspace());
+    await mkdir(home, { recursive: true });
+    const { realpath } = await import('node:fs/promises');
+    root = await realpath(repo);
+  });
+
+  afterAll(async () => {
+    await cli(['daemon', 'stop']);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone: the normal case.
+      }
+    }
+  });
+
+  it('starts once: a second start reports the running daemon', async () => {
+    const first = await start();
+    expect(first.stdout).toMatch(/daemon started/);
+    const second = await start();
+    expect(second.stdout).toMatch(/already running/);
+    expect(second.pid).toBe(first.pid);
+    const socket = join(home, 'daemon.sock');
+    expect((await stat(socket)).mode & 0o777).toBe(0o600);
+    expect((await status()).pid).toBe(first.pid);
+  });
+
+  it('answers a request from another protocol version with a clear error', async () => {
+    const reply = await rawRequest(join(home, 'daemon.sock'), { v: 99, id: 7, method: 'ping' });
+    expect(reply).toMatchObject({ v: 1, id: 7, error: { code: 'version' } });
+    expect((reply as { error: { message: string } }).error.message).toMatch(/protocol version mismatch/);
+  });
+
+  it('add indexes the codebase and status reports it', async () => {
+    const added = await cli(['add', repo]);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(/^added /);
+    await waitFor('the first index', async () => {
+      const codebase = await codebaseStatus();
+      return codebase?.state === 'idle' && codebase.runs > 0 && codebase.chunks > 0;
+    });
+    const codebase = (await codebaseStatus())!;
+    expect(codebase).toMatchObject({ files: 5, queue: 0 });
+    expect(codebase.lastError).toBeUndefined();
+    const listed = await cli(['list', '--json']);
+    expect(JSON.parse(listed.stdout)).toMatchObject({ daemon: true, codebases: [{ root, state: 'idle' }] });
+  });
+
+  it('makes a new function searchable after the file is saved', async () => {
+    await appendFile(
+      join(repo, 'src/ui/chart.js'),
+      `\nexport function computeHistogramBins(values, binCount) {\n  const max = Math.max(...values);\n  return Array.from({ length: binCount }, (_, i) => values.filter((v) => Math.floor((v / max) * binCount) === i).length);\n}\n`,
+    );
+    await waitFor('the new function in search results', async () => {
+      const [top] = await search('computeHistogramBins');
+      return top?.symbol === 'computeHistogramBins';
+    });
+    const codebase = (await codebaseStatus())!;
+    expect(codebase.p50LatencyMs).toBeGreaterThan(0);
+  });
+
+  it('forgets a deleted file', async () => {
+    await rm(join(repo, 'src/ui/chart.js'));
+    await waitFor('the deleted file to leave the results', async () => {
+      const results = await search('computeHistogramBins renderChart');
+      return results.every((result) => result.file !== 'src/ui/chart.js');
+    });
+    expect((await manifestChunks())['src/ui/chart.js']).toBeUndefined();
+  });
+
+  it('stops cleanly; in-process search then returns what the daemon returned', async () => {
+    const queries = ['check whether the login password is correct', 'lookupSession', 'invoice totals per customer'];
+    const served = (await status()).searches;
+    const throughDaemon = await Promise.all(queries.map((query) => search(query)));
+    const { pid, searches } = await status();
+    expect(searches - served).toBe(queries.length);
+    const stopped = await cli(['daemon', 'stop']);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toMatch(/stopped/);
+    expect(alive(pid)).toBe(false);
+    expect(existsSync(join(home, 'daemon.sock'))).toBe(false);
+    expect(existsSync(join(home, 'daemon.lock'))).toBe(false);
+    expect(JSON.parse((await cli(['daemon', 'status', '--json'])).stdout)).toEqual({ running: false });
+    const inProcess = await Promise.all(queries.map((query) => search(query)));
+    expect(inProcess).toEqual(throughDaemon);
+  });
+
+  it('reconciles on start what changed while it was down', async () => {
+    await mkdir(join(repo, 'src/billing'), { recursive: true });
+    await writeFile(
+      join(repo, 'src/billing/tax.ts'),
+      `export function computeSalesTaxForRegion(amountCents: number, region: string): number {\n  const rates: Record<string, number> = { EU: 0.2, US: 0.07 };\n  return Math.round(amountCents * (rates[region] ?? 0));\n}\n`,
+    );
+    await start();
+    await waitFor('the file written while the daemon was down', async () => {
+      const [top] = await search('computeSalesTaxForRegion');
+      return top?.symbol === 'computeSalesTaxForRegion';
+    });
+  });
+
+  it('recovers from kill -9: a new start takes the stale lock, and no chunk is duplicated', async () => {
+    const { pid } = await status();
+    // Kill it while a run is (likely) under way: an edit, then the kill right after the debounce.
+    await appendFile(join(repo, 'src/billing/tax.ts'), `\nexport function roundToCents(value: number): number {\n  return Math.round(value * 100) / 100;\n}\n`);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the killed daemon to be gone', async () => !alive(pid));
+    expect(existsSync(join(home, 'daemon.lock'))).toBe(true);
+
+    const restarted = await start();
+    expect(restarted.stdout).toMatch(/daemon started/);
+    expect(restarted.pid).not.toBe(pid);
+    await waitFor('the edit made before the kill', async () => {
+      const [top] = await search('roundToCents');
+      return top?.symbol === 'roundToCents';
+    });
+    await waitFor('the reconciling run to settle', async () => (await codebaseStatus())?.state === 'idle' && (await codebaseStatus())?.queue === 0);
+
+    const chunks = await manifestChunks();
+    const taxChunks = (await search('computeSalesTaxForRegion roundToCents', ['--under', 'src/billing/', '--limit', '50'])).filter(
+      (result) => result.file === 'src/billing/tax.ts',
+    );
+    expect(chunks['src/billing/tax.ts']).toBeGreaterThan(0);
+    expect(taxChunks).toHaveLength(chunks['src/billing/tax.ts']!);
+    const total = Object.values(chunks).reduce((sum, count) => sum + count, 0);
+    expect((await codebaseStatus())!.chunks).toBe(total);
+    const spans = taxChunks.map((result) => `${result.startLine}-${result.endLine}`);
+    expect(new Set(spans).size).toBe(spans.length);
+  });
+
+  it('reports a renamed codebase as missing once, and picks it up again when it returns', async () => {
+    const moved = `${repo}-moved`;
+    await rename(repo, moved);
+    await waitFor('the missing state', async () => (await codebaseStatus())?.state === 'missing');
+    // Let the 10 s poll come round again: a missing codebase must be reported once, not on every check.
+    await new Promise((resolve) => setTimeout(resolve, 11_000));
+    const log = await readFile(join(home, 'daemon.log'), 'utf8');
+    expect(log.split('\n').filter((line) => line.includes(`${root} is missing`))).toHaveLength(1);
+    expect((await cli(['list'])).stdout).toContain('missing');
+
+    await rename(moved, repo);
+    await appendFile(join(repo, 'src/billing/tax.ts'), `\nexport function applyVatReverseCharge(): boolean {\n  return true;\n}\n`);
+    await waitFor('the returned codebase to be indexed again', async () => {
+      const [top] = await search('applyVatReverseCharge');
+      return top?.symbol === 'applyVatReverseCharge';
+    });
+    expect((await codebaseStatus())?.state).not.toBe('missing');
+  });
+
+  it('index goes through the daemon, which then watches the codebase too', async () => {
+    const other = join(repo, '..', 'other');
+    await mkdir(join(other, 'lib'), { recursive: true });
+    await writeFile(join(other, 'lib/queue.py'), 'def drain_retry_queue(queue):\n    while queue:\n        queue.pop()\n');
+    const indexed = await cli(['index', other, '--json']);
+    expect(indexed.code, indexed.stderr).toBe(0);
+    expect(JSON.parse(indexed.stdout)).toMatchObject({ filesChanged: 1, filesScanned: 1 });
+    const otherRoot = join(root, '..', 'other');
+    expect((await status()).codebases.map((codebase) => codebase.root)).toContain(otherRoot);
+    await writeFile(join(other, 'lib/queue.py'), 'def drain_retry_queue(queue):\n    queue.clear()\n\ndef requeue_dead_letters(queue):\n    return list(queue)\n');
+    await waitFor('the watched second codebase', async () => {
+      const result = await cli(['search', 'requeue_dead_letters', '--path', other, '--json']);
+      return (JSON.parse(result.stdout) as { results: JsonResult[] }).results.some((r) => r.content.includes('requeue_dead_letters'));
+    });
+    expect((await cli(['remove', other])).code).toBe(0);
+  });
+
+  it('logs what it did, and remove stops watching', async () => {
+    const logs = await cli(['daemon', 'logs', '-n', '200']);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(/watching /);
+    expect(logs.stdout).toMatch(/indexed .*changed/);
+    const removed = await cli(['remove', repo]);
+    expect(removed.stdout).toMatch(/^removed /);
+    expect(await codebaseStatus()).toBeUndefined();
+    expect(JSON.parse((await cli(['list', '--json'])).stdout).codebases).toEqual([]);
+  });
+});
+
+describe('codectx watch and index without a daemon', () => {
+  it('index registers the codebase; watch re-indexes in the foreground and stops on Ctrl-C', async () => {
+    const { repo, home } = await fixtureWorkspace();
+    const indexed = await runCli(['index', repo, '--quiet'], { home });
+    expect(indexed.code, indexed.stderr).toBe(0);
+    const listed = JSON.parse((await runCli(['list', '--json'], { home })).stdout) as { daemon: boolean; codebases: { root: string }[] };
+    expect(listed.daemon).toBe(false);
+    expect(listed.codebases).toHaveLength(1);
+
+    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'codectx.js'), 'watch', repo], {
+      env: { ...process.env, CODECTX_HOME: home },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await waitFor('the watcher to start', async () => output.includes('watching '));
+      // The reconciling run finds nothing to do; give the watcher a moment to be ready before editing.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await appendFile(join(repo, 'scripts/report.py'), '\n\ndef summarize_refunds(rows):\n    return sum(r.refund for r in rows)\n');
+      await waitFor('the re-index line', async () => /indexed .*: 1 changed/.test(output));
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const search = await runCli(['search', 'summarize_refunds', '--path', repo, '--json'], { home });
+    const results = (JSON.parse(search.stdout) as { results: JsonResult[] }).results;
+    expect(results.some((result) => result.content.includes('summarize_refunds'))).toBe(true);
+  });
+});
+
+async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = WAIT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function rawRequest(socketPath: string, request: unknown): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    let buffer = '';
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString();
+      const newline = buffer.indexOf('\n');
+      if (newline >= 0) {
+        socket.destroy();
+        resolve(JSON.parse(buffer.slice(0, newline)));
+      }
+    });
+    socket.on('error', reject);
+    socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
+  });
+}
