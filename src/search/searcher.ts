@@ -1,7 +1,7 @@
 import type { EmbeddingProvider } from '../embed/types.js';
-import { hybridSearch } from '../store/hybrid.js';
-import { keywordQuery } from '../store/keywordText.js';
+import { hybridSearch, overFetch } from '../store/hybrid.js';
 import type { ChunkStore, SearchFilter } from '../store/types.js';
+import { secondaryDiscount } from './ranking.js';
 import type { SearchResult } from './types.js';
 
 export interface SearchOptions {
@@ -39,12 +39,20 @@ export async function searchIndex(
   options: SearchOptions,
 ): Promise<SearchResult[]> {
   const vector = await queryVectors.get(query);
-  const hits = await hybridSearch(store, {
+  // Keep every fused hit, then discount and cut: a discounted hit must make room for ones fused below the limit.
+  const depth = overFetch(options.limit);
+  const fused = await hybridSearch(store, {
     vector,
-    text: keywordQuery(query),
-    limit: options.limit,
+    text: query,
+    depth,
+    limit: 2 * depth,
     filter: options.filter,
   });
+  const discount = secondaryDiscount(query);
+  const hits = fused
+    .map((hit) => ({ ...hit, score: hit.score * discount(hit.chunk) }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, options.limit);
   return hits.map(({ chunk, score, dense, keyword }) => ({
     file: chunk.file,
     startLine: chunk.startLine,

@@ -19,6 +19,8 @@ export interface HybridQuery {
   text: string;
   limit: number;
   filter?: SearchFilter;
+  /** Results each side fetches (default overFetch(limit)). */
+  depth?: number;
   /** Per-side weights for the fusion (default 1 each). */
   weights?: { dense?: number; keyword?: number };
 }
@@ -36,7 +38,7 @@ export function overFetch(limit: number): number {
  * LanceDB and Milvus rank identically and lets every hit say how each side scored it.
  */
 export async function hybridSearch(store: ChunkStore, query: HybridQuery): Promise<FusedHit[]> {
-  const depth = overFetch(query.limit);
+  const depth = query.depth ?? overFetch(query.limit);
   const [dense, keyword] = await Promise.all([
     store.searchDense(query.vector, depth, query.filter),
     store.searchKeyword(query.text, depth, query.filter),
