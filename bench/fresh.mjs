@@ -115,7 +115,7 @@ try {
     latencies[kind].push(performance.now() - started);
   }
   const all = [...latencies.modify, ...latencies.create, ...latencies.delete];
-  console.log(`\nchange → searchable through the daemon (${all.length} edits; debounce 300 ms quiet, 2 s max):`);
+  console.log(`\nchange → searchable through the daemon (${all.length} edits; debounce 200 ms quiet, 2 s max):`);
   for (const [kind, values] of Object.entries({ ...latencies, all })) {
     console.log(`  ${kind.padEnd(7)} n=${String(values.length).padEnd(3)} p50 ${ms(pct(values, 50))}  p95 ${ms(pct(values, 95))}  max ${ms(Math.max(...values))}`);
   }

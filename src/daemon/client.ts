@@ -16,6 +16,10 @@ import {
   type PingResult,
 } from './protocol.js';
 
+/** Answers that need no work (ping, status) come at once from a healthy daemon. */
+const QUICK_CALL_MS = 10_000;
+const SEARCH_CALL_MS = 60_000;
+
 /** An error answered by the daemon; `code` says what kind ('config-mismatch', 'version', an error class name…). */
 export class DaemonCallError extends CodectxError {
   constructor(
@@ -54,38 +58,51 @@ export class DaemonClient {
     socket.on('error', fail);
   }
 
+  /**
+   * One request. `timeoutMs` bounds the wait for calls that must never hang a command (a stuck daemon then
+   * counts as gone, and callers fall back); long calls (index) pass none.
+   */
   call<M extends DaemonMethod>(
     method: M,
     params?: DaemonMethods[M]['params'],
-    onProgress?: (value: DaemonMethods[M] extends { progress: infer P } ? P : never) => void,
+    options: { timeoutMs?: number; onProgress?: (value: DaemonMethods[M] extends { progress: infer P } ? P : never) => void } = {},
   ): Promise<DaemonMethods[M]['result']> {
     if (this.socket.destroyed) return Promise.reject(new DaemonGoneError('the connection to the codectx daemon is closed'));
     const id = this.nextId++;
     // Keep the process alive while an answer is due, and only then (an idle client must not hold a CLI open).
     this.socket.ref();
+    let timer: NodeJS.Timeout | undefined;
     const settled = () => {
+      clearTimeout(timer);
       if (this.pending.size === 0) this.socket.unref();
     };
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, progress: onProgress as (value: unknown) => void });
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, progress: options.onProgress as (value: unknown) => void });
+      if (options.timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          this.pending.delete(id);
+          reject(new DaemonGoneError(`the codectx daemon did not answer ${method} within ${options.timeoutMs! / 1000}s`));
+        }, options.timeoutMs);
+      }
       this.socket.write(encodeMessage({ v: PROTOCOL_VERSION, id, method, params }));
     }).finally(settled) as Promise<DaemonMethods[M]['result']>;
   }
 
   ping(): Promise<PingResult> {
-    return this.call('ping');
+    return this.call('ping', undefined, { timeoutMs: QUICK_CALL_MS });
   }
 
   status(): Promise<DaemonStatus> {
-    return this.call('status');
+    return this.call('status', undefined, { timeoutMs: QUICK_CALL_MS });
   }
 
+  /** Bounded: a first search may wait for the model to load, but a stuck daemon must not hang the caller. */
   search(root: string, query: string, options: { limit: number; filter?: SearchFilter; configKey: string }): Promise<SearchResult[]> {
-    return this.call('search', { root, query, ...options });
+    return this.call('search', { root, query, ...options }, { timeoutMs: SEARCH_CALL_MS });
   }
 
   index(root: string, options: { force?: boolean; configKey: string }, onProgress?: (progress: IndexProgress) => void): Promise<IndexReport> {
-    return this.call('index', { root, ...options }, onProgress);
+    return this.call('index', { root, ...options }, { onProgress });
   }
 
   add(root: string): Promise<{ root: string; added: boolean }> {

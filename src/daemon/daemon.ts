@@ -110,7 +110,7 @@ export class Daemon {
       socket: this.socketPath,
       startedAt: this.startedAt,
       version: this.options.version,
-      rssBytes: process.memoryUsage.rss(),
+      ...memoryFigures(),
       runtimes: this.runtimes.size,
       searches: this.searches,
       codebases: [...this.watched.values()].map((watched) => watched.status()),
@@ -190,6 +190,11 @@ export class Daemon {
     }
     return config;
   }
+}
+
+function memoryFigures(): Pick<DaemonStatus, 'rssBytes' | 'heapUsedBytes' | 'externalBytes'> {
+  const usage = process.memoryUsage();
+  return { rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, externalBytes: usage.external };
 }
 
 function expectParams<T>(params: unknown, required: (keyof T & string)[]): T {

@@ -1,14 +1,20 @@
 import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codectxHome } from '../config/paths.js';
 
-/** Where a client finds the daemon: a unix socket in the home, or a named pipe on Windows (no socket files there). */
+/** Unix socket paths are limited to ~104 bytes (macOS) or 108 (Linux). */
+const MAX_SOCKET_PATH = 100;
+
+/**
+ * Where a client finds the daemon: a unix socket in the home (or, when that path is too long for a socket, in
+ * the temp folder under a name derived from the home), or a named pipe on Windows (no socket files there).
+ */
 export function daemonSocketPath(home = codectxHome()): string {
-  if (process.platform === 'win32') {
-    const tag = createHash('sha256').update(home).digest('hex').slice(0, 16);
-    return `\\\\.\\pipe\\codectx-${tag}`;
-  }
-  return join(home, 'daemon.sock');
+  const tag = createHash('sha256').update(home).digest('hex').slice(0, 16);
+  if (process.platform === 'win32') return `\\\\.\\pipe\\codectx-${tag}`;
+  const inHome = join(home, 'daemon.sock');
+  return Buffer.byteLength(inHome) <= MAX_SOCKET_PATH ? inHome : join(tmpdir(), `codectx-${tag}.sock`);
 }
 
 /** Holds the running daemon's pid: one daemon per home. */

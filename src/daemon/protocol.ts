@@ -52,6 +52,9 @@ export interface DaemonStatus {
   startedAt: string;
   version: string;
   rssBytes: number;
+  /** The main thread's JavaScript heap and the memory native code reported to it (process.memoryUsage). */
+  heapUsedBytes: number;
+  externalBytes: number;
   /** Runtimes (models, open stores) loaded now; idle ones are released. */
   runtimes: number;
   /** Searches answered since the start. */

@@ -31,6 +31,9 @@ export function watchTree(
   const matcher = new IgnoreMatcher(root, extraIgnores);
   const watcher: FSWatcher = watch(root, {
     ignoreInitial: true,
+    // chokidar would hold every unlink 100 ms to spot an atomic save (unlink + add); the run after the debounce
+    // reads the tree as it is anyway, so that delay only slows deletions down.
+    atomic: false,
     followSymlinks: true,
     ignorePermissionErrors: true,
     ignored: (path, stats) => matcher.ignores(path, stats),
