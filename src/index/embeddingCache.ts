@@ -25,10 +25,14 @@ export class EmbeddingCache {
     const whole = fileSize - (fileSize % recordBytes);
     if (whole !== fileSize) await handle.truncate(whole);
     const offsets = new Map<string, number>();
-    const keyBuffer = Buffer.alloc(KEY_BYTES);
-    for (let offset = 0; offset < whole; offset += recordBytes) {
-      await handle.read(keyBuffer, 0, KEY_BYTES, offset);
-      offsets.set(keyBuffer.toString('hex'), offset);
+    // Keys are read in large blocks: one read per record made opening a 10k-entry cache take a third of a second.
+    const recordsPerBlock = Math.max(1, Math.floor((4 << 20) / recordBytes));
+    const block = Buffer.alloc(recordsPerBlock * recordBytes);
+    for (let start = 0; start < whole; start += block.length) {
+      const { bytesRead } = await handle.read(block, 0, Math.min(block.length, whole - start), start);
+      for (let at = 0; at + recordBytes <= bytesRead; at += recordBytes) {
+        offsets.set(block.toString('hex', at, at + KEY_BYTES), start + at);
+      }
     }
     return new EmbeddingCache(handle, dimension, offsets, whole);
   }

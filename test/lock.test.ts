@@ -1,0 +1,37 @@
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { acquireLock } from '../src/index/lock.js';
+
+describe('acquireLock', () => {
+  it('holds the owner pid, refuses a second holder (even in the same process), and frees on release', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'codectx-lock-'));
+    const path = join(dir, 'index.lock');
+    const release = await acquireLock(path, 'the index');
+    expect(await readFile(path, 'utf8')).toBe(String(process.pid));
+    await expect(acquireLock(path, 'the index')).rejects.toThrow(/the index is busy: process \d+ holds/);
+    await release();
+    const again = await acquireLock(path, 'the index');
+    await again();
+    expect(await readdir(dir)).toEqual([]); // no temporary files left behind
+  });
+
+  it('takes over a lock whose owner is dead', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'codectx-lock-'));
+    const path = join(dir, 'index.lock');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    await writeFile(path, dead);
+    const release = await acquireLock(path, 'the index');
+    expect(await readFile(path, 'utf8')).toBe(String(process.pid));
+    await release();
+  });
+
+  it('lets exactly one of many concurrent callers in', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'codectx-lock-'));
+    const path = join(dir, 'index.lock');
+    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => acquireLock(path, 'the index')));
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+  });
+});
