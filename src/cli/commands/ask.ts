@@ -15,7 +15,7 @@ export function registerAskCommand(program: Command): void {
   program
     .command('ask')
     .alias('run')
-    .description('Pre-search the codebase, route the task to a model and stream its answer (Search → Reuse → Extend → Create)')
+    .description('pre-search the codebase, route the task to a model and stream its answer (Search → Reuse → Extend → Create)')
     .argument('<task>', 'the task, in words')
     .option('-p, --path <dir>', 'codebase to pre-search', '.')
     .option('--model <name>', 'force a model (beats CODECTX_MODEL and the config)')

@@ -12,7 +12,7 @@ interface ContextFlags {
 export function registerContextCommand(program: Command): void {
   program
     .command('context')
-    .description('Pre-search a task: the existing code a model should read first, and a Reuse/Extend/Create verdict')
+    .description('pre-search a task: the existing code a model should read first, and a Reuse/Extend/Create verdict')
     .argument('<task>', 'the task, in words')
     .option('-p, --path <dir>', 'codebase to search', '.')
     .option('--budget <tokens>', 'token budget for the block (default: 5% of the routed model\'s window, at most 8000)')

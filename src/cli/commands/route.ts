@@ -13,7 +13,7 @@ interface RouteFlags {
 export function registerRouteCommand(program: Command): void {
   program
     .command('route')
-    .description('Show which model a task would go to, why, what the prompt would cost, and the fallback chain')
+    .description('show which model a task would go to, why, what the prompt would cost, and the fallback chain')
     .argument('<task>', 'the task, in words')
     .option('-p, --path <dir>', 'codebase to pre-search', '.')
     .option('--model <name>', 'force a model (beats CODECTX_MODEL and the config)')

@@ -13,7 +13,7 @@ interface StatsFlags {
 export function registerStatsCommand(program: Command): void {
   program
     .command('stats')
-    .description('Model usage from the ledger: calls, tokens and cost per model and category, and savings vs all-Opus')
+    .description('model usage from the ledger: calls, tokens and cost per model and category, and savings vs all-Opus')
     .option('--since <when>', 'only calls since a duration ago (7d, 12h, 30m) or a date (2026-11-01)')
     .option('--json', 'print JSON')
     .action((flags: StatsFlags) => {
