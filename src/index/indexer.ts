@@ -234,6 +234,7 @@ async function writeGroup(
   const byHash = new Map<string, StoredChunk[]>();
   for (const chunk of missing) byHash.set(chunk.contentHash, [...(byHash.get(chunk.contentHash) ?? []), chunk]);
   const unique = [...byHash.values()].map((same) => same[0]!);
+  report.cacheHits += missing.length - unique.length;
   for (let i = 0; i < unique.length; i += EMBED_CALL) {
     signal?.throwIfAborted();
     const batch = unique.slice(i, i + EMBED_CALL);

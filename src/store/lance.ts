@@ -1,3 +1,4 @@
+import './quietLance.js';
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
 import { describeError, StoreError } from '../errors.js';
