@@ -15,8 +15,8 @@ interface LanguageEntry {
   filenames?: string[];
   /** tree-sitter grammar name: node_modules/@cursorless/tree-sitter-wasms/out/tree-sitter-<grammar>.wasm */
   grammar?: string;
-  /** File in grammars/queries/ marking chunk nodes. */
-  query?: string;
+  /** File(s) in grammars/queries/ marking chunk nodes, concatenated (languages that share patterns list both). */
+  query?: string | string[];
   /** A splitter that needs no grammar (markdown). */
   splitter?: 'markdown';
 }
@@ -78,7 +78,10 @@ export function loadGrammar(languageId: string): Promise<LoadedGrammar> | undefi
       try {
         await initParser();
         const language = await Language.load(path.join(wasmDir(), `tree-sitter-${grammar}.wasm`));
-        const source = readFileSync(path.join(grammarsDir, 'queries', query), 'utf8');
+        const source = [query]
+          .flat()
+          .map((file) => readFileSync(path.join(grammarsDir, 'queries', file), 'utf8'))
+          .join('\n');
         return { language, query: new Query(language, source) };
       } catch (error) {
         throw new CodectxError(`cannot load the ${languageId} grammar: ${describeError(error)}`, 1, { cause: error });
