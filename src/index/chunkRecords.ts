@@ -3,7 +3,15 @@ import type { Chunk } from '../chunk/types.js';
 import type { ChunkRecord } from '../store/types.js';
 
 /** Tokens the symbol line that `embeddingText` puts before the content may take; the chunk budget leaves room. */
-export const EMBEDDING_PREFIX_TOKENS = 16;
+const EMBEDDING_PREFIX_TOKENS = 16;
+
+/** The chunk budget when nothing is configured: the model's limit, but no more than this. */
+const DEFAULT_CHUNK_TOKENS = 400;
+
+/** Tokens a chunk's content may have so that, with its symbol line, the model embeds all of it. */
+export function chunkBudget(configured: number | undefined, modelMaxTokens: number): number {
+  return Math.min(configured ?? DEFAULT_CHUNK_TOKENS, modelMaxTokens - EMBEDDING_PREFIX_TOKENS);
+}
 
 /**
  * The string the model embeds for a chunk: what it is and what it is called, then the code. The path is left

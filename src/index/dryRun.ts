@@ -4,7 +4,7 @@ import { embeddingCostUsd, LOCAL_MAX_TOKENS } from '../embed/index.js';
 import { readSourceFile } from '../files/read.js';
 import { walkCodebase } from '../files/walk.js';
 import type { Codebase } from './codebase.js';
-import { EMBEDDING_PREFIX_TOKENS, embeddingText, sha256 } from './chunkRecords.js';
+import { chunkBudget, embeddingText, sha256 } from './chunkRecords.js';
 import { Manifest } from './manifest.js';
 
 export interface IndexPlan {
@@ -74,6 +74,5 @@ export async function planIndex(codebase: Codebase, config: CodectxConfig): Prom
 }
 
 function budgetFor(config: CodectxConfig): number {
-  const modelLimit = config.embedding.provider === 'local' ? LOCAL_MAX_TOKENS : 8191;
-  return Math.min(config.chunkTokens ?? 400, modelLimit - EMBEDDING_PREFIX_TOKENS);
+  return chunkBudget(config.chunkTokens, config.embedding.provider === 'local' ? LOCAL_MAX_TOKENS : 8191);
 }

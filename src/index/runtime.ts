@@ -9,15 +9,12 @@ import type { ChunkStore } from '../store/types.js';
 import { QueryVectors, searchIndex, type SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
 import type { Codebase } from './codebase.js';
-import { EMBEDDING_PREFIX_TOKENS } from './chunkRecords.js';
+import { chunkBudget } from './chunkRecords.js';
 import { EmbeddingCache } from './embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexReport } from './indexer.js';
 import { acquireLock } from './lock.js';
 import { Manifest } from './manifest.js';
 import { assertCompatible, readMeta, type IndexIdentity, type IndexMeta } from './meta.js';
-
-/** The chunk budget when nothing is configured: the model's limit, but no more than this. */
-const DEFAULT_CHUNK_TOKENS = 400;
 
 /**
  * The loaded machinery for one configuration: embedding model, chunker, and open stores. Created once per CLI
@@ -39,7 +36,7 @@ export class Runtime {
   chunker(): Promise<Chunker> {
     this.chunkerPromise ??= this.embedder().then((embedder) =>
       createChunker({
-        maxTokens: Math.min(this.config.chunkTokens ?? DEFAULT_CHUNK_TOKENS, embedder.maxTokens - EMBEDDING_PREFIX_TOKENS),
+        maxTokens: chunkBudget(this.config.chunkTokens, embedder.maxTokens),
         countTokens: (text) => embedder.countTokens(text),
       }),
     );
