@@ -11,7 +11,7 @@ import type { SearchResult } from '../search/types.js';
 import type { IndexingStatus } from './format.js';
 import { IndexJobs } from './indexJobs.js';
 import { routeTask } from './routeTask.js';
-import { RuntimePool } from './runtimePool.js';
+import { RuntimePool } from '../daemon/runtimePool.js';
 import { taskContext } from './taskContext.js';
 import { searchViaDaemon, viaDaemon } from './viaDaemon.js';
 
@@ -29,13 +29,11 @@ export class McpBackend {
 
   async startIndexing(path: string, force: boolean): Promise<{ root: string; outcome: 'started' | 'already running' }> {
     const codebase = await resolveCodebase(path);
-    const key = configKey(loadConfig(codebase.root));
-    // Without an index on disk everything is built anyway; forcing also makes a daemon let go of table handles
-    // it may still hold from before the index was cleared.
-    const rebuild = force || !(await readMeta(codebase.indexDir));
+    const config = loadConfig(codebase.root);
+    const key = configKey(config);
     const outcome = this.jobs.start(codebase, async ({ onProgress, signal }) => {
-      const report = await viaDaemon((daemon) => daemon.index(codebase.root, { force: rebuild, configKey: key }, onProgress));
-      return report ?? this.pool.use(codebase, (runtime) => runtime.index(codebase, { force: rebuild, onProgress, signal }));
+      const report = await viaDaemon((daemon) => daemon.index(codebase.root, { force, configKey: key }, onProgress));
+      return report ?? this.pool.use(config, (runtime) => runtime.index(codebase, { force, onProgress, signal }));
     });
     return { root: codebase.root, outcome };
   }
@@ -70,8 +68,6 @@ export class McpBackend {
     } finally {
       await runtime.close();
     }
-    // Runtimes kept here may hold the dropped table open; later work must start from fresh ones.
-    await this.pool.retire(codebase);
     return { root: codebase.root, clearedChunks: meta.chunks };
   }
 
@@ -85,15 +81,16 @@ export class McpBackend {
   /** Routes with the policy of the project at `projectPath` (the server's working directory). */
   async route(task: string, projectPath: string): Promise<RouteDecision> {
     const project = await resolveCodebase(projectPath);
-    return this.pool.use(project, async (runtime, config) => routeTask(task, config.project, await runtime.embedder()));
+    const config = loadConfig(project.root);
+    return this.pool.use(config, async (runtime) => routeTask(task, config.project, await runtime.embedder()));
   }
 
   async close(): Promise<void> {
     await this.jobs.cancelAll();
-    await this.pool.close();
+    await this.pool.closeAll();
   }
 
   private async searchCodebase(codebase: Codebase, query: string, options: SearchOptions): Promise<SearchResult[]> {
-    return (await searchViaDaemon(codebase, query, options)) ?? this.pool.use(codebase, (runtime) => runtime.search(codebase, query, options));
+    return (await searchViaDaemon(codebase, query, options)) ?? this.pool.use(loadConfig(codebase.root), (runtime) => runtime.search(codebase, query, options));
   }
 }
