@@ -5,7 +5,7 @@ import { readSourceFile } from '../files/read.js';
 import { walkCodebase } from '../files/walk.js';
 import type { Codebase } from './codebase.js';
 import { chunkBudget, embeddingText, sha256 } from './chunkRecords.js';
-import { Manifest } from './manifest.js';
+import { Manifest, unchangedSince } from './manifest.js';
 
 export interface IndexPlan {
   root: string;
@@ -49,7 +49,7 @@ export async function planIndex(codebase: Codebase, config: CodectxConfig): Prom
   plan.filesToDelete = [...manifest.files.keys()].filter((path) => !present.has(path)).length;
   for (const file of walk.files) {
     const entry = manifest.files.get(file.path);
-    if (entry && entry.size === file.size && entry.mtimeMs === file.mtimeMs) {
+    if (unchangedSince(entry, file)) {
       plan.filesUnchanged++;
       continue;
     }

@@ -7,7 +7,7 @@ import type { ChunkStore, StoredChunk } from '../store/types.js';
 import type { Codebase } from './codebase.js';
 import type { EmbeddingCache } from './embeddingCache.js';
 import { embeddingText, sha256, toRecord } from './chunkRecords.js';
-import { Manifest } from './manifest.js';
+import { Manifest, unchangedSince } from './manifest.js';
 import { readMeta, writeMeta, type IndexIdentity, type IndexMeta } from './meta.js';
 
 /** Chunks written to the store per group: big enough to keep LanceDB's fragments few, small enough to lose little. */
@@ -116,7 +116,7 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
   const changed: SourceFile[] = [];
   for (const file of walk.files) {
     const entry = manifest.files.get(file.path);
-    if (entry && entry.size === file.size && entry.mtimeMs === file.mtimeMs) report.filesUnchanged++;
+    if (unchangedSince(entry, file)) report.filesUnchanged++;
     else changed.push(file);
   }
 

@@ -10,6 +10,11 @@ export interface FileEntry {
   chunks: number;
 }
 
+/** Size and mtime as recorded: the file is taken as unchanged without reading it. */
+export function unchangedSince(entry: FileEntry | undefined, file: { size: number; mtimeMs: number }): boolean {
+  return entry !== undefined && entry.size === file.size && entry.mtimeMs === file.mtimeMs;
+}
+
 /**
  * The record of finished work: file → hash. Incremental indexing diffs the working tree against it
  * (size+mtime first, content hash only when those moved).

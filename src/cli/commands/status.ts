@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { walkCodebase } from '../../files/walk.js';
 import { resolveCodebase } from '../../index/codebase.js';
-import { Manifest } from '../../index/manifest.js';
+import { Manifest, unchangedSince } from '../../index/manifest.js';
 import { readMeta } from '../../index/meta.js';
 import { ago } from '../shared.js';
 
@@ -25,10 +25,7 @@ export function registerStatusCommand(program: Command): void {
       const walk = await walkCodebase(codebase.root, { maxFileBytes: config.maxFileBytes, ignore: config.ignore });
       const present = new Set(walk.files.map((file) => file.path));
       const stale = walk.files
-        .filter((file) => {
-          const entry = manifest.files.get(file.path);
-          return !entry || entry.size !== file.size || entry.mtimeMs !== file.mtimeMs;
-        })
+        .filter((file) => !unchangedSince(manifest.files.get(file.path), file))
         .map((file) => file.path);
       const removed = [...manifest.files.keys()].filter((file) => !present.has(file));
       const status = {
