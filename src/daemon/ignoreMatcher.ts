@@ -1,10 +1,6 @@
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import ignore from 'ignore';
-import { defaultIgnoreLevel, isIgnored, type IgnoreLevel } from '../files/ignoreRules.js';
-
-/** The files whose rules apply in every directory, as the walker reads them (later ones may re-include). */
-export const IGNORE_FILE_NAMES = ['.gitignore', '.codectxignore'];
+import { defaultIgnoreLevel, isIgnored, readIgnoreLevelSync, type IgnoreLevel } from '../files/ignoreRules.js';
 
 /**
  * The walker's ignore rules as a synchronous predicate over absolute paths, for chokidar's `ignored` option
@@ -51,24 +47,10 @@ export class IgnoreMatcher {
   private level(relDir: string): IgnoreLevel | undefined {
     let level = this.levels.get(relDir);
     if (level === undefined) {
-      level = readLevelSync(join(this.root, relDir), relDir);
+      level = readIgnoreLevelSync(join(this.root, relDir), relDir) ?? null;
       this.levels.set(relDir, level);
     }
     return level ?? undefined;
   }
 }
 
-function readLevelSync(absDir: string, relDir: string): IgnoreLevel | null {
-  let matcher: ReturnType<typeof ignore> | undefined;
-  for (const name of IGNORE_FILE_NAMES) {
-    let text: string;
-    try {
-      text = readFileSync(join(absDir, name), 'utf8');
-    } catch {
-      continue;
-    }
-    matcher ??= ignore();
-    matcher.add(text);
-  }
-  return matcher ? { dir: relDir, matcher } : null;
-}

@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { CONFIG_FILE } from '../config/config.js';
 import { isSourcePath } from '../files/languages.js';
-import { IGNORE_FILE_NAMES, IgnoreMatcher } from './ignoreMatcher.js';
+import { IGNORE_FILE_NAMES } from '../files/ignoreRules.js';
+import { IgnoreMatcher } from './ignoreMatcher.js';
 
 export type WatchEvent =
   /** A source file (or a directory that may hold some) was added, changed or removed. */

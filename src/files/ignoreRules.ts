@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
@@ -64,7 +65,7 @@ export const DEFAULT_IGNORES = [
 ];
 
 /** The ignore files codectx reads in every directory, in order: later files may re-include with `!`. */
-const IGNORE_FILES = ['.gitignore', '.codectxignore'];
+export const IGNORE_FILE_NAMES = ['.gitignore', '.codectxignore'];
 
 /** One directory's rules, matched against paths relative to that directory. */
 export interface IgnoreLevel {
@@ -74,13 +75,26 @@ export interface IgnoreLevel {
 }
 
 export async function readIgnoreLevel(absDir: string, relDir: string): Promise<IgnoreLevel | undefined> {
+  const texts = await Promise.all(IGNORE_FILE_NAMES.map((name) => readFile(join(absDir, name), 'utf8').catch(() => undefined)));
+  return levelFrom(relDir, texts);
+}
+
+/** The same, for callers that cannot wait (chokidar's `ignored` predicate). */
+export function readIgnoreLevelSync(absDir: string, relDir: string): IgnoreLevel | undefined {
+  const texts = IGNORE_FILE_NAMES.map((name) => {
+    try {
+      return readFileSync(join(absDir, name), 'utf8');
+    } catch {
+      return undefined;
+    }
+  });
+  return levelFrom(relDir, texts);
+}
+
+function levelFrom(relDir: string, texts: (string | undefined)[]): IgnoreLevel | undefined {
   let matcher: Ignore | undefined;
-  for (const name of IGNORE_FILES) {
-    const text = await readFile(join(absDir, name), 'utf8').catch(() => undefined);
-    if (text === undefined) continue;
-    matcher ??= ignore();
-    matcher.add(text);
-  }
+  // One add per file: given a list, `ignore` takes each item as a single pattern, not as a file's lines.
+  for (const text of texts) if (text !== undefined) matcher = (matcher ?? ignore()).add(text);
   return matcher ? { dir: relDir, matcher } : undefined;
 }
 
