@@ -27,14 +27,22 @@ export function indexThroughDaemon(
   return throughDaemon((client) => client.index(root, { force: options.force, configKey: configKey(config) }, options.onProgress));
 }
 
-async function throughDaemon<T>(call: (client: DaemonClient) => Promise<T>): Promise<T | undefined> {
+/**
+ * Runs `call` against the running daemon; undefined when none runs, it went away, or it answers with one of
+ * `serveYourself` (codes meaning "this daemon cannot serve the call", not "the call failed"): the caller then
+ * does the work in-process. Errors of the work itself (no index, bad query) are thrown as they are.
+ */
+export async function throughDaemon<T>(
+  call: (client: DaemonClient) => Promise<T>,
+  serveYourself: ReadonlySet<string> = new Set(['config-mismatch']),
+): Promise<T | undefined> {
   const client = await connectDaemon();
   if (!client) return undefined;
   try {
     return await call(client);
   } catch (error) {
     if (error instanceof DaemonGoneError) return undefined;
-    if (error instanceof DaemonCallError && error.code === 'config-mismatch') return undefined;
+    if (error instanceof DaemonCallError && serveYourself.has(error.code)) return undefined;
     throw error;
   } finally {
     client.close();

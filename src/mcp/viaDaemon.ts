@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/config.js';
-import { connectDaemon, DaemonCallError, DaemonGoneError, type DaemonClient } from '../daemon/client.js';
+import type { DaemonClient } from '../daemon/client.js';
 import { configKey } from '../daemon/configKey.js';
+import { throughDaemon } from '../daemon/route.js';
 import type { Codebase } from '../index/codebase.js';
 import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
@@ -9,22 +10,11 @@ import type { SearchResult } from '../search/types.js';
 const SERVE_IT_YOURSELF = new Set(['version', 'config-mismatch', 'unknown-method']);
 
 /**
- * Runs `work` against the running daemon, whose models are already loaded. Undefined when no daemon runs or it
- * cannot serve this call (it went away, speaks another protocol, or resolved another configuration): the caller
- * then does the work in-process. Errors of the work itself (no index, bad query) are thrown as they are.
+ * Runs `work` against the running daemon, or undefined when it cannot serve it (see throughDaemon). The MCP
+ * server also works itself when the daemon speaks another protocol version or lacks the method.
  */
-export async function viaDaemon<T>(work: (client: DaemonClient) => Promise<T>): Promise<T | undefined> {
-  const client = await connectDaemon();
-  if (!client) return undefined;
-  try {
-    return await work(client);
-  } catch (error) {
-    if (error instanceof DaemonGoneError) return undefined;
-    if (error instanceof DaemonCallError && SERVE_IT_YOURSELF.has(error.code)) return undefined;
-    throw error;
-  } finally {
-    client.close();
-  }
+export function viaDaemon<T>(work: (client: DaemonClient) => Promise<T>): Promise<T | undefined> {
+  return throughDaemon(work, SERVE_IT_YOURSELF);
 }
 
 /** A search answered by the daemon, or undefined when it cannot answer (see viaDaemon). */
