@@ -35,3 +35,21 @@ describe('acquireLock', () => {
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
   });
 });
+
+describe('acquireLock on a stale lock', () => {
+  it('lets exactly one of many concurrent callers take it over', async () => {
+    // Callers interleave at every await, as separate processes would: each finds the same dead owner, and a
+    // takeover that removed "the stale lock" without checking again would remove a live one just linked.
+    const dir = await mkdtemp(join(tmpdir(), 'codectx-lock-'));
+    const path = join(dir, 'index.lock');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    for (let round = 0; round < 5; round++) {
+      await writeFile(path, dead);
+      const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => acquireLock(path, 'the index')));
+      const held = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+      expect(held).toHaveLength(1);
+      await (held[0] as PromiseFulfilledResult<() => Promise<void>>).value();
+      expect(await readdir(dir)).toEqual([]);
+    }
+  });
+});
