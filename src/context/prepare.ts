@@ -4,8 +4,6 @@
  * prompt's real size.
  */
 import { loadConfig } from '../config/config.js';
-import { createEmbeddingProvider } from '../embed/index.js';
-import type { EmbeddingProvider } from '../embed/types.js';
 import { IndexStateError, UsageError, describeError } from '../errors.js';
 import { redactSecrets, type RedactionResult } from '../providers/redact.js';
 import { estimateTokens } from '../providers/tokens.js';
@@ -15,10 +13,10 @@ import { resolveModelOverride } from '../route/overrides.js';
 import { defaultPolicy, mergePolicy, type RoutingPolicy } from '../route/policy.js';
 import { decideRoute, type RouteDecision } from '../route/router.js';
 import { routingSettings, type ContextSettings } from '../route/settings.js';
-import { searchCodebase } from '../search/service.js';
 import type { SearchResult } from '../search/types.js';
 import { buildContext, type ContextBlock } from './build.js';
 import { buildPrompt, type Prompt } from './prompt.js';
+import type { TaskServices } from './services.js';
 
 /** Pre-search gets this share of the routed model's window, up to DEFAULT_BUDGET_CAP tokens. */
 const BUDGET_SHARE_OF_WINDOW = 0.05;
@@ -52,19 +50,19 @@ export interface PreparedTask {
   rulesOnlyNote?: string;
 }
 
-export async function prepareTask(options: PrepareOptions): Promise<PreparedTask> {
+export async function prepareTask(options: PrepareOptions, services: TaskServices): Promise<PreparedTask> {
   if (options.task.trim() === '') throw new UsageError('the task is empty');
   const env = options.env ?? process.env;
-  const settings = routingSettings(loadConfig(options.root).project);
-  const policy = mergePolicy(defaultPolicy(), settings.routing);
-  const override = resolveModelOverride(policy, { flag: options.modelFlag, env: env.CODECTX_MODEL, config: settings.model });
+  const { settings, policy, override, limited } = projectRouting(loadConfig(options.root).project, {
+    flag: options.modelFlag,
+    env: env.CODECTX_MODEL,
+  });
 
-  // Classifying and searching each load a model: do both at once.
+  // Both wait for the model (one load when they share it): start them together.
   const [{ classification, rulesOnlyNote }, search] = await Promise.all([
-    classify(policy, options.task, options.rulesOnly),
-    options.skipContext ? { results: undefined, note: 'skipped with --no-context' } : presearch(options.root, options.task),
+    classify(policy, options.task, options.rulesOnly ? undefined : services),
+    options.skipContext ? { results: undefined, note: 'skipped with --no-context' } : presearch(services, options.task),
   ]);
-  const limited = limitedModels(policy);
 
   // The routed model's window sets the pre-search budget, and the budget sets the prompt: route on the task first.
   const firstGuess = decideRoute(policy, { classification, promptTokens: estimateTokens(options.task), override, limited });
@@ -88,33 +86,35 @@ export async function prepareTask(options: PrepareOptions): Promise<PreparedTask
   return { policy, contextSettings: settings.context, decision, block, contextNote, prompt, redaction, rulesOnlyNote };
 }
 
+/** A project's routing: its settings, the merged policy, the model override in force and models over their caps. */
+export function projectRouting(project: Record<string, unknown>, overrides: { flag?: string; env?: string }) {
+  const settings = routingSettings(project);
+  const policy = mergePolicy(defaultPolicy(), settings.routing);
+  const override = resolveModelOverride(policy, { ...overrides, config: settings.model });
+  return { settings, policy, override, limited: limitedModels(policy) };
+}
+
 /** Rules plus nearest examples on the local model; rules alone when asked, or when the model cannot load (said why). */
 async function classify(
   policy: RoutingPolicy,
   task: string,
-  rulesOnly: boolean | undefined,
+  services: TaskServices | undefined,
 ): Promise<{ classification: Classification; rulesOnlyNote?: string }> {
-  if (rulesOnly) {
-    return { classification: await new TaskClassifier(policy).classify(task), rulesOnlyNote: 'rules only (--rules-only)' };
-  }
-  let embedder: EmbeddingProvider;
+  const rulesOnly = async (rulesOnlyNote: string) => ({ classification: await new TaskClassifier(policy).classify(task), rulesOnlyNote });
+  if (!services) return rulesOnly('rules only (--rules-only)');
+  let embedder;
   try {
-    embedder = await createEmbeddingProvider({ provider: 'local' });
+    embedder = await services.localEmbedder();
   } catch (error) {
-    const rulesOnlyNote = `rules only (local model unavailable: ${describeError(error)})`;
-    return { classification: await new TaskClassifier(policy).classify(task), rulesOnlyNote };
+    return rulesOnly(`rules only (local model unavailable: ${describeError(error)})`);
   }
-  try {
-    return { classification: await new TaskClassifier(policy, embedder).classify(task) };
-  } finally {
-    await embedder.close();
-  }
+  return { classification: await new TaskClassifier(policy, embedder).classify(task) };
 }
 
 /** Search results for the task, or why there are none (no index, or an index built with another model). */
-async function presearch(root: string, task: string): Promise<{ results?: SearchResult[]; note?: string }> {
+async function presearch(services: TaskServices, task: string): Promise<{ results?: SearchResult[]; note?: string }> {
   try {
-    return { results: await searchCodebase(root, task, { limit: SEARCH_LIMIT }) };
+    return { results: await services.search(task, { limit: SEARCH_LIMIT }) };
   } catch (error) {
     if (!(error instanceof IndexStateError)) throw error;
     return { results: undefined, note: `no usable index: ${describeError(error)}` };

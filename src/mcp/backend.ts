@@ -82,7 +82,9 @@ export class McpBackend {
   async route(task: string, projectPath: string): Promise<RouteDecision> {
     const project = await resolveCodebase(projectPath);
     const config = loadConfig(project.root);
-    return this.pool.use(config, async (runtime) => routeTask(task, config.project, await runtime.embedder()));
+    // The classifier's examples are compared on the local model, whatever the project embeds its code with.
+    const classifierConfig = config.embedding.provider === 'local' ? config : { ...config, embedding: { provider: 'local' as const } };
+    return this.pool.use(classifierConfig, async (runtime) => routeTask(task, config.project, await runtime.embedder()));
   }
 
   async close(): Promise<void> {

@@ -1,22 +1,18 @@
+import { projectRouting } from '../context/prepare.js';
 import type { EmbeddingProvider } from '../embed/types.js';
 import { estimateTokens } from '../providers/tokens.js';
 import { TaskClassifier } from '../route/classify.js';
 import { formatUsd } from '../route/cost.js';
-import { limitedModels } from '../route/limits.js';
-import { resolveModelOverride } from '../route/overrides.js';
-import { defaultPolicy, mergePolicy } from '../route/policy.js';
 import { decideRoute, type RouteDecision } from '../route/router.js';
-import { routingSettings } from '../route/settings.js';
 
 /** The routing decision for a task alone, by a project's policy (the examples' vectors are cached on disk). */
 export async function routeTask(task: string, project: Record<string, unknown>, embedder: EmbeddingProvider): Promise<RouteDecision> {
-  const settings = routingSettings(project);
-  const policy = mergePolicy(defaultPolicy(), settings.routing);
+  const { policy, override, limited } = projectRouting(project, { env: process.env.CODECTX_MODEL });
   return decideRoute(policy, {
     classification: await new TaskClassifier(policy, embedder).classify(task),
     promptTokens: estimateTokens(task),
-    override: resolveModelOverride(policy, { env: process.env.CODECTX_MODEL, config: settings.model }),
-    limited: limitedModels(policy),
+    override,
+    limited,
   });
 }
 

@@ -123,8 +123,10 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
   );
 }
 
-/** Expected failures (not indexed, bad path) become an error answer the model can read and act on. */
-/** Every answer goes to an agent's model, off this machine: secrets in snippets are redacted first. */
+/**
+ * Expected failures (not indexed, bad path) become an error answer the model can read and act on. Every answer
+ * goes to an agent's model, off this machine: secrets in snippets are redacted first.
+ */
 async function answer(work: () => Promise<string>): Promise<CallToolResult> {
   try {
     return { content: [{ type: 'text', text: redactSecrets(await work()).text }] };

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { prepareTask } from '../../context/prepare.js';
+import { withTaskServices } from '../../context/services.js';
 import { formatUsd } from '../../route/cost.js';
 import { UsageError } from '../../errors.js';
 import { assertWithinBudget } from '../../route/limits.js';
@@ -22,7 +23,10 @@ export function registerAskCommand(program: Command): void {
     .option('--no-context', 'skip pre-search and send the task alone')
     .option('--dry-run', 'print the routing decision and the exact prompt, call nothing')
     .action(async (task: string, flags: AskFlags) => {
-      const prepared = await prepareTask({ root: flags.path, task, modelFlag: flags.model, skipContext: !flags.context });
+      // The models loaded to prepare are let go before the call, which may stream for minutes.
+      const prepared = await withTaskServices(flags.path, (services) =>
+        prepareTask({ root: flags.path, task, modelFlag: flags.model, skipContext: !flags.context }, services),
+      );
       const { decision, prompt, redaction, policy } = prepared;
       const redacted = redaction.count > 0
         ? `redacted ${redaction.count} secret(s): ${Object.entries(redaction.byKind).map(([kind, n]) => `${kind} ×${n}`).join(', ')}`

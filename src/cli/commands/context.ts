@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { snippetLocation } from '../../context/build.js';
 import { prepareTask } from '../../context/prepare.js';
+import { withTaskServices } from '../../context/services.js';
 import { IndexStateError, UsageError } from '../../errors.js';
 
 interface ContextFlags {
@@ -19,7 +20,7 @@ export function registerContextCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (task: string, flags: ContextFlags) => {
       const budgetTokens = flags.budget === undefined ? undefined : parseBudget(flags.budget);
-      const prepared = await prepareTask({ root: flags.path, task, budgetTokens });
+      const prepared = await withTaskServices(flags.path, (services) => prepareTask({ root: flags.path, task, budgetTokens }, services));
       const block = prepared.block;
       if (!block) throw new IndexStateError(prepared.contextNote ?? 'no pre-search context');
       if (flags.json) {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { prepareTask, type PreparedTask } from '../../context/prepare.js';
+import { withTaskServices } from '../../context/services.js';
 import { formatUsd, priceTier } from '../../route/cost.js';
 import { formatWindow } from '../../route/router.js';
 
@@ -20,7 +21,9 @@ export function registerRouteCommand(program: Command): void {
     .option('--rules-only', 'classify with keyword rules only (skips loading the embedding model)')
     .option('--json', 'print JSON')
     .action(async (task: string, flags: RouteFlags) => {
-      const prepared = await prepareTask({ root: flags.path, task, modelFlag: flags.model, rulesOnly: flags.rulesOnly });
+      const prepared = await withTaskServices(flags.path, (services) =>
+        prepareTask({ root: flags.path, task, modelFlag: flags.model, rulesOnly: flags.rulesOnly }, services),
+      );
       const { decision } = prepared;
       if (flags.json) {
         const reason = [decision.reason, promptSource(prepared), prepared.rulesOnlyNote].filter(Boolean).join('; ');
