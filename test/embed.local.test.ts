@@ -117,6 +117,35 @@ describe('local embedding model (all-MiniLM-L6-v2, onnxruntime)', () => {
     expect(turns).toBeGreaterThan(50);
   });
 
+  it('replaces its worker after bulk embedding goes idle, and embeds the same afterwards', async () => {
+    const provider = await LocalEmbeddingProvider.create({ recycleAfterIdleMs: 50 });
+    try {
+      const [before] = await provider.embed([AUTH]);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(provider.workerStarts).toBe(1); // one short text is query-sized: nothing to give back
+
+      const bulk = codeTexts();
+      const during = await provider.embed(bulk);
+      const deadline = Date.now() + 20_000;
+      while (provider.workerStarts === 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(provider.workerStarts).toBe(2);
+
+      const [after] = await provider.embed([AUTH]);
+      expect(cosine(before!, after!)).toBeGreaterThan(0.9999);
+      const again = await provider.embed(bulk);
+      again.forEach((vector, i) => expect(cosine(vector, during[i]!)).toBeGreaterThan(0.999));
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it('closes cleanly while a recycle is due', async () => {
+    const provider = await LocalEmbeddingProvider.create({ recycleAfterIdleMs: 0 });
+    await provider.embed(codeTexts());
+    await provider.close();
+    await expect(provider.embed(['late'])).rejects.toThrow(EmbeddingError);
+  });
+
   it('rejects work after close with an EmbeddingError', async () => {
     const provider = await createEmbeddingProvider({ provider: 'local' });
     await provider.close();

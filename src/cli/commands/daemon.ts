@@ -115,9 +115,11 @@ export async function startDaemon(): Promise<{ pid: number; socket: string; alre
   await mkdir(codectxHome(), { recursive: true, mode: 0o700 });
   const output = openSync(daemonOutputPath(), 'w', 0o600);
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
-  // Native threads (LanceDB, ONNX) each get a glibc malloc arena; a long-lived process fragments them all.
-  // Two arenas measured ~50 MB less resident memory after 60 edits on a 4k-chunk index.
-  const env = { MALLOC_ARENA_MAX: '2', ...process.env };
+  // glibc tuning for a long-lived process: native threads (LanceDB, ONNX) each get a malloc arena, and a
+  // fragmented arena never shrinks, so two arenas only; and buffers over 128 KB always get their own mapping,
+  // given back when freed (glibc otherwise raises that threshold as big buffers come and go, and indexing's
+  // buffers then stay resident). Measured after indexing 12k chunks: 471 → 413 MB resident, no slower.
+  const env = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072', ...process.env };
   const child = spawn(process.execPath, [main, 'daemon', 'run'], { detached: true, stdio: ['ignore', output, output], env });
   closeSync(output);
   let exited = false;

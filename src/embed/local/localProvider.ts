@@ -21,6 +21,14 @@ const MODEL = minilm as ModelPackage;
 /** Batch 8 is as fast per chunk as batch 32 on 2 cores, with half the memory. */
 const DEFAULT_BATCH_SIZE = 8;
 
+/**
+ * onnxruntime's arena keeps the memory of the largest batch it ran, for good (~130 MB after 8 × 256 tokens).
+ * Once a batch this large (rows × tokens) has run and the model then sits idle, the worker is replaced by a
+ * fresh one: an idle daemon holds a query-sized session, at the price of a reload (~0.4 s) per indexing burst.
+ */
+const BULK_BATCH_TOKENS = 512;
+const RECYCLE_AFTER_IDLE_MS = 30_000;
+
 /** [CLS] and [SEP] take two of the model's positions. */
 const SPECIAL_TOKENS = 2;
 
@@ -32,6 +40,8 @@ export interface LocalProviderOptions {
   batchSize?: number;
   /** Where built graphs are cached; defaults to codectx's models directory. */
   cacheDir?: string;
+  /** Idle time after bulk embedding before the worker is replaced (tests shorten it). */
+  recycleAfterIdleMs?: number;
 }
 
 /**
@@ -44,28 +54,44 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
   /** In content tokens, as counted by countTokens; longer text is truncated by the model. */
   readonly maxTokens = LOCAL_MAX_TOKENS;
 
+  private worker: InferenceWorker;
+  /** Workers started so far: 1, plus one per recycle. */
+  private starts = 1;
+  private inFlight = 0;
+  /** A bulk batch ran on the current worker: its arena holds that batch's memory. */
+  private grown = false;
+  private recycleTimer?: NodeJS.Timeout;
+  private recycling?: Promise<void>;
+
   private constructor(
     private readonly tokenizer: WordPieceTokenizer,
-    private readonly worker: InferenceWorker,
-    private readonly batchSize: number,
-    variant: ModelVariant,
+    worker: InferenceWorker,
+    private readonly options: Required<Omit<LocalProviderOptions, 'cacheDir'>> & { cacheDir: string },
     /** Where the ONNX graph is cached and whether this load had to build it. */
     readonly modelCache: { path: string; built: boolean },
   ) {
-    this.id = `local:all-MiniLM-L6-v2:${variant}`;
+    this.worker = worker;
+    this.id = `local:all-MiniLM-L6-v2:${options.variant}`;
   }
 
   static async create(options: LocalProviderOptions = {}): Promise<LocalEmbeddingProvider> {
-    const variant = options.variant ?? 'int8';
+    const resolved = {
+      variant: options.variant ?? 'int8',
+      batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+      cacheDir: options.cacheDir ?? modelsDir(),
+      recycleAfterIdleMs: options.recycleAfterIdleMs ?? RECYCLE_AFTER_IDLE_MS,
+    };
     const [tokenizer, graph] = await Promise.all([
       WordPieceTokenizer.load(MODEL.tokenizerPath, MODEL.maxTokens),
-      loadOrBuildGraph(MODEL, variant, options.cacheDir ?? modelsDir()),
+      loadOrBuildGraph(MODEL, resolved.variant, resolved.cacheDir),
     ]);
     const worker = await InferenceWorker.start(graph.model);
-    return new LocalEmbeddingProvider(tokenizer, worker, options.batchSize ?? DEFAULT_BATCH_SIZE, variant, {
-      path: graph.path,
-      built: graph.built,
-    });
+    return new LocalEmbeddingProvider(tokenizer, worker, resolved, { path: graph.path, built: graph.built });
+  }
+
+  /** How many inference workers this provider has started (recycling starts a fresh one). */
+  get workerStarts(): number {
+    return this.starts;
   }
 
   countTokens(text: string): number {
@@ -73,20 +99,53 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {
-    const encoded = texts.map((text) => this.tokenizer.encode(text));
-    // Similar lengths batched together waste less compute on padding; results go back in the caller's order.
-    const order = encoded.map((_, index) => index).sort((a, b) => encoded[a]!.length - encoded[b]!.length);
-    const vectors = new Array<Float32Array>(texts.length);
-    for (let start = 0; start < order.length; start += this.batchSize) {
-      const batch = order.slice(start, start + this.batchSize);
-      const pooled = await this.embedBatch(batch.map((index) => encoded[index]!));
-      batch.forEach((index, row) => (vectors[index] = pooled[row]!));
+    clearTimeout(this.recycleTimer);
+    this.inFlight++;
+    try {
+      await this.recycling;
+      const encoded = texts.map((text) => this.tokenizer.encode(text));
+      // Similar lengths batched together waste less compute on padding; results go back in the caller's order.
+      const order = encoded.map((_, index) => index).sort((a, b) => encoded[a]!.length - encoded[b]!.length);
+      const vectors = new Array<Float32Array>(texts.length);
+      for (let start = 0; start < order.length; start += this.options.batchSize) {
+        const batch = order.slice(start, start + this.options.batchSize);
+        const pooled = await this.embedBatch(batch.map((index) => encoded[index]!));
+        batch.forEach((index, row) => (vectors[index] = pooled[row]!));
+      }
+      return vectors;
+    } finally {
+      this.inFlight--;
+      if (this.grown && this.inFlight === 0) {
+        this.recycleTimer = setTimeout(() => void this.recycle(), this.options.recycleAfterIdleMs).unref();
+      }
     }
-    return vectors;
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.recycleTimer);
+    await this.recycling;
     await this.worker.close();
+  }
+
+  /** Swaps in a fresh worker; on failure the old one stays (and is tried again after the next bulk batch). */
+  private recycle(): Promise<void> {
+    if (this.inFlight > 0 || this.recycling) return Promise.resolve();
+    this.recycling = (async () => {
+      try {
+        const graph = await loadOrBuildGraph(MODEL, this.options.variant, this.options.cacheDir);
+        const fresh = await InferenceWorker.start(graph.model);
+        const old = this.worker;
+        this.worker = fresh;
+        this.starts++;
+        this.grown = false;
+        await old.close();
+      } catch {
+        // The old worker still embeds correctly; it only holds more memory than it needs.
+      } finally {
+        this.recycling = undefined;
+      }
+    })();
+    return this.recycling;
   }
 
   private async embedBatch(rows: number[][]): Promise<Float32Array[]> {
@@ -99,6 +158,7 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
         attentionMask[row * sequence + position] = 1n;
       });
     });
+    if (rows.length * sequence > BULK_BATCH_TOKENS) this.grown = true;
     const hidden = await this.worker.run({ inputIds, attentionMask, batch: rows.length, sequence });
     return rows.map((ids, row) => l2Normalize(meanPool(hidden, row, sequence, this.dimension, ids.length)));
   }
