@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Freshness through the daemon: how long from saving a file until search returns the new content, what a query
 // costs warm (daemon) and cold (a CLI process loading the model), the daemon's memory, and how many index runs
-// a `git checkout` of 500 files costs. Figures are printed, not asserted.
-// Corpus: a copy of two real TypeScript sources from node_modules (openai/src + zod/src, ~550 files).
+// a `git checkout` of 500 files costs. Then the corpus is copied until the index holds ~100k chunks and the
+// queries and memory are measured again. Figures are printed, not asserted.
+// Corpus: a copy of two real TypeScript sources from node_modules (openai/src + zod/src without tests, ~370
+// files, ~8k chunks). The copies embed nothing new: a chunk's vector is cached by its text, not its path.
 // Usage: npm run bench:fresh [-- --edits 60]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -49,8 +51,8 @@ cpSync(join(project, 'node_modules', 'zod', 'src'), join(repo, 'zod'), { recursi
 const sources = listFiles(repo).filter((path) => /\.(ts|js)$/.test(path) && !path.endsWith('.d.ts'));
 console.log(`corpus: ${sources.length} source files (openai/src + zod/src without tests), ${Math.round(sources.reduce((n, p) => n + statSync(p).size, 0) / 1024)} KB`);
 
-const startOut = cli(['daemon', 'start']);
-const pid = Number(/pid (\d+)/.exec(startOut)[1]);
+const startDaemon = () => Number(/pid (\d+)/.exec(cli(['daemon', 'start']))[1]);
+let pid = startDaemon();
 let client;
 try {
   client = await connectDaemon();
@@ -167,27 +169,63 @@ try {
   }
   const peakRss = rssMb(pid, 'VmHWM');
 
-  console.log(`\nqueries (${queries.length} distinct, top 10):`);
+  console.log(`\nqueries at ${afterInitial.chunks} chunks (${queries.length} distinct, top 10):`);
   console.log(`  through the daemon (warm model, new query): p50 ${ms(pct(warm, 50))}  p95 ${ms(pct(warm, 95))}`);
   console.log(`  CLI process through the daemon:            p50 ${ms(pct(cliWarm, 50))}  p95 ${ms(pct(cliWarm, 95))}`);
+  client.close();
+  client = undefined;
+  cli(['daemon', 'stop']);
+  const cold = await coldQueries(queries.slice(0, 5));
+  console.log(`  cold CLI (no daemon: process start + model load): p50 ${ms(pct(cold, 50))}  p95 ${ms(pct(cold, 95))}`);
 
   console.log(`\ngit checkout of 500 files (${switched.length} modified, ${added.length} added; then switched back):`);
   for (const run of checkoutRuns) {
     console.log(`  ${run.direction.padEnd(11)} written in ${ms(run.writtenMs)}, absorbed in ${run.runs} index run(s), settled after ~${run.seconds.toFixed(1)} s`);
   }
+  console.log(`\nmemory (daemon RSS): idle ${idleRss} MB, peak while indexing ${Math.max(peakIndexing, peakCheckout)} MB (high-water mark ${peakRss} MB)`);
 
+  // ~100k chunks: copies of the corpus, absorbed by a restarted daemon (which reconciles on start, then watches).
+  pid = startDaemon();
+  client = await connectDaemon();
+  await settle();
+  const copies = Math.max(1, Math.round(100_000 / afterInitial.chunks) - 1);
+  const before = (await client.status()).codebases[0];
+  let peakGrowing = 0;
+  const growSampler = setInterval(() => (peakGrowing = Math.max(peakGrowing, rssMb(pid))), 100);
+  const growStart = performance.now();
+  for (let copy = 1; copy <= copies; copy++) {
+    for (const dir of ['openai', 'zod']) cpSync(join(repo, dir), join(repo, 'copies', String(copy), dir), { recursive: true });
+  }
+  await settle();
+  clearInterval(growSampler);
+  const grown = (await client.status()).codebases[0];
+  console.log(
+    `\n${copies} copies of the corpus: ${before.chunks} → ${grown.chunks} chunks in ${((performance.now() - growStart) / 1000 - 3).toFixed(1)} s ` +
+      `(${grown.runs - before.runs} index run(s)); peak RSS ${peakGrowing} MB`,
+  );
+  const warmLarge = [];
+  for (const query of queries) {
+    const started = performance.now();
+    await search(`${query} function`); // not a query asked before: nothing cached
+    warmLarge.push(performance.now() - started);
+  }
+  const cliWarmLarge = [];
+  for (const query of queries.slice(0, 8)) {
+    const started = performance.now();
+    cli(['search', query, '--path', repo, '--json', '--limit', '10']);
+    cliWarmLarge.push(performance.now() - started);
+  }
+  await sleep(3000);
+  const idleRssLarge = rssMb(pid);
+  console.log(`queries at ${grown.chunks} chunks:`);
+  console.log(`  through the daemon (warm model, new query): p50 ${ms(pct(warmLarge, 50))}  p95 ${ms(pct(warmLarge, 95))}`);
+  console.log(`  CLI process through the daemon:            p50 ${ms(pct(cliWarmLarge, 50))}  p95 ${ms(pct(cliWarmLarge, 95))}`);
   client.close();
   client = undefined;
   cli(['daemon', 'stop']);
-  const cold = [];
-  for (const query of queries.slice(0, 5)) {
-    const started = performance.now();
-    cli(['search', query, '--path', repo, '--json', '--limit', '10']);
-    cold.push(performance.now() - started);
-  }
-  console.log(`  cold CLI (no daemon: process start + model load): p50 ${ms(pct(cold, 50))}  p95 ${ms(pct(cold, 95))}`);
-
-  console.log(`\nmemory (daemon RSS): idle ${idleRss} MB, peak while indexing ${Math.max(peakIndexing, peakCheckout)} MB (high-water mark ${peakRss} MB)`);
+  const coldLarge = await coldQueries(queries.slice(0, 5));
+  console.log(`  cold CLI (no daemon: process start + model load): p50 ${ms(pct(coldLarge, 50))}  p95 ${ms(pct(coldLarge, 95))}`);
+  console.log(`memory (daemon RSS) at ${grown.chunks} chunks: idle ${idleRssLarge} MB`);
 } finally {
   client?.close();
   spawnSync(process.execPath, [bin, 'daemon', 'stop'], { env: process.env });
@@ -197,6 +235,16 @@ try {
     // Stopped cleanly.
   }
   rmSync(base, { recursive: true, force: true });
+}
+
+async function coldQueries(queries) {
+  const times = [];
+  for (const query of queries) {
+    const started = performance.now();
+    cli(['search', query, '--path', repo, '--json', '--limit', '10']);
+    times.push(performance.now() - started);
+  }
+  return times;
 }
 
 async function pollUntil(query, done, timeoutMs = 30_000) {
