@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
 import { describe, expect, it } from 'vitest';
 import { createChunker } from '../src/chunk/chunker.js';
 import { toRecord } from '../src/index/chunkRecords.js';
@@ -37,6 +38,33 @@ describe('LanceDB keyword side after many writes', () => {
     expect((await top('embedding cache torn record truncate'))[0]!.file).toBe('src/index/embeddingCache.ts');
     const scores = (await store.searchKeyword(keywordQuery('manifest hash file entry'), 10)).map((hit) => hit.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    await store.close();
+  });
+
+  it('leaves a small change outside the index (found all the same) and folds a larger one in', async () => {
+    // Folding compacts, rewriting the table: one edit must not cost a rewrite of every chunk.
+    const dir = mkdtempSync(join(tmpdir(), 'codectx-flush-'));
+    const store = await openLanceStore({ dir, table: 't', dimension: 8 });
+    const chunks = await projectChunks();
+    await store.upsert(chunks);
+    await store.flush();
+    const table = await (await lancedb.connect(dir, { readConsistencyInterval: 0 })).openTable('t');
+    const waiting = async () => (await table.indexStats('search_text_idx'))!.numUnindexedRows;
+    expect(await waiting()).toBe(0);
+
+    const edited = { ...chunks[0]!, id: 'edited', content: `${chunks[0]!.content}\n// quokkaFlushMarker` };
+    await store.upsert([edited]);
+    await store.flush();
+    expect(await waiting()).toBe(1);
+    const [hit] = await store.searchKeyword(keywordQuery('quokkaFlushMarker'), 5);
+    expect(hit?.chunk.content).toContain('quokkaFlushMarker');
+
+    const many = chunks.slice(0, Math.ceil(chunks.length * 0.05)).map((chunk, i) => ({ ...chunk, id: `more${i}` }));
+    await store.upsert(many);
+    await store.flush();
+    expect(await waiting()).toBe(0);
+    expect((await store.searchKeyword(keywordQuery('quokkaFlushMarker'), 5))[0]?.chunk.id).toBe('edited');
+    table.close();
     await store.close();
   });
 });

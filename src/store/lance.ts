@@ -17,9 +17,17 @@ export interface LanceStoreOptions {
 const FTS_COLUMN = 'search_text';
 // Code is not prose: no stemming or stop words (`get`, `set`, `is` are real identifiers), lowercase to match parts.
 const FTS_OPTIONS = { baseTokenizer: 'simple', lowercase: true, stem: false, removeStopWords: false, withPosition: false } as const;
-// Rows outside the indexes are still found (LanceDB scans them flat), but each query pays for the scan:
-// fold them into the indexes once this many pile up.
-const UNINDEXED_ROWS_BEFORE_OPTIMIZE = 5_000;
+// Rows outside the full-text index are still found, by a flat scan whose BM25 figures are not comparable with
+// the index's; optimize() folds them in. But it also compacts, rewriting every small fragment: in practice the
+// whole table (100k chunks: ~165 MB written, ~0.7 s), and each rewrite left a full copy on disk. So a flush folds
+// only once a share of the table waits, and a long run folds as the table grows by a quarter (geometric, so the
+// rewrites add up to a few table sizes), never for fewer rows than a flat scan handles quickly.
+const UNINDEXED_SHARE_BEFORE_FLUSH = 0.02;
+const UNINDEXED_SHARE_WHILE_WRITING = 0.25;
+const UNINDEXED_ROWS_WHILE_WRITING = 5_000;
+// Versions older than this, and the files only they use, are deleted when folding (LanceDB's default keeps them
+// a week). Recent ones stay for readers in other processes that may still be on them.
+const KEEP_OLD_VERSIONS_MS = 10 * 60_000;
 const DELETE_BATCH = 500;
 // Below this a flat scan is fast enough and exact; above it an ANN index keeps dense search in milliseconds
 // (bench/store.mjs: flat scan of 100k x 384 took ~250 ms on 2 busy cores).
@@ -119,7 +127,7 @@ class LanceStore implements ChunkStore {
     return this.write('upsert', async () => {
       await this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
       await this.indexVectorsOnceLarge();
-      await this.optimizeIfBehind();
+      await this.foldIfBehind(UNINDEXED_SHARE_WHILE_WRITING, UNINDEXED_ROWS_WHILE_WRITING);
     });
   }
 
@@ -149,10 +157,7 @@ class LanceStore implements ChunkStore {
   }
 
   async flush(): Promise<void> {
-    return this.write('optimize', async () => {
-      const stats = await this.table.indexStats(`${FTS_COLUMN}_idx`);
-      if (stats && stats.numUnindexedRows > 0) await this.table.optimize();
-    });
+    return this.write('optimize', () => this.foldIfBehind(UNINDEXED_SHARE_BEFORE_FLUSH, 1));
   }
 
   async searchDense(vector: Float32Array, limit: number, filter?: SearchFilter): Promise<RankedChunk[]> {
@@ -220,9 +225,12 @@ class LanceStore implements ChunkStore {
     this.vectorIndexed = true;
   }
 
-  /** Folds new rows into the full-text index (and compacts small fragments) once enough are waiting. */
-  private async optimizeIfBehind(): Promise<void> {
+  /** Folds waiting rows into the indexes (compacting the table) once `share` of it, and at least `minRows`, wait. */
+  private async foldIfBehind(share: number, minRows: number): Promise<void> {
     const stats = await this.table.indexStats(`${FTS_COLUMN}_idx`);
-    if (stats && stats.numUnindexedRows >= UNINDEXED_ROWS_BEFORE_OPTIMIZE) await this.table.optimize();
+    if (!stats) return;
+    const waiting = stats.numUnindexedRows;
+    if (waiting < minRows || waiting < share * (waiting + stats.numIndexedRows)) return;
+    await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - KEEP_OLD_VERSIONS_MS) });
   }
 }
