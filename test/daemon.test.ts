@@ -237,6 +237,25 @@ describe('codectx daemon: real processes, real model, LanceDB', () => {
       const result = await cli(['search', 'requeue_dead_letters', '--path', other, '--json']);
       return (JSON.parse(result.stdout) as { results: JsonResult[] }).results.some((r) => r.content.includes('requeue_dead_letters'));
     });
+  });
+
+  it('a codebase whose indexing fails reports it, and the others go on', async () => {
+    const other = join(repo, '..', 'other');
+    const otherRoot = join(root, '..', 'other');
+    const { indexDir } = JSON.parse((await cli(['status', other, '--json'])).stdout) as { indexDir: string };
+    await writeFile(join(indexDir, 'meta.json'), '{ "format": 1, "damaged');
+    await appendFile(join(other, 'lib/queue.py'), '\ndef purge_poison_messages(queue):\n    return []\n');
+    await waitFor('the failure in status', async () => {
+      const broken = (await status()).codebases.find((codebase) => codebase.root === otherRoot);
+      return /index metadata .* is damaged/.test(broken?.lastError ?? '');
+    });
+
+    await appendFile(join(repo, 'src/billing/tax.ts'), `\nexport function roundToTaxCents(amount: number): number {\n  return Math.round(amount * 100) / 100;\n}\n`);
+    await waitFor('the healthy codebase to keep indexing', async () => {
+      const [top] = await search('roundToTaxCents');
+      return top?.symbol === 'roundToTaxCents';
+    });
+    expect((await codebaseStatus())?.lastError).toBeUndefined();
     expect((await cli(['remove', other])).code).toBe(0);
   });
 
