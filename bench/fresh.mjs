@@ -85,42 +85,45 @@ try {
   await settle();
 
   // Change → searchable: modify, create, delete, in rotation.
-  const latencies = { modify: [], create: [], delete: [] };
-  const created = [];
-  const modifiable = sources.filter((path) => statSync(path).size < 20_000).slice(0, EDITS);
+  const modifiable = sources.filter((path) => statSync(path).size < 20_000);
   mkdirSync(join(repo, 'fresh'), { recursive: true });
-  for (let edit = 0; edit < EDITS; edit++) {
-    const kind = ['modify', 'create', 'delete'][edit % 3];
-    const name = `freshProbe${edit}Quokka${Math.random().toString(36).slice(2, 7)}`;
-    const body = `\nexport function ${name}(input: number): number {\n  return input * ${edit + 2};\n}\n`;
-    const started = performance.now();
-    let visible;
-    if (kind === 'modify') {
-      const path = modifiable[edit];
-      writeFileSync(path, readFileSync(path, 'utf8') + body);
-      visible = (results) => results.some((r) => r.content.includes(name));
-    } else if (kind === 'create') {
-      const path = join(repo, 'fresh', `${name}.ts`);
-      writeFileSync(path, body);
-      created.push({ path, name });
-      visible = (results) => results.some((r) => r.content.includes(name));
-    } else {
-      const victim = created.shift();
-      unlinkSync(victim.path);
-      const gone = victim.name;
-      visible = (results) => !results.some((r) => r.content.includes(gone));
-      await pollUntil(() => search(gone), visible);
-      latencies.delete.push(performance.now() - started);
-      continue;
+  const editLatencies = async (count, first) => {
+    const latencies = { modify: [], create: [], delete: [] };
+    const created = [];
+    for (let edit = first; edit < first + count; edit++) {
+      const kind = ['modify', 'create', 'delete'][edit % 3];
+      const name = `freshProbe${edit}Quokka${Math.random().toString(36).slice(2, 7)}`;
+      const body = `\nexport function ${name}(input: number): number {\n  return input * ${edit + 2};\n}\n`;
+      const started = performance.now();
+      let visible;
+      if (kind === 'modify') {
+        const path = modifiable[edit % modifiable.length];
+        writeFileSync(path, readFileSync(path, 'utf8') + body);
+        visible = (results) => results.some((r) => r.content.includes(name));
+      } else if (kind === 'create') {
+        const path = join(repo, 'fresh', `${name}.ts`);
+        writeFileSync(path, body);
+        created.push({ path, name });
+        visible = (results) => results.some((r) => r.content.includes(name));
+      } else {
+        const victim = created.shift();
+        unlinkSync(victim.path);
+        const gone = victim.name;
+        visible = (results) => !results.some((r) => r.content.includes(gone));
+        await pollUntil(() => search(gone), visible);
+        latencies.delete.push(performance.now() - started);
+        continue;
+      }
+      await pollUntil(() => search(name), visible);
+      latencies[kind].push(performance.now() - started);
     }
-    await pollUntil(() => search(name), visible);
-    latencies[kind].push(performance.now() - started);
-  }
-  const all = [...latencies.modify, ...latencies.create, ...latencies.delete];
-  console.log(`\nchange → searchable through the daemon (${all.length} edits; debounce 200 ms quiet, 2 s max):`);
-  for (const [kind, values] of Object.entries({ ...latencies, all })) {
-    console.log(`  ${kind.padEnd(7)} n=${String(values.length).padEnd(3)} p50 ${ms(pct(values, 50))}  p95 ${ms(pct(values, 95))}  max ${ms(Math.max(...values))}`);
-  }
+    const all = [...latencies.modify, ...latencies.create, ...latencies.delete];
+    console.log(`\nchange → searchable through the daemon (${all.length} edits; debounce 200 ms quiet, 2 s max):`);
+    for (const [kind, values] of Object.entries({ ...latencies, all })) {
+      console.log(`  ${kind.padEnd(7)} n=${String(values.length).padEnd(3)} p50 ${ms(pct(values, 50))}  p95 ${ms(pct(values, 95))}  max ${ms(Math.max(...values))}`);
+    }
+  };
+  await editLatencies(EDITS, 0);
   const daemonView = (await client.status()).codebases[0];
   console.log(`  daemon's own p50 (change → indexed): ${daemonView.p50LatencyMs} ms`);
   await settle();
@@ -139,7 +142,9 @@ try {
     cli(['search', query, '--path', repo, '--json', '--limit', '10']);
     cliWarm.push(performance.now() - started);
   }
-  await sleep(3000);
+  const busyRss = rssMb(pid);
+  // Idle means past the model's recycle (30 s after its last bulk batch), as a daemon spends most of its day.
+  await sleep(35_000);
   const idleRss = rssMb(pid);
 
   // A simulated `git checkout` of 500 files: every source file rewritten and the rest added by the branch, at
@@ -182,7 +187,7 @@ try {
   for (const run of checkoutRuns) {
     console.log(`  ${run.direction.padEnd(11)} written in ${ms(run.writtenMs)}, absorbed in ${run.runs} index run(s), settled after ~${run.seconds.toFixed(1)} s`);
   }
-  console.log(`\nmemory (daemon RSS): idle ${idleRss} MB, peak while indexing ${Math.max(peakIndexing, peakCheckout)} MB (high-water mark ${peakRss} MB)`);
+  console.log(`\nmemory (daemon RSS): after the queries ${busyRss} MB, idle 35 s later ${idleRss} MB, peak while indexing ${Math.max(peakIndexing, peakCheckout)} MB (high-water mark ${peakRss} MB)`);
 
   // ~100k chunks: copies of the corpus, absorbed by a restarted daemon (which reconciles on start, then watches).
   pid = startDaemon();
@@ -203,6 +208,8 @@ try {
     `\n${copies} copies of the corpus: ${before.chunks} → ${grown.chunks} chunks in ${((performance.now() - growStart) / 1000 - 3).toFixed(1)} s ` +
       `(${grown.runs - before.runs} index run(s)); peak RSS ${peakGrowing} MB`,
   );
+  await editLatencies(30, EDITS);
+  await settle();
   const warmLarge = [];
   for (const query of queries) {
     const started = performance.now();
@@ -215,7 +222,8 @@ try {
     cli(['search', query, '--path', repo, '--json', '--limit', '10']);
     cliWarmLarge.push(performance.now() - started);
   }
-  await sleep(3000);
+  const busyRssLarge = rssMb(pid);
+  await sleep(35_000);
   const idleRssLarge = rssMb(pid);
   console.log(`queries at ${grown.chunks} chunks:`);
   console.log(`  through the daemon (warm model, new query): p50 ${ms(pct(warmLarge, 50))}  p95 ${ms(pct(warmLarge, 95))}`);
@@ -225,7 +233,7 @@ try {
   cli(['daemon', 'stop']);
   const coldLarge = await coldQueries(queries.slice(0, 5));
   console.log(`  cold CLI (no daemon: process start + model load): p50 ${ms(pct(coldLarge, 50))}  p95 ${ms(pct(coldLarge, 95))}`);
-  console.log(`memory (daemon RSS) at ${grown.chunks} chunks: idle ${idleRssLarge} MB`);
+  console.log(`memory (daemon RSS) at ${grown.chunks} chunks: after the queries ${busyRssLarge} MB, idle 35 s later ${idleRssLarge} MB`);
 } finally {
   client?.close();
   spawnSync(process.execPath, [bin, 'daemon', 'stop'], { env: process.env });
