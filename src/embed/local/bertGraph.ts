@@ -3,15 +3,15 @@ import type { SafeTensors } from './safetensors.js';
 
 /**
  * Builds the BERT encoder (all-MiniLM-L6-v2's architecture) as an ONNX graph from safetensors weights.
- * Inputs `input_ids` and `attention_mask` (int64 [batch, sequence]), output `last_hidden_state`
- * (float [batch, sequence, hidden]); pooling happens outside the graph.
+ * Inputs `input_ids` and `attention_mask` (int64 [batch, sequence]), output `sentence_embedding` (float
+ * [batch, hidden]: mean-pooled over the real tokens, unit length).
  *
  * Two variants: fp32, and int8 where every encoder Linear has per-output-column symmetric int8 weights and
  * dynamically quantised activations (DynamicQuantizeLinear → MatMulInteger), about 1.5× faster on CPU.
  */
 
 /** Bump when the graph changes, so cached graphs built by older code are rebuilt. */
-export const GRAPH_BUILDER_VERSION = 1;
+export const GRAPH_BUILDER_VERSION = 2;
 
 export type ModelVariant = 'int8' | 'fp32';
 
@@ -43,10 +43,9 @@ export function buildBertGraph(weights: SafeTensors, config: BertConfig, variant
 
   let hidden = builder.embeddings(inputIds);
   const scoreMask = builder.additiveMask(attentionMask);
-  for (let layer = 0; layer < config.layers; layer++) {
-    hidden = builder.encoderLayer(`encoder.layer.${layer}`, hidden, scoreMask, layer === config.layers - 1 ? 'last_hidden_state' : undefined);
-  }
-  graph.output('last_hidden_state', DataType.Float, ['batch', 'sequence', config.hiddenSize]);
+  for (let layer = 0; layer < config.layers; layer++) hidden = builder.encoderLayer(`encoder.layer.${layer}`, hidden, scoreMask);
+  builder.meanPooledUnit(hidden, attentionMask, 'sentence_embedding');
+  graph.output('sentence_embedding', DataType.Float, ['batch', config.hiddenSize]);
   return graph.toModelBytes(`codectx-bert-${variant}-v${GRAPH_BUILDER_VERSION}`);
 }
 
@@ -88,6 +87,18 @@ class BertBuilder {
     return this.layerNorm('embeddings.LayerNorm', g.op('Add', [words, positionVectors]));
   }
 
+  /**
+   * The sentence vector: mean of the token vectors where the mask is 1, scaled to unit length (the sum, as the
+   * scaling makes the division by the count moot). Pooling in the graph means a batch's result is
+   * [batch, hidden], not [batch, sequence, hidden]: 1/256th of the bytes to hand back and keep.
+   */
+  meanPooledUnit(hidden: string, attentionMask: string, outputName: string): string {
+    const g = this.graph;
+    const mask = g.op('Unsqueeze', [g.op('Cast', [attentionMask], [{ name: 'to', int: DataType.Float }]), g.int64s([1], [2])]);
+    const summed = g.op('ReduceSum', [g.op('Mul', [hidden, mask]), g.int64s([1], [1])], [{ name: 'keepdims', int: 0 }]);
+    return g.op('LpNormalization', [summed], [{ name: 'axis', int: -1 }, { name: 'p', int: 2 }], outputName);
+  }
+
   /** 0 where attention_mask is 1, a huge negative where it is 0; shaped [batch, 1, 1, sequence] for the scores. */
   additiveMask(attentionMask: string): string {
     const g = this.graph;
@@ -96,7 +107,7 @@ class BertBuilder {
     return g.op('Unsqueeze', [masked, g.int64s([2], [1, 2])]);
   }
 
-  encoderLayer(prefix: string, input: string, scoreMask: string, outputName?: string): string {
+  encoderLayer(prefix: string, input: string, scoreMask: string): string {
     const g = this.graph;
     const attention = this.selfAttention(`${prefix}.attention.self`, input, scoreMask);
     const afterAttention = this.layerNorm(
@@ -107,7 +118,6 @@ class BertBuilder {
     return this.layerNorm(
       `${prefix}.output.LayerNorm`,
       g.op('Add', [this.linear(`${prefix}.output.dense`, intermediate), afterAttention]),
-      outputName,
     );
   }
 
@@ -134,7 +144,7 @@ class BertBuilder {
     return g.op('Mul', [g.op('Mul', [h, g.op('Add', [erf, g.floats([], [1])])]), g.floats([], [0.5])]);
   }
 
-  private layerNorm(prefix: string, input: string, outputName?: string): string {
+  private layerNorm(prefix: string, input: string): string {
     const g = this.graph;
     const scale = this.weights.float32(`${prefix}.weight`);
     const bias = this.weights.float32(`${prefix}.bias`);
@@ -145,7 +155,6 @@ class BertBuilder {
         { name: 'axis', int: -1 },
         { name: 'epsilon', float: this.config.layerNormEps },
       ],
-      outputName,
     );
   }
 

