@@ -67,4 +67,26 @@ describe('LanceDB keyword side after many writes', () => {
     table.close();
     await store.close();
   });
+
+  it('keeps the number of fragments bounded under a stream of one-chunk edits', async () => {
+    // Every write adds a fragment and every query opens them all: a day of saves must not slow search down.
+    const dir = mkdtempSync(join(tmpdir(), 'codectx-flush-'));
+    const store = await openLanceStore({ dir, table: 't', dimension: 8 });
+    // Ten copies: large enough that 30 one-chunk edits stay under the share of waiting rows that folds anyway.
+    const chunks = (await projectChunks()).flatMap((chunk) => Array.from({ length: 10 }, (_, copy) => ({ ...chunk, id: `${chunk.id}-${copy}` })));
+    await store.upsert(chunks);
+    await store.flush();
+    const table = await (await lancedb.connect(dir, { readConsistencyInterval: 0 })).openTable('t');
+    let most = 0;
+    for (let edit = 0; edit < 30; edit++) {
+      await store.upsert([{ ...chunks[edit]!, content: `${chunks[edit]!.content}\n// edit ${edit}` }]);
+      await store.flush();
+      most = Math.max(most, (await table.stats()).fragmentStats.numFragments);
+    }
+    expect(most).toBeGreaterThan(20); // the edits did pile up fragments...
+    expect(most).toBeLessThanOrEqual(26); // ...and flush folded them before they passed the bound
+    expect(await store.count()).toBe(chunks.length);
+    table.close();
+    await store.close();
+  });
 });

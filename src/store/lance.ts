@@ -25,6 +25,9 @@ const FTS_OPTIONS = { baseTokenizer: 'simple', lowercase: true, stem: false, rem
 const UNINDEXED_SHARE_BEFORE_FLUSH = 0.02;
 const UNINDEXED_SHARE_WHILE_WRITING = 0.25;
 const UNINDEXED_ROWS_WHILE_WRITING = 5_000;
+// Each write adds a fragment, and every query opens every fragment: fold once this many pile up, so a day of
+// edits in the daemon does not slow queries down (one table rewrite per ~this many edits).
+const MAX_FRAGMENTS = 24;
 // Versions older than this, and the files only they use, are deleted when folding (LanceDB's default keeps them
 // a week). Recent ones stay for readers in other processes that may still be on them.
 const KEEP_OLD_VERSIONS_MS = 10 * 60_000;
@@ -157,7 +160,10 @@ class LanceStore implements ChunkStore {
   }
 
   async flush(): Promise<void> {
-    return this.write('optimize', () => this.foldIfBehind(UNINDEXED_SHARE_BEFORE_FLUSH, 1));
+    return this.write('optimize', async () => {
+      if ((await this.table.stats()).fragmentStats.numFragments > MAX_FRAGMENTS) await this.fold();
+      else await this.foldIfBehind(UNINDEXED_SHARE_BEFORE_FLUSH, 1);
+    });
   }
 
   async searchDense(vector: Float32Array, limit: number, filter?: SearchFilter): Promise<RankedChunk[]> {
@@ -231,6 +237,11 @@ class LanceStore implements ChunkStore {
     if (!stats) return;
     const waiting = stats.numUnindexedRows;
     if (waiting < minRows || waiting < share * (waiting + stats.numIndexedRows)) return;
+    await this.fold();
+  }
+
+  /** Compacts fragments, folds waiting rows into the indexes, and deletes versions no reader needs any more. */
+  private async fold(): Promise<void> {
     await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - KEEP_OLD_VERSIONS_MS) });
   }
 }
