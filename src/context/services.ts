@@ -1,10 +1,9 @@
-import { loadConfig } from '../config/config.js';
-import { searchThroughDaemon } from '../daemon/route.js';
-import { createEmbeddingProvider } from '../embed/index.js';
+import { loadConfig, type CodectxConfig } from '../config/config.js';
 import type { EmbeddingProvider } from '../embed/types.js';
 import { resolveCodebase } from '../index/codebase.js';
 import { Runtime } from '../index/runtime.js';
 import type { SearchOptions } from '../search/searcher.js';
+import { searchDaemonOr } from '../search/service.js';
 import type { SearchResult } from '../search/types.js';
 
 /** What preparing a task needs from outside: a search of the codebase and the local model for the classifier. */
@@ -16,25 +15,31 @@ export interface TaskServices {
 }
 
 /**
+ * The configuration whose model the classifier uses: the codebase's own when it embeds locally (one model
+ * loaded for search and classification), else the default local model (its example vectors are cached per model).
+ */
+export function classifierConfig(config: CodectxConfig): CodectxConfig {
+  return config.embedding.provider === 'local' ? config : { ...config, embedding: { provider: 'local' } };
+}
+
+/**
  * Task services for one codebase, from a CLI process: search goes through the daemon when one runs, else to a
- * runtime loaded here; the classifier uses that same runtime's model when the codebase embeds locally, so a
- * cold `route` or `ask` loads the model once. Everything loaded is let go when `work` ends.
+ * runtime loaded here, whose model the classifier shares when the codebase embeds locally, so a cold `route` or
+ * `ask` loads the model once. Runtimes load lazily, and everything loaded is let go when `work` ends.
  */
 export async function withTaskServices<T>(root: string, work: (services: TaskServices) => Promise<T>): Promise<T> {
   const codebase = await resolveCodebase(root);
   const config = loadConfig(codebase.root);
   const runtime = new Runtime(config);
-  let ownLocal: Promise<EmbeddingProvider> | undefined;
-  const services: TaskServices = {
-    search: async (query, options) =>
-      (await searchThroughDaemon(codebase.root, config, query, options)) ?? runtime.search(codebase, query, options),
-    localEmbedder: () =>
-      config.embedding.provider === 'local' ? runtime.embedder() : (ownLocal ??= createEmbeddingProvider({ provider: 'local' })),
-  };
+  const forClassifier = classifierConfig(config);
+  const classifierRuntime = forClassifier === config ? runtime : new Runtime(forClassifier);
   try {
-    return await work(services);
+    return await work({
+      search: (query, options) => searchDaemonOr(runtime, codebase, query, options),
+      localEmbedder: () => classifierRuntime.embedder(),
+    });
   } finally {
     await runtime.close();
-    if (ownLocal) await (await ownLocal.catch(() => undefined))?.close();
+    if (classifierRuntime !== runtime) await classifierRuntime.close();
   }
 }

@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/config.js';
 import type { ContextBlock } from '../context/build.js';
+import { classifierConfig } from '../context/services.js';
 import { configKey } from '../daemon/configKey.js';
 import { resolveCodebase, type Codebase } from '../index/codebase.js';
 import { readMeta } from '../index/meta.js';
@@ -82,9 +83,7 @@ export class McpBackend {
   async route(task: string, projectPath: string): Promise<RouteDecision> {
     const project = await resolveCodebase(projectPath);
     const config = loadConfig(project.root);
-    // The classifier's examples are compared on the local model, whatever the project embeds its code with.
-    const classifierConfig = config.embedding.provider === 'local' ? config : { ...config, embedding: { provider: 'local' as const } };
-    return this.pool.use(classifierConfig, async (runtime) => routeTask(task, config.project, await runtime.embedder()));
+    return this.pool.use(classifierConfig(config), async (runtime) => routeTask(task, config.project, await runtime.embedder()));
   }
 
   async close(): Promise<void> {
