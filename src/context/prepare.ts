@@ -4,6 +4,7 @@
  * prompt's real size.
  */
 import { loadConfig } from '../config/config.js';
+import type { EmbeddingProvider } from '../embed/types.js';
 import { IndexStateError, UsageError, describeError } from '../errors.js';
 import { redactSecrets, type RedactionResult } from '../providers/redact.js';
 import { estimateTokens } from '../providers/tokens.js';
@@ -102,7 +103,7 @@ async function classify(
 ): Promise<{ classification: Classification; rulesOnlyNote?: string }> {
   const rulesOnly = async (rulesOnlyNote: string) => ({ classification: await new TaskClassifier(policy).classify(task), rulesOnlyNote });
   if (!services) return rulesOnly('rules only (--rules-only)');
-  let embedder;
+  let embedder: EmbeddingProvider;
   try {
     embedder = await services.localEmbedder();
   } catch (error) {

@@ -116,7 +116,7 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
     } finally {
       this.inFlight--;
       if (this.grown && this.inFlight === 0) {
-        this.recycleTimer = setTimeout(() => void this.recycle(), this.options.recycleAfterIdleMs).unref();
+        this.recycleTimer = setTimeout(() => this.recycle(), this.options.recycleAfterIdleMs).unref();
       }
     }
   }
@@ -128,8 +128,8 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
   }
 
   /** Swaps in a fresh worker; on failure the old one stays (and is tried again after the next bulk batch). */
-  private recycle(): Promise<void> {
-    if (this.inFlight > 0 || this.recycling) return Promise.resolve();
+  private recycle(): void {
+    if (this.inFlight > 0 || this.recycling) return;
     this.recycling = (async () => {
       try {
         const graph = await loadOrBuildGraph(MODEL, this.options.variant, this.options.cacheDir);
@@ -145,7 +145,6 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
         this.recycling = undefined;
       }
     })();
-    return this.recycling;
   }
 
   private async embedBatch(rows: number[][]): Promise<Float32Array[]> {
