@@ -33,6 +33,7 @@ const QUERIES = [
   'transcribe audio to text', 'coerce input to a date', 'record with string keys', 'webhook signature verification',
 ];
 const cli = (args) => execFileSync(process.execPath, [bin, ...args], { env: process.env, encoding: 'utf8' });
+const cliSearch = (query) => cli(['search', query, '--path', repo, '--json', '--limit', '10']);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const pct = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -59,6 +60,22 @@ try {
   const key = configKey(loadConfig(repo));
   const search = (query, limit = 10) => client.search(repo, query, { limit, configKey: key });
   const runs = async () => (await client.status()).codebases[0]?.runs ?? 0;
+  // Every query once through the daemon, then a few as CLI processes through it.
+  const warmQueries = async (suffix) => ({
+    warm: await timeEach(QUERIES, (query) => search(`${query}${suffix}`)),
+    cliWarm: await timeEach(QUERIES.slice(0, 8), cliSearch),
+  });
+  // Prints the warm figures, then stops the daemon and times CLI processes that load the model themselves.
+  const reportQueries = async ({ chunks, warm, cliWarm }) => {
+    console.log(`\nqueries at ${chunks} chunks (${QUERIES.length} distinct, top 10):`);
+    console.log(`  through the daemon (warm model, new query): p50 ${ms(pct(warm, 50))}  p95 ${ms(pct(warm, 95))}`);
+    console.log(`  CLI process through the daemon:            p50 ${ms(pct(cliWarm, 50))}  p95 ${ms(pct(cliWarm, 95))}`);
+    client.close();
+    client = undefined;
+    cli(['daemon', 'stop']);
+    const cold = await timeEach(QUERIES.slice(0, 5), cliSearch);
+    console.log(`  cold CLI (no daemon: process start + model load): p50 ${ms(pct(cold, 50))}  p95 ${ms(pct(cold, 95))}`);
+  };
   const settle = async () => {
     // Idle, nothing queued, and no new run for a while: the burst is fully absorbed.
     let quietSince = Date.now();
@@ -129,19 +146,7 @@ try {
   await settle();
 
   // Queries: warm through the daemon (model loaded, query not cached), then the CLI through the daemon.
-  const queries = QUERIES;
-  const warm = [];
-  for (const query of queries) {
-    const started = performance.now();
-    await search(query);
-    warm.push(performance.now() - started);
-  }
-  const cliWarm = [];
-  for (const query of queries.slice(0, 8)) {
-    const started = performance.now();
-    cli(['search', query, '--path', repo, '--json', '--limit', '10']);
-    cliWarm.push(performance.now() - started);
-  }
+  const small = { chunks: afterInitial.chunks, ...(await warmQueries('')) };
   const busyRss = rssMb(pid);
   // Idle means past the model's recycle (30 s after its last bulk batch), as a daemon spends most of its day.
   await sleep(35_000);
@@ -174,14 +179,7 @@ try {
   }
   const peakRss = rssMb(pid, 'VmHWM');
 
-  console.log(`\nqueries at ${afterInitial.chunks} chunks (${queries.length} distinct, top 10):`);
-  console.log(`  through the daemon (warm model, new query): p50 ${ms(pct(warm, 50))}  p95 ${ms(pct(warm, 95))}`);
-  console.log(`  CLI process through the daemon:            p50 ${ms(pct(cliWarm, 50))}  p95 ${ms(pct(cliWarm, 95))}`);
-  client.close();
-  client = undefined;
-  cli(['daemon', 'stop']);
-  const cold = await coldQueries(queries.slice(0, 5));
-  console.log(`  cold CLI (no daemon: process start + model load): p50 ${ms(pct(cold, 50))}  p95 ${ms(pct(cold, 95))}`);
+  await reportQueries(small);
 
   console.log(`\ngit checkout of 500 files (${switched.length} modified, ${added.length} added; then switched back):`);
   for (const run of checkoutRuns) {
@@ -210,29 +208,11 @@ try {
   );
   await editLatencies(30, EDITS);
   await settle();
-  const warmLarge = [];
-  for (const query of queries) {
-    const started = performance.now();
-    await search(`${query} function`); // not a query asked before: nothing cached
-    warmLarge.push(performance.now() - started);
-  }
-  const cliWarmLarge = [];
-  for (const query of queries.slice(0, 8)) {
-    const started = performance.now();
-    cli(['search', query, '--path', repo, '--json', '--limit', '10']);
-    cliWarmLarge.push(performance.now() - started);
-  }
+  const large = { chunks: grown.chunks, ...(await warmQueries(' function')) }; // not queries asked before: nothing cached
   const busyRssLarge = rssMb(pid);
   await sleep(35_000);
   const idleRssLarge = rssMb(pid);
-  console.log(`queries at ${grown.chunks} chunks:`);
-  console.log(`  through the daemon (warm model, new query): p50 ${ms(pct(warmLarge, 50))}  p95 ${ms(pct(warmLarge, 95))}`);
-  console.log(`  CLI process through the daemon:            p50 ${ms(pct(cliWarmLarge, 50))}  p95 ${ms(pct(cliWarmLarge, 95))}`);
-  client.close();
-  client = undefined;
-  cli(['daemon', 'stop']);
-  const coldLarge = await coldQueries(queries.slice(0, 5));
-  console.log(`  cold CLI (no daemon: process start + model load): p50 ${ms(pct(coldLarge, 50))}  p95 ${ms(pct(coldLarge, 95))}`);
+  await reportQueries(large);
   console.log(`memory (daemon RSS) at ${grown.chunks} chunks: after the queries ${busyRssLarge} MB, idle 35 s later ${idleRssLarge} MB`);
 } finally {
   client?.close();
@@ -245,11 +225,11 @@ try {
   rmSync(base, { recursive: true, force: true });
 }
 
-async function coldQueries(queries) {
+async function timeEach(items, run) {
   const times = [];
-  for (const query of queries) {
+  for (const item of items) {
     const started = performance.now();
-    cli(['search', query, '--path', repo, '--json', '--limit', '10']);
+    await run(item);
     times.push(performance.now() - started);
   }
   return times;
