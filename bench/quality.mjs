@@ -1,66 +1,78 @@
 #!/usr/bin/env node
-// Retrieval quality on real "task → code to change" cases (../shared/bench): runs the shared scorer with
-// codectx's own index and search commands on each repository and prints file@k, line@k and MRR.
-// Usage: npm run bench:quality [-- repo ...]   (repos: requests express cobra commander.js)
-// Git directories come from CODECTX_BENCH_GIT_<REPO> or the fetch tool's mirror folder.
+// Retrieval quality on real "task → code to change" cases (../shared/bench, 11 repositories): file@k, line@k and
+// MRR per repository next to the BM25-window baseline, and their means.
+//   npm run bench:quality [-- --repos fd,gin]   in-process: index commit by commit, search, save candidate pools
+//   npm run bench:quality -- --cli              the shared scorer driving the built CLI (slower; the reference)
+// Pools saved here feed `node bench/quality/tune.mjs` (leave-one-repository-out choice of ranking constants).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPOS, SHARED, gitDirOf, project, wantedRepos } from './quality/repos.mjs';
+import { figures, firstHits } from './quality/score.mjs';
 
-const project = fileURLToPath(new URL('..', import.meta.url));
-const shared = process.env.CODECTX_SHARED_BENCH ?? resolve(project, '..', 'shared', 'bench');
-const REPOS = {
-  requests: 'psf+requests',
-  express: 'expressjs+express',
-  cobra: 'spf13+cobra',
-  'commander.js': 'tj+commander.js',
-};
-const BASELINE = { requests: 0.4, express: 0.52, cobra: 0.33, 'commander.js': 0.5 };
+const BASELINE = JSON.parse(readFileSync(new URL('./quality/bm25-baseline.json', import.meta.url), 'utf8'));
+const argv = process.argv.slice(2);
+const repos = wantedRepos(argv);
 
-const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(REPOS);
-const home = mkdtempSync(join(tmpdir(), 'codectx-quality-home-'));
-const cli = `node ${join(project, 'bin', 'codectx.js')}`;
+async function viaCli(repo) {
+  const home = mkdtempSync(join(tmpdir(), 'codectx-quality-home-'));
+  const work = mkdtempSync(join(tmpdir(), `codectx-quality-${repo}-`));
+  const cli = `node ${join(project, 'bin', 'codectx.js')}`;
+  try {
+    const out = execFileSync(
+      'python3',
+      [
+        join(SHARED, 'run_tasks.py'), join(SHARED, 'cases', `${repo}.jsonl`), gitDirOf(repo), join(work, 'tree'),
+        '--index-cmd', `${cli} index {dir} --quiet`,
+        '--search-cmd', `${cli} search {query} --path {dir} --limit {k} --json`,
+        ...(process.env.SHOW ? ['--show'] : []),
+      ],
+      { env: { ...process.env, CODECTX_HOME: home }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 },
+    );
+    const f = JSON.parse(out.trim().split('\n').pop());
+    return { ...f, mrr: f['mrr_line@10'], indexSeconds: f.index_s_total, searchP50: f.search_s_p50 * 1000 };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+async function inProcess(repo) {
+  const { gather } = await import('./quality/gather.mjs');
+  const saved = await gather(repo);
+  const ms = [...saved.searchMs].sort((a, b) => a - b);
+  return {
+    ...figures(saved.cases.map((c) => firstHits(c.results, c.gold))),
+    indexSeconds: saved.indexSeconds,
+    searchP50: ms[Math.floor(ms.length / 2)],
+  };
+}
+
 const rows = [];
-for (const repo of wanted) {
-  const envName = `CODECTX_BENCH_GIT_${repo.replace(/\W/g, '_').toUpperCase()}`;
-  const gitDir = process.env[envName] ?? `/work/.mirror/${REPOS[repo]}/repo`;
-  if (!existsSync(gitDir)) {
-    console.error(`${repo}: no git directory at ${gitDir} (fetch github:${REPOS[repo].replace('+', '/')} or set ${envName}); skipped`);
+for (const repo of repos) {
+  if (!existsSync(gitDirOf(repo))) {
+    console.error(`${repo}: no git directory at ${gitDirOf(repo)} (fetch github:${REPOS[repo].github}); skipped`);
     continue;
   }
-  const work = mkdtempSync(join(tmpdir(), `codectx-quality-${repo}-`));
-  const started = Date.now();
-  const out = execFileSync(
-    'python3',
-    [
-      join(shared, 'run_tasks.py'),
-      join(shared, 'cases', `${repo}.jsonl`),
-      gitDir,
-      join(work, 'tree'),
-      '--index-cmd', `${cli} index {dir} --quiet`,
-      '--search-cmd', `${cli} search {query} --path {dir} --limit {k} --json`,
-      ...(process.env.SHOW ? ['--show'] : []),
-    ],
-    { env: { ...process.env, CODECTX_HOME: home }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 },
-  );
-  const figures = JSON.parse(out.trim().split('\n').pop());
-  rows.push({ repo, ...figures, wall_s: Math.round((Date.now() - started) / 1000) });
-  rmSync(work, { recursive: true, force: true });
+  rows.push({ repo, ...(argv.includes('--cli') ? await viaCli(repo) : await inProcess(repo)) });
 }
-rmSync(home, { recursive: true, force: true });
 
-const fmt = (n) => (typeof n === 'number' ? n.toFixed(2) : String(n));
-console.log('| repo | cases | file@1 | file@5 | line@5 | line@10 | MRR | BM25 line@5 | index s | search p50 s |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+const f2 = (n) => n.toFixed(2);
+console.log('| repo | cases | file@1 | file@5 | line@5 | BM25 line@5 | line@10 | MRR | BM25 MRR | index s | search p50 ms |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
+  const b = BASELINE[r.repo];
   console.log(
-    `| ${r.repo} | ${r.cases} | ${fmt(r['file@1'])} | ${fmt(r['file@5'])} | ${fmt(r['line@5'])} | ${fmt(r['line@10'])} | ` +
-      `${fmt(r['mrr_line@10'])} | ${fmt(BASELINE[r.repo])} | ${fmt(r.index_s_total)} | ${fmt(r.search_s_p50)} |`,
+    `| ${r.repo} | ${r.cases} | ${f2(r['file@1'])} | ${f2(r['file@5'])} | ${f2(r['line@5'])} | ${f2(b['line@5'])} | ` +
+      `${f2(r['line@10'])} | ${f2(r.mrr)} | ${f2(b.mrr)} | ${r.indexSeconds.toFixed(0)} | ${r.searchP50.toFixed(0)} |`,
   );
 }
 if (rows.length > 0) {
-  const mean = (key) => rows.reduce((sum, r) => sum + r[key], 0) / rows.length;
-  console.log(`mean line@5 ${mean('line@5').toFixed(3)} (BM25 baseline ${(rows.reduce((s, r) => s + BASELINE[r.repo], 0) / rows.length).toFixed(3)}), mean file@5 ${mean('file@5').toFixed(3)}, mean MRR ${mean('mrr_line@10').toFixed(3)}`);
+  const mean = (pick) => rows.reduce((sum, r) => sum + pick(r), 0) / rows.length;
+  console.log(
+    `mean over ${rows.length}: line@5 ${mean((r) => r['line@5']).toFixed(3)} (BM25 ${mean((r) => BASELINE[r.repo]['line@5']).toFixed(3)}), ` +
+      `file@5 ${mean((r) => r['file@5']).toFixed(3)}, MRR ${mean((r) => r.mrr).toFixed(3)} (BM25 ${mean((r) => BASELINE[r.repo].mrr).toFixed(3)}); ` +
+      `below BM25 line@5: ${rows.filter((r) => r['line@5'] < BASELINE[r.repo]['line@5']).map((r) => r.repo).join(', ') || 'none'}`,
+  );
 }

@@ -1,23 +1,92 @@
-import type { ChunkRecord } from '../store/types.js';
+import { fuseRankings, type FusedHit } from '../store/hybrid.js';
+import type { ChunkRecord, RankedChunk } from '../store/types.js';
+import { exactMatchShare, nameStems, nameWords, queryTerms } from './queryTerms.js';
+import { chunkRole, rolesAskedFor, type ChunkRole } from './roles.js';
 
 /**
- * Where the code a task asks about rarely lives: tests, examples, fixtures, docs and benchmarks mention the
- * same names as the implementation (often more often), so on keywords and meaning alike they crowd it out.
+ * Every constant of the ranking, in one place so bench/quality/tune.mjs can re-score candidate pools with other
+ * values. The defaults are chosen there by leave-one-repository-out over the shared task → code cases (see
+ * bench/quality/PROTOCOL.md for the protocol and the figures); change one only with a new run of it.
  */
-const SECONDARY_PATH =
-  /(^|\/)(tests?|__tests__|spec|specs|examples?|fixtures?|docs?|benchmarks?)(\/|$)|[._-](test|spec)\.[a-z0-9]+$|(^|\/)test_[^/]*$|_test\.go$/i;
+export interface RankingParams {
+  /** What each side searches with: the query as written, or its taskText (function words removed). */
+  denseQuery: 'raw' | 'task';
+  keywordQuery: 'raw' | 'task';
+  /** Results each side fetches before fusion. */
+  depth: number;
+  /** Reciprocal rank fusion constant: smaller trusts each side's top ranks more. */
+  rrfK: number;
+  /** Weight of the dense side in the fusion (the keyword side weighs 1). */
+  denseWeight: number;
+  /** Score factor for roles the query does not ask for. */
+  roleFactor: Record<Exclude<ChunkRole, 'code'>, number>;
+  /** Score × (1 + exactBoost × share of the query's exact terms the chunk contains). */
+  exactBoost: number;
+  /** Score × (1 + fileEvidence × the file's summed scores relative to the best file's). */
+  fileEvidence: number;
+  /** Score × (1 + nameBoost × share of the query's content words found in the chunk's symbol, container or file name). */
+  nameBoost: number;
+}
 
-/** A query that names tests, examples or docs wants them: no discount then. */
-const ASKS_FOR_SECONDARY = /\b(tests?|testing|unit ?tests?|specs?|examples?|fixtures?|docs?|documentation|readme|benchmarks?)\b/i;
+export const DEFAULT_RANKING: RankingParams = {
+  denseQuery: 'raw',
+  keywordQuery: 'raw',
+  depth: 50,
+  rrfK: 60,
+  denseWeight: 1,
+  roleFactor: { test: 0.4, docs: 0.4, config: 0.4 },
+  exactBoost: 0,
+  fileEvidence: 0,
+  nameBoost: 0,
+};
 
-/**
- * Measured on the shared task→code cases (mean line@5 over four repositories, in-process): no discount 0.46,
- * ×0.7 0.59, ×0.5 0.64, ×0.4 0.65, ×0.3 0.66. Not lower: a test that is by far the best match (or a query
- * that only tests answer) should still surface.
- */
-const SECONDARY_FACTOR = 0.4;
+/** What the ranking knows of a candidate beyond its two side scores. */
+export interface CandidateFeatures {
+  /** The role, or 'code' when the query asks for that role by name. */
+  role: ChunkRole;
+  /** Share of the query's exact terms (flags, identifiers, paths) the chunk contains. */
+  exact: number;
+  /** Share of the query's content words its names (symbol, container, file name) contain. */
+  name: number;
+}
 
-export function secondaryDiscount(query: string): (chunk: Pick<ChunkRecord, 'file' | 'language'>) => number {
-  if (ASKS_FOR_SECONDARY.test(query)) return () => 1;
-  return (chunk) => (SECONDARY_PATH.test(chunk.file) || chunk.language === 'markdown' ? SECONDARY_FACTOR : 1);
+/** The features of candidates for one query (a function, so a tuner can compute them once per candidate). */
+export function candidateFeatures(query: string): (chunk: ChunkRecord) => CandidateFeatures {
+  const asked = rolesAskedFor(query);
+  const terms = queryTerms(query);
+  const words = nameWords(query);
+  return (chunk) => {
+    const role = chunkRole(chunk);
+    const names = nameStems(chunk);
+    const name = words.length > 0 ? words.filter((word) => names.has(word)).length / words.length : 0;
+    return { role: asked.has(role) ? 'code' : role, exact: exactMatchShare(terms, chunk), name };
+  };
+}
+
+/** Fuses the two sides, weighs each hit by what it is and what the query names, best first (all hits kept). */
+export function rankCandidates(
+  query: string,
+  dense: RankedChunk[],
+  keyword: RankedChunk[],
+  params: RankingParams = DEFAULT_RANKING,
+  features: (chunk: ChunkRecord) => CandidateFeatures = candidateFeatures(query),
+): FusedHit[] {
+  const fused = fuseRankings(dense.slice(0, params.depth), keyword.slice(0, params.depth), Infinity, {
+    dense: params.denseWeight,
+    k: params.rrfK,
+  });
+  const hits = fused.map((hit) => {
+    const { role, exact, name } = features(hit.chunk);
+    let score = hit.score;
+    if (role !== 'code') score *= params.roleFactor[role];
+    score *= (1 + params.exactBoost * exact) * (1 + params.nameBoost * name);
+    return { ...hit, score };
+  });
+  if (params.fileEvidence > 0) {
+    const perFile = new Map<string, number>();
+    for (const hit of hits) perFile.set(hit.chunk.file, (perFile.get(hit.chunk.file) ?? 0) + hit.score);
+    const best = Math.max(...perFile.values());
+    for (const hit of hits) hit.score *= 1 + (params.fileEvidence * perFile.get(hit.chunk.file)!) / best;
+  }
+  return hits.sort((a, b) => b.score - a.score);
 }

@@ -1,7 +1,8 @@
 import type { EmbeddingProvider } from '../embed/types.js';
-import { hybridSearch, overFetch } from '../store/hybrid.js';
 import type { ChunkStore, SearchFilter } from '../store/types.js';
-import { secondaryDiscount } from './ranking.js';
+import { groupPieces } from './pieces.js';
+import { taskText } from './queryTerms.js';
+import { DEFAULT_RANKING, rankCandidates, type RankingParams } from './ranking.js';
 import type { SearchResult } from './types.js';
 
 export interface SearchOptions {
@@ -31,28 +32,22 @@ export class QueryVectors {
   }
 }
 
-/** Hybrid search over one index: the query's vector against chunk vectors, its words against BM25, fused. */
+/** Hybrid search over one index: the query's vector against chunk vectors, its words against BM25, fused and weighed. */
 export async function searchIndex(
   store: ChunkStore,
   queryVectors: QueryVectors,
   query: string,
   options: SearchOptions,
+  params: RankingParams = DEFAULT_RANKING,
 ): Promise<SearchResult[]> {
-  const vector = await queryVectors.get(query);
-  // Keep every fused hit, then discount and cut: a discounted hit must make room for ones fused below the limit.
-  const depth = overFetch(options.limit);
-  const fused = await hybridSearch(store, {
-    vector,
-    text: query,
-    depth,
-    limit: 2 * depth,
-    filter: options.filter,
-  });
-  const discount = secondaryDiscount(query);
-  const hits = fused
-    .map((hit) => ({ ...hit, score: hit.score * discount(hit.chunk) }))
-    .sort((a, b) => b.score - a.score)
-    .slice(0, options.limit);
+  const asWritten = (side: 'raw' | 'task') => (side === 'task' ? taskText(query) : query);
+  const vector = await queryVectors.get(asWritten(params.denseQuery));
+  const depth = Math.max(params.depth, options.limit);
+  const [dense, keyword] = await Promise.all([
+    store.searchDense(vector, depth, options.filter),
+    store.searchKeyword(asWritten(params.keywordQuery), depth, options.filter),
+  ]);
+  const hits = groupPieces(rankCandidates(query, dense, keyword, params), options.limit);
   return hits.map(({ chunk, score, dense, keyword }) => ({
     file: chunk.file,
     startLine: chunk.startLine,

@@ -21,8 +21,14 @@ export interface HybridQuery {
   filter?: SearchFilter;
   /** Results each side fetches (default overFetch(limit)). */
   depth?: number;
-  /** Per-side weights for the fusion (default 1 each). */
-  weights?: { dense?: number; keyword?: number };
+  /** Per-side weights for the fusion (default 1 each), and its constant k (default RRF_K). */
+  weights?: FusionWeights;
+}
+
+export interface FusionWeights {
+  dense?: number;
+  keyword?: number;
+  k?: number;
 }
 
 /** The usual RRF constant: damps the gap between top ranks so neither side alone dominates. */
@@ -51,8 +57,9 @@ export function fuseRankings(
   dense: RankedChunk[],
   keyword: RankedChunk[],
   limit: number,
-  weights: HybridQuery['weights'] = {},
+  weights: FusionWeights = {},
 ): FusedHit[] {
+  const k = weights.k ?? RRF_K;
   const hits = new Map<string, FusedHit>();
   const add = (ranking: RankedChunk[], side: 'dense' | 'keyword', weight: number) => {
     ranking.forEach((ranked, index) => {
@@ -60,7 +67,7 @@ export function fuseRankings(
       const hit = hits.get(ranked.chunk.id) ?? { chunk: ranked.chunk, score: 0 };
       if (hit[side] !== undefined) return; // a store returning one id twice must not count it twice
       hit[side] = { score: ranked.score, rank };
-      hit.score += weight / (RRF_K + rank);
+      hit.score += weight / (k + rank);
       hits.set(ranked.chunk.id, hit);
     });
   };

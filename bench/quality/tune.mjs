@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+// Chooses the ranking constants by leave-one-repository-out (PROTOCOL.md): every combination of the grid below
+// is scored on every repository's saved candidate pools (bench:quality writes them), then for each repository the
+// combination best on the *other* repositories is scored on it. Prints the per-repository LOO figures next to the
+// BM25 baseline and today's defaults, the combination best on all (what src/search/ranking.ts should ship), and an
+// ablation of each idea. Uses the product's own ranking code (dist/search), so what is tuned is what ships.
+//   node bench/quality/tune.mjs [--repos a,b] [--json out.json]
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CACHE_DIR, project, wantedRepos } from './repos.mjs';
+import { figures, firstHits } from './score.mjs';
+
+const { DEFAULT_RANKING, rankCandidates, candidateFeatures } = await import(join(project, 'dist/search/ranking.js'));
+const { groupPieces } = await import(join(project, 'dist/search/pieces.js'));
+const BASELINE = JSON.parse(readFileSync(new URL('./bm25-baseline.json', import.meta.url), 'utf8'));
+
+export const GRID = {
+  denseQuery: ['raw', 'task'],
+  keywordQuery: ['raw', 'task'],
+  depth: [50, 100],
+  rrfK: [10, 20, 30, 60],
+  denseWeight: [0.7, 1, 1.4, 2],
+  test: [0.2, 0.3, 0.4, 0.5, 0.7],
+  docs: [0.2, 0.3, 0.4, 0.6],
+  config: [0.2, 0.4, 0.6],
+  exactBoost: [0, 0.5, 1, 2],
+  fileEvidence: [0, 0.3, 0.6, 1],
+  nameBoost: [0, 0.3, 0.6, 1],
+};
+
+const toParams = (c) => ({
+  denseQuery: c.denseQuery,
+  keywordQuery: c.keywordQuery,
+  depth: c.depth,
+  rrfK: c.rrfK,
+  denseWeight: c.denseWeight,
+  roleFactor: { test: c.test, docs: c.docs, config: c.config },
+  exactBoost: c.exactBoost,
+  fileEvidence: c.fileEvidence,
+  nameBoost: c.nameBoost,
+});
+const fromParams = ({ roleFactor, ...rest }) => ({ ...rest, ...roleFactor });
+
+function loadPools(repo) {
+  const path = join(CACHE_DIR, 'pools', `${repo}.json`);
+  if (!existsSync(path)) return undefined;
+  const saved = JSON.parse(readFileSync(path, 'utf8'));
+  const chunk = (id) => ({ id, ...saved.chunks[id] });
+  return saved.cases.map((c) => {
+    const features = candidateFeatures(c.query);
+    const memo = new Map();
+    return {
+      query: c.query,
+      gold: c.gold,
+      // Pools saved before the task-text variants existed have only the query as written.
+      pools: Object.fromEntries(
+        ['dense', 'keyword', 'denseTask', 'keywordTask'].map((side) => [side, (c[side] ?? c[side.replace('Task', '')]).map(([id, score]) => ({ chunk: chunk(id), score }))]),
+      ),
+      features: (ch) => memo.get(ch.id) ?? memo.set(ch.id, features(ch)).get(ch.id),
+    };
+  });
+}
+
+export function scoreRepo(cases, params, { pieces = true } = {}) {
+  return figures(
+    cases.map((c) => {
+      const dense = c.pools[params.denseQuery === 'task' ? 'denseTask' : 'dense'];
+      const keyword = c.pools[params.keywordQuery === 'task' ? 'keywordTask' : 'keyword'];
+      const ranked = rankCandidates(c.query, dense, keyword, params, c.features);
+      const top = pieces ? groupPieces(ranked, 10) : ranked.slice(0, 10);
+      return firstHits(top.map((h) => h.chunk), c.gold);
+    }),
+  );
+}
+
+const argv = process.argv.slice(2);
+const repos = wantedRepos(argv).filter((repo) => existsSync(join(CACHE_DIR, 'pools', `${repo}.json`)));
+const pools = Object.fromEntries(repos.map((repo) => [repo, loadPools(repo)]));
+process.stderr.write(`${repos.length} repositories\n`);
+
+// Per-repository figures of one combination, computed once whatever asks for them.
+const scored = new Map();
+const figuresOf = (combo) => {
+  const key = JSON.stringify(combo);
+  if (!scored.has(key)) {
+    const params = toParams(combo);
+    scored.set(key, Object.fromEntries(repos.map((repo) => [repo, scoreRepo(pools[repo], params)])));
+  }
+  return scored.get(key);
+};
+
+// Mean line@5 over the given repositories; MRR breaks ties.
+const objective = (combo, over) => {
+  const per = figuresOf(combo);
+  return over.reduce((s, r) => s + per[r]['line@5'] + 1e-3 * per[r].mrr, 0) / over.length;
+};
+
+// Coordinate ascent over the grid from today's defaults: each constant in turn takes its best value with the
+// others held, until a whole round changes nothing. Deterministic, and the same procedure for every held-out repo.
+const start = fromParams(DEFAULT_RANKING);
+function bestOn(over) {
+  let best = { ...start };
+  for (let round = 0; round < 6; round++) {
+    let changed = false;
+    for (const [key, values] of Object.entries(GRID)) {
+      for (const value of values) {
+        const candidate = { ...best, [key]: value };
+        if (objective(candidate, over) > objective(best, over) + 1e-9) {
+          best = candidate;
+          changed = true;
+        }
+      }
+    }
+    process.stderr.write(`\r${over.length} repositories: round ${round + 1}, ${scored.size} combinations scored`);
+    if (!changed) break;
+  }
+  return best;
+}
+
+const loo = Object.fromEntries(
+  repos.map((held) => {
+    const chosen = bestOn(repos.filter((r) => r !== held));
+    return [held, { combo: chosen, ...figuresOf(chosen)[held] }];
+  }),
+);
+const overall = { combo: bestOn(repos) };
+process.stderr.write('\n');
+const defaults = Object.fromEntries(repos.map((repo) => [repo, scoreRepo(pools[repo], DEFAULT_RANKING)]));
+
+const f2 = (n) => n.toFixed(2);
+const mean = (rows, key) => repos.reduce((s, r) => s + rows[r][key], 0) / repos.length;
+console.log('| repo | BM25 line@5 | defaults line@5 | LOO line@5 | LOO file@5 | LOO MRR | BM25 MRR | LOO choice |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const repo of repos) {
+  const l = loo[repo];
+  const c = l.combo;
+  console.log(
+    `| ${repo} | ${f2(BASELINE[repo]?.['line@5'] ?? NaN)} | ${f2(defaults[repo]['line@5'])} | ${f2(l['line@5'])} | ${f2(l['file@5'])} | ${f2(l.mrr)} | ` +
+      `${f2(BASELINE[repo]?.mrr ?? NaN)} | d${c.depth} k${c.rrfK} w${c.denseWeight} t${c.test}/${c.docs}/${c.config} x${c.exactBoost} f${c.fileEvidence} n${c.nameBoost} |`,
+  );
+}
+const bm25Mean = (key) => repos.reduce((s, r) => s + (BASELINE[r]?.[key] ?? NaN), 0) / repos.length;
+console.log(
+  `LOO mean: line@5 ${mean(loo, 'line@5').toFixed(3)}, file@5 ${mean(loo, 'file@5').toFixed(3)}, MRR ${mean(loo, 'mrr').toFixed(3)} ` +
+    `(defaults ${mean(defaults, 'line@5').toFixed(3)} / MRR ${mean(defaults, 'mrr').toFixed(3)}; BM25 ${bm25Mean('line@5').toFixed(3)} / ${bm25Mean('mrr').toFixed(3)})`,
+);
+console.log(`best on all ${repos.length}: ${JSON.stringify(overall.combo)} → line@5 ${objective(overall.combo, repos).toFixed(3)}`);
+
+// Ablation around the combination best on all: each idea switched off (or to its neutral value) alone.
+const base = toParams(overall.combo);
+const ablations = {
+  'no role factors': { ...base, roleFactor: { test: 1, docs: 1, config: 1 } },
+  'no exact-term boost': { ...base, exactBoost: 0 },
+  'no file evidence': { ...base, fileEvidence: 0 },
+  'no name boost': { ...base, nameBoost: 0 },
+  'query as written on both sides': { ...base, denseQuery: 'raw', keywordQuery: 'raw' },
+  'RRF k 60, equal weights': { ...base, rrfK: 60, denseWeight: 1 },
+  'keyword side only': { ...base, denseWeight: 0 },
+  'dense side only': { ...base, denseWeight: 1e6 },
+};
+console.log('\n| ablation (from the best on all) | mean line@5 | mean MRR |\n|---|---|---|');
+const row = (label, params, opts) => {
+  const per = repos.map((r) => scoreRepo(pools[r], params, opts));
+  const m = (key) => per.reduce((s, f) => s + f[key], 0) / per.length;
+  console.log(`| ${label} | ${m('line@5').toFixed(3)} | ${m('mrr').toFixed(3)} |`);
+};
+row('best on all', base);
+for (const [label, params] of Object.entries(ablations)) row(label, params);
+row('no grouping of split pieces', base, { pieces: false });
+
+const jsonAt = argv.indexOf('--json');
+if (jsonAt >= 0) writeFileSync(argv[jsonAt + 1], JSON.stringify({ loo, overall: overall.combo, defaults: fromParams(DEFAULT_RANKING) }, null, 2));

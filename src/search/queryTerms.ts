@@ -1,0 +1,119 @@
+/**
+ * The exact things a task-style query names — flags (`--color=never`), environment variables (`XDG_CONFIG_HOME`),
+ * backticked or compound identifiers (`res.cookie`, `parseArgs`, `max_depth`), paths and path prefixes
+ * (`cli/config:`, `src/walk.rs`). Plain words are left to BM25 and the vectors; these are worth a match of their own,
+ * because a chunk that contains one is almost always about it.
+ */
+export interface QueryTerms {
+  /** Matched case-insensitively as substrings of a chunk's content, symbol or path. */
+  exact: string[];
+  /** Path-like terms, matched against the chunk's file path. */
+  paths: string[];
+}
+
+const BACKTICKED = /`([^`\n]{2,80})`/g;
+const FLAG = /(?<![\w-])--?[A-Za-z][\w-]*/g;
+const ENV_VAR = /\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/g;
+// camelCase / PascalCase with an inner capital, snake_case, dotted member access, Rust/C++ paths.
+const COMPOUND = /\b[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)+\b|\b[a-z]+[A-Z][\w$]*\b|\b[A-Z][a-z0-9]+[A-Z][\w$]*\b|\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g;
+const PATH = /(?:^|[\s(])((?:[\w.-]+\/)+[\w.-]*|[\w-]+\.(?:rs|go|py|js|mjs|cjs|ts|tsx|jsx|rb|java|kt|c|h|cc|cpp|hpp|cs|php|swift|md|ya?ml|toml|json))(?=$|[\s):,])/g;
+// Version numbers and the like are not names.
+const NOT_A_NAME = /^[\d.]+$|^v\d/;
+
+export function queryTerms(query: string): QueryTerms {
+  const exact = new Set<string>();
+  const paths = new Set<string>();
+  const add = (term: string) => {
+    const cleaned = term.replace(/^[.:/]+|[.:/,]+$/g, '');
+    if (cleaned.length >= 3 && !NOT_A_NAME.test(cleaned)) exact.add(cleaned.toLowerCase());
+  };
+  for (const [, inner] of query.matchAll(BACKTICKED)) add(inner!);
+  for (const [flag] of query.matchAll(FLAG)) if (flag.startsWith('--') || flag.length === 2) add(flag.split('=')[0]!);
+  for (const [name] of query.matchAll(ENV_VAR)) add(name);
+  for (const [name] of query.matchAll(COMPOUND)) add(name);
+  for (const [, path] of query.matchAll(PATH)) {
+    const cleaned = path!.replace(/^\.\//, '').replace(/[:/]+$/, '').toLowerCase();
+    if (cleaned.length >= 2 && !NOT_A_NAME.test(cleaned)) paths.add(cleaned);
+  }
+  // A dotted path like `cli.rs` is both: it may be named in code (mod cli) and is a file.
+  return { exact: [...exact].filter((term) => !paths.has(term)), paths: [...paths] };
+}
+
+/** The share of `terms` a chunk matches (0 when the query names nothing exact). */
+export function exactMatchShare(terms: QueryTerms, chunk: { file: string; symbol: string; content: string }): number {
+  const total = terms.exact.length + terms.paths.length;
+  if (total === 0) return 0;
+  const file = chunk.file.toLowerCase();
+  let text: string | undefined;
+  let matched = 0;
+  for (const term of terms.exact) {
+    text ??= `${chunk.symbol}\n${chunk.content}`.toLowerCase();
+    if (text.includes(term) || file.includes(term)) matched++;
+  }
+  for (const path of terms.paths) if (pathMatches(file, path)) matched++;
+  return matched / total;
+}
+
+/** `cli/config` matches `src/cli/config.rs`; `walk.rs` matches `src/walk.rs`; segment boundaries only. */
+function pathMatches(file: string, path: string): boolean {
+  const at = file.indexOf(path);
+  if (at < 0) return false;
+  const before = at === 0 || file[at - 1] === '/';
+  const next = file[at + path.length];
+  return before && (next === undefined || next === '/' || next === '.' || next === '_' || next === '-');
+}
+
+// Words that carry no meaning in a task ("Allow the working directory to be nonexistent if …"). Code words such
+// as `get`, `set`, `is`, `new` and `not` stay: they are identifiers too.
+const FUNCTION_WORDS = new Set(
+  ('a an the of to in on at by for from with without into onto over under about as than then so such ' +
+    'and or but nor if when while whether because since unless until after before ' +
+    'is are was were be been being am do does did done has have had having can could should would will shall may might must ' +
+    'it its this that these those there here which who whom whose what where why how ' +
+    'i we you he she they me us him her them my our your their ' +
+    'also just only very more most some any all each every no both either neither other another ' +
+    'e.g i.e etc via per').split(' '),
+);
+
+/** The query with its function words removed, for the keyword side and the query's vector. */
+export function taskText(query: string): string {
+  const kept = query.split(/\s+/).filter((word) => !FUNCTION_WORDS.has(word.toLowerCase().replace(/^\W+|\W+$/g, '')));
+  return kept.length > 0 ? kept.join(' ') : query;
+}
+
+/** A word reduced to its stem for matching names: `parse`, `parsing`, `parsed`, `parses` → `pars`. */
+export function stem(word: string): string {
+  let w = word.toLowerCase();
+  for (const suffix of ['ing', 'ed', 'es', 's']) {
+    if (w.endsWith(suffix) && w.length - suffix.length >= 3) {
+      w = w.slice(0, -suffix.length);
+      break;
+    }
+  }
+  return w.length >= 4 && w.endsWith('e') ? w.slice(0, -1) : w;
+}
+
+/** The query's content words, stemmed, for matching against names (symbol, container, file name). */
+export function nameWords(query: string): string[] {
+  const words = taskText(query)
+    .split(/[^A-Za-z0-9]+/)
+    .flatMap((word) => [word, ...splitName(word)])
+    .filter((word) => word.length >= 3 && !FUNCTION_WORDS.has(word.toLowerCase()));
+  return [...new Set(words.map(stem))];
+}
+
+const NAME_BOUNDARY = /(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|[_\-.$/]+/g;
+
+function splitName(name: string): string[] {
+  return name.split(NAME_BOUNDARY).filter((part) => part.length > 0 && part !== name);
+}
+
+/** Stems of a chunk's names: its symbol, its container and its file's base name, split into words. */
+export function nameStems(chunk: { file: string; symbol: string; container: string }): Set<string> {
+  const base = chunk.file.slice(chunk.file.lastIndexOf('/') + 1).replace(/\.[^.]+$/, '');
+  const stems = new Set<string>();
+  for (const name of [chunk.symbol, chunk.container, base]) {
+    for (const part of [name, ...splitName(name)]) if (part.length >= 3) stems.add(stem(part));
+  }
+  return stems;
+}
