@@ -12,6 +12,8 @@ import { figures, firstHits } from './score.mjs';
 
 const { DEFAULT_RANKING, rankCandidates, candidateFeatures } = await import(join(project, 'dist/search/ranking.js'));
 const { groupPieces } = await import(join(project, 'dist/search/pieces.js'));
+const { buildContext } = await import(join(project, 'dist/context/build.js'));
+const { estimateTokens } = await import(join(project, 'dist/providers/tokens.js'));
 const BASELINE = JSON.parse(readFileSync(new URL('./bm25-baseline.json', import.meta.url), 'utf8'));
 
 export const GRID = {
@@ -20,25 +22,16 @@ export const GRID = {
   depth: [50, 100],
   rrfK: [10, 20, 30, 60],
   denseWeight: [0.7, 1, 1.4, 2],
-  test: [0.2, 0.3, 0.4, 0.5, 0.7],
-  docs: [0.2, 0.3, 0.4, 0.6],
+  test: [0.1, 0.2, 0.3, 0.4, 0.5, 0.7],
+  docs: [0.1, 0.2, 0.3, 0.4, 0.6],
   config: [0.2, 0.4, 0.6],
+  vendor: [0.2, 0.4, 0.7, 1],
   exactBoost: [0, 0.5, 1, 2],
   fileEvidence: [0, 0.3, 0.6, 1],
   nameBoost: [0, 0.3, 0.6, 1],
 };
 
-const toParams = (c) => ({
-  denseQuery: c.denseQuery,
-  keywordQuery: c.keywordQuery,
-  depth: c.depth,
-  rrfK: c.rrfK,
-  denseWeight: c.denseWeight,
-  roleFactor: { test: c.test, docs: c.docs, config: c.config },
-  exactBoost: c.exactBoost,
-  fileEvidence: c.fileEvidence,
-  nameBoost: c.nameBoost,
-});
+const toParams = ({ test, docs, config, vendor, ...rest }) => ({ ...DEFAULT_RANKING, ...rest, roleFactor: { test, docs, config, vendor } });
 const fromParams = ({ roleFactor, ...rest }) => ({ ...rest, ...roleFactor });
 
 function loadPools(repo) {
@@ -136,7 +129,7 @@ for (const repo of repos) {
   const c = l.combo;
   console.log(
     `| ${repo} | ${f2(BASELINE[repo]?.['line@5'] ?? NaN)} | ${f2(defaults[repo]['line@5'])} | ${f2(l['line@5'])} | ${f2(l['file@5'])} | ${f2(l.mrr)} | ` +
-      `${f2(BASELINE[repo]?.mrr ?? NaN)} | d${c.depth} k${c.rrfK} w${c.denseWeight} t${c.test}/${c.docs}/${c.config} x${c.exactBoost} f${c.fileEvidence} n${c.nameBoost} |`,
+      `${f2(BASELINE[repo]?.mrr ?? NaN)} | d${c.depth} k${c.rrfK} w${c.denseWeight} t${c.test}/${c.docs}/${c.config}/${c.vendor} x${c.exactBoost} f${c.fileEvidence} n${c.nameBoost} |`,
   );
 }
 const bm25Mean = (key) => repos.reduce((s, r) => s + (BASELINE[r]?.[key] ?? NaN), 0) / repos.length;
@@ -149,7 +142,7 @@ console.log(`best on all ${repos.length}: ${JSON.stringify(overall.combo)} → l
 // Ablation around the combination best on all: each idea switched off (or to its neutral value) alone.
 const base = toParams(overall.combo);
 const ablations = {
-  'no role factors': { ...base, roleFactor: { test: 1, docs: 1, config: 1 } },
+  'no role factors': { ...base, roleFactor: { test: 1, docs: 1, config: 1, vendor: 1 } },
   'no exact-term boost': { ...base, exactBoost: 0 },
   'no file evidence': { ...base, fileEvidence: 0 },
   'no name boost': { ...base, nameBoost: 0 },
@@ -167,6 +160,27 @@ const row = (label, params, opts) => {
 row('best on all', base);
 for (const [label, params] of Object.entries(ablations)) row(label, params);
 row('no grouping of split pieces', base, { pieces: false });
+
+// What an agent feels: the block the Claude Code hook would inject (1,500 tokens, pre-search's 20 results, default
+// thresholds). A case hits when a gold range overlaps a snippet of the block.
+const HOOK_BUDGET = 1500;
+function hookBlock(cases, params) {
+  let hits = 0;
+  let tokens = 0;
+  for (const c of cases) {
+    const dense = c.pools[params.denseQuery === 'task' ? 'denseTask' : 'dense'];
+    const keyword = c.pools[params.keywordQuery === 'task' ? 'keywordTask' : 'keyword'];
+    const results = groupPieces(rankCandidates(c.query, dense, keyword, params, c.features), 20).map(({ chunk, ...side }) => ({ ...chunk, ...side }));
+    const block = buildContext(c.query, results, { budgetTokens: HOOK_BUDGET, countTokens: estimateTokens, thresholds: { reuse: 0.5, extend: 0.25 } });
+    tokens += block.tokens;
+    if (block.snippets.some((s) => (c.gold[s.file] ?? []).some(([a, b]) => s.startLine <= b && a <= s.endLine))) hits++;
+  }
+  return { hitRate: hits / cases.length, tokensPerHit: hits > 0 ? tokens / hits : Infinity };
+}
+console.log(`\n| repo | hook block (1,500 tokens): gold inside | tokens per hit |\n|---|---|---|`);
+const blocks = repos.map((repo) => [repo, hookBlock(pools[repo], toParams(overall.combo))]);
+for (const [repo, b] of blocks) console.log(`| ${repo} | ${b.hitRate.toFixed(2)} | ${b.tokensPerHit.toFixed(0)} |`);
+console.log(`| mean | ${(blocks.reduce((s, [, b]) => s + b.hitRate, 0) / blocks.length).toFixed(3)} | ${(blocks.reduce((s, [, b]) => s + b.tokensPerHit, 0) / blocks.length).toFixed(0)} |`);
 
 const jsonAt = argv.indexOf('--json');
 if (jsonAt >= 0) writeFileSync(argv[jsonAt + 1], JSON.stringify({ loo, overall: overall.combo, defaults: fromParams(DEFAULT_RANKING) }, null, 2));

@@ -5,10 +5,12 @@ import type { ChunkRecord } from '../store/types.js';
  * in tests, docs or configuration, yet those mention the same names (often more often), so on keywords and
  * meaning alike they crowd the implementation out.
  */
-export type ChunkRole = 'code' | 'test' | 'docs' | 'config';
+export type ChunkRole = 'code' | 'test' | 'docs' | 'config' | 'vendor';
 
 type RoleInput = Pick<ChunkRecord, 'file' | 'language' | 'symbol' | 'container' | 'content'>;
 
+// Third-party code kept in the tree: a task about the project is rarely about it (jq's vendor/decNumber is 40% of jq).
+const VENDOR_PATH = /(^|\/)(vendor|vendored|third[_-]?party|3rdparty|external|extern|deps|node_modules|bower_components)\//i;
 const TEST_PATH =
   /(^|\/)(tests?|__tests__|spec|specs|testdata|fixtures?)(\/|$)|[._-](test|spec)s?\.[a-z0-9]+$|(^|\/)test_[^/]*$|_test\.go$|Tests?\.(java|kt|cs|swift)$/i;
 const DOCS_PATH =
@@ -22,6 +24,7 @@ const TEST_SYNTAX =
   /^\s*(#\[(cfg\(test\)|test|tokio::test)\]|@(Test|ParameterizedTest|pytest\.mark\.\w+)\b|(describe|it|test|context)\s*\(\s*['"`]|(describe|it|context)\s+['"][^'"]*['"]\s+do\b)/m;
 
 export function chunkRole(chunk: RoleInput): ChunkRole {
+  if (VENDOR_PATH.test(chunk.file)) return 'vendor';
   if (TEST_PATH.test(chunk.file)) return 'test';
   if (chunk.language === 'markdown' || DOCS_PATH.test(chunk.file)) return 'docs';
   if (CONFIG_PATH.test(chunk.file)) return 'config';
@@ -31,6 +34,7 @@ export function chunkRole(chunk: RoleInput): ChunkRole {
 }
 
 const ASKS_FOR: Record<Exclude<ChunkRole, 'code'>, RegExp> = {
+  vendor: /\b(vendor(ed|ing)?|third[- ]party|upstream)\b/i,
   test: /\b(tests?|testing|unit ?tests?|specs?|fixtures?|test ?cases?|coverage|flaky)\b/i,
   docs: /\b(docs?|documentation|readme|changelog|examples?|benchmarks?|typos?|comments?|docstrings?|history)\b/i,
   config: /\b(ci|workflows?|github actions?|actions|yaml|yml|json|toml|config(uration)? files?|dependabot|docker(file)?|makefile|build|release|packag(e|ing)|version|bump|deps|dependenc(y|ies)|lint(er|ing)?|gradle|maven|pom|go\.mod|cargo\.toml|msrv)\b/i,
