@@ -4,7 +4,7 @@ import { CodectxError } from '../errors.js';
 import type { IndexProgress, IndexReport } from '../index/indexer.js';
 import type { SearchResult } from '../search/types.js';
 import type { SearchFilter } from '../store/types.js';
-import { daemonSocketPath } from './paths.js';
+import { assertTrustedSocket, daemonSocketPath } from './paths.js';
 import {
   encodeMessage,
   lineReader,
@@ -158,6 +158,13 @@ export class DaemonClient {
  */
 export async function connectDaemon(socketPath = daemonSocketPath()): Promise<DaemonClient | undefined> {
   if (process.platform !== 'win32' && !existsSync(socketPath)) return undefined;
+  try {
+    assertTrustedSocket(socketPath);
+  } catch (error) {
+    // Work locally rather than send queries and paths to a socket someone else may be listening on.
+    process.stderr.write(`codectx: ${(error as Error).message}; working without the daemon\n`);
+    return undefined;
+  }
   const socket = await new Promise<Socket | undefined>((resolve) => {
     const attempt = connect(socketPath);
     const timer = setTimeout(() => {

@@ -8,7 +8,7 @@ import { acquireLock } from '../index/lock.js';
 import { configKey } from './configKey.js';
 import type { Logger } from './logger.js';
 import { Mutex } from './mutex.js';
-import { daemonLockPath, daemonSocketPath } from './paths.js';
+import { daemonLockPath, daemonSocketPath, preparePrivateSocketDir } from './paths.js';
 import {
   PROTOCOL_VERSION,
   type DaemonMethod,
@@ -70,6 +70,7 @@ export class Daemon {
     }
     try {
       // We hold the lock, so a socket file left here belongs to a daemon that died: clear it.
+      preparePrivateSocketDir(this.socketPath);
       if (process.platform !== 'win32') await rm(this.socketPath, { force: true });
       this.server = await serveSocket(this.socketPath, this.handlers(), (message) => log.error(message));
     } catch (error) {
