@@ -2,6 +2,7 @@
 // Retrieval quality on real "task → code to change" cases (../shared/bench, 11 repositories): file@k, line@k and
 // MRR per repository next to the BM25-window baseline, and their means.
 //   npm run bench:quality [-- --repos fd,gin]   in-process: index commit by commit, search, save candidate pools
+//   npm run bench:quality -- --force            the same, rebuilding each index first (embeddings come from the cache)
 //   npm run bench:quality -- --cli              the shared scorer driving the built CLI (slower; the reference)
 // Pools saved here feed `node bench/quality/tune.mjs` (leave-one-repository-out choice of ranking constants).
 import { execFileSync } from 'node:child_process';
@@ -40,7 +41,7 @@ async function viaCli(repo) {
 
 async function inProcess(repo) {
   const { gather } = await import('./quality/gather.mjs');
-  const saved = await gather(repo);
+  const saved = await gather(repo, { force: argv.includes('--force') });
   const ms = [...saved.searchMs].sort((a, b) => a - b);
   return {
     ...figures(saved.cases.map((c) => firstHits(c.results, c.gold))),

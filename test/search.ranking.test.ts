@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { groupPieces } from '../src/search/pieces.js';
-import { exactMatchShare, nameStems, nameWords, queryTerms, taskText } from '../src/search/queryTerms.js';
+import { exactMatchShare, queryTerms, taskText } from '../src/search/queryTerms.js';
 import { DEFAULT_RANKING, rankCandidates } from '../src/search/ranking.js';
 import { chunkRole, rolesAskedFor } from '../src/search/roles.js';
 import type { ChunkRecord } from '../src/store/types.js';
@@ -86,12 +86,6 @@ describe('names and task text', () => {
     expect(taskText('Allow the working directory to be nonexistent if search path is given')).toBe('Allow working directory nonexistent search path given');
     expect(taskText('the')).toBe('the');
     expect(taskText('get is not set')).toBe('get not set');
-  });
-
-  it('matches query words to symbol, container and file-name parts by stem', () => {
-    expect(nameWords('Parsing cookies in the response')).toEqual(['pars', 'cooki', 'respons']);
-    const stems = nameStems({ file: 'lib/response.js', symbol: 'parseCookie', container: '' });
-    expect(['pars', 'cooki', 'respons'].every((w) => stems.has(w))).toBe(true);
   });
 });
 

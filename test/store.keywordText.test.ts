@@ -26,12 +26,14 @@ describe('keywordText', () => {
       content: 'function parseHeaderValue(raw) { return parseHeaderValue(raw.trim()); }',
     });
     expect(text.startsWith('src/http/header_utils.ts\nparseHeaderValue\nHeaderParser\nfunction parseHeaderValue(')).toBe(true);
-    const appended = text.split('\n').at(-1)!;
-    expect(appended).toBe('header utils parse header value header parser');
+    const lines = text.split('\n');
+    expect(lines).toContain('header utils parse header value header parser');
+    // Names weigh three times in all: two more copies of symbol, container, file name and their parts.
+    expect(lines.slice(-2)).toEqual(Array(2).fill('parseHeaderValue HeaderParser header_utils parse header value header parser header utils'));
   });
 
-  it('adds nothing when no identifier is compound', () => {
-    expect(keywordText({ file: 'a.md', symbol: '', container: '', content: 'plain words' })).toBe('a.md\nplain words');
+  it('splits nothing when no identifier is compound, and still weighs the file name', () => {
+    expect(keywordText({ file: 'a.md', symbol: '', container: '', content: 'plain words' })).toBe('a.md\nplain words\na\na');
   });
 });
 

@@ -29,7 +29,7 @@ function checkout(gitDir, workDir, commit) {
 
 const slim = ({ vector, fileHash, contentHash, ...chunk }) => chunk;
 
-export async function gather(repo, { limit = 10 } = {}) {
+export async function gather(repo, { limit = 10, force = false } = {}) {
   const gitDir = gitDirOf(repo);
   if (!existsSync(gitDir)) throw new Error(`${repo}: no git directory at ${gitDir} (fetch github:${REPOS[repo].github})`);
   const workDir = join(CACHE_DIR, 'trees', repo);
@@ -45,7 +45,8 @@ export async function gather(repo, { limit = 10 } = {}) {
       const codebase = await resolveCodebase(workDir);
       runtime ??= new Runtime(loadConfig(codebase.root));
       const started = performance.now();
-      await runtime.index(codebase).catch(async (error) => {
+      // --force rebuilds each repository's index at its first case (measuring a change to what is stored per chunk).
+      await runtime.index(codebase, { force: force && i === 0 }).catch(async (error) => {
         // A chunker or model change makes the cached index incompatible: rebuild it (the embedding cache stays).
         if (error?.constructor?.name !== 'IndexStateError') throw error;
         await runtime.index(codebase, { force: true });

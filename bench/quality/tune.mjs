@@ -27,8 +27,6 @@ export const GRID = {
   config: [0.2, 0.4, 0.6],
   vendor: [0.2, 0.4, 0.7, 1],
   exactBoost: [0, 0.5, 1, 2],
-  fileEvidence: [0, 0.3, 0.6, 1],
-  nameBoost: [0, 0.3, 0.6, 1],
 };
 
 const toParams = ({ test, docs, config, vendor, ...rest }) => ({ ...DEFAULT_RANKING, ...rest, roleFactor: { test, docs, config, vendor } });
@@ -94,7 +92,7 @@ const objective = (combo, over) => {
 const start = {
   ...fromParams(DEFAULT_RANKING),
   denseQuery: 'raw', keywordQuery: 'raw', depth: 50, rrfK: 60, denseWeight: 1,
-  test: 0.4, docs: 0.4, config: 0.4, vendor: 0.4, exactBoost: 0, fileEvidence: 0, nameBoost: 0,
+  test: 0.4, docs: 0.4, config: 0.4, vendor: 0.4, exactBoost: 0,
 };
 function bestOn(over) {
   let best = { ...start };
@@ -134,7 +132,7 @@ for (const repo of repos) {
   const c = l.combo;
   console.log(
     `| ${repo} | ${f2(BASELINE[repo]?.['line@5'] ?? NaN)} | ${f2(defaults[repo]['line@5'])} | ${f2(l['line@5'])} | ${f2(l['file@5'])} | ${f2(l.mrr)} | ` +
-      `${f2(BASELINE[repo]?.mrr ?? NaN)} | d${c.depth} k${c.rrfK} w${c.denseWeight} t${c.test}/${c.docs}/${c.config}/${c.vendor} x${c.exactBoost} f${c.fileEvidence} n${c.nameBoost} |`,
+      `${f2(BASELINE[repo]?.mrr ?? NaN)} | d${c.depth} k${c.rrfK} w${c.denseWeight} t${c.test}/${c.docs}/${c.config}/${c.vendor} x${c.exactBoost} |`,
   );
 }
 const bm25Mean = (key) => repos.reduce((s, r) => s + (BASELINE[r]?.[key] ?? NaN), 0) / repos.length;
@@ -149,8 +147,6 @@ const base = toParams(overall.combo);
 const ablations = {
   'no role factors': { ...base, roleFactor: { test: 1, docs: 1, config: 1, vendor: 1 } },
   'no exact-term boost': { ...base, exactBoost: 0 },
-  'no file evidence': { ...base, fileEvidence: 0 },
-  'no name boost': { ...base, nameBoost: 0 },
   'query as written on both sides': { ...base, denseQuery: 'raw', keywordQuery: 'raw' },
   'RRF k 60, equal weights': { ...base, rrfK: 60, denseWeight: 1 },
   'keyword side only': { ...base, denseWeight: 0 },

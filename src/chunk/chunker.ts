@@ -15,8 +15,11 @@ import type { Chunk } from './types.js';
 export { languageForPath, supportedLanguages } from './languages.js';
 export { estimateTokens, type CountTokens } from './tokens.js';
 
-/** Bumped whenever chunk boundaries or contents change for the same input; recorded with each index. */
-export const CHUNKER_VERSION = '1';
+/**
+ * Bumped whenever chunk boundaries or what is stored per chunk (its contents, its keyword text) change for the
+ * same input; recorded with each index. 2: names weighted in the keyword text.
+ */
+export const CHUNKER_VERSION = '2';
 
 export const DEFAULT_MAX_TOKENS = 400;
 

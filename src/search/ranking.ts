@@ -1,6 +1,6 @@
 import { fuseRankings, type FusedHit } from '../store/hybrid.js';
 import type { ChunkRecord, RankedChunk } from '../store/types.js';
-import { exactMatchShare, nameStems, nameWords, queryTerms } from './queryTerms.js';
+import { exactMatchShare, queryTerms } from './queryTerms.js';
 import { chunkRole, rolesAskedFor, type ChunkRole } from './roles.js';
 
 /**
@@ -22,25 +22,19 @@ export interface RankingParams {
   roleFactor: Record<Exclude<ChunkRole, 'code'>, number>;
   /** Score × (1 + exactBoost × share of the query's exact terms the chunk contains). */
   exactBoost: number;
-  /** Score × (1 + fileEvidence × the file's summed scores relative to the best file's). */
-  fileEvidence: number;
-  /** Score × (1 + nameBoost × share of the query's content words found in the chunk's symbol, container or file name). */
-  nameBoost: number;
   /** A hit the keyword side did not find must be at least this similar to the query, or it is no match at all. */
   minDense: number;
 }
 
 // Chosen by bench/quality/tune.mjs on all eleven repositories (its LOO run scores the same procedure held out).
 export const DEFAULT_RANKING: RankingParams = {
-  denseQuery: 'task',
+  denseQuery: 'raw',
   keywordQuery: 'task',
   depth: 100,
   rrfK: 30,
   denseWeight: 0.7,
-  roleFactor: { test: 0.2, docs: 0.1, config: 0.4, vendor: 0.4 },
+  roleFactor: { test: 0.2, docs: 0.1, config: 0.2, vendor: 0.4 },
   exactBoost: 1,
-  fileEvidence: 0,
-  nameBoost: 1,
   // Over the shared cases, gold hits in the top 10 that only the dense side found scored ≥ 0.30; queries with no
   // answer ("((", "zzqx", "purple elephant banana") bring chunks at 0.13–0.18. Half the gap above those.
   minDense: 0.25,
@@ -52,20 +46,15 @@ export interface CandidateFeatures {
   role: ChunkRole;
   /** Share of the query's exact terms (flags, identifiers, paths) the chunk contains. */
   exact: number;
-  /** Share of the query's content words its names (symbol, container, file name) contain. */
-  name: number;
 }
 
 /** The features of candidates for one query (a function, so a tuner can compute them once per candidate). */
 export function candidateFeatures(query: string): (chunk: ChunkRecord) => CandidateFeatures {
   const asked = rolesAskedFor(query);
   const terms = queryTerms(query);
-  const words = nameWords(query);
   return (chunk) => {
     const role = chunkRole(chunk);
-    const names = nameStems(chunk);
-    const name = words.length > 0 ? words.filter((word) => names.has(word)).length / words.length : 0;
-    return { role: asked.has(role) ? 'code' : role, exact: exactMatchShare(terms, chunk), name };
+    return { role: asked.has(role) ? 'code' : role, exact: exactMatchShare(terms, chunk) };
   };
 }
 
@@ -83,17 +72,11 @@ export function rankCandidates(
   });
   const relevant = fused.filter((hit) => hit.keyword !== undefined || (hit.dense?.score ?? 0) >= params.minDense);
   const hits = relevant.map((hit) => {
-    const { role, exact, name } = features(hit.chunk);
+    const { role, exact } = features(hit.chunk);
     let score = hit.score;
     if (role !== 'code') score *= params.roleFactor[role];
-    score *= (1 + params.exactBoost * exact) * (1 + params.nameBoost * name);
+    score *= 1 + params.exactBoost * exact;
     return { ...hit, score };
   });
-  if (params.fileEvidence > 0) {
-    const perFile = new Map<string, number>();
-    for (const hit of hits) perFile.set(hit.chunk.file, (perFile.get(hit.chunk.file) ?? 0) + hit.score);
-    const best = Math.max(...perFile.values());
-    for (const hit of hits) hit.score *= 1 + (params.fileEvidence * perFile.get(hit.chunk.file)!) / best;
-  }
   return hits.sort((a, b) => b.score - a.score);
 }

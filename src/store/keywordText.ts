@@ -35,11 +35,22 @@ function splitIdentifiers(text: string): string[] {
   return parts;
 }
 
+/**
+ * Field weighting in a one-field BM25: a chunk's names (symbol, container, file name) are written NAME_WEIGHT
+ * times in all, so a task's word that names the function outweighs the same word in its body. Measured by
+ * bench/quality (LOO over 11 repositories): weight 1 → line@5 0.639, MRR 0.487; weight 3 → 0.652, MRR 0.506.
+ */
+const NAME_WEIGHT = 3;
+
 /** The BM25 text of a chunk: path, symbol, container, content, then the parts of its compound identifiers. */
 export function keywordText(chunk: Pick<Chunk, 'file' | 'symbol' | 'container' | 'content'>): string {
   const text = [chunk.file, chunk.symbol, chunk.container, chunk.content].filter((part) => part !== '').join('\n');
   const parts = splitIdentifiers(text);
-  return parts.length > 0 ? `${text}\n${parts.join(' ')}` : text;
+  const withParts = parts.length > 0 ? `${text}\n${parts.join(' ')}` : text;
+  const base = chunk.file.slice(chunk.file.lastIndexOf('/') + 1).replace(/\.[^.]*$/, '');
+  const names = [chunk.symbol, chunk.container, base].filter((name) => name !== '');
+  const nameTerms = [...names, ...splitIdentifiers(names.join(' '))].join(' ');
+  return `${withParts}\n${Array(NAME_WEIGHT - 1).fill(nameTerms).join('\n')}`;
 }
 
 /** A keyword query with the same splitting: the original tokens stay (an exact identifier scores highest). */
