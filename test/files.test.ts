@@ -91,21 +91,59 @@ describe('walkCodebase', () => {
 describe('readSourceFile', () => {
   it('reads UTF-8 text and strips a BOM', async () => {
     await put('a.py', '\ufeffprint("héllo")\n');
-    expect(await readSourceFile(join(root, 'a.py'))).toMatchObject({ ok: true, text: 'print("héllo")\n' });
+    expect(await readSourceFile(join(root, 'a.py'), root)).toMatchObject({ ok: true, text: 'print("héllo")\n' });
   });
 
   it('refuses binary and non-UTF-8 files with a reason', async () => {
     await put('bin.js', Buffer.from([0x61, 0x00, 0x62]));
     await put('latin1.js', Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
-    expect(await readSourceFile(join(root, 'bin.js'))).toMatchObject({ ok: false, reason: 'binary' });
-    expect(await readSourceFile(join(root, 'latin1.js'))).toMatchObject({ ok: false, reason: 'not-utf8' });
-    expect(await readSourceFile(join(root, 'gone.js'))).toMatchObject({ ok: false, reason: 'unreadable' });
+    expect(await readSourceFile(join(root, 'bin.js'), root)).toMatchObject({ ok: false, reason: 'binary' });
+    expect(await readSourceFile(join(root, 'latin1.js'), root)).toMatchObject({ ok: false, reason: 'not-utf8' });
+    expect(await readSourceFile(join(root, 'gone.js'), root)).toMatchObject({ ok: false, reason: 'unreadable' });
   });
 
   it('refuses minified one-liners but reads long ordinary files', async () => {
     await put('bundle.js', `var a=${'[1,2,3],'.repeat(2000)}0;\n`);
     await put('long.js', 'const value = compute(1, 2, 3);\n'.repeat(2000));
-    expect(await readSourceFile(join(root, 'bundle.js'))).toMatchObject({ ok: false, reason: 'minified' });
-    expect(await readSourceFile(join(root, 'long.js'))).toMatchObject({ ok: true });
+    expect(await readSourceFile(join(root, 'bundle.js'), root)).toMatchObject({ ok: false, reason: 'minified' });
+    expect(await readSourceFile(join(root, 'long.js'), root)).toMatchObject({ ok: true });
+  });
+});
+
+describe('links out of the codebase (issue 13)', () => {
+  let outside: string;
+  beforeEach(async () => {
+    outside = await mkdtemp(join(tmpdir(), 'codectx-outside-'));
+    await mkdir(join(outside, 'etc'));
+    await writeFile(join(outside, 'etc', 'passwd.py'), 'root = "x:0:0"\n');
+    await writeFile(join(outside, 'secret.py'), 'token = 1\n');
+  });
+  afterEach(async () => {
+    await rm(outside, { recursive: true, force: true });
+  });
+
+  it('never walks into a linked folder or a linked file whose real path is outside the root', async () => {
+    await put('src/app.py');
+    await symlink(join(outside, 'etc'), join(root, 'etc_link'));
+    await symlink(join(outside, 'secret.py'), join(root, 'notes.py'));
+    // A sibling whose name merely starts with the root's is outside too.
+    await mkdir(`${root}2`, { recursive: true });
+    await writeFile(`${root}2/near.py`, 'y = 2\n');
+    await symlink(`${root}2`, join(root, 'near_link'));
+    // Links that stay inside keep working.
+    await symlink(join(root, 'src'), join(root, 'src_alias'));
+    await symlink(join(root, 'src', 'app.py'), join(root, 'app_alias.py'));
+    const walk = await walkCodebase(root);
+    await rm(`${root}2`, { recursive: true, force: true });
+    expect(walk.files.map((f) => f.path).sort()).toEqual(['app_alias.py', 'src/app.py']);
+    expect(walk.skipped.filter((s) => s.reason === 'outside-root').map((s) => s.path).sort()).toEqual(['etc_link', 'near_link', 'notes.py']);
+  });
+
+  it('does not read a file swapped for a link out of the root after the walk', async () => {
+    await put('app.py');
+    const [file] = (await walkCodebase(root)).files;
+    await rm(join(root, 'app.py'));
+    await symlink(join(outside, 'secret.py'), join(root, 'app.py'));
+    expect(await readSourceFile(file!.absPath, root)).toMatchObject({ ok: false, reason: 'outside-root' });
   });
 });

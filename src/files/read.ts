@@ -1,17 +1,19 @@
-import { readFile } from 'node:fs/promises';
-import type { SkipReason } from './walk.js';
+import { readFile, realpath } from 'node:fs/promises';
+import { isInside, type SkipReason } from './walk.js';
 
 export type ReadOutcome = { ok: true; text: string; bytes: Buffer } | { ok: false; reason: SkipReason; detail?: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Reads a source file as UTF-8 text, refusing binary files (a NUL byte in the first 8 KiB, as git decides)
- * and text in other encodings, rather than indexing mojibake.
+ * Reads a source file of the codebase at `rootReal` (a real path) as UTF-8 text, refusing binary files (a NUL
+ * byte in the first 8 KiB, as git decides) and text in other encodings, rather than indexing mojibake. The real
+ * path is checked again here: a file swapped for a link out of the root after the walk is not read.
  */
-export async function readSourceFile(absPath: string): Promise<ReadOutcome> {
+export async function readSourceFile(absPath: string, rootReal: string): Promise<ReadOutcome> {
   let bytes: Buffer;
   try {
+    if (!isInside(rootReal, await realpath(absPath))) return { ok: false, reason: 'outside-root', detail: 'a link out of the codebase' };
     bytes = await readFile(absPath);
   } catch (error) {
     return { ok: false, reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code ?? String(error) };

@@ -1,12 +1,12 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { defaultIgnoreLevel, isIgnored, readIgnoreLevel, type IgnoreLevel } from './ignoreRules.js';
 import { isSourcePath } from './languages.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
-export type SkipReason = 'too-large' | 'binary' | 'not-utf8' | 'minified' | 'unreadable' | 'symlink-loop';
+export type SkipReason = 'too-large' | 'binary' | 'not-utf8' | 'minified' | 'unreadable' | 'symlink-loop' | 'outside-root';
 
 export interface SourceFile {
   /** Relative to the walk root, forward slashes. */
@@ -36,7 +36,8 @@ export interface WalkOptions {
 /**
  * Lists the source files of a codebase, honouring .gitignore/.codectxignore at every level and the built-in
  * defaults. Never throws for a bad file: it lands in `skipped` with a reason. Symlinks are followed once
- * (a directory reached again through a link is a loop).
+ * (a directory reached again through a link is a loop), and only while their real path stays inside the root: a
+ * link to /etc or ~/.ssh is never read (`outside-root`).
  */
 export async function walkCodebase(root: string, options: WalkOptions = {}): Promise<WalkResult> {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -45,7 +46,8 @@ export async function walkCodebase(root: string, options: WalkOptions = {}): Pro
   if (!rootStat.isDirectory()) throw new UsageError(`not a directory: ${root}`);
 
   const result: WalkResult = { files: [], skipped: [] };
-  const visitedDirs = new Set<string>([await realpath(root)]);
+  const rootReal = await realpath(root);
+  const visitedDirs = new Set<string>([rootReal]);
 
   async function visit(absDir: string, relDir: string, levels: IgnoreLevel[]): Promise<void> {
     let entries;
@@ -69,6 +71,11 @@ export async function walkCodebase(root: string, options: WalkOptions = {}): Pro
         const target = await stat(absPath).catch(() => undefined);
         if (!target) {
           result.skipped.push({ path: relPath, reason: 'unreadable', detail: 'broken symlink' });
+          continue;
+        }
+        const real = await realpath(absPath).catch(() => undefined);
+        if (!real || !isInside(rootReal, real)) {
+          result.skipped.push({ path: relPath, reason: 'outside-root', detail: 'a link out of the codebase' });
           continue;
         }
         isDir = target.isDirectory();
@@ -97,6 +104,10 @@ export async function walkCodebase(root: string, options: WalkOptions = {}): Pro
         result.skipped.push({ path: relPath, reason: 'unreadable' });
         continue;
       }
+      if (!isInside(rootReal, real)) {
+        result.skipped.push({ path: relPath, reason: 'outside-root', detail: 'a link out of the codebase' });
+        continue;
+      }
       if (visitedDirs.has(real)) {
         result.skipped.push({ path: relPath, reason: 'symlink-loop', detail: `already visited ${real}` });
         continue;
@@ -111,3 +122,8 @@ export async function walkCodebase(root: string, options: WalkOptions = {}): Pro
   return result;
 }
 
+
+/** Whether a real path is the root or lies under it (segment-aware: /a/bc is not inside /a/b). */
+export function isInside(rootReal: string, real: string): boolean {
+  return real === rootReal || real.startsWith(rootReal.endsWith(sep) ? rootReal : rootReal + sep);
+}

@@ -53,7 +53,7 @@ export async function planIndex(codebase: Codebase, config: CodectxConfig): Prom
       plan.filesUnchanged++;
       continue;
     }
-    const read = await readSourceFile(file.absPath);
+    const read = await readSourceFile(file.absPath, codebase.root);
     if (!read.ok) {
       skip(read.reason);
       continue;

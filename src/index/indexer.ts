@@ -159,7 +159,7 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
 
   for (const file of changed) {
     options.signal?.throwIfAborted();
-    const read = await readSourceFile(file.absPath);
+    const read = await readSourceFile(file.absPath, codebase.root);
     if (!read.ok) {
       report.skipped.push({ path: file.path, reason: read.reason, detail: read.detail });
       if (manifest.files.has(file.path)) {
