@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import type { IndexProgress, IndexReport } from '../index/indexer.js';
 import type { SearchFilter } from '../store/types.js';
 import type { SearchResult } from '../search/types.js';
@@ -104,16 +105,33 @@ export function encodeMessage(message: DaemonMessage | DaemonRequest): string {
   return `${JSON.stringify(message)}\n`;
 }
 
+/** What a line reader was asked to bound: a longer line is dropped unread and reported once. */
+export interface LineLimits {
+  maxLineBytes: number;
+  onOverflow: () => void;
+}
+
+export interface LineReader {
+  (chunk: Buffer | string): void;
+  /** Bytes of an unfinished line held (a peer that stopped mid-line). */
+  pendingBytes(): number;
+}
+
 /**
- * Splits a byte stream into lines and hands each parsed JSON value on; a line that is not JSON is passed as
- * `undefined` so the receiver can answer with an error instead of hanging.
+ * Splits a byte stream into newline-delimited JSON messages (undefined for a line that is not JSON). UTF-8 is
+ * decoded across chunk boundaries. With limits, a line longer than maxLineBytes is never buffered: the reader
+ * reports it and ignores everything after (the caller closes the connection).
  */
-export function lineReader(onMessage: (message: unknown) => void): (chunk: Buffer | string) => void {
+export function lineReader(onMessage: (message: unknown) => void, limits?: LineLimits): LineReader {
+  const decoder = new StringDecoder('utf8');
   let buffer = '';
-  return (chunk) => {
-    buffer += chunk.toString();
+  let overflowed = false;
+  const push = (chunk: Buffer | string) => {
+    if (overflowed) return;
+    buffer += typeof chunk === 'string' ? chunk : decoder.write(chunk);
     let newline = buffer.indexOf('\n');
     while (newline >= 0) {
+      if (limits && Buffer.byteLength(buffer.slice(0, newline)) > limits.maxLineBytes) break;
       const line = buffer.slice(0, newline).trim();
       buffer = buffer.slice(newline + 1);
       if (line !== '') {
@@ -127,5 +145,11 @@ export function lineReader(onMessage: (message: unknown) => void): (chunk: Buffe
       }
       newline = buffer.indexOf('\n');
     }
+    if (limits && Buffer.byteLength(newline >= 0 ? buffer.slice(0, newline) : buffer) > limits.maxLineBytes) {
+      overflowed = true;
+      buffer = '';
+      limits.onOverflow();
+    }
   };
+  return Object.assign(push, { pendingBytes: () => buffer.length });
 }

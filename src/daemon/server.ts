@@ -16,6 +16,11 @@ export class DaemonRequestError extends Error {
   }
 }
 
+/** A request line longer than this is refused and its connection closed: one 100 MB line held the daemon 130 s. */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+/** A connection holding half a request this long is dropped (a stalled or hostile peer). */
+export const HALF_OPEN_TIMEOUT_MS = 30_000;
+
 export interface SocketServer {
   close(): Promise<void>;
 }
@@ -28,6 +33,7 @@ export async function serveSocket(
   socketPath: string,
   handlers: Record<string, MethodHandler>,
   onInternalError: (message: string) => void,
+  limits: { maxRequestBytes: number; halfOpenTimeoutMs: number } = { maxRequestBytes: MAX_REQUEST_BYTES, halfOpenTimeoutMs: HALF_OPEN_TIMEOUT_MS },
 ): Promise<SocketServer> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
@@ -37,10 +43,19 @@ export async function serveSocket(
     const send = (message: DaemonMessage) => {
       if (!socket.destroyed) socket.write(encodeMessage(message));
     };
-    socket.on(
-      'data',
-      lineReader((request) => void answer(request, handlers, send, onInternalError)),
-    );
+    const reader = lineReader((request) => void answer(request, handlers, send, onInternalError), {
+      maxLineBytes: limits.maxRequestBytes,
+      onOverflow: () => {
+        send({ v: PROTOCOL_VERSION, id: 0, error: { message: `request line over ${limits.maxRequestBytes} bytes`, code: 'too-large' } });
+        socket.end();
+        setTimeout(() => socket.destroy(), 1000).unref();
+      },
+    });
+    socket.on('data', reader);
+    // Idle clients with nothing pending may stay connected (the MCP server keeps one); half a request may not.
+    socket.setTimeout(limits.halfOpenTimeoutMs, () => {
+      if (reader.pendingBytes() > 0) socket.destroy();
+    });
   });
   await listen(server, socketPath);
   return {
