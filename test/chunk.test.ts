@@ -325,3 +325,31 @@ describe('definitions the retrieval depends on', () => {
     expect(find(await chunksOf('go.go'), 'Get')!.content.split('\n')[0]).toBe('// Get returns the value of key and marks it recently used.');
   });
 });
+
+describe('Markdown setext headings', () => {
+  it('recognises a changelog entry whose title starts with a version number, and still not list items', async () => {
+    const content = [
+      'unreleased',
+      '==========',
+      '',
+      '* fix one thing',
+      '',
+      '5.2.1 / 2025-12-01',
+      '==================',
+      '',
+      '* fix res.cookie',
+      '',
+      '5.2.0 / 2025-11-30',
+      '==================',
+      '',
+      '1. not a heading',
+      '---',
+      '',
+      'text',
+    ].join('\n');
+    const chunks = await (await createChunker()).chunk('History.md', content);
+    // Small sibling sections share a chunk, named after each of them.
+    const titles = chunks.flatMap((c) => c.symbol.split(', '));
+    expect(titles).toEqual(['unreleased', '5.2.1 / 2025-12-01', '5.2.0 / 2025-11-30']);
+  });
+});

@@ -17,7 +17,8 @@ export { estimateTokens, type CountTokens } from './tokens.js';
 
 /**
  * Bumped whenever chunk boundaries or what is stored per chunk (its contents, its keyword text) change for the
- * same input; recorded with each index. 2: names weighted in the keyword text.
+ * same input; recorded with each index. 2: names weighted in the keyword text, and setext headings whose title
+ * starts with a number (changelog versions).
  */
 export const CHUNKER_VERSION = '2';
 

@@ -11,6 +11,9 @@ import type { LineCosts } from './tokens.js';
 const ATX = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
 const SETEXT = /^ {0,3}(=+|-+)[ \t]*$/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+// A line that cannot be a setext heading's text: a list item, quote or table row. A list marker is followed by a
+// space (`5.2.1 / 2025-12-01` over `===` is a heading, as in every express changelog entry).
+const LIST_OR_QUOTE = /^\s*([-*+](\s|$)|\d{1,9}[.)](\s|$)|>|\|)/;
 
 interface Heading {
   row: number;
@@ -45,7 +48,7 @@ export function markdownStructure(lines: readonly string[], costs: LineCosts, bu
     }
     const setext = SETEXT.exec(line);
     const above = lines[row - 1];
-    if (setext && above !== undefined && above.trim() !== '' && headings.at(-1)?.row !== row - 1 && !/^\s*([-*+>|]|\d+\.)/.test(above)) {
+    if (setext && above !== undefined && above.trim() !== '' && headings.at(-1)?.row !== row - 1 && !LIST_OR_QUOTE.test(above)) {
       headings.push({ row: row - 1, level: setext[1]!.startsWith('=') ? 1 : 2, text: above.trim() });
     }
   }
