@@ -72,6 +72,8 @@ describe('codectx index + search, end to end (real model, LanceDB)', () => {
   it('re-embeds only the changed file, and forgets a deleted one', async () => {
     const unchanged = await index();
     expect(unchanged).toMatchObject({ filesChanged: 0, embedded: 0, filesDeleted: 0 });
+    const text = await runCli(['index', repo], { home });
+    expect(text.stdout).toMatch(/^up to date: 5 files, \d+ chunks \(nothing changed\)\n$/);
 
     await writeFile(
       join(repo, 'src/ui/chart.js'),

@@ -51,6 +51,10 @@ export function registerIndexCommand(program: Command): void {
 }
 
 function formatReport(report: IndexReport): string {
+  // "indexed 175 files: 0 new or changed" read as if work was done when nothing was.
+  if (report.filesChanged === 0 && report.filesDeleted === 0 && report.errors.length === 0) {
+    return `up to date: ${report.filesScanned} files, ${report.totalChunks} chunks (nothing changed)\n`;
+  }
   const lines = [
     `indexed ${report.filesScanned} files in ${formatSeconds(report.seconds)}: ` +
       `${report.filesChanged} new or changed, ${report.filesDeleted} deleted, ${report.filesUnchanged} unchanged`,
