@@ -16,7 +16,6 @@ const { loadConfig } = await dist('config/config.js');
 const { resolveCodebase } = await dist('index/codebase.js');
 const { Runtime } = await dist('index/runtime.js');
 const { QueryVectors, searchIndex } = await dist('search/searcher.js');
-const { keywordQuery } = await dist('store/keywordText.js');
 const { taskText } = await dist('search/queryTerms.js');
 
 function checkout(gitDir, workDir, commit) {
@@ -72,7 +71,6 @@ export async function gather(repo, { limit = 10, force = false } = {}) {
         });
       out.push({
         query: testCase.query,
-        keywordQuery: keywordQuery(testCase.query),
         gold: testCase.gold,
         results: results.map(({ file, startLine, endLine }) => ({ file, startLine, endLine })),
         dense: pool(dense),

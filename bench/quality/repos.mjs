@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 export const project = fileURLToPath(new URL('../..', import.meta.url));
 export const SHARED = process.env.CODECTX_SHARED_BENCH ?? resolve(project, '..', 'shared', 'bench');
 
-/** BM25 over 40-line windows (`run_tasks.py --tool bm25`), line@5 and MRR, as printed by the shared scorer. */
+/** The repositories of ../shared/bench/cases, each with its GitHub name (its BM25 baseline is in bm25-baseline.json). */
 export const REPOS = {
   requests: { github: 'psf/requests' },
   express: { github: 'expressjs/express' },

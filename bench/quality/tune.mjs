@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Chooses the ranking constants by leave-one-repository-out (PROTOCOL.md): every combination of the grid below
-// is scored on every repository's saved candidate pools (bench:quality writes them), then for each repository the
-// combination best on the *other* repositories is scored on it. Prints the per-repository LOO figures next to the
+// Chooses the ranking constants by leave-one-repository-out (PROTOCOL.md): for each repository, coordinate ascent over
+// the grid below finds the constants best on the *other* repositories' saved candidate pools (bench:quality writes
+// them), and those are scored on it. Prints the per-repository LOO figures next to the
 // BM25 baseline and today's defaults, the combination best on all (what src/search/ranking.ts should ship), and an
 // ablation of each idea. Uses the product's own ranking code (dist/search), so what is tuned is what ships.
 //   node bench/quality/tune.mjs [--repos a,b] [--json out.json]
@@ -16,7 +16,7 @@ const { buildContext } = await import(join(project, 'dist/context/build.js'));
 const { estimateTokens } = await import(join(project, 'dist/providers/tokens.js'));
 const BASELINE = JSON.parse(readFileSync(new URL('./bm25-baseline.json', import.meta.url), 'utf8'));
 
-export const GRID = {
+const GRID = {
   denseQuery: ['raw', 'task'],
   keywordQuery: ['raw', 'task'],
   depth: [50, 100],
@@ -52,13 +52,18 @@ function loadPools(repo) {
   });
 }
 
-export function scoreRepo(cases, params, { pieces = true } = {}) {
+/** A case's candidates ranked with `params`, from the pools its query variants select. */
+function ranked(c, params) {
+  const dense = c.pools[params.denseQuery === 'task' ? 'denseTask' : 'dense'];
+  const keyword = c.pools[params.keywordQuery === 'task' ? 'keywordTask' : 'keyword'];
+  return rankCandidates(c.query, dense, keyword, params, c.features);
+}
+
+function scoreRepo(cases, params, { pieces = true } = {}) {
   return figures(
     cases.map((c) => {
-      const dense = c.pools[params.denseQuery === 'task' ? 'denseTask' : 'dense'];
-      const keyword = c.pools[params.keywordQuery === 'task' ? 'keywordTask' : 'keyword'];
-      const ranked = rankCandidates(c.query, dense, keyword, params, c.features);
-      const top = pieces ? groupPieces(ranked, 10) : ranked.slice(0, 10);
+      const all = ranked(c, params);
+      const top = pieces ? groupPieces(all, 10) : all.slice(0, 10);
       return firstHits(top.map((h) => h.chunk), c.gold);
     }),
   );
@@ -169,9 +174,7 @@ function hookBlock(cases, params) {
   let hits = 0;
   let tokens = 0;
   for (const c of cases) {
-    const dense = c.pools[params.denseQuery === 'task' ? 'denseTask' : 'dense'];
-    const keyword = c.pools[params.keywordQuery === 'task' ? 'keywordTask' : 'keyword'];
-    const results = groupPieces(rankCandidates(c.query, dense, keyword, params, c.features), 20).map(({ chunk, ...side }) => ({ ...chunk, ...side }));
+    const results = groupPieces(ranked(c, params), 20).map(({ chunk, ...side }) => ({ ...chunk, ...side }));
     const block = buildContext(c.query, results, { budgetTokens: HOOK_BUDGET, countTokens: estimateTokens, thresholds: { reuse: 0.5, extend: 0.25 } });
     tokens += block.tokens;
     if (block.snippets.some((s) => (c.gold[s.file] ?? []).some(([a, b]) => s.startLine <= b && a <= s.endLine))) hits++;

@@ -104,10 +104,6 @@ export async function walkCodebase(root: string, options: WalkOptions = {}): Pro
         result.skipped.push({ path: relPath, reason: 'unreadable' });
         continue;
       }
-      if (!isInside(rootReal, real)) {
-        result.skipped.push({ path: relPath, reason: 'outside-root', detail: 'a link out of the codebase' });
-        continue;
-      }
       if (visitedDirs.has(real)) {
         result.skipped.push({ path: relPath, reason: 'symlink-loop', detail: `already visited ${real}` });
         continue;

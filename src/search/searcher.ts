@@ -2,7 +2,7 @@ import type { EmbeddingProvider } from '../embed/types.js';
 import type { ChunkStore, SearchFilter } from '../store/types.js';
 import { groupPieces } from './pieces.js';
 import { taskText } from './queryTerms.js';
-import { DEFAULT_RANKING, rankCandidates, type RankingParams } from './ranking.js';
+import { DEFAULT_RANKING, rankCandidates } from './ranking.js';
 import type { SearchResult } from './types.js';
 
 export interface SearchOptions {
@@ -38,14 +38,14 @@ export async function searchIndex(
   queryVectors: QueryVectors,
   query: string,
   options: SearchOptions,
-  params: RankingParams = DEFAULT_RANKING,
 ): Promise<SearchResult[]> {
+  // A limit above the default depth fetches (and ranks) that many from each side.
+  const params = { ...DEFAULT_RANKING, depth: Math.max(DEFAULT_RANKING.depth, options.limit) };
   const asWritten = (side: 'raw' | 'task') => (side === 'task' ? taskText(query) : query);
   const vector = await queryVectors.get(asWritten(params.denseQuery));
-  const depth = Math.max(params.depth, options.limit);
   const [dense, keyword] = await Promise.all([
-    store.searchDense(vector, depth, options.filter),
-    store.searchKeyword(asWritten(params.keywordQuery), depth, options.filter),
+    store.searchDense(vector, params.depth, options.filter),
+    store.searchKeyword(asWritten(params.keywordQuery), params.depth, options.filter),
   ]);
   const hits = groupPieces(rankCandidates(query, dense, keyword, params), options.limit);
   return hits.map(({ chunk, score, dense, keyword }) => ({
