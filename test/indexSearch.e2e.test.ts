@@ -69,6 +69,18 @@ describe('codectx index + search, end to end (real model, LanceDB)', () => {
     expect(functions.every((r) => r.kind === 'function')).toBe(true);
   });
 
+  // onnxruntime's telemetry matched the command line with a backtracking regex: these died with SIGSEGV (exit 139).
+  it('answers a 3,000-word query and a 60,000-character word in every command that searches', async () => {
+    const words = `where is verifyPassword ${'checked against the stored hash '.repeat(500)}`;
+    const [top] = await search(words, ['--limit', '3']);
+    expect(top?.symbol).toBe('verifyPassword');
+    const token = 'x'.repeat(60_000);
+    for (const args of [['search', token], ['route', words], ['context', token], ['ask', '--dry-run', words]]) {
+      const result = await runCli([...args, '--path', repo], { home });
+      expect(result.code, `${args[0]}: ${result.stderr}`).toBe(0);
+    }
+  });
+
   it('re-embeds only the changed file, and forgets a deleted one', async () => {
     const unchanged = await index();
     expect(unchanged).toMatchObject({ filesChanged: 0, embedded: 0, filesDeleted: 0 });

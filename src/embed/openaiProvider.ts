@@ -72,7 +72,7 @@ export class OpenAIEmbeddingProvider implements EmbeddingProvider {
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
     const vectors: Float32Array[] = [];
     for (let start = 0; start < texts.length; start += batchSize) {
-      const batch = await this.request(texts.slice(start, start + batchSize));
+      const batch = await this.request(texts.slice(start, start + batchSize).map((text) => this.withinWindow(text)));
       for (const vector of batch) {
         if (vector.length !== this.dimension) {
           throw new EmbeddingError(`${this.options.baseURL} returned ${vector.length}-dimensional vectors, expected ${this.dimension}`);
@@ -84,6 +84,12 @@ export class OpenAIEmbeddingProvider implements EmbeddingProvider {
   }
 
   async close(): Promise<void> {}
+
+  /** Servers reject input over the model's window; two characters a token keeps dense code within it. */
+  private withinWindow(text: string): string {
+    const limit = this.maxTokens * 2;
+    return text.length > limit ? text.slice(0, limit) : text;
+  }
 
   private async request(input: string[]): Promise<Float32Array[]> {
     for (let attempt = 0; ; attempt++) {

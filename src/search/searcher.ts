@@ -12,6 +12,16 @@ export interface SearchOptions {
 
 const QUERY_CACHE_SIZE = 256;
 
+/**
+ * Longest query searched; the rest is cut. A task pasted whole (an issue, a stack trace) fits; a megabyte sent by
+ * an MCP client or a hook would otherwise be matched term by term against every candidate.
+ */
+export const MAX_QUERY_CHARS = 16_384;
+
+export function boundQuery(query: string): string {
+  return query.length > MAX_QUERY_CHARS ? query.slice(0, MAX_QUERY_CHARS) : query;
+}
+
 /** Embeds queries once: agents and hooks repeat the same questions. */
 export class QueryVectors {
   private readonly cache = new Map<string, Float32Array>();
@@ -36,9 +46,10 @@ export class QueryVectors {
 export async function searchIndex(
   store: ChunkStore,
   queryVectors: QueryVectors,
-  query: string,
+  fullQuery: string,
   options: SearchOptions,
 ): Promise<SearchResult[]> {
+  const query = boundQuery(fullQuery);
   // A limit above the default depth fetches (and ranks) that many from each side.
   const params = { ...DEFAULT_RANKING, depth: Math.max(DEFAULT_RANKING.depth, options.limit) };
   const asWritten = (side: 'raw' | 'task') => (side === 'task' ? taskText(query) : query);

@@ -41,6 +41,17 @@ const SESSION_OPTIONS = {
   extra: { session: { intra_op: { allow_spinning: '0' } } },
 };
 
+/**
+ * onnxruntime 1.29+ starts a telemetry client when its environment is created: it would send events to Microsoft's
+ * collector (nothing may leave the machine unasked), and it matches the process command line against a
+ * backtracking std::regex, which overflows the stack on a long command line: `codectx search` with a 15,000-char
+ * query died with SIGSEGV. The variable is read natively from the process environment, so it is set here, in the
+ * main thread (a worker's process.env is a copy), before the worker creates its first session.
+ */
+function disableOnnxTelemetry(): void {
+  process.env.ORT_DISABLE_TELEMETRY = '1';
+}
+
 interface Reply {
   id: number;
   vectors?: Float32Array;
@@ -81,6 +92,7 @@ export class InferenceWorker {
 
   /** Starts a worker and loads the ONNX model into it (the bytes are copied once, into a buffer the worker takes). */
   static async start(model: Uint8Array): Promise<InferenceWorker> {
+    disableOnnxTelemetry();
     const onnxruntimePath = createRequire(import.meta.url).resolve('onnxruntime-node');
     // execArgv: [] so that flags of the parent (e.g. --input-type=module) cannot turn the script into a module.
     const worker = new Worker(WORKER_SOURCE, {

@@ -6,6 +6,8 @@ import { Tokenizer } from '@huggingface/tokenizers';
  * limit; `count` gives the number of content tokens, without [CLS]/[SEP], so counts of pieces of a text add up
  * (the chunker sums per-line counts).
  */
+const MAX_CHARS_PER_TOKEN = 100;
+
 export class WordPieceTokenizer {
   private readonly sepId: number;
 
@@ -26,7 +28,10 @@ export class WordPieceTokenizer {
 
   /** Input ids with [CLS] first and [SEP] last, truncated to `maxSequence` (the model's limit). */
   encode(text: string): number[] {
-    const ids = this.tokenizer.encode(text).ids;
+    // Text past the window is cut before tokenizing, so a megabyte query costs what a window costs. WordPiece makes
+    // one [UNK] of a word over 100 characters, so the window's tokens fit in maxSequence × 100 characters.
+    const window = this.maxSequence * MAX_CHARS_PER_TOKEN;
+    const ids = this.tokenizer.encode(text.length > window ? text.slice(0, window) : text).ids;
     if (ids.length <= this.maxSequence) return ids;
     const truncated = ids.slice(0, this.maxSequence);
     truncated[this.maxSequence - 1] = this.sepId;
