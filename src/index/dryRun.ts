@@ -2,10 +2,10 @@ import { createChunker, estimateTokens, languageForPath } from '../chunk/chunker
 import type { CodectxConfig } from '../config/config.js';
 import { embeddingCostUsd, LOCAL_MAX_TOKENS } from '../embed/index.js';
 import { readSourceFile } from '../files/read.js';
-import { walkCodebase } from '../files/walk.js';
 import type { Codebase } from './codebase.js';
 import { chunkBudget, embeddingText, sha256 } from './chunkRecords.js';
-import { Manifest, unchangedSince } from './manifest.js';
+import { Manifest } from './manifest.js';
+import { diffTree } from './treeDiff.js';
 
 export interface IndexPlan {
   root: string;
@@ -27,14 +27,14 @@ export interface IndexPlan {
  */
 export async function planIndex(codebase: Codebase, config: CodectxConfig): Promise<IndexPlan> {
   const manifest = await Manifest.load(codebase.indexDir);
-  const walk = await walkCodebase(codebase.root, { maxFileBytes: config.maxFileBytes, ignore: config.ignore });
+  const diff = await diffTree(codebase.root, manifest, { maxFileBytes: config.maxFileBytes, ignore: config.ignore });
   const chunker = await createChunker({ maxTokens: budgetFor(config) });
   const plan: IndexPlan = {
     root: codebase.root,
-    filesScanned: walk.files.length,
+    filesScanned: diff.walk.files.length,
     filesToIndex: 0,
-    filesUnchanged: 0,
-    filesToDelete: 0,
+    filesUnchanged: diff.unchanged.length,
+    filesToDelete: diff.deleted.length,
     filesByLanguage: {},
     skippedByReason: {},
     estimatedChunks: 0,
@@ -43,16 +43,10 @@ export async function planIndex(codebase: Codebase, config: CodectxConfig): Prom
     estimatedCostUsd: 0,
   };
   const skip = (reason: string) => (plan.skippedByReason[reason] = (plan.skippedByReason[reason] ?? 0) + 1);
-  walk.skipped.forEach((item) => skip(item.reason));
+  [...diff.walk.skipped, ...diff.stillSkipped].forEach((item) => skip(item.reason));
 
-  const present = new Set(walk.files.map((file) => file.path));
-  plan.filesToDelete = [...manifest.files.keys()].filter((path) => !present.has(path)).length;
-  for (const file of walk.files) {
+  for (const file of diff.toRead) {
     const entry = manifest.files.get(file.path);
-    if (unchangedSince(entry, file)) {
-      plan.filesUnchanged++;
-      continue;
-    }
     const read = await readSourceFile(file.absPath, codebase.root);
     if (!read.ok) {
       skip(read.reason);

@@ -2,13 +2,14 @@ import type { Chunker } from '../chunk/chunker.js';
 import type { EmbeddingProvider } from '../embed/types.js';
 import { describeError } from '../errors.js';
 import { readSourceFile } from '../files/read.js';
-import { walkCodebase, type SkippedFile, type SourceFile } from '../files/walk.js';
+import type { SkippedFile, SourceFile } from '../files/walk.js';
 import type { ChunkStore, StoredChunk } from '../store/types.js';
 import type { Codebase } from './codebase.js';
 import type { EmbeddingCache } from './embeddingCache.js';
 import { embeddingText, sha256, toRecord } from './chunkRecords.js';
-import { Manifest, unchangedSince } from './manifest.js';
+import { Manifest, rememberedSkip } from './manifest.js';
 import { readMeta, writeMeta, type IndexIdentity, type IndexMeta } from './meta.js';
+import { diffTree } from './treeDiff.js';
 
 /** Chunks written to the store per group: big enough to keep LanceDB's fragments few, small enough to lose little. */
 const GROUP_CHUNKS = 512;
@@ -88,37 +89,29 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
   if (previousMeta && !previousMeta.complete) await reconcileWithStore(store, manifest);
   await writeMeta(codebase.indexDir, meta);
 
-  const walk = await walkCodebase(codebase.root, { maxFileBytes: parts.maxFileBytes, ignore: parts.ignore });
+  const diff = await diffTree(codebase.root, manifest, { maxFileBytes: parts.maxFileBytes, ignore: parts.ignore });
   const report: IndexReport = {
-    filesScanned: walk.files.length,
+    filesScanned: diff.walk.files.length,
     filesChanged: 0,
     filesDeleted: 0,
-    filesUnchanged: 0,
+    filesUnchanged: diff.unchanged.length,
     chunksWritten: 0,
     embedded: 0,
     cacheHits: 0,
     totalChunks: 0,
-    skipped: [...walk.skipped],
+    skipped: [...diff.walk.skipped, ...diff.stillSkipped],
     errors: [],
     seconds: 0,
   };
 
   // Deleted files first: their chunks must not outlive them even if the run stops later.
-  const present = new Set(walk.files.map((file) => file.path));
-  const deleted = [...manifest.files.keys()].filter((path) => !present.has(path));
-  if (deleted.length > 0) {
-    await store.deleteFiles(deleted);
-    for (const path of deleted) manifest.files.delete(path);
+  if (diff.deleted.length > 0) {
+    await store.deleteFiles(diff.deleted);
+    for (const path of diff.deleted) manifest.files.delete(path);
     await manifest.save();
-    report.filesDeleted = deleted.length;
+    report.filesDeleted = diff.deleted.length;
   }
-
-  const changed: SourceFile[] = [];
-  for (const file of walk.files) {
-    const entry = manifest.files.get(file.path);
-    if (unchangedSince(entry, file)) report.filesUnchanged++;
-    else changed.push(file);
-  }
+  const changed = diff.toRead;
 
   const progress: IndexProgress = {
     phase: 'scan',
@@ -162,8 +155,10 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
     const read = await readSourceFile(file.absPath, codebase.root);
     if (!read.ok) {
       report.skipped.push({ path: file.path, reason: read.reason, detail: read.detail });
-      if (manifest.files.has(file.path)) {
-        await store.deleteFiles([file.path]);
+      if (manifest.files.get(file.path)?.chunks) await store.deleteFiles([file.path]);
+      if (rememberedSkip(read.reason)) {
+        manifest.files.set(file.path, { hash: '', size: file.size, mtimeMs: file.mtimeMs, chunks: 0, skipped: read.reason });
+      } else {
         manifest.files.delete(file.path);
       }
       progress.filesTotal--;
@@ -201,7 +196,7 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
   Object.assign(meta, {
     updatedAt: new Date().toISOString(),
     complete: true,
-    files: manifest.files.size,
+    files: manifest.indexedFileCount,
     chunks: report.totalChunks,
     skipped: countReasons(report.skipped),
     lastErrors: report.errors.slice(0, 20),
@@ -261,7 +256,7 @@ async function reconcileWithStore(store: ChunkStore, manifest: Manifest): Promis
   const stale = [...stored].filter(([path, hash]) => manifest.files.get(path)?.hash !== hash).map(([path]) => path);
   if (stale.length > 0) await store.deleteFiles(stale);
   // Files the manifest lists but the store lost must be embedded again.
-  for (const path of [...manifest.files.keys()]) if (!stored.has(path)) manifest.files.delete(path);
+  for (const [path, entry] of [...manifest.files]) if (entry.chunks > 0 && !stored.has(path)) manifest.files.delete(path);
   await manifest.save();
 }
 

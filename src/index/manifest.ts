@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { IndexStateError } from '../errors.js';
+import type { SkipReason } from '../files/walk.js';
 import { readJsonOr, writeJsonAtomic } from './atomicFile.js';
 
 /** What codectx knows of an indexed file; written only after the file's chunks are in the store. */
@@ -8,6 +9,16 @@ export interface FileEntry {
   size: number;
   mtimeMs: number;
   chunks: number;
+  /**
+   * Set when the file was skipped for its content (binary, not UTF-8, minified, unreadable): with its size and
+   * mtime recorded it is not read again, nor shown as stale, until it changes.
+   */
+  skipped?: SkipReason;
+}
+
+/** Skips decided by a file's content, worth remembering; a link out of the root is decided by the walk each time. */
+export function rememberedSkip(reason: SkipReason): boolean {
+  return reason === 'binary' || reason === 'not-utf8' || reason === 'minified' || reason === 'unreadable';
 }
 
 /** Size and mtime as recorded: the file is taken as unchanged without reading it. */
@@ -38,6 +49,13 @@ export class Manifest {
 
   static empty(indexDir: string): Manifest {
     return new Manifest(join(indexDir, 'manifest.json'), new Map());
+  }
+
+  /** Files whose chunks are in the index (not those remembered as skipped). */
+  get indexedFileCount(): number {
+    let total = 0;
+    for (const entry of this.files.values()) if (!entry.skipped) total++;
+    return total;
   }
 
   get chunkCount(): number {

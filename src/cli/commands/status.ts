@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { walkCodebase } from '../../files/walk.js';
 import { resolveCodebase } from '../../index/codebase.js';
-import { Manifest, unchangedSince } from '../../index/manifest.js';
+import { Manifest } from '../../index/manifest.js';
 import { readMeta } from '../../index/meta.js';
+import { diffTree } from '../../index/treeDiff.js';
 import { ago } from '../shared.js';
 
 export function registerStatusCommand(program: Command): void {
@@ -21,13 +21,9 @@ export function registerStatusCommand(program: Command): void {
         return;
       }
       const config = loadConfig(codebase.root);
-      const manifest = await Manifest.load(codebase.indexDir);
-      const walk = await walkCodebase(codebase.root, { maxFileBytes: config.maxFileBytes, ignore: config.ignore });
-      const present = new Set(walk.files.map((file) => file.path));
-      const stale = walk.files
-        .filter((file) => !unchangedSince(manifest.files.get(file.path), file))
-        .map((file) => file.path);
-      const removed = [...manifest.files.keys()].filter((file) => !present.has(file));
+      const diff = await diffTree(codebase.root, await Manifest.load(codebase.indexDir), config);
+      const stale = diff.toRead.map((file) => file.path);
+      const removed = diff.deleted;
       const status = {
         root: codebase.root,
         indexed: true,

@@ -1,0 +1,40 @@
+import { walkCodebase, type SkippedFile, type SourceFile, type WalkResult } from '../files/walk.js';
+import { unchangedSince, type Manifest } from './manifest.js';
+
+/**
+ * The working tree against the manifest, computed once by one walk: what is gone, what is unchanged by size and
+ * mtime, and what must be read to decide. `index`, its dry run and `status` all start from this.
+ */
+export interface TreeDiff {
+  walk: WalkResult;
+  /** In the manifest, no longer in the tree. */
+  deleted: string[];
+  unchanged: SourceFile[];
+  /** Recorded as skipped for their content (binary, minified…) and not touched since: the skip still stands. */
+  stillSkipped: SkippedFile[];
+  /** New files, and files whose size or mtime moved. */
+  toRead: SourceFile[];
+}
+
+export async function diffTree(
+  root: string,
+  manifest: Manifest,
+  options: { maxFileBytes: number; ignore: readonly string[] },
+): Promise<TreeDiff> {
+  const walk = await walkCodebase(root, options);
+  const present = new Set(walk.files.map((file) => file.path));
+  const diff: TreeDiff = {
+    walk,
+    deleted: [...manifest.files.keys()].filter((path) => !present.has(path)),
+    unchanged: [],
+    stillSkipped: [],
+    toRead: [],
+  };
+  for (const file of walk.files) {
+    const entry = manifest.files.get(file.path);
+    if (!unchangedSince(entry, file)) diff.toRead.push(file);
+    else if (entry!.skipped) diff.stillSkipped.push({ path: file.path, reason: entry!.skipped });
+    else diff.unchanged.push(file);
+  }
+  return diff;
+}
