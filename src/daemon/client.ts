@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { CodectxError } from '../errors.js';
+import { CodectxError, ConfigError, EmbeddingError, IndexStateError, StoreError, UsageError } from '../errors.js';
 import type { IndexProgress, IndexReport } from '../index/indexer.js';
 import { boundQuery } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
@@ -34,6 +34,23 @@ export class DaemonCallError extends CodectxError {
 
 /** The daemon went away mid-call (stopped, crashed): callers may redo the work in-process. */
 export class DaemonGoneError extends CodectxError {}
+
+/**
+ * Errors of the work itself, rebuilt as the classes the daemon threw, so a caller's `instanceof` decides the same
+ * with the daemon up or down (route goes on without context on an IndexStateError; it aborted with the daemon up).
+ */
+const WORK_ERRORS: Record<string, new (message: string) => CodectxError> = {
+  UsageError,
+  ConfigError,
+  IndexStateError,
+  StoreError,
+  EmbeddingError,
+};
+
+export function errorFromWire(body: DaemonErrorBody): CodectxError {
+  const WorkError = WORK_ERRORS[body.code];
+  return WorkError ? new WorkError(body.message) : new DaemonCallError(body.message, body.code, body.exitCode);
+}
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -146,7 +163,7 @@ export class DaemonClient {
       call.progress?.(progress);
     } else if (error) {
       this.pending.delete(id!);
-      call.reject(new DaemonCallError(error.message, error.code, error.exitCode));
+      call.reject(errorFromWire(error));
     } else {
       this.pending.delete(id!);
       call.resolve(result);

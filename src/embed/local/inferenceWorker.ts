@@ -67,7 +67,7 @@ export interface ModelInput {
 }
 
 export class InferenceWorker {
-  private readonly pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void; settled: Promise<void> }>();
   private nextId = 0;
   private failure?: Error;
   private closed = false;
@@ -117,16 +117,28 @@ export class InferenceWorker {
     return reply.vectors!;
   }
 
+  /**
+   * Lets requests in flight finish first: terminating the worker inside `session.run` aborts the whole process
+   * (onnxruntime throws a Napi::Error nobody can catch), which a search failing while the classifier embeds did.
+   */
   async close(): Promise<void> {
     this.closed = true;
+    await Promise.allSettled([...this.pending.values()].map((waiter) => waiter.settled));
     await this.worker.terminate();
   }
 
   private request(message: object, transfer: ArrayBuffer[]): Promise<Reply> {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new EmbeddingError('the embedding model was closed'));
     const id = this.nextId++;
+    let settle!: () => void;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
     return new Promise<Reply>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, {
+        resolve: (reply) => (settle(), resolve(reply)),
+        reject: (error) => (settle(), reject(error)),
+        settled,
+      });
       // Referenced only while a request is in flight: an idle model must not keep the process alive.
       this.worker.ref();
       this.worker.postMessage({ ...message, id }, transfer);
