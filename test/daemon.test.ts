@@ -287,6 +287,24 @@ describe('codectx daemon: real processes, real model, LanceDB', () => {
     expect((await cli(['remove', other])).code).toBe(0);
   });
 
+  // clear used to drop the index behind the daemon's back: status kept the old counts, and the next save rebuilt it.
+  it('clear stops the daemon watching, and status forgets the codebase', async () => {
+    const third = join(repo, '..', 'third');
+    await mkdir(third, { recursive: true });
+    await writeFile(join(third, 'cache.py'), 'def evict_least_recent(cache):\n    cache.popitem(last=False)\n');
+    expect((await cli(['index', third])).code).toBe(0);
+    const thirdRoot = join(root, '..', 'third');
+    const watched = (await status()).codebases.find((codebase) => codebase.root === thirdRoot);
+    expect(watched?.chunks).toBeGreaterThan(0);
+    expect(watched?.files).toBe(1);
+
+    const cleared = await cli(['clear', third]);
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(cleared.stdout).toMatch(/cleared the index of .*third \(\d+ chunks\); the daemon no longer watches it/);
+    expect((await status()).codebases.map((codebase) => codebase.root)).not.toContain(thirdRoot);
+    expect(JSON.parse((await cli(['status', third, '--json'])).stdout)).toMatchObject({ indexed: false });
+  });
+
   it('logs what it did, and remove stops watching', async () => {
     const logs = await cli(['daemon', 'logs', '-n', '200']);
     expect(logs.code).toBe(0);

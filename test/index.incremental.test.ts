@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createChunker } from '../src/chunk/chunker.js';
 import { planIndex } from '../src/index/dryRun.js';
 import { EmbeddingCache } from '../src/index/embeddingCache.js';
-import { indexCodebase, type IndexReport } from '../src/index/indexer.js';
+import { indexCodebase, type IndexProgress, type IndexReport } from '../src/index/indexer.js';
 import { Manifest } from '../src/index/manifest.js';
 import { diffTree } from '../src/index/treeDiff.js';
 import { openLanceStore } from '../src/store/lance.js';
@@ -21,7 +21,7 @@ describe('incremental indexing', () => {
   let embedder: FakeEmbedder;
 
   const codebase = () => ({ root, collection: 'c_test', indexDir });
-  const run = async (): Promise<IndexReport> => {
+  const run = async (onProgress?: (progress: IndexProgress) => void): Promise<IndexReport> => {
     const cache = await EmbeddingCache.open(join(indexDir, 'embeddings.bin'), embedder.dimension);
     try {
       return await indexCodebase({
@@ -33,7 +33,7 @@ describe('incremental indexing', () => {
         cache,
         maxFileBytes: 1 << 20,
         ignore: [],
-      });
+      }, { onProgress });
     } finally {
       await cache.close();
     }
@@ -96,6 +96,24 @@ describe('incremental indexing', () => {
     expect(third.filesChanged).toBe(1);
     expect([...(await store.listFiles()).keys()].sort()).toEqual(['a.ts', 'b.py', 'blob.ts']);
     expect((await diff()).toRead).toEqual([]);
+  });
+
+  // The daemon's status showed 0 files and 0 chunks for as long as a first index ran.
+  it('reports what the index holds as each group of files lands', async () => {
+    for (let i = 0; i < 700; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);
+    const seen: Array<[number, number]> = [];
+    const report = await run((progress) => seen.push([progress.indexFiles, progress.indexChunks]));
+    expect(report.totalFiles).toBe(702);
+    expect(seen[0]).toEqual([0, 0]);
+    expect(seen.at(-1)).toEqual([702, report.totalChunks]);
+    const files = seen.map(([count]) => count);
+    expect(files.some((count) => count > 0 && count < 702)).toBe(true);
+    expect(files.every((count, i) => i === 0 || count >= files[i - 1]!)).toBe(true);
+
+    await rm(join(root, 'm0.py'));
+    const again: Array<[number, number]> = [];
+    await run((progress) => again.push([progress.indexFiles, progress.indexChunks]));
+    expect(again.at(-1)![0]).toBe(701);
   });
 
   it('a file that turns binary loses its chunks', async () => {

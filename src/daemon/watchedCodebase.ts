@@ -188,7 +188,16 @@ export class WatchedCodebase {
         this.parts.runtimes.use(config, async (runtime) => {
           this.state = 'indexing';
           try {
-            return await runtime.index(this.codebase, { ...options, signal: this.abort.signal });
+            return await runtime.index(this.codebase, {
+              ...options,
+              signal: this.abort.signal,
+              // Status shows what the index holds as groups land, not 0 (or the old counts) until the run ends.
+              onProgress: (progress) => {
+                this.files = progress.indexFiles;
+                this.chunks = progress.indexChunks;
+                options.onProgress?.(progress);
+              },
+            });
           } finally {
             if (this.state === 'indexing') this.state = 'idle';
           }
@@ -211,7 +220,7 @@ export class WatchedCodebase {
 
   private recordRun(report: IndexReport, since: number | undefined): void {
     this.runs++;
-    this.files = report.filesScanned;
+    this.files = report.totalFiles;
     this.chunks = report.totalChunks;
     this.lastIndexedAt = new Date().toISOString();
     this.lastError = report.errors.length > 0 ? `${report.errors[0]!.file}: ${report.errors[0]!.message}` : undefined;

@@ -24,6 +24,9 @@ export interface IndexProgress {
   chunksDone: number;
   embedded: number;
   embeddingsPerSecond: number;
+  /** What the index holds right now (files whose chunks are stored, and those chunks): grows group by group. */
+  indexFiles: number;
+  indexChunks: number;
 }
 
 export interface IndexReport {
@@ -34,6 +37,7 @@ export interface IndexReport {
   chunksWritten: number;
   embedded: number;
   cacheHits: number;
+  totalFiles: number;
   totalChunks: number;
   skipped: SkippedFile[];
   errors: { file: string; message: string }[];
@@ -98,6 +102,7 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
     chunksWritten: 0,
     embedded: 0,
     cacheHits: 0,
+    totalFiles: 0,
     totalChunks: 0,
     skipped: [...diff.walk.skipped, ...diff.stillSkipped],
     errors: [],
@@ -121,6 +126,8 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
     chunksDone: 0,
     embedded: 0,
     embeddingsPerSecond: 0,
+    indexFiles: manifest.indexedFileCount,
+    indexChunks: manifest.chunkCount,
   };
   const embedStarted = performance.now();
   const emit = (phase: IndexProgress['phase']) => {
@@ -145,6 +152,8 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
     }
     await manifest.save();
     progress.filesDone += group.length;
+    progress.indexFiles = manifest.indexedFileCount;
+    progress.indexChunks = manifest.chunkCount;
     emit('embed');
     group = [];
     groupChunks = 0;
@@ -191,12 +200,13 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
   await manifest.save();
   if (report.filesChanged + report.filesDeleted > 0 || previousMeta?.complete === false) await store.flush();
 
+  report.totalFiles = manifest.indexedFileCount;
   report.totalChunks = manifest.chunkCount;
   report.seconds = (performance.now() - started) / 1000;
   Object.assign(meta, {
     updatedAt: new Date().toISOString(),
     complete: true,
-    files: manifest.indexedFileCount,
+    files: report.totalFiles,
     chunks: report.totalChunks,
     skipped: countReasons(report.skipped),
     lastErrors: report.errors.slice(0, 20),

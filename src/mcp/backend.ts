@@ -4,7 +4,6 @@ import { classifierConfig } from '../context/services.js';
 import { configKey } from '../daemon/configKey.js';
 import { resolveCodebase, type Codebase } from '../index/codebase.js';
 import { readMeta } from '../index/meta.js';
-import { Runtime } from '../index/runtime.js';
 import type { RouteDecision } from '../route/router.js';
 import { routingSettings } from '../route/settings.js';
 import type { SearchOptions } from '../search/searcher.js';
@@ -14,6 +13,7 @@ import { IndexJobs } from './indexJobs.js';
 import { routeTask } from './routeTask.js';
 import { RuntimePool } from '../daemon/runtimePool.js';
 import { taskContext } from './taskContext.js';
+import { clearIndex } from '../app/clear.js';
 import { searchViaDaemon, viaDaemon } from './viaDaemon.js';
 
 /** Pre-search budget for get_task_context when neither the call nor the project's `context.budgetTokens` sets one. */
@@ -57,19 +57,8 @@ export class McpBackend {
 
   /** Stops any indexing of the codebase (here and in the daemon), then drops its store and index folder. */
   async clear(path: string): Promise<{ root: string; clearedChunks?: number }> {
-    const codebase = await resolveCodebase(path);
-    await viaDaemon((daemon) => daemon.remove(codebase.root));
-    await this.jobs.cancel(codebase);
-    const meta = await readMeta(codebase.indexDir);
-    if (!meta) return { root: codebase.root };
-    // The store the index was built with, even if the settings changed since.
-    const runtime = new Runtime(loadConfig(codebase.root, { store: meta.store }));
-    try {
-      await runtime.clear(codebase);
-    } finally {
-      await runtime.close();
-    }
-    return { root: codebase.root, clearedChunks: meta.chunks };
+    await this.jobs.cancel(await resolveCodebase(path));
+    return clearIndex(path);
   }
 
   async taskContext(path: string, task: string, budgetTokens?: number): Promise<ContextBlock> {
