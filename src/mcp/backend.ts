@@ -14,6 +14,7 @@ import { routeTask } from './routeTask.js';
 import { RuntimePool } from '../daemon/runtimePool.js';
 import { taskContext } from './taskContext.js';
 import { clearIndex } from '../app/clear.js';
+import type { IndexingScope } from './roots.js';
 import { searchViaDaemon, viaDaemon } from './viaDaemon.js';
 
 /** Pre-search budget for get_task_context when neither the call nor the project's `context.budgetTokens` sets one. */
@@ -28,8 +29,11 @@ export class McpBackend {
   private readonly pool = new RuntimePool();
   private readonly jobs = new IndexJobs();
 
+  constructor(private readonly scope: IndexingScope) {}
+
   async startIndexing(path: string, force: boolean): Promise<{ root: string; outcome: 'started' | 'already running' }> {
     const codebase = await resolveCodebase(path);
+    await this.scope.check(codebase);
     const config = loadConfig(codebase.root);
     const key = configKey(config);
     const outcome = this.jobs.start(codebase, async ({ onProgress, signal }) => {

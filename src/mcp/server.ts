@@ -3,6 +3,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { format } from 'node:util';
 import { packageVersion } from '../cli/version.js';
 import { McpBackend } from './backend.js';
+import { IndexingScope } from './roots.js';
 import { registerCodectxTools } from './tools.js';
 
 /**
@@ -11,8 +12,8 @@ import { registerCodectxTools } from './tools.js';
  */
 export async function runMcpServer(): Promise<void> {
   keepConsoleOffStdout();
-  const backend = new McpBackend();
   const server = new McpServer({ name: 'codectx', version: packageVersion() }, { capabilities: { tools: {} } });
+  const backend = new McpBackend(new IndexingScope(server.server, process.cwd()));
   registerCodectxTools(server, backend);
 
   const stopped = new Promise<string>((resolve) => {
