@@ -1,4 +1,4 @@
-import { readdir, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -97,6 +97,33 @@ describe('watchTree', () => {
       expect(events).toContainEqual({ kind: 'rules', path: '.gitignore' });
     } finally {
       await watcher.close();
+    }
+  });
+});
+
+describe('watchTree and links', () => {
+  // The watcher followed a link to /etc and watched (and reported) files outside the codebase.
+  it('does not watch through a link that leaves the root', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'codectx-outside-'));
+    await writeFile(join(outside, 'secret.ts'), 'export const key = 1;\n');
+    await put('src/keep.ts');
+    await symlink(outside, join(root, 'linked'));
+    const events: WatchEvent[] = [];
+    const watcher = watchTree(root, [], (event) => events.push(event), (error) => {
+      throw error;
+    });
+    try {
+      await watcher.ready;
+      await writeFile(join(outside, 'secret.ts'), 'export const key = 2;\n');
+      await writeFile(join(outside, 'more.ts'), 'export const more = 3;\n');
+      await put('src/keep.ts', 'export const y = 2;\n');
+      await waitUntil(() => events.some((event) => event.kind === 'change'));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const changes = events.filter((event) => event.kind === 'change').map((event) => (event as { path: string }).path);
+      expect(changes).toEqual(['src/keep.ts']);
+    } finally {
+      await watcher.close();
+      await rm(outside, { recursive: true, force: true });
     }
   });
 });

@@ -35,7 +35,9 @@ export function watchTree(
     // chokidar would hold every unlink 100 ms to spot an atomic save (unlink + add); the run after the debounce
     // reads the tree as it is anyway, so that delay only slows deletions down.
     atomic: false,
-    followSymlinks: true,
+    // Links are not followed: one out of the root would watch (and report) files outside the codebase, and one
+    // inside it points at files watched where they are. The walk of each run still indexes through inside links.
+    followSymlinks: false,
     ignorePermissionErrors: true,
     ignored: (path, stats) => matcher.ignores(path, stats),
   });
