@@ -162,11 +162,16 @@ describe('codectx CLI errors: one line, non-zero exit', () => {
     expect(JSON.parse(search.stdout)).toEqual({ results: [] });
   });
 
-  it('a broken config file names the file', async () => {
+  it('a broken config file names the file and the place', async () => {
     await writeFile(join(repo, 'codectx.config.json'), '{ not json');
     const result = await runCli(['index', repo], { home });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/codectx\.config\.json is not valid JSON/);
+    expect(result.stderr).toMatch(/codectx\.config\.json:1:3 is not valid JSON/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    await writeFile(join(repo, 'codectx.config.json'), '{ "embeding": { "provider": "local" } }');
+    const misspelt = await runCli(['index', repo], { home });
+    expect(misspelt.code).toBe(1);
+    expect(misspelt.stderr).toMatch(/unknown setting "embeding"; did you mean "embedding"\?/);
     await rm(join(repo, 'codectx.config.json'));
   });
 });

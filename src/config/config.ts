@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { parseConfigFile, type ConfigFile } from './fileSchema.js';
 
 export type StoreKind = 'lancedb' | 'milvus';
 
@@ -59,19 +60,17 @@ const DEFAULTS: Omit<CodectxConfig, 'project'> = {
 
 /** Flags > environment (CODECTX_*) > codectx.config.json in the codebase > defaults. */
 export function loadConfig(root: string, flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): CodectxConfig {
-  const project = readProjectConfig(root);
-  const fromFile = project as Partial<CodectxConfig>;
+  const fromFile = readProjectConfig(root);
   const config: CodectxConfig = {
-    store: DEFAULTS.store,
-    milvus: { ...DEFAULTS.milvus, ...objectOr(fromFile.milvus, 'milvus') },
-    embedding: { ...DEFAULTS.embedding, ...objectOr(fromFile.embedding, 'embedding') },
-    maxFileBytes: DEFAULTS.maxFileBytes,
-    ignore: [...DEFAULTS.ignore, ...arrayOr(fromFile.ignore, 'ignore')],
-    project,
+    store: fromFile.store ?? DEFAULTS.store,
+    milvus: { ...DEFAULTS.milvus, ...fromFile.milvus },
+    embedding: { ...DEFAULTS.embedding, ...fromFile.embedding },
+    maxFileBytes: fromFile.maxFileBytes ?? DEFAULTS.maxFileBytes,
+    chunkTokens: fromFile.chunkTokens,
+    ignore: [...DEFAULTS.ignore, ...(fromFile.ignore ?? [])],
+    project: fromFile,
   };
-  if (fromFile.store !== undefined) config.store = parseStore(fromFile.store, CONFIG_FILE);
-  if (fromFile.maxFileBytes !== undefined) config.maxFileBytes = parsePositive(fromFile.maxFileBytes, 'maxFileBytes');
-  if (fromFile.chunkTokens !== undefined) config.chunkTokens = parsePositive(fromFile.chunkTokens, 'chunkTokens');
+  if (config.chunkTokens === undefined) delete config.chunkTokens;
 
   if (env.CODECTX_STORE) config.store = parseStore(env.CODECTX_STORE, 'CODECTX_STORE');
   assignDefined(config.milvus, {
@@ -100,7 +99,6 @@ export function loadConfig(root: string, flags: ConfigFlags = {}, env: NodeJS.Pr
   if (flags.embeddingModel) config.embedding.model = flags.embeddingModel;
   if (flags.maxFileBytes !== undefined) config.maxFileBytes = parsePositive(flags.maxFileBytes, '--max-file-bytes');
 
-  parseProvider(config.embedding.provider);
   if (config.embedding.provider === 'openai' && !config.embedding.model) config.embedding.model = 'text-embedding-3-small';
   if (config.store === 'milvus' && !config.milvus.address) {
     throw new ConfigError('the milvus store needs an address: --milvus-address host:19530 or CODECTX_MILVUS_ADDRESS');
@@ -108,7 +106,7 @@ export function loadConfig(root: string, flags: ConfigFlags = {}, env: NodeJS.Pr
   return config;
 }
 
-function readProjectConfig(root: string): Record<string, unknown> {
+function readProjectConfig(root: string): ConfigFile {
   const path = join(root, CONFIG_FILE);
   let text: string;
   try {
@@ -116,16 +114,7 @@ function readProjectConfig(root: string): Record<string, unknown> {
   } catch {
     return {};
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError(`${path} must hold a JSON object`);
-  }
-  return parsed as Record<string, unknown>;
+  return parseConfigFile(text, path);
 }
 
 function parseStore(value: unknown, source: string): StoreKind {
@@ -141,18 +130,6 @@ function parseProvider(value: unknown): EmbeddingSettings['provider'] {
 function parsePositive(value: unknown, name: string): number {
   if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
   throw new ConfigError(`${name} must be a positive number, got ${JSON.stringify(value)}`);
-}
-
-function objectOr<T extends object>(value: unknown, key: string): Partial<T> {
-  if (value === undefined) return {};
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Partial<T>;
-  throw new ConfigError(`"${key}" in ${CONFIG_FILE} must be an object`);
-}
-
-function arrayOr(value: unknown, key: string): string[] {
-  if (value === undefined) return [];
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value;
-  throw new ConfigError(`"${key}" in ${CONFIG_FILE} must be a list of strings`);
 }
 
 function assignDefined<T extends object>(target: T, values: Partial<T>): void {

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+/**
+ * codectx.config.json, checked once when it is read: unknown keys are refused with the nearest known one (a
+ * misspelt `embeding` silently used the defaults), values are checked for type and bounds, and a JSON syntax
+ * error names its line and column. `routing` and `context` belong to the router and `hook` to the prompt hook,
+ * which check their insides.
+ */
+const milvus = z.strictObject({
+  address: z.string().min(1).optional(),
+  token: z.string().optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  database: z.string().min(1).optional(),
+});
+
+const embedding = z.strictObject({
+  provider: z.enum(['local', 'openai']).optional(),
+  variant: z.enum(['int8', 'fp32']).optional(),
+  model: z.string().min(1).optional(),
+  baseURL: z.url().optional(),
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable (the key itself never goes in this file)')
+    .optional(),
+  dimensions: z.int().positive().optional(),
+  batchSize: z.int().positive().max(2048).optional(),
+});
+
+/** The chunker's floor, and the documented ceiling: longer chunks dilute a search hit past usefulness. */
+export const CHUNK_TOKENS_RANGE = { min: 16, max: 400 } as const;
+
+export const configFileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  store: z.enum(['lancedb', 'milvus']).optional(),
+  milvus: milvus.optional(),
+  embedding: embedding.optional(),
+  maxFileBytes: z.int().positive().optional(),
+  chunkTokens: z.int().min(CHUNK_TOKENS_RANGE.min).max(CHUNK_TOKENS_RANGE.max).optional(),
+  ignore: z.array(z.string()).optional(),
+  model: z.string().min(1).optional(),
+  routing: z.record(z.string(), z.unknown()).optional(),
+  context: z.record(z.string(), z.unknown()).optional(),
+  hook: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+const KNOWN_KEYS: Record<string, readonly string[]> = {
+  '': Object.keys(configFileSchema.shape),
+  milvus: Object.keys(milvus.shape),
+  embedding: Object.keys(embedding.shape),
+};
+
+/** Parses the file's text; every problem is a one-line ConfigError naming the file and where in it. */
+export function parseConfigFile(text: string, path: string): ConfigFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${path}${jsonErrorPlace(text, (error as Error).message)} is not valid JSON: ${firstLine((error as Error).message)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`${path} must hold a JSON object`);
+  const result = configFileSchema.safeParse(parsed);
+  if (result.success) return result.data;
+  throw new ConfigError(`${path}: ${describeIssue(result.error.issues[0]!)}`);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const known = KNOWN_KEYS[where] ?? [];
+    const key = issue.keys[0]!;
+    const near = nearest(key, known);
+    const name = where ? `${where}.${key}` : key;
+    return `unknown setting "${name}"${near ? `; did you mean "${where ? `${where}.` : ''}${near}"?` : `; known: ${known.join(', ')}`}`;
+  }
+  return `"${where}" ${issue.message.replace(/^Invalid input: /, '')}`;
+}
+
+/** The known key within edit distance 2 of `key` (case-insensitive), if any. */
+function nearest(key: string, known: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistance(key.toLowerCase(), name.toLowerCase());
+    if (distance <= 2 && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** ":line:col" of a JSON.parse error (V8 reports a character position), or the end for truncated input. */
+function jsonErrorPlace(text: string, message: string): string {
+  const position = /at position (\d+)/.exec(message)?.[1];
+  const offset = position !== undefined ? Number(position) : /end of JSON input/.test(message) ? text.length : undefined;
+  if (offset === undefined) return '';
+  const before = text.slice(0, offset).split('\n');
+  return `:${before.length}:${before.at(-1)!.length + 1}`;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!;
+}
