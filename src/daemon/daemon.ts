@@ -7,7 +7,7 @@ import { resolveCodebase } from '../index/codebase.js';
 import { acquireLock } from '../index/lock.js';
 import { configKey } from './configKey.js';
 import type { Logger } from './logger.js';
-import { Mutex } from './mutex.js';
+import { RunScheduler } from './scheduler.js';
 import { daemonLockPath, daemonSocketPath, preparePrivateSocketDir } from './paths.js';
 import {
   PROTOCOL_VERSION,
@@ -45,7 +45,7 @@ type Handlers = {
  */
 export class Daemon {
   private readonly runtimes = new RuntimePool();
-  private readonly gate = new Mutex();
+  private readonly scheduler = new RunScheduler();
   private readonly watched = new Map<string, WatchedCodebase>();
   private server?: SocketServer;
   private releaseLock?: () => Promise<void>;
@@ -126,7 +126,7 @@ export class Daemon {
   private async watch(root: string): Promise<WatchedCodebase> {
     let watched = this.watched.get(root);
     if (!watched) {
-      watched = new WatchedCodebase(root, { runtimes: this.runtimes, gate: this.gate, log: this.options.log, timing: this.options.timing });
+      watched = new WatchedCodebase(root, { runtimes: this.runtimes, scheduler: this.scheduler, log: this.options.log, timing: this.options.timing });
       this.watched.set(root, watched);
       this.options.log.info(`watching ${root}`);
       await watched.start();

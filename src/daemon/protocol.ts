@@ -30,7 +30,8 @@ export type DaemonMessage =
   | { v: number; id: number; error: DaemonErrorBody }
   | { v: number; id: number; progress: unknown };
 
-export type CodebaseState = 'idle' | 'indexing' | 'missing';
+/** `waiting`: a run is due but another codebase's run has the model (see `waiting` for which). */
+export type CodebaseState = 'idle' | 'waiting' | 'indexing' | 'missing';
 
 export interface CodebaseStatus {
   root: string;
@@ -42,6 +43,8 @@ export interface CodebaseStatus {
   lastEventAt?: string;
   lastIndexedAt?: string;
   lastError?: string;
+  /** Why its run is not going now: which codebase's run is ahead of it, or that it paused for a change. */
+  waiting?: string;
   /** Median time from a change to its being searchable, over recent runs. */
   p50LatencyMs?: number;
   runs: number;

@@ -8,9 +8,9 @@ import type { IndexProgress, IndexReport } from '../index/indexer.js';
 import { readMeta } from '../index/meta.js';
 import { collectionNameFor } from '../store/collectionName.js';
 import type { Logger } from './logger.js';
-import type { Mutex } from './mutex.js';
 import type { CodebaseState, CodebaseStatus } from './protocol.js';
 import type { RuntimePool } from './runtimePool.js';
+import type { RunPriority, RunScheduler } from './scheduler.js';
 import { watchTree, type CodebaseWatcher, type WatchEvent } from './watcher.js';
 
 export interface WatchTiming {
@@ -30,8 +30,8 @@ export const DEFAULT_TIMING: WatchTiming = { quietMs: 200, maxWaitMs: 2000, poll
 
 export interface WatchedCodebaseParts {
   runtimes: RuntimePool;
-  /** Serialises index runs across codebases: two cores cannot embed for two codebases at once usefully. */
-  gate: Mutex;
+  /** Orders index runs across codebases: one model embeds for one run at a time, changes before bulk work. */
+  scheduler: RunScheduler;
   log: Logger;
   timing?: Partial<WatchTiming>;
 }
@@ -61,6 +61,10 @@ export class WatchedCodebase {
   /** Every run, batch or explicit, goes through this chain: never two runs of one codebase at once. */
   private chain: Promise<unknown> = Promise.resolve();
   private batchQueued = false;
+  /** Changed paths a run has taken but cannot start on yet (another run has the model): still queued for status. */
+  private waitingPaths = 0;
+  /** The next batch run reconciles the whole tree (start, or the root came back): bulk work, not a change. */
+  private reconcileDue = false;
   private readonly abort = new AbortController();
   private stopped = false;
 
@@ -98,25 +102,28 @@ export class WatchedCodebase {
     }
     this.rootIno = info.ino;
     this.startWatcher();
+    this.reconcileDue = true;
     this.scheduleBatch(0);
   }
 
   /** An explicit run (the `index` method): queued behind any current run, errors go to the caller. */
   index(options: { force?: boolean; onProgress?: (progress: IndexProgress) => void } = {}): Promise<IndexReport> {
-    return this.exclusive(() => this.runIndex(options));
+    return this.exclusive(() => this.runIndex(options, 'bulk'));
   }
 
   status(): CodebaseStatus {
     const sorted = [...this.latencies].sort((a, b) => a - b);
+    const waiting = this.parts.scheduler.waitReason(this.root);
     return {
       root: this.root,
-      state: this.state,
+      state: waiting && this.state !== 'missing' ? 'waiting' : this.state,
       files: this.files,
       chunks: this.chunks,
-      queue: this.pending.size,
+      queue: this.pending.size + this.waitingPaths,
       lastEventAt: this.lastEventAt ? new Date(this.lastEventAt).toISOString() : undefined,
       lastIndexedAt: this.lastIndexedAt,
       lastError: this.lastError,
+      waiting,
       p50LatencyMs: sorted.length > 0 ? Math.round(sorted[Math.floor((sorted.length - 1) / 2)]!) : undefined,
       runs: this.runs,
     };
@@ -162,8 +169,10 @@ export class WatchedCodebase {
     this.batchQueued = true;
     void this.exclusive(async () => {
       this.batchQueued = false;
+      const priority: RunPriority = this.reconcileDue ? 'bulk' : 'change';
+      this.reconcileDue = false;
       try {
-        await this.runIndex({});
+        await this.runIndex({}, priority);
       } catch (error) {
         this.handleRunError(error);
       }
@@ -171,7 +180,7 @@ export class WatchedCodebase {
     });
   }
 
-  private async runIndex(options: { force?: boolean; onProgress?: (progress: IndexProgress) => void }): Promise<IndexReport> {
+  private async runIndex(options: { force?: boolean; onProgress?: (progress: IndexProgress) => void }, priority: RunPriority): Promise<IndexReport> {
     const since = this.firstPendingAt;
     const taken = this.pending;
     this.pending = new Set();
@@ -184,13 +193,16 @@ export class WatchedCodebase {
       }
       if (this.restartWatcherBeforeRun) this.restartWatcher();
       const config = loadConfig(this.root);
-      const report = await this.parts.gate.run(() =>
+      this.waitingPaths = taken.size;
+      const report = await this.parts.scheduler.run({ owner: this.root, priority }, (yieldTurn) =>
         this.parts.runtimes.use(config, async (runtime) => {
+          this.waitingPaths = 0;
           this.state = 'indexing';
           try {
             return await runtime.index(this.codebase, {
               ...options,
               signal: this.abort.signal,
+              yieldTurn,
               // Status shows what the index holds as groups land, not 0 (or the old counts) until the run ends.
               onProgress: (progress) => {
                 this.files = progress.indexFiles;
@@ -206,6 +218,7 @@ export class WatchedCodebase {
       this.recordRun(report, since);
       return report;
     } catch (error) {
+      this.waitingPaths = 0;
       if (isLockBusy(error) && !this.stopped) {
         // Another process (a CLI `index`) holds the lock: put the work back and try again shortly.
         for (const path of taken) this.pending.add(path);
@@ -282,6 +295,7 @@ export class WatchedCodebase {
       if (this.state === 'missing') this.state = 'idle';
       void this.watcher?.close().catch(() => undefined);
       this.startWatcher();
+      this.reconcileDue = true;
       this.scheduleBatch(0);
     }
   }

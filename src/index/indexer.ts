@@ -58,6 +58,8 @@ export interface IndexParts {
 export interface IndexOptions {
   onProgress?: (progress: IndexProgress) => void;
   signal?: AbortSignal;
+  /** Called between embedding calls: a scheduler may run more urgent work there before this run goes on. */
+  yieldTurn?: () => Promise<void>;
 }
 
 interface PendingFile {
@@ -141,7 +143,7 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
   let groupChunks = 0;
   const flush = async () => {
     if (group.length === 0) return;
-    await writeGroup(parts, group, report, progress, emit, options.signal);
+    await writeGroup(parts, group, report, progress, emit, options);
     for (const pending of group) {
       manifest.files.set(pending.file.path, {
         hash: pending.hash,
@@ -222,7 +224,7 @@ async function writeGroup(
   report: IndexReport,
   progress: IndexProgress,
   emit: (phase: IndexProgress['phase']) => void,
-  signal?: AbortSignal,
+  options: IndexOptions,
 ): Promise<void> {
   const chunks = group.flatMap((pending) => pending.chunks);
   const missing: StoredChunk[] = [];
@@ -241,7 +243,8 @@ async function writeGroup(
   const unique = [...byHash.values()].map((same) => same[0]!);
   report.cacheHits += missing.length - unique.length;
   for (let i = 0; i < unique.length; i += EMBED_CALL) {
-    signal?.throwIfAborted();
+    await options.yieldTurn?.();
+    options.signal?.throwIfAborted();
     const batch = unique.slice(i, i + EMBED_CALL);
     const vectors = await parts.embedder.embed(batch.map(embeddingText));
     const fresh = batch.map((chunk, j) => ({ contentHash: chunk.contentHash, vector: vectors[j]! }));

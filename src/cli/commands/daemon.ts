@@ -163,7 +163,7 @@ function formatStatus(status: DaemonStatus): string {
   const header = ['codebase', 'state', 'files', 'chunks', 'queue', 'p50', 'last event', 'last error'];
   const rows = status.codebases.map((codebase) => [
     codebase.root,
-    codebase.state,
+    codebase.waiting ? `${codebase.state}, ${codebase.waiting}` : codebase.state,
     String(codebase.files),
     String(codebase.chunks),
     String(codebase.queue),

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { connectDaemon } from '../../daemon/client.js';
 import { consoleLog } from '../../daemon/logger.js';
-import { Mutex } from '../../daemon/mutex.js';
 import { RuntimePool } from '../../daemon/runtimePool.js';
+import { RunScheduler } from '../../daemon/scheduler.js';
 import { WatchedCodebase } from '../../daemon/watchedCodebase.js';
 import { resolveCodebase } from '../../index/codebase.js';
 
@@ -22,7 +22,7 @@ export function registerWatchCommand(program: Command): void {
       }
       const runtimes = new RuntimePool();
       const log = consoleLog(process.stdout);
-      const watched = new WatchedCodebase(root, { runtimes, gate: new Mutex(), log });
+      const watched = new WatchedCodebase(root, { runtimes, scheduler: new RunScheduler(), log });
       log.info(`watching ${root} (Ctrl-C to stop)`);
       await watched.start();
       await new Promise<void>((resolve) => {
