@@ -26,7 +26,9 @@ interface MilvusStatus {
 export function ensureOk(status: MilvusStatus | undefined, what: string): void {
   if (status === undefined) return;
   const failed = (status.error_code !== undefined && status.error_code !== 'Success' && status.error_code !== 0) || (status.code ?? 0) !== 0;
-  if (failed) throw new StoreError(`${what} failed: ${status.reason || `code ${status.code ?? status.error_code}`}`);
+  // Servers quote the expression under a parse error with a caret line: the first line says what failed.
+  const reason = status.reason?.split('\n')[0];
+  if (failed) throw new StoreError(`${what} failed: ${reason || `code ${status.code ?? status.error_code}`}`);
 }
 
 /** The one-line meaning of a gRPC failure: unreachable, refused credentials, or the raw message. */
