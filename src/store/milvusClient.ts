@@ -31,13 +31,15 @@ export function ensureOk(status: MilvusStatus | undefined, what: string): void {
   if (failed) throw new StoreError(`${what} failed: ${reason || `code ${status.code ?? status.error_code}`}`);
 }
 
+const AUTH_FAILURE = /UNAUTHENTICATED|PERMISSION_DENIED|auth|credential/i;
+
 /** The one-line meaning of a gRPC failure: unreachable, refused credentials, or the raw message. */
 function explain(address: string, error: unknown): string {
   const message = describeError(error);
   if (/UNAVAILABLE|ECONNREFUSED|ENOTFOUND|DEADLINE_EXCEEDED|No connection established|failed to connect|timeout/i.test(message)) {
     return `Milvus at ${address} is unreachable or not answering (${message}); check --milvus-address and that the server is running`;
   }
-  if (/UNAUTHENTICATED|PERMISSION_DENIED|auth|credential/i.test(message)) {
+  if (AUTH_FAILURE.test(message)) {
     return `Milvus at ${address} refused the credentials (${message}); check CODECTX_MILVUS_TOKEN or CODECTX_MILVUS_USERNAME/PASSWORD`;
   }
   return `Milvus at ${address}: ${message}`;
@@ -98,7 +100,7 @@ export async function connectMilvus(options: MilvusConnection): Promise<MilvusCl
   } catch (error) {
     await client?.closeConnection().catch(() => undefined);
     if (error instanceof StoreError) throw error;
-    if (/UNAUTHENTICATED|PERMISSION_DENIED/.test(describeError(error))) throw new StoreError(explain(address, error), 1, { cause: error });
+    if (AUTH_FAILURE.test(describeError(error))) throw new StoreError(explain(address, error), 1, { cause: error });
     throw new StoreError(
       `cannot reach Milvus at ${address}: ${unreachableReason(error)} (check --milvus-address and that the server is running)`,
       1,
