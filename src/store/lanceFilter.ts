@@ -1,6 +1,9 @@
 import type { SearchFilter } from './types.js';
 
-/** A SQL string literal for LanceDB's DataFusion dialect (single quotes doubled). */
+/**
+ * A SQL string literal for LanceDB's DataFusion dialect: single quotes doubled, and nothing else to escape, since
+ * it reads backslashes, newlines, NUL and any Unicode literally (test/store.filter.fuzz.test.ts checks this).
+ */
 export function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }

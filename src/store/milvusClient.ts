@@ -9,8 +9,10 @@ export interface MilvusConnection {
   database?: string;
 }
 
-// How long one call (and the first connection) may take before the server counts as unreachable.
+// How long one call may take before the server counts as unreachable.
 const CALL_TIMEOUT_MS = 30_000;
+// How long connecting may take: a healthy server answers in milliseconds, and an unroutable address never does.
+const CONNECT_TIMEOUT_MS = 10_000;
 /** Creating, indexing, loading and dropping a collection can take minutes on a busy server. */
 export const DDL_TIMEOUT_MS = 300_000;
 
@@ -24,8 +26,12 @@ interface MilvusStatus {
 export function ensureOk(status: MilvusStatus | undefined, what: string): void {
   if (status === undefined) return;
   const failed = (status.error_code !== undefined && status.error_code !== 'Success' && status.error_code !== 0) || (status.code ?? 0) !== 0;
-  if (failed) throw new StoreError(`${what} failed: ${status.reason || `code ${status.code ?? status.error_code}`}`);
+  // Servers quote the expression under a parse error with a caret line: the first line says what failed.
+  const reason = status.reason?.split('\n')[0];
+  if (failed) throw new StoreError(`${what} failed: ${reason || `code ${status.code ?? status.error_code}`}`);
 }
+
+const AUTH_FAILURE = /UNAUTHENTICATED|PERMISSION_DENIED|auth|credential/i;
 
 /** The one-line meaning of a gRPC failure: unreachable, refused credentials, or the raw message. */
 function explain(address: string, error: unknown): string {
@@ -33,7 +39,7 @@ function explain(address: string, error: unknown): string {
   if (/UNAVAILABLE|ECONNREFUSED|ENOTFOUND|DEADLINE_EXCEEDED|No connection established|failed to connect|timeout/i.test(message)) {
     return `Milvus at ${address} is unreachable or not answering (${message}); check --milvus-address and that the server is running`;
   }
-  if (/UNAUTHENTICATED|PERMISSION_DENIED|auth|credential/i.test(message)) {
+  if (AUTH_FAILURE.test(message)) {
     return `Milvus at ${address} refused the credentials (${message}); check CODECTX_MILVUS_TOKEN or CODECTX_MILVUS_USERNAME/PASSWORD`;
   }
   return `Milvus at ${address}: ${message}`;
@@ -49,28 +55,58 @@ export async function guardedMilvus<T>(address: string, what: string, call: () =
   }
 }
 
-/** Connects and checks the server answers (and accepts the credentials) before anything else is tried. */
-export async function connectMilvus(options: MilvusConnection): Promise<MilvusClient> {
-  const client = new MilvusClient({
-    address: options.address,
-    token: options.token,
-    username: options.username,
-    password: options.password,
-    database: options.database,
-    timeout: CALL_TIMEOUT_MS,
-    logLevel: 'error',
-  });
-  try {
-    await guardedMilvus(options.address, 'connect', async () => {
-      await client.connectPromise;
-      const health = await client.checkHealth();
-      if (!health.isHealthy) throw new StoreError(`server reports unhealthy: ${health.reasons.join('; ')}`);
-    });
-  } catch (error) {
-    await client.closeConnection().catch(() => undefined);
-    throw error;
+/** Why a server could not be reached, in a few words (the gRPC text is long and names internals). */
+function unreachableReason(error: unknown): string {
+  const message = describeError(error);
+  if (/Name resolution failed|ENOTFOUND|EAI_AGAIN/i.test(message)) return 'host name not found';
+  if (/ECONNREFUSED/.test(message)) return 'connection refused';
+  if (/ENETUNREACH|EHOSTUNREACH/.test(message)) return 'no route to host';
+  if (/DEADLINE_EXCEEDED/.test(message)) return `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`;
+  return message.replace(/^\d+ [A-Z_]+: /, '');
+}
+
+/** The server answers health checks as Milvus does, and says it is healthy. */
+async function checkServer(client: MilvusClient, address: string): Promise<void> {
+  await client.connectPromise;
+  const health = await client.checkHealth();
+  // Something that is not Milvus (an HTTP proxy answering 404, say) yields an empty response, not an error.
+  if (typeof health?.isHealthy !== 'boolean') throw new Error('it answered, but not as a Milvus server');
+  if (!health.isHealthy) {
+    throw new StoreError(`Milvus at ${address} reports unhealthy: ${(health.reasons ?? []).join('; ') || 'no reason given'}`);
   }
-  return client;
+}
+
+/**
+ * Connects and checks the server answers (and accepts the credentials) before anything else is tried. Calls made
+ * while connecting give up after CONNECT_TIMEOUT_MS, the later ones after CALL_TIMEOUT_MS: a call left waiting on
+ * an address that never answers also keeps the process alive until its deadline.
+ */
+export async function connectMilvus(options: MilvusConnection): Promise<MilvusClient> {
+  const { address } = options;
+  let client: MilvusClient | undefined;
+  try {
+    client = new MilvusClient({
+      address,
+      token: options.token,
+      username: options.username,
+      password: options.password,
+      database: options.database,
+      timeout: CONNECT_TIMEOUT_MS,
+      logLevel: 'error',
+    });
+    await checkServer(client, address);
+    client.timeout = CALL_TIMEOUT_MS;
+    return client;
+  } catch (error) {
+    await client?.closeConnection().catch(() => undefined);
+    if (error instanceof StoreError) throw error;
+    if (AUTH_FAILURE.test(describeError(error))) throw new StoreError(explain(address, error), 1, { cause: error });
+    throw new StoreError(
+      `cannot reach Milvus at ${address}: ${unreachableReason(error)} (check --milvus-address and that the server is running)`,
+      1,
+      { cause: error },
+    );
+  }
 }
 
 /** Cuts a string to at most `maxBytes` of UTF-8 without splitting a character (Milvus limits VarChar by bytes). */
