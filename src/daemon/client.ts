@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { CodectxError } from '../errors.js';
 import type { IndexProgress, IndexReport } from '../index/indexer.js';
+import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
-import type { SearchFilter } from '../store/types.js';
 import { assertTrustedSocket, daemonSocketPath } from './paths.js';
 import {
   encodeMessage,
@@ -97,7 +97,7 @@ export class DaemonClient {
   }
 
   /** Bounded: a first search may wait for the model to load, but a stuck daemon must not hang the caller. */
-  search(root: string, query: string, options: { limit: number; filter?: SearchFilter; configKey: string }): Promise<SearchResult[]> {
+  search(root: string, query: string, options: SearchOptions & { configKey: string }): Promise<SearchResult[]> {
     return this.call('search', { root, query, ...options }, { timeoutMs: SEARCH_CALL_MS });
   }
 
