@@ -7,9 +7,30 @@ import path from 'node:path';
 import ignore from 'ignore';
 import { languageAliases, supportedLanguages } from '../chunk/languages.js';
 import { UsageError } from '../errors.js';
+import type { SearchFilter } from '../store/types.js';
 
 /** Files no grammar or splitter knows are indexed with this language. */
 const PLAIN_TEXT = 'text';
+
+/** Filters as a person gives them (flags, tool arguments); absent ones filter nothing. */
+export interface FilterInput {
+  language?: string;
+  kind?: string;
+  under?: string;
+  globs?: string[];
+}
+
+/** The store filter and path globs for `input` (kind is checked by the caller), or a UsageError naming the value that cannot match. */
+export function searchFilters(input: FilterInput, root: string): { filter: SearchFilter; globs?: string[] } {
+  const globs = input.globs?.length ? input.globs : undefined;
+  if (globs) globFilter(globs); // a bad glob is reported now, not after the model has loaded
+  const filter: SearchFilter = {
+    language: input.language === undefined ? undefined : resolveLanguage(input.language),
+    kind: input.kind,
+    pathPrefix: input.under === undefined ? undefined : normaliseUnder(input.under, root),
+  };
+  return { filter, globs };
+}
 
 /** The language id the index uses for `input`, case-insensitive; a UsageError listing the known ones otherwise. */
 export function resolveLanguage(input: string): string {
