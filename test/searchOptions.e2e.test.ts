@@ -63,8 +63,13 @@ describe('codectx search filters and output, end to end (real model, LanceDB)', 
       expect(results.length, under).toBeGreaterThan(0);
       expect(results.every((r) => r.file.startsWith('src/auth/')), under).toBe(true);
     }
-    // A folder is a folder: src/au is not a prefix of src/auth/ files.
-    expect(await search('password', ['--under', 'src/au'])).toEqual([]);
+    // A folder is a folder: src/au is not a prefix of src/auth/ files, and a typo is said, not answered with nothing.
+    const typo = await run(['password', '--under', 'src/au']);
+    expect([typo.code, typo.stdout]).toEqual([2, '']);
+    expect(typo.stderr).toMatch(/^codectx: --under src\/au: no such folder in \S+\n$/);
+    const file = await run(['password', '--under', './src/auth/password.ts']);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toBe('codectx: --under takes a folder and src/auth/password.ts is a file; use -g src/auth/password.ts\n');
   });
 
   it('-g/--glob includes and !excludes paths, repeatable', async () => {

@@ -78,6 +78,7 @@ function showLines(selection: LineSelection, mark: (text: string) => string, pai
 
 function mark(line: string, terms: string[], paint: (style: string, text: string) => string): string {
   if (terms.length === 0) return line;
-  const pattern = new RegExp(`(${terms.map((term) => term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`, 'gi');
+  // Longest first, so a whole identifier is marked rather than its first part.
+  const pattern = new RegExp(`(${[...terms].sort((a, b) => b.length - a.length).map((term) => term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`, 'gi');
   return line.replace(pattern, (found) => paint(STYLE.match, found));
 }

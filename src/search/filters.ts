@@ -3,6 +3,7 @@
  * extension ("js", "JavaScript", ".py"), a folder prefix from "./lib/" or "lib", and rg-style path globs.
  * A filter that cannot match anything is rejected here with one line, rather than answering "no results".
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import ignore from 'ignore';
 import { languageAliases, supportedLanguages } from '../chunk/languages.js';
@@ -54,6 +55,14 @@ export function normaliseUnder(input: string, root: string): string | undefined 
   const segments = relative.split('/').filter((segment) => segment !== '' && segment !== '.');
   if (segments.includes('..')) throw new UsageError(`--under takes a folder inside the codebase, got "${input}"`);
   return segments.length > 0 ? `${segments.join('/')}/` : undefined;
+}
+
+/** A typo in --under would answer "no results"; a file there is a folder-shaped mistake (-g takes files). */
+export async function assertFolder(root: string, prefix: string): Promise<void> {
+  const folder = prefix.slice(0, -1);
+  const info = await stat(path.join(root, folder)).catch(() => undefined);
+  if (!info) throw new UsageError(`--under ${folder}: no such folder in ${root}`);
+  if (!info.isDirectory()) throw new UsageError(`--under takes a folder and ${folder} is a file; use -g ${folder}`);
 }
 
 /**

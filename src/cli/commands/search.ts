@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/config.js';
 import { searchThroughDaemon } from '../../daemon/route.js';
 import { UsageError } from '../../errors.js';
 import { resolveCodebase } from '../../index/codebase.js';
-import { searchFilters } from '../../search/filters.js';
+import { assertFolder, searchFilters } from '../../search/filters.js';
 import type { SearchOptions } from '../../search/searcher.js';
 import type { SearchResult } from '../../search/types.js';
 import { wantsColor } from '../color.js';
@@ -17,7 +17,7 @@ interface SearchFlags extends StoreFlags {
   lang?: string;
   kind?: string;
   under?: string;
-  glob: string[];
+  glob?: string[];
   color: string;
   files?: boolean;
   json?: boolean;
@@ -37,7 +37,7 @@ export function registerSearchCommand(program: Command): void {
       .option('--lang <language>', 'only this language: a name or an extension (typescript, ts, py, rs, go, …)')
       .option('--kind <kind>', `only chunks of this kind (${CHUNK_KINDS.join('|')})`)
       .option('--under <folder>', 'only files in this folder of the codebase (e.g. src/auth)')
-      .option('-g, --glob <glob>', 'only paths matching this glob; !glob excludes; repeatable (e.g. -g "*.ts" -g "!*.test.ts")', collect, [])
+      .option('-g, --glob <glob>', 'only paths matching this glob; !glob excludes; repeatable (e.g. -g "*.ts" -g "!*.test.ts")', collect)
       .option('--color <when>', 'colour the text output: auto (a terminal without NO_COLOR), always or never', 'auto')
       .option('--files', 'print only the matching files, best first, one per line')
       .option('--json', 'print {"results": [...]} as JSON'),
@@ -51,6 +51,7 @@ export function registerSearchCommand(program: Command): void {
     if (query.trim() === '') throw new UsageError('the query is empty');
     const { root } = await resolveCodebase(flags.path);
     const filters = searchFilters({ language: flags.lang, kind: flags.kind, under: flags.under, globs: flags.glob }, root);
+    if (filters.filter.pathPrefix) await assertFolder(root, filters.filter.pathPrefix);
     const options: SearchOptions = { limit: flags.files ? limit * RESULTS_PER_FILE : limit, ...filters };
     // The daemon answers with the model already loaded; without one (or with other settings) search here.
     const results =
@@ -62,8 +63,8 @@ export function registerSearchCommand(program: Command): void {
   });
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** The --json schema: stable field names for scripts and agents. */
