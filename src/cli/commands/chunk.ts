@@ -6,8 +6,8 @@ import { loadConfig } from '../../config/config.js';
 import { UsageError } from '../../errors.js';
 import { decodeSource } from '../../files/read.js';
 import type { SkipReason } from '../../files/walk.js';
+import { indexChunker } from '../../index/chunkRecords.js';
 import { resolveCodebase } from '../../index/codebase.js';
-import { Runtime } from '../../index/runtime.js';
 
 interface ChunkFlags {
   path: string;
@@ -46,13 +46,8 @@ export function registerChunkCommand(program: Command): void {
       // The index names files relative to its root; a file elsewhere keeps the path it was given.
       const fromRoot = path.relative(root, await realpath(file));
       const name = (fromRoot.startsWith('..') || path.isAbsolute(fromRoot) ? file : fromRoot).split(path.sep).join('/');
-      const runtime = new Runtime(config);
-      try {
-        const chunks = await (await runtime.chunker()).chunk(name, read.text);
-        process.stdout.write(flags.json ? `${JSON.stringify(chunks, null, 2)}\n` : chunks.map(describe).join(''));
-      } finally {
-        await runtime.close();
-      }
+      const chunks = await (await indexChunker(config)).chunk(name, read.text);
+      process.stdout.write(flags.json ? `${JSON.stringify(chunks, null, 2)}\n` : chunks.map(describe).join(''));
     });
 }
 
