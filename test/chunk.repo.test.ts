@@ -2,14 +2,15 @@
  * The chunker at repository scale: this project's own sources and the head of TypeScript's 9 MB compiled
  * bundle, plus the `codectx chunk` command as a user runs it.
  */
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createChunker, languageForPath, type Chunker } from '../src/chunk/chunker.js';
 import { CHUNK_KINDS } from '../src/chunk/types.js';
 import { expectConsistent } from './chunk.invariants.js';
-import { PROJECT_ROOT, runCli } from './helpers/cli.js';
+import { fixtureWorkspace, PROJECT_ROOT, runCli } from './helpers/cli.js';
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -95,5 +96,51 @@ describe('codectx chunk', () => {
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('no such file: no/such/file.ts');
+  });
+
+  it('fails with one line for a folder and for files the index skips', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'codectx-chunk-input-'));
+    await writeFile(path.join(dir, 'image.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]));
+    await writeFile(path.join(dir, 'latin1.txt'), Buffer.from('caf\xe9 cr\xe8me\n', 'latin1'));
+    await mkdir(path.join(dir, 'src'));
+    const cases: [string, RegExp][] = [
+      ['src', /^codectx: \S*src is a folder; chunk takes one file/],
+      ['image.png', /^codectx: \S*image\.png is a binary file; index skips it$/],
+      ['latin1.txt', /^codectx: \S*latin1\.txt is not UTF-8 text; index skips it$/],
+    ];
+    for (const [name, message] of cases) {
+      const result = await runCli(['chunk', path.join(dir, name)], { home });
+      expect(result.code, name).toBe(2);
+      expect(result.stdout, name).toBe('');
+      expect(result.stderr.trim().split('\n'), name).toHaveLength(1);
+      expect(result.stderr.trim(), name).toMatch(message);
+    }
+  });
+
+  it('prints the chunks the index holds, with the configured budget and the model tokenizer', async () => {
+    const { repo, home: indexHome } = await fixtureWorkspace();
+    await writeFile(path.join(repo, 'codectx.config.json'), JSON.stringify({ chunkTokens: 48 }));
+    const source = await readFile(path.join(PROJECT_ROOT, 'test/fixtures/languages/python.py'), 'utf8');
+    await writeFile(path.join(repo, 'scripts/library.py'), source);
+    const index = await runCli(['index', repo], { home: indexHome });
+    expect(index.code, index.stderr).toBe(0);
+
+    const shown = await runCli(['chunk', 'scripts/library.py', '--json'], { home: indexHome, cwd: repo });
+    expect(shown.code, shown.stderr).toBe(0);
+    const printed = (JSON.parse(shown.stdout) as { file: string; startLine: number; endLine: number }[]).map(
+      (c) => `${c.file}:${c.startLine}-${c.endLine}`,
+    );
+
+    const status = JSON.parse((await runCli(['status', repo, '--json'], { home: indexHome })).stdout) as { indexDir: string; collection: string };
+    const db = await lancedb.connect(path.join(status.indexDir, 'lancedb'));
+    const table = await db.openTable(status.collection);
+    const rows = await table.query().where("file = 'scripts/library.py'").select(['file', 'start_line', 'end_line']).toArray();
+    const indexed = rows
+      .map((row) => ({ file: String(row.file), start: Number(row.start_line), end: Number(row.end_line) }))
+      .sort((a, b) => a.start - b.start || a.end - b.end)
+      .map((c) => `${c.file}:${c.start}-${c.end}`);
+    db.close();
+    expect(indexed.length).toBeGreaterThan(10);
+    expect(printed).toEqual(indexed);
   });
 });

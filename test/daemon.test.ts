@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureWorkspace, PROJECT_ROOT, runCli } from './helpers/cli.js';
+import { PROTOCOL_VERSION } from '../src/daemon/protocol.js';
 
 interface JsonResult {
   file: string;
@@ -103,7 +104,7 @@ describe('codectx daemon: real processes, real model, LanceDB', () => {
 
   it('answers a request from another protocol version with a clear error', async () => {
     const reply = await rawRequest(join(home, 'daemon.sock'), { v: 99, id: 7, method: 'ping' });
-    expect(reply).toMatchObject({ v: 1, id: 7, error: { code: 'version' } });
+    expect(reply).toMatchObject({ v: PROTOCOL_VERSION, id: 7, error: { code: 'version' } });
     expect((reply as { error: { message: string } }).error.message).toMatch(/protocol version mismatch/);
   });
 
@@ -173,9 +174,18 @@ describe('codectx daemon: real processes, real model, LanceDB', () => {
   });
 
   it('stops cleanly; in-process search then returns what the daemon returned', async () => {
-    const queries = ['check whether the login password is correct', 'lookupSession', 'invoice totals per customer'];
+    const queries: [string, string[]][] = [
+      ['check whether the login password is correct', []],
+      ['lookupSession', []],
+      ['invoice totals per customer', []],
+      // Filters reach the daemon too: a v1 daemon dropped globs and answered unfiltered.
+      ['session password', ['-g', '!*password*', '--lang', 'TS']],
+    ];
     const served = (await status()).searches;
-    const throughDaemon = await Promise.all(queries.map((query) => search(query)));
+    const throughDaemon = await Promise.all(queries.map(([query, extra]) => search(query, extra)));
+    const filtered = throughDaemon.at(-1)!;
+    expect(filtered.length).toBeGreaterThan(0);
+    expect(filtered.every((result) => result.file === 'src/auth/session.ts')).toBe(true);
     const { pid, searches } = await status();
     expect(searches - served).toBe(queries.length);
     const stopped = await cli(['daemon', 'stop']);
@@ -185,7 +195,7 @@ describe('codectx daemon: real processes, real model, LanceDB', () => {
     expect(existsSync(join(home, 'daemon.sock'))).toBe(false);
     expect(existsSync(join(home, 'daemon.lock'))).toBe(false);
     expect(JSON.parse((await cli(['daemon', 'status', '--json'])).stdout)).toEqual({ running: false });
-    const inProcess = await Promise.all(queries.map((query) => search(query)));
+    const inProcess = await Promise.all(queries.map(([query, extra]) => search(query, extra)));
     expect(inProcess).toEqual(throughDaemon);
   });
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEmbeddingProvider, embeddingCostUsd } from '../src/embed/index.js';
+import { createEmbeddingProvider, createTokenCounter, embeddingCostUsd } from '../src/embed/index.js';
 import { OpenAIEmbeddingProvider } from '../src/embed/openaiProvider.js';
 import { EmbeddingError } from '../src/errors.js';
 import { embeddings, fakeEmbedding, startOpenAIServer, type OpenAIServer } from './helpers/openaiServer.js';
@@ -58,6 +58,19 @@ describe('OpenAI-compatible embedding provider (loopback server)', () => {
     expect(provider.dimension).toBe(8);
     expect(vector).toHaveLength(8);
     expect(server.requests[0]!.body.dimensions).toBe(8);
+  });
+
+  it('sizes chunks without the provider as the provider does: its limit and its count', async () => {
+    for (const model of ['text-embedding-3-small', 'nomic-embed-text']) {
+      const provider = await create({ model, dimensions: 8 });
+      const counter = await createTokenCounter({ provider: 'openai', model, baseURL: server.baseURL });
+      expect(counter.maxTokens, model).toBe(provider.maxTokens);
+      expect(counter.countTokens('export function verifyPassword(user, password) {}'), model).toBe(
+        provider.countTokens('export function verifyPassword(user, password) {}'),
+      );
+      await provider.close();
+    }
+    expect(server.requests).toHaveLength(0);
   });
 
   it('normalises vectors a server returns unnormalised', async () => {

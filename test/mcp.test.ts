@@ -95,6 +95,18 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
     expect(text).not.toContain('src/ui/');
   });
 
+  it('takes a language by alias or extension, and names the known ones for an unknown one', async () => {
+    for (const language of ['py', 'Python', '.py']) {
+      const { text, isError } = await call('search_code', { path: repo, query: 'totals per customer from invoices', language });
+      expect(isError, language).toBe(false);
+      expect(text, language).toContain('scripts/report.py:');
+      expect(text, language).not.toContain('src/');
+    }
+    const unknown = await call('search_code', { path: repo, query: 'totals', language: 'cobol' });
+    expect(unknown.isError).toBe(true);
+    expect(unknown.text).toMatch(/^unknown language "cobol"; known: typescript, .*python/);
+  });
+
   it('gives the pre-search context with a verdict for a task', async () => {
     const { text, isError } = await call('get_task_context', { path: repo, task: 'verify the password a user enters at login', budget: 1200 });
     expect(isError, text).toBe(false);

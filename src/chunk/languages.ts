@@ -12,6 +12,8 @@ import { CodectxError, describeError } from '../errors.js';
 
 interface LanguageEntry {
   extensions: string[];
+  /** Names people use for the language beyond its id and extensions ("golang", "c#"), for search filters. */
+  aliases?: string[];
   filenames?: string[];
   /** tree-sitter grammar name: node_modules/@cursorless/tree-sitter-wasms/out/tree-sitter-<grammar>.wasm */
   grammar?: string;
@@ -38,6 +40,18 @@ for (const [id, entry] of Object.entries(table)) {
 
 export function supportedLanguages(): string[] {
   return Object.keys(table);
+}
+
+/** Every lower-case name a language goes by (its id, its aliases, its extensions without the dot) → its id. */
+export function languageAliases(): ReadonlyMap<string, string> {
+  const names = new Map<string, string>();
+  for (const [id, entry] of Object.entries(table)) {
+    for (const ext of entry.extensions) names.set(ext.slice(1).toLowerCase(), id);
+    for (const alias of entry.aliases ?? []) names.set(alias.toLowerCase(), id);
+  }
+  // An id wins over another language's extension or alias of the same spelling.
+  for (const id of Object.keys(table)) names.set(id, id);
+  return names;
 }
 
 /** Language id for a path by file name, then extension; undefined when no grammar or splitter knows it. */

@@ -1,41 +1,84 @@
+import { displayTerms, selectLines, type LineSelection } from '../search/matchLines.js';
 import type { SearchResult } from '../search/types.js';
-import { keywordQuery } from '../store/keywordText.js';
 
-const SNIPPET_LINES = 6;
+const MAX_LINE_CHARS = 160;
 
-/** Text output of `search`: rank, path:start-end, symbol, score, and a few lines with the query's words marked. */
-export function formatResults(results: SearchResult[], query: string, color = process.stdout.isTTY === true): string {
+// rg's colours: file names magenta, line numbers green, matches bold red.
+const STYLE = { file: '35;1', lineNumber: '32', match: '31;1', dim: '2' };
+
+/**
+ * Text output of `search`, laid out like `rg --heading -C1`: results grouped under their file (files in the order
+ * of their best result), each with its rank, name, line range and scores, then the lines that mention the query.
+ */
+export function formatResults(results: SearchResult[], query: string, color: boolean): string {
   if (results.length === 0) return 'no results\n';
-  const terms = [...new Set(keywordQuery(query).toLowerCase().split(/[^a-z0-9_$]+/))].filter((term) => term.length > 2);
-  const mark = (line: string) => (color && terms.length > 0 ? highlight(line, terms) : line);
-  const dim = (text: string) => (color ? `\x1b[2m${text}\x1b[0m` : text);
-  const bold = (text: string) => (color ? `\x1b[1m${text}\x1b[0m` : text);
+  const paint = (style: string, text: string) => (color ? `\x1b[${style}m${text}\x1b[0m` : text);
+  const terms = displayTerms(query);
   const out: string[] = [];
+  for (const [file, ranked] of groupByFile(results)) {
+    if (out.length > 0) out.push('');
+    out.push(paint(STYLE.file, file));
+    for (const { result, rank } of ranked) {
+      out.push(`${String(rank).padStart(2)}. ${describe(result)} ${paint(STYLE.dim, scores(result))}`);
+      const selection = selectLines(result.content, result.startLine, terms);
+      out.push(...showLines(selection, (text) => mark(text, terms, paint), paint));
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** `--files`: each file once, in the order of its best result, at most `limit` of them. */
+export function formatFiles(results: SearchResult[], limit: number): string {
+  return [...groupByFile(results).keys()]
+    .slice(0, limit)
+    .map((file) => `${file}\n`)
+    .join('');
+}
+
+function groupByFile(results: SearchResult[]): Map<string, { result: SearchResult; rank: number }[]> {
+  const byFile = new Map<string, { result: SearchResult; rank: number }[]>();
   results.forEach((result, index) => {
-    const name = [result.container, result.symbol].filter(Boolean).join('.') || `(${result.kind})`;
-    const sides = [
-      result.dense ? `dense #${result.dense.rank} ${result.dense.score.toFixed(2)}` : '',
-      result.keyword ? `bm25 #${result.keyword.rank} ${result.keyword.score.toFixed(1)}` : '',
-    ].filter(Boolean);
-    out.push(
-      `${String(index + 1).padStart(2)}. ${bold(`${result.file}:${result.startLine}-${result.endLine}`)}  ${name} ` +
-        dim(`[${result.kind}, score ${result.score.toFixed(4)}${sides.length ? `; ${sides.join(', ')}` : ''}]`),
-    );
-    for (const line of snippet(result.content, terms)) out.push(`    ${mark(line)}`);
-    out.push('');
+    const ranked = byFile.get(result.file) ?? [];
+    ranked.push({ result, rank: index + 1 });
+    byFile.set(result.file, ranked);
   });
-  return `${out.join('\n')}`;
+  return byFile;
 }
 
-/** The lines around the first line that mentions a query term (or the chunk's head when none does). */
-function snippet(content: string, terms: string[]): string[] {
-  const lines = content.split('\n');
-  const first = lines.findIndex((line) => terms.some((term) => line.toLowerCase().includes(term)));
-  const start = Math.max(0, Math.min(first < 0 ? 0 : first - 1, lines.length - SNIPPET_LINES));
-  return lines.slice(start, start + SNIPPET_LINES).map((line) => (line.length > 160 ? `${line.slice(0, 157)}...` : line));
+function describe(result: SearchResult): string {
+  const name = [result.container, result.symbol].filter(Boolean).join('.') || `(${result.kind})`;
+  return `${name}  ${result.startLine}-${result.endLine}`;
 }
 
-function highlight(line: string, terms: string[]): string {
-  const pattern = new RegExp(`(${terms.map((term) => term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`, 'gi');
-  return line.replace(pattern, '\x1b[33;1m$1\x1b[0m');
+function scores(result: SearchResult): string {
+  const sides = [
+    result.dense ? `dense #${result.dense.rank} ${result.dense.score.toFixed(2)}` : '',
+    result.keyword ? `bm25 #${result.keyword.rank} ${result.keyword.score.toFixed(1)}` : '',
+  ].filter(Boolean);
+  return `[${result.kind}, score ${result.score.toFixed(4)}${sides.length ? `; ${sides.join(', ')}` : ''}]`;
+}
+
+/** rg's notation: `12:` a matching line, `12-` a context line, `--` between runs. */
+function showLines(selection: LineSelection, mark: (text: string) => string, paint: (style: string, text: string) => string): string[] {
+  const width = String(selection.runs.at(-1)?.at(-1)?.number ?? 0).length;
+  const lines: string[] = [];
+  selection.runs.forEach((run, index) => {
+    if (index > 0) lines.push(`    ${paint(STYLE.dim, '--')}`);
+    for (const line of run) {
+      const text = line.text.length > MAX_LINE_CHARS ? `${line.text.slice(0, MAX_LINE_CHARS - 3)}...` : line.text;
+      const number = paint(STYLE.lineNumber, String(line.number).padStart(width));
+      lines.push(`    ${number}${line.match ? ':' : '-'}${line.match ? mark(text) : text}`);
+    }
+  });
+  if (selection.moreMatches > 0) {
+    lines.push(`    ${paint(STYLE.dim, `(${selection.moreMatches} more matching line${selection.moreMatches === 1 ? '' : 's'})`)}`);
+  }
+  return lines;
+}
+
+function mark(line: string, terms: string[], paint: (style: string, text: string) => string): string {
+  if (terms.length === 0) return line;
+  // Longest first, so a whole identifier is marked rather than its first part.
+  const pattern = new RegExp(`(${[...terms].sort((a, b) => b.length - a.length).map((term) => term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`, 'gi');
+  return line.replace(pattern, (found) => paint(STYLE.match, found));
 }

@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { CodectxError, ConfigError, EmbeddingError, IndexStateError, StoreError, UsageError } from '../errors.js';
 import type { IndexProgress, IndexReport } from '../index/indexer.js';
-import { boundQuery } from '../search/searcher.js';
+import { boundQuery, type SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
-import type { SearchFilter } from '../store/types.js';
 import { assertTrustedSocket, daemonSocketPath } from './paths.js';
 import {
   encodeMessage,
@@ -115,7 +114,7 @@ export class DaemonClient {
   }
 
   /** Bounded: a first search may wait for the model to load, but a stuck daemon must not hang the caller. */
-  search(root: string, query: string, options: { limit: number; filter?: SearchFilter; configKey: string }): Promise<SearchResult[]> {
+  search(root: string, query: string, options: SearchOptions & { configKey: string }): Promise<SearchResult[]> {
     // Cut here as the daemon would: a query past the bound must not make the request line too large to send.
     return this.call('search', { root, query: boundQuery(query), ...options }, { timeoutMs: SEARCH_CALL_MS });
   }

@@ -8,7 +8,8 @@ import type { SearchResult } from '../search/types.js';
  * `{ v, id, method, params }`; the answer is `{ v, id, result }` or `{ v, id, error }`, optionally preceded by
  * `{ v, id, progress }` frames for long calls (index).
  */
-export const PROTOCOL_VERSION = 1;
+// 2: search takes globs (a v1 daemon would drop them and answer unfiltered).
+export const PROTOCOL_VERSION = 2;
 
 export interface DaemonRequest {
   v: number;
@@ -78,6 +79,7 @@ export interface SearchParams {
   query: string;
   limit: number;
   filter?: SearchFilter;
+  globs?: string[];
   configKey: string;
 }
 

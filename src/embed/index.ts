@@ -1,9 +1,10 @@
 import type { ModelVariant } from './local/bertGraph.js';
-import { LocalEmbeddingProvider } from './local/localProvider.js';
-import type { EmbeddingProvider } from './types.js';
+import { LocalEmbeddingProvider, loadLocalTokenCounter } from './local/localProvider.js';
+import { estimateOpenAiTokens, openAiMaxTokens } from './openaiTokens.js';
+import type { EmbeddingProvider, TokenCounter } from './types.js';
 
 export { LOCAL_MAX_TOKENS } from './local/localProvider.js';
-export type { EmbeddingProvider } from './types.js';
+export type { EmbeddingProvider, TokenCounter } from './types.js';
 
 export interface LocalEmbeddingOptions {
   provider: 'local';
@@ -36,6 +37,16 @@ export function createEmbeddingProvider(options: EmbeddingOptions): Promise<Embe
   return import('./openaiProvider.js').then(({ OpenAIEmbeddingProvider }) =>
     OpenAIEmbeddingProvider.create({ ...options, model: options.model ?? DEFAULT_OPENAI_MODEL }),
   );
+}
+
+/**
+ * The model's token counting without the model (no inference worker, no request to a server): the index's
+ * chunker and `codectx chunk` both size chunks with it, so they cut files identically.
+ */
+export async function createTokenCounter(options: EmbeddingOptions): Promise<TokenCounter> {
+  if (options.provider === 'local') return loadLocalTokenCounter();
+  const maxTokens = options.maxTokens ?? openAiMaxTokens(options.model ?? DEFAULT_OPENAI_MODEL);
+  return { maxTokens, countTokens: estimateOpenAiTokens };
 }
 
 /** US dollars per million input tokens, from OpenAI's price list. */

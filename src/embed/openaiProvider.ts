@@ -1,6 +1,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { EmbeddingError } from '../errors.js';
 import type { EmbeddingProvider } from './types.js';
+import { estimateOpenAiTokens, openAiMaxTokens } from './openaiTokens.js';
 import { l2Normalize } from './vectors.js';
 
 export interface OpenAIProviderOptions {
@@ -18,9 +19,6 @@ export interface OpenAIProviderOptions {
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 const DEFAULT_API_KEY_ENV = 'OPENAI_API_KEY';
 const DEFAULT_BATCH_SIZE = 64;
-/** OpenAI's text-embedding models take 8191 tokens; other servers' models are assumed to take BERT's 512. */
-const OPENAI_MAX_TOKENS = 8191;
-const OTHER_MAX_TOKENS = 512;
 /** Rate limits and server errors are retried this many times, waiting as told by retry-after or 0.5 s, 1 s, 2 s… */
 const MAX_RETRIES = 5;
 const MAX_RETRY_DELAY_MS = 8_000;
@@ -41,7 +39,7 @@ export class OpenAIEmbeddingProvider implements EmbeddingProvider {
     private detectedDimension: number,
   ) {
     this.id = `openai:${options.model}`;
-    this.maxTokens = options.maxTokens ?? (options.model.startsWith('text-embedding-') ? OPENAI_MAX_TOKENS : OTHER_MAX_TOKENS);
+    this.maxTokens = options.maxTokens ?? openAiMaxTokens(options.model);
   }
 
   get dimension(): number {
@@ -63,9 +61,8 @@ export class OpenAIEmbeddingProvider implements EmbeddingProvider {
     return provider;
   }
 
-  /** An estimate: one token per four characters. */
   countTokens(text: string): number {
-    return Math.ceil(text.length / 4);
+    return estimateOpenAiTokens(text);
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {

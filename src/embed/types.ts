@@ -15,3 +15,9 @@ export interface EmbeddingProvider {
   /** Frees the model (worker threads, sessions). */
   close(): Promise<void>;
 }
+
+/** What sizes chunks: the model's input limit and how it counts tokens (an EmbeddingProvider is one too). */
+export interface TokenCounter {
+  readonly maxTokens: number;
+  countTokens(text: string): number;
+}

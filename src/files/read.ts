@@ -18,6 +18,11 @@ export async function readSourceFile(absPath: string, rootReal: string): Promise
   } catch (error) {
     return { ok: false, reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code ?? String(error) };
   }
+  return decodeSource(bytes);
+}
+
+/** A file's bytes as the text codectx indexes, or why it indexes none: binary, not UTF-8, or minified. */
+export function decodeSource(bytes: Buffer): ReadOutcome {
   if (bytes.subarray(0, 8192).includes(0)) return { ok: false, reason: 'binary' };
   let text: string;
   try {

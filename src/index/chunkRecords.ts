@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
+import { createChunker, type Chunker } from '../chunk/chunker.js';
 import type { Chunk } from '../chunk/types.js';
+import type { CodectxConfig } from '../config/config.js';
+import { createTokenCounter } from '../embed/index.js';
 import type { ChunkRecord } from '../store/types.js';
 
 /** Tokens the symbol line that `embeddingText` puts before the content may take; the chunk budget leaves room. */
@@ -11,6 +14,15 @@ const DEFAULT_CHUNK_TOKENS = 400;
 /** Tokens a chunk's content may have so that, with its symbol line, the model embeds all of it. */
 export function chunkBudget(configured: number | undefined, modelMaxTokens: number): number {
   return Math.min(configured ?? DEFAULT_CHUNK_TOKENS, modelMaxTokens - EMBEDDING_PREFIX_TOKENS);
+}
+
+/**
+ * The chunker the index cuts files with under `config`: the configured budget within the model's limit, counted
+ * with the model's tokenizer. `codectx chunk` uses it too, so it prints the chunks the index holds.
+ */
+export async function indexChunker(config: CodectxConfig): Promise<Chunker> {
+  const counter = await createTokenCounter(config.embedding);
+  return createChunker({ maxTokens: chunkBudget(config.chunkTokens, counter.maxTokens), countTokens: (text) => counter.countTokens(text) });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CHUNKER_VERSION, createChunker, type Chunker } from '../chunk/chunker.js';
+import { CHUNKER_VERSION, type Chunker } from '../chunk/chunker.js';
 import type { CodectxConfig } from '../config/config.js';
 import { createEmbeddingProvider } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/types.js';
@@ -9,7 +9,7 @@ import type { ChunkStore } from '../store/types.js';
 import { QueryVectors, searchIndex, type SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
 import type { Codebase } from './codebase.js';
-import { chunkBudget } from './chunkRecords.js';
+import { indexChunker } from './chunkRecords.js';
 import { EmbeddingCache } from './embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexReport } from './indexer.js';
 import { acquireLock } from './lock.js';
@@ -34,12 +34,7 @@ export class Runtime {
   }
 
   chunker(): Promise<Chunker> {
-    this.chunkerPromise ??= this.embedder().then((embedder) =>
-      createChunker({
-        maxTokens: chunkBudget(this.config.chunkTokens, embedder.maxTokens),
-        countTokens: (text) => embedder.countTokens(text),
-      }),
-    );
+    this.chunkerPromise ??= indexChunker(this.config);
     return this.chunkerPromise;
   }
 

@@ -9,6 +9,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { describeError } from '../errors.js';
 import { redactSecrets } from '../providers/redact.js';
+import { resolveLanguage } from '../search/filters.js';
 import { formatIndexingStatus, formatSearchResults } from './format.js';
 import type { McpBackend } from './backend.js';
 import { formatRoute } from './routeTask.js';
@@ -58,14 +59,14 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
           .max(MAX_SEARCH_RESULTS)
           .optional()
           .describe(`Maximum number of results (default 10, at most ${MAX_SEARCH_RESULTS})`),
-        language: z.string().optional().describe('Only code of this language, e.g. typescript, python, javascript'),
+        language: z.string().optional().describe('Only code of this language: a name or an extension, e.g. typescript, ts, python, py, javascript'),
       },
     },
     (args) =>
       answer(async () => {
         const { root, results } = await backend.search(args.path, args.query, {
           limit: args.limit ?? 10,
-          filter: args.language ? { language: args.language.toLowerCase() } : undefined,
+          filter: args.language ? { language: resolveLanguage(args.language) } : undefined,
         });
         return formatSearchResults(results, args.query, root);
       }),

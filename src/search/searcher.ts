@@ -1,5 +1,6 @@
 import type { EmbeddingProvider } from '../embed/types.js';
 import type { ChunkStore, SearchFilter } from '../store/types.js';
+import { globFilter } from './filters.js';
 import { groupPieces } from './pieces.js';
 import { taskText } from './queryTerms.js';
 import { DEFAULT_RANKING, rankCandidates } from './ranking.js';
@@ -8,7 +9,12 @@ import type { SearchResult } from './types.js';
 export interface SearchOptions {
   limit: number;
   filter?: SearchFilter;
+  /** rg-style path globs ("src/**", "!*.test.ts"); the stores cannot filter by them, so each side's list is. */
+  globs?: string[];
 }
+
+/** With globs, each side fetches this many times its depth so that enough hits remain once they are applied. */
+const GLOB_OVERFETCH = 5;
 
 const QUERY_CACHE_SIZE = 256;
 
@@ -54,10 +60,15 @@ export async function searchIndex(
   const params = { ...DEFAULT_RANKING, depth: Math.max(DEFAULT_RANKING.depth, options.limit) };
   const asWritten = (side: 'raw' | 'task') => (side === 'task' ? taskText(query) : query);
   const vector = await queryVectors.get(asWritten(params.denseQuery));
-  const [dense, keyword] = await Promise.all([
-    store.searchDense(vector, params.depth, options.filter),
-    store.searchKeyword(asWritten(params.keywordQuery), params.depth, options.filter),
-  ]);
+  const keep = options.globs?.length ? globFilter(options.globs) : undefined;
+  const fetch = keep ? params.depth * GLOB_OVERFETCH : params.depth;
+  // Ranks are positions in each side's list, so the globs apply before fusion, as a store filter would.
+  const [dense, keyword] = (
+    await Promise.all([
+      store.searchDense(vector, fetch, options.filter),
+      store.searchKeyword(asWritten(params.keywordQuery), fetch, options.filter),
+    ])
+  ).map((side) => (keep ? side.filter((hit) => keep(hit.chunk.file)) : side));
   const hits = groupPieces(rankCandidates(query, dense, keyword, params), options.limit);
   return hits.map(({ chunk, score, dense, keyword }) => ({
     file: chunk.file,

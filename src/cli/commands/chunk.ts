@@ -1,31 +1,57 @@
-/** `codectx chunk <file>`: shows how the chunker cuts one file, to debug chunk boundaries. */
-import { readFile, stat } from 'node:fs/promises';
+/** `codectx chunk <file>`: shows how the index cuts one file, to debug chunk boundaries. */
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createChunker, DEFAULT_MAX_TOKENS } from '../../chunk/chunker.js';
+import { loadConfig } from '../../config/config.js';
 import { UsageError } from '../../errors.js';
+import { decodeSource } from '../../files/read.js';
+import type { SkipReason } from '../../files/walk.js';
+import { indexChunker } from '../../index/chunkRecords.js';
+import { resolveCodebase } from '../../index/codebase.js';
+
+interface ChunkFlags {
+  path: string;
+  json?: boolean;
+  maxTokens?: string;
+}
+
+const NOT_INDEXED: Partial<Record<SkipReason, string>> = {
+  binary: 'is a binary file',
+  'not-utf8': 'is not UTF-8 text',
+  minified: 'looks minified (its lines average over 500 characters)',
+};
 
 export function registerChunkCommand(program: Command): void {
   program
     .command('chunk <file>')
-    .description('print the chunks codectx cuts a file into')
+    .description('print the chunks `codectx index` cuts a file into (same token budget and tokenizer)')
+    .option('-p, --path <dir>', 'codebase root, whose codectx.config.json sets the budget', '.')
     .option('--json', 'print the chunks as a JSON array')
-    .option('--max-tokens <n>', 'token budget per chunk', String(DEFAULT_MAX_TOKENS))
-    .action(async (file: string, options: { json?: boolean; maxTokens: string }) => {
-      const maxTokens = Number(options.maxTokens);
-      if (!Number.isInteger(maxTokens) || maxTokens < 16) throw new UsageError(`--max-tokens must be an integer ≥ 16, got "${options.maxTokens}"`);
-      const isFile = await stat(file).then((s) => s.isFile(), () => false);
-      if (!isFile) throw new UsageError(`no such file: ${file}`);
-      const chunker = await createChunker({ maxTokens });
-      const relative = path.relative(process.cwd(), path.resolve(file)).split(path.sep).join('/');
-      const chunks = await chunker.chunk(relative, await readFile(file, 'utf8'));
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify(chunks, null, 2)}\n`);
-        return;
+    .option('--max-tokens <n>', 'token budget per chunk instead of the configured one (chunkTokens)')
+    .action(async (file: string, flags: ChunkFlags) => {
+      const { root } = await resolveCodebase(flags.path);
+      const config = loadConfig(root);
+      if (flags.maxTokens !== undefined) {
+        const maxTokens = Number(flags.maxTokens);
+        if (!Number.isInteger(maxTokens) || maxTokens < 16) throw new UsageError(`--max-tokens must be an integer ≥ 16, got "${flags.maxTokens}"`);
+        config.chunkTokens = maxTokens;
       }
-      for (const c of chunks) {
-        const container = c.container ? ` (${c.container})` : '';
-        process.stdout.write(`${c.startLine}-${c.endLine} ${c.kind} ${c.symbol || '-'}${container}\n`);
-      }
+      const info = await stat(file).catch(() => undefined);
+      if (!info) throw new UsageError(`no such file: ${file}`);
+      if (info.isDirectory()) throw new UsageError(`${file} is a folder; chunk takes one file (codectx index --dry-run ${file} plans a folder)`);
+      if (info.size > config.maxFileBytes) throw new UsageError(`${file} has ${info.size} bytes, over maxFileBytes (${config.maxFileBytes}); index skips it`);
+      const read = decodeSource(await readFile(file));
+      if (!read.ok) throw new UsageError(`${file} ${NOT_INDEXED[read.reason] ?? read.reason}; index skips it`);
+
+      // The index names files relative to its root; a file elsewhere keeps the path it was given.
+      const fromRoot = path.relative(root, await realpath(file));
+      const name = (fromRoot.startsWith('..') || path.isAbsolute(fromRoot) ? file : fromRoot).split(path.sep).join('/');
+      const chunks = await (await indexChunker(config)).chunk(name, read.text);
+      process.stdout.write(flags.json ? `${JSON.stringify(chunks, null, 2)}\n` : chunks.map(describe).join(''));
     });
+}
+
+function describe(chunk: { startLine: number; endLine: number; kind: string; symbol: string; container: string }): string {
+  const container = chunk.container ? ` (${chunk.container})` : '';
+  return `${chunk.startLine}-${chunk.endLine} ${chunk.kind} ${chunk.symbol || '-'}${container}\n`;
 }

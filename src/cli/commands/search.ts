@@ -4,9 +4,12 @@ import { loadConfig } from '../../config/config.js';
 import { searchThroughDaemon } from '../../daemon/route.js';
 import { UsageError } from '../../errors.js';
 import { resolveCodebase } from '../../index/codebase.js';
+import { assertFolder, searchFilters } from '../../search/filters.js';
+import type { SearchOptions } from '../../search/searcher.js';
 import type { SearchResult } from '../../search/types.js';
+import { wantsColor } from '../color.js';
+import { formatFiles, formatResults } from '../formatResults.js';
 import { addStoreOptions, parsePositiveInt, withRuntime, type StoreFlags } from '../shared.js';
-import { formatResults } from '../formatResults.js';
 
 interface SearchFlags extends StoreFlags {
   path: string;
@@ -14,8 +17,14 @@ interface SearchFlags extends StoreFlags {
   lang?: string;
   kind?: string;
   under?: string;
+  glob?: string[];
+  color: string;
+  files?: boolean;
   json?: boolean;
 }
+
+// --files lists --limit files; several results often share one, so it asks for more results than that.
+const RESULTS_PER_FILE = 3;
 
 export function registerSearchCommand(program: Command): void {
   addStoreOptions(
@@ -24,25 +33,38 @@ export function registerSearchCommand(program: Command): void {
       .description('hybrid search (meaning + keywords) of an indexed codebase')
       .argument('<query>', 'what you are looking for, in words or identifiers')
       .option('-p, --path <dir>', 'codebase root', '.')
-      .option('-n, --limit <n>', 'number of results', '10')
-      .option('--lang <language>', 'only chunks of this language (e.g. typescript, python)')
+      .option('-n, --limit <n>', 'number of results (files with --files)', '10')
+      .option('--lang <language>', 'only this language: a name or an extension (typescript, ts, py, rs, go, …)')
       .option('--kind <kind>', `only chunks of this kind (${CHUNK_KINDS.join('|')})`)
-      .option('--under <prefix>', 'only files under this relative path (e.g. src/auth/)')
+      .option('--under <folder>', 'only files in this folder of the codebase (e.g. src/auth)')
+      .option('-g, --glob <glob>', 'only paths matching this glob; !glob excludes; repeatable (e.g. -g "*.ts" -g "!*.test.ts")', collect)
+      .option('--color <when>', 'colour the text output: auto (a terminal without NO_COLOR), always or never', 'auto')
+      .option('--files', 'print only the matching files, best first, one per line')
       .option('--json', 'print {"results": [...]} as JSON'),
   ).action(async (query: string, flags: SearchFlags) => {
     const limit = parsePositiveInt(flags.limit, '--limit');
     if (flags.kind && !CHUNK_KINDS.includes(flags.kind as ChunkKind)) {
       throw new UsageError(`unknown --kind "${flags.kind}"; use one of ${CHUNK_KINDS.join(', ')}`);
     }
+    if (flags.files && flags.json) throw new UsageError('--files and --json do not go together; pick one');
+    const color = wantsColor(flags.color, process.stdout.isTTY === true, process.env);
     if (query.trim() === '') throw new UsageError('the query is empty');
-    const options = { limit, filter: { language: flags.lang, kind: flags.kind, pathPrefix: flags.under } };
-    // The daemon answers with the model already loaded; without one (or with other settings) search here.
     const { root } = await resolveCodebase(flags.path);
+    const filters = searchFilters({ language: flags.lang, kind: flags.kind, under: flags.under, globs: flags.glob }, root);
+    if (filters.filter.pathPrefix) await assertFolder(root, filters.filter.pathPrefix);
+    const options: SearchOptions = { limit: flags.files ? limit * RESULTS_PER_FILE : limit, ...filters };
+    // The daemon answers with the model already loaded; without one (or with other settings) search here.
     const results =
       (await searchThroughDaemon(root, loadConfig(root, flags), query, options)) ??
       (await withRuntime(flags.path, flags, (codebase, runtime) => runtime.search(codebase, query, options)));
-    process.stdout.write(flags.json ? `${JSON.stringify({ results: results.map(toJson) }, null, 2)}\n` : formatResults(results, query));
+    if (flags.json) process.stdout.write(`${JSON.stringify({ results: results.map(toJson) }, null, 2)}\n`);
+    else if (flags.files) process.stdout.write(formatFiles(results, limit));
+    else process.stdout.write(formatResults(results, query, color));
   });
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** The --json schema: stable field names for scripts and agents. */

