@@ -196,6 +196,14 @@ describe('policy', () => {
     );
   });
 
+  it('rejects a rule with no terms or an empty term (it would match every task)', () => {
+    for (const terms of [[], [''], ['*']]) {
+      expect(() => mergePolicy(policy, { rules: [{ category: 'css_tweaks', weight: 9, terms }] })).toThrow(
+        new ConfigError("routing policy: a rule for 'css_tweaks' has no terms or an empty term"),
+      );
+    }
+  });
+
   it('chains fallbacks transitively without cycles', () => {
     expect(fallbackChain(policy, 'kimi-k2')).toEqual(['qwen3-coder', 'claude-sonnet']);
     expect(fallbackChain(mergePolicy(policy, { fallbacks: { 'claude-sonnet': 'claude-opus' } }), 'claude-opus')).toEqual(['claude-sonnet']);
