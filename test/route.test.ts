@@ -76,6 +76,17 @@ describe('labelled tasks with the local model (rules + nearest examples)', () =>
     expect(combined.agreement).toBeGreaterThan(rulesOnly.agreement);
   });
 
+  // Issue 17: each was routed by a lone, weakly similar example that outvoted the rules.
+  it.each([
+    ['write unit tests for res.cookie', 'feature_implementation'], // was security_review → Opus
+    ['add rate limiting to the router', 'feature_implementation'], // was codebase_overview
+    ['implement caching of rendered views', 'feature_implementation'], // was react_components
+    ['Where are signed cookies created in the response?', 'codebase_overview'],
+  ])('routes "%s" to %s', async (task, category) => {
+    const result = await new TaskClassifier(policy, embedder).classify(task);
+    expect(result.category, result.reason).toBe(category);
+  });
+
   it('names the nearest examples and their similarity in the reason', async () => {
     const result = await new TaskClassifier(policy, embedder).classify('Lock down who can see other tenants\' invoices');
     expect(result.reason).toMatch(/nearest examples: '[^']+' \(0\.\d\d\)/);
