@@ -122,7 +122,7 @@ function validatePolicy(policy: RoutingPolicy): RoutingPolicy {
   for (const model of policy.contextFitOrder) checkModel(model, 'contextFitOrder');
   for (const rule of policy.rules) {
     checkCategory(rule.category, 'rules');
-    // An empty term compiles to a pattern that matches every task, so one such rule decides every route.
+    // No terms, or an empty term, compile to a pattern matching every task: one such rule would decide every route.
     if (rule.terms.length === 0 || rule.terms.some((term) => term.replace('*', '').trim() === '')) {
       throw new ConfigError(`routing policy: a rule for '${rule.category}' has no terms or an empty term`);
     }
