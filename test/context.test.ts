@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildContext } from '../src/context/build.js';
 import { mergeResults } from '../src/context/merge.js';
-import { isInquiry } from '../src/context/intent.js';
+import { changesExisting, isInquiry } from '../src/context/intent.js';
 import { buildPrompt, INQUIRY_INSTRUCTION, SYSTEM_INSTRUCTION } from '../src/context/prompt.js';
 import { decideVerdict } from '../src/context/verdict.js';
 import { estimateTokens } from '../src/providers/tokens.js';
@@ -224,6 +224,7 @@ describe('questions, reviews and explanations get the relevant code, not a verdi
       'implement caching of rendered views',
       'verify the password a user enters at login',
       'check that a login password matches the stored hash',
+      'Do not use undefined long help option flag in legacy code',
     ];
     expect(changes.filter(isInquiry)).toEqual([]);
     for (const change of changes) {
@@ -231,5 +232,35 @@ describe('questions, reviews and explanations get the relevant code, not a verdi
       expect(block.text).toContain('## Pre-search: existing code (Search → Reuse → Extend → Create)');
       expect(buildPrompt(change, block).system).toBe(SYSTEM_INSTRUCTION);
     }
+  });
+});
+
+// bench:verdict: commit subjects that change a function ("add support for ETag option in res.sendFile") were
+// told to REUSE it, since they are close to it; reuse means "this exists, call it".
+describe('a task that changes the code it is close to gets Extend, not Reuse', () => {
+  const sendFile = result('lib/response.js', fileLines(900, 'response'), 350, 420, {
+    symbol: 'res.sendFile', language: 'javascript', dense: { score: 0.66, rank: 1 },
+  });
+  const json = result('context.go', fileLines(1300, 'context'), 1250, 1260, { symbol: 'JSON', container: 'Context', language: 'go', dense: { score: 0.66, rank: 1 } });
+
+  it.each([
+    'add support for ETag option in res.sendFile',
+    'Improve the error handling of sendFile',
+    'fix the range requests of files sent to the client',
+    'optimize sending a file to the client',
+  ])('"%s" → Extend', (task) => {
+    const verdict = decideVerdict([sendFile], thresholds, [task], task);
+    expect(verdict.kind).toBe('extend');
+    expect(verdict.evidence).toBe(
+      'the task changes function res.sendFile in lib/response.js:350-420 (similarity 0.66 ≥ reuse threshold 0.60, but it asks for a change, not a call); extend it',
+    );
+  });
+
+  it('keeps Reuse for a task that only needs what the function does', () => {
+    expect(decideVerdict([sendFile], thresholds, ['send a file to the client with the right content type']).kind).toBe('reuse');
+    // An acronym is a word, not the function's name written as code.
+    expect(decideVerdict([json], thresholds, ['serialize a struct as JSON into the response']).kind).toBe('reuse');
+    expect(changesExisting('make res.sendFile honour the etag setting', 'res.sendFile')).toBe(true);
+    expect(changesExisting('edit a file in the user\'s editor', 'edit')).toBe(false);
   });
 });

@@ -35,7 +35,7 @@ export interface ContextBlock {
 
 export function buildContext(task: string, results: SearchResult[], options: BuildContextOptions): ContextBlock {
   const queries = options.queries ?? [task];
-  const verdict = (isInquiry(task) ? relevantCode : decideVerdict)(results, options.thresholds, queries);
+  const verdict = isInquiry(task) ? relevantCode(results, options.thresholds, queries) : decideVerdict(results, options.thresholds, queries, task);
   const relevant = results.filter((r) => isRelevant(r, options.thresholds));
   const candidates = mergeResults(relevant).sort((a, b) => b.score - a.score);
   const unrelated = results.length - relevant.length;

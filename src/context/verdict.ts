@@ -4,6 +4,7 @@
  * verdict to act on, only the relevant code (relevantCode).
  */
 import { chunkRole } from '../search/roles.js';
+import { changesExisting } from './intent.js';
 import type { SearchResult } from '../search/types.js';
 
 export type VerdictKind = 'reuse' | 'extend' | 'create' | 'relevant';
@@ -23,7 +24,7 @@ export interface Verdict {
 
 const CALLABLE = new Set(['function', 'method']);
 
-export function decideVerdict(results: SearchResult[], thresholds: Thresholds, queries: string[]): Verdict {
+export function decideVerdict(results: SearchResult[], thresholds: Thresholds, queries: string[], task = queries.join(' ')): Verdict {
   const searched = `searched: ${queries.map((q) => `"${q}"`).join(', ')}`;
   const { code, skipped } = implementationCode(results);
   const best = code[0];
@@ -34,6 +35,13 @@ export function decideVerdict(results: SearchResult[], thresholds: Thresholds, q
   const topCallable = code.find((r) => CALLABLE.has(r.kind));
   if (topCallable && topCallable.dense!.score >= thresholds.reuse) {
     const target = targetOf(topCallable);
+    if (changesExisting(task, target.symbol)) {
+      return {
+        kind: 'extend',
+        evidence: `the task changes ${describe(target)} (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholds.reuse.toFixed(2)}, but it asks for a change, not a call); extend it`,
+        target,
+      };
+    }
     return {
       kind: 'reuse',
       evidence: `${describe(target)} already does this (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholds.reuse.toFixed(2)}); call it instead of writing new code`,
