@@ -1,5 +1,6 @@
-// Routing and pre-search figures: classifier speed (rules only, and with the local model), agreement on the
-// labelled tasks, redaction throughput, context building. Run after `npx tsc -p tsconfig.json`.
+// Routing and pre-search figures: accuracy on the labelled task set (bench/routing/tasks.jsonl, test split, rules
+// only and rules + nearest examples) with a confusion matrix, classifier speed, redaction throughput, context
+// building. Run after `npx tsc -p tsconfig.json` (npm run bench:routing does both).
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,30 +14,62 @@ const { redactSecrets } = await import(new URL('providers/redact.js', dist));
 const { buildContext } = await import(new URL('context/build.js', dist));
 const { estimateTokens } = await import(new URL('providers/tokens.js', dist));
 
-const tasks = JSON.parse(readFileSync(new URL('../test/fixtures/routing/labelled-tasks.json', import.meta.url), 'utf8'));
+const tasks = readFileSync(new URL('./routing/tasks.jsonl', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((line) => line.trim())
+  .map((line) => JSON.parse(line));
 const policy = defaultPolicy();
+const split = (name) => tasks.filter((t) => t.split === name);
+const test = split('test');
 
-async function agreement(classifier) {
-  let agree = 0;
+/** Predictions for a task list, and the time per task. */
+async function predict(classifier, list) {
   const started = performance.now();
-  for (const t of tasks) if ((await classifier.classify(t.task)).category === t.category) agree++;
-  return { agree, ms: (performance.now() - started) / tasks.length };
+  const predicted = [];
+  for (const t of list) predicted.push((await classifier.classify(t.task)).category);
+  return { predicted, ms: (performance.now() - started) / list.length };
+}
+
+function accuracy(list, predicted) {
+  const right = list.filter((t, i) => predicted[i] === t.category).length;
+  return `${right}/${list.length} = ${((100 * right) / list.length).toFixed(1)}%`;
+}
+
+/** Per-category accuracy (recall) and the confusion matrix: rows are labels, columns predictions. */
+function report(title, list, predicted) {
+  const cats = policy.categories;
+  const short = (c) => c.slice(0, 8);
+  const counts = new Map(cats.map((c) => [c, new Map(cats.map((d) => [d, 0]))]));
+  list.forEach((t, i) => counts.get(t.category).set(predicted[i], counts.get(t.category).get(predicted[i]) + 1));
+  console.log(`\n${title}: accuracy ${accuracy(list, predicted)}`);
+  const width = Math.max(...cats.map((c) => c.length));
+  console.log(`${'label \\ predicted'.padEnd(width)}  ${cats.map((c) => short(c).padStart(9)).join('')}   per-category`);
+  for (const c of cats) {
+    const row = counts.get(c);
+    const total = [...row.values()].reduce((a, b) => a + b, 0);
+    const cells = cats.map((d) => String(row.get(d) || '.').padStart(9)).join('');
+    const pct = total ? `${row.get(c)}/${total} = ${((100 * row.get(c)) / total).toFixed(0)}%` : '-';
+    console.log(`${c.padEnd(width)}  ${cells}   ${pct}`);
+  }
 }
 
 const rules = new TaskClassifier(policy);
-await agreement(rules); // warm up the regex engine
+await predict(rules, tasks); // warm up the regex engine
 const reps = 20;
 let started = performance.now();
 for (let i = 0; i < reps; i++) for (const t of tasks) await rules.classify(t.task);
 const rulesUs = ((performance.now() - started) * 1000) / (reps * tasks.length);
-const rulesAgreement = await agreement(rules);
-console.log(`classify, rules only:        ${rulesUs.toFixed(0)} µs/task; agreement ${rulesAgreement.agree}/${tasks.length}`);
+console.log(`labelled tasks: ${tasks.length} (train ${split('train').length}, test ${test.length}); see bench/routing/DEFINITIONS.md`);
+console.log(`classify, rules only:        ${rulesUs.toFixed(0)} µs/task`);
+const rulesTrain = await predict(rules, split('train'));
+console.log(`train split, rules only:     ${accuracy(split('train'), rulesTrain.predicted)}`);
+report('test split, rules only', test, (await predict(rules, test)).predicted);
 
 if (existsSync(new URL('embed/index.js', dist))) {
   const { createEmbeddingProvider } = await import(new URL('embed/index.js', dist));
   started = performance.now();
   const embedder = await createEmbeddingProvider({ provider: 'local' });
-  console.log(`local model load:            ${(performance.now() - started).toFixed(0)} ms`);
+  console.log(`\nlocal model load:            ${(performance.now() - started).toFixed(0)} ms`);
   started = performance.now();
   await embedder.embed(['warm up the inference session']);
   console.log(`first inference (warm-up):   ${(performance.now() - started).toFixed(0)} ms`);
@@ -48,12 +81,16 @@ if (existsSync(new URL('embed/index.js', dist))) {
   started = performance.now();
   await warm.classify(tasks[1].task);
   console.log(`first classify, cached examples: ${(performance.now() - started).toFixed(0)} ms`);
-  const withModel = await agreement(warm);
-  console.log(`classify, rules + examples:  ${withModel.ms.toFixed(1)} ms/task; agreement ${withModel.agree}/${tasks.length}`);
+  const trainModel = await predict(warm, split('train'));
+  console.log(`train split, rules + examples: ${accuracy(split('train'), trainModel.predicted)}`);
+  const withModel = await predict(warm, test);
+  console.log(`classify, rules + examples:  ${withModel.ms.toFixed(1)} ms/task`);
+  report('test split, rules + nearest examples (what codectx runs when the local model is there)', test, withModel.predicted);
   await embedder.close();
 } else {
   console.log('local model: dist/embed/index.js not built, skipped');
 }
+console.log('');
 
 const line = 'export function handler(req, res) { const total = items.reduce((a, b) => a + b.price, 0); return res.json({ total }); }\n';
 const source = line.repeat(Math.ceil(1_000_000 / line.length)) + 'const password = "hunter2-prod";\n';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildContext } from '../src/context/build.js';
 import { mergeResults } from '../src/context/merge.js';
-import { buildPrompt, SYSTEM_INSTRUCTION } from '../src/context/prompt.js';
+import { changesExisting, isInquiry } from '../src/context/intent.js';
+import { buildPrompt, INQUIRY_INSTRUCTION, SYSTEM_INSTRUCTION } from '../src/context/prompt.js';
 import { decideVerdict } from '../src/context/verdict.js';
 import { estimateTokens } from '../src/providers/tokens.js';
 import type { SearchResult } from '../src/search/types.js';
@@ -144,5 +145,122 @@ describe('buildContext', () => {
     expect(prompt.system).toContain('Search → Reuse → Extend → Create');
     expect(prompt.prompt).toBe(`${block.text}\n## Task\nhash a password`);
     expect(buildPrompt('t', undefined, 'codebase not indexed').prompt).toBe('## Pre-search: none (codebase not indexed)\n\n## Task\nt');
+  });
+});
+
+// Issue 17: verdicts named a mocha `it()`, changelog sections and CI YAML as the code to reuse or extend.
+describe('verdicts name implementation code only', () => {
+  const cookieTest = result('test/res.cookie.js', fileLines(300, 'test'), 262, 276, {
+    symbol: 'signed without secret', container: '.cookie(name, string, options)', language: 'javascript',
+    dense: { score: 0.78, rank: 1 },
+  });
+  const history = result('History.md', fileLines(100, 'history'), 1, 20, { symbol: '5.0.0', kind: 'section', language: 'markdown', dense: { score: 0.74, rank: 2 } });
+  const ci = result('.github/workflows/ci.yml', fileLines(40, 'ci'), 1, 30, { symbol: '', kind: 'block', language: 'yaml', dense: { score: 0.7, rank: 3 } });
+  const cookie = result('lib/response.js', fileLines(900, 'response'), 744, 800, {
+    symbol: 'res.cookie', language: 'javascript', dense: { score: 0.52, rank: 4 },
+  });
+
+  it('skips tests, docs and config that are closer than the implementation', () => {
+    const verdict = decideVerdict([cookieTest, history, ci, cookie], thresholds, ['set a signed cookie']);
+    expect(verdict.kind).toBe('extend');
+    expect(verdict.target).toMatchObject({ file: 'lib/response.js', symbol: 'res.cookie' });
+    const reuse = decideVerdict([cookieTest, history, { ...cookie, dense: { score: 0.65, rank: 4 } }], thresholds, ['q']);
+    expect(reuse).toMatchObject({ kind: 'reuse', target: { file: 'lib/response.js' } });
+  });
+
+  it('says Create, and why, when only tests, docs or config came close', () => {
+    const verdict = decideVerdict([cookieTest, history, ci], thresholds, ['sign a cookie']);
+    expect(verdict.kind).toBe('create');
+    expect(verdict.target).toBeUndefined();
+    expect(verdict.evidence).toBe(
+      'no implementation code among the results (3 test, docs, config or vendored result(s) skipped) (searched: "sign a cookie"); write new code',
+    );
+  });
+});
+
+describe('questions, reviews and explanations get the relevant code, not a verdict', () => {
+  const cookie = result('lib/response.js', fileLines(900, 'response'), 744, 800, {
+    symbol: 'res.cookie', language: 'javascript', score: 0.04, dense: { score: 0.55, rank: 1 },
+  });
+  const redirect = result('lib/response.js', fileLines(900, 'response'), 820, 860, {
+    symbol: 'res.redirect', language: 'javascript', score: 0.03, dense: { score: 0.48, rank: 2 },
+  });
+  const cookieTest = result('test/res.cookie.js', fileLines(300, 'test'), 262, 276, {
+    symbol: 'signed without secret', language: 'javascript', score: 0.05, dense: { score: 0.7, rank: 3 },
+  });
+
+  it.each([
+    'review res.redirect for open redirects',
+    'Where are signed cookies created in the response?',
+    'explain how res.cookie signs a value',
+    'Can a regular user read another tenant\'s cookies?',
+    'please walk me through the cookie code',
+  ])('"%s" is a question: the block says Relevant code and names no Reuse, Extend or Create', (task) => {
+    const block = buildContext(task, [cookie, redirect, cookieTest], { budgetTokens: 10_000, countTokens: estimateTokens, thresholds });
+    expect(block.verdict.kind).toBe('relevant');
+    expect(block.verdict.target).toMatchObject({ file: 'lib/response.js', symbol: 'res.cookie' });
+    const header = block.text.slice(0, block.text.indexOf('###'));
+    expect(header).toContain('## Pre-search: relevant code');
+    expect(header).toContain('Relevant code: function res.cookie in lib/response.js:744-800 (similarity 0.55)');
+    expect(header).not.toMatch(/Verdict|REUSE|EXTEND|CREATE|Reuse|Extend|Create/);
+    expect(buildPrompt(task, block).system).toBe(INQUIRY_INSTRUCTION);
+    expect(INQUIRY_INSTRUCTION).not.toMatch(/Reuse|Extend|Create/);
+  });
+
+  it('says so when no implementation code is close', () => {
+    const far = { ...cookie, dense: { score: 0.1, rank: 1 } };
+    const block = buildContext('where is the rate limiter?', [far, cookieTest], { budgetTokens: 10_000, countTokens: estimateTokens, thresholds });
+    expect(block.text).toContain('Relevant code: no implementation code is close (best similarity 0.10 (lib/response.js:744-800) < 0.40; searched: "where is the rate limiter?")');
+  });
+
+  it('tells a change from a question', () => {
+    const changes = [
+      'add rate limiting to the router',
+      'fix the open redirect in res.redirect',
+      'find and fix the leak in the session store',
+      'review the handler, then update the docs',
+      'write unit tests for res.cookie',
+      'Can you add a partitioned option to res.cookie',
+      'implement caching of rendered views',
+      'verify the password a user enters at login',
+      'check that a login password matches the stored hash',
+      'Do not use undefined long help option flag in legacy code',
+    ];
+    expect(changes.filter(isInquiry)).toEqual([]);
+    for (const change of changes) {
+      const block = buildContext(change, [cookie], { budgetTokens: 10_000, countTokens: estimateTokens, thresholds });
+      expect(block.text).toContain('## Pre-search: existing code (Search → Reuse → Extend → Create)');
+      expect(buildPrompt(change, block).system).toBe(SYSTEM_INSTRUCTION);
+    }
+  });
+});
+
+// bench:verdict: commit subjects that change a function ("add support for ETag option in res.sendFile") were
+// told to REUSE it, since they are close to it; reuse means "this exists, call it".
+describe('a task that changes the code it is close to gets Extend, not Reuse', () => {
+  const sendFile = result('lib/response.js', fileLines(900, 'response'), 350, 420, {
+    symbol: 'res.sendFile', language: 'javascript', dense: { score: 0.66, rank: 1 },
+  });
+  const json = result('context.go', fileLines(1300, 'context'), 1250, 1260, { symbol: 'JSON', container: 'Context', language: 'go', dense: { score: 0.66, rank: 1 } });
+
+  it.each([
+    'add support for ETag option in res.sendFile',
+    'Improve the error handling of sendFile',
+    'fix the range requests of files sent to the client',
+    'optimize sending a file to the client',
+  ])('"%s" → Extend', (task) => {
+    const verdict = decideVerdict([sendFile], thresholds, [task], task);
+    expect(verdict.kind).toBe('extend');
+    expect(verdict.evidence).toBe(
+      'the task changes function res.sendFile in lib/response.js:350-420 (similarity 0.66 ≥ reuse threshold 0.60, but it asks for a change, not a call); extend it',
+    );
+  });
+
+  it('keeps Reuse for a task that only needs what the function does', () => {
+    expect(decideVerdict([sendFile], thresholds, ['send a file to the client with the right content type']).kind).toBe('reuse');
+    // An acronym is a word, not the function's name written as code.
+    expect(decideVerdict([json], thresholds, ['serialize a struct as JSON into the response']).kind).toBe('reuse');
+    expect(changesExisting('make res.sendFile honour the etag setting', 'res.sendFile')).toBe(true);
+    expect(changesExisting('edit a file in the user\'s editor', 'edit')).toBe(false);
   });
 });

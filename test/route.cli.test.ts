@@ -11,7 +11,7 @@ import { registerAskCommand } from '../src/cli/commands/ask.js';
 import { registerContextCommand } from '../src/cli/commands/context.js';
 import { registerRouteCommand } from '../src/cli/commands/route.js';
 import { registerStatsCommand } from '../src/cli/commands/stats.js';
-import { SYSTEM_INSTRUCTION } from '../src/context/prompt.js';
+import { INQUIRY_INSTRUCTION } from '../src/context/prompt.js';
 import { IndexStateError, UsageError } from '../src/errors.js';
 import { callCostUsd } from '../src/route/cost.js';
 import { readUsage } from '../src/route/ledger.js';
@@ -115,7 +115,8 @@ describe('codectx ask', () => {
     const { stdout, error } = await run(['ask', 'Review the JWT verification for security issues', '--dry-run', '--path', project]);
     expect(error).toBeUndefined();
     expect(stdout).toMatch(/^route: security_review → claude-opus \(confidence/m);
-    expect(stdout).toContain(`--- system ---\n${SYSTEM_INSTRUCTION}\n--- prompt ---\n## Pre-search: none (no usable index: `);
+    // A review asks for an answer from the code, not for Search → Reuse → Extend → Create (issue 17).
+    expect(stdout).toContain(`--- system ---\n${INQUIRY_INSTRUCTION}\n--- prompt ---\n## Pre-search: none (no usable index: `);
     expect(stdout).toContain('## Task\nReview the JWT verification for security issues');
     expect(readUsage()).toEqual([]);
   });

@@ -76,6 +76,17 @@ describe('labelled tasks with the local model (rules + nearest examples)', () =>
     expect(combined.agreement).toBeGreaterThan(rulesOnly.agreement);
   });
 
+  // Issue 17: each was routed by a lone, weakly similar example that outvoted the rules.
+  it.each([
+    ['write unit tests for res.cookie', 'feature_implementation'], // was security_review → Opus
+    ['add rate limiting to the router', 'feature_implementation'], // was codebase_overview
+    ['implement caching of rendered views', 'feature_implementation'], // was react_components
+    ['Where are signed cookies created in the response?', 'codebase_overview'],
+  ])('routes "%s" to %s', async (task, category) => {
+    const result = await new TaskClassifier(policy, embedder).classify(task);
+    expect(result.category, result.reason).toBe(category);
+  });
+
   it('names the nearest examples and their similarity in the reason', async () => {
     const result = await new TaskClassifier(policy, embedder).classify('Lock down who can see other tenants\' invoices');
     expect(result.reason).toMatch(/nearest examples: '[^']+' \(0\.\d\d\)/);
@@ -194,6 +205,14 @@ describe('policy', () => {
     expect(() => mergePolicy(policy, { routes: { css_tweaks: 'gpt-9' } })).toThrow(
       new ConfigError("routing policy: unknown model 'gpt-9' in routes.css_tweaks"),
     );
+  });
+
+  it('rejects a rule with no terms or an empty term (it would match every task)', () => {
+    for (const terms of [[], [''], ['*']]) {
+      expect(() => mergePolicy(policy, { rules: [{ category: 'css_tweaks', weight: 9, terms }] })).toThrow(
+        new ConfigError("routing policy: a rule for 'css_tweaks' has no terms or an empty term"),
+      );
+    }
   });
 
   it('chains fallbacks transitively without cycles', () => {

@@ -1,11 +1,13 @@
 /**
  * Pre-search context: turns search results into the block a model reads before the task, Search → Reuse →
  * Extend → Create. Merges overlapping results, keeps the most valuable snippets that fit the token budget,
- * orders them for reading and states the verdict with its evidence.
+ * orders them for reading and states the verdict with its evidence (for a question, a review or an explanation:
+ * only where the relevant code is).
  */
 import type { SearchResult } from '../search/types.js';
 import { mergeResults, type ContextSnippet } from './merge.js';
-import { decideVerdict, type Thresholds, type Verdict } from './verdict.js';
+import { isInquiry } from './intent.js';
+import { decideVerdict, relevantCode, type Thresholds, type Verdict } from './verdict.js';
 
 export interface BuildContextOptions {
   budgetTokens: number;
@@ -33,7 +35,7 @@ export interface ContextBlock {
 
 export function buildContext(task: string, results: SearchResult[], options: BuildContextOptions): ContextBlock {
   const queries = options.queries ?? [task];
-  const verdict = decideVerdict(results, options.thresholds, queries);
+  const verdict = isInquiry(task) ? relevantCode(results, options.thresholds, queries) : decideVerdict(results, options.thresholds, queries, task);
   const relevant = results.filter((r) => isRelevant(r, options.thresholds));
   const candidates = mergeResults(relevant).sort((a, b) => b.score - a.score);
   const unrelated = results.length - relevant.length;
@@ -117,11 +119,12 @@ function trimToFit(snippet: ContextSnippet, available: number, countTokens: (t: 
 
 function renderHeader(task: string, verdict: Verdict, queries: string[], unrelated: number, thresholds: Thresholds): string {
   const leftOut = unrelated > 0 ? ` (${unrelated} result(s) below similarity ${(thresholds.extend / 2).toFixed(2)} left out)` : '';
+  const inquiry = verdict.kind === 'relevant';
   return [
-    '## Pre-search: existing code (Search → Reuse → Extend → Create)',
+    inquiry ? '## Pre-search: relevant code' : '## Pre-search: existing code (Search → Reuse → Extend → Create)',
     `Task: ${task}`,
     `Searched: ${queries.map((q) => `"${q}"`).join(', ')}${leftOut}`,
-    `Verdict: ${verdict.kind.toUpperCase()}: ${verdict.evidence}`,
+    inquiry ? `Relevant code: ${verdict.evidence}` : `Verdict: ${verdict.kind.toUpperCase()}: ${verdict.evidence}`,
     '',
   ].join('\n');
 }

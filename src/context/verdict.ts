@@ -1,10 +1,13 @@
 /**
  * The pre-search verdict, Search → Reuse → Extend → Create, with its evidence: the dense similarity of the
- * closest code to the task against configurable thresholds.
+ * closest code to the task against configurable thresholds. For a question, review or explanation there is no
+ * verdict to act on, only the relevant code (relevantCode).
  */
+import { chunkRole } from '../search/roles.js';
+import { changesExisting } from './intent.js';
 import type { SearchResult } from '../search/types.js';
 
-export type VerdictKind = 'reuse' | 'extend' | 'create';
+export type VerdictKind = 'reuse' | 'extend' | 'create' | 'relevant';
 
 export interface Thresholds {
   reuse: number;
@@ -21,16 +24,24 @@ export interface Verdict {
 
 const CALLABLE = new Set(['function', 'method']);
 
-export function decideVerdict(results: SearchResult[], thresholds: Thresholds, queries: string[]): Verdict {
+export function decideVerdict(results: SearchResult[], thresholds: Thresholds, queries: string[], task = queries.join(' ')): Verdict {
   const searched = `searched: ${queries.map((q) => `"${q}"`).join(', ')}`;
-  const scored = results.filter((r) => r.dense).sort((a, b) => b.dense!.score - a.dense!.score);
-  const best = scored[0];
+  const { code, skipped } = implementationCode(results);
+  const best = code[0];
   if (!best) {
-    return { kind: 'create', evidence: `nothing in the index is close (${searched}); write new code` };
+    const why = skipped > 0 ? `no implementation code among the results (${skipped} ${skippedWhat})` : 'nothing in the index is close';
+    return { kind: 'create', evidence: `${why} (${searched}); write new code` };
   }
-  const topCallable = scored.find((r) => CALLABLE.has(r.kind));
+  const topCallable = code.find((r) => CALLABLE.has(r.kind));
   if (topCallable && topCallable.dense!.score >= thresholds.reuse) {
     const target = targetOf(topCallable);
+    if (changesExisting(task, target.symbol)) {
+      return {
+        kind: 'extend',
+        evidence: `the task changes ${describe(target)} (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholds.reuse.toFixed(2)}, but it asks for a change, not a call); extend it`,
+        target,
+      };
+    }
     return {
       kind: 'reuse',
       evidence: `${describe(target)} already does this (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholds.reuse.toFixed(2)}); call it instead of writing new code`,
@@ -49,6 +60,31 @@ export function decideVerdict(results: SearchResult[], thresholds: Thresholds, q
     kind: 'create',
     evidence: `nothing close: best similarity ${best.dense!.score.toFixed(2)} (${best.file}:${best.startLine}-${best.endLine}) < extend threshold ${thresholds.extend.toFixed(2)}; ${searched}; write new code following the snippets' conventions`,
   };
+}
+
+/** For a question, a review or an explanation: where the closest implementation code is, and nothing to act on. */
+export function relevantCode(results: SearchResult[], thresholds: Thresholds, queries: string[]): Verdict {
+  const { code } = implementationCode(results);
+  const best = code[0];
+  if (!best || best.dense!.score < thresholds.extend) {
+    const closest = best ? `best similarity ${best.dense!.score.toFixed(2)} (${best.file}:${best.startLine}-${best.endLine}) < ${thresholds.extend.toFixed(2)}` : 'nothing in the index';
+    return { kind: 'relevant', evidence: `no implementation code is close (${closest}; searched: ${queries.map((q) => `"${q}"`).join(', ')})` };
+  }
+  const target = targetOf(best);
+  return { kind: 'relevant', evidence: `${describe(target)} (similarity ${target.similarity.toFixed(2)}), with the snippets below`, target };
+}
+
+const skippedWhat = 'test, docs, config or vendored result(s) skipped';
+
+/**
+ * Results the dense side scored, best first, keeping implementation code only: tests, docs, changelogs, config
+ * and vendored code name the same things (a mocha `it('signed without secret')` reads like the cookie signer)
+ * but are never the code to call or change.
+ */
+function implementationCode(results: SearchResult[]): { code: SearchResult[]; skipped: number } {
+  const scored = results.filter((r) => r.dense).sort((a, b) => b.dense!.score - a.dense!.score);
+  const code = scored.filter((r) => chunkRole(r) === 'code');
+  return { code, skipped: scored.length - code.length };
 }
 
 function targetOf(r: SearchResult): NonNullable<Verdict['target']> {

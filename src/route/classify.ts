@@ -28,10 +28,21 @@ interface Neighbour {
   similarity: number;
 }
 
+/*
+ * How rules and examples combine. Chosen by 5-fold cross-validation on the train split of bench/routing/tasks.jsonl
+ * (examples: the shipped ones plus the other folds), with the held-out fixture of test/route.test.ts kept above 80%.
+ * The examples used to get whatever share the rules left, however dissimilar they were: a lone neighbour at 0.34
+ * ("explain how a request travels … from router to database") sent "add rate limiting to the router" to
+ * codebase_overview. Now their share grows with the top similarity, and weak votes are dropped.
+ */
+/** An example less similar than this does not vote: MiniLM puts unrelated short tasks at 0.1-0.2. */
+const MIN_SIMILARITY = 0.2;
+/** A top similarity this high earns the examples all of the share the rules leave them. */
+const STRONG_SIMILARITY = 0.6;
 /** How many nearest examples vote. */
 const NEIGHBOURS = 5;
-/** Rule evidence this strong (summed weight) earns the rules their full share against the examples. */
-const STRONG_RULE_WEIGHT = 6;
+/** The top category's summed rule weight at which the rules get their full share (one weight-3 term). */
+const STRONG_RULE_WEIGHT = 3;
 /** Share of the decision the rules get at full strength; the examples get the rest. */
 const RULE_SHARE_AT_FULL_STRENGTH = 0.75;
 
@@ -57,7 +68,10 @@ export class TaskClassifier {
     const ruleTop = Math.max(0, ...rules.scores.values());
     const ruleStrength = Math.min(1, ruleTop / STRONG_RULE_WEIGHT);
     const ruleShareWeight = knnTotal > 0 ? RULE_SHARE_AT_FULL_STRENGTH * ruleStrength : ruleStrength;
-    const knnShareWeight = knnTotal > 0 ? 1 - ruleShareWeight : 0;
+    const knnTop = Math.max(0, ...neighbours.map((n) => n.similarity));
+    const knnStrength = Math.min(1, Math.max(0, (knnTop - MIN_SIMILARITY) / (STRONG_SIMILARITY - MIN_SIMILARITY)));
+    // With no rule evidence at all, the examples that passed MIN_SIMILARITY decide alone.
+    const knnShareWeight = knnTotal > 0 ? (1 - ruleShareWeight) * (ruleTotal > 0 ? knnStrength : 1) : 0;
 
     const scores: Record<string, number> = {};
     for (const category of this.policy.categories) {
@@ -101,7 +115,7 @@ export class TaskClassifier {
     const [vectors, [query]] = await Promise.all([this.exampleVectors, embedder.embed([task])]);
     return this.policy.examples
       .map((example, i) => ({ ...example, similarity: dot(query!, vectors[i]!) }))
-      .filter((n) => n.similarity > 0)
+      .filter((n) => n.similarity >= MIN_SIMILARITY)
       .sort((a, b) => b.similarity - a.similarity)
       .slice(0, NEIGHBOURS);
   }

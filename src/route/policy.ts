@@ -120,7 +120,13 @@ function validatePolicy(policy: RoutingPolicy): RoutingPolicy {
     checkModel(to, `fallbacks.${from}`);
   }
   for (const model of policy.contextFitOrder) checkModel(model, 'contextFitOrder');
-  for (const rule of policy.rules) checkCategory(rule.category, 'rules');
+  for (const rule of policy.rules) {
+    checkCategory(rule.category, 'rules');
+    // No terms, or an empty term, compile to a pattern matching every task: one such rule would decide every route.
+    if (rule.terms.length === 0 || rule.terms.some((term) => term.replace('*', '').trim() === '')) {
+      throw new ConfigError(`routing policy: a rule for '${rule.category}' has no terms or an empty term`);
+    }
+  }
   for (const example of policy.examples) checkCategory(example.category, 'examples');
   for (const [name, entry] of Object.entries(policy.models)) {
     if (entry.provider !== 'openai-compatible' && entry.provider !== 'claude-cli') {

@@ -1,0 +1,53 @@
+/**
+ * Whether a task asks to change code or asks about it. A question, a review or an explanation ("where are signed
+ * cookies created?", "review the redirect for open redirects", "explain how routing works") wants the relevant
+ * code, not an instruction to reuse, extend or create something.
+ */
+
+/** Politeness before the verb: "please explain …", "can you review …". */
+const POLITE = /^(please|kindly|can you|could you|would you|will you|i want you to|i'd like you to|help me)\s+/i;
+/**
+ * A task opening with a question word: "where is …", "how does …". "Is …", "do …", "should we …" count only as
+ * questions (ending in "?"): "Do not use the undefined help flag" is an instruction.
+ */
+const QUESTION = /^(where|what|what's|which|why|how|who|when|whose)\b/i;
+/**
+ * A task opening with a verb that reads or explains rather than writes. Not "check", "verify" or "find": "verify
+ * the password a user enters" and "check that a password matches the hash" ask for code that checks.
+ */
+const INQUIRY_VERB =
+  /^(explain|describe|review|audit|summari[sz]e|list|show me|tell me|walk (me )?through|give (me )?(an? )?(overview|tour|summary|map)|look (through|into)|scan|analy[sz]e|go through|trace|identify|locate|investigate|assess|evaluate|compare|inspect|map out|find out|find where)\b/i;
+/** "find and fix …", "review the handler, then update …": the task does ask for a change. */
+const THEN_CHANGE = /\b(and|then)\s+(fix|add|implement|update|change|remove|refactor|rewrite|replace|write|create|make|patch|move|rename)\b/i;
+
+export function isInquiry(task: string): boolean {
+  const text = task.trim().replace(POLITE, '');
+  if (THEN_CHANGE.test(text)) return false;
+  return QUESTION.test(text) || INQUIRY_VERB.test(text) || text.endsWith('?');
+}
+
+/** Verbs that change what is there: "fix …", "improve …", "optimize …", "deprecate …", "do not …". */
+const MODIFY_VERB =
+  /^(fix|fixes|fixed|change|improve|optimi[sz]e|refactor|extend|update|modify|rename|deprecate|rewrite|rework|restructure|simplify|speed up|tweak|adjust|correct|repair|harden|do not|don't|never)\b/i;
+/** "add support for …", "add an option to …": a new ability for code that exists. */
+const ADDS_TO_EXISTING = /\b(support (for|in)|adds?|added) (support|an? (option|parameter|flag|check|property|argument)|the ability|functionality)\b|\bsupport (for|in)\b/i;
+/** An identifier as code writes it (sendFile, echo_via_pager, RunFd), not a word ("edit") or an acronym ("JSON"). */
+const IDENTIFIER_LIKE = (name: string) => /[_$]/.test(name) || (/[a-z]/.test(name) && /[A-Z]/.test(name.slice(1)));
+
+/**
+ * Whether the task asks to change existing code rather than to get something done: it opens with a verb that
+ * modifies, adds an ability to something, or names the code (`symbol`) as code. Reuse means "this exists, call
+ * it"; a task that names the function, or asks to fix or improve it, already knows it exists and wants it changed.
+ */
+export function changesExisting(task: string, symbol: string): boolean {
+  const text = task.trim().replace(POLITE, '');
+  if (MODIFY_VERB.test(text) || ADDS_TO_EXISTING.test(text)) return true;
+  return symbol
+    .split(/,\s*/)
+    .map((name) => name.split(/[.#:]/).pop() ?? '')
+    .some((name) => name.length >= 3 && IDENTIFIER_LIKE(name) && new RegExp(`(?<![\\w$])${escape(name)}(?![\\w$])`).test(text));
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
