@@ -2,7 +2,7 @@
  * The chunker at repository scale: this project's own sources and the head of TypeScript's 9 MB compiled
  * bundle, plus the `codectx chunk` command as a user runs it.
  */
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
@@ -103,13 +103,18 @@ describe('codectx chunk', () => {
     await writeFile(path.join(dir, 'image.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]));
     await writeFile(path.join(dir, 'latin1.txt'), Buffer.from('caf\xe9 cr\xe8me\n', 'latin1'));
     await mkdir(path.join(dir, 'src'));
+    // A link out of the codebase is never read (issue 13: /etc/passwd through a link).
+    const outside = await mkdtemp(path.join(tmpdir(), 'codectx-chunk-outside-'));
+    await writeFile(path.join(outside, 'secret.py'), 'TOKEN = "x"\n');
+    await symlink(path.join(outside, 'secret.py'), path.join(dir, 'linked.py'));
     const cases: [string, RegExp][] = [
       ['src', /^codectx: \S*src is a folder; chunk takes one file/],
       ['image.png', /^codectx: \S*image\.png is a binary file; index skips it$/],
       ['latin1.txt', /^codectx: \S*latin1\.txt is not UTF-8 text; index skips it$/],
+      ['linked.py', /^codectx: \S*linked\.py is outside the codebase \S+ \(outside-root\)/],
     ];
     for (const [name, message] of cases) {
-      const result = await runCli(['chunk', path.join(dir, name)], { home });
+      const result = await runCli(['chunk', path.join(dir, name), '--path', dir], { home });
       expect(result.code, name).toBe(2);
       expect(result.stdout, name).toBe('');
       expect(result.stderr.trim().split('\n'), name).toHaveLength(1);

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { UsageError } from '../../errors.js';
 import { decodeSource } from '../../files/read.js';
-import type { SkipReason } from '../../files/walk.js';
+import { isInside, type SkipReason } from '../../files/walk.js';
 import { indexChunker } from '../../index/chunkRecords.js';
 import { resolveCodebase } from '../../index/codebase.js';
 
@@ -40,12 +40,16 @@ export function registerChunkCommand(program: Command): void {
       if (!info) throw new UsageError(`no such file: ${file}`);
       if (info.isDirectory()) throw new UsageError(`${file} is a folder; chunk takes one file (codectx index --dry-run ${file} plans a folder)`);
       if (info.size > config.maxFileBytes) throw new UsageError(`${file} has ${info.size} bytes, over maxFileBytes (${config.maxFileBytes}); index skips it`);
-      const read = decodeSource(await readFile(file));
+      // Nothing outside the codebase is read, through a link or otherwise: the index never would.
+      const real = await realpath(file);
+      if (!isInside(root, real)) {
+        throw new UsageError(`${file} is outside the codebase ${root} (outside-root); chunk reads files of the codebase given by --path`);
+      }
+      const read = decodeSource(await readFile(real));
       if (!read.ok) throw new UsageError(`${file} ${NOT_INDEXED[read.reason] ?? read.reason}; index skips it`);
 
-      // The index names files relative to its root; a file elsewhere keeps the path it was given.
-      const fromRoot = path.relative(root, await realpath(file));
-      const name = (fromRoot.startsWith('..') || path.isAbsolute(fromRoot) ? file : fromRoot).split(path.sep).join('/');
+      // The index names files relative to its root.
+      const name = path.relative(root, real).split(path.sep).join('/');
       const chunks = await (await indexChunker(config)).chunk(name, read.text);
       process.stdout.write(flags.json ? `${JSON.stringify(chunks, null, 2)}\n` : chunks.map(describe).join(''));
     });
