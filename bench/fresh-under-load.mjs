@@ -20,7 +20,7 @@ const BULK_FILES = arg('--bulk-files', 400);
 const base = mkdtempSync(join(tmpdir(), 'codectx-fresh-load-'));
 process.env.CODECTX_HOME = join(base, 'home');
 const { connectDaemon } = await import('../dist/daemon/client.js');
-const { configKey } = await import('../dist/daemon/configKey.js');
+const { configKey } = await import('../dist/config/configKey.js');
 const { loadConfig } = await import('../dist/config/config.js');
 
 const bin = join(project, 'bin', 'codectx.js');

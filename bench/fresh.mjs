@@ -20,7 +20,7 @@ const home = join(base, 'home');
 const repo = join(base, 'repo');
 process.env.CODECTX_HOME = home;
 const { connectDaemon } = await import('../dist/daemon/client.js');
-const { configKey } = await import('../dist/daemon/configKey.js');
+const { configKey } = await import('../dist/config/configKey.js');
 const { loadConfig } = await import('../dist/config/config.js');
 
 const bin = join(project, 'bin', 'codectx.js');

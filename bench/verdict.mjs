@@ -11,7 +11,7 @@ const project = fileURLToPath(new URL('..', import.meta.url));
 const scratch = join(project, '.scratch', 'verdict');
 process.env.CODECTX_HOME = join(scratch, 'home');
 const dist = (path) => import(join(project, 'dist', path));
-const { withTaskServices } = await dist('context/services.js');
+const { withService } = await dist('app/service.js');
 const { prepareTask } = await dist('context/prepare.js');
 const { chunkRole } = await dist('search/roles.js');
 
@@ -43,12 +43,14 @@ const rows = [];
 for (const repo of [...new Set(tasks.map((t) => t.repo))]) {
   const mine = tasks.filter((t) => t.repo === repo);
   const root = tree(repo, mine[0].commit);
-  await withTaskServices(root, async (services) => {
-    for (const t of mine) {
-      const { block } = await prepareTask({ root, task: t.task, rulesOnly: true }, services);
-      rows.push({ ...t, got: block.verdict.kind, target: block.verdict.target });
-    }
-  });
+  await withService({}, async (service) =>
+    service.withTaskServices(await service.locate(root), async (services) => {
+      for (const t of mine) {
+        const { block } = await prepareTask({ root, task: t.task, rulesOnly: true }, services);
+        rows.push({ ...t, got: block.verdict.kind, target: block.verdict.target });
+      }
+    }),
+  );
 }
 
 console.log(`verdict tasks: ${rows.length} over ${new Set(rows.map((r) => r.repo)).size} repositories (default thresholds)`);

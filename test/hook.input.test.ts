@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hookBudget, hookOutput, parseHookInput, searchQuery, taskEcho, worthSearching } from '../src/mcp/promptHook.js';
+import { hookBudget, hookOutput, parseHookInput, searchQuery, taskEcho, worthSearching } from '../src/hook/promptHook.js';
 
 describe('UserPromptSubmit input and output', () => {
   it('reads the prompt and session from Claude Code input, ignoring fields it does not use', () => {

@@ -61,6 +61,15 @@ describe('codectx index + search, end to end (real model, LanceDB)', () => {
     expect(results[0]!.file).toBe('scripts/report.py');
   });
 
+  // Run in lib/ of an indexed repository, search said "not indexed" and offered to build a second index.
+  it('finds the index from a subfolder, as git finds its repository', async () => {
+    const result = await runCli(['search', 'renderChart', '--path', join(repo, 'src', 'ui'), '--json'], { home });
+    expect(result.code, result.stderr).toBe(0);
+    expect((JSON.parse(result.stdout) as { results: JsonResult[] }).results[0]).toMatchObject({ file: 'src/ui/chart.js', symbol: 'renderChart' });
+    const context = await runCli(['context', 'draw a chart', '--path', join(repo, 'src'), '--json'], { home });
+    expect(context.code, context.stderr).toBe(0);
+  });
+
   it('filters by language and kind', async () => {
     const results = await search('password', ['--lang', 'python']);
     expect(results.every((r) => r.language === 'python')).toBe(true);

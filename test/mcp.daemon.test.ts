@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveCodebase } from '../src/index/codebase.js';
-import { searchViaDaemon } from '../src/mcp/viaDaemon.js';
+import { throughDaemon } from '../src/app/dispatch.js';
+import { loadConfig } from '../src/config/config.js';
+import { configKey } from '../src/config/configKey.js';
 import { fixtureWorkspace, PROJECT_ROOT, runCli } from './helpers/cli.js';
 
 interface DaemonStatusJson {
@@ -80,12 +82,15 @@ describe('codectx mcp and hook with a running daemon (real model, LanceDB)', () 
 
   it('searches through the daemon, and falls back when the daemon resolved another configuration', async () => {
     const codebase = await resolveCodebase(repo);
-    const results = await withHome(() => searchViaDaemon(codebase, 'check a login password against the stored hash', { limit: 3 }));
+    // What the service asks the daemon; undefined means "do it yourself".
+    const searchViaDaemon = (query: string) =>
+      throughDaemon((daemon) => daemon.search(codebase.root, query, { limit: 3, configKey: configKey(loadConfig(codebase.root)) }));
+    const results = await withHome(() => searchViaDaemon('check a login password against the stored hash'));
     expect(results?.[0]?.symbol).toBe('verifyPassword');
 
     process.env.CODECTX_MAX_FILE_BYTES = '12345';
     try {
-      expect(await withHome(() => searchViaDaemon(codebase, 'password', { limit: 3 }))).toBeUndefined();
+      expect(await withHome(() => searchViaDaemon('password'))).toBeUndefined();
     } finally {
       delete process.env.CODECTX_MAX_FILE_BYTES;
     }

@@ -14,7 +14,7 @@ process.env.CODECTX_HOME ??= BENCH_HOME;
 const dist = (path) => import(join(project, 'dist', path));
 const { loadConfig } = await dist('config/config.js');
 const { resolveCodebase } = await dist('index/codebase.js');
-const { Runtime } = await dist('index/runtime.js');
+const { Runtime } = await dist('runtime/runtime.js');
 const { QueryVectors, searchIndex } = await dist('search/searcher.js');
 const { taskText } = await dist('search/queryTerms.js');
 

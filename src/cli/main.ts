@@ -15,7 +15,7 @@ import { registerSearchCommand } from './commands/search.js';
 import { registerStatsCommand } from './commands/stats.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerWatchCommand } from './commands/watch.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../version.js';
 
 /** The CLI boundary: every expected failure becomes one line on stderr and a non-zero exit code. */
 export async function main(argv: string[]): Promise<number> {

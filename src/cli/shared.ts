@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig, type ConfigFlags } from '../config/config.js';
 import { UsageError } from '../errors.js';
-import { resolveCodebase, type Codebase } from '../index/codebase.js';
-import { Runtime } from '../index/runtime.js';
 
 /** Store and embedding flags every index-touching command accepts. */
 export function addStoreOptions(command: Command): Command {
@@ -14,21 +11,6 @@ export function addStoreOptions(command: Command): Command {
 export interface StoreFlags {
   store?: string;
   milvusAddress?: string;
-}
-
-/** Runs `work` with the codebase's runtime and always releases models and stores afterwards. */
-export async function withRuntime<T>(
-  path: string,
-  flags: ConfigFlags,
-  work: (codebase: Codebase, runtime: Runtime) => Promise<T>,
-): Promise<T> {
-  const codebase = await resolveCodebase(path);
-  const runtime = new Runtime(loadConfig(codebase.root, flags));
-  try {
-    return await work(codebase, runtime);
-  } finally {
-    await runtime.close();
-  }
 }
 
 export function parsePositiveInt(value: string, name: string): number {

@@ -14,10 +14,10 @@ import { resolveModelOverride } from '../route/overrides.js';
 import { defaultPolicy, mergePolicy, type RoutingPolicy } from '../route/policy.js';
 import { decideRoute, type RouteDecision } from '../route/router.js';
 import { routingSettings, type ContextSettings } from '../route/settings.js';
+import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
 import { buildContext, type ContextBlock } from './build.js';
 import { buildPrompt, type Prompt } from './prompt.js';
-import type { TaskServices } from './services.js';
 
 /** Pre-search gets this share of the routed model's window, up to DEFAULT_BUDGET_CAP tokens. */
 const BUDGET_SHARE_OF_WINDOW = 0.05;
@@ -49,6 +49,14 @@ export interface PreparedTask {
   redaction: RedactionResult;
   /** Set when the classifier ran on rules alone, with why. */
   rulesOnlyNote?: string;
+}
+
+/** What preparing a task needs from outside: a search of the codebase and the local model for the classifier. */
+export interface TaskServices {
+  /** Throws IndexStateError when the codebase has no usable index. */
+  search(query: string, options: SearchOptions): Promise<SearchResult[]>;
+  /** The offline model the classifier compares the task with its labelled examples on. */
+  localEmbedder(): Promise<EmbeddingProvider>;
 }
 
 export async function prepareTask(options: PrepareOptions, services: TaskServices): Promise<PreparedTask> {

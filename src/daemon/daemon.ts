@@ -5,7 +5,7 @@ import { codectxHome } from '../config/paths.js';
 import { CodectxError, describeError, IndexStateError, UsageError } from '../errors.js';
 import { resolveCodebase } from '../index/codebase.js';
 import { acquireLock } from '../index/lock.js';
-import { configKey } from './configKey.js';
+import { configKey } from '../config/configKey.js';
 import type { Logger } from './logger.js';
 import { RunScheduler } from './scheduler.js';
 import { daemonLockPath, daemonSocketPath, preparePrivateSocketDir } from './paths.js';
@@ -19,7 +19,7 @@ import {
   type SearchParams,
 } from './protocol.js';
 import { listCodebases, registerCodebase, unregisterCodebase } from './registry.js';
-import { RuntimePool } from './runtimePool.js';
+import { RuntimePool } from '../runtime/runtimePool.js';
 import { DaemonRequestError, serveSocket, type MethodHandler, type SocketServer } from './server.js';
 import { WatchedCodebase, type WatchTiming } from './watchedCodebase.js';
 

@@ -9,7 +9,7 @@ import { readMeta } from '../index/meta.js';
 import { collectionNameFor } from '../store/collectionName.js';
 import type { Logger } from './logger.js';
 import type { CodebaseState, CodebaseStatus } from './protocol.js';
-import type { RuntimePool } from './runtimePool.js';
+import type { RuntimePool } from '../runtime/runtimePool.js';
 import type { RunPriority, RunScheduler } from './scheduler.js';
 import { watchTree, type CodebaseWatcher, type WatchEvent } from './watcher.js';
 

@@ -1,8 +1,8 @@
-import { loadConfig } from '../config/config.js';
+import { throughDaemon } from '../app/dispatch.js';
+import { classifierConfig, CodectxService } from '../app/service.js';
 import type { ContextBlock } from '../context/build.js';
-import { classifierConfig } from '../context/services.js';
-import { configKey } from '../daemon/configKey.js';
-import { resolveCodebase, type Codebase } from '../index/codebase.js';
+import { taskContext } from '../context/taskContext.js';
+import { resolveCodebase } from '../index/codebase.js';
 import { readMeta } from '../index/meta.js';
 import type { RouteDecision } from '../route/router.js';
 import { routingSettings } from '../route/settings.js';
@@ -10,42 +10,34 @@ import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
 import type { IndexingStatus } from './format.js';
 import { IndexJobs } from './indexJobs.js';
-import { routeTask } from './routeTask.js';
-import { RuntimePool } from '../daemon/runtimePool.js';
-import { taskContext } from './taskContext.js';
-import { clearIndex } from '../app/clear.js';
 import type { IndexingScope } from './roots.js';
-import { searchViaDaemon, viaDaemon } from './viaDaemon.js';
+import { routeTask } from './routeTask.js';
 
 /** Pre-search budget for get_task_context when neither the call nor the project's `context.budgetTokens` sets one. */
 const DEFAULT_TASK_BUDGET = 4000;
 
 /**
- * What the MCP tools do. Searching and indexing go to the codectx daemon when one runs (its models are loaded
- * and it keeps the index fresh afterwards); otherwise they run here, with one runtime per configuration kept
- * loaded between calls. Indexing always runs in the background of this process, which tracks its progress.
+ * What the MCP tools do, over the application service: work goes to the codectx daemon when one runs (its models
+ * are loaded and it keeps the index fresh afterwards), otherwise it runs here, with runtimes kept loaded between
+ * calls. Indexing always runs in the background of this process, which tracks its progress.
  */
 export class McpBackend {
-  private readonly pool = new RuntimePool();
+  private readonly service = new CodectxService();
   private readonly jobs = new IndexJobs();
 
   constructor(private readonly scope: IndexingScope) {}
 
   async startIndexing(path: string, force: boolean): Promise<{ root: string; outcome: 'started' | 'already running' }> {
+    // The folder given is the codebase to index (a subfolder of an indexed one is indexed on its own, as `codectx index` does).
     const codebase = await resolveCodebase(path);
     await this.scope.check(codebase);
-    const config = loadConfig(codebase.root);
-    const key = configKey(config);
-    const outcome = this.jobs.start(codebase, async ({ onProgress, signal }) => {
-      const report = await viaDaemon((daemon) => daemon.index(codebase.root, { force, configKey: key }, onProgress));
-      return report ?? this.pool.use(config, (runtime) => runtime.index(codebase, { force, onProgress, signal }));
-    });
+    const outcome = this.jobs.start(codebase, ({ onProgress, signal }) => this.service.index(codebase, { force, onProgress, signal }));
     return { root: codebase.root, outcome };
   }
 
   async indexingStatus(path: string): Promise<IndexingStatus> {
-    const codebase = await resolveCodebase(path);
-    const status = await viaDaemon((daemon) => daemon.status());
+    const codebase = await this.service.locate(path);
+    const status = await throughDaemon((daemon) => daemon.status());
     return {
       root: codebase.root,
       job: this.jobs.get(codebase),
@@ -55,36 +47,31 @@ export class McpBackend {
   }
 
   async search(path: string, query: string, options: SearchOptions): Promise<{ root: string; results: SearchResult[] }> {
-    const codebase = await resolveCodebase(path);
-    return { root: codebase.root, results: await this.searchCodebase(codebase, query, options) };
+    const codebase = await this.service.locate(path);
+    return { root: codebase.root, results: await this.service.search(codebase, query, options) };
   }
 
   /** Stops any indexing of the codebase (here and in the daemon), then drops its store and index folder. */
   async clear(path: string): Promise<{ root: string; clearedChunks?: number }> {
     await this.jobs.cancel(await resolveCodebase(path));
-    return clearIndex(path);
+    return this.service.clear(path);
   }
 
   async taskContext(path: string, task: string, budgetTokens?: number): Promise<ContextBlock> {
-    const codebase = await resolveCodebase(path);
-    const config = loadConfig(codebase.root);
+    const codebase = await this.service.locate(path);
+    const config = this.service.config(codebase);
     const budget = budgetTokens ?? routingSettings(config.project).context.budgetTokens ?? DEFAULT_TASK_BUDGET;
-    return taskContext(config, task, budget, (query, options) => this.searchCodebase(codebase, query, options));
+    return taskContext(config, task, budget, (query, options) => this.service.search(codebase, query, options));
   }
 
   /** Routes with the policy of the project at `projectPath` (the server's working directory). */
   async route(task: string, projectPath: string): Promise<RouteDecision> {
-    const project = await resolveCodebase(projectPath);
-    const config = loadConfig(project.root);
-    return this.pool.use(classifierConfig(config), async (runtime) => routeTask(task, config.project, await runtime.embedder()));
+    const config = this.service.config(await this.service.locate(projectPath));
+    return this.service.withRuntime(classifierConfig(config), async (runtime) => routeTask(task, config.project, await runtime.embedder()));
   }
 
   async close(): Promise<void> {
     await this.jobs.cancelAll();
-    await this.pool.closeAll();
-  }
-
-  private async searchCodebase(codebase: Codebase, query: string, options: SearchOptions): Promise<SearchResult[]> {
-    return (await searchViaDaemon(codebase, query, options)) ?? this.pool.use(loadConfig(codebase.root), (runtime) => runtime.search(codebase, query, options));
+    await this.service.close();
   }
 }

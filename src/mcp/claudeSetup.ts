@@ -7,7 +7,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CONFIG_FILE } from '../config/config.js';
 import { ConfigError } from '../errors.js';
-import { DEFAULT_HOOK_BUDGET } from './promptHook.js';
+import { DEFAULT_HOOK_BUDGET } from '../hook/promptHook.js';
 
 const MCP_SERVER_NAME = 'codectx';
 const HOOK_COMMAND = 'npx codectx hook user-prompt-submit';

@@ -1,7 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { format } from 'node:util';
-import { packageVersion } from '../cli/version.js';
+import { packageVersion } from '../version.js';
 import { McpBackend } from './backend.js';
 import { IndexingScope } from './roots.js';
 import { registerCodectxTools } from './tools.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { prepareTask } from '../../context/prepare.js';
-import { withTaskServices } from '../../context/services.js';
+import { withService } from '../../app/service.js';
 import { formatUsd } from '../../route/cost.js';
 import { UsageError } from '../../errors.js';
 import { assertWithinBudget } from '../../route/limits.js';
@@ -24,9 +24,12 @@ export function registerAskCommand(program: Command): void {
     .option('--dry-run', 'print the routing decision and the exact prompt, call nothing')
     .action(async (task: string, flags: AskFlags) => {
       // The models loaded to prepare are let go before the call, which may stream for minutes.
-      const prepared = await withTaskServices(flags.path, (services) =>
-        prepareTask({ root: flags.path, task, modelFlag: flags.model, skipContext: !flags.context }, services),
-      );
+      const prepared = await withService({}, async (service) => {
+        const codebase = await service.locate(flags.path);
+        return service.withTaskServices(codebase, (services) =>
+          prepareTask({ root: codebase.root, task, modelFlag: flags.model, skipContext: !flags.context }, services),
+        );
+      });
       const { decision, prompt, redaction, policy } = prepared;
       const redacted = redaction.count > 0
         ? `redacted ${redaction.count} secret(s): ${Object.entries(redaction.byKind).map(([kind, n]) => `${kind} ×${n}`).join(', ')}`

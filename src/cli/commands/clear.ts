@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { clearIndex } from '../../app/clear.js';
+import { withService } from '../../app/service.js';
 import { addStoreOptions, type StoreFlags } from '../shared.js';
 
 export function registerClearCommand(program: Command): void {
@@ -9,7 +9,7 @@ export function registerClearCommand(program: Command): void {
       .description("drop a codebase's index (its vectors, manifest and embedding cache); the daemon stops watching it")
       .argument('[path]', 'codebase root', '.'),
   ).action(async (path: string, flags: StoreFlags) => {
-    const { root, clearedChunks, unwatched } = await clearIndex(path, flags);
+    const { root, clearedChunks, unwatched } = await withService(flags, (service) => service.clear(path));
     const watchNote = unwatched ? '; the daemon no longer watches it (`codectx add` to watch it again)' : '';
     if (clearedChunks === undefined) process.stdout.write(`${root} has no index; nothing to clear${watchNote}\n`);
     else process.stdout.write(`cleared the index of ${root} (${clearedChunks} chunks)${watchNote}\n`);

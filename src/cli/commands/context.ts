@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { snippetLocation } from '../../context/build.js';
 import { prepareTask } from '../../context/prepare.js';
-import { withTaskServices } from '../../context/services.js';
+import { withService } from '../../app/service.js';
 import { IndexStateError, UsageError } from '../../errors.js';
 
 interface ContextFlags {
@@ -20,7 +20,12 @@ export function registerContextCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (task: string, flags: ContextFlags) => {
       const budgetTokens = flags.budget === undefined ? undefined : parseBudget(flags.budget);
-      const prepared = await withTaskServices(flags.path, (services) => prepareTask({ root: flags.path, task, budgetTokens }, services));
+      const prepared = await withService({}, async (service) => {
+        const codebase = await service.locate(flags.path);
+        return service.withTaskServices(codebase, (services) =>
+          prepareTask({ root: codebase.root, task, budgetTokens }, services),
+        );
+      });
       const block = prepared.block;
       if (!block) throw new IndexStateError(prepared.contextNote ?? 'no pre-search context');
       if (flags.json) {

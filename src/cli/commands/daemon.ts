@@ -13,7 +13,7 @@ import type { DaemonStatus } from '../../daemon/protocol.js';
 import { CodectxError, describeError } from '../../errors.js';
 import { processAlive } from '../../index/lock.js';
 import { ago, parsePositiveInt } from '../shared.js';
-import { packageVersion } from '../version.js';
+import { packageVersion } from '../../version.js';
 
 /** A first start loads nothing heavy before listening, but a cold disk can still be slow. */
 const START_TIMEOUT_MS = 60_000;

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { withService } from '../../app/service.js';
 import { codectxHome } from '../../config/paths.js';
 import { rotatingLog } from '../../daemon/logger.js';
 import { describeError, UsageError } from '../../errors.js';
-import { hookOutput, parseHookInput, userPromptContext, type UserPromptSubmitInput } from '../../mcp/promptHook.js';
-import { searchViaDaemon } from '../../mcp/viaDaemon.js';
+import { hookOutput, parseHookInput, userPromptContext, type UserPromptSubmitInput } from '../../hook/promptHook.js';
 
 export function registerHookCommand(program: Command): void {
   const hook = program.command('hook').description('hooks for Claude Code (see `codectx init --claude`)');
@@ -16,22 +16,14 @@ export function registerHookCommand(program: Command): void {
       // A hook must never stand between the user and the model: any failure means no context, exit 0.
       let input: UserPromptSubmitInput | undefined;
       try {
-        input = parseHookInput(await readStdin());
-        const context = await userPromptContext(
-          input,
-          async (codebase, query, options) =>
-            (await searchViaDaemon(codebase, query, options)) ?? (await searchInProcess())(codebase.root, query, options),
-        );
+        const parsed = parseHookInput(await readStdin());
+        input = parsed;
+        const context = await withService({}, (service) => userPromptContext(parsed, (codebase, query, options) => service.search(codebase, query, options)));
         if (context) process.stdout.write(hookOutput(context));
       } catch (error) {
         logHookFailure(input?.session_id, describeError(error));
       }
     });
-}
-
-/** Loaded only without a daemon: the store and model libraries take a while to import, and the hook is on every prompt. */
-async function searchInProcess() {
-  return (await import('../../search/service.js')).searchCodebase;
 }
 
 async function readStdin(): Promise<string> {

@@ -3,10 +3,10 @@ import type { IndexReport } from '../../index/indexer.js';
 import { planIndex, type IndexPlan } from '../../index/dryRun.js';
 import { loadConfig } from '../../config/config.js';
 import { resolveCodebase } from '../../index/codebase.js';
-import { indexThroughDaemon } from '../../daemon/route.js';
+import { withService } from '../../app/service.js';
 import { registerCodebase } from '../../daemon/registry.js';
 import { progressReporter, formatSeconds } from '../progress.js';
-import { addStoreOptions, withRuntime, type StoreFlags } from '../shared.js';
+import { addStoreOptions, type StoreFlags } from '../shared.js';
 
 interface IndexFlags extends StoreFlags {
   force?: boolean;
@@ -32,15 +32,13 @@ export function registerIndexCommand(program: Command): void {
       process.stdout.write(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
       return;
     }
-    const { root } = await resolveCodebase(path);
+    const codebase = await resolveCodebase(path);
+    const root = codebase.root;
     const progress = progressReporter();
     const options = { force: flags.force, onProgress: flags.quiet || flags.json ? undefined : progress.update };
     let report: IndexReport;
     try {
-      // Through the daemon when it runs, so its watcher and this run never contend for the index lock.
-      report =
-        (await indexThroughDaemon(root, loadConfig(root, flags), options)) ??
-        (await withRuntime(path, flags, (codebase, runtime) => runtime.index(codebase, options)));
+      report = await withService(flags, (service) => service.index(codebase, options));
     } finally {
       progress.finish();
     }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { prepareTask, type PreparedTask } from '../../context/prepare.js';
-import { withTaskServices } from '../../context/services.js';
+import { withService } from '../../app/service.js';
 import { formatUsd, priceTier } from '../../route/cost.js';
 import { formatWindow } from '../../route/router.js';
 
@@ -21,9 +21,12 @@ export function registerRouteCommand(program: Command): void {
     .option('--rules-only', 'classify with keyword rules only (skips loading the embedding model)')
     .option('--json', 'print JSON')
     .action(async (task: string, flags: RouteFlags) => {
-      const prepared = await withTaskServices(flags.path, (services) =>
-        prepareTask({ root: flags.path, task, modelFlag: flags.model, rulesOnly: flags.rulesOnly }, services),
-      );
+      const prepared = await withService({}, async (service) => {
+        const codebase = await service.locate(flags.path);
+        return service.withTaskServices(codebase, (services) =>
+          prepareTask({ root: codebase.root, task, modelFlag: flags.model, rulesOnly: flags.rulesOnly }, services),
+        );
+      });
       const { decision } = prepared;
       if (flags.json) {
         const reason = [decision.reason, promptSource(prepared), prepared.rulesOnlyNote].filter(Boolean).join('; ');

@@ -1,15 +1,13 @@
 import type { Command } from 'commander';
 import { CHUNK_KINDS, type ChunkKind } from '../../chunk/types.js';
-import { loadConfig } from '../../config/config.js';
-import { searchThroughDaemon } from '../../daemon/route.js';
+import { withService } from '../../app/service.js';
 import { UsageError } from '../../errors.js';
-import { resolveCodebase } from '../../index/codebase.js';
 import { assertFolder, searchFilters } from '../../search/filters.js';
 import type { SearchOptions } from '../../search/searcher.js';
 import type { SearchResult } from '../../search/types.js';
 import { wantsColor } from '../color.js';
 import { formatFiles, formatResults } from '../formatResults.js';
-import { addStoreOptions, parsePositiveInt, withRuntime, type StoreFlags } from '../shared.js';
+import { addStoreOptions, parsePositiveInt, type StoreFlags } from '../shared.js';
 
 interface SearchFlags extends StoreFlags {
   path: string;
@@ -49,17 +47,17 @@ export function registerSearchCommand(program: Command): void {
     if (flags.files && flags.json) throw new UsageError('--files and --json do not go together; pick one');
     const color = wantsColor(flags.color, process.stdout.isTTY === true, process.env);
     if (query.trim() === '') throw new UsageError('the query is empty');
-    const { root } = await resolveCodebase(flags.path);
+    await withService(flags, async (service) => {
+    const codebase = await service.locate(flags.path);
+    const root = codebase.root;
     const filters = searchFilters({ language: flags.lang, kind: flags.kind, under: flags.under, globs: flags.glob }, root);
     if (filters.filter.pathPrefix) await assertFolder(root, filters.filter.pathPrefix);
     const options: SearchOptions = { limit: flags.files ? limit * RESULTS_PER_FILE : limit, ...filters };
-    // The daemon answers with the model already loaded; without one (or with other settings) search here.
-    const results =
-      (await searchThroughDaemon(root, loadConfig(root, flags), query, options)) ??
-      (await withRuntime(flags.path, flags, (codebase, runtime) => runtime.search(codebase, query, options)));
+    const results = await service.search(codebase, query, options);
     if (flags.json) process.stdout.write(`${JSON.stringify({ results: results.map(toJson) }, null, 2)}\n`);
     else if (flags.files) process.stdout.write(formatFiles(results, limit));
     else process.stdout.write(formatResults(results, query, color));
+    });
   });
 }
 

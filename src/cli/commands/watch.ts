@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { connectDaemon } from '../../daemon/client.js';
 import { consoleLog } from '../../daemon/logger.js';
-import { RuntimePool } from '../../daemon/runtimePool.js';
+import { RuntimePool } from '../../runtime/runtimePool.js';
 import { RunScheduler } from '../../daemon/scheduler.js';
 import { WatchedCodebase } from '../../daemon/watchedCodebase.js';
 import { resolveCodebase } from '../../index/codebase.js';

@@ -1,4 +1,4 @@
-import type { CodectxConfig } from '../config/config.js';
+import type { CodectxConfig } from './config.js';
 
 /**
  * What makes two configurations need different runtimes: everything the Runtime reads (store, embedding,

@@ -2,15 +2,14 @@
  * Claude Code's UserPromptSubmit hook: Claude Code sends the prompt as JSON on stdin; what the hook returns as
  * `hookSpecificOutput.additionalContext` (exit 0) is added to the model's context before it reads the prompt.
  */
-import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../config/config.js';
 import { ConfigError, IndexStateError, UsageError } from '../errors.js';
-import { resolveCodebase, type Codebase } from '../index/codebase.js';
-import { readMeta } from '../index/meta.js';
+import { indexedAbove } from '../app/locate.js';
+import type { Codebase } from '../index/codebase.js';
 import { redactSecrets } from '../providers/redact.js';
 import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
-import { taskContext } from './taskContext.js';
+import { taskContext } from '../context/taskContext.js';
 
 /** The fields of Claude Code's hook input codectx reads (it also sends transcript_path, permission_mode, ...). */
 export interface UserPromptSubmitInput {
@@ -63,21 +62,6 @@ export function taskEcho(prompt: string): string {
   return text.length <= MAX_TASK_ECHO_CHARS ? text : `${text.slice(0, MAX_TASK_ECHO_CHARS - 1)}…`;
 }
 
-/**
- * The indexed codebase the prompt is about: the session's directory or the nearest parent with an index
- * (Claude Code may have moved into a subfolder of the project it was started in).
- */
-export async function findIndexedCodebase(start: string): Promise<Codebase | undefined> {
-  let dir = resolve(start);
-  for (;;) {
-    const codebase = await resolveCodebase(dir).catch(() => undefined);
-    if (codebase && (await readMeta(codebase.indexDir))) return codebase;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
-
 /** `hook.budget` from codectx.config.json, in tokens. */
 export function hookBudget(project: Record<string, unknown>): number {
   const hook = project.hook;
@@ -109,7 +93,8 @@ export async function userPromptContext(
 ): Promise<string | undefined> {
   if (!worthSearching(input.prompt)) return undefined;
   const start = input.cwd ?? process.env.CLAUDE_PROJECT_DIR ?? process.cwd();
-  const codebase = await findIndexedCodebase(start);
+  // Claude Code may have moved into a subfolder of the project it was started in.
+  const codebase = await indexedAbove(start);
   if (!codebase) throw new IndexStateError(`no index for ${start} or its parents; run \`codectx index\` there`);
   const config = loadConfig(codebase.root);
   const searchThisCodebase = (query: string, options: SearchOptions) => search(codebase, query, options);

@@ -1,5 +1,5 @@
 import type { CodectxConfig } from '../config/config.js';
-import { buildContext, type ContextBlock } from '../context/build.js';
+import { buildContext, type ContextBlock } from './build.js';
 import { estimateTokens } from '../providers/tokens.js';
 import { routingSettings } from '../route/settings.js';
 import type { SearchOptions } from '../search/searcher.js';

@@ -1,6 +1,6 @@
 import type { CodectxConfig } from '../config/config.js';
-import { Runtime } from '../index/runtime.js';
-import { configKey } from './configKey.js';
+import { Runtime } from './runtime.js';
+import { configKey } from '../config/configKey.js';
 
 interface PooledRuntime {
   runtime: Runtime;

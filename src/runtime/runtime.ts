@@ -8,13 +8,13 @@ import { IndexStateError } from '../errors.js';
 import type { ChunkStore } from '../store/types.js';
 import { QueryVectors, searchIndex, type SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
-import type { Codebase } from './codebase.js';
-import { indexChunker } from './chunkRecords.js';
-import { EmbeddingCache } from './embeddingCache.js';
-import { indexCodebase, type IndexOptions, type IndexReport } from './indexer.js';
-import { acquireLock } from './lock.js';
-import { Manifest } from './manifest.js';
-import { assertCompatible, readMeta, type IndexIdentity, type IndexMeta } from './meta.js';
+import type { Codebase } from '../index/codebase.js';
+import { indexChunker } from '../index/chunkRecords.js';
+import { EmbeddingCache } from '../index/embeddingCache.js';
+import { indexCodebase, type IndexOptions, type IndexReport } from '../index/indexer.js';
+import { acquireLock } from '../index/lock.js';
+import { Manifest } from '../index/manifest.js';
+import { assertCompatible, readMeta, type IndexIdentity, type IndexMeta } from '../index/meta.js';
 
 /**
  * The loaded machinery for one configuration: embedding model, chunker, and open stores. Created once per CLI

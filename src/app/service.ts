@@ -1,0 +1,117 @@
+import { loadConfig, type CodectxConfig, type ConfigFlags } from '../config/config.js';
+import { configKey } from '../config/configKey.js';
+import type { TaskServices } from '../context/prepare.js';
+import { resolveCodebase, type Codebase } from '../index/codebase.js';
+import type { IndexOptions, IndexReport } from '../index/indexer.js';
+import { readMeta } from '../index/meta.js';
+import type { RuntimePool } from '../runtime/runtimePool.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { SearchOptions } from '../search/searcher.js';
+import type { SearchResult } from '../search/types.js';
+import { throughDaemon } from './dispatch.js';
+import { locateCodebase } from './locate.js';
+
+export interface ClearOutcome {
+  root: string;
+  /** Chunks the dropped index held; undefined when there was no index. */
+  clearedChunks?: number;
+  /** The running daemon watched the codebase, and stopped (it would have rebuilt the index on the next save). */
+  unwatched: boolean;
+}
+
+/**
+ * The one way every front-end (CLI commands, MCP tools, the Claude Code hook) reaches the core: it resolves the
+ * codebase (walking up from a subfolder to its index), reads the configuration once with the caller's flags,
+ * sends work to the daemon when one runs and can serve it, and otherwise does it here with runtimes it loads on
+ * first use and releases in `close`. The daemon's own handlers use the runtimes directly: it is the "here".
+ */
+export class CodectxService {
+  private pool?: Promise<RuntimePool>;
+
+  constructor(private readonly flags: ConfigFlags = {}) {}
+
+  /** The codebase a path is about (see locateCodebase). */
+  locate(path: string): Promise<Codebase> {
+    return locateCodebase(path);
+  }
+
+  config(codebase: Codebase): CodectxConfig {
+    return loadConfig(codebase.root, this.flags);
+  }
+
+  async search(codebase: Codebase, query: string, options: SearchOptions): Promise<SearchResult[]> {
+    const config = this.config(codebase);
+    const key = configKey(config);
+    return (
+      (await throughDaemon((daemon) => daemon.search(codebase.root, query, { ...options, configKey: key }))) ??
+      (await this.withRuntime(config, (runtime) => runtime.search(codebase, query, options)))
+    );
+  }
+
+  /** Through the daemon when it runs, so its watcher and this run never contend for the index lock. */
+  async index(codebase: Codebase, options: IndexOptions & { force?: boolean }): Promise<IndexReport> {
+    const config = this.config(codebase);
+    const key = configKey(config);
+    return (
+      (await throughDaemon((daemon) => daemon.index(codebase.root, { force: options.force, configKey: key }, options.onProgress))) ??
+      (await this.withRuntime(config, (runtime) => runtime.index(codebase, options)))
+    );
+  }
+
+  /**
+   * Drops a codebase's index: the daemon stops watching it first (its run is aborted, its counts go with it),
+   * then the store the index was built with, and the index folder, are removed.
+   */
+  async clear(path: string): Promise<ClearOutcome> {
+    const codebase = await resolveCodebase(path);
+    const removal = await throughDaemon((daemon) => daemon.remove(codebase.root));
+    const unwatched = removal?.removed ?? false;
+    const meta = await readMeta(codebase.indexDir);
+    if (!meta) return { root: codebase.root, unwatched };
+    // The store the index was built with, even if the settings changed since.
+    const config = loadConfig(codebase.root, { ...this.flags, store: this.flags.store ?? meta.store });
+    await this.withRuntime(config, (runtime) => runtime.clear(codebase));
+    return { root: codebase.root, clearedChunks: meta.chunks, unwatched };
+  }
+
+  /**
+   * Task services for one codebase while `work` runs: search as above, and the local model for the classifier,
+   * the codebase's own when it embeds locally (one model loaded for both).
+   */
+  async withTaskServices<T>(codebase: Codebase, work: (services: TaskServices) => Promise<T>): Promise<T> {
+    return this.withRuntime(classifierConfig(this.config(codebase)), (classifier) =>
+      work({ search: (query, options) => this.search(codebase, query, options), localEmbedder: () => classifier.embedder() }),
+    );
+  }
+
+  /** Runs `work` with the runtime of `config`, loaded on first use and kept until `close`. */
+  async withRuntime<T>(config: CodectxConfig, work: (runtime: Runtime) => Promise<T>): Promise<T> {
+    // Loaded only when the work is done here: the store and model libraries take a while to import, and the hook
+    // (on every prompt) usually has a daemon to ask.
+    this.pool ??= import('../runtime/runtimePool.js').then(({ RuntimePool }) => new RuntimePool());
+    return (await this.pool).use(config, work);
+  }
+
+  /** Releases every model and store this service loaded. */
+  async close(): Promise<void> {
+    await (await this.pool)?.closeAll();
+  }
+}
+
+/** Runs `work` with a service for one command, and releases what it loaded afterwards. */
+export async function withService<T>(flags: ConfigFlags, work: (service: CodectxService) => Promise<T>): Promise<T> {
+  const service = new CodectxService(flags);
+  try {
+    return await work(service);
+  } finally {
+    await service.close();
+  }
+}
+
+/**
+ * The configuration whose model the classifier uses: the codebase's own when it embeds locally (one model
+ * loaded for search and classification), else the default local model (its example vectors are cached per model).
+ */
+export function classifierConfig(config: CodectxConfig): CodectxConfig {
+  return config.embedding.provider === 'local' ? config : { ...config, embedding: { provider: 'local' } };
+}
