@@ -12,7 +12,7 @@ const { TaskClassifier } = await import(new URL('route/classify.js', dist));
 const { defaultPolicy } = await import(new URL('route/policy.js', dist));
 const { redactSecrets } = await import(new URL('providers/redact.js', dist));
 const { buildContext } = await import(new URL('context/build.js', dist));
-const { estimateTokens } = await import(new URL('providers/tokens.js', dist));
+const { estimatePromptTokens } = await import(new URL('providers/tokens.js', dist));
 
 const tasks = readFileSync(new URL('./routing/tasks.jsonl', import.meta.url), 'utf8')
   .split('\n')
@@ -112,5 +112,5 @@ const results = Array.from({ length: 20 }, (_, i) => ({
   content: Array.from({ length: 45 }, (_, l) => `  const value${l} = compute(${l}, options);`).join('\n'),
 }));
 started = performance.now();
-for (let i = 0; i < 100; i++) buildContext('task', results, { budgetTokens: 8000, countTokens: estimateTokens, thresholds: { reuse: 0.6, extend: 0.4 } });
+for (let i = 0; i < 100; i++) buildContext('task', results, { budgetTokens: 8000, countTokens: estimatePromptTokens, thresholds: { reuse: 0.6, extend: 0.4 } });
 console.log(`buildContext (20 results, 8000-token budget): ${((performance.now() - started) / 100).toFixed(2)} ms`);

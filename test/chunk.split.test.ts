@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createChunker, estimateTokens, type Chunker } from '../src/chunk/chunker.js';
+import { createChunker, estimateWordPieceTokens, type Chunker } from '../src/chunk/chunker.js';
 import { expectConsistent } from './chunk.invariants.js';
 
 let chunker: Chunker;
@@ -32,7 +32,7 @@ describe('large definitions', () => {
 
   it('keeps parts within the budget (a trailing scrap may exceed it slightly)', async () => {
     const chunks = await small.chunk('src/process.ts', bigFunction(60));
-    for (const chunk of chunks) expect(estimateTokens(chunk.content)).toBeLessThan(64 + 24);
+    for (const chunk of chunks) expect(estimateWordPieceTokens(chunk.content)).toBeLessThan(64 + 24);
   });
 
   it('never cuts inside a statement that fits the budget', async () => {

@@ -4,7 +4,7 @@ import { mergeResults } from '../src/context/merge.js';
 import { changesExisting, isInquiry } from '../src/context/intent.js';
 import { buildPrompt, INQUIRY_INSTRUCTION, SYSTEM_INSTRUCTION } from '../src/context/prompt.js';
 import { decideVerdict } from '../src/context/verdict.js';
-import { estimateTokens } from '../src/providers/tokens.js';
+import { estimatePromptTokens } from '../src/providers/tokens.js';
 import type { SearchResult } from '../src/search/types.js';
 
 const thresholds = { reuse: 0.6, extend: 0.4 };
@@ -88,7 +88,7 @@ describe('buildContext', () => {
   ];
 
   it('orders files by best score and snippets by line, labels them path:start-end with symbols', () => {
-    const block = buildContext('hash a password', results, { budgetTokens: 10_000, countTokens: estimateTokens, thresholds });
+    const block = buildContext('hash a password', results, { budgetTokens: 10_000, countTokens: estimatePromptTokens, thresholds });
     expect(block.snippets.map((s) => `${s.file}:${s.startLine}-${s.endLine}`)).toEqual([
       'src/auth/password.ts:3-12',
       'src/auth/password.ts:20-28',
@@ -99,14 +99,14 @@ describe('buildContext', () => {
     expect(block.text).toContain('### src/auth/password.ts:3-12 hashPassword (function; score 0.050, similarity 0.70)');
     expect(block.text).toContain('Verdict: REUSE: function hashPassword');
     expect(block.text).toContain('```typescript\npassword line 3\n');
-    expect(block.tokens).toBe(estimateTokens(block.text));
+    expect(block.tokens).toBe(estimatePromptTokens(block.text));
     expect(block.dropped).toBe(0);
   });
 
   it('drops the lowest-value snippets first to fit the budget', () => {
-    const full = buildContext('hash a password', results, { budgetTokens: 10_000, countTokens: estimateTokens, thresholds });
+    const full = buildContext('hash a password', results, { budgetTokens: 10_000, countTokens: estimatePromptTokens, thresholds });
     const budget = full.tokens - 20; // not enough for the last, least valuable snippet
-    const block = buildContext('hash a password', results, { budgetTokens: budget, countTokens: estimateTokens, thresholds });
+    const block = buildContext('hash a password', results, { budgetTokens: budget, countTokens: estimatePromptTokens, thresholds });
     expect(block.tokens).toBeLessThanOrEqual(budget);
     expect(block.dropped).toBe(1);
     expect(block.snippets.map((s) => s.symbols[0])).toEqual(['hashPassword', 'create', 'expire']);
@@ -114,7 +114,7 @@ describe('buildContext', () => {
 
   it('cuts the best snippet at a line boundary, and says so, when nothing fits whole', () => {
     const big = result('src/big.ts', fileLines(400, 'big'), 1, 400, { symbol: 'huge', score: 0.1, dense: { score: 0.5, rank: 1 } });
-    const block = buildContext('x', [big], { budgetTokens: 300, countTokens: estimateTokens, thresholds });
+    const block = buildContext('x', [big], { budgetTokens: 300, countTokens: estimatePromptTokens, thresholds });
     expect(block.tokens).toBeLessThanOrEqual(300);
     const kept = block.snippets[0]!;
     expect(kept.truncatedAt).toBeGreaterThan(1);
@@ -130,7 +130,7 @@ describe('buildContext', () => {
       result('src/chart.ts', other, 1, 5, { symbol: 'far', score: 0.02, dense: { score: 0.05, rank: 5 }, keyword: { score: 1, rank: 8 } }),
       result('src/hash.ts', other, 6, 9, { symbol: 'hashIt', score: 0.01, dense: { score: 0.02, rank: 6 }, keyword: { score: 9, rank: 1 } }),
       result('src/none.ts', other, 10, 12, { symbol: 'kwOnly', score: 0.01, keyword: { score: 0.5, rank: 9 } }),
-    ], { budgetTokens: 10_000, countTokens: estimateTokens, thresholds });
+    ], { budgetTokens: 10_000, countTokens: estimatePromptTokens, thresholds });
     expect(block.snippets.map((s) => s.symbols[0])).not.toContain('far');
     expect(block.snippets.map((s) => s.symbols[0])).not.toContain('kwOnly');
     expect(block.snippets.map((s) => s.symbols[0])).toContain('hashIt');
@@ -139,7 +139,7 @@ describe('buildContext', () => {
   });
 
   it('builds the prompt: the Search → Reuse → Extend → Create instruction, the block, then the task', () => {
-    const block = buildContext('hash a password', results, { budgetTokens: 10_000, countTokens: estimateTokens, thresholds });
+    const block = buildContext('hash a password', results, { budgetTokens: 10_000, countTokens: estimatePromptTokens, thresholds });
     const prompt = buildPrompt('hash a password', block);
     expect(prompt.system).toBe(SYSTEM_INSTRUCTION);
     expect(prompt.system).toContain('Search → Reuse → Extend → Create');
@@ -196,7 +196,7 @@ describe('questions, reviews and explanations get the relevant code, not a verdi
     'Can a regular user read another tenant\'s cookies?',
     'please walk me through the cookie code',
   ])('"%s" is a question: the block says Relevant code and names no Reuse, Extend or Create', (task) => {
-    const block = buildContext(task, [cookie, redirect, cookieTest], { budgetTokens: 10_000, countTokens: estimateTokens, thresholds });
+    const block = buildContext(task, [cookie, redirect, cookieTest], { budgetTokens: 10_000, countTokens: estimatePromptTokens, thresholds });
     expect(block.verdict.kind).toBe('relevant');
     expect(block.verdict.target).toMatchObject({ file: 'lib/response.js', symbol: 'res.cookie' });
     const header = block.text.slice(0, block.text.indexOf('###'));
@@ -209,7 +209,7 @@ describe('questions, reviews and explanations get the relevant code, not a verdi
 
   it('says so when no implementation code is close', () => {
     const far = { ...cookie, dense: { score: 0.1, rank: 1 } };
-    const block = buildContext('where is the rate limiter?', [far, cookieTest], { budgetTokens: 10_000, countTokens: estimateTokens, thresholds });
+    const block = buildContext('where is the rate limiter?', [far, cookieTest], { budgetTokens: 10_000, countTokens: estimatePromptTokens, thresholds });
     expect(block.text).toContain('Relevant code: no implementation code is close (best similarity 0.10 (lib/response.js:744-800) < 0.40; searched: "where is the rate limiter?")');
   });
 
@@ -228,7 +228,7 @@ describe('questions, reviews and explanations get the relevant code, not a verdi
     ];
     expect(changes.filter(isInquiry)).toEqual([]);
     for (const change of changes) {
-      const block = buildContext(change, [cookie], { budgetTokens: 10_000, countTokens: estimateTokens, thresholds });
+      const block = buildContext(change, [cookie], { budgetTokens: 10_000, countTokens: estimatePromptTokens, thresholds });
       expect(block.text).toContain('## Pre-search: existing code (Search → Reuse → Extend → Create)');
       expect(buildPrompt(change, block).system).toBe(SYSTEM_INSTRUCTION);
     }

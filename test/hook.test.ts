@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { estimateTokens } from '../src/providers/tokens.js';
+import { estimatePromptTokens } from '../src/providers/tokens.js';
 import { fixtureWorkspace, PROJECT_ROOT, runCli } from './helpers/cli.js';
 
 interface HookOutput {
@@ -51,7 +51,7 @@ describe('codectx hook user-prompt-submit (real model, LanceDB)', () => {
     const result = await runCli(['hook', 'user-prompt-submit'], { home: smallHome, input: await hookInput('prompt-password', small) });
     expect(result.code, result.stderr).toBe(0);
     const context = (JSON.parse(result.stdout) as HookOutput).hookSpecificOutput.additionalContext;
-    expect(estimateTokens(context)).toBeLessThanOrEqual(250);
+    expect(estimatePromptTokens(context)).toBeLessThanOrEqual(250);
     const full = (JSON.parse((await hook(await hookInput('prompt-password', repo))).stdout) as HookOutput).hookSpecificOutput;
     expect(context.length).toBeLessThan(full.additionalContext.length);
   });

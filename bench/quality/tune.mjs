@@ -13,7 +13,7 @@ import { figures, firstHits } from './score.mjs';
 const { DEFAULT_RANKING, rankCandidates, candidateFeatures } = await import(join(project, 'dist/search/ranking.js'));
 const { groupPieces } = await import(join(project, 'dist/search/pieces.js'));
 const { buildContext } = await import(join(project, 'dist/context/build.js'));
-const { estimateTokens } = await import(join(project, 'dist/providers/tokens.js'));
+const { estimatePromptTokens } = await import(join(project, 'dist/providers/tokens.js'));
 const BASELINE = JSON.parse(readFileSync(new URL('./bm25-baseline.json', import.meta.url), 'utf8'));
 
 const GRID = {
@@ -175,7 +175,7 @@ function hookBlock(cases, params) {
   let tokens = 0;
   for (const c of cases) {
     const results = groupPieces(ranked(c, params), 20).map(({ chunk, ...side }) => ({ ...chunk, ...side }));
-    const block = buildContext(c.query, results, { budgetTokens: HOOK_BUDGET, countTokens: estimateTokens, thresholds: { reuse: 0.5, extend: 0.25 } });
+    const block = buildContext(c.query, results, { budgetTokens: HOOK_BUDGET, countTokens: estimatePromptTokens, thresholds: { reuse: 0.5, extend: 0.25 } });
     tokens += block.tokens;
     if (block.snippets.some((s) => (c.gold[s.file] ?? []).some(([a, b]) => s.startLine <= b && a <= s.endLine))) hits++;
   }

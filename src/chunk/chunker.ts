@@ -9,11 +9,11 @@ import { findDefinitions } from './definitions.js';
 import { initParser, languageForPath, loadGrammar, splitterFor, type LoadedGrammar } from './languages.js';
 import { markdownStructure } from './markdown.js';
 import { paragraphCuts, syntaxCuts, type CutsFor } from './split.js';
-import { estimateTokens, LineCosts, type CountTokens } from './tokens.js';
+import { estimateWordPieceTokens, LineCosts, type CountTokens } from './tokens.js';
 import type { Chunk } from './types.js';
 
 export { languageForPath, supportedLanguages } from './languages.js';
-export { estimateTokens, type CountTokens } from './tokens.js';
+export { estimateWordPieceTokens, type CountTokens } from './tokens.js';
 
 /**
  * Bumped whenever chunk boundaries or what is stored per chunk (its contents, its keyword text) change for the
@@ -45,7 +45,7 @@ const CPP_IN_HEADER = /^\s*(class\s+\w|namespace\b|template\s*<|public:|private:
 
 export async function createChunker(options: ChunkerOptions = {}): Promise<Chunker> {
   const budget = Math.max(16, options.maxTokens ?? DEFAULT_MAX_TOKENS);
-  const countTokens = options.countTokens ?? estimateTokens;
+  const countTokens = options.countTokens ?? estimateWordPieceTokens;
   await initParser();
   const parser = new Parser();
 

@@ -8,7 +8,7 @@ export type CountTokens = (text: string) => number;
 
 const CHARS_PER_TOKEN = 2.7;
 
-export function estimateTokens(text: string): number {
+export function estimateWordPieceTokens(text: string): number {
   if (!text.includes('\n')) return Math.ceil(text.trim().length / CHARS_PER_TOKEN); // the per-line hot path
   let tokens = 0;
   for (const line of text.split('\n')) tokens += Math.ceil(line.trim().length / CHARS_PER_TOKEN);

@@ -7,7 +7,7 @@ import { loadConfig } from '../config/config.js';
 import type { EmbeddingProvider } from '../embed/types.js';
 import { IndexStateError, UsageError, describeError } from '../errors.js';
 import { redactSecrets, type RedactionResult } from '../providers/redact.js';
-import { estimateTokens } from '../providers/tokens.js';
+import { estimatePromptTokens } from '../providers/tokens.js';
 import { TaskClassifier, type Classification } from '../route/classify.js';
 import { limitedModels } from '../route/limits.js';
 import { resolveModelOverride } from '../route/overrides.js';
@@ -75,14 +75,14 @@ export async function prepareTask(options: PrepareOptions, services: TaskService
   );
 
   // The routed model's window sets the pre-search budget, and the budget sets the prompt: route on the task first.
-  const firstGuess = decideRoute(policy, { classification, promptTokens: estimateTokens(options.task), override, limited });
+  const firstGuess = decideRoute(policy, { classification, promptTokens: estimatePromptTokens(options.task), override, limited });
   const window = policy.models[firstGuess.model]!.contextWindow;
   const budgetTokens =
     options.budgetTokens ?? settings.context.budgetTokens ?? Math.min(DEFAULT_BUDGET_CAP, Math.floor(window * BUDGET_SHARE_OF_WINDOW));
   const block = search.results
     ? buildContext(options.task, search.results, {
         budgetTokens,
-        countTokens: estimateTokens,
+        countTokens: estimatePromptTokens,
         thresholds: { reuse: settings.context.reuseThreshold, extend: settings.context.extendThreshold },
       })
     : undefined;
@@ -91,7 +91,7 @@ export async function prepareTask(options: PrepareOptions, services: TaskService
   const built = buildPrompt(options.task, block, contextNote);
   const redaction = redactSecrets(built.prompt);
   const prompt = { system: built.system, prompt: redaction.text };
-  const promptTokens = estimateTokens(prompt.system) + estimateTokens(prompt.prompt);
+  const promptTokens = estimatePromptTokens(prompt.system) + estimatePromptTokens(prompt.prompt);
   const decision = decideRoute(policy, { classification, promptTokens, override, limited });
   return { policy, contextSettings: settings.context, decision, block, contextNote, prompt, redaction, rulesOnlyNote };
 }

@@ -1,6 +1,6 @@
 import type { CodectxConfig } from '../config/config.js';
 import { buildContext, type ContextBlock } from './build.js';
-import { estimateTokens } from '../providers/tokens.js';
+import { estimatePromptTokens } from '../providers/tokens.js';
 import { routingSettings } from '../route/settings.js';
 import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
@@ -22,7 +22,7 @@ export async function taskContext(
   const { context } = routingSettings(config.project);
   return buildContext(task, await search(query, { limit: CONTEXT_RESULTS }), {
     budgetTokens,
-    countTokens: estimateTokens,
+    countTokens: estimatePromptTokens,
     thresholds: { reuse: context.reuseThreshold, extend: context.extendThreshold },
   });
 }

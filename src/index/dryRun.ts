@@ -1,4 +1,4 @@
-import { createChunker, estimateTokens, languageForPath } from '../chunk/chunker.js';
+import { createChunker, estimateWordPieceTokens, languageForPath } from '../chunk/chunker.js';
 import type { CodectxConfig } from '../config/config.js';
 import { embeddingCostUsd, LOCAL_MAX_TOKENS } from '../embed/index.js';
 import { readSourceFile } from '../files/read.js';
@@ -61,7 +61,7 @@ export async function planIndex(codebase: Codebase, config: CodectxConfig): Prom
     plan.filesToIndex++;
     plan.filesByLanguage[language] = (plan.filesByLanguage[language] ?? 0) + 1;
     plan.estimatedChunks += chunks.length;
-    for (const chunk of chunks) plan.estimatedTokens += estimateTokens(embeddingText(chunk));
+    for (const chunk of chunks) plan.estimatedTokens += estimateWordPieceTokens(embeddingText(chunk));
   }
   plan.estimatedCostUsd = embeddingCostUsd(config.embedding, plan.estimatedTokens);
   return plan;

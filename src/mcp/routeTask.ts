@@ -1,6 +1,6 @@
 import { projectRouting } from '../context/prepare.js';
 import type { EmbeddingProvider } from '../embed/types.js';
-import { estimateTokens } from '../providers/tokens.js';
+import { estimatePromptTokens } from '../providers/tokens.js';
 import { TaskClassifier } from '../route/classify.js';
 import { formatUsd } from '../route/cost.js';
 import { decideRoute, type RouteDecision } from '../route/router.js';
@@ -10,7 +10,7 @@ export async function routeTask(task: string, project: Record<string, unknown>, 
   const { policy, override, limited } = projectRouting(project, { env: process.env.CODECTX_MODEL });
   return decideRoute(policy, {
     classification: await new TaskClassifier(policy, embedder).classify(task),
-    promptTokens: estimateTokens(task),
+    promptTokens: estimatePromptTokens(task),
     override,
     limited,
   });

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { ConfigError, ProviderError } from '../errors.js';
-import { estimateTokens } from './tokens.js';
+import { estimatePromptTokens } from './tokens.js';
 import type { CompletionHooks, CompletionRequest, CompletionResult, ModelProvider } from './types.js';
 
 /** What the CLI prints when Claude's rate limit or usage quota is hit: these trigger the fallback chain. */
@@ -59,7 +59,7 @@ export class ClaudeCliProvider implements ModelProvider {
           reject(new ProviderError(`${command} --model ${request.model} failed: ${detail}`, limited, limited ? 429 : undefined));
           return;
         }
-        resolve({ text, inputTokens: estimateTokens(input), outputTokens: estimateTokens(text), tokensEstimated: true });
+        resolve({ text, inputTokens: estimatePromptTokens(input), outputTokens: estimatePromptTokens(text), tokensEstimated: true });
       });
       child.stdin.on('error', () => {
         // The CLI may exit before reading everything (bad flag); its exit code tells the story.

@@ -5,7 +5,7 @@
  */
 import OpenAI from 'openai';
 import { ConfigError, ProviderError } from '../errors.js';
-import { estimateTokens } from './tokens.js';
+import { estimatePromptTokens } from './tokens.js';
 import type { CompletionHooks, CompletionRequest, CompletionResult, ModelProvider } from './types.js';
 
 export interface OpenAICompatibleOptions {
@@ -54,8 +54,8 @@ export class OpenAICompatibleProvider implements ModelProvider {
     }
     return {
       text,
-      inputTokens: usage?.prompt_tokens ?? estimateTokens(request.system + request.prompt),
-      outputTokens: usage?.completion_tokens ?? estimateTokens(text),
+      inputTokens: usage?.prompt_tokens ?? estimatePromptTokens(request.system + request.prompt),
+      outputTokens: usage?.completion_tokens ?? estimatePromptTokens(text),
       tokensEstimated: !usage,
     };
   }
