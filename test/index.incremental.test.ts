@@ -116,6 +116,28 @@ describe('incremental indexing', () => {
     expect(again.at(-1)![0]).toBe(701);
   });
 
+  // A run killed between writing chunks and recording them must not leave orphans or duplicates behind.
+  it('a run killed after a store write is repaired by the next: no orphan chunks, nothing lost', async () => {
+    for (let i = 0; i < 40; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);
+    const upsert = store.upsert.bind(store);
+    store.upsert = async (chunks) => {
+      await upsert(chunks);
+      throw new Error('killed after the write, before the manifest');
+    };
+    await expect(run()).rejects.toThrow('killed');
+    store.upsert = upsert;
+    // Edited before the next run: its old chunks (never recorded) would outlive it as orphans.
+    await writeFile(join(root, 'm0.py'), 'def handler_zero(event):\n    return None\n');
+
+    const repaired = await run();
+    expect(repaired.totalFiles).toBe(42);
+    const stored = await store.listFiles();
+    const manifest = await Manifest.load(indexDir);
+    expect([...stored.keys()].sort()).toEqual([...manifest.files.keys()].sort());
+    for (const [path, hash] of stored) expect(manifest.files.get(path)?.hash).toBe(hash);
+    expect(await store.count()).toBe(repaired.totalChunks);
+  });
+
   it('a file that turns binary loses its chunks', async () => {
     await run();
     await writeFile(join(root, 'b.py'), Buffer.from([0x00, 0x01, 0x02]));
