@@ -1,11 +1,11 @@
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createChunker } from '../src/chunk/chunker.js';
 import { planIndex } from '../src/index/dryRun.js';
 import { EmbeddingCache } from '../src/index/embeddingCache.js';
-import { indexCodebase, type IndexProgress, type IndexReport } from '../src/index/indexer.js';
+import { indexCodebase, type IndexOptions, type IndexReport } from '../src/index/indexer.js';
 import { Manifest } from '../src/index/manifest.js';
 import { diffTree } from '../src/index/treeDiff.js';
 import { openLanceStore } from '../src/store/lance.js';
@@ -21,7 +21,7 @@ describe('incremental indexing', () => {
   let embedder: FakeEmbedder;
 
   const codebase = () => ({ root, collection: 'c_test', indexDir });
-  const run = async (onProgress?: (progress: IndexProgress) => void): Promise<IndexReport> => {
+  const run = async (options: IndexOptions = {}): Promise<IndexReport> => {
     const cache = await EmbeddingCache.open(join(indexDir, 'embeddings.bin'), embedder.dimension);
     try {
       return await indexCodebase({
@@ -33,11 +33,12 @@ describe('incremental indexing', () => {
         cache,
         maxFileBytes: 1 << 20,
         ignore: [],
-      }, { onProgress });
+      }, options);
     } finally {
       await cache.close();
     }
   };
+  const runPaths = (paths: string[]) => run({ paths });
   const diff = async () => diffTree(root, await Manifest.load(indexDir), { maxFileBytes: 1 << 20, ignore: [] });
 
   beforeEach(async () => {
@@ -102,7 +103,7 @@ describe('incremental indexing', () => {
   it('reports what the index holds as each group of files lands', async () => {
     for (let i = 0; i < 700; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);
     const seen: Array<[number, number]> = [];
-    const report = await run((progress) => seen.push([progress.indexFiles, progress.indexChunks]));
+    const report = await run({ onProgress: (progress) => seen.push([progress.indexFiles, progress.indexChunks]) });
     expect(report.totalFiles).toBe(702);
     expect(seen[0]).toEqual([0, 0]);
     expect(seen.at(-1)).toEqual([702, report.totalChunks]);
@@ -112,7 +113,7 @@ describe('incremental indexing', () => {
 
     await rm(join(root, 'm0.py'));
     const again: Array<[number, number]> = [];
-    await run((progress) => again.push([progress.indexFiles, progress.indexChunks]));
+    await run({ onProgress: (progress) => again.push([progress.indexFiles, progress.indexChunks]) });
     expect(again.at(-1)![0]).toBe(701);
   });
 
@@ -136,6 +137,28 @@ describe('incremental indexing', () => {
     expect([...stored.keys()].sort()).toEqual([...manifest.files.keys()].sort());
     for (const [path, hash] of stored) expect(manifest.files.get(path)?.hash).toBe(hash);
     expect(await store.count()).toBe(repaired.totalChunks);
+  });
+
+  // The daemon walked the whole tree for every saved file; it now passes the paths a batch touched.
+  it('a run over some paths sees what a whole walk would see about them, and nothing else', async () => {
+    await mkdir(join(root, 'pkg', 'deep'), { recursive: true });
+    await writeFile(join(root, 'pkg', 'deep', 'c.ts'), 'export const c = 1;\n');
+    await writeFile(join(root, 'pkg', 'd.ts'), 'export const d = 1;\n');
+    await run();
+    await writeFile(join(root, '.gitignore'), 'ignored/\n');
+    await mkdir(join(root, 'ignored'));
+    await writeFile(join(root, 'ignored', 'e.ts'), 'export const e = 1;\n');
+    await run();
+
+    // Untouched by the batch, so not looked at: a.ts changed on disk but was not named.
+    await writeFile(join(root, 'a.ts'), 'export function alpha(x: number) {\n  return x + 9;\n}\n');
+    await rm(join(root, 'pkg'), { recursive: true });
+    await writeFile(join(root, 'ignored', 'e.ts'), 'export const e = 2;\n');
+    await writeFile(join(root, 'new.py'), 'def fresh():\n    return 1\n');
+    const partial = await runPaths(['pkg', 'ignored/e.ts', 'new.py', 'gone.ts']);
+    expect(partial).toMatchObject({ filesChanged: 1, filesDeleted: 2 });
+    expect([...(await store.listFiles()).keys()].sort()).toEqual(['a.ts', 'b.py', 'new.py']);
+    expect((await diff()).toRead.map((file) => file.path)).toEqual(['a.ts']);
   });
 
   it('a file that turns binary loses its chunks', async () => {

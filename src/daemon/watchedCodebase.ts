@@ -22,11 +22,13 @@ export interface WatchTiming {
   pollMs: number;
   /** Wait before retrying when another process holds the codebase's index lock. */
   busyRetryMs: number;
+  /** A change batch walks the whole tree again when the last whole walk is older than this. */
+  reconcileMs: number;
 }
 
 // 200 ms of quiet covers an editor's save (temp file, rename, chmod land within a few ms) and measured ~150 ms
 // faster change → searchable than 300 ms; a formatter rewriting after save just costs one more cheap run.
-export const DEFAULT_TIMING: WatchTiming = { quietMs: 200, maxWaitMs: 2000, pollMs: 10_000, busyRetryMs: 2000 };
+export const DEFAULT_TIMING: WatchTiming = { quietMs: 200, maxWaitMs: 2000, pollMs: 10_000, busyRetryMs: 2000, reconcileMs: 10 * 60_000 };
 
 export interface WatchedCodebaseParts {
   runtimes: RuntimePool;
@@ -65,6 +67,7 @@ export class WatchedCodebase {
   private waitingPaths = 0;
   /** The next batch run reconciles the whole tree (start, or the root came back): bulk work, not a change. */
   private reconcileDue = false;
+  private lastWholeWalkAt = 0;
   private readonly abort = new AbortController();
   private stopped = false;
 
@@ -191,7 +194,11 @@ export class WatchedCodebase {
         this.markMissing();
         throw new IndexStateError(`${this.root} is missing (deleted or renamed)`);
       }
+      // A change batch diffs only the paths it touched; the whole tree is walked again when the ignore rules
+      // changed, for bulk runs, and every so often to catch what no event reported.
+      const wholeTree = priority === 'bulk' || this.restartWatcherBeforeRun || Date.now() - this.lastWholeWalkAt > this.timing.reconcileMs;
       if (this.restartWatcherBeforeRun) this.restartWatcher();
+      if (wholeTree) this.lastWholeWalkAt = Date.now();
       const config = loadConfig(this.root);
       this.waitingPaths = taken.size;
       const report = await this.parts.scheduler.run({ owner: this.root, priority }, (yieldTurn) =>
@@ -203,6 +210,7 @@ export class WatchedCodebase {
               ...options,
               signal: this.abort.signal,
               yieldTurn,
+              paths: wholeTree ? undefined : [...taken],
               // Status shows what the index holds as groups land, not 0 (or the old counts) until the run ends.
               onProgress: (progress) => {
                 this.files = progress.indexFiles;
@@ -219,6 +227,8 @@ export class WatchedCodebase {
       return report;
     } catch (error) {
       this.waitingPaths = 0;
+      // The paths this run took may not all be indexed: the next run walks the whole tree.
+      this.lastWholeWalkAt = 0;
       if (isLockBusy(error) && !this.stopped) {
         // Another process (a CLI `index`) holds the lock: put the work back and try again shortly.
         for (const path of taken) this.pending.add(path);

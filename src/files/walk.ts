@@ -1,4 +1,4 @@
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { defaultIgnoreLevel, isIgnored, readIgnoreLevel, type IgnoreLevel } from './ignoreRules.js';
@@ -45,11 +45,103 @@ export async function walkCodebase(root: string, options: WalkOptions = {}): Pro
   if (!rootStat) throw new UsageError(`no such directory: ${root}`);
   if (!rootStat.isDirectory()) throw new UsageError(`not a directory: ${root}`);
 
-  const result: WalkResult = { files: [], skipped: [] };
   const rootReal = await realpath(root);
-  const visitedDirs = new Set<string>([rootReal]);
+  const walker = new TreeWalker(rootReal, maxFileBytes);
+  await walker.visit(root, '', [defaultIgnoreLevel(options.ignore)]);
+  return walker.sorted();
+}
 
-  async function visit(absDir: string, relDir: string, levels: IgnoreLevel[]): Promise<void> {
+/**
+ * Only the given paths (relative to the root; files or folders, present or gone), with the same rules as a
+ * whole walk: the ignore files of every folder above a path apply, links out of the root are skipped, a folder
+ * is walked whole. A path that no longer exists is simply absent from the result. The daemon passes the paths a
+ * change batch touched instead of walking every file again.
+ */
+export async function walkPaths(root: string, paths: readonly string[], options: WalkOptions = {}): Promise<WalkResult> {
+  const rootReal = await realpath(root);
+  const walker = new TreeWalker(rootReal, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+  const levelsOf = new Map<string, Promise<IgnoreLevel[] | undefined>>();
+  // The ignore levels in force inside folder `relDir`, or undefined when that folder (or one above) is ignored.
+  const levelsInside = (relDir: string): Promise<IgnoreLevel[] | undefined> => {
+    let levels = levelsOf.get(relDir);
+    if (!levels) {
+      levels = (async () => {
+        const parentLevels = relDir === '' ? [defaultIgnoreLevel(options.ignore)] : await levelsInside(parentOf(relDir));
+        if (!parentLevels || (relDir !== '' && isIgnored(parentLevels, `${relDir}/`))) return undefined;
+        const own = await readIgnoreLevel(join(root, relDir), relDir);
+        return own ? [...parentLevels, own] : parentLevels;
+      })();
+      levelsOf.set(relDir, levels);
+    }
+    return levels;
+  };
+  for (const path of new Set(paths)) {
+    const levels = await levelsInside(parentOf(path));
+    if (levels) await walker.visitEntry(join(root, path), path, levels);
+  }
+  return walker.sorted();
+}
+
+function parentOf(relPath: string): string {
+  const slash = relPath.lastIndexOf('/');
+  return slash === -1 ? '' : relPath.slice(0, slash);
+}
+
+class TreeWalker {
+  private readonly result: WalkResult = { files: [], skipped: [] };
+  private readonly visitedDirs: Set<string>;
+  private readonly seenFiles = new Set<string>();
+
+  constructor(
+    private readonly rootReal: string,
+    private readonly maxFileBytes: number,
+  ) {
+    this.visitedDirs = new Set([rootReal]);
+  }
+
+  sorted(): WalkResult {
+    this.result.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return this.result;
+  }
+
+  /** One path given by name: a file is listed (unless ignored), a folder walked, a missing path skipped. */
+  async visitEntry(absPath: string, relPath: string, levels: IgnoreLevel[]): Promise<void> {
+    const link = await lstat(absPath).catch(() => undefined);
+    if (!link) return;
+    const target = link.isSymbolicLink() ? await stat(absPath).catch(() => undefined) : link;
+    const real = await realpath(absPath).catch(() => undefined);
+    if (!target || !real) return;
+    if (!isInside(this.rootReal, real)) {
+      this.result.skipped.push({ path: relPath, reason: 'outside-root', detail: 'a link out of the codebase' });
+      return;
+    }
+    if (target.isDirectory()) {
+      if (isIgnored(levels, `${relPath}/`) || this.visitedDirs.has(real)) return;
+      this.visitedDirs.add(real);
+      await this.visit(absPath, relPath, levels);
+    } else if (target.isFile() && isSourcePath(relPath) && !isIgnored(levels, relPath)) {
+      this.addFiles([{ relPath, absPath }], [target]);
+    }
+  }
+
+  private addFiles(files: { relPath: string; absPath: string }[], infos: Array<{ size: number; mtimeMs: number } | undefined>): void {
+    const { result, maxFileBytes } = this;
+    files.forEach(({ relPath, absPath }, i) => {
+      if (this.seenFiles.has(relPath)) return;
+      this.seenFiles.add(relPath);
+      const info = infos[i];
+      if (!info) {
+        result.skipped.push({ path: relPath, reason: 'unreadable' });
+      } else if (info.size > maxFileBytes) {
+        result.skipped.push({ path: relPath, reason: 'too-large', detail: `${info.size} bytes` });
+      } else {
+        result.files.push({ path: relPath, absPath, size: info.size, mtimeMs: info.mtimeMs });
+      }
+    });
+  }
+
+  async visit(absDir: string, relDir: string, levels: IgnoreLevel[]): Promise<void> {
+    const { result, rootReal, visitedDirs } = this;
     let entries;
     try {
       entries = await readdir(absDir, { withFileTypes: true });
@@ -86,17 +178,7 @@ export async function walkCodebase(root: string, options: WalkOptions = {}): Pro
     }
 
     // A directory's files are stat'ed together: one at a time left libuv's thread pool idle (0.75 s for 10k files).
-    const infos = await Promise.all(files.map((file) => stat(file.absPath).catch(() => undefined)));
-    files.forEach(({ relPath, absPath }, i) => {
-      const info = infos[i];
-      if (!info) {
-        result.skipped.push({ path: relPath, reason: 'unreadable' });
-      } else if (info.size > maxFileBytes) {
-        result.skipped.push({ path: relPath, reason: 'too-large', detail: `${info.size} bytes` });
-      } else {
-        result.files.push({ path: relPath, absPath, size: info.size, mtimeMs: info.mtimeMs });
-      }
-    });
+    this.addFiles(files, await Promise.all(files.map((file) => stat(file.absPath).catch(() => undefined))));
 
     for (const { relPath, absPath } of dirs) {
       const real = await realpath(absPath).catch(() => undefined);
@@ -109,13 +191,9 @@ export async function walkCodebase(root: string, options: WalkOptions = {}): Pro
         continue;
       }
       visitedDirs.add(real);
-      await visit(absPath, relPath, active);
+      await this.visit(absPath, relPath, active);
     }
   }
-
-  await visit(root, '', [defaultIgnoreLevel(options.ignore)]);
-  result.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return result;
 }
 
 

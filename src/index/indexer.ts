@@ -9,7 +9,7 @@ import type { EmbeddingCache } from './embeddingCache.js';
 import { embeddingText, sha256, toRecord } from './chunkRecords.js';
 import { Manifest, rememberedSkip } from './manifest.js';
 import { readMeta, writeMeta, type IndexIdentity, type IndexMeta } from './meta.js';
-import { diffTree } from './treeDiff.js';
+import { diffPaths, diffTree } from './treeDiff.js';
 
 /** Chunks written to the store per group: big enough to keep LanceDB's fragments few, small enough to lose little. */
 const GROUP_CHUNKS = 512;
@@ -60,6 +60,11 @@ export interface IndexOptions {
   signal?: AbortSignal;
   /** Called between embedding calls: a scheduler may run more urgent work there before this run goes on. */
   yieldTurn?: () => Promise<void>;
+  /**
+   * Only these paths (relative; files or folders) changed: they are diffed instead of the whole tree. Ignored
+   * after an interrupted run, which needs the whole tree reconciled.
+   */
+  paths?: readonly string[];
 }
 
 interface PendingFile {
@@ -95,7 +100,11 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
   if (previousMeta && !previousMeta.complete) await reconcileWithStore(store, manifest);
   await writeMeta(codebase.indexDir, meta);
 
-  const diff = await diffTree(codebase.root, manifest, { maxFileBytes: parts.maxFileBytes, ignore: parts.ignore });
+  const walkOptions = { maxFileBytes: parts.maxFileBytes, ignore: parts.ignore };
+  const onlyPaths = options.paths && previousMeta?.complete ? options.paths : undefined;
+  const diff = onlyPaths
+    ? await diffPaths(codebase.root, manifest, onlyPaths, walkOptions)
+    : await diffTree(codebase.root, manifest, walkOptions);
   const report: IndexReport = {
     filesScanned: diff.walk.files.length,
     filesChanged: 0,
@@ -210,7 +219,8 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
     complete: true,
     files: report.totalFiles,
     chunks: report.totalChunks,
-    skipped: countReasons(report.skipped),
+    // A run over some paths saw only their skips; the last whole walk's count stands until the next one.
+    skipped: onlyPaths ? previousMeta!.skipped : countReasons(report.skipped),
     lastErrors: report.errors.slice(0, 20),
   });
   await writeMeta(codebase.indexDir, meta);

@@ -1,4 +1,4 @@
-import { walkCodebase, type SkippedFile, type SourceFile, type WalkResult } from '../files/walk.js';
+import { walkCodebase, walkPaths, type SkippedFile, type SourceFile, type WalkResult } from '../files/walk.js';
 import { unchangedSince, type Manifest } from './manifest.js';
 
 /**
@@ -21,11 +21,33 @@ export async function diffTree(
   manifest: Manifest,
   options: { maxFileBytes: number; ignore: readonly string[] },
 ): Promise<TreeDiff> {
-  const walk = await walkCodebase(root, options);
+  return classify(await walkCodebase(root, options), manifest, () => true);
+}
+
+/**
+ * The same diff for only the paths a change batch touched (files or folders, present or gone): what a whole
+ * walk would say about them, at the cost of the paths rather than the tree.
+ */
+export async function diffPaths(
+  root: string,
+  manifest: Manifest,
+  paths: readonly string[],
+  options: { maxFileBytes: number; ignore: readonly string[] },
+): Promise<TreeDiff> {
+  const touched = new Set(paths);
+  // An indexed file is in scope when it, or a folder above it, was touched: ancestors, not a scan of all paths.
+  const inScope = (file: string) => {
+    for (let at = file.length; at > 0; at = file.lastIndexOf('/', at - 1)) if (touched.has(file.slice(0, at))) return true;
+    return false;
+  };
+  return classify(await walkPaths(root, paths, options), manifest, inScope);
+}
+
+function classify(walk: WalkResult, manifest: Manifest, inScope: (path: string) => boolean): TreeDiff {
   const present = new Set(walk.files.map((file) => file.path));
   const diff: TreeDiff = {
     walk,
-    deleted: [...manifest.files.keys()].filter((path) => !present.has(path)),
+    deleted: [...manifest.files.keys()].filter((path) => !present.has(path) && inScope(path)),
     unchanged: [],
     stillSkipped: [],
     toRead: [],
