@@ -26,7 +26,13 @@ export class Runtime {
   private readonly stores = new Map<string, Promise<ChunkStore>>();
   private queryVectors?: QueryVectors;
 
-  constructor(readonly config: CodectxConfig) {}
+  /** `embedder`, when given, stands in for the configured model (fast tests of indexing logic give a fake one). */
+  constructor(
+    readonly config: CodectxConfig,
+    embedder?: EmbeddingProvider,
+  ) {
+    if (embedder) this.embedderPromise = Promise.resolve(embedder);
+  }
 
   embedder(): Promise<EmbeddingProvider> {
     this.embedderPromise ??= createEmbeddingProvider(this.config.embedding);

@@ -16,12 +16,14 @@ interface PooledRuntime {
 export class RuntimePool {
   private readonly runtimes = new Map<string, PooledRuntime>();
 
+  constructor(private readonly createRuntime: (config: CodectxConfig) => Runtime = (config) => new Runtime(config)) {}
+
   /** Runs `work` with the runtime for `config`; it is never released while work is under way. */
   async use<T>(config: CodectxConfig, work: (runtime: Runtime) => Promise<T>): Promise<T> {
     const key = configKey(config);
     let entry = this.runtimes.get(key);
     if (!entry) {
-      entry = { runtime: new Runtime(config), inFlight: 0, lastUsed: Date.now() };
+      entry = { runtime: this.createRuntime(config), inFlight: 0, lastUsed: Date.now() };
       this.runtimes.set(key, entry);
     }
     entry.inFlight++;

@@ -1,0 +1,71 @@
+import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Logger } from '../src/daemon/logger.js';
+import { RunScheduler } from '../src/daemon/scheduler.js';
+import { WatchedCodebase } from '../src/daemon/watchedCodebase.js';
+import { Runtime } from '../src/runtime/runtime.js';
+import { RuntimePool } from '../src/runtime/runtimePool.js';
+import { FakeEmbedder } from './helpers/fakeEmbedder.js';
+
+const quiet: Logger = { info: () => undefined, error: () => undefined };
+
+/** WatchedCodebase's batching with real files, watcher, chunker and LanceDB, and a fake embedder: fast. */
+describe('WatchedCodebase batching', () => {
+  let root: string;
+  let embedder: FakeEmbedder;
+  let watched: WatchedCodebase;
+  const home = process.env.CODECTX_HOME;
+
+  beforeEach(async () => {
+    process.env.CODECTX_HOME = await mkdtemp(join(tmpdir(), 'codectx-watched-home-'));
+    root = await realpath(await mkdtemp(join(tmpdir(), 'codectx-watched-')));
+    await writeFile(join(root, 'a.ts'), 'export function alpha() {\n  return 1;\n}\n');
+    embedder = new FakeEmbedder();
+  });
+  afterEach(async () => {
+    await watched?.stop();
+    await rm(root, { recursive: true, force: true });
+    process.env.CODECTX_HOME = home;
+  });
+
+  const start = async (timing: { quietMs: number; maxWaitMs: number }) => {
+    const runtimes = new RuntimePool((config) => new Runtime(config, embedder));
+    watched = new WatchedCodebase(root, { runtimes, scheduler: new RunScheduler(), log: quiet, timing: { ...timing, pollMs: 60_000 } });
+    await watched.start();
+    await until(() => watched.status().runs === 1);
+  };
+
+  it('a burst of saves becomes one run, which embeds only what the burst changed', async () => {
+    await start({ quietMs: 150, maxWaitMs: 5000 });
+    const before = embedder.embeddedTexts.length;
+    for (let i = 0; i < 5; i++) await writeFile(join(root, `b${i}.ts`), `export function beta${i}() {\n  return ${i};\n}\n`);
+    await until(() => watched.status().runs === 2 && watched.status().state === 'idle');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(watched.status()).toMatchObject({ runs: 2, files: 6, queue: 0 });
+    const embedded = embedder.embeddedTexts.slice(before);
+    expect(embedded).toHaveLength(5);
+    expect(embedded.every((text) => /beta\d/.test(text))).toBe(true);
+  });
+
+  it('a save storm longer than the maximum wait is indexed while it goes on', async () => {
+    await start({ quietMs: 300, maxWaitMs: 600 });
+    const stormEnds = Date.now() + 2000;
+    let i = 0;
+    while (Date.now() < stormEnds) {
+      await writeFile(join(root, `s${i++ % 3}.ts`), `export const storm = ${i};\n`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // The quiet period never came during the storm; the maximum wait forced runs anyway.
+    expect(watched.status().runs).toBeGreaterThan(1);
+  });
+});
+
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
