@@ -146,9 +146,19 @@ describe('codectx ask', () => {
     expect(stats.savingsUsd).toBeCloseTo(0.0165 - 0.00102, 12);
   });
 
-  it('names the missing key variable when the routed model has no key', async () => {
-    const { error } = await run(['ask', 'Center the login card vertically', '--no-context', '--path', project], { GROQ_API_KEY: undefined });
-    expect((error as Error).message).toBe('GROQ_API_KEY is not set (the API key for https://api.groq.com/openai/v1)');
+  it('names the missing key variable when the routed model has no key, after trying the rest of the chain', async () => {
+    // No key for Kimi nor Qwen, and no `claude` on PATH: each model is skipped with a note, then one line names all three.
+    const noClaude = mkdtempSync(join(tmpdir(), 'codectx-no-claude-'));
+    const { error, stderr } = await run(['ask', 'Center the login card vertically', '--no-context', '--path', project], {
+      GROQ_API_KEY: undefined,
+      DASHSCOPE_API_KEY: undefined,
+      PATH: noClaude,
+    });
+    expect(stderr).toContain('codectx: kimi-k2 skipped (GROQ_API_KEY is not set (the API key for https://api.groq.com/openai/v1)); trying qwen3-coder');
+    expect(stderr).toContain('codectx: qwen3-coder skipped (DASHSCOPE_API_KEY is not set');
+    expect((error as Error).message).toMatch(
+      /^no model in the chain answered: kimi-k2: GROQ_API_KEY is not set \(the API key for https:\/\/api\.groq\.com\/openai\/v1\); qwen3-coder: DASHSCOPE_API_KEY is not set .*; claude-sonnet: 'claude' was not found on PATH/,
+    );
   });
 });
 
