@@ -7,10 +7,10 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CONFIG_FILE } from '../config/config.js';
 import { ConfigError } from '../errors.js';
+import { shellCommand } from './launcher.js';
 import { DEFAULT_HOOK_BUDGET } from './promptHook.js';
 
 const MCP_SERVER_NAME = 'codectx';
-const HOOK_COMMAND = 'npx codectx hook user-prompt-submit';
 /** Seconds Claude Code waits for the hook; the first run in a session may load the embedding model. */
 const HOOK_TIMEOUT_SECONDS = 30;
 
@@ -29,10 +29,14 @@ export interface InitPlan {
 
 type JsonObject = Record<string, unknown>;
 
-export async function planInit(root: string, options: { claude: boolean }): Promise<InitPlan> {
+/** `launcher`: the command that runs codectx (findLauncher's), needed with `claude`. */
+export async function planInit(root: string, options: { claude: false } | { claude: true; launcher: string[] }): Promise<InitPlan> {
   const plan: InitPlan = { changes: [], unchanged: [] };
-  const steps = [planProjectConfig];
-  if (options.claude) steps.push(planMcpServer, planPromptHook);
+  const steps: Array<(root: string) => Promise<Outcome>> = [planProjectConfig];
+  if (options.claude) {
+    const { launcher } = options;
+    steps.push((root) => planMcpServer(root, launcher), (root) => planPromptHook(root, launcher));
+  }
   for (const step of steps) {
     const outcome = await step(root);
     if ('unchanged' in outcome) plan.unchanged.push(outcome.unchanged);
@@ -64,17 +68,18 @@ async function planProjectConfig(root: string): Promise<Outcome> {
   return { path: CONFIG_FILE, after: `${JSON.stringify(config, null, 2)}\n` };
 }
 
-async function planMcpServer(root: string): Promise<Outcome> {
+async function planMcpServer(root: string, launcher: string[]): Promise<Outcome> {
   const path = '.mcp.json';
   const before = await readText(join(root, path));
   const json = parseObject(before, path);
   const servers = objectAt(json, 'mcpServers', path);
   if (servers[MCP_SERVER_NAME] !== undefined) return { unchanged: `${path} already has the ${MCP_SERVER_NAME} MCP server` };
-  servers[MCP_SERVER_NAME] = { type: 'stdio', command: 'npx', args: ['codectx', 'mcp'], env: {} };
+  const [command, ...args] = launcher;
+  servers[MCP_SERVER_NAME] = { type: 'stdio', command, args: [...args, 'mcp'], env: {} };
   return { path, before, after: serialize(json, before) };
 }
 
-async function planPromptHook(root: string): Promise<Outcome> {
+async function planPromptHook(root: string, launcher: string[]): Promise<Outcome> {
   const path = '.claude/settings.json';
   const before = await readText(join(root, path));
   const json = parseObject(before, path);
@@ -82,7 +87,8 @@ async function planPromptHook(root: string): Promise<Outcome> {
   const groups = (hooks.UserPromptSubmit ??= []);
   if (!Array.isArray(groups)) throw new ConfigError(`"hooks.UserPromptSubmit" in ${path} must be a list`);
   if (groups.some(runsOurHook)) return { unchanged: `${path} already runs the codectx UserPromptSubmit hook` };
-  groups.push({ hooks: [{ type: 'command', command: HOOK_COMMAND, timeout: HOOK_TIMEOUT_SECONDS }] });
+  const command = shellCommand([...launcher, 'hook', 'user-prompt-submit']);
+  groups.push({ hooks: [{ type: 'command', command, timeout: HOOK_TIMEOUT_SECONDS }] });
   return { path, before, after: serialize(json, before) };
 }
 
@@ -91,7 +97,7 @@ function runsOurHook(group: unknown): boolean {
   const hooks = (group as { hooks?: unknown })?.hooks;
   return (
     Array.isArray(hooks) &&
-    hooks.some((hook) => typeof hook?.command === 'string' && /\bcodectx(\.js)?\s+hook\s+user-prompt-submit\b/.test(hook.command))
+    hooks.some((hook) => typeof hook?.command === 'string' && /\bcodectx(\.js)?'?\s+hook\s+user-prompt-submit\b/.test(hook.command))
   );
 }
 
