@@ -175,6 +175,34 @@ describe('codectx init --claude', () => {
     await expect(read('.mcp.json')).rejects.toThrow();
   });
 
+  it('replaces the `npx codectx` entries an earlier init wrote, in place, and keeps the rest', async () => {
+    const npxSettings = {
+      ...OTHER_SETTINGS,
+      hooks: {
+        ...OTHER_SETTINGS.hooks,
+        UserPromptSubmit: [
+          ...OTHER_SETTINGS.hooks.UserPromptSubmit,
+          { hooks: [{ type: 'command', command: 'npx codectx hook user-prompt-submit', timeout: 45 }] },
+        ],
+      },
+    };
+    await writeFile(join(project, '.claude', 'settings.json'), JSON.stringify(npxSettings, null, 2));
+    const otherServer = { command: 'uvx', args: ['other-mcp'] };
+    const npxServer = { type: 'stdio', command: 'npx', args: ['codectx', 'mcp'], env: {} };
+    await writeFile(join(project, '.mcp.json'), JSON.stringify({ mcpServers: { other: otherServer, codectx: npxServer } }, null, 2));
+
+    const result = await runCli(['init', project, '--claude', '--yes'], { home, env: bareEnv });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`-            "command": "npx codectx hook user-prompt-submit",\n+            "command": "${nodeLauncher} hook user-prompt-submit",`);
+    const settings = JSON.parse(await read('.claude/settings.json')) as Settings;
+    expect(settings.hooks.UserPromptSubmit).toEqual([
+      OTHER_SETTINGS.hooks.UserPromptSubmit[0],
+      { hooks: [{ type: 'command', command: `${nodeLauncher} hook user-prompt-submit`, timeout: 45 }] },
+    ]);
+    const mcp = JSON.parse(await read('.mcp.json')) as { mcpServers: Record<string, unknown> };
+    expect(mcp.mcpServers).toEqual({ other: otherServer, codectx: { ...npxServer, command: process.execPath, args: [OWN_BIN, 'mcp'] } });
+  });
+
   it('without --claude writes only the project config', async () => {
     const result = await runCli(['init', project, '--yes'], { home });
     expect(result.code, result.stderr).toBe(0);

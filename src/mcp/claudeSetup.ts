@@ -1,7 +1,8 @@
 /**
  * What `codectx init` writes: the project config, and with --claude the MCP server (.mcp.json) and the prompt
  * hook (.claude/settings.json). Existing files are merged, never replaced: everything already in them stays,
- * and an entry codectx already has is left as the user made it.
+ * and an entry codectx already has is left as the user made it, except the `npx codectx` entries earlier versions
+ * of init wrote, which only ran inside codectx's own checkout.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -11,6 +12,9 @@ import { shellCommand } from './launcher.js';
 import { DEFAULT_HOOK_BUDGET } from './promptHook.js';
 
 const MCP_SERVER_NAME = 'codectx';
+/** What earlier versions of init wrote: `npx codectx` fails outside codectx's own checkout, so init replaces it. */
+const NPX_MCP_ARGS = ['codectx', 'mcp'];
+const NPX_HOOK_COMMAND = 'npx codectx hook user-prompt-submit';
 /** Seconds Claude Code waits for the hook; the first run in a session may load the embedding model. */
 const HOOK_TIMEOUT_SECONDS = 30;
 
@@ -73,7 +77,8 @@ async function planMcpServer(root: string, launcher: string[]): Promise<Outcome>
   const before = await readText(join(root, path));
   const json = parseObject(before, path);
   const servers = objectAt(json, 'mcpServers', path);
-  if (servers[MCP_SERVER_NAME] !== undefined) return { unchanged: `${path} already has the ${MCP_SERVER_NAME} MCP server` };
+  const existing = servers[MCP_SERVER_NAME];
+  if (existing !== undefined && !isNpxServer(existing)) return { unchanged: `${path} already has the ${MCP_SERVER_NAME} MCP server` };
   const [command, ...args] = launcher;
   servers[MCP_SERVER_NAME] = { type: 'stdio', command, args: [...args, 'mcp'], env: {} };
   return { path, before, after: serialize(json, before) };
@@ -86,19 +91,30 @@ async function planPromptHook(root: string, launcher: string[]): Promise<Outcome
   const hooks = objectAt(json, 'hooks', path);
   const groups = (hooks.UserPromptSubmit ??= []);
   if (!Array.isArray(groups)) throw new ConfigError(`"hooks.UserPromptSubmit" in ${path} must be a list`);
-  if (groups.some(runsOurHook)) return { unchanged: `${path} already runs the codectx UserPromptSubmit hook` };
   const command = shellCommand([...launcher, 'hook', 'user-prompt-submit']);
+  const npxHooks = groups.flatMap(hooksOf).filter((hook) => hook.command === NPX_HOOK_COMMAND);
+  if (npxHooks.length > 0) {
+    for (const hook of npxHooks) hook.command = command;
+    return { path, before, after: serialize(json, before) };
+  }
+  if (groups.some(runsOurHook)) return { unchanged: `${path} already runs the codectx UserPromptSubmit hook` };
   groups.push({ hooks: [{ type: 'command', command, timeout: HOOK_TIMEOUT_SECONDS }] });
   return { path, before, after: serialize(json, before) };
 }
 
 /** A hook group that already calls codectx's prompt hook, however the user spelled the launcher. */
 function runsOurHook(group: unknown): boolean {
+  return hooksOf(group).some((hook) => typeof hook.command === 'string' && /\bcodectx(\.js)?'?\s+hook\s+user-prompt-submit\b/.test(hook.command));
+}
+
+function hooksOf(group: unknown): Array<{ command?: unknown }> {
   const hooks = (group as { hooks?: unknown })?.hooks;
-  return (
-    Array.isArray(hooks) &&
-    hooks.some((hook) => typeof hook?.command === 'string' && /\bcodectx(\.js)?'?\s+hook\s+user-prompt-submit\b/.test(hook.command))
-  );
+  return Array.isArray(hooks) ? hooks.filter((hook): hook is { command?: unknown } => typeof hook === 'object' && hook !== null) : [];
+}
+
+function isNpxServer(entry: unknown): boolean {
+  const { command, args } = (entry ?? {}) as { command?: unknown; args?: unknown };
+  return command === 'npx' && JSON.stringify(args) === JSON.stringify(NPX_MCP_ARGS);
 }
 
 async function readText(file: string): Promise<string | undefined> {
