@@ -328,13 +328,22 @@ describe('codectx daemon: real processes, real model, LanceDB', () => {
 });
 
 describe('codectx watch and index without a daemon', () => {
-  it('index registers the codebase; watch re-indexes in the foreground and stops on Ctrl-C', async () => {
+  it('index registers the codebase only with --watch; watch re-indexes in the foreground and stops on Ctrl-C', async () => {
     const { repo, home } = await fixtureWorkspace();
+    const list = async () => JSON.parse((await runCli(['list', '--json'], { home })).stdout) as { daemon: boolean; codebases: { root: string }[] };
+    // A folder indexed once (a scratch checkout) is not watched for good by a daemon started later.
     const indexed = await runCli(['index', repo, '--quiet'], { home });
     expect(indexed.code, indexed.stderr).toBe(0);
-    const listed = JSON.parse((await runCli(['list', '--json'], { home })).stdout) as { daemon: boolean; codebases: { root: string }[] };
+    expect(indexed.stdout).not.toContain('registered');
+    expect(await list()).toEqual({ daemon: false, codebases: [] });
+
+    const watchedToo = await runCli(['index', repo, '--quiet', '--watch'], { home });
+    expect(watchedToo.code, watchedToo.stderr).toBe(0);
+    expect(watchedToo.stdout).toMatch(/^registered .*repo \(kept indexed while the daemon runs: `codectx daemon start`; `codectx list` shows what is watched\)$/m);
+    const listed = await list();
     expect(listed.daemon).toBe(false);
     expect(listed.codebases).toHaveLength(1);
+    expect((await runCli(['list'], { home })).stdout).toMatch(/repo {2}not watched \(daemon not running\)/);
 
     const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'codectx.js'), 'watch', repo], {
       env: { ...process.env, CODECTX_HOME: home },

@@ -1,9 +1,18 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { packageVersion } from '../src/cli/version.js';
+import { shellCommand } from '../src/mcp/launcher.js';
 import { unifiedDiff } from '../src/mcp/textDiff.js';
-import { runCli } from './helpers/cli.js';
+import { PROJECT_ROOT, runCli } from './helpers/cli.js';
+
+const run = promisify(execFile);
+/** This checkout's bin, as init must name it when no installed `codectx` points at it. */
+const OWN_BIN = realpathSync(join(PROJECT_ROOT, 'bin', 'codectx.js'));
 
 const OTHER_SETTINGS = {
   permissions: { allow: ['Bash(npm test)'] },
@@ -19,20 +28,26 @@ interface Settings {
 }
 
 describe('codectx init --claude', () => {
+  let base: string;
   let project: string;
   let home: string;
+  /** No `codectx` installed: PATH is an empty folder (the CLI itself runs as `node bin/codectx.js`). */
+  let bareEnv: NodeJS.ProcessEnv;
   const read = async (path: string) => readFile(join(project, path), 'utf8');
+  const nodeLauncher = `${process.execPath} ${OWN_BIN}`;
 
   beforeEach(async () => {
-    const base = await mkdtemp(join(tmpdir(), 'codectx-init-'));
+    base = await mkdtemp(join(tmpdir(), 'codectx-init-'));
     project = join(base, 'project');
     home = join(base, 'home');
+    await mkdir(join(base, 'empty-path'));
+    bareEnv = { PATH: join(base, 'empty-path') };
     await mkdir(join(project, '.claude'), { recursive: true });
     await writeFile(join(project, '.claude', 'settings.json'), `${JSON.stringify(OTHER_SETTINGS, null, 2)}\n`);
   });
 
   it('keeps the existing hooks and settings, adds the MCP server, the hook and the config, and shows the diff', async () => {
-    const result = await runCli(['init', project, '--claude', '--yes'], { home });
+    const result = await runCli(['init', project, '--claude', '--yes'], { home, env: bareEnv });
     expect(result.code, result.stderr).toBe(0);
 
     const settings = JSON.parse(await read('.claude/settings.json')) as Settings;
@@ -42,11 +57,11 @@ describe('codectx init --claude', () => {
     expect(settings.hooks.UserPromptSubmit![0]).toEqual(OTHER_SETTINGS.hooks.UserPromptSubmit[0]);
     expect(settings.hooks.UserPromptSubmit![1]!.hooks[0]).toMatchObject({
       type: 'command',
-      command: 'npx codectx hook user-prompt-submit',
+      command: `${nodeLauncher} hook user-prompt-submit`,
     });
 
     const mcp = JSON.parse(await read('.mcp.json')) as { mcpServers: Record<string, { command: string; args: string[] }> };
-    expect(mcp.mcpServers.codectx).toMatchObject({ command: 'npx', args: ['codectx', 'mcp'] });
+    expect(mcp.mcpServers.codectx).toMatchObject({ command: process.execPath, args: [OWN_BIN, 'mcp'] });
     const config = JSON.parse(await read('codectx.config.json')) as { store: string; hook: { budget: number } };
     expect(config).toMatchObject({ store: 'lancedb', embedding: { provider: 'local' }, hook: { budget: 1500 } });
 
@@ -54,18 +69,18 @@ describe('codectx init --claude', () => {
     expect(result.stdout).toContain('--- /dev/null\n+++ b/.mcp.json');
     expect(result.stdout).toContain('--- /dev/null\n+++ b/codectx.config.json');
     expect(result.stdout).toContain('--- a/.claude/settings.json\n+++ b/.claude/settings.json\n@@ ');
-    expect(result.stdout).toContain('+            "command": "npx codectx hook user-prompt-submit",');
+    expect(result.stdout).toContain(`+            "command": "${nodeLauncher} hook user-prompt-submit",`);
     const settingsDiff = result.stdout.slice(result.stdout.indexOf('+++ b/.claude/settings.json'));
     expect(settingsDiff.split('\n').filter((line) => line.startsWith('-'))).toEqual([]);
     expect(result.stdout).toContain('wrote codectx.config.json, .mcp.json, .claude/settings.json');
   });
 
   it('changes nothing on a second run and says so', async () => {
-    expect((await runCli(['init', project, '--claude', '--yes'], { home })).code).toBe(0);
+    expect((await runCli(['init', project, '--claude', '--yes'], { home, env: bareEnv })).code).toBe(0);
     const files = ['.claude/settings.json', '.mcp.json', 'codectx.config.json'];
     const before = await Promise.all(files.map(read));
 
-    const again = await runCli(['init', project, '--claude', '--yes'], { home });
+    const again = await runCli(['init', project, '--claude', '--yes'], { home, env: bareEnv });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('nothing to change');
     expect(again.stdout).not.toContain('+++');
@@ -78,7 +93,7 @@ describe('codectx init --claude', () => {
     const ownMcp = { mcpServers: { codectx: { command: 'node', args: ['/opt/codectx/bin/codectx.js', 'mcp'] } } };
     await writeFile(join(project, '.mcp.json'), JSON.stringify(ownMcp));
 
-    const result = await runCli(['init', project, '--claude', '--yes'], { home });
+    const result = await runCli(['init', project, '--claude', '--yes'], { home, env: bareEnv });
     expect(result.code, result.stderr).toBe(0);
     expect(await read('codectx.config.json')).toBe(ownConfig);
     expect(JSON.parse(await read('.mcp.json'))).toEqual(ownMcp);
@@ -87,7 +102,7 @@ describe('codectx init --claude', () => {
 
   it('without --yes and without a terminal, shows the diff but writes nothing', async () => {
     const before = await read('.claude/settings.json');
-    const result = await runCli(['init', project, '--claude'], { home, input: '' });
+    const result = await runCli(['init', project, '--claude'], { home, input: '', env: bareEnv });
     expect(result.code).toBe(2);
     expect(result.stdout).toContain('+++ b/.mcp.json');
     expect(result.stderr).toContain('--yes');
@@ -97,10 +112,95 @@ describe('codectx init --claude', () => {
 
   it('refuses to rewrite a settings file that is not valid JSON', async () => {
     await writeFile(join(project, '.claude', 'settings.json'), '{ "hooks": ');
-    const result = await runCli(['init', project, '--claude', '--yes'], { home });
+    const result = await runCli(['init', project, '--claude', '--yes'], { home, env: bareEnv });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('.claude/settings.json is not valid JSON');
     expect(await read('.claude/settings.json')).toBe('{ "hooks": ');
+  });
+
+  it('writes commands that run from any folder, not `npx codectx` (which asks the npm registry outside this checkout)', async () => {
+    const result = await runCli(['init', project, '--claude', '--yes'], { home, env: bareEnv });
+    expect(result.code, result.stderr).toBe(0);
+    const mcp = JSON.parse(await read('.mcp.json')) as { mcpServers: { codectx: { command: string; args: string[] } } };
+    const { command, args } = mcp.mcpServers.codectx;
+    // Started as Claude Code would: from the project folder, with nothing on PATH.
+    const version = await run(command, [...args.slice(0, -1), '--version'], { cwd: project, env: bareEnv });
+    expect(version.stdout.trim()).toBe(packageVersion());
+    const settings = JSON.parse(await read('.claude/settings.json')) as Settings;
+    const hook = settings.hooks.UserPromptSubmit!.at(-1)!.hooks[0]!.command;
+    const hookVersion = await run('/bin/sh', ['-c', hook.replace(/ hook user-prompt-submit$/, ' --version')], { cwd: project, env: bareEnv });
+    expect(hookVersion.stdout.trim()).toBe(packageVersion());
+  });
+
+  it('names the installed codectx by its absolute path when it is this package (npm install -g, npm link)', async () => {
+    // As npm links a global bin: <prefix>/bin/codectx → …/bin/codectx.js; the folder name has a space to quote.
+    const globalBin = join(base, 'global prefix', 'bin');
+    await mkdir(globalBin, { recursive: true });
+    await symlink(join(PROJECT_ROOT, 'bin', 'codectx.js'), join(globalBin, 'codectx'));
+    const env = { PATH: `${globalBin}:${dirname(process.execPath)}` };
+    const result = await runCli(['init', project, '--claude', '--yes'], { home, env });
+    expect(result.code, result.stderr).toBe(0);
+    const installed = join(globalBin, 'codectx');
+    const mcp = JSON.parse(await read('.mcp.json')) as { mcpServers: { codectx: { command: string; args: string[] } } };
+    expect(mcp.mcpServers.codectx).toMatchObject({ command: installed, args: ['mcp'] });
+    const settings = JSON.parse(await read('.claude/settings.json')) as Settings;
+    const hook = settings.hooks.UserPromptSubmit!.at(-1)!.hooks[0]!.command;
+    expect(hook).toBe(`'${installed}' hook user-prompt-submit`);
+    const hookVersion = await run('/bin/sh', ['-c', hook.replace(/ hook user-prompt-submit$/, ' --version')], { cwd: project, env });
+    expect(hookVersion.stdout.trim()).toBe(packageVersion());
+    // The quoted command is still recognised as codectx's hook: a second run adds nothing.
+    expect((await runCli(['init', project, '--claude', '--yes'], { home, env })).stdout).toContain('nothing to change');
+  });
+
+  it('passes over a `codectx` on PATH that is another program', async () => {
+    const otherBin = join(base, 'other');
+    await mkdir(otherBin);
+    await writeFile(join(otherBin, 'codectx'), '#!/bin/sh\necho not this one\n', { mode: 0o755 });
+    const result = await runCli(['init', project, '--claude', '--yes'], { home, env: { PATH: otherBin } });
+    expect(result.code, result.stderr).toBe(0);
+    const mcp = JSON.parse(await read('.mcp.json')) as { mcpServers: { codectx: { command: string; args: string[] } } };
+    expect(mcp.mcpServers.codectx).toMatchObject({ command: process.execPath, args: [OWN_BIN, 'mcp'] });
+  });
+
+  it('says in one line when the command it found does not run, and writes nothing', async () => {
+    // The installed codectx starts with `#!/usr/bin/env node`, and node is not on this PATH.
+    const globalBin = join(base, 'bin');
+    await mkdir(globalBin);
+    await symlink(join(PROJECT_ROOT, 'bin', 'codectx.js'), join(globalBin, 'codectx'));
+    const before = await read('.claude/settings.json');
+    const result = await runCli(['init', project, '--claude', '--yes'], { home, env: { PATH: globalBin } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^codectx: \`${join(globalBin, 'codectx')} --version\` does not run \(.*node.*\); nothing was written\n$`));
+    expect(await read('.claude/settings.json')).toBe(before);
+    await expect(read('.mcp.json')).rejects.toThrow();
+  });
+
+  it('replaces the `npx codectx` entries an earlier init wrote, in place, and keeps the rest', async () => {
+    const npxSettings = {
+      ...OTHER_SETTINGS,
+      hooks: {
+        ...OTHER_SETTINGS.hooks,
+        UserPromptSubmit: [
+          ...OTHER_SETTINGS.hooks.UserPromptSubmit,
+          { hooks: [{ type: 'command', command: 'npx codectx hook user-prompt-submit', timeout: 45 }] },
+        ],
+      },
+    };
+    await writeFile(join(project, '.claude', 'settings.json'), JSON.stringify(npxSettings, null, 2));
+    const otherServer = { command: 'uvx', args: ['other-mcp'] };
+    const npxServer = { type: 'stdio', command: 'npx', args: ['codectx', 'mcp'], env: {} };
+    await writeFile(join(project, '.mcp.json'), JSON.stringify({ mcpServers: { other: otherServer, codectx: npxServer } }, null, 2));
+
+    const result = await runCli(['init', project, '--claude', '--yes'], { home, env: bareEnv });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`-            "command": "npx codectx hook user-prompt-submit",\n+            "command": "${nodeLauncher} hook user-prompt-submit",`);
+    const settings = JSON.parse(await read('.claude/settings.json')) as Settings;
+    expect(settings.hooks.UserPromptSubmit).toEqual([
+      OTHER_SETTINGS.hooks.UserPromptSubmit[0],
+      { hooks: [{ type: 'command', command: `${nodeLauncher} hook user-prompt-submit`, timeout: 45 }] },
+    ]);
+    const mcp = JSON.parse(await read('.mcp.json')) as { mcpServers: Record<string, unknown> };
+    expect(mcp.mcpServers).toEqual({ other: otherServer, codectx: { ...npxServer, command: process.execPath, args: [OWN_BIN, 'mcp'] } });
   });
 
   it('without --claude writes only the project config', async () => {
@@ -108,6 +208,13 @@ describe('codectx init --claude', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('wrote codectx.config.json\n');
     await expect(read('.mcp.json')).rejects.toThrow();
+  });
+});
+
+describe('shellCommand', () => {
+  it('quotes only the words a shell would split or expand', () => {
+    expect(shellCommand(['/usr/local/bin/codectx', 'hook', 'user-prompt-submit'])).toBe('/usr/local/bin/codectx hook user-prompt-submit');
+    expect(shellCommand(["/home/o'neil/my tools/codectx.js", '$HOME'])).toBe(`'/home/o'\\''neil/my tools/codectx.js' '$HOME'`);
   });
 });
 

@@ -6,8 +6,8 @@ import { ConfigError } from '../src/errors.js';
 import { appendUsage, ledgerPath, readUsage, type UsageRecord } from '../src/route/ledger.js';
 import { assertWithinBudget, limitedModels, markLimited } from '../src/route/limits.js';
 import { defaultPolicy, mergePolicy } from '../src/route/policy.js';
-import { parseSince, summarizeUsage } from '../src/route/stats.js';
-import { callCostUsd } from '../src/route/cost.js';
+import { parseSince, roundedSavings, summarizeUsage, type UsageSummary } from '../src/route/stats.js';
+import { callCostUsd, formatUsd, usdDecimals } from '../src/route/cost.js';
 
 const policy = defaultPolicy();
 
@@ -59,12 +59,35 @@ describe('usage ledger', () => {
     expect(summary.days).toBe(3); // 1, 2 and 3 November
   });
 
+  it('rounds the savings line so that all-Opus minus spent is saved, as printed', () => {
+    // Rounded one by one: $0.13 − $0.01 ≠ $0.11.
+    const summary = { total: { costUsd: 0.014 }, allOpusCostUsd: 0.126, savingsUsd: 0.112 } as UsageSummary;
+    expect(roundedSavings(summary, 2)).toEqual({ allOpusUsd: 0.13, spentUsd: 0.01, savedUsd: 0.12, savedPercent: 92 });
+    expect(roundedSavings({ ...summary, total: { costUsd: 0 }, allOpusCostUsd: 0 } as UsageSummary, 2).savedPercent).toBeUndefined();
+  });
+
   it('parses --since as a duration or a date', () => {
     const now = new Date('2026-11-24T12:00:00Z');
     expect(parseSince('7d', now)?.toISOString()).toBe('2026-11-17T12:00:00.000Z');
     expect(parseSince('12h', now)?.toISOString()).toBe('2026-11-24T00:00:00.000Z');
     expect(parseSince('2026-11-01', now)?.toISOString()).toBe('2026-11-01T00:00:00.000Z');
     expect(parseSince('lately', now)).toBeUndefined();
+  });
+});
+
+describe('dollars for display', () => {
+  it('shows cents from a cent up, 4 decimal places below, and never a real cost as zero', () => {
+    expect(formatUsd(3)).toBe('$3.00');
+    expect(formatUsd(0.0165)).toBe('$0.02');
+    expect(formatUsd(0.00102)).toBe('$0.0010');
+    expect(formatUsd(0)).toBe('$0.00');
+    expect(formatUsd(0.00002)).toBe('<$0.0001');
+  });
+
+  it('picks one precision for amounts printed together: 4 places as soon as one is below a cent', () => {
+    expect(usdDecimals([0.0165, 0.00102])).toBe(4);
+    expect(usdDecimals([61.5, 4.306, 0])).toBe(2);
+    expect(formatUsd(0.0165, usdDecimals([0.0165, 0.00102]))).toBe('$0.0165');
   });
 });
 

@@ -172,13 +172,60 @@ describe('routed call with fallback', () => {
   });
 });
 
+function fakeClaude(script: string): NodeJS.ProcessEnv {
+  const bin = mkdtempSync(join(tmpdir(), 'codectx-fake-claude-'));
+  writeFileSync(join(bin, 'claude'), `#!/bin/sh\n${script}\n`);
+  chmodSync(join(bin, 'claude'), 0o755);
+  return { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+}
+
+describe('routed call past models that cannot be called', () => {
+  it('skips a model whose key is not set, with a note, and goes on down the chain', async () => {
+    // Seen: kimi answers 429 → qwen3-coder has no key → the call stopped there and claude-sonnet was never tried.
+    const kimi = await server({ kind: 'error', status: 429, message: 'Rate limit reached for model' });
+    const qwen = await server();
+    const withoutQwenKey = { ...fakeClaude('echo "sonnet answered"'), TEST_KIMI_KEY: 'kimi-secret', TEST_QWEN_KEY: undefined };
+    const notes: string[] = [];
+    const result = await routedCall({
+      policy: loopbackPolicy(kimi, qwen),
+      decision: { category: 'css_tweaks', model: 'kimi-k2', fallbacks: ['qwen3-coder', 'claude-sonnet'], expectedOutputTokens: 400 },
+      system: 's',
+      prompt: 'make it blue',
+      retry: { retries: 0, baseDelayMs: 1 },
+      env: withoutQwenKey,
+      onFallback: (from, to) => notes.push(`${from} failed → ${to}`),
+      onSkip: (model, to, error) => notes.push(`${model} skipped (${error.message}) → ${to}`),
+    });
+    expect(notes).toEqual([
+      'kimi-k2 failed → qwen3-coder',
+      `qwen3-coder skipped (TEST_QWEN_KEY is not set (the API key for ${qwen.baseURL})) → claude-sonnet`,
+    ]);
+    expect(qwen.requests).toHaveLength(0);
+    expect(result).toMatchObject({ model: 'claude-sonnet', text: 'sonnet answered\n' });
+    expect(readUsage()).toMatchObject([{ model: 'claude-sonnet', fallbackFrom: 'kimi-k2' }]);
+  });
+
+  it('names every model and what stopped it when none in the chain can answer', async () => {
+    const kimi = await server({ kind: 'error', status: 429, message: 'Rate limit reached for model' });
+    const qwen = await server();
+    const error = await routedCall({
+      policy: loopbackPolicy(kimi, qwen),
+      decision: { category: 'css_tweaks', model: 'kimi-k2', fallbacks: ['qwen3-coder'], expectedOutputTokens: 400 },
+      system: 's',
+      prompt: 'x',
+      retry: { retries: 0, baseDelayMs: 1 },
+      env: { TEST_KIMI_KEY: 'kimi-secret' },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe(
+      `no model in the chain answered: kimi-k2: ${kimi.baseURL} answered 429: 429 Rate limit reached for model; ` +
+        `qwen3-coder: TEST_QWEN_KEY is not set (the API key for ${qwen.baseURL})`,
+    );
+    expect(readUsage()).toEqual([]);
+  });
+});
+
 describe('claude CLI provider (a fake `claude` executable first on PATH)', () => {
-  function fakeClaude(script: string): NodeJS.ProcessEnv {
-    const bin = mkdtempSync(join(tmpdir(), 'codectx-fake-claude-'));
-    writeFileSync(join(bin, 'claude'), `#!/bin/sh\n${script}\n`);
-    chmodSync(join(bin, 'claude'), 0o755);
-    return { ...process.env, PATH: `${bin}:${process.env.PATH}` };
-  }
 
   it('runs `claude --model <m> --print` with the prompt on stdin and streams stdout', async () => {
     const fakeEnv = fakeClaude('echo "args: $*"; printf "stdin: "; cat');

@@ -14,7 +14,7 @@ import { registerStatsCommand } from '../src/cli/commands/stats.js';
 import { INQUIRY_INSTRUCTION } from '../src/context/prompt.js';
 import { IndexStateError, UsageError } from '../src/errors.js';
 import { callCostUsd } from '../src/route/cost.js';
-import { readUsage } from '../src/route/ledger.js';
+import { appendUsage, readUsage } from '../src/route/ledger.js';
 import { defaultPolicy } from '../src/route/policy.js';
 import { startChatServer, type ChatServer } from './helpers/chatServer.js';
 
@@ -132,7 +132,7 @@ describe('codectx ask', () => {
     expect(error).toBeUndefined();
     expect(stdout).toBe('Use darker blue.\n');
     expect(stderr).toContain('codectx: css_tweaks → kimi-k2; no pre-search (skipped with --no-context); redacted 1 secret(s): password ×1');
-    expect(stderr).toMatch(/kimi-k2 · 900 in \/ 40 out tokens · \$0\.00102 · \d+\.\d s/);
+    expect(stderr).toMatch(/kimi-k2 · 900 in \/ 40 out tokens · \$0\.0010 · \d+\.\d s/);
     const sent = server.requests[0]!.body.messages[1]!.content;
     expect(sent).toContain('password = "[REDACTED:password]"');
     expect(sent).not.toContain('hunter2-prod');
@@ -146,9 +146,19 @@ describe('codectx ask', () => {
     expect(stats.savingsUsd).toBeCloseTo(0.0165 - 0.00102, 12);
   });
 
-  it('names the missing key variable when the routed model has no key', async () => {
-    const { error } = await run(['ask', 'Center the login card vertically', '--no-context', '--path', project], { GROQ_API_KEY: undefined });
-    expect((error as Error).message).toBe('GROQ_API_KEY is not set (the API key for https://api.groq.com/openai/v1)');
+  it('names the missing key variable when the routed model has no key, after trying the rest of the chain', async () => {
+    // No key for Kimi nor Qwen, and no `claude` on PATH: each model is skipped with a note, then one line names all three.
+    const noClaude = mkdtempSync(join(tmpdir(), 'codectx-no-claude-'));
+    const { error, stderr } = await run(['ask', 'Center the login card vertically', '--no-context', '--path', project], {
+      GROQ_API_KEY: undefined,
+      DASHSCOPE_API_KEY: undefined,
+      PATH: noClaude,
+    });
+    expect(stderr).toContain('codectx: kimi-k2 skipped (GROQ_API_KEY is not set (the API key for https://api.groq.com/openai/v1)); trying qwen3-coder');
+    expect(stderr).toContain('codectx: qwen3-coder skipped (DASHSCOPE_API_KEY is not set');
+    expect((error as Error).message).toMatch(
+      /^no model in the chain answered: kimi-k2: GROQ_API_KEY is not set \(the API key for https:\/\/api\.groq\.com\/openai\/v1\); qwen3-coder: DASHSCOPE_API_KEY is not set .*; claude-sonnet: 'claude' was not found on PATH/,
+    );
   });
 });
 
@@ -157,6 +167,20 @@ describe('codectx context and stats', () => {
     const { error } = await run(['context', 'hash a password', '--path', project]);
     expect(error).toBeInstanceOf(IndexStateError);
     expect((error as Error).message).toMatch(/^no usable index: .* is not indexed yet; run `codectx index .*` first$/);
+  });
+
+  it('stats prints every dollar figure to the same places, small ones to 4, and the savings line adds up', async () => {
+    // One Kimi call, 1000 in / 12 out: $0.001036 spent; at Opus prices $0.0159. Printed before: "all-Opus $0.02 …
+    // saved $0.01 (94%)" beside "$0.00104" spent.
+    const kimi = defaultPolicy().models['kimi-k2']!;
+    const time = new Date().toISOString();
+    appendUsage({ time, category: 'css_tweaks', model: 'kimi-k2', inputTokens: 1000, outputTokens: 12, tokensEstimated: false, costUsd: callCostUsd(kimi, 1000, 12), latencyMs: 5 });
+    const { stdout, error } = await run(['stats']);
+    expect(error).toBeUndefined();
+    expect(stdout).toMatch(/^kimi-k2 +1 +1000 +12 +\$0\.0010$/m);
+    expect(stdout).toContain('total        1 calls, $0.0010 ($0.0010/day over 1 day(s)); 0 answered by a fallback\n');
+    expect(stdout).toContain('all-Opus     $0.0159 ($0.0159/day) for the same tokens\n');
+    expect(stdout).toContain('saved        $0.0149 (94%)\n');
   });
 
   it('stats says when nothing is recorded and rejects a bad --since', async () => {

@@ -48,14 +48,16 @@ export class CodectxService {
     );
   }
 
-  /** Through the daemon when it runs, so its watcher and this run never contend for the index lock. */
-  async index(codebase: Codebase, options: IndexOptions & { force?: boolean }): Promise<IndexReport> {
+  /**
+   * Through the daemon when it runs, so its watcher and this run never contend for the index lock (the daemon
+   * then also watches the codebase: `viaDaemon`).
+   */
+  async index(codebase: Codebase, options: IndexOptions & { force?: boolean }): Promise<{ report: IndexReport; viaDaemon: boolean }> {
     const config = this.config(codebase);
     const key = configKey(config);
-    return (
-      (await throughDaemon((daemon) => daemon.index(codebase.root, { force: options.force, configKey: key }, options.onProgress))) ??
-      (await this.withRuntime(config, (runtime) => runtime.index(codebase, options)))
-    );
+    const report = await throughDaemon((daemon) => daemon.index(codebase.root, { force: options.force, configKey: key }, options.onProgress));
+    if (report) return { report, viaDaemon: true };
+    return { report: await this.withRuntime(config, (runtime) => runtime.index(codebase, options)), viaDaemon: false };
   }
 
   /**

@@ -31,7 +31,7 @@ export class McpBackend {
     // The folder given is the codebase to index (a subfolder of an indexed one is indexed on its own, as `codectx index` does).
     const codebase = await resolveCodebase(path);
     await this.scope.check(codebase);
-    const outcome = this.jobs.start(codebase, ({ onProgress, signal }) => this.service.index(codebase, { force, onProgress, signal }));
+    const outcome = this.jobs.start(codebase, async ({ onProgress, signal }) => (await this.service.index(codebase, { force, onProgress, signal })).report);
     return { root: codebase.root, outcome };
   }
 

@@ -1,16 +1,20 @@
 /**
  * What `codectx init` writes: the project config, and with --claude the MCP server (.mcp.json) and the prompt
  * hook (.claude/settings.json). Existing files are merged, never replaced: everything already in them stays,
- * and an entry codectx already has is left as the user made it.
+ * and an entry codectx already has is left as the user made it, except the `npx codectx` entries earlier versions
+ * of init wrote, which only ran inside codectx's own checkout.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CONFIG_FILE } from '../config/config.js';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_HOOK_BUDGET } from '../hook/promptHook.js';
+import { shellCommand } from './launcher.js';
 
 const MCP_SERVER_NAME = 'codectx';
-const HOOK_COMMAND = 'npx codectx hook user-prompt-submit';
+/** What earlier versions of init wrote: `npx codectx` fails outside codectx's own checkout, so init replaces it. */
+const NPX_MCP_ARGS = ['codectx', 'mcp'];
+const NPX_HOOK_COMMAND = 'npx codectx hook user-prompt-submit';
 /** Seconds Claude Code waits for the hook; the first run in a session may load the embedding model. */
 const HOOK_TIMEOUT_SECONDS = 30;
 
@@ -29,10 +33,14 @@ export interface InitPlan {
 
 type JsonObject = Record<string, unknown>;
 
-export async function planInit(root: string, options: { claude: boolean }): Promise<InitPlan> {
+/** `launcher`: the command that runs codectx (findLauncher's), needed with `claude`. */
+export async function planInit(root: string, options: { claude: false } | { claude: true; launcher: string[] }): Promise<InitPlan> {
   const plan: InitPlan = { changes: [], unchanged: [] };
-  const steps = [planProjectConfig];
-  if (options.claude) steps.push(planMcpServer, planPromptHook);
+  const steps: Array<(root: string) => Promise<Outcome>> = [planProjectConfig];
+  if (options.claude) {
+    const { launcher } = options;
+    steps.push((root) => planMcpServer(root, launcher), (root) => planPromptHook(root, launcher));
+  }
   for (const step of steps) {
     const outcome = await step(root);
     if ('unchanged' in outcome) plan.unchanged.push(outcome.unchanged);
@@ -64,35 +72,49 @@ async function planProjectConfig(root: string): Promise<Outcome> {
   return { path: CONFIG_FILE, after: `${JSON.stringify(config, null, 2)}\n` };
 }
 
-async function planMcpServer(root: string): Promise<Outcome> {
+async function planMcpServer(root: string, launcher: string[]): Promise<Outcome> {
   const path = '.mcp.json';
   const before = await readText(join(root, path));
   const json = parseObject(before, path);
   const servers = objectAt(json, 'mcpServers', path);
-  if (servers[MCP_SERVER_NAME] !== undefined) return { unchanged: `${path} already has the ${MCP_SERVER_NAME} MCP server` };
-  servers[MCP_SERVER_NAME] = { type: 'stdio', command: 'npx', args: ['codectx', 'mcp'], env: {} };
+  const existing = servers[MCP_SERVER_NAME];
+  if (existing !== undefined && !isNpxServer(existing)) return { unchanged: `${path} already has the ${MCP_SERVER_NAME} MCP server` };
+  const [command, ...args] = launcher;
+  servers[MCP_SERVER_NAME] = { type: 'stdio', command, args: [...args, 'mcp'], env: {} };
   return { path, before, after: serialize(json, before) };
 }
 
-async function planPromptHook(root: string): Promise<Outcome> {
+async function planPromptHook(root: string, launcher: string[]): Promise<Outcome> {
   const path = '.claude/settings.json';
   const before = await readText(join(root, path));
   const json = parseObject(before, path);
   const hooks = objectAt(json, 'hooks', path);
   const groups = (hooks.UserPromptSubmit ??= []);
   if (!Array.isArray(groups)) throw new ConfigError(`"hooks.UserPromptSubmit" in ${path} must be a list`);
+  const command = shellCommand([...launcher, 'hook', 'user-prompt-submit']);
+  const npxHooks = groups.flatMap(hooksOf).filter((hook) => hook.command === NPX_HOOK_COMMAND);
+  if (npxHooks.length > 0) {
+    for (const hook of npxHooks) hook.command = command;
+    return { path, before, after: serialize(json, before) };
+  }
   if (groups.some(runsOurHook)) return { unchanged: `${path} already runs the codectx UserPromptSubmit hook` };
-  groups.push({ hooks: [{ type: 'command', command: HOOK_COMMAND, timeout: HOOK_TIMEOUT_SECONDS }] });
+  groups.push({ hooks: [{ type: 'command', command, timeout: HOOK_TIMEOUT_SECONDS }] });
   return { path, before, after: serialize(json, before) };
 }
 
 /** A hook group that already calls codectx's prompt hook, however the user spelled the launcher. */
 function runsOurHook(group: unknown): boolean {
+  return hooksOf(group).some((hook) => typeof hook.command === 'string' && /\bcodectx(\.js)?'?\s+hook\s+user-prompt-submit\b/.test(hook.command));
+}
+
+function hooksOf(group: unknown): Array<{ command?: unknown }> {
   const hooks = (group as { hooks?: unknown })?.hooks;
-  return (
-    Array.isArray(hooks) &&
-    hooks.some((hook) => typeof hook?.command === 'string' && /\bcodectx(\.js)?\s+hook\s+user-prompt-submit\b/.test(hook.command))
-  );
+  return Array.isArray(hooks) ? hooks.filter((hook): hook is { command?: unknown } => typeof hook === 'object' && hook !== null) : [];
+}
+
+function isNpxServer(entry: unknown): boolean {
+  const { command, args } = (entry ?? {}) as { command?: unknown; args?: unknown };
+  return command === 'npx' && JSON.stringify(args) === JSON.stringify(NPX_MCP_ARGS);
 }
 
 async function readText(file: string): Promise<string | undefined> {

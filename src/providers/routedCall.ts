@@ -1,9 +1,10 @@
 /**
  * One routed model call: the decided model first, then its fallback chain when a model answers with a rate
- * limit, quota or server error after bounded retries. A 429 marks the model as limited for later runs. The
- * call that answers is appended to the usage ledger.
+ * limit, quota or server error after bounded retries. A model that cannot be called here at all (its API key
+ * is not set, its CLI is not installed) is skipped with a note, so the chain goes on to one that can. A 429
+ * marks the model as limited for later runs. The call that answers is appended to the usage ledger.
  */
-import { ProviderError } from '../errors.js';
+import { ConfigError, ProviderError } from '../errors.js';
 import { callCostUsd } from '../route/cost.js';
 import { appendUsage, type UsageRecord } from '../route/ledger.js';
 import { markLimited } from '../route/limits.js';
@@ -21,6 +22,8 @@ export interface RoutedCallOptions {
   onToken?: (text: string) => void;
   /** Told when a model fails and the next one in the chain is tried. */
   onFallback?: (from: string, to: string, error: ProviderError) => void;
+  /** Told when a model is skipped because it cannot be called here (missing key or CLI); `to` is tried next. */
+  onSkip?: (model: string, to: string, error: ConfigError) => void;
   retry?: RetryOptions;
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
@@ -37,13 +40,16 @@ const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 export async function routedCall(options: RoutedCallOptions): Promise<RoutedCallResult> {
   const { policy, decision } = options;
   const chain = [decision.model, ...decision.fallbacks];
+  /** One line per model that did not answer, for the error when none does. */
+  const failures: string[] = [];
   for (let i = 0; i < chain.length; i++) {
     const model = chain[i]!;
+    const next = chain[i + 1];
     const entry = policy.models[model]!;
-    const provider = createModelProvider(entry, { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, env: options.env });
     const started = Date.now();
     let result: CompletionResult;
     try {
+      const provider = createModelProvider(entry, { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, env: options.env });
       result = await withRetries(
         () => provider.complete(
           { model: entry.apiModel, system: options.system, prompt: options.prompt },
@@ -52,11 +58,13 @@ export async function routedCall(options: RoutedCallOptions): Promise<RoutedCall
         options.retry ?? DEFAULT_RETRY,
       );
     } catch (error) {
-      const next = chain[i + 1];
-      if (!(error instanceof ProviderError) || !error.retryable) throw error;
-      if (error.status === 429) markLimited(model, `429: ${error.message}`);
-      if (!next) throw new ProviderError(`${model} failed and no fallback is left: ${error.message}`, false, error.status, { cause: error });
-      options.onFallback?.(model, next, error);
+      const cannotCall = error instanceof ConfigError;
+      if (!cannotCall && !(error instanceof ProviderError && error.retryable)) throw error;
+      if (error instanceof ProviderError && error.status === 429) markLimited(model, `429: ${error.message}`);
+      failures.push(`${model}: ${error.message}`);
+      if (!next) throw chainExhausted(model, error, failures);
+      if (cannotCall) options.onSkip?.(model, next, error);
+      else options.onFallback?.(model, next, error);
       continue;
     }
     const usage: UsageRecord = {
@@ -74,4 +82,17 @@ export async function routedCall(options: RoutedCallOptions): Promise<RoutedCall
     return { ...result, model, usage };
   }
   throw new ProviderError('no model to call', false);
+}
+
+/** The last model's error, naming what happened to every model tried before it. */
+function chainExhausted(model: string, last: ConfigError | ProviderError, failures: string[]): Error {
+  if (failures.length === 1) {
+    return last instanceof ConfigError
+      ? last
+      : new ProviderError(`${model} failed and no fallback is left: ${last.message}`, false, last.status, { cause: last });
+  }
+  const message = `no model in the chain answered: ${failures.join('; ')}`;
+  return last instanceof ConfigError
+    ? new ConfigError(message, 1, { cause: last })
+    : new ProviderError(message, false, last.status, { cause: last });
 }

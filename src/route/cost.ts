@@ -12,8 +12,24 @@ export function callCostUsd(model: ModelEntry, inputTokens: number, outputTokens
   return (inputTokens * tier.inputPerMTok + outputTokens * tier.outputPerMTok) / 1_000_000;
 }
 
-/** Dollars for display: cents for normal sums, more digits for the sub-cent costs of cheap models. */
-export function formatUsd(amount: number): string {
-  if (amount !== 0 && Math.abs(amount) < 0.01) return `$${amount.toFixed(5)}`;
-  return `$${amount.toFixed(2)}`;
+/**
+ * Decimal places that show every amount of a group printed together: 4 when one of them is below a cent (cheap
+ * models cost fractions of one), else cents. One choice per group, so figures shown side by side round alike.
+ */
+export function usdDecimals(amounts: number[]): number {
+  return amounts.some((amount) => amount !== 0 && Math.abs(amount) < 0.01) ? 4 : 2;
+}
+
+/** `amount` rounded to `decimals` places, through whole units so sums of rounded figures stay exact. */
+export function roundUsd(amount: number, decimals: number): number {
+  const unit = 10 ** decimals;
+  return Math.round(amount * unit) / unit;
+}
+
+/** Dollars for display, to `decimals` places (by default those usdDecimals picks for this amount alone). */
+export function formatUsd(amount: number, decimals = usdDecimals([amount])): string {
+  const rounded = roundUsd(amount, decimals);
+  // A real cost that rounds to nothing is still a cost.
+  if (amount !== 0 && rounded === 0) return `<$${(10 ** -decimals).toFixed(decimals)}`;
+  return `$${rounded.toFixed(decimals)}`;
 }

@@ -1,5 +1,5 @@
 /** Usage totals from the ledger, and what the same calls would have cost sent to Claude Opus. */
-import { callCostUsd } from './cost.js';
+import { callCostUsd, roundUsd } from './cost.js';
 import type { UsageRecord } from './ledger.js';
 import type { ModelEntry } from './policy.js';
 
@@ -53,6 +53,23 @@ export function summarizeUsage(records: UsageRecord[], opus: ModelEntry): UsageS
     fallbacks: records.filter((r) => r.fallbackFrom).length,
     days: records.length > 0 ? lastDay - firstDay + 1 : 1,
   };
+}
+
+export interface RoundedSavings {
+  allOpusUsd: number;
+  spentUsd: number;
+  /** all-Opus minus spent as rounded, so the printed line adds up. */
+  savedUsd: number;
+  /** Percent of all-Opus saved, from the rounded figures; undefined when all-Opus rounds to nothing. */
+  savedPercent: number | undefined;
+}
+
+/** The savings line as printed: all-Opus and spent rounded alike, and saved taken from those two. */
+export function roundedSavings(summary: UsageSummary, decimals: number): RoundedSavings {
+  const allOpusUsd = roundUsd(summary.allOpusCostUsd, decimals);
+  const spentUsd = roundUsd(summary.total.costUsd, decimals);
+  const savedUsd = roundUsd(allOpusUsd - spentUsd, decimals);
+  return { allOpusUsd, spentUsd, savedUsd, savedPercent: allOpusUsd > 0 ? Math.round((savedUsd / allOpusUsd) * 100) : undefined };
 }
 
 function emptyTotals(): UsageTotals {

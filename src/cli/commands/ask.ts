@@ -60,6 +60,7 @@ export function registerAskCommand(program: Command): void {
         prompt: prompt.prompt,
         onToken: (text) => process.stdout.write(text),
         onFallback: (from, to, error) => console.error(`codectx: ${from} failed (${error.message}); falling back to ${to}`),
+        onSkip: (model, to, error) => console.error(`codectx: ${model} skipped (${error.message}); trying ${to}`),
       });
       if (!result.text.endsWith('\n')) process.stdout.write('\n');
       const { usage } = result;

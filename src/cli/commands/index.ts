@@ -13,6 +13,7 @@ interface IndexFlags extends StoreFlags {
   dryRun?: boolean;
   quiet?: boolean;
   json?: boolean;
+  watch?: boolean;
 }
 
 export function registerIndexCommand(program: Command): void {
@@ -24,7 +25,8 @@ export function registerIndexCommand(program: Command): void {
       .option('--force', 'drop the index and rebuild it from scratch')
       .option('--dry-run', 'show what would be indexed (files, skipped files, chunks, tokens, cost) and stop')
       .option('--json', 'print the report as JSON')
-      .option('-q, --quiet', 'no progress output'),
+      .option('-q, --quiet', 'no progress output')
+      .option('--watch', 'also register the codebase with the daemon, which keeps it indexed as files change'),
   ).action(async (path: string, flags: IndexFlags) => {
     if (flags.dryRun) {
       const codebase = await resolveCodebase(path);
@@ -37,15 +39,25 @@ export function registerIndexCommand(program: Command): void {
     const progress = progressReporter();
     const options = { force: flags.force, onProgress: flags.quiet || flags.json ? undefined : progress.update };
     let report: IndexReport;
+    let viaDaemon: IndexReport | undefined;
     try {
-      report = await withService(flags, (service) => service.index(codebase, options));
+      const outcome = await withService(flags, (service) => service.index(codebase, options));
+      report = outcome.report;
+      viaDaemon = outcome.viaDaemon ? report : undefined;
     } finally {
       progress.finish();
     }
-    // Indexed once, kept fresh from then on by the daemon (a no-op when already registered).
-    await registerCodebase(root);
+    // The daemon registered the codebase when the run went through it. Otherwise only --watch does: a scratch
+    // folder indexed once must not be watched (and re-indexed) for good by a daemon started later.
+    const note = flags.watch && !viaDaemon ? await registerForLater(root) : undefined;
     process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    if (note && !flags.json) process.stdout.write(`${note}\n`);
   });
+}
+
+async function registerForLater(root: string): Promise<string> {
+  const added = await registerCodebase(root);
+  return `${added ? 'registered' : 'already registered:'} ${root} (kept indexed while the daemon runs: \`codectx daemon start\`; \`codectx list\` shows what is watched)`;
 }
 
 function formatReport(report: IndexReport): string {

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { UsageError } from '../../errors.js';
 import { resolveCodebase } from '../../index/codebase.js';
-import { applyInit, planInit } from '../../mcp/claudeSetup.js';
+import { applyInit, planInit, type InitPlan } from '../../mcp/claudeSetup.js';
+import { checkLauncher, findLauncher } from '../../mcp/launcher.js';
 import { unifiedDiff } from '../../mcp/textDiff.js';
 
 export function registerInitCommand(program: Command): void {
@@ -14,7 +15,7 @@ export function registerInitCommand(program: Command): void {
     .option('-y, --yes', 'write the changes without asking')
     .action(async (path: string, flags: { claude?: boolean; yes?: boolean }) => {
       const { root } = await resolveCodebase(path);
-      const plan = await planInit(root, { claude: flags.claude === true });
+      const plan = flags.claude ? await planClaudeSetup(root) : await planInit(root, { claude: false });
       for (const line of plan.unchanged) process.stdout.write(`unchanged: ${line}\n`);
       if (plan.changes.length === 0) {
         process.stdout.write(`nothing to change: codectx is already set up in ${root}\n`);
@@ -30,6 +31,13 @@ export function registerInitCommand(program: Command): void {
       process.stdout.write(`wrote ${plan.changes.map((change) => change.path).join(', ')}\n`);
       if (flags.claude) process.stdout.write('restart Claude Code in this project to load the MCP server and the hook\n');
     });
+}
+
+/** Claude Code runs the command from anywhere, so it must name this codectx, and must start. */
+async function planClaudeSetup(root: string): Promise<InitPlan> {
+  const launcher = await findLauncher();
+  await checkLauncher(launcher);
+  return planInit(root, { claude: true, launcher });
 }
 
 async function confirm(question: string): Promise<boolean> {

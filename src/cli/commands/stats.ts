@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { formatUsd } from '../../route/cost.js';
+import { formatUsd, usdDecimals } from '../../route/cost.js';
 import { ledgerPath, readUsage } from '../../route/ledger.js';
 import { defaultPolicy } from '../../route/policy.js';
-import { parseSince, summarizeUsage, type UsageTotals } from '../../route/stats.js';
+import { parseSince, roundedSavings, summarizeUsage, type UsageTotals } from '../../route/stats.js';
 
 interface StatsFlags {
   since?: string;
@@ -31,21 +31,33 @@ export function registerStatsCommand(program: Command): void {
         console.log(`no model calls recorded${since ? ` since ${since.toISOString()}` : ''} (${ledgerPath()})`);
         return;
       }
-      printTable('model', summary.byModel);
+      // Every dollar figure of the report to the same places, so the columns and the savings line add up as shown.
+      const perDay = (usd: number) => usd / summary.days;
+      const { total, allOpusCostUsd } = summary;
+      const decimals = usdDecimals([
+        ...Object.values(summary.byModel).map((t) => t.costUsd),
+        ...Object.values(summary.byCategory).map((t) => t.costUsd),
+        total.costUsd,
+        allOpusCostUsd,
+        perDay(total.costUsd),
+        perDay(allOpusCostUsd),
+      ]);
+      const usd = (amount: number) => formatUsd(amount, decimals);
+      printTable('model', summary.byModel, usd);
       console.log('');
-      printTable('category', summary.byCategory);
+      printTable('category', summary.byCategory, usd);
       console.log('');
-      const perDay = (usd: number) => formatUsd(usd / summary.days);
-      console.log(`total        ${summary.total.calls} calls, ${formatUsd(summary.total.costUsd)} (${perDay(summary.total.costUsd)}/day over ${summary.days} day(s)); ${summary.fallbacks} answered by a fallback`);
-      console.log(`all-Opus     ${formatUsd(summary.allOpusCostUsd)} (${perDay(summary.allOpusCostUsd)}/day) for the same tokens`);
-      const share = summary.allOpusCostUsd > 0 ? ` (${((summary.savingsUsd / summary.allOpusCostUsd) * 100).toFixed(0)}%)` : '';
-      console.log(`saved        ${formatUsd(summary.savingsUsd)}${share}`);
+      const savings = roundedSavings(summary, decimals);
+      console.log(`total        ${total.calls} calls, ${usd(savings.spentUsd)} (${usd(perDay(total.costUsd))}/day over ${summary.days} day(s)); ${summary.fallbacks} answered by a fallback`);
+      console.log(`all-Opus     ${usd(savings.allOpusUsd)} (${usd(perDay(allOpusCostUsd))}/day) for the same tokens`);
+      const share = savings.savedPercent === undefined ? '' : ` (${savings.savedPercent}%)`;
+      console.log(`saved        ${usd(savings.savedUsd)}${share}`);
     });
 }
 
-function printTable(label: string, rows: Record<string, UsageTotals>): void {
+function printTable(label: string, rows: Record<string, UsageTotals>, usd: (amount: number) => string): void {
   console.log(`${label.padEnd(24)} ${'calls'.padStart(6)} ${'in tokens'.padStart(12)} ${'out tokens'.padStart(12)} ${'cost'.padStart(12)}`);
   for (const [name, t] of Object.entries(rows).sort((a, b) => b[1].costUsd - a[1].costUsd)) {
-    console.log(`${name.padEnd(24)} ${String(t.calls).padStart(6)} ${String(t.inputTokens).padStart(12)} ${String(t.outputTokens).padStart(12)} ${formatUsd(t.costUsd).padStart(12)}`);
+    console.log(`${name.padEnd(24)} ${String(t.calls).padStart(6)} ${String(t.inputTokens).padStart(12)} ${String(t.outputTokens).padStart(12)} ${usd(t.costUsd).padStart(12)}`);
   }
 }
