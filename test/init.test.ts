@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { packageVersion } from '../src/cli/version.js';
-import { shellCommand } from '../src/mcp/launcher.js';
+import { packageVersion } from '../src/version.js';
+import { shellCommand } from '../src/setup/launcher.js';
 import { unifiedDiff } from '../src/mcp/textDiff.js';
 import { PROJECT_ROOT, runCli } from './helpers/cli.js';
 

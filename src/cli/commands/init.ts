@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { UsageError } from '../../errors.js';
 import { resolveCodebase } from '../../index/codebase.js';
-import { applyInit, planInit, type InitPlan } from '../../mcp/claudeSetup.js';
-import { checkLauncher, findLauncher } from '../../mcp/launcher.js';
+import { applyInit, planInit, type InitPlan } from '../../setup/claudeSetup.js';
+import { checkLauncher, findLauncher } from '../../setup/launcher.js';
 import { unifiedDiff } from '../../mcp/textDiff.js';
 
 export function registerInitCommand(program: Command): void {
