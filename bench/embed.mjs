@@ -1,4 +1,4 @@
-// Local embedding model figures: chunks/s at batch 8 and 32 (int8, and fp32 at 8), peak RSS, cold model load
+// Local embedding model figures: chunks/s at batch 1 (the default), 8 and 32 (int8, and fp32 at 1), peak RSS, cold model load
 // (first graph build vs cached graph), and single-query latency. Each measurement runs in its own process with a
 // shared fresh CODECTX_HOME, so RSS and load times are not polluted by the previous one.
 // Chunks are real code: top-level functions of node_modules/typescript/lib/typescript.js of 200-400 model tokens
@@ -44,9 +44,10 @@ function orchestrate() {
     for (const load of cached) console.log(`cold load, cached graph:              ${fmtLoad(load)}`);
 
     for (const [variant, batch] of [
+      ['int8', 1],
       ['int8', 8],
       ['int8', 32],
-      ['fp32', 8],
+      ['fp32', 1],
     ]) {
       const result = run('--part', 'throughput', '--variant', variant, '--batch', String(batch));
       console.log(

@@ -120,8 +120,9 @@ describe('local embedding model (all-MiniLM-L6-v2, onnxruntime)', () => {
     expect(turns).toBeGreaterThan(50);
   });
 
+  // Only a batched configuration (embedding.batchSize > 1) grows the arena past one row.
   it('replaces its worker after bulk embedding goes idle, and embeds the same afterwards', async () => {
-    const provider = await LocalEmbeddingProvider.create({ recycleAfterIdleMs: 50 });
+    const provider = await LocalEmbeddingProvider.create({ recycleAfterIdleMs: 50, batchSize: 8 });
     try {
       const [before] = await provider.embed([AUTH]);
       await new Promise((resolve) => setTimeout(resolve, 150));
@@ -143,7 +144,7 @@ describe('local embedding model (all-MiniLM-L6-v2, onnxruntime)', () => {
   });
 
   it('closes cleanly while a recycle is due', async () => {
-    const provider = await LocalEmbeddingProvider.create({ recycleAfterIdleMs: 0 });
+    const provider = await LocalEmbeddingProvider.create({ recycleAfterIdleMs: 0, batchSize: 8 });
     await provider.embed(codeTexts());
     await provider.close();
     await expect(provider.embed(['late'])).rejects.toThrow(EmbeddingError);
@@ -164,6 +165,23 @@ describe('local embedding model (all-MiniLM-L6-v2, onnxruntime)', () => {
     });
     expect(code).toBe(0);
     expect(stdout.trim()).toBe('EmbeddingError');
+  });
+
+  // In batches, int8 vectors depended on the batch (one activation scale per batch): an incremental index ranked
+  // differently from a fresh one.
+  it('gives a text the same vector, bit for bit, whatever it is embedded with', async () => {
+    const provider = await createEmbeddingProvider({ provider: 'local' });
+    try {
+      const [alone] = await provider.embed([AUTH]);
+      const neighbours = [CHART, 'x', ...codeTexts()];
+      for (let n = 1; n <= 4; n++) {
+        const batch = [...neighbours.slice(0, n * 3), AUTH, ...neighbours.slice(n * 3, n * 5)];
+        const vectors = await provider.embed(batch);
+        expect(Array.from(vectors[n * 3]!)).toEqual(Array.from(alone!));
+      }
+    } finally {
+      await provider.close();
+    }
   });
 
   it('rejects work after close with an EmbeddingError', async () => {
