@@ -9,7 +9,7 @@ const JWT = 'eyJhbGciOiJIUzI1NiJ9' + '.eyJzdWIiOiIxMjM0NTY3ODkwIn0' + '.dozjgNry
 const PEM = ['-----BEGIN RSA PRIVATE KEY-----', 'MIIEowIBAAKCAQEA7x9Qm2v', 'Zk3P0r9aXq==', '-----END RSA PRIVATE KEY-----'].join('\n');
 
 describe('redactSecrets', () => {
-  it('redacts each planted secret, counts them by kind, and keeps the surrounding code', () => {
+  it('redacts each planted secret, counts them by kind, and keeps the surrounding code', async () => {
     const source = [
       `const aws = "${AWS}";`,
       `client = OpenAI(api_key="${OPENAI}")`,
@@ -21,7 +21,7 @@ describe('redactSecrets', () => {
       `DATABASE_PASSWORD=s3cretPass99`,
       `const signingSeed = "Zq8vK2pLx9WmR4tYb7NcE1fHj6Ud3Sg5";`,
     ].join('\n');
-    const { text, count, byKind } = redactSecrets(source);
+    const { text, count, byKind } = await redactSecrets(source);
     for (const secret of [AWS, OPENAI, GITHUB, JWT, 'MIIEowIBAAKCAQEA7x9Qm2v', 'hunter2-prod', 'live_3f9a1c77', 's3cretPass99', 'Zq8vK2pLx9WmR4tYb7NcE1fHj6Ud3Sg5']) {
       expect(text).not.toContain(secret);
     }
@@ -40,7 +40,7 @@ describe('redactSecrets', () => {
     expect(text).toContain('DATABASE_PASSWORD=[REDACTED:password]');
   });
 
-  it('leaves code that only handles secrets alone', () => {
+  it('leaves code that only handles secrets alone', async () => {
     const code = [
       'password = input("Password: ")',
       'def check(password: str, hashed: bytes) -> bool:',
@@ -54,7 +54,7 @@ describe('redactSecrets', () => {
       'api_key: "<your key here>"',
       'const secretsDir = path.join(home, ".secrets");',
     ].join('\n');
-    const result = redactSecrets(code);
+    const result = await redactSecrets(code);
     expect(result.count).toBe(0);
     expect(result.text).toBe(code);
   });

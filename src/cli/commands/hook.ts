@@ -22,7 +22,7 @@ export function registerHookCommand(program: Command): void {
           async (codebase, query, options) =>
             (await searchViaDaemon(codebase, query, options)) ?? (await searchInProcess())(codebase.root, query, options),
         );
-        if (context) process.stdout.write(hookOutput(context));
+        if (context) process.stdout.write(await hookOutput(context));
       } catch (error) {
         logHookFailure(input?.session_id, describeError(error));
       }
