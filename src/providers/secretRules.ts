@@ -30,8 +30,21 @@ const KEY_FROM_BEGIN = new RegExp(String.raw`${BEGIN}${BODY_RUN}[ \t"'\`+,;]*${K
 /** The tail of a key whose BEGIN went to another chunk: the body lines just before a lone END. */
 const KEY_TAIL = new RegExp(String.raw`(?:^(?:(?:${HEADER_LINE}|${BODY_LINE})\n)*[ \t"'\`+]*)?${BODY_RUN}${END}`, 'gm');
 
+/**
+ * The middle of a key cut into three or more chunks has neither BEGIN nor END: whole lines of base64, two or more
+ * in a row, or one long line of it that is random enough to be key material.
+ */
+const B64_LINE = String.raw`[ \t"'\`+]*[A-Za-z0-9+/]{40,}={0,2}(?:\\n)?[ \t"'\`+,;]*`;
+const KEY_BODY_RUN = new RegExp(String.raw`^${B64_LINE}(?:\n${B64_LINE})+$`, 'gm');
+const KEY_BODY_LINE = /^[ \t"'`+]*([A-Za-z0-9+/]{60,}={0,2})(?:\\n)?[ \t"'`+,;]*$/gm;
+const KEY_MATERIAL_BITS_PER_CHAR = 5;
+
 function privateKeys(text: string): SecretSpan[] {
-  const spans: SecretSpan[] = [];
+  const spans: SecretSpan[] = [...matchSpans(text, KEY_BODY_RUN, 'private-key')];
+  for (const match of text.matchAll(KEY_BODY_LINE)) {
+    const value = match[1]!;
+    if (entropy(value) >= KEY_MATERIAL_BITS_PER_CHAR) spans.push(spanAt(match.index + match[0].indexOf(value), value, 'private-key'));
+  }
   if (text.includes('-----BEGIN ')) spans.push(...matchSpans(text, KEY_FROM_BEGIN, 'private-key'));
   if (text.includes('-----END ')) spans.push(...matchSpans(text, KEY_TAIL, 'private-key'));
   return spans;
