@@ -58,4 +58,52 @@ describe('redactSecrets', () => {
     expect(result.count).toBe(0);
     expect(result.text).toBe(code);
   });
+
+  it('redacts both halves of a private key cut across chunks, and a middle piece with neither marker', async () => {
+    const body = Array.from({ length: 9 }, (_, i) => randomB64(64, i === 0 ? 'MII' : ''));
+    const head = ['const legacyKey = `-----BEGIN RSA PRIVATE KEY-----', ...body.slice(0, 3)].join('\n');
+    const middle = body.slice(3, 6).join('\n');
+    const tail = [...body.slice(6), '-----END RSA PRIVATE KEY-----`;', 'export default legacyKey;'].join('\n');
+    for (const chunk of [head, middle, tail]) {
+      const { text } = await redactSecrets(chunk);
+      for (const line of body) expect(text).not.toContain(line);
+    }
+    expect((await redactSecrets(head)).text).toBe('const legacyKey = `[REDACTED:private-key]');
+    expect((await redactSecrets(tail)).text).toBe('[REDACTED:private-key]`;\nexport default legacyKey;');
+  });
+
+  it('redacts Stripe keys, hex secrets on secret-like names and credentials in URLs and connection strings', async () => {
+    const secrets = {
+      stripe: 'sk_' + 'live_' + randomAlnum(24),
+      restricted: 'rk_' + 'live_' + randomAlnum(24),
+      webhook: 'whsec_' + randomAlnum(32),
+      keyBase: randomHex(128),
+      signing: randomHex(64),
+      pgPassword: randomAlnum(16),
+      redisPassword: randomAlnum(16),
+      urlToken: randomAlnum(24),
+      adoPassword: randomAlnum(12),
+    };
+    const source = [
+      `stripe.setApiKey("${secrets.stripe}");`,
+      `const restricted = "${secrets.restricted}"; const hook = "${secrets.webhook}";`,
+      `SECRET_KEY_BASE=${secrets.keyBase}`,
+      `signing_key: "${secrets.signing}"`,
+      `DATABASE_URL=postgres://app:${secrets.pgPassword}@db.internal:5432/app`,
+      `cache: redis://:${secrets.redisPassword}@cache.internal:6379`,
+      `git clone https://deploy:${secrets.urlToken}@git.example.com/app.git`,
+      `"Server=sql;Database=app;User Id=app;Password=${secrets.adoPassword};"`,
+    ].join('\n');
+    const { text } = await redactSecrets(source);
+    for (const secret of Object.values(secrets)) expect(text).not.toContain(secret);
+    expect(text).toContain('cache.internal:6379');
+  });
 });
+
+function randomFrom(alphabet: string, n: number): string {
+  return Array.from({ length: n }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join('');
+}
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const randomAlnum = (n: number) => randomFrom(ALNUM, n);
+const randomHex = (n: number) => randomFrom('0123456789abcdef', n);
+const randomB64 = (n: number, prefix: string) => prefix + randomFrom(`${ALNUM}+/`, n - prefix.length);
