@@ -40,7 +40,10 @@ const KEY_BODY_LINE = /^[ \t"'`+]*([A-Za-z0-9+/]{60,}={0,2})(?:\\n)?[ \t"'`+,;]*
 const KEY_MATERIAL_BITS_PER_CHAR = 5;
 
 function privateKeys(text: string): SecretSpan[] {
-  const spans: SecretSpan[] = [...matchSpans(text, KEY_BODY_RUN, 'private-key')];
+  // Every line random enough: a row of `////` or `====` separators is not a key.
+  const spans = matchSpans(text, KEY_BODY_RUN, 'private-key').filter((span) =>
+    text.slice(span.start, span.end).split('\n').every((line) => entropy(line.replace(/[^A-Za-z0-9+/]/g, '')) >= KEY_MATERIAL_BITS_PER_CHAR - 0.5),
+  );
   for (const match of text.matchAll(KEY_BODY_LINE)) {
     const value = match[1]!;
     if (entropy(value) >= KEY_MATERIAL_BITS_PER_CHAR) spans.push(spanAt(match.index + match[0].indexOf(value), value, 'private-key'));
