@@ -48,8 +48,8 @@ describe('UserPromptSubmit input and output', () => {
     expect(() => hookBudget({ hook: 'big' })).toThrow('"hook" in codectx.config.json must be an object');
   });
 
-  it('answers in the documented JSON form that adds context', () => {
-    expect(JSON.parse(hookOutput('## Pre-search\n...'))).toEqual({
+  it('answers in the documented JSON form that adds context', async () => {
+    expect(JSON.parse(await hookOutput('## Pre-search\n...'))).toEqual({
       hookSpecificOutput: { hookEventName: 'UserPromptSubmit', additionalContext: '## Pre-search\n...' },
     });
   });

@@ -9,7 +9,7 @@ const JWT = 'eyJhbGciOiJIUzI1NiJ9' + '.eyJzdWIiOiIxMjM0NTY3ODkwIn0' + '.dozjgNry
 const PEM = ['-----BEGIN RSA PRIVATE KEY-----', 'MIIEowIBAAKCAQEA7x9Qm2v', 'Zk3P0r9aXq==', '-----END RSA PRIVATE KEY-----'].join('\n');
 
 describe('redactSecrets', () => {
-  it('redacts each planted secret, counts them by kind, and keeps the surrounding code', () => {
+  it('redacts each planted secret, counts them by kind, and keeps the surrounding code', async () => {
     const source = [
       `const aws = "${AWS}";`,
       `client = OpenAI(api_key="${OPENAI}")`,
@@ -21,7 +21,7 @@ describe('redactSecrets', () => {
       `DATABASE_PASSWORD=s3cretPass99`,
       `const signingSeed = "Zq8vK2pLx9WmR4tYb7NcE1fHj6Ud3Sg5";`,
     ].join('\n');
-    const { text, count, byKind } = redactSecrets(source);
+    const { text, count, byKind } = await redactSecrets(source);
     for (const secret of [AWS, OPENAI, GITHUB, JWT, 'MIIEowIBAAKCAQEA7x9Qm2v', 'hunter2-prod', 'live_3f9a1c77', 's3cretPass99', 'Zq8vK2pLx9WmR4tYb7NcE1fHj6Ud3Sg5']) {
       expect(text).not.toContain(secret);
     }
@@ -40,7 +40,7 @@ describe('redactSecrets', () => {
     expect(text).toContain('DATABASE_PASSWORD=[REDACTED:password]');
   });
 
-  it('leaves code that only handles secrets alone', () => {
+  it('leaves code that only handles secrets alone', async () => {
     const code = [
       'password = input("Password: ")',
       'def check(password: str, hashed: bytes) -> bool:',
@@ -54,8 +54,56 @@ describe('redactSecrets', () => {
       'api_key: "<your key here>"',
       'const secretsDir = path.join(home, ".secrets");',
     ].join('\n');
-    const result = redactSecrets(code);
+    const result = await redactSecrets(code);
     expect(result.count).toBe(0);
     expect(result.text).toBe(code);
   });
+
+  it('redacts both halves of a private key cut across chunks, and a middle piece with neither marker', async () => {
+    const body = Array.from({ length: 9 }, (_, i) => randomB64(64, i === 0 ? 'MII' : ''));
+    const head = ['const legacyKey = `-----BEGIN RSA PRIVATE KEY-----', ...body.slice(0, 3)].join('\n');
+    const middle = body.slice(3, 6).join('\n');
+    const tail = [...body.slice(6), '-----END RSA PRIVATE KEY-----`;', 'export default legacyKey;'].join('\n');
+    for (const chunk of [head, middle, tail]) {
+      const { text } = await redactSecrets(chunk);
+      for (const line of body) expect(text).not.toContain(line);
+    }
+    expect((await redactSecrets(head)).text).toBe('const legacyKey = `[REDACTED:private-key]');
+    expect((await redactSecrets(tail)).text).toBe('[REDACTED:private-key]`;\nexport default legacyKey;');
+  });
+
+  it('redacts Stripe keys, hex secrets on secret-like names and credentials in URLs and connection strings', async () => {
+    const secrets = {
+      stripe: 'sk_' + 'live_' + randomAlnum(24),
+      restricted: 'rk_' + 'live_' + randomAlnum(24),
+      webhook: 'whsec_' + randomAlnum(32),
+      keyBase: randomHex(128),
+      signing: randomHex(64),
+      pgPassword: randomAlnum(16),
+      redisPassword: randomAlnum(16),
+      urlToken: randomAlnum(24),
+      adoPassword: randomAlnum(12),
+    };
+    const source = [
+      `stripe.setApiKey("${secrets.stripe}");`,
+      `const restricted = "${secrets.restricted}"; const hook = "${secrets.webhook}";`,
+      `SECRET_KEY_BASE=${secrets.keyBase}`,
+      `signing_key: "${secrets.signing}"`,
+      `DATABASE_URL=postgres://app:${secrets.pgPassword}@db.internal:5432/app`,
+      `cache: redis://:${secrets.redisPassword}@cache.internal:6379`,
+      `git clone https://deploy:${secrets.urlToken}@git.example.com/app.git`,
+      `"Server=sql;Database=app;User Id=app;Password=${secrets.adoPassword};"`,
+    ].join('\n');
+    const { text } = await redactSecrets(source);
+    for (const secret of Object.values(secrets)) expect(text).not.toContain(secret);
+    expect(text).toContain('cache.internal:6379');
+  });
 });
+
+function randomFrom(alphabet: string, n: number): string {
+  return Array.from({ length: n }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join('');
+}
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const randomAlnum = (n: number) => randomFrom(ALNUM, n);
+const randomHex = (n: number) => randomFrom('0123456789abcdef', n);
+const randomB64 = (n: number, prefix: string) => prefix + randomFrom(`${ALNUM}+/`, n - prefix.length);

@@ -89,7 +89,7 @@ export async function prepareTask(options: PrepareOptions, services: TaskService
   const contextNote = search.note;
 
   const built = buildPrompt(options.task, block, contextNote);
-  const redaction = redactSecrets(built.prompt);
+  const redaction = await redactSecrets(built.prompt);
   const prompt = { system: built.system, prompt: redaction.text };
   const promptTokens = estimatePromptTokens(prompt.system) + estimatePromptTokens(prompt.prompt);
   const decision = decideRoute(policy, { classification, promptTokens, override, limited });

@@ -81,8 +81,8 @@ export function hookBudget(project: Record<string, unknown>): number {
  * The documented JSON form of UserPromptSubmit output that adds context without blocking the prompt. The context
  * goes to Claude's servers, so secrets in the snippets are redacted first.
  */
-export function hookOutput(context: string): string {
-  const additionalContext = redactSecrets(context).text;
+export async function hookOutput(context: string): Promise<string> {
+  const additionalContext = (await redactSecrets(context)).text;
   return `${JSON.stringify({ hookSpecificOutput: { hookEventName: 'UserPromptSubmit', additionalContext } })}\n`;
 }
 

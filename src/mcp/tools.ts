@@ -130,7 +130,7 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
  */
 async function answer(work: () => Promise<string>): Promise<CallToolResult> {
   try {
-    return { content: [{ type: 'text', text: redactSecrets(await work()).text }] };
+    return { content: [{ type: 'text', text: (await redactSecrets(await work())).text }] };
   } catch (error) {
     return { content: [{ type: 'text', text: describeError(error) }], isError: true };
   }

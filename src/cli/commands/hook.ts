@@ -19,7 +19,7 @@ export function registerHookCommand(program: Command): void {
         const parsed = parseHookInput(await readStdin());
         input = parsed;
         const context = await withService({}, (service) => userPromptContext(parsed, (codebase, query, options) => service.search(codebase, query, options)));
-        if (context) process.stdout.write(hookOutput(context));
+        if (context) process.stdout.write(await hookOutput(context));
       } catch (error) {
         logHookFailure(input?.session_id, describeError(error));
       }

@@ -1,0 +1,194 @@
+/**
+ * codectx's own secret rules, for what secretlint's recommended preset lacks: halves of a private key split
+ * across chunks (and short or escaped key bodies), token formats the preset does not know (Stripe, Google, JWT,
+ * GitLab, Hugging Face…), passwords inside URLs and connection strings that its URL rules miss, literals
+ * assigned to secret-like names, and long high-entropy literals. Code that merely handles secrets
+ * (`password = input()`, `token = process.env.TOKEN`) is left alone: only literal values are taken.
+ */
+
+/** A part of the text to hide: [start, end) and what it is. */
+export interface SecretSpan {
+  start: number;
+  end: number;
+  kind: string;
+}
+
+// ---- Private keys, whole or in halves -------------------------------------------------------------------------
+
+const PEM_LABEL = String.raw`[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?`;
+const BEGIN = String.raw`-----BEGIN ${PEM_LABEL}-----`;
+const END = String.raw`-----END ${PEM_LABEL}-----`;
+/** Key text on one line, with the escaped newlines of a key inside a JSON or code string. */
+const BODY_RUN = String.raw`(?:[A-Za-z0-9+/=]|\\[rn])*`;
+/** A whole line of key body, possibly quoted and concatenated (`"MIIE…\n" +`). */
+const BODY_LINE = String.raw`[ \t"'\`+,]*(?:[A-Za-z0-9+/=]|\\[rn])+[ \t"'\`+,;]*`;
+const HEADER_LINE = String.raw`[ \t]*(?:Proc-Type|DEK-Info|Comment|Version|Hash|Charset): [^\n]*`;
+const KEY_LINES = String.raw`(?:\n(?:${HEADER_LINE}|${BODY_LINE})(?=\n|$)|\n(?=\n))*`;
+
+/** From BEGIN through the body to END, or to the last body line when the END went to another chunk. */
+const KEY_FROM_BEGIN = new RegExp(String.raw`${BEGIN}${BODY_RUN}[ \t"'\`+,;]*${KEY_LINES}(?:\n?[ \t"'\`+]*${BODY_RUN}${END})?`, 'g');
+/** The tail of a key whose BEGIN went to another chunk: the body lines just before a lone END. */
+const KEY_TAIL = new RegExp(String.raw`(?:^(?:(?:${HEADER_LINE}|${BODY_LINE})\n)*[ \t"'\`+]*)?${BODY_RUN}${END}`, 'gm');
+
+/**
+ * The middle of a key cut into three or more chunks has neither BEGIN nor END: whole lines of base64, two or more
+ * in a row, or one long line of it that is random enough to be key material.
+ */
+const B64_LINE = String.raw`[ \t"'\`+]*[A-Za-z0-9+/]{40,}={0,2}(?:\\n)?[ \t"'\`+,;]*`;
+const KEY_BODY_RUN = new RegExp(String.raw`^${B64_LINE}(?:\n${B64_LINE})+$`, 'gm');
+const KEY_BODY_LINE = /^[ \t"'`+]*([A-Za-z0-9+/]{60,}={0,2})(?:\\n)?[ \t"'`+,;]*$/gm;
+const KEY_MATERIAL_BITS_PER_CHAR = 5;
+
+function privateKeys(text: string): SecretSpan[] {
+  // Every line random enough: a row of `////` or `====` separators is not a key.
+  const spans = matchSpans(text, KEY_BODY_RUN, 'private-key').filter((span) =>
+    text.slice(span.start, span.end).split('\n').every((line) => entropy(line.replace(/[^A-Za-z0-9+/]/g, '')) >= KEY_MATERIAL_BITS_PER_CHAR - 0.5),
+  );
+  for (const match of text.matchAll(KEY_BODY_LINE)) {
+    const value = match[1]!;
+    if (entropy(value) >= KEY_MATERIAL_BITS_PER_CHAR) spans.push(spanAt(match.index + match[0].indexOf(value), value, 'private-key'));
+  }
+  if (text.includes('-----BEGIN ')) spans.push(...matchSpans(text, KEY_FROM_BEGIN, 'private-key'));
+  if (text.includes('-----END ')) spans.push(...matchSpans(text, KEY_TAIL, 'private-key'));
+  return spans;
+}
+
+// ---- Token formats ----------------------------------------------------------------------------------------------
+
+const TOKEN_PATTERNS: Array<{ kind: string; pattern: RegExp }> = [
+  { kind: 'api-key', pattern: /\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}/g },
+  { kind: 'stripe-key', pattern: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b/g },
+  { kind: 'stripe-webhook-secret', pattern: /\bwhsec_[A-Za-z0-9+/]{24,}\b/g },
+  { kind: 'github-token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})\b/g },
+  { kind: 'gitlab-token', pattern: /\bgl(?:pat|dt|rt|ptt|cbt)-[A-Za-z0-9_-]{20,}/g },
+  { kind: 'slack-token', pattern: /\bxox[abposre]-[A-Za-z0-9-]{10,}/g },
+  { kind: 'slack-webhook', pattern: /\bhooks\.slack\.com\/(?:services|workflows)\/[A-Za-z0-9/_-]{20,}/g },
+  { kind: 'google-api-key', pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g },
+  { kind: 'google-oauth-secret', pattern: /\bGOCSPX-[A-Za-z0-9_-]{28}\b/g },
+  { kind: 'npm-token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/g },
+  { kind: 'pypi-token', pattern: /\bpypi-AgE[A-Za-z0-9_-]{50,}/g },
+  { kind: 'huggingface-token', pattern: /\bhf_[A-Za-z0-9]{34,}\b/g },
+  { kind: 'digitalocean-token', pattern: /\bdo[opr]_v1_[a-f0-9]{64}\b/g },
+  { kind: 'sendgrid-key', pattern: /\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b/g },
+  { kind: 'twilio-key', pattern: /\bSK[0-9a-f]{32}\b/g },
+  { kind: 'mailgun-key', pattern: /\bkey-[0-9a-f]{32}\b/g },
+  { kind: 'square-token', pattern: /\bsq0(?:atp|csp)-[A-Za-z0-9_-]{22,}/g },
+  { kind: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
+  { kind: 'azure-storage-key', pattern: /\bAccountKey=[A-Za-z0-9+/]{40,}={0,2}/g },
+];
+
+function tokens(text: string): SecretSpan[] {
+  return TOKEN_PATTERNS.flatMap(({ kind, pattern }) => matchSpans(text, pattern, kind));
+}
+
+// ---- Credentials in URLs, connection strings and headers --------------------------------------------------------
+
+/** `scheme://user:password@host`: the password only (the preset knows a few schemes; redis://:pw@ and others not). */
+const URL_PASSWORD = /\b[a-z][a-z0-9+.-]{1,30}:\/\/[^\s:/@'"`]*:([^\s:/@'"`]{3,})@/gi;
+/** `?password=…&`, `;Password=…;` in query strings and ADO/JDBC connection strings. */
+const PARAM_SECRET = /[?&;]\s*(?:password|passwd|pwd|access_token|api_key|apikey|client_secret|secret|sig)=([^&;\s'"`]{3,})/gi;
+/** A literal bearer or basic credential: `Authorization: Bearer abc…`. */
+const AUTH_HEADER = /\b(?:Bearer|Basic)\s+([A-Za-z0-9._~+/-]{20,}=*)/g;
+
+function credentialsInText(text: string): SecretSpan[] {
+  return [
+    ...groupSpans(text, URL_PASSWORD, 'url-credentials'),
+    ...groupSpans(text, PARAM_SECRET, 'password'),
+    ...groupSpans(text, AUTH_HEADER, 'token'),
+  ];
+}
+
+// ---- Literals assigned to secret-like names ---------------------------------------------------------------------
+
+/** Names whose literal values are secrets: the name ends in one of these words (DB_PASSWORD, clientSecret, apiKey). */
+const SECRET_WORD = String.raw`(?:password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?key|private[_-]?key|(?:signing|encryption|hmac|master|session|secret|client|app|webhook)[_-]?key|auth[_-]?token|access[_-]?token|refresh[_-]?token|token|credentials?|pepper|salt)`;
+/** A few suffixes that still name the secret itself (SECRET_KEY_BASE, api_key_hex). */
+const SECRET_SUFFIX = String.raw`(?:[_-]?(?:base|hex|b64|base64|value|prod|live))?`;
+const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*?${SECRET_WORD}${SECRET_SUFFIX}`;
+
+/** `name = "literal"`, `name: 'literal'`, `"name": "literal"`, `name => "literal"`. */
+const QUOTED_ASSIGNMENT = new RegExp(String.raw`(["']?\b${SECRET_NAME}["']?\s*(?::=|=>|[:=])\s*)(["'\`])([^"'\`\n]{4,}?)\2`, 'gi');
+/** `NAME=value` in env files and YAML `name: value`: an unquoted value with a digit and no code-like characters. */
+const UNQUOTED_ASSIGNMENT = new RegExp(String.raw`(^[ \t]*(?:export\s+)?${SECRET_NAME}[ \t]*[:=][ \t]*)([A-Za-z0-9_\-+/=!@#$%^*.~]{6,})[ \t]*$`, 'gim');
+/** A hex literal of 32+ digits assigned to a name that contains a secret-like word anywhere (secret_key_id_hex…). */
+const HEX_ASSIGNMENT = /(["']?\b[A-Za-z0-9_.-]*(?:secret|token|passw|pwd|salt|pepper|hmac|signing|encryption|api_?key|private_?key|master_?key)[A-Za-z0-9_.-]*["']?\s*(?::=|=>|[:=])\s*["'`]?)([0-9a-fA-F]{32,})\b/gi;
+
+const PLACEHOLDER = /^(?:\$\{.*\}|\$[A-Z_]+|\{\{.*\}\}|<.*>|%s|\*+|x+|\.\.\.|changeme|password|secret|passwd|pass|pwd|your[_-].*|process\.env.*)$/i;
+
+function assignments(text: string): SecretSpan[] {
+  const spans: SecretSpan[] = [];
+  for (const match of text.matchAll(QUOTED_ASSIGNMENT)) {
+    const [, lead, , value] = match as unknown as [string, string, string, string];
+    if (!PLACEHOLDER.test(value)) spans.push(spanAt(match.index + lead.length + 1, value, kindOf(lead)));
+  }
+  for (const match of text.matchAll(UNQUOTED_ASSIGNMENT)) {
+    const [, lead, value] = match as unknown as [string, string, string];
+    if (/\d/.test(value) && !PLACEHOLDER.test(value)) spans.push(spanAt(match.index + lead.length, value, kindOf(lead)));
+  }
+  for (const match of text.matchAll(HEX_ASSIGNMENT)) {
+    const [, lead, value] = match as unknown as [string, string, string];
+    spans.push(spanAt(match.index + lead.length, value, 'hex-secret'));
+  }
+  return spans;
+}
+
+function kindOf(name: string): string {
+  const lower = name.toLowerCase();
+  if (/pass|pwd/.test(lower)) return 'password';
+  if (/key/.test(lower)) return 'api-key';
+  if (/token/.test(lower)) return 'token';
+  return 'secret';
+}
+
+// ---- Long high-entropy literals ---------------------------------------------------------------------------------
+
+/** Any quoted literal of 24+ key-like characters in an assignment, judged by entropy (hex hashes stay below). */
+const LONG_LITERAL = /((?:[:=]|=>)\s*)(["'`])([A-Za-z0-9+/=_-]{24,})\2/g;
+const HIGH_ENTROPY_BITS_PER_CHAR = 4.2;
+
+function highEntropyLiterals(text: string): SecretSpan[] {
+  const spans: SecretSpan[] = [];
+  for (const match of text.matchAll(LONG_LITERAL)) {
+    const [, lead, , value] = match as unknown as [string, string, string, string];
+    if (entropy(value) >= HIGH_ENTROPY_BITS_PER_CHAR) spans.push(spanAt(match.index + lead.length + 1, value, 'high-entropy-string'));
+  }
+  return spans;
+}
+
+/** Shannon entropy in bits per character. */
+function entropy(value: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of value) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) {
+    const p = n / value.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+// ---- Helpers ----------------------------------------------------------------------------------------------------
+
+function spanAt(start: number, value: string, kind: string): SecretSpan {
+  return { start, end: start + value.length, kind };
+}
+
+function matchSpans(text: string, pattern: RegExp, kind: string): SecretSpan[] {
+  return [...text.matchAll(pattern)].filter((m) => m[0].length > 0).map((m) => spanAt(m.index, m[0], kind));
+}
+
+/** The span of capture group 1 (the secret) inside each match; placeholders are skipped. */
+function groupSpans(text: string, pattern: RegExp, kind: string): SecretSpan[] {
+  const spans: SecretSpan[] = [];
+  for (const match of text.matchAll(pattern)) {
+    const value = match[1]!;
+    if (PLACEHOLDER.test(value)) continue;
+    spans.push(spanAt(match.index + match[0].lastIndexOf(value), value, kind));
+  }
+  return spans;
+}
+
+/** Every rule of codectx's own, on the original text. */
+export function codectxSpans(text: string): SecretSpan[] {
+  return [...privateKeys(text), ...tokens(text), ...credentialsInText(text), ...assignments(text), ...highEntropyLiterals(text)];
+}
