@@ -4,7 +4,7 @@
  * or round a loop. Front-ends (cli, mcp, hook, daemon) reach the core through src/app and src/runtime.
  */
 const CORE = '^src/(files|chunk|embed|store|index|search)/';
-const ABOVE_CORE = '^src/(app|runtime|context|route|providers|cli|mcp|hook|daemon)/';
+const ABOVE_CORE = '^src/(app|runtime|context|route|llm|redact|cli|mcp|hook|daemon|setup)/';
 
 module.exports = {
   forbidden: [

@@ -10,9 +10,9 @@ process.env.CODECTX_HOME = mkdtempSync(join(tmpdir(), 'codectx-bench-routing-'))
 const dist = new URL('../dist/', import.meta.url);
 const { TaskClassifier } = await import(new URL('route/classify.js', dist));
 const { defaultPolicy } = await import(new URL('route/policy.js', dist));
-const { redactSecrets } = await import(new URL('providers/redact.js', dist));
+const { redactSecrets } = await import(new URL('redact/redact.js', dist));
 const { buildContext } = await import(new URL('context/build.js', dist));
-const { estimatePromptTokens } = await import(new URL('providers/tokens.js', dist));
+const { estimatePromptTokens } = await import(new URL('llm/tokens.js', dist));
 
 const tasks = readFileSync(new URL('./routing/tasks.jsonl', import.meta.url), 'utf8')
   .split('\n')

@@ -4,7 +4,7 @@ import { mergeResults } from '../src/context/merge.js';
 import { changesExisting, isInquiry } from '../src/context/intent.js';
 import { buildPrompt, INQUIRY_INSTRUCTION, SYSTEM_INSTRUCTION } from '../src/context/prompt.js';
 import { decideVerdict } from '../src/context/verdict.js';
-import { estimatePromptTokens } from '../src/providers/tokens.js';
+import { estimatePromptTokens } from '../src/llm/tokens.js';
 import type { SearchResult } from '../src/search/types.js';
 
 const thresholds = { reuse: 0.6, extend: 0.4 };

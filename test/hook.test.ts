@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { estimatePromptTokens } from '../src/providers/tokens.js';
+import { estimatePromptTokens } from '../src/llm/tokens.js';
 import { fixtureWorkspace, PROJECT_ROOT, runCli } from './helpers/cli.js';
 
 interface HookOutput {

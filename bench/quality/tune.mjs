@@ -13,7 +13,7 @@ import { figures, firstHits } from './score.mjs';
 const { DEFAULT_RANKING, rankCandidates, candidateFeatures } = await import(join(project, 'dist/search/ranking.js'));
 const { groupPieces } = await import(join(project, 'dist/search/pieces.js'));
 const { buildContext } = await import(join(project, 'dist/context/build.js'));
-const { estimatePromptTokens } = await import(join(project, 'dist/providers/tokens.js'));
+const { estimatePromptTokens } = await import(join(project, 'dist/llm/tokens.js'));
 const BASELINE = JSON.parse(readFileSync(new URL('./bm25-baseline.json', import.meta.url), 'utf8'));
 
 const GRID = {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createChunker } from '../../dist/chunk/chunker.js';
 import { readSourceFile } from '../../dist/files/read.js';
 import { walkCodebase } from '../../dist/files/walk.js';
-import { redactSecrets } from '../../dist/providers/redact.js';
+import { redactSecrets } from '../../dist/redact/redact.js';
 
 export const DEV_REPOS = [
   'pallets+click', 'spf13+cobra', 'tj+commander.js', 'expressjs+express', 'sharkdp+fd', 'gin-gonic+gin',

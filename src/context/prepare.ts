@@ -6,8 +6,8 @@
 import { loadConfig } from '../config/config.js';
 import type { EmbeddingProvider } from '../embed/types.js';
 import { IndexStateError, UsageError, describeError } from '../errors.js';
-import { redactSecrets, type RedactionResult } from '../providers/redact.js';
-import { estimatePromptTokens } from '../providers/tokens.js';
+import { redactSecrets, type RedactionResult } from '../redact/redact.js';
+import { estimatePromptTokens } from '../llm/tokens.js';
 import { TaskClassifier, type Classification } from '../route/classify.js';
 import { limitedModels } from '../route/limits.js';
 import { resolveModelOverride } from '../route/overrides.js';

@@ -1,6 +1,6 @@
 import type { CodectxConfig } from '../config/config.js';
 import { buildContext, type ContextBlock } from './build.js';
-import { estimatePromptTokens } from '../providers/tokens.js';
+import { estimatePromptTokens } from '../llm/tokens.js';
 import { routingSettings } from '../route/settings.js';
 import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';

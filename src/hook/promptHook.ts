@@ -6,7 +6,7 @@ import { loadConfig } from '../config/config.js';
 import { ConfigError, IndexStateError, UsageError } from '../errors.js';
 import { indexedAbove } from '../app/locate.js';
 import type { Codebase } from '../index/codebase.js';
-import { redactSecrets } from '../providers/redact.js';
+import { redactSecrets } from '../redact/redact.js';
 import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
 import { taskContext } from '../context/taskContext.js';

@@ -1,6 +1,6 @@
 import { projectRouting } from '../context/prepare.js';
 import type { EmbeddingProvider } from '../embed/types.js';
-import { estimatePromptTokens } from '../providers/tokens.js';
+import { estimatePromptTokens } from '../llm/tokens.js';
 import { TaskClassifier } from '../route/classify.js';
 import { formatUsd } from '../route/cost.js';
 import { decideRoute, type RouteDecision } from '../route/router.js';

@@ -8,7 +8,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { describeError } from '../errors.js';
-import { redactSecrets } from '../providers/redact.js';
+import { redactSecrets } from '../redact/redact.js';
 import { resolveLanguage } from '../search/filters.js';
 import { formatIndexingStatus, formatSearchResults } from './format.js';
 import type { McpBackend } from './backend.js';

@@ -52,7 +52,7 @@ export function registerAskCommand(program: Command): void {
         : `no pre-search (${prepared.contextNote})`;
       console.error(`codectx: ${decision.category} → ${decision.model}; ${presearch}${redaction.count > 0 ? `; ${redacted}` : ''}`);
       // Model SDKs load only when a model is really called (not for --dry-run, nor for other commands).
-      const { routedCall } = await import('../../providers/routedCall.js');
+      const { routedCall } = await import('../../llm/routedCall.js');
       const result = await routedCall({
         policy,
         decision,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactSecrets } from '../src/providers/redact.js';
+import { redactSecrets } from '../src/redact/redact.js';
 
 // Planted secrets are assembled at run time so this file itself does not trip secret scanners.
 const AWS = 'AKIA' + 'Q3EGRUSTMXSAMPLE1'.slice(0, 16);

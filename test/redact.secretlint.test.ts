@@ -2,7 +2,7 @@ import { secretLintProfiler } from '@secretlint/profiler';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { redactSecrets } from '../src/providers/redact.js';
+import { redactSecrets } from '../src/redact/redact.js';
 
 describe('secretlint as the base of redaction', () => {
   it('leaves no profiler marks behind: a long-lived server scans every answer', async () => {
