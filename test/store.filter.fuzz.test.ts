@@ -123,6 +123,27 @@ describe.each(kinds)('%s filters on hostile file names', (kind) => {
   )('deleting by file and filtering by prefix return exactly the right rows', async ([files, prefixes, deleted]) => {
     await check(files, prefixes, deleted);
   }, PROPERTY_TIMEOUT_MS);
+
+  // Queries reach BM25 as typed by users and agents: full-text query syntax (field:, quotes, brackets, AND/NOT,
+  // wildcards) must be words to search, never an error.
+  const queryUnit = fc.oneof(
+    fc.constantFrom(':', '"', '(', ')', '[', ']', '{', '}', '^', '~', '*', '?', '\\', '+', '-', '!', '/', '&&', '||', ' AND ', ' OR ', ' NOT ', '\0', '\n', ' '),
+    fc.constantFrom('value3', 'symbol', 'const', 'é😀'),
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 3 }),
+  );
+  fcTest.prop([fc.array(queryUnit, { minLength: 1, maxLength: 12 }).map((parts) => parts.join(''))], { numRuns: FUZZ_RUNS * 4 })(
+    'keyword search takes any query text',
+    async (query) => {
+      if ((await store.count()) === 0) {
+        await store.upsert(['src/a.ts', 'src/b.ts', 'src/c.ts', 'src/d.ts'].map(row));
+        await store.flush();
+      }
+      const hits = await store.searchKeyword(query, 5);
+      expect(Array.isArray(hits)).toBe(true);
+      if (/\bvalue3\b/.test(query)) expect(hits.map((hit) => hit.chunk.file)).toContain('src/d.ts');
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });
 
 afterAll(() => rmSync(lanceDir, { recursive: true, force: true }));
