@@ -116,6 +116,38 @@ describe('incremental indexing', () => {
     expect(again.at(-1)![0]).toBe(701);
   });
 
+  // The bar went from 523/523 [100%] to 619/1037 [58%]: totals grew as files were read a group ahead of embedding,
+  // and files showed 0/175 until a whole group of 512 chunks was stored.
+  it('counts every change first, then moves forward only, against totals that hold', async () => {
+    for (let i = 0; i < 700; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);
+    const seen: IndexProgress[] = [];
+    const report = await run((progress) => seen.push(progress));
+    const counting = seen.filter((p) => p.phase === 'count');
+    expect(counting.map((p) => p.filesCounted)).toEqual(Array.from({ length: 702 }, (_, i) => i + 1));
+    expect(counting.every((p) => p.filesToCount === 702)).toBe(true);
+    const embedding = seen.filter((p) => p.phase !== 'count');
+    expect(embedding.every((p) => p.filesTotal === 702 && p.chunksTotal === report.chunksWritten)).toBe(true);
+    for (const [i, p] of embedding.entries()) {
+      expect(p.chunksDone).toBeLessThanOrEqual(p.chunksTotal);
+      if (i > 0) expect(p.chunksDone).toBeGreaterThanOrEqual(embedding[i - 1]!.chunksDone);
+      if (i > 0) expect(p.filesDone).toBeGreaterThanOrEqual(embedding[i - 1]!.filesDone);
+    }
+    expect(embedding.at(-1)).toMatchObject({ phase: 'done', filesDone: 702, chunksDone: report.chunksWritten });
+    // Files count as they finish embedding, long before their group is stored.
+    expect(embedding.some((p) => p.filesDone > 0 && p.indexFiles === 0)).toBe(true);
+
+    const plan = await planIndex(codebase(), loadConfig(root));
+    expect(plan).toMatchObject({ filesToIndex: 0, estimatedChunks: 0 });
+  });
+
+  it('the dry run counts what the index then writes', async () => {
+    for (let i = 0; i < 20; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);
+    const plan = await planIndex(codebase(), loadConfig(root));
+    const report = await run();
+    expect(plan).toMatchObject({ filesToIndex: report.filesChanged, estimatedChunks: report.chunksWritten });
+    expect(plan.estimatedTokens).toBeGreaterThan(0);
+  });
+
   it('a file that turns binary loses its chunks', async () => {
     await run();
     await writeFile(join(root, 'b.py'), Buffer.from([0x00, 0x01, 0x02]));
