@@ -18,13 +18,19 @@ export function searchThroughDaemon(
   return throughDaemon((client) => client.search(root, query, { ...options, configKey: configKey(config) }));
 }
 
-/** Indexes through the running daemon, so its run and ours never fight over the lock; undefined as above. */
+/**
+ * Indexes through the running daemon, so its run and ours never fight over the lock; undefined as above. An
+ * abort only hangs up: the daemon's run goes on.
+ */
 export function indexThroughDaemon(
   root: string,
   config: CodectxConfig,
-  options: { force?: boolean; onProgress?: (progress: IndexProgress) => void },
+  options: { force?: boolean; onProgress?: (progress: IndexProgress) => void; signal?: AbortSignal },
 ): Promise<IndexReport | undefined> {
-  return throughDaemon((client) => client.index(root, { force: options.force, configKey: configKey(config) }, options.onProgress));
+  return throughDaemon((client) => {
+    options.signal?.addEventListener('abort', () => client.close(), { once: true });
+    return client.index(root, { force: options.force, configKey: configKey(config) }, options.onProgress);
+  });
 }
 
 /**

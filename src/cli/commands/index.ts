@@ -5,6 +5,8 @@ import { loadConfig } from '../../config/config.js';
 import { resolveCodebase } from '../../index/codebase.js';
 import { indexThroughDaemon } from '../../daemon/route.js';
 import { registerCodebase } from '../../daemon/registry.js';
+import { CodectxError } from '../../errors.js';
+import type { IndexProgress } from '../../index/indexer.js';
 import { progressReporter, formatSeconds } from '../progress.js';
 import { addStoreOptions, withRuntime, type StoreFlags } from '../shared.js';
 
@@ -33,21 +35,64 @@ export function registerIndexCommand(program: Command): void {
       return;
     }
     const { root } = await resolveCodebase(path);
-    const progress = progressReporter();
-    const options = { force: flags.force, onProgress: flags.quiet || flags.json ? undefined : progress.update };
+    const progress = progressReporter(Boolean(flags.quiet || flags.json));
+    const interrupt = interruptOnSigint(progress.finish);
+    const options = { force: flags.force, onProgress: progress.update, signal: interrupt.signal };
     let report: IndexReport;
+    let daemonRuns = true;
     try {
       // Through the daemon when it runs, so its watcher and this run never contend for the index lock.
-      report =
-        (await indexThroughDaemon(root, loadConfig(root, flags), options)) ??
-        (await withRuntime(path, flags, (codebase, runtime) => runtime.index(codebase, options)));
+      const daemonRun = indexThroughDaemon(root, loadConfig(root, flags), options);
+      const daemonReport = await Promise.race([daemonRun, interrupt.daemonLeft]);
+      daemonRuns = daemonReport !== undefined;
+      report = daemonReport ?? (await withRuntime(path, flags, (codebase, runtime) => runtime.index(codebase, options)));
+    } catch (error) {
+      if (interrupt.signal.aborted) throw new InterruptedError(interruptedLine(progress.last(), daemonRuns));
+      throw error;
     } finally {
+      interrupt.dispose();
       progress.finish();
     }
     // Indexed once, kept fresh from then on by the daemon (a no-op when already registered).
     await registerCodebase(root);
     process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   });
+}
+
+/** Exit status of a run stopped by Ctrl-C, as shells report SIGINT. */
+class InterruptedError extends CodectxError {
+  constructor(message: string) {
+    super(message, 130);
+  }
+}
+
+/**
+ * Ctrl-C stops the run at its next check (between files or embedding calls): what is stored stays, recorded in
+ * the manifest, and the next run goes on from there. A second Ctrl-C exits at once. When the daemon does the
+ * work, this process only stops watching: `daemonLeft` settles so the command can say so.
+ */
+function interruptOnSigint(clearLine: () => void): { signal: AbortSignal; daemonLeft: Promise<never>; dispose: () => void } {
+  const controller = new AbortController();
+  let leave: (error: Error) => void = () => {};
+  const daemonLeft = new Promise<never>((_, reject) => (leave = reject));
+  daemonLeft.catch(() => {});
+  const onSigint = () => {
+    if (controller.signal.aborted) {
+      clearLine();
+      process.stderr.write('codectx: interrupted\n');
+      process.exit(130);
+    }
+    controller.abort();
+    leave(new Error('interrupted'));
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, daemonLeft, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+function interruptedLine(last: IndexProgress | undefined, daemonRuns: boolean): string {
+  if (daemonRuns) return 'interrupted: the codectx daemon goes on indexing in the background; `codectx status` shows how far it is';
+  const saved = last ? `the index keeps the ${last.indexFiles} files (${last.indexChunks} chunks) stored so far` : 'nothing new was stored';
+  return `interrupted: ${saved}; run \`codectx index\` again to resume`;
 }
 
 function formatReport(report: IndexReport): string {
