@@ -124,7 +124,7 @@ describe('formatSearchResults', () => {
   it('heads each result with path:start-end and the qualified symbol, over a fence longer than any inside', () => {
     expect(formatSearchResults([result], 'session refresh', '/r')).toBe(
       [
-        'Found 1 results for "session refresh" in /r:',
+        'Found 1 result for "session refresh" in /r:',
         '',
         '1. docs/guide.md:3-9 Session.refresh (method, markdown, score 0.0313)',
         '````markdown',

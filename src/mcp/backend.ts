@@ -4,6 +4,7 @@ import { classifierConfig } from '../context/services.js';
 import { configKey } from '../daemon/configKey.js';
 import { resolveCodebase, type Codebase } from '../index/codebase.js';
 import { readMeta } from '../index/meta.js';
+import { IndexStateError } from '../errors.js';
 import type { RouteDecision } from '../route/router.js';
 import { routingSettings } from '../route/settings.js';
 import type { SearchOptions } from '../search/searcher.js';
@@ -31,14 +32,22 @@ export class McpBackend {
 
   constructor(private readonly scope: IndexingScope) {}
 
-  async startIndexing(path: string, force: boolean): Promise<{ root: string; outcome: 'started' | 'already running' }> {
+  /**
+   * `ignore` adds rules for this run only, so it runs here: the daemon indexes with the configured rules alone
+   * (and its watcher would index those files again later anyway).
+   */
+  async startIndexing(
+    path: string,
+    options: { force: boolean; ignore?: string[] },
+  ): Promise<{ root: string; outcome: 'started' | 'already running' }> {
     const codebase = await resolveCodebase(path);
     await this.scope.check(codebase);
     const config = loadConfig(codebase.root);
     const key = configKey(config);
+    const { force, ignore } = options;
     const outcome = this.jobs.start(codebase, async ({ onProgress, signal }) => {
-      const report = await viaDaemon((daemon) => daemon.index(codebase.root, { force, configKey: key }, onProgress));
-      return report ?? this.pool.use(config, (runtime) => runtime.index(codebase, { force, onProgress, signal }));
+      const report = ignore?.length ? undefined : await viaDaemon((daemon) => daemon.index(codebase.root, { force, configKey: key }, onProgress));
+      return report ?? this.pool.use(config, (runtime) => runtime.index(codebase, { force, ignore, onProgress, signal }));
     });
     return { root: codebase.root, outcome };
   }
@@ -56,6 +65,8 @@ export class McpBackend {
 
   async search(path: string, query: string, options: SearchOptions): Promise<{ root: string; results: SearchResult[] }> {
     const codebase = await resolveCodebase(path);
+    // Said the MCP way: the store's own message tells a person to run `codectx index`.
+    if (!(await readMeta(codebase.indexDir))) throw new IndexStateError(`${codebase.root} is not indexed yet; call index_codebase first`);
     return { root: codebase.root, results: await this.searchCodebase(codebase, query, options) };
   }
 

@@ -12,7 +12,7 @@ export function formatSearchResults(results: SearchResult[], query: string, root
     const details = `(${result.kind}, ${result.language}, score ${result.score.toFixed(4)})`;
     return `${header} ${details}\n${fenced(result.content, result.language)}`;
   });
-  return `Found ${results.length} results for "${query}" in ${root}:\n\n${blocks.join('\n\n')}`;
+  return `Found ${results.length} result${results.length === 1 ? '' : 's'} for "${query}" in ${root}:\n\n${blocks.join('\n\n')}`;
 }
 
 /** A fence longer than any backtick run inside, so Markdown chunks with their own fences stay intact. */
