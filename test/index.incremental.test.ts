@@ -1,3 +1,4 @@
+import { rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ describe('incremental indexing', () => {
   let embedder: FakeEmbedder;
 
   const codebase = () => ({ root, collection: 'c_test', indexDir });
-  const run = async (onProgress?: (progress: IndexProgress) => void): Promise<IndexReport> => {
+  const run = async (onProgress?: (progress: IndexProgress) => void, keepChunkChars?: number): Promise<IndexReport> => {
     const cache = await EmbeddingCache.open(join(indexDir, 'embeddings.bin'), embedder.dimension);
     try {
       return await indexCodebase({
@@ -33,6 +34,7 @@ describe('incremental indexing', () => {
         cache,
         maxFileBytes: 1 << 20,
         ignore: [],
+        keepChunkChars,
       }, { onProgress });
     } finally {
       await cache.close();
@@ -138,6 +140,28 @@ describe('incremental indexing', () => {
 
     const plan = await planIndex(codebase(), loadConfig(root));
     expect(plan).toMatchObject({ filesToIndex: 0, estimatedChunks: 0 });
+  });
+
+  // Chunks beyond the memory budget are cut again when embedded: a file edited or removed since it was counted
+  // is taken as it is then, and the totals follow it.
+  it('cuts files again when their chunks were not kept, as they are by then', async () => {
+    await writeFile(join(root, 'c.py'), 'def gamma(z):\n    return z - 3\n');
+    const seen: IndexProgress[] = [];
+    const report = await run((progress) => {
+      seen.push(progress);
+      if (progress.phase === 'count' && progress.filesCounted === 3) {
+        writeFileSync(join(root, 'b.py'), 'def beta(y):\n    return y * 2\n\n\nclass Delta:\n    def omega(self):\n        return "omega"\n');
+        rmSync(join(root, 'c.py'));
+      }
+    }, 0);
+    expect(report.filesChanged).toBe(2);
+    expect(report.skipped.map((s) => [s.path, s.reason])).toEqual([['c.py', 'unreadable']]);
+    const last = seen.at(-1)!;
+    expect(last).toMatchObject({ phase: 'done', filesTotal: 2, filesDone: 2, chunksDone: report.chunksWritten, chunksTotal: report.chunksWritten });
+    const files = await store.listFiles();
+    expect([...files.keys()].sort()).toEqual(['a.ts', 'b.py']);
+    expect((await diff()).toRead.map((file) => file.path)).toEqual(['b.py']); // its mtime moved after the walk: checked again next run, by hash
+    expect((await run()).filesChanged).toBe(0);
   });
 
   it('the dry run counts what the index then writes', async () => {

@@ -7,11 +7,11 @@ import { sha256 } from './chunkRecords.js';
 import type { Manifest } from './manifest.js';
 
 /**
- * Chunk text kept from the counting pass for the embedding pass. A change set bigger than this (a first index
- * of a large repository: TypeScript's lib/*.js is 139 MB and 252k chunks) is cut again file by file while it
- * embeds, which costs little: chunking runs at ~3,500 chunks/s, embedding locally at tens to hundreds.
+ * Chunk text `index` keeps from the counting pass for the embedding pass. A change set bigger than this (a first
+ * index of a large repository: TypeScript's lib/*.js is 139 MB and 252k chunks) is cut again file by file while
+ * it embeds, which costs little: chunking runs at ~3,500 chunks/s, embedding locally at tens to hundreds.
  */
-const KEPT_CHUNK_CHARS = 32 * 1024 * 1024;
+export const KEPT_CHUNK_CHARS = 32 * 1024 * 1024;
 
 /** One file as read now: what the index must do with it. */
 export type FileCut =
@@ -58,6 +58,8 @@ export interface CountOptions {
   onFile?: (read: number) => void;
   /** Sees each changed file's chunks once (the dry run counts their tokens). */
   onChunks?: (chunks: Chunk[]) => void;
+  /** Chunk text to keep for embedding (the dry run keeps none). */
+  keepChars?: number;
 }
 
 export async function countChanges(
@@ -78,7 +80,7 @@ export async function countChanges(
     else {
       options.onChunks?.(cut.chunks);
       const chars = cut.chunks.reduce((sum, chunk) => sum + chunk.content.length, 0);
-      const keep = keptChars + chars <= KEPT_CHUNK_CHARS;
+      const keep = keptChars + chars <= (options.keepChars ?? 0);
       if (keep) keptChars += chars;
       set.changed.push({
         file,

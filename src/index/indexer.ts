@@ -5,7 +5,7 @@ import type { SkippedFile, SourceFile } from '../files/walk.js';
 import type { ChunkStore, StoredChunk } from '../store/types.js';
 import type { Codebase } from './codebase.js';
 import type { EmbeddingCache } from './embeddingCache.js';
-import { countChanges, cutFile, type ChangedFile } from './changeSet.js';
+import { countChanges, cutFile, KEPT_CHUNK_CHARS, type ChangedFile } from './changeSet.js';
 import { embeddingText, toRecord } from './chunkRecords.js';
 import { Manifest, rememberedSkip } from './manifest.js';
 import { readMeta, writeMeta, type IndexIdentity, type IndexMeta } from './meta.js';
@@ -58,6 +58,8 @@ export interface IndexParts {
   cache: EmbeddingCache;
   maxFileBytes: number;
   ignore: readonly string[];
+  /** Chunk text kept from the counting pass for embedding; the rest is cut again (default KEPT_CHUNK_CHARS). */
+  keepChunkChars?: number;
 }
 
 export interface IndexOptions {
@@ -148,6 +150,7 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
   // Count first: every changed file is read and cut before anything is embedded, so the totals are known.
   const set = await countChanges(codebase.root, diff.toRead, manifest, parts.chunker, {
     signal: options.signal,
+    keepChars: parts.keepChunkChars ?? KEPT_CHUNK_CHARS,
     onFile: (read) => {
       progress.filesCounted = read;
       emit('count');
