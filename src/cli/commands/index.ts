@@ -91,8 +91,10 @@ function interruptOnSigint(clearLine: () => void): { signal: AbortSignal; daemon
 
 function interruptedLine(last: IndexProgress | undefined, daemonRuns: boolean): string {
   if (daemonRuns) return 'interrupted: the codectx daemon goes on indexing in the background; `codectx status` shows how far it is';
-  const saved = last ? `the index keeps the ${last.indexFiles} files (${last.indexChunks} chunks) stored so far` : 'nothing new was stored';
-  return `interrupted: ${saved}; run \`codectx index\` again to resume`;
+  if (!last) return 'interrupted before indexing began; run `codectx index` again';
+  // Files reach the index a group at a time; what was embedded since is in the cache, so a rerun does not redo it.
+  const cached = last.embedded > 0 ? ` and the ${last.embedded} chunks embedded in this run are cached` : '';
+  return `interrupted: the index holds ${last.indexFiles} files (${last.indexChunks} chunks)${cached}; run \`codectx index\` again to resume`;
 }
 
 function formatReport(report: IndexReport): string {
