@@ -34,7 +34,7 @@ export interface IndexingStatus {
 export function formatIndexingStatus({ root, job, meta, daemon }: IndexingStatus, now = Date.now()): string {
   if (job?.state === 'running') {
     const progress = job.progress;
-    if (!progress || (progress.phase === 'count' && progress.filesToCount === 0)) {
+    if (!progress || (progress.phase === 'count' ? progress.filesToCount : progress.filesTotal) === 0) {
       return `Indexing ${root}: starting (loading the model, scanning files; ${seconds(now - job.startedAt)} so far).`;
     }
     if (progress.phase === 'count') {
