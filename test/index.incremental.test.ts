@@ -1,3 +1,4 @@
+import { rmSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createChunker } from '../src/chunk/chunker.js';
 import { planIndex } from '../src/index/dryRun.js';
 import { EmbeddingCache } from '../src/index/embeddingCache.js';
-import { indexCodebase, type IndexOptions, type IndexReport } from '../src/index/indexer.js';
+import { indexCodebase, type IndexOptions, type IndexProgress, type IndexReport } from '../src/index/indexer.js';
 import { Manifest } from '../src/index/manifest.js';
 import { diffTree } from '../src/index/treeDiff.js';
 import { openLanceStore } from '../src/store/lance.js';
@@ -21,7 +22,7 @@ describe('incremental indexing', () => {
   let embedder: FakeEmbedder;
 
   const codebase = () => ({ root, collection: 'c_test', indexDir });
-  const run = async (options: IndexOptions = {}): Promise<IndexReport> => {
+  const run = async (options: IndexOptions = {}, keepChunkChars?: number): Promise<IndexReport> => {
     const cache = await EmbeddingCache.open(join(indexDir, 'embeddings.bin'), embedder.dimension);
     try {
       return await indexCodebase({
@@ -33,6 +34,7 @@ describe('incremental indexing', () => {
         cache,
         maxFileBytes: 1 << 20,
         ignore: [],
+        keepChunkChars,
       }, options);
     } finally {
       await cache.close();
@@ -159,6 +161,60 @@ describe('incremental indexing', () => {
     expect(partial).toMatchObject({ filesChanged: 1, filesDeleted: 2 });
     expect([...(await store.listFiles()).keys()].sort()).toEqual(['a.ts', 'b.py', 'new.py']);
     expect((await diff()).toRead.map((file) => file.path)).toEqual(['a.ts']);
+  });
+
+  // The bar went from 523/523 [100%] to 619/1037 [58%]: totals grew as files were read a group ahead of embedding,
+  // and files showed 0/175 until a whole group of 512 chunks was stored.
+  it('counts every change first, then moves forward only, against totals that hold', async () => {
+    for (let i = 0; i < 700; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);
+    const seen: IndexProgress[] = [];
+    const report = await run({ onProgress: (progress) => seen.push(progress) });
+    const counting = seen.filter((p) => p.phase === 'count');
+    expect(counting.map((p) => p.filesCounted)).toEqual(Array.from({ length: 702 }, (_, i) => i + 1));
+    expect(counting.every((p) => p.filesToCount === 702)).toBe(true);
+    const embedding = seen.filter((p) => p.phase !== 'count');
+    expect(embedding.every((p) => p.filesTotal === 702 && p.chunksTotal === report.chunksWritten)).toBe(true);
+    for (const [i, p] of embedding.entries()) {
+      expect(p.chunksDone).toBeLessThanOrEqual(p.chunksTotal);
+      if (i > 0) expect(p.chunksDone).toBeGreaterThanOrEqual(embedding[i - 1]!.chunksDone);
+      if (i > 0) expect(p.filesDone).toBeGreaterThanOrEqual(embedding[i - 1]!.filesDone);
+    }
+    expect(embedding.at(-1)).toMatchObject({ phase: 'done', filesDone: 702, chunksDone: report.chunksWritten });
+    // Files count as they finish embedding, long before their group is stored.
+    expect(embedding.some((p) => p.filesDone > 0 && p.indexFiles === 0)).toBe(true);
+
+    const plan = await planIndex(codebase(), loadConfig(root));
+    expect(plan).toMatchObject({ filesToIndex: 0, estimatedChunks: 0 });
+  });
+
+  // Chunks beyond the memory budget are cut again when embedded: a file edited or removed since it was counted
+  // is taken as it is then, and the totals follow it.
+  it('cuts files again when their chunks were not kept, as they are by then', async () => {
+    await writeFile(join(root, 'c.py'), 'def gamma(z):\n    return z - 3\n');
+    const seen: IndexProgress[] = [];
+    const report = await run({ onProgress: (progress) => {
+      seen.push(progress);
+      if (progress.phase === 'count' && progress.filesCounted === 3) {
+        writeFileSync(join(root, 'b.py'), 'def beta(y):\n    return y * 2\n\n\nclass Delta:\n    def omega(self):\n        return "omega"\n');
+        rmSync(join(root, 'c.py'));
+      }
+    } }, 0);
+    expect(report.filesChanged).toBe(2);
+    expect(report.skipped.map((s) => [s.path, s.reason])).toEqual([['c.py', 'unreadable']]);
+    const last = seen.at(-1)!;
+    expect(last).toMatchObject({ phase: 'done', filesTotal: 2, filesDone: 2, chunksDone: report.chunksWritten, chunksTotal: report.chunksWritten });
+    const files = await store.listFiles();
+    expect([...files.keys()].sort()).toEqual(['a.ts', 'b.py']);
+    expect((await diff()).toRead.map((file) => file.path)).toEqual(['b.py']); // its mtime moved after the walk: checked again next run, by hash
+    expect((await run()).filesChanged).toBe(0);
+  });
+
+  it('the dry run counts what the index then writes', async () => {
+    for (let i = 0; i < 20; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);
+    const plan = await planIndex(codebase(), loadConfig(root));
+    const report = await run();
+    expect(plan).toMatchObject({ filesToIndex: report.filesChanged, estimatedChunks: report.chunksWritten });
+    expect(plan.estimatedTokens).toBeGreaterThan(0);
   });
 
   it('a file that turns binary loses its chunks', async () => {

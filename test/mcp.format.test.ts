@@ -6,12 +6,16 @@ import type { SearchResult } from '../src/search/types.js';
 
 const progress = (values: Partial<IndexProgress>): IndexProgress => ({
   phase: 'embed',
+  filesToCount: 0,
+  filesCounted: 0,
   filesTotal: 0,
   filesDone: 0,
   chunksTotal: 0,
   chunksDone: 0,
   embedded: 0,
   embeddingsPerSecond: 0,
+  indexFiles: 0,
+  indexChunks: 0,
   ...values,
 });
 
@@ -33,27 +37,26 @@ const meta: IndexMeta = {
 };
 
 describe('formatIndexingStatus', () => {
-  it('while the first group embeds, counts progress by the chunks found so far', () => {
+  // The totals are counted before embedding: the percentage is the job's, which never goes back.
+  it('reports the share embedded against counted totals', () => {
     const text = formatIndexingStatus({
       root: '/repo',
-      job: { state: 'running', startedAt: 0, progress: progress({ filesTotal: 120, chunksTotal: 520, chunksDone: 130, embeddingsPerSecond: 12.34 }) },
+      job: {
+        state: 'running',
+        startedAt: 0,
+        percent: 25,
+        progress: progress({ filesTotal: 120, filesDone: 31, chunksTotal: 520, chunksDone: 130, embeddingsPerSecond: 12.34 }),
+      },
     });
     expect(text).toBe(
-      'Indexing /repo: 25% (0/120 files done, 130/520 chunks found so far embedded, 12.3 chunks/s). Search works on what is already indexed.',
+      'Indexing /repo: 25% (31/120 files, 130/520 chunks embedded, 12.3 chunks/s). Search works on what is already indexed.',
     );
   });
 
-  it('once files are done, extrapolates the total chunks from their average', () => {
-    // 57 files made 520 chunks: 120 files make about 1095, of which 822 are embedded.
-    const running = progress({ filesTotal: 120, filesDone: 57, chunksTotal: 1032, chunksDone: 822 });
-    const text = formatIndexingStatus({ root: '/repo', job: { state: 'running', startedAt: 0, progress: running, chunksInDoneFiles: 520 } });
-    expect(text).toMatch(/^Indexing \/repo: 75% \(57\/120 files done, 822\/1032 chunks/);
-  });
-
-  it('never says 100% while the run is still going', () => {
-    const running = progress({ filesTotal: 3, filesDone: 3, chunksTotal: 9, chunksDone: 9 });
-    expect(formatIndexingStatus({ root: '/r', job: { state: 'running', startedAt: 0, progress: running, chunksInDoneFiles: 9 } })).toMatch(
-      /: 99% /,
+  it('while counting, says how many files are read, with no percentage', () => {
+    const counting = progress({ phase: 'count', filesToCount: 1037, filesCounted: 400 });
+    expect(formatIndexingStatus({ root: '/r', job: { state: 'running', startedAt: 1000, progress: counting } }, 6000)).toBe(
+      'Indexing /r: counting changes (400/1037 files read; 5s so far). Search works on what is already indexed.',
     );
   });
 
@@ -121,7 +124,7 @@ describe('formatSearchResults', () => {
   it('heads each result with path:start-end and the qualified symbol, over a fence longer than any inside', () => {
     expect(formatSearchResults([result], 'session refresh', '/r')).toBe(
       [
-        'Found 1 results for "session refresh" in /r:',
+        'Found 1 result for "session refresh" in /r:',
         '',
         '1. docs/guide.md:3-9 Session.refresh (method, markdown, score 0.0313)',
         '````markdown',

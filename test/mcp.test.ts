@@ -58,7 +58,9 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
       ['clear_index', 'get_indexing_status', 'get_task_context', 'index_codebase', 'route_task', 'search_code'].sort(),
     );
     const search = tools.find((tool) => tool.name === 'search_code')!;
-    expect(Object.keys(search.inputSchema.properties ?? {}).sort()).toEqual(['language', 'limit', 'path', 'query']);
+    expect(Object.keys(search.inputSchema.properties ?? {}).sort()).toEqual(['extensionFilter', 'language', 'limit', 'path', 'query']);
+    const index = tools.find((tool) => tool.name === 'index_codebase')!;
+    expect(Object.keys(index.inputSchema.properties ?? {}).sort()).toEqual(['customExtensions', 'force', 'ignorePatterns', 'path', 'splitter']);
     expect(search.inputSchema.required?.sort()).toEqual(['path', 'query']);
   });
 
@@ -66,7 +68,7 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
     expect((await call('get_indexing_status', { path: repo })).text).toContain('is not indexed');
     const search = await call('search_code', { path: repo, query: 'password check' });
     expect(search.isError).toBe(true);
-    expect(search.text).toContain('not indexed');
+    expect(search.text).toBe(`${repo} is not indexed yet; call index_codebase first`);
   });
 
   it('indexes in the background and reports progress until done', async () => {
@@ -76,7 +78,7 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
     const seen = await waitForIndexing();
     const last = seen.at(-1)!;
     expect(last, serverLog).toMatch(/is complete: 5 files, \d+ chunks/);
-    for (const answer of seen.slice(0, -1)) expect(answer).toMatch(/^Indexing .*: (starting|\d+% \(\d+\/\d+ files done)/);
+    for (const answer of seen.slice(0, -1)) expect(answer).toMatch(/^Indexing .*: (starting|counting changes \(\d+\/5 files read|\d+% \(\d+\/\d+ files, )/);
   });
 
   it('searches with path:start-end symbol headers over code blocks', async () => {
@@ -138,10 +140,43 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
     );
   });
 
-  it("accepts code-context's extra options, ignoring them", async () => {
-    const { text, isError } = await call('search_code', { path: repo, query: 'render a chart', limit: 1, extensionFilter: ['.js'] });
-    expect(isError, text).toBe(false);
-    expect(text).toMatch(/^1\. src\/ui\/chart\.js:/m);
+  // claude-context's extensionFilter [".js"] returned .py results: it was dropped silently.
+  it("filters search by claude-context's extensionFilter, and says Found 1 result", async () => {
+    const js = await call('search_code', { path: repo, query: 'totals per customer from invoices', extensionFilter: ['.js'] });
+    expect(js.isError, js.text).toBe(false);
+    expect(js.text).toContain('src/ui/chart.js:');
+    expect(js.text).not.toMatch(/\.(py|ts):\d/);
+    const py = await call('search_code', { path: repo, query: 'totals per customer from invoices', extensionFilter: ['py', '.PY'] });
+    expect(py.text).toContain('scripts/report.py:');
+    expect(py.text).not.toContain('src/');
+    const one = await call('search_code', { path: repo, query: 'render a chart', limit: 1, extensionFilter: ['.js'] });
+    expect(one.text).toMatch(/^Found 1 result for "render a chart" in .*:\n\n1\. src\/ui\/chart\.js:/);
+    const bad = await call('search_code', { path: repo, query: 'chart', extensionFilter: ['src/**'] });
+    expect(bad).toEqual({ isError: true, text: 'extensionFilter takes file extensions such as ".ts" or "py", got "src/**"' });
+  });
+
+  it("honours claude-context's index_codebase options: splitter, customExtensions, ignorePatterns", async () => {
+    const ast = await call('index_codebase', { path: repo, splitter: 'ast' });
+    expect(ast.text).toContain('codectx splits code with its AST splitter (tree-sitter grammars');
+    await waitForIndexing();
+    const langchain = await call('index_codebase', { path: repo, splitter: 'langchain', customExtensions: ['.vue', 'ts'] });
+    expect(langchain.isError, langchain.text).toBe(false);
+    expect(langchain.text).toContain('splitter "langchain" is not available: codectx splits code with its AST splitter');
+    await waitForIndexing();
+    expect(await call('index_codebase', { path: repo, splitter: 'recursive' })).toEqual({
+      isError: true,
+      text: 'splitter must be "ast" or "langchain", got "recursive"',
+    });
+    const custom = await call('index_codebase', { path: repo, customExtensions: ['.foo', '.vue'] });
+    expect(custom.isError).toBe(true);
+    expect(custom.text).toMatch(/^customExtensions: codectx does not index \.foo; it indexes these extensions \(and no others\): \.ts .*\.py .*\.vue/);
+
+    const ignored = await call('index_codebase', { path: repo, ignorePatterns: ['scripts/'] });
+    expect(ignored.text).toContain('ignorePatterns (scripts/) apply to this run');
+    expect((await waitForIndexing()).at(-1), serverLog).toMatch(/is complete: 4 files/);
+    expect((await call('search_code', { path: repo, query: 'totals per customer from invoices' })).text).not.toContain('scripts/report.py');
+    await call('index_codebase', { path: repo });
+    expect((await waitForIndexing()).at(-1), serverLog).toMatch(/is complete: 5 files/);
   });
 
   it('answers a bad path with a readable error', async () => {

@@ -1,4 +1,5 @@
 import { loadConfig, type CodectxConfig, type ConfigFlags } from '../config/config.js';
+import { CodectxError } from '../errors.js';
 import { configKey } from '../config/configKey.js';
 import type { TaskServices } from '../context/prepare.js';
 import { resolveCodebase, type Codebase } from '../index/codebase.js';
@@ -52,11 +53,24 @@ export class CodectxService {
    * Through the daemon when it runs, so its watcher and this run never contend for the index lock (the daemon
    * then also watches the codebase: `viaDaemon`).
    */
-  async index(codebase: Codebase, options: IndexOptions & { force?: boolean }): Promise<{ report: IndexReport; viaDaemon: boolean }> {
+  async index(
+    codebase: Codebase,
+    options: IndexOptions & { force?: boolean; ignore?: readonly string[] },
+  ): Promise<{ report: IndexReport; viaDaemon: boolean }> {
     const config = this.config(codebase);
     const key = configKey(config);
-    const report = await throughDaemon((daemon) => daemon.index(codebase.root, { force: options.force, configKey: key }, options.onProgress));
+    let daemonTookIt = false;
+    // Extra ignore rules hold for this run only, which the daemon (indexing with the configured rules) cannot do.
+    const report = options.ignore?.length
+      ? undefined
+      : await throughDaemon((daemon) => {
+          daemonTookIt = true;
+          // An abort only hangs up: the daemon's run goes on, and must not be started over here.
+          options.signal?.addEventListener('abort', () => daemon.close(), { once: true });
+          return daemon.index(codebase.root, { force: options.force, configKey: key }, options.onProgress);
+        });
     if (report) return { report, viaDaemon: true };
+    if (options.signal?.aborted && daemonTookIt) throw new DaemonLeftRunning();
     return { report: await this.withRuntime(config, (runtime) => runtime.index(codebase, options)), viaDaemon: false };
   }
 
@@ -97,6 +111,13 @@ export class CodectxService {
   /** Releases every model and store this service loaded. */
   async close(): Promise<void> {
     await (await this.pool)?.closeAll();
+  }
+}
+
+/** The caller stopped waiting for an index run the daemon does; the daemon goes on with it. */
+export class DaemonLeftRunning extends CodectxError {
+  constructor() {
+    super('interrupted: the codectx daemon goes on indexing in the background', 130);
   }
 }
 

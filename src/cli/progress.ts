@@ -1,45 +1,88 @@
 import type { IndexProgress } from '../index/indexer.js';
+import { wantsColor } from './color.js';
+
+/** Redraws at most this often: the counting pass reports every file, thousands a second. */
+const REDRAW_MS = 100;
 
 /**
  * Indexing progress for people: one redrawn line on a terminal, a plain line every few seconds otherwise
- * (CI logs, pipes), nothing at all with --quiet.
+ * (CI logs, pipes), nothing at all with --quiet. The totals are counted before embedding starts, and what is
+ * shown never moves back (a file edited mid-run may change them a little).
  */
-export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
+export function progressReporter(
+  silent: boolean,
+  stream: NodeJS.WriteStream = process.stderr,
+  env: NodeJS.ProcessEnv = process.env,
+  now: () => number = Date.now,
+): {
   update: (progress: IndexProgress) => void;
+  /** Clears the drawn line, so whatever is printed next starts on a clean line. */
   finish: () => void;
+  /** The last progress seen: what the index held then. */
+  last: () => IndexProgress | undefined;
 } {
   const tty = stream.isTTY === true;
+  const color = wantsColor('auto', tty, env);
+  const shown = { fraction: 0, filesDone: 0, chunksDone: 0 };
+  let embedStarted = 0;
+  let lastDraw = 0;
   let lastPlain = 0;
   let drawn = false;
+  let latest: IndexProgress | undefined;
   return {
     update(progress) {
-      if (progress.phase === 'done' || progress.filesTotal === 0) return;
-      const line = describe(progress);
+      latest = progress;
+      if (silent || progress.phase === 'done') return;
+      if (progress.phase === 'embed' && embedStarted === 0) embedStarted = now();
+      const empty = progress.phase === 'count' ? progress.filesToCount === 0 : progress.filesTotal === 0;
+      if (empty) return;
+      const line = progress.phase === 'count' ? describeCount(progress) : describeEmbed(forward(shown, progress), now() - embedStarted, color);
       if (tty) {
+        if (now() - lastDraw < REDRAW_MS && drawn) return;
         stream.write(`\r\x1b[2K${line}`);
+        lastDraw = now();
         drawn = true;
-      } else if (Date.now() - lastPlain > 5000) {
+      } else if (now() - lastPlain > 5000) {
         stream.write(`${line}\n`);
-        lastPlain = Date.now();
+        lastPlain = now();
       }
     },
     finish() {
       if (drawn) stream.write('\r\x1b[2K');
+      drawn = false;
     },
+    last: () => latest,
   };
 }
 
-function describe(p: IndexProgress): string {
+interface Shown {
+  fraction: number;
+  filesDone: number;
+  chunksDone: number;
+}
+
+/** What to draw: never less than what was drawn before. */
+function forward(shown: Shown, p: IndexProgress): Shown & { filesTotal: number; chunksTotal: number; embedded: number; rate: number } {
   const fraction = p.chunksTotal > 0 ? p.chunksDone / p.chunksTotal : p.filesDone / Math.max(1, p.filesTotal);
+  shown.fraction = Math.max(shown.fraction, Math.min(1, fraction));
+  shown.filesDone = Math.max(shown.filesDone, Math.min(p.filesDone, p.filesTotal));
+  shown.chunksDone = Math.max(shown.chunksDone, Math.min(p.chunksDone, p.chunksTotal));
+  return { ...shown, filesTotal: p.filesTotal, chunksTotal: p.chunksTotal, embedded: p.embedded, rate: p.embeddingsPerSecond };
+}
+
+function describeCount(p: IndexProgress): string {
+  return `counting changes: ${p.filesCounted}/${p.filesToCount} files read`;
+}
+
+function describeEmbed(s: ReturnType<typeof forward>, elapsedMs: number, color: boolean): string {
   const width = 24;
-  const filled = Math.round(Math.min(1, fraction) * width);
-  const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
-  const rate = p.embeddingsPerSecond > 0 ? `${p.embeddingsPerSecond.toFixed(1)} emb/s` : '';
-  const remaining = p.chunksTotal - p.chunksDone;
-  const eta = p.embeddingsPerSecond > 0 && remaining > 0 ? `ETA ${formatSeconds(remaining / p.embeddingsPerSecond)}` : '';
-  return [bar, `files ${p.filesDone}/${p.filesTotal}`, `chunks ${p.chunksDone}/${p.chunksTotal}`, rate, eta]
-    .filter(Boolean)
-    .join('  ');
+  const filled = Math.round(s.fraction * width);
+  const done = '#'.repeat(filled);
+  const bar = `[${color ? `\x1b[32m${done}\x1b[0m` : done}${'-'.repeat(width - filled)}] ${Math.floor(s.fraction * 100)}%`;
+  const rate = s.rate > 0 ? `${s.rate.toFixed(1)} emb/s` : '';
+  // From the share done so far over the whole run: a known total keeps it from jumping as files are read.
+  const eta = s.fraction > 0 && s.fraction < 1 && elapsedMs > 0 ? `ETA ${formatSeconds(((elapsedMs / 1000) * (1 - s.fraction)) / s.fraction)}` : '';
+  return [bar, `files ${s.filesDone}/${s.filesTotal}`, `chunks ${s.chunksDone}/${s.chunksTotal}`, rate, eta].filter(Boolean).join('  ');
 }
 
 export function formatSeconds(seconds: number): string {

@@ -30,5 +30,15 @@ const SOURCE_FILENAMES = new Set([
 export function isSourcePath(relPath: string): boolean {
   const name = basename(relPath);
   if (SOURCE_FILENAMES.has(name) || name.startsWith('Dockerfile.')) return true;
-  return SOURCE_EXTENSIONS.has(extname(name).slice(1).toLowerCase());
+  return isSourceExtension(extname(name));
+}
+
+/** An extension ("ts" or ".ts", any case) of the files codectx indexes. */
+export function isSourceExtension(extension: string): boolean {
+  return SOURCE_EXTENSIONS.has(extension.replace(/^\./, '').toLowerCase());
+}
+
+/** The extensions codectx indexes, with their dot, for messages. */
+export function sourceExtensions(): string[] {
+  return [...SOURCE_EXTENSIONS].map((extension) => `.${extension}`);
 }

@@ -1,9 +1,9 @@
-import { createChunker, estimateWordPieceTokens, languageForPath } from '../chunk/chunker.js';
+import { languageForPath } from '../chunk/chunker.js';
 import type { CodectxConfig } from '../config/config.js';
-import { embeddingCostUsd, LOCAL_MAX_TOKENS } from '../embed/index.js';
-import { readSourceFile } from '../files/read.js';
+import { createTokenCounter, embeddingCostUsd } from '../embed/index.js';
+import { countChanges } from './changeSet.js';
 import type { Codebase } from './codebase.js';
-import { chunkBudget, embeddingText, sha256 } from './chunkRecords.js';
+import { embeddingText, indexChunker } from './chunkRecords.js';
 import { Manifest } from './manifest.js';
 import { diffTree } from './treeDiff.js';
 
@@ -22,13 +22,14 @@ export interface IndexPlan {
 }
 
 /**
- * What `index` would do, without loading a model or touching the store: the same walk and diff, the same
- * chunker, and token counts estimated by the chunker, so a paid provider's bill is known up front.
+ * What `index` would do, without loading a model or touching the store: the same walk, diff and counting pass
+ * with the index's chunker, and tokens counted by the model's tokenizer, so a paid provider's bill is known up front.
  */
 export async function planIndex(codebase: Codebase, config: CodectxConfig): Promise<IndexPlan> {
   const manifest = await Manifest.load(codebase.indexDir);
   const diff = await diffTree(codebase.root, manifest, { maxFileBytes: config.maxFileBytes, ignore: config.ignore });
-  const chunker = await createChunker({ maxTokens: budgetFor(config) });
+  const chunker = await indexChunker(config);
+  const counter = await createTokenCounter(config.embedding);
   const plan: IndexPlan = {
     root: codebase.root,
     filesScanned: diff.walk.files.length,
@@ -45,28 +46,18 @@ export async function planIndex(codebase: Codebase, config: CodectxConfig): Prom
   const skip = (reason: string) => (plan.skippedByReason[reason] = (plan.skippedByReason[reason] ?? 0) + 1);
   [...diff.walk.skipped, ...diff.stillSkipped].forEach((item) => skip(item.reason));
 
-  for (const file of diff.toRead) {
-    const entry = manifest.files.get(file.path);
-    const read = await readSourceFile(file.absPath, codebase.root);
-    if (!read.ok) {
-      skip(read.reason);
-      continue;
-    }
-    if (entry && entry.hash === sha256(read.bytes)) {
-      plan.filesUnchanged++;
-      continue;
-    }
-    const chunks = await chunker.chunk(file.path, read.text);
-    const language = chunks[0]?.language ?? languageForPath(file.path) ?? 'text';
-    plan.filesToIndex++;
+  // The same counting pass as `index`, with the same chunker and the model's own token counts.
+  const set = await countChanges(codebase.root, diff.toRead, manifest, chunker, {
+    onChunks: (chunks) => chunks.forEach((chunk) => (plan.estimatedTokens += counter.countTokens(embeddingText(chunk)))),
+  });
+  set.skipped.forEach(({ skipped }) => skip(skipped.reason));
+  plan.filesUnchanged += set.unchanged.length;
+  for (const changed of set.changed) {
+    const language = changed.language ?? languageForPath(changed.file.path) ?? 'text';
     plan.filesByLanguage[language] = (plan.filesByLanguage[language] ?? 0) + 1;
-    plan.estimatedChunks += chunks.length;
-    for (const chunk of chunks) plan.estimatedTokens += estimateWordPieceTokens(embeddingText(chunk));
   }
+  plan.filesToIndex = set.changed.length;
+  plan.estimatedChunks = set.chunks;
   plan.estimatedCostUsd = embeddingCostUsd(config.embedding, plan.estimatedTokens);
   return plan;
-}
-
-function budgetFor(config: CodectxConfig): number {
-  return chunkBudget(config.chunkTokens, config.embedding.provider === 'local' ? LOCAL_MAX_TOKENS : 8191);
 }

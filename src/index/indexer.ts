@@ -1,12 +1,12 @@
 import type { Chunker } from '../chunk/chunker.js';
 import type { EmbeddingProvider } from '../embed/types.js';
-import { describeError } from '../errors.js';
-import { readSourceFile } from '../files/read.js';
+import type { Chunk } from '../chunk/types.js';
 import type { SkippedFile, SourceFile } from '../files/walk.js';
 import type { ChunkStore, StoredChunk } from '../store/types.js';
 import type { Codebase } from './codebase.js';
 import type { EmbeddingCache } from './embeddingCache.js';
-import { embeddingText, sha256, toRecord } from './chunkRecords.js';
+import { countChanges, cutFile, KEPT_CHUNK_CHARS, type ChangedFile } from './changeSet.js';
+import { embeddingText, toRecord } from './chunkRecords.js';
 import { Manifest, rememberedSkip } from './manifest.js';
 import { readMeta, writeMeta, type IndexIdentity, type IndexMeta } from './meta.js';
 import { diffPaths, diffTree } from './treeDiff.js';
@@ -17,7 +17,12 @@ const GROUP_CHUNKS = 512;
 const EMBED_CALL = 32;
 
 export interface IndexProgress {
-  phase: 'scan' | 'embed' | 'done';
+  /** count: reading and cutting the changed files, to know the totals; embed: embedding against those totals. */
+  phase: 'count' | 'embed' | 'done';
+  /** Files the counting pass reads (new, or size or mtime moved), and how many it has read. */
+  filesToCount: number;
+  filesCounted: number;
+  /** Changed files and their chunks, known once counting is done; files are done when all their chunks are embedded. */
   filesTotal: number;
   filesDone: number;
   chunksTotal: number;
@@ -53,6 +58,8 @@ export interface IndexParts {
   cache: EmbeddingCache;
   maxFileBytes: number;
   ignore: readonly string[];
+  /** Chunk text kept from the counting pass for embedding; the rest is cut again (default KEPT_CHUNK_CHARS). */
+  keepChunkChars?: number;
 }
 
 export interface IndexOptions {
@@ -127,11 +134,12 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
     await manifest.save();
     report.filesDeleted = diff.deleted.length;
   }
-  const changed = diff.toRead;
 
   const progress: IndexProgress = {
-    phase: 'scan',
-    filesTotal: changed.length,
+    phase: 'count',
+    filesToCount: diff.toRead.length,
+    filesCounted: 0,
+    filesTotal: 0,
     filesDone: 0,
     chunksTotal: 0,
     chunksDone: 0,
@@ -140,13 +148,30 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
     indexFiles: manifest.indexedFileCount,
     indexChunks: manifest.chunkCount,
   };
-  const embedStarted = performance.now();
+  let embedStarted = performance.now();
   const emit = (phase: IndexProgress['phase']) => {
     progress.phase = phase;
     const seconds = (performance.now() - embedStarted) / 1000;
     progress.embeddingsPerSecond = seconds > 0 ? progress.embedded / seconds : 0;
     options.onProgress?.({ ...progress });
   };
+
+  // Count first: every changed file is read and cut before anything is embedded, so the totals are known.
+  const set = await countChanges(codebase.root, diff.toRead, manifest, parts.chunker, {
+    signal: options.signal,
+    keepChars: parts.keepChunkChars ?? KEPT_CHUNK_CHARS,
+    onFile: (read) => {
+      progress.filesCounted = read;
+      emit('count');
+    },
+  });
+  for (const { file, skipped } of set.skipped) await recordSkip(parts, manifest, report, file, skipped);
+  for (const file of set.unchanged) recordTouched(manifest, report, file);
+  report.errors.push(...set.failed);
+  progress.filesTotal = set.changed.length;
+  progress.chunksTotal = set.chunks;
+  embedStarted = performance.now();
+  emit('embed');
 
   let group: PendingFile[] = [];
   let groupChunks = 0;
@@ -162,7 +187,6 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
       });
     }
     await manifest.save();
-    progress.filesDone += group.length;
     progress.indexFiles = manifest.indexedFileCount;
     progress.indexChunks = manifest.chunkCount;
     emit('embed');
@@ -170,41 +194,13 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
     groupChunks = 0;
   };
 
-  for (const file of changed) {
+  for (const changed of set.changed) {
     options.signal?.throwIfAborted();
-    const read = await readSourceFile(file.absPath, codebase.root);
-    if (!read.ok) {
-      report.skipped.push({ path: file.path, reason: read.reason, detail: read.detail });
-      if (manifest.files.get(file.path)?.chunks) await store.deleteFiles([file.path]);
-      if (rememberedSkip(read.reason)) {
-        manifest.files.set(file.path, { hash: '', size: file.size, mtimeMs: file.mtimeMs, chunks: 0, skipped: read.reason });
-      } else {
-        manifest.files.delete(file.path);
-      }
-      progress.filesTotal--;
-      continue;
-    }
-    const hash = sha256(read.bytes);
-    const entry = manifest.files.get(file.path);
-    if (entry && entry.hash === hash) {
-      // Touched but not changed (checkout, save without edits): remember the new mtime, embed nothing.
-      manifest.files.set(file.path, { ...entry, size: file.size, mtimeMs: file.mtimeMs });
-      report.filesUnchanged++;
-      progress.filesTotal--;
-      continue;
-    }
-    let chunks: StoredChunk[];
-    try {
-      chunks = (await parts.chunker.chunk(file.path, read.text)).map((chunk) => ({ ...toRecord(chunk, hash), vector: new Float32Array(0) }));
-    } catch (error) {
-      report.errors.push({ file: file.path, message: describeError(error) });
-      progress.filesTotal--;
-      continue;
-    }
+    const pending = await pendingFile(parts, manifest, report, changed, progress);
+    if (!pending) continue;
     report.filesChanged++;
-    progress.chunksTotal += chunks.length;
-    group.push({ file, hash, chunks, existed: entry !== undefined });
-    groupChunks += chunks.length;
+    group.push(pending);
+    groupChunks += pending.chunks.length;
     if (groupChunks >= GROUP_CHUNKS) await flush();
   }
   await flush();
@@ -228,6 +224,59 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
   return report;
 }
 
+/**
+ * A counted file ready to embed: its chunks from the counting pass, or cut again when they were not kept. A file
+ * edited since it was counted is taken as it is now, and the totals follow.
+ */
+async function pendingFile(
+  parts: IndexParts,
+  manifest: Manifest,
+  report: IndexReport,
+  changed: ChangedFile,
+  progress: IndexProgress,
+): Promise<PendingFile | undefined> {
+  const existed = manifest.files.has(changed.file.path);
+  const toPending = (hash: string, chunks: Chunk[]): PendingFile => ({
+    file: changed.file,
+    hash,
+    existed,
+    chunks: chunks.map((chunk) => ({ ...toRecord(chunk, hash), vector: new Float32Array(0) })),
+  });
+  if (changed.chunks) return toPending(changed.hash, changed.chunks);
+  const cut = await cutFile(parts.codebase.root, changed.file, manifest, parts.chunker);
+  if (cut.kind === 'changed') {
+    progress.chunksTotal += cut.chunks.length - changed.chunkCount;
+    return toPending(cut.hash, cut.chunks);
+  }
+  progress.filesTotal--;
+  progress.chunksTotal -= changed.chunkCount;
+  if (cut.kind === 'skipped') await recordSkip(parts, manifest, report, changed.file, cut.skipped);
+  else if (cut.kind === 'unchanged') recordTouched(manifest, report, changed.file);
+  else report.errors.push({ file: changed.file.path, message: cut.message });
+  return undefined;
+}
+
+async function recordSkip(parts: IndexParts, manifest: Manifest, report: IndexReport, file: SourceFile, skipped: SkippedFile): Promise<void> {
+  report.skipped.push(skipped);
+  if (manifest.files.get(file.path)?.chunks) await parts.store.deleteFiles([file.path]);
+  if (rememberedSkip(skipped.reason)) {
+    manifest.files.set(file.path, { hash: '', size: file.size, mtimeMs: file.mtimeMs, chunks: 0, skipped: skipped.reason });
+  } else {
+    manifest.files.delete(file.path);
+  }
+}
+
+/** Touched but not changed (checkout, save without edits): remember the new mtime, embed nothing. */
+function recordTouched(manifest: Manifest, report: IndexReport, file: SourceFile): void {
+  const entry = manifest.files.get(file.path)!;
+  manifest.files.set(file.path, { ...entry, size: file.size, mtimeMs: file.mtimeMs });
+  report.filesUnchanged++;
+}
+
+/**
+ * Embeds a group's chunks in file order, so files finish one after another and progress counts them as they do;
+ * vectors come from the cache when the same text was embedded before (in an earlier run or earlier in this one).
+ */
 async function writeGroup(
   parts: IndexParts,
   group: PendingFile[],
@@ -237,35 +286,42 @@ async function writeGroup(
   options: IndexOptions,
 ): Promise<void> {
   const chunks = group.flatMap((pending) => pending.chunks);
-  const missing: StoredChunk[] = [];
-  for (const chunk of chunks) {
-    const cached = await parts.cache.get(chunk.contentHash);
-    if (cached) {
-      chunk.vector = cached;
-      report.cacheHits++;
-    } else {
-      missing.push(chunk);
-    }
-  }
-  // Identical chunk texts in one group are embedded once.
-  const byHash = new Map<string, StoredChunk[]>();
-  for (const chunk of missing) byHash.set(chunk.contentHash, [...(byHash.get(chunk.contentHash) ?? []), chunk]);
-  const unique = [...byHash.values()].map((same) => same[0]!);
-  report.cacheHits += missing.length - unique.length;
-  for (let i = 0; i < unique.length; i += EMBED_CALL) {
-    await options.yieldTurn?.();
-    options.signal?.throwIfAborted();
-    const batch = unique.slice(i, i + EMBED_CALL);
-    const vectors = await parts.embedder.embed(batch.map(embeddingText));
-    const fresh = batch.map((chunk, j) => ({ contentHash: chunk.contentHash, vector: vectors[j]! }));
-    for (const item of fresh) for (const chunk of byHash.get(item.contentHash)!) chunk.vector = item.vector;
-    await parts.cache.putMany(fresh);
-    report.embedded += batch.length;
-    progress.embedded += batch.length;
-    progress.chunksDone += batch.reduce((sum, chunk) => sum + byHash.get(chunk.contentHash)!.length, 0);
+  const fileEnds: number[] = [];
+  for (const pending of group) fileEnds.push((fileEnds.at(-1) ?? 0) + pending.chunks.length);
+  const filesBefore = progress.filesDone;
+  const chunksBefore = progress.chunksDone;
+  /** Chunks waiting for the batch being gathered, by text: identical texts are embedded once. */
+  let waiting = new Map<string, StoredChunk[]>();
+  const advance = (upTo: number) => {
+    progress.chunksDone = chunksBefore + upTo;
+    progress.filesDone = filesBefore + fileEnds.filter((end) => end <= upTo).length;
     emit('embed');
+  };
+  const embedWaiting = async (upTo: number) => {
+    if (waiting.size > 0) {
+      await options.yieldTurn?.();
+      options.signal?.throwIfAborted();
+      const batch = [...waiting.values()];
+      const vectors = await parts.embedder.embed(batch.map((same) => embeddingText(same[0]!)));
+      const fresh = batch.map((same, j) => ({ contentHash: same[0]!.contentHash, vector: vectors[j]! }));
+      batch.forEach((same, j) => same.forEach((chunk) => (chunk.vector = vectors[j]!)));
+      await parts.cache.putMany(fresh);
+      report.embedded += batch.length;
+      progress.embedded += batch.length;
+      waiting = new Map();
+    }
+    advance(upTo);
+  };
+  for (const [index, chunk] of chunks.entries()) {
+    const same = waiting.get(chunk.contentHash);
+    const cached = same ? undefined : await parts.cache.get(chunk.contentHash);
+    if (same) same.push(chunk);
+    else if (cached) chunk.vector = cached;
+    else waiting.set(chunk.contentHash, [chunk]);
+    if (same || cached) report.cacheHits++;
+    if (waiting.size >= EMBED_CALL) await embedWaiting(index + 1);
   }
-  progress.chunksDone += chunks.length - missing.length;
+  await embedWaiting(chunks.length);
 
   const replaced = group.filter((pending) => pending.existed).map((pending) => pending.file.path);
   if (replaced.length > 0) await parts.store.deleteFiles(replaced);

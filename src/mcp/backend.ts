@@ -4,6 +4,7 @@ import type { ContextBlock } from '../context/build.js';
 import { taskContext } from '../context/taskContext.js';
 import { resolveCodebase } from '../index/codebase.js';
 import { readMeta } from '../index/meta.js';
+import { IndexStateError } from '../errors.js';
 import type { RouteDecision } from '../route/router.js';
 import { routingSettings } from '../route/settings.js';
 import type { SearchOptions } from '../search/searcher.js';
@@ -27,11 +28,18 @@ export class McpBackend {
 
   constructor(private readonly scope: IndexingScope) {}
 
-  async startIndexing(path: string, force: boolean): Promise<{ root: string; outcome: 'started' | 'already running' }> {
+  /**
+   * `ignore` adds rules for this run only, so it runs here: the daemon indexes with the configured rules alone
+   * (and its watcher would index those files again later anyway).
+   */
+  async startIndexing(
+    path: string,
+    options: { force: boolean; ignore?: string[] },
+  ): Promise<{ root: string; outcome: 'started' | 'already running' }> {
     // The folder given is the codebase to index (a subfolder of an indexed one is indexed on its own, as `codectx index` does).
     const codebase = await resolveCodebase(path);
     await this.scope.check(codebase);
-    const outcome = this.jobs.start(codebase, async ({ onProgress, signal }) => (await this.service.index(codebase, { force, onProgress, signal })).report);
+    const outcome = this.jobs.start(codebase, async ({ onProgress, signal }) => (await this.service.index(codebase, { ...options, onProgress, signal })).report);
     return { root: codebase.root, outcome };
   }
 
@@ -48,6 +56,8 @@ export class McpBackend {
 
   async search(path: string, query: string, options: SearchOptions): Promise<{ root: string; results: SearchResult[] }> {
     const codebase = await this.service.locate(path);
+    // Said the MCP way: the store's own message tells a person to run `codectx index`.
+    if (!(await readMeta(codebase.indexDir))) throw new IndexStateError(`${codebase.root} is not indexed yet; call index_codebase first`);
     return { root: codebase.root, results: await this.service.search(codebase, query, options) };
   }
 

@@ -1,6 +1,5 @@
 /** Tool answers as text a model reads well: `path:start-end symbol` headers over fenced code. */
 import type { CodebaseStatus } from '../daemon/protocol.js';
-import type { IndexProgress } from '../index/indexer.js';
 import type { IndexMeta } from '../index/meta.js';
 import type { SearchResult } from '../search/types.js';
 import type { IndexJob } from './indexJobs.js';
@@ -13,7 +12,7 @@ export function formatSearchResults(results: SearchResult[], query: string, root
     const details = `(${result.kind}, ${result.language}, score ${result.score.toFixed(4)})`;
     return `${header} ${details}\n${fenced(result.content, result.language)}`;
   });
-  return `Found ${results.length} results for "${query}" in ${root}:\n\n${blocks.join('\n\n')}`;
+  return `Found ${results.length} result${results.length === 1 ? '' : 's'} for "${query}" in ${root}:\n\n${blocks.join('\n\n')}`;
 }
 
 /** A fence longer than any backtick run inside, so Markdown chunks with their own fences stay intact. */
@@ -35,13 +34,18 @@ export interface IndexingStatus {
 export function formatIndexingStatus({ root, job, meta, daemon }: IndexingStatus, now = Date.now()): string {
   if (job?.state === 'running') {
     const progress = job.progress;
-    if (!progress || progress.filesTotal === 0) {
+    if (!progress || (progress.phase === 'count' ? progress.filesToCount : progress.filesTotal) === 0) {
       return `Indexing ${root}: starting (loading the model, scanning files; ${seconds(now - job.startedAt)} so far).`;
     }
-    const percent = Math.min(99, Math.floor(100 * doneFraction(progress, job.chunksInDoneFiles)));
+    if (progress.phase === 'count') {
+      return (
+        `Indexing ${root}: counting changes (${progress.filesCounted}/${progress.filesToCount} files read; ` +
+        `${seconds(now - job.startedAt)} so far). Search works on what is already indexed.`
+      );
+    }
     return (
-      `Indexing ${root}: ${percent}% (${progress.filesDone}/${progress.filesTotal} files done, ` +
-      `${progress.chunksDone}/${progress.chunksTotal} chunks found so far embedded` +
+      `Indexing ${root}: ${job.percent ?? 0}% (${progress.filesDone}/${progress.filesTotal} files, ` +
+      `${progress.chunksDone}/${progress.chunksTotal} chunks embedded` +
       `${progress.embeddingsPerSecond > 0 ? `, ${progress.embeddingsPerSecond.toFixed(1)} chunks/s` : ''}). ` +
       `Search works on what is already indexed.`
     );
@@ -78,17 +82,6 @@ export function formatIndexingStatus({ root, job, meta, daemon }: IndexingStatus
 
 function watchedLine(daemon: CodebaseStatus): string {
   return `The codectx daemon watches it and re-indexes changed files${daemon.lastError ? `; its last run failed: ${daemon.lastError}` : ''}.`;
-}
-
-/**
- * Share of the run done, by chunks. Files are read a group ahead of embedding, so `chunksTotal` counts only the
- * files read so far; once some files are done, their average chunk count extrapolates the total.
- */
-function doneFraction(progress: IndexProgress, chunksInDoneFiles: number | undefined): number {
-  const extrapolated =
-    progress.filesDone > 0 && chunksInDoneFiles !== undefined ? (chunksInDoneFiles / progress.filesDone) * progress.filesTotal : 0;
-  const total = Math.max(progress.chunksTotal, extrapolated);
-  return total > 0 ? progress.chunksDone / total : 0;
 }
 
 function seconds(ms: number): string {

@@ -6,7 +6,8 @@ import type { IndexProgress, IndexReport } from '../index/indexer.js';
 export type IndexRun = (options: { onProgress: (progress: IndexProgress) => void; signal: AbortSignal }) => Promise<IndexReport>;
 
 export type IndexJob =
-  | { state: 'running'; startedAt: number; progress?: IndexProgress; chunksInDoneFiles?: number }
+  /** `percent` is the most done this run has reported: a status call never shows less than the one before. */
+  | { state: 'running'; startedAt: number; progress?: IndexProgress; percent?: number }
   | { state: 'done'; startedAt: number; finishedAt: number; report: IndexReport }
   | { state: 'failed'; startedAt: number; finishedAt: number; error: string };
 
@@ -32,9 +33,8 @@ export class IndexJobs {
       signal: controller.signal,
       onProgress: (progress) => {
         if (entry.job.state !== 'running') return;
-        // Files complete a group at a time; right then every chunk embedded belongs to a finished file.
-        const filesAdvanced = progress.filesDone > (entry.job.progress?.filesDone ?? 0);
-        entry.job = { ...entry.job, progress, chunksInDoneFiles: filesAdvanced ? progress.chunksDone : entry.job.chunksInDoneFiles };
+        const percent = progress.phase === 'count' ? undefined : percentDone(progress);
+        entry.job = { ...entry.job, progress, percent: Math.max(entry.job.percent ?? 0, percent ?? 0) };
       },
     }).then(
       (report) => {
@@ -67,4 +67,10 @@ export class IndexJobs {
     for (const entry of this.jobs.values()) entry.controller.abort();
     await Promise.all([...this.jobs.values()].map((entry) => entry.finished));
   }
+}
+
+/** Share of the chunks embedded; the totals are counted before embedding starts. 100 only once the run is over. */
+function percentDone(progress: IndexProgress): number {
+  const fraction = progress.chunksTotal > 0 ? progress.chunksDone / progress.chunksTotal : progress.filesDone / Math.max(1, progress.filesTotal);
+  return Math.min(99, Math.floor(100 * fraction));
 }

@@ -1,8 +1,8 @@
 /**
  * The MCP tools. index_codebase, search_code, get_indexing_status and clear_index keep the names and parameters
- * of the zilliztech code-context MCP server, so an existing client configuration switches over unchanged (its
- * extra options, such as splitter or extensionFilter, are accepted and ignored); get_task_context and
- * route_task add codectx's pre-search and routing.
+ * of the zilliztech claude-context MCP server, so an existing client configuration switches over unchanged (its
+ * splitter, customExtensions, ignorePatterns and extensionFilter are honoured or refused in one line, never
+ * dropped); get_task_context and route_task add codectx's pre-search and routing.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { describeError } from '../errors.js';
 import { redactSecrets } from '../redact/redact.js';
 import { resolveLanguage } from '../search/filters.js';
+import { checkCustomExtensions, extensionGlobs, splitterNote } from './compat.js';
 import { formatIndexingStatus, formatSearchResults } from './format.js';
 import type { McpBackend } from './backend.js';
 import { formatRoute } from './routeTask.js';
@@ -31,14 +32,32 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
       inputSchema: {
         path: pathParameter('to index'),
         force: z.boolean().optional().describe('Drop the existing index and rebuild it from scratch'),
+        splitter: z
+          .string()
+          .optional()
+          .describe('"ast" or "langchain"; codectx always splits along the syntax tree (tree-sitter), and says so'),
+        customExtensions: z
+          .array(z.string())
+          .optional()
+          .describe('Extensions to index, e.g. [".vue"]; codectx indexes a fixed set and refuses others, naming the set'),
+        ignorePatterns: z
+          .array(z.string())
+          .optional()
+          .describe('gitignore-style patterns to leave out of this run, added to .gitignore and codectx.config.json "ignore"'),
       },
     },
     (args) =>
       answer(async () => {
-        const { root, outcome } = await backend.startIndexing(args.path, args.force ?? false);
+        const note = splitterNote(args.splitter);
+        checkCustomExtensions(args.customExtensions);
+        const ignore = args.ignorePatterns?.filter((pattern) => pattern.trim() !== '');
+        const { root, outcome } = await backend.startIndexing(args.path, { force: args.force ?? false, ignore });
+        const ignored = ignore?.length
+          ? ` ignorePatterns (${ignore.join(', ')}) apply to this run; to keep those files out of later runs and the daemon's, add them to "ignore" in codectx.config.json.`
+          : '';
         return outcome === 'started'
-          ? `Started ${args.force ? 'rebuilding' : 'indexing'} ${root} in the background. Call get_indexing_status to follow progress; search_code already works on what is indexed.`
-          : `Indexing of ${root} is already running. Call get_indexing_status to follow progress.`;
+          ? `Started ${args.force ? 'rebuilding' : 'indexing'} ${root} in the background.${note}${ignored} Call get_indexing_status to follow progress; search_code already works on what is indexed.`
+          : `Indexing of ${root} is already running.${note} Call get_indexing_status to follow progress.`;
       }),
   );
 
@@ -60,6 +79,10 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
           .optional()
           .describe(`Maximum number of results (default 10, at most ${MAX_SEARCH_RESULTS})`),
         language: z.string().optional().describe('Only code of this language: a name or an extension, e.g. typescript, ts, python, py, javascript'),
+        extensionFilter: z
+          .array(z.string())
+          .optional()
+          .describe('Only files with these extensions, e.g. [".ts", ".py"]'),
       },
     },
     (args) =>
@@ -67,6 +90,7 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
         const { root, results } = await backend.search(args.path, args.query, {
           limit: args.limit ?? 10,
           filter: args.language ? { language: resolveLanguage(args.language) } : undefined,
+          globs: args.extensionFilter?.length ? extensionGlobs(args.extensionFilter) : undefined,
         });
         return formatSearchResults(results, args.query, root);
       }),

@@ -92,8 +92,11 @@ export class Runtime {
     return searchIndex(store, this.queryVectors, query, options);
   }
 
-  /** Runs incremental indexing under the codebase's lock; `force` drops the index and rebuilds it. */
-  async index(codebase: Codebase, options: IndexOptions & { force?: boolean } = {}): Promise<IndexReport> {
+  /**
+   * Runs incremental indexing under the codebase's lock; `force` drops the index and rebuilds it, `ignore` adds
+   * gitignore-style rules to the configured ones for this run only.
+   */
+  async index(codebase: Codebase, options: IndexOptions & { force?: boolean; ignore?: readonly string[] } = {}): Promise<IndexReport> {
     const identity = await this.identity(codebase);
     await mkdir(codebase.indexDir, { recursive: true });
     const release = await acquireLock(lockPath(codebase), `the index of ${codebase.root}`);
@@ -122,7 +125,7 @@ export class Runtime {
             store,
             cache,
             maxFileBytes: this.config.maxFileBytes,
-            ignore: this.config.ignore,
+            ignore: [...this.config.ignore, ...(options.ignore ?? [])],
           },
           options,
         );

@@ -3,8 +3,10 @@ import type { IndexReport } from '../../index/indexer.js';
 import { planIndex, type IndexPlan } from '../../index/dryRun.js';
 import { loadConfig } from '../../config/config.js';
 import { resolveCodebase } from '../../index/codebase.js';
-import { withService } from '../../app/service.js';
+import { DaemonLeftRunning, withService } from '../../app/service.js';
 import { registerCodebase } from '../../daemon/registry.js';
+import { CodectxError } from '../../errors.js';
+import type { IndexProgress } from '../../index/indexer.js';
 import { progressReporter, formatSeconds } from '../progress.js';
 import { addStoreOptions, type StoreFlags } from '../shared.js';
 
@@ -36,15 +38,22 @@ export function registerIndexCommand(program: Command): void {
     }
     const codebase = await resolveCodebase(path);
     const root = codebase.root;
-    const progress = progressReporter();
-    const options = { force: flags.force, onProgress: flags.quiet || flags.json ? undefined : progress.update };
+    const progress = progressReporter(Boolean(flags.quiet || flags.json));
+    const interrupt = interruptOnSigint(progress.finish);
+    const options = { force: flags.force, onProgress: progress.update, signal: interrupt.signal };
     let report: IndexReport;
     let viaDaemon: IndexReport | undefined;
     try {
       const outcome = await withService(flags, (service) => service.index(codebase, options));
       report = outcome.report;
       viaDaemon = outcome.viaDaemon ? report : undefined;
+    } catch (error) {
+      if (interrupt.signal.aborted) {
+        throw new InterruptedError(interruptedLine(progress.last(), error instanceof DaemonLeftRunning));
+      }
+      throw error;
     } finally {
+      interrupt.dispose();
       progress.finish();
     }
     // The daemon registered the codebase when the run went through it. Otherwise only --watch does: a scratch
@@ -58,6 +67,40 @@ export function registerIndexCommand(program: Command): void {
 async function registerForLater(root: string): Promise<string> {
   const added = await registerCodebase(root);
   return `${added ? 'registered' : 'already registered:'} ${root} (kept indexed while the daemon runs: \`codectx daemon start\`; \`codectx list\` shows what is watched)`;
+}
+
+/** Exit status of a run stopped by Ctrl-C, as shells report SIGINT. */
+class InterruptedError extends CodectxError {
+  constructor(message: string) {
+    super(message, 130);
+  }
+}
+
+/**
+ * Ctrl-C stops the run at its next check (between files or embedding calls): what is stored stays, recorded in
+ * the manifest, and the next run goes on from there. A second Ctrl-C exits at once. When the daemon does the
+ * work, this process only hangs up (DaemonLeftRunning) and the daemon goes on.
+ */
+function interruptOnSigint(clearLine: () => void): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) {
+      clearLine();
+      process.stderr.write('codectx: interrupted\n');
+      process.exit(130);
+    }
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+function interruptedLine(last: IndexProgress | undefined, daemonRuns: boolean): string {
+  if (daemonRuns) return 'interrupted: the codectx daemon goes on indexing in the background; `codectx status` shows how far it is';
+  if (!last) return 'interrupted before indexing began; run `codectx index` again';
+  // Files reach the index a group at a time; what was embedded since is in the cache, so a rerun does not redo it.
+  const cached = last.embedded > 0 ? ` and the ${last.embedded} chunks embedded in this run are cached` : '';
+  return `interrupted: the index holds ${last.indexFiles} files (${last.indexChunks} chunks)${cached}; run \`codectx index\` again to resume`;
 }
 
 function formatReport(report: IndexReport): string {

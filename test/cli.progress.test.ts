@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { progressReporter } from '../src/cli/progress.js';
+import type { IndexProgress } from '../src/index/indexer.js';
+
+const progress = (values: Partial<IndexProgress>): IndexProgress => ({
+  phase: 'embed',
+  filesToCount: 0,
+  filesCounted: 0,
+  filesTotal: 0,
+  filesDone: 0,
+  chunksTotal: 0,
+  chunksDone: 0,
+  embedded: 0,
+  embeddingsPerSecond: 0,
+  indexFiles: 0,
+  indexChunks: 0,
+  ...values,
+});
+
+/** A terminal that records what was written; the clock moves 1 s per update so nothing is throttled. */
+function terminal() {
+  const writes: string[] = [];
+  const stream = { isTTY: true, write: (text: string) => writes.push(text) } as unknown as NodeJS.WriteStream;
+  let clock = 0;
+  return { writes, stream, now: () => (clock += 1000) };
+}
+
+describe('progressReporter', () => {
+  it('counts first, then draws a bar that never moves back, and clears its line when done', () => {
+    const t = terminal();
+    const reporter = progressReporter(false, t.stream, { NO_COLOR: '1' }, t.now);
+    reporter.update(progress({ phase: 'count', filesToCount: 175, filesCounted: 40 }));
+    reporter.update(progress({ filesTotal: 175, chunksTotal: 1000, chunksDone: 600, filesDone: 100 }));
+    // A file edited since it was counted grew the total: the share drops, the bar must not.
+    reporter.update(progress({ filesTotal: 175, chunksTotal: 1100, chunksDone: 610, filesDone: 101 }));
+    reporter.finish();
+    expect(t.writes[0]).toBe('\r\x1b[2Kcounting changes: 40/175 files read');
+    expect(t.writes[1]).toMatch(/^\r\x1b\[2K\[#{14}-{10}\] 60% {2}files 100\/175 {2}chunks 600\/1000/);
+    expect(t.writes[2]).toMatch(/^\r\x1b\[2K\[#{14}-{10}\] 60% {2}files 101\/175 {2}chunks 610\/1100/);
+    expect(t.writes.at(-1)).toBe('\r\x1b[2K');
+    expect(t.writes.join('')).not.toContain('\x1b[32m');
+  });
+
+  it('colours the bar on a terminal unless NO_COLOR is set', () => {
+    const t = terminal();
+    const reporter = progressReporter(false, t.stream, {}, t.now);
+    reporter.update(progress({ filesTotal: 2, chunksTotal: 4, chunksDone: 2 }));
+    expect(t.writes[0]).toContain('\x1b[32m############\x1b[0m');
+  });
+
+  it('draws nothing when silent, but remembers what the index held', () => {
+    const t = terminal();
+    const reporter = progressReporter(true, t.stream, {}, t.now);
+    reporter.update(progress({ filesTotal: 2, chunksTotal: 4, chunksDone: 2, indexFiles: 7 }));
+    reporter.finish();
+    expect(t.writes).toEqual([]);
+    expect(reporter.last()?.indexFiles).toBe(7);
+  });
+});
