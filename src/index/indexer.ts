@@ -228,8 +228,9 @@ async function writeGroup(
 ): Promise<void> {
   const chunks = group.flatMap((pending) => pending.chunks);
   const missing: StoredChunk[] = [];
-  for (const chunk of chunks) {
-    const cached = await parts.cache.get(chunk.contentHash);
+  const cachedVectors = await parts.cache.getMany(chunks.map((chunk) => chunk.contentHash));
+  for (const [i, chunk] of chunks.entries()) {
+    const cached = cachedVectors[i];
     if (cached) {
       chunk.vector = cached;
       report.cacheHits++;
