@@ -35,7 +35,9 @@ export async function compactCache(dir: string, dimension: number, compaction: C
     await removeAbandonedTemps(dir, names);
     for (const name of names.filter((name) => name.endsWith('.seg') && (compaction.major || !isBase(name)))) {
       const segment = await Segment.open(join(dir, name), dimension);
+      // Segments appear only whole (renamed into place): one that does not read as one was damaged.
       if (segment) inputs.push(segment);
+      else await rm(join(dir, name), { force: true });
     }
     if (inputs.length === 0 || (inputs.length === 1 && !compaction.major)) return false;
     const kept = newestEntries(inputs, compaction.major ? compaction.targetBytes : Infinity);

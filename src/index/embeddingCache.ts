@@ -51,11 +51,6 @@ export class EmbeddingCache {
     return new EmbeddingCache(dir, dimension, maxBytes);
   }
 
-  /** Bytes of the segments this process has open. */
-  private get bytes(): number {
-    return [...this.segments.values()].reduce((sum, segment) => sum + segment.bytes, 0);
-  }
-
   /** The cached vector for each content hash, undefined where there is none. */
   async getMany(contentHashes: string[]): Promise<(Float32Array | undefined)[]> {
     const keys = contentHashes.map(toKey);
@@ -146,10 +141,11 @@ export class EmbeddingCache {
     await segment.close();
   }
 
+  /** Folds segments when there are many small ones, and evicts when the folder is over the cap. */
   private async compactIfDue(): Promise<void> {
-    const names = [...this.byName.keys()];
-    const major = this.bytes > this.maxBytes;
-    if (!major && names.filter((name) => !isBase(name)).length <= MAX_SMALL_SEGMENTS) return;
+    const small = (await readdir(this.dir)).filter((name) => name.endsWith('.seg') && !isBase(name)).length;
+    const major = (await cacheFolderBytes(this.dir)) > this.maxBytes;
+    if (!major && small <= MAX_SMALL_SEGMENTS) return;
     if (await compactCache(this.dir, this.dimension, { major, targetBytes: this.maxBytes * EVICT_TO })) await this.scan();
   }
 }
