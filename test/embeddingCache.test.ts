@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createChunker } from '../src/chunk/chunker.js';
-import { EmbeddingCache, cacheFolderBytes } from '../src/index/embeddingCache.js';
+import { EmbeddingCache, cacheFolderBytes, embeddingCacheDir } from '../src/index/embeddingCache.js';
 import { indexCodebase, type IndexReport } from '../src/index/indexer.js';
 import { openLanceStore } from '../src/store/lance.js';
 import { FakeEmbedder } from './helpers/fakeEmbedder.js';
@@ -199,5 +199,19 @@ describe('embedding cache shared between codebases', () => {
     await expectCached(reader, ['kept', 'more16']);
     await cache.close();
     await reader.close();
+  });
+});
+
+describe('where an embedding cache lives', () => {
+  it('one folder per model, variant, dimension and endpoint, all under the home', () => {
+    const dirs = [
+      embeddingCacheDir('/h', 'local:all-MiniLM-L6-v2:int8', 384),
+      embeddingCacheDir('/h', 'local:all-MiniLM-L6-v2:fp32', 384),
+      embeddingCacheDir('/h', 'openai:text-embedding-3-small', 1536),
+      embeddingCacheDir('/h', 'openai:text-embedding-3-small', 256),
+      embeddingCacheDir('/h', 'openai:text-embedding-3-small', 1536, 'http://localhost:11434/v1'),
+    ];
+    expect(new Set(dirs).size).toBe(dirs.length);
+    for (const dir of dirs) expect(dir).toMatch(/^\/h\/cache\/embeddings\/[a-zA-Z0-9._@-]+$/);
   });
 });
