@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -179,6 +179,19 @@ describe('embedding cache shared between codebases', () => {
     await expectCached(reader, ['v1', 'v21']); // a key it does not know: it follows the folder
     await writer.close();
     await reader.close();
+  });
+
+  it('keeps what a failed flush could not write for the next flush', async () => {
+    const cache = await EmbeddingCache.open(cacheDir, DIMENSION);
+    await cache.putMany([entry('kept')]);
+    await rm(cacheDir, { recursive: true });
+    await expect(cache.flush()).rejects.toThrow(/ENOENT/);
+    await mkdir(cacheDir);
+    await cache.flush();
+    const reader = await EmbeddingCache.open(cacheDir, DIMENSION);
+    await expectCached(reader, ['kept']);
+    await reader.close();
+    await cache.close();
   });
 
   it('ignores what a writer that died left behind, and compaction clears it', async () => {

@@ -70,7 +70,8 @@ export class EmbeddingCache {
 
   /** Writes pending vectors out as a segment, where other processes find them, and folds segments if due. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.writePending());
+    // One at a time; a failed flush (disk full) leaves its vectors pending for the next, not a rejected chain.
+    this.flushing = this.flushing.catch(() => undefined).then(() => this.writePending());
     return this.flushing;
   }
 
