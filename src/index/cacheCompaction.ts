@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IndexStateError } from '../errors.js';
 import { KEY_BYTES, Segment, TEMP_PREFIX, isBase, segmentBytes, segmentName, stampOf, writeSegment } from './cacheSegment.js';
@@ -11,7 +11,20 @@ export interface Compaction {
 }
 
 /**
- * Folds the cache's segments into one. Minor: every segment but the bases (each index run writes a small one).
+ * Segments under this size that are not bases are folded together when there are many. Larger ones are left
+ * alone until the cap is reached: folding everything each time would rewrite the whole cache every few runs.
+ */
+const SMALL_SEGMENT_BYTES = 16 << 20;
+
+/** The small segments in `dir` (each index run writes one or a few), oldest first. */
+export async function smallSegments(dir: string, names?: string[]): Promise<string[]> {
+  const candidates = (names ?? (await readdir(dir))).filter((name) => name.endsWith('.seg') && !isBase(name)).sort();
+  const sizes = await Promise.all(candidates.map((name) => stat(join(dir, name)).then((info) => info.size, () => Infinity)));
+  return candidates.filter((_, i) => sizes[i]! < SMALL_SEGMENT_BYTES);
+}
+
+/**
+ * Folds the cache's segments into one. Minor: the small segments (see smallSegments).
  * Major, when the cache is over its cap: all of them into a new base of the most recently written entries that
  * fit `targetBytes`, written oldest first; the rest is evicted. A vector's age is when it was last written, and a
  * hit on a base writes it again (see EmbeddingCache), so this is least-recently-used eviction.
@@ -33,7 +46,8 @@ export async function compactCache(dir: string, dimension: number, compaction: C
   try {
     const names = (await readdir(dir)).sort();
     await removeAbandonedTemps(dir, names);
-    for (const name of names.filter((name) => name.endsWith('.seg') && (compaction.major || !isBase(name)))) {
+    const chosen = compaction.major ? names.filter((name) => name.endsWith('.seg')) : await smallSegments(dir, names);
+    for (const name of chosen) {
       const segment = await Segment.open(join(dir, name), dimension);
       // Segments appear only whole (renamed into place): one that does not read as one was damaged.
       if (segment) inputs.push(segment);

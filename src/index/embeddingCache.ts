@@ -1,6 +1,6 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compactCache } from './cacheCompaction.js';
+import { compactCache, smallSegments } from './cacheCompaction.js';
 import { KEY_BYTES, Segment, isBase, segmentName, writeSegment } from './cacheSegment.js';
 
 /** The cache's size cap when none is given: about 690k vectors of the local model (1,552 bytes each). */
@@ -9,7 +9,7 @@ export const DEFAULT_CACHE_BYTES = 1 << 30;
 const EVICT_TO = 0.8;
 /** New vectors are written out in segments of about this size (and at the end of each index run). */
 const FLUSH_BYTES = 4 << 20;
-/** More small segments than this are folded into one. */
+/** More small segments than this are folded into one (see smallSegments). */
 const MAX_SMALL_SEGMENTS = 16;
 /** Keys → locations pack the segment's number above this many entries (2^32). */
 const SEGMENT_SPAN = 2 ** 32;
@@ -144,9 +144,8 @@ export class EmbeddingCache {
 
   /** Folds segments when there are many small ones, and evicts when the folder is over the cap. */
   private async compactIfDue(): Promise<void> {
-    const small = (await readdir(this.dir)).filter((name) => name.endsWith('.seg') && !isBase(name)).length;
     const major = (await cacheFolderBytes(this.dir)) > this.maxBytes;
-    if (!major && small <= MAX_SMALL_SEGMENTS) return;
+    if (!major && (await smallSegments(this.dir)).length <= MAX_SMALL_SEGMENTS) return;
     if (await compactCache(this.dir, this.dimension, { major, targetBytes: this.maxBytes * EVICT_TO })) await this.scan();
   }
 }
