@@ -25,6 +25,9 @@ describe('embedding cache shared by checkouts, end to end', () => {
     expect(cache.dir.startsWith(join(home, 'cache', 'embeddings'))).toBe(true);
     expect(cache.bytes).toBeGreaterThan(first.embedded * 384 * 4);
     expect(cache.maxBytes).toBe(2 ** 30);
+    const text = (await runCli(['status', clone], { home })).stdout;
+    expect(text).toContain(`cache:     ${cache.dir}, `);
+    expect(text).toMatch(/[KM]iB of 1 GiB \(shared by codebases embedded with this model\)/);
 
     expect((await runCli(['clear', repo], { home })).code).toBe(0);
     expect((await readdir(cache.dir)).some((name) => name.endsWith('.seg'))).toBe(true);

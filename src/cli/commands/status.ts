@@ -55,7 +55,7 @@ export function registerStatusCommand(program: Command): void {
         `index:     ${status.files} files, ${status.chunks} chunks, updated ${ago(status.updatedAt)}${status.complete ? '' : ' (last run interrupted; the next index run repairs it)'}`,
         `store:     ${status.store} (${status.collection})`,
         `embedding: ${status.embedding}, ${status.dimension} dimensions; chunker ${status.chunker}`,
-        `cache:     ${cacheDir}, ${mebibytes(status.embeddingCache.bytes)} of ${mebibytes(DEFAULT_CACHE_BYTES)} (shared by codebases embedded with this model)`,
+        `cache:     ${cacheDir}, ${binaryBytes(status.embeddingCache.bytes)} of ${binaryBytes(DEFAULT_CACHE_BYTES)} (shared by codebases embedded with this model)`,
         `stale:     ${stale.length} changed or new, ${removed.length} deleted since the last index${stale.length + removed.length > 0 ? ' (run `codectx index` to refresh)' : ''}`,
       ];
       for (const file of [...stale, ...removed].slice(0, 10)) lines.push(`           ${file}`);
@@ -66,6 +66,8 @@ export function registerStatusCommand(program: Command): void {
     });
 }
 
-function mebibytes(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+function binaryBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${+(bytes / 2 ** 30).toFixed(1)} GiB`;
+  if (bytes >= 2 ** 20) return `${+(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return `${Math.ceil(bytes / 2 ** 10)} KiB`;
 }
