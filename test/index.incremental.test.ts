@@ -23,7 +23,7 @@ describe('incremental indexing', () => {
 
   const codebase = () => ({ root, collection: 'c_test', indexDir });
   const run = async (options: IndexOptions = {}, keepChunkChars?: number): Promise<IndexReport> => {
-    const cache = await EmbeddingCache.open(join(indexDir, 'embeddings.bin'), embedder.dimension);
+    const cache = await EmbeddingCache.open(join(indexDir, 'embeddings'), embedder.dimension);
     try {
       return await indexCodebase({
         codebase: codebase(),

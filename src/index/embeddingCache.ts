@@ -1,74 +1,172 @@
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { compactCache, smallSegments } from './cacheCompaction.js';
+import { KEY_BYTES, Segment, isBase, segmentName, writeSegment } from './cacheSegment.js';
 
-const KEY_BYTES = 16;
+/** The cache's size cap when none is given: about 690k vectors of the local model (1,552 bytes each). */
+export const DEFAULT_CACHE_BYTES = 1 << 30;
+/** Over the cap, eviction goes down to this share of it, so the next runs do not evict again at once. */
+const EVICT_TO = 0.8;
+/** New vectors are written out in segments of about this size (and at the end of each index run). */
+const FLUSH_BYTES = 4 << 20;
+/** More small segments than this are folded into one (see smallSegments). */
+const MAX_SMALL_SEGMENTS = 16;
+/** Keys → locations pack the segment's number above this many entries (2^32). */
+const SEGMENT_SPAN = 2 ** 32;
 
 /**
- * Vectors by content hash, on disk, so a renamed file or a branch switched back and forth costs no new
- * embeddings. An append-only file of fixed-size records (16-byte key + float32 vector); only the key → offset
- * map lives in memory (about 60 bytes a chunk), vectors are read when needed. A torn last record from a crash
- * is cut off on open.
+ * Vectors by the hash of the text embedded, on disk, shared by every codebase indexed with the same model: a
+ * renamed file, a branch switched back and forth, a second clone or a git worktree cost no new embeddings.
+ *
+ * Several processes (the daemon, a CLI `index`, MCP servers) use it at once, so its files are never changed in
+ * place: each process writes new vectors as whole segment files (written aside, renamed into place, so there is no
+ * torn record to truncate and no appender can interleave with another), and compaction folds segments into new
+ * files under a lock, removing inputs only once the output is in place (see compactCache). A reader holds its
+ * segments open, so a file compacted away stays readable to it; when a key is missing, the reader lists the folder
+ * again and picks up what other processes wrote since. Only keys live in memory (about 80 bytes an entry); vectors
+ * are read when needed. Chosen over one shared append-only file: concurrent appends need every writer to learn
+ * where its records landed and to survive another's torn record, and eviction would rewrite a file others append
+ * to; over a LanceDB table: every hit would be a query, and recency updates a rewrite.
  */
 export class EmbeddingCache {
+  private readonly segments = new Map<number, Segment>();
+  private readonly byName = new Map<string, number>();
+  /** Key → segment number * SEGMENT_SPAN + index in that segment. */
+  private readonly located = new Map<string, number>();
+  /** Vectors not written out yet: new ones, and hits on a base (written again so they count as recent). */
+  private readonly pending = new Map<string, Float32Array>();
+  private nextSegment = 0;
+  private scanning?: Promise<void>;
+  private flushing: Promise<void> = Promise.resolve();
+
   private constructor(
-    private readonly handle: FileHandle,
+    readonly dir: string,
     private readonly dimension: number,
-    private readonly offsets: Map<string, number>,
-    private size: number,
+    private readonly maxBytes: number,
   ) {}
 
-  static async open(path: string, dimension: number): Promise<EmbeddingCache> {
-    await mkdir(dirname(path), { recursive: true });
-    const handle = await open(path, 'a+');
-    const recordBytes = KEY_BYTES + dimension * 4;
-    const { size: fileSize } = await handle.stat();
-    const whole = fileSize - (fileSize % recordBytes);
-    if (whole !== fileSize) await handle.truncate(whole);
-    const offsets = new Map<string, number>();
-    // Keys are read in large blocks: one read per record made opening a 10k-entry cache take a third of a second.
-    const recordsPerBlock = Math.max(1, Math.floor((4 << 20) / recordBytes));
-    const block = Buffer.alloc(recordsPerBlock * recordBytes);
-    for (let start = 0; start < whole; start += block.length) {
-      const { bytesRead } = await handle.read(block, 0, Math.min(block.length, whole - start), start);
-      for (let at = 0; at + recordBytes <= bytesRead; at += recordBytes) {
-        offsets.set(block.toString('hex', at, at + KEY_BYTES), start + at);
-      }
-    }
-    return new EmbeddingCache(handle, dimension, offsets, whole);
+  /** The cache in `dir`; nothing is read until the first lookup. */
+  static async open(dir: string, dimension: number, maxBytes = DEFAULT_CACHE_BYTES): Promise<EmbeddingCache> {
+    await mkdir(dir, { recursive: true });
+    return new EmbeddingCache(dir, dimension, maxBytes);
   }
 
-  get entries(): number {
-    return this.offsets.size;
-  }
-
-  has(contentHash: string): boolean {
-    return this.offsets.has(contentHash.slice(0, KEY_BYTES * 2));
-  }
-
-  async get(contentHash: string): Promise<Float32Array | undefined> {
-    const offset = this.offsets.get(contentHash.slice(0, KEY_BYTES * 2));
-    if (offset === undefined) return undefined;
-    const bytes = Buffer.alloc(this.dimension * 4);
-    await this.handle.read(bytes, 0, bytes.length, offset + KEY_BYTES);
-    return new Float32Array(bytes.buffer, bytes.byteOffset, this.dimension);
+  /** The cached vector for each content hash, undefined where there is none. */
+  async getMany(contentHashes: string[]): Promise<(Float32Array | undefined)[]> {
+    const keys = contentHashes.map(toKey);
+    if (keys.some((key) => !this.pending.has(key) && !this.located.has(key))) await this.scan();
+    const vectors: (Float32Array | undefined)[] = [];
+    for (const key of keys) vectors.push(this.pending.get(key) ?? (await this.read(key)));
+    return vectors;
   }
 
   async putMany(items: { contentHash: string; vector: Float32Array }[]): Promise<void> {
-    const fresh = items.filter((item) => !this.has(item.contentHash));
-    if (fresh.length === 0) return;
-    const recordBytes = KEY_BYTES + this.dimension * 4;
-    const buffer = Buffer.alloc(fresh.length * recordBytes);
-    fresh.forEach((item, i) => {
-      const base = i * recordBytes;
-      buffer.write(item.contentHash.slice(0, KEY_BYTES * 2), base, 'hex');
-      Buffer.from(item.vector.buffer, item.vector.byteOffset, this.dimension * 4).copy(buffer, base + KEY_BYTES);
-    });
-    await this.handle.write(buffer, 0, buffer.length, this.size);
-    fresh.forEach((item, i) => this.offsets.set(item.contentHash.slice(0, KEY_BYTES * 2), this.size + i * recordBytes));
-    this.size += buffer.length;
+    for (const { contentHash, vector } of items) {
+      const key = toKey(contentHash);
+      if (!this.located.has(key)) this.pending.set(key, vector);
+    }
+    if (this.pending.size * this.dimension * 4 >= FLUSH_BYTES) await this.flush();
+  }
+
+  /** Writes pending vectors out as a segment, where other processes find them, and folds segments if due. */
+  flush(): Promise<void> {
+    // One at a time; a failed flush (disk full) leaves its vectors pending for the next, not a rejected chain.
+    this.flushing = this.flushing.catch(() => undefined).then(() => this.writePending());
+    return this.flushing;
   }
 
   async close(): Promise<void> {
-    await this.handle.close();
+    await this.flush();
+    for (const segment of this.segments.values()) await segment.close();
+    this.segments.clear();
+    this.byName.clear();
+    this.located.clear();
   }
+
+  private async read(key: string): Promise<Float32Array | undefined> {
+    const at = this.located.get(key);
+    if (at === undefined) return undefined;
+    const number = Math.floor(at / SEGMENT_SPAN);
+    const segment = this.segments.get(number);
+    if (!segment) return undefined;
+    // A segment dropped (and closed) by a concurrent scan since the lookup: a miss, the vector is embedded again.
+    const vector = await segment.vector(at % SEGMENT_SPAN).catch(() => undefined);
+    if (vector && isBase(segment.name)) this.pending.set(key, vector);
+    return vector;
+  }
+
+  private async writePending(): Promise<void> {
+    const entries = [...this.pending];
+    if (entries.length === 0) return;
+    const keys = Buffer.alloc(entries.length * KEY_BYTES);
+    entries.forEach(([key], i) => keys.write(key, i * KEY_BYTES, 'hex'));
+    const vectors = entries.map(([, vector]) => new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
+    const name = segmentName(Date.now(), 'seg');
+    await writeSegment(join(this.dir, name), this.dimension, keys, vectors);
+    await this.add(name);
+    for (const [key, vector] of entries) if (this.pending.get(key) === vector) this.pending.delete(key);
+    await this.compactIfDue();
+  }
+
+  /** Lists the folder and follows it: opens segments written since, drops those compacted away. */
+  private scan(): Promise<void> {
+    this.scanning ??= this.followFolder().finally(() => (this.scanning = undefined));
+    return this.scanning;
+  }
+
+  private async followFolder(): Promise<void> {
+    const names = (await readdir(this.dir)).filter((name) => name.endsWith('.seg')).sort();
+    const listed = new Set(names);
+    for (const name of names) if (!this.byName.has(name)) await this.add(name);
+    for (const [name, number] of [...this.byName]) if (!listed.has(name)) await this.drop(name, number);
+  }
+
+  private async add(name: string): Promise<void> {
+    const segment = await Segment.open(join(this.dir, name), this.dimension);
+    if (!segment || this.byName.has(name)) return void (await segment?.close());
+    const number = this.nextSegment++;
+    this.segments.set(number, segment);
+    this.byName.set(name, number);
+    for (let index = 0; index < segment.count; index++) this.located.set(segment.key(index), number * SEGMENT_SPAN + index);
+  }
+
+  /** Forgets a segment gone from the folder; its keys were folded into a segment opened by the same scan, or evicted. */
+  private async drop(name: string, number: number): Promise<void> {
+    const segment = this.segments.get(number)!;
+    for (let index = 0; index < segment.count; index++) {
+      const key = segment.key(index);
+      if (this.located.get(key) === number * SEGMENT_SPAN + index) this.located.delete(key);
+    }
+    this.segments.delete(number);
+    this.byName.delete(name);
+    await segment.close();
+  }
+
+  /** Folds segments when there are many small ones, and evicts when the folder is over the cap. */
+  private async compactIfDue(): Promise<void> {
+    const major = (await cacheFolderBytes(this.dir)) > this.maxBytes;
+    if (!major && (await smallSegments(this.dir)).length <= MAX_SMALL_SEGMENTS) return;
+    if (await compactCache(this.dir, this.dimension, { major, targetBytes: this.maxBytes * EVICT_TO })) await this.scan();
+  }
+}
+
+function toKey(contentHash: string): string {
+  return contentHash.slice(0, KEY_BYTES * 2);
+}
+
+/**
+ * Where vectors of one model are cached, under codectx's home. The folder names the model and its dimension; an
+ * OpenAI-compatible endpoint other than OpenAI's is part of the name too, since two servers may serve different
+ * models under one name.
+ */
+export function embeddingCacheDir(home: string, embeddingId: string, dimension: number, baseURL?: string): string {
+  const endpoint = baseURL ? `@${baseURL}` : '';
+  return join(home, 'cache', 'embeddings', `${embeddingId}${endpoint}-${dimension}d`.replace(/[^a-zA-Z0-9._@-]+/g, '_'));
+}
+
+/** Bytes the cache in `dir` holds on disk (0 when there is none). */
+export async function cacheFolderBytes(dir: string): Promise<number> {
+  const names = await readdir(dir).catch(() => []);
+  const sizes = await Promise.all(names.map((name) => stat(join(dir, name)).then((info) => info.size, () => 0)));
+  return sizes.reduce((sum, size) => sum + size, 0);
 }

@@ -312,9 +312,10 @@ async function writeGroup(
     }
     advance(upTo);
   };
+  const cachedVectors = await parts.cache.getMany(chunks.map((chunk) => chunk.contentHash));
   for (const [index, chunk] of chunks.entries()) {
     const same = waiting.get(chunk.contentHash);
-    const cached = same ? undefined : await parts.cache.get(chunk.contentHash);
+    const cached = same ? undefined : cachedVectors[index];
     if (same) same.push(chunk);
     else if (cached) chunk.vector = cached;
     else waiting.set(chunk.contentHash, [chunk]);

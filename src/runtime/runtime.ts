@@ -2,6 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHUNKER_VERSION, type Chunker } from '../chunk/chunker.js';
 import type { CodectxConfig } from '../config/config.js';
+import { codectxHome } from '../config/paths.js';
 import { createEmbeddingProvider } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/types.js';
 import { IndexStateError } from '../errors.js';
@@ -10,7 +11,7 @@ import { QueryVectors, searchIndex, type SearchOptions } from '../search/searche
 import type { SearchResult } from '../search/types.js';
 import type { Codebase } from '../index/codebase.js';
 import { indexChunker } from '../index/chunkRecords.js';
-import { EmbeddingCache } from '../index/embeddingCache.js';
+import { EmbeddingCache, embeddingCacheDir } from '../index/embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexReport } from '../index/indexer.js';
 import { acquireLock } from '../index/lock.js';
 import { Manifest } from '../index/manifest.js';
@@ -24,6 +25,7 @@ export class Runtime {
   private embedderPromise?: Promise<EmbeddingProvider>;
   private chunkerPromise?: Promise<Chunker>;
   private readonly stores = new Map<string, Promise<ChunkStore>>();
+  private readonly caches = new Map<string, Promise<EmbeddingCache>>();
   private queryVectors?: QueryVectors;
 
   /** `embedder`, when given, stands in for the configured model (fast tests of indexing logic give a fake one). */
@@ -111,10 +113,9 @@ export class Runtime {
         await Manifest.empty(codebase.indexDir).save();
       }
       const store = await this.store(codebase, identity.dimension);
-      const cache = await EmbeddingCache.open(
-        join(codebase.indexDir, 'embeddings', `${identity.embeddingId.replace(/[^a-zA-Z0-9._-]+/g, '_')}.bin`),
-        identity.dimension,
-      );
+      // Vectors were cached per codebase before the cache was shared; that copy is only disk space now.
+      await rm(join(codebase.indexDir, 'embeddings'), { recursive: true, force: true });
+      const cache = await this.embeddingCache(identity);
       try {
         return await indexCodebase(
           {
@@ -130,14 +131,29 @@ export class Runtime {
           options,
         );
       } finally {
-        await cache.close();
+        await cache.flush();
       }
     } finally {
       await release();
     }
   }
 
-  /** Drops a codebase's store and deletes its index folder (manifest, metadata, embedding cache). */
+  /** The embedding cache shared by every codebase indexed with this model, opened once per runtime. */
+  private embeddingCache(identity: IndexIdentity): Promise<EmbeddingCache> {
+    const dir = embeddingCacheDir(codectxHome(), identity.embeddingId, identity.dimension, this.config.embedding.baseURL);
+    let cache = this.caches.get(dir);
+    if (!cache) {
+      cache = EmbeddingCache.open(dir, identity.dimension);
+      this.caches.set(dir, cache);
+      cache.catch(() => this.caches.delete(dir));
+    }
+    return cache;
+  }
+
+  /**
+   * Drops a codebase's store and deletes its index folder (manifest, metadata). The embedding cache is shared
+   * with other codebases and stays: it is bounded by its own size cap.
+   */
   async clear(codebase: Codebase): Promise<IndexMeta | undefined> {
     const meta = await readMeta(codebase.indexDir);
     if (!meta) return undefined;
@@ -164,6 +180,9 @@ export class Runtime {
     const stores = await Promise.allSettled(this.stores.values());
     for (const result of stores) if (result.status === 'fulfilled') await result.value.close();
     this.stores.clear();
+    const caches = await Promise.allSettled(this.caches.values());
+    for (const result of caches) if (result.status === 'fulfilled') await result.value.close();
+    this.caches.clear();
     if (this.embedderPromise) await (await this.embedderPromise.catch(() => undefined))?.close();
   }
 }

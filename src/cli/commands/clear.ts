@@ -6,7 +6,7 @@ export function registerClearCommand(program: Command): void {
   addStoreOptions(
     program
       .command('clear')
-      .description("drop a codebase's index (its vectors, manifest and embedding cache); the daemon stops watching it")
+      .description("drop a codebase's index (its vectors and manifest; the embedding cache, shared by codebases, stays); the daemon stops watching it")
       .argument('[path]', 'codebase root', '.'),
   ).action(async (path: string, flags: StoreFlags) => {
     const { root, clearedChunks, unwatched } = await withService(flags, (service) => service.clear(path));

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
+import { codectxHome } from '../../config/paths.js';
 import { resolveCodebase } from '../../index/codebase.js';
+import { DEFAULT_CACHE_BYTES, cacheFolderBytes, embeddingCacheDir } from '../../index/embeddingCache.js';
 import { Manifest } from '../../index/manifest.js';
 import { readMeta } from '../../index/meta.js';
 import { diffTree } from '../../index/treeDiff.js';
@@ -24,6 +26,7 @@ export function registerStatusCommand(program: Command): void {
       const diff = await diffTree(codebase.root, await Manifest.load(codebase.indexDir), config);
       const stale = diff.toRead.map((file) => file.path);
       const removed = diff.deleted;
+      const cacheDir = embeddingCacheDir(codectxHome(), meta.embeddingId, meta.dimension, config.embedding.baseURL);
       const status = {
         root: codebase.root,
         indexed: true,
@@ -37,6 +40,7 @@ export function registerStatusCommand(program: Command): void {
         dimension: meta.dimension,
         chunker: meta.chunkerVersion,
         indexDir: codebase.indexDir,
+        embeddingCache: { dir: cacheDir, bytes: await cacheFolderBytes(cacheDir), maxBytes: DEFAULT_CACHE_BYTES },
         staleFiles: stale,
         removedFiles: removed,
         skipped: meta.skipped,
@@ -51,6 +55,7 @@ export function registerStatusCommand(program: Command): void {
         `index:     ${status.files} files, ${status.chunks} chunks, updated ${ago(status.updatedAt)}${status.complete ? '' : ' (last run interrupted; the next index run repairs it)'}`,
         `store:     ${status.store} (${status.collection})`,
         `embedding: ${status.embedding}, ${status.dimension} dimensions; chunker ${status.chunker}`,
+        `cache:     ${cacheDir}, ${binaryBytes(status.embeddingCache.bytes)} of ${binaryBytes(DEFAULT_CACHE_BYTES)} (shared by codebases embedded with this model)`,
         `stale:     ${stale.length} changed or new, ${removed.length} deleted since the last index${stale.length + removed.length > 0 ? ' (run `codectx index` to refresh)' : ''}`,
       ];
       for (const file of [...stale, ...removed].slice(0, 10)) lines.push(`           ${file}`);
@@ -59,4 +64,10 @@ export function registerStatusCommand(program: Command): void {
       for (const error of status.lastErrors.slice(0, 5)) lines.push(`error:     ${error.file}: ${error.message}`);
       process.stdout.write(`${lines.join('\n')}\n`);
     });
+}
+
+function binaryBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${+(bytes / 2 ** 30).toFixed(1)} GiB`;
+  if (bytes >= 2 ** 20) return `${+(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return `${Math.ceil(bytes / 2 ** 10)} KiB`;
 }
