@@ -66,12 +66,11 @@ export class CodectxService {
     const codebase = await resolveCodebase(path);
     const removal = await throughDaemon((daemon) => daemon.remove(codebase.root));
     const unwatched = removal?.removed ?? false;
-    const meta = await readMeta(codebase.indexDir);
-    if (!meta) return { root: codebase.root, unwatched };
-    // The store the index was built with, even if the settings changed since.
-    const config = loadConfig(codebase.root, { ...this.flags, store: this.flags.store ?? meta.store });
-    await this.withRuntime(config, (runtime) => runtime.clear(codebase));
-    return { root: codebase.root, clearedChunks: meta.chunks, unwatched };
+    const local = await readMeta(codebase.indexDir);
+    // The store the index was built with, even if the settings changed since; a shared index may have no local trace.
+    const config = loadConfig(codebase.root, { ...this.flags, store: this.flags.store ?? local?.store });
+    const meta = await this.withRuntime(config, (runtime) => runtime.clear(codebase));
+    return meta ? { root: codebase.root, clearedChunks: meta.chunks, unwatched } : { root: codebase.root, unwatched };
   }
 
   /**

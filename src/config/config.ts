@@ -106,6 +106,11 @@ export function loadConfig(root: string, flags: ConfigFlags = {}, env: NodeJS.Pr
   return config;
 }
 
+/** `name` in a codebase's codectx.config.json: what its shared index is called on every machine. */
+export function projectName(root: string): string | undefined {
+  return readProjectConfig(root).name;
+}
+
 function readProjectConfig(root: string): ConfigFile {
   const path = join(root, CONFIG_FILE);
   let text: string;

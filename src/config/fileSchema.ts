@@ -33,6 +33,8 @@ export const CHUNK_TOKENS_RANGE = { min: 16, max: 400 } as const;
 
 export const configFileSchema = z.strictObject({
   $schema: z.string().optional(),
+  /** The index's name wherever the codebase is checked out (a shared Milvus index); else the git remote, else the path. */
+  name: z.string().trim().min(1).max(200).optional(),
   store: z.enum(['lancedb', 'milvus']).optional(),
   milvus: milvus.optional(),
   embedding: embedding.optional(),

@@ -7,8 +7,9 @@ import type { ChunkStore, StoredChunk } from '../store/types.js';
 import type { Codebase } from './codebase.js';
 import type { EmbeddingCache } from './embeddingCache.js';
 import { embeddingText, sha256, toRecord } from './chunkRecords.js';
-import { Manifest, rememberedSkip } from './manifest.js';
-import { readMeta, writeMeta, type IndexIdentity, type IndexMeta } from './meta.js';
+import type { IndexState } from './indexState.js';
+import { rememberedSkip, type Manifest } from './manifest.js';
+import type { IndexIdentity, IndexMeta } from './meta.js';
 import { diffTree } from './treeDiff.js';
 
 /** Chunks written to the store per group: big enough to keep LanceDB's fragments few, small enough to lose little. */
@@ -50,6 +51,8 @@ export interface IndexParts {
   chunker: Chunker;
   embedder: EmbeddingProvider;
   store: ChunkStore;
+  /** Where the manifest and metadata live (local files, or a shared index's state table). */
+  state: IndexState;
   cache: EmbeddingCache;
   maxFileBytes: number;
   ignore: readonly string[];
@@ -77,9 +80,9 @@ interface PendingFile {
  */
 export async function indexCodebase(parts: IndexParts, options: IndexOptions = {}): Promise<IndexReport> {
   const started = performance.now();
-  const { codebase, store } = parts;
-  const previousMeta = await readMeta(codebase.indexDir);
-  const manifest = await Manifest.load(codebase.indexDir);
+  const { codebase, store, state } = parts;
+  const previousMeta = await state.readMeta();
+  const manifest = await state.loadManifest();
   const meta: IndexMeta = {
     ...parts.identity,
     format: 1,
@@ -93,7 +96,7 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
     lastErrors: [],
   };
   if (previousMeta && !previousMeta.complete) await reconcileWithStore(store, manifest);
-  await writeMeta(codebase.indexDir, meta);
+  await state.writeMeta(meta);
 
   const diff = await diffTree(codebase.root, manifest, { maxFileBytes: parts.maxFileBytes, ignore: parts.ignore });
   const report: IndexReport = {
@@ -213,7 +216,7 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
     skipped: countReasons(report.skipped),
     lastErrors: report.errors.slice(0, 20),
   });
-  await writeMeta(codebase.indexDir, meta);
+  await state.writeMeta(meta);
   emit('done');
   return report;
 }

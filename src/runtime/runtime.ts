@@ -1,20 +1,22 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHUNKER_VERSION, type Chunker } from '../chunk/chunker.js';
-import type { CodectxConfig } from '../config/config.js';
+import { projectName, type CodectxConfig } from '../config/config.js';
 import { createEmbeddingProvider } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/types.js';
 import { IndexStateError } from '../errors.js';
+import { collectionNameFor } from '../store/collectionName.js';
 import type { ChunkStore } from '../store/types.js';
 import { QueryVectors, searchIndex, type SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
 import type { Codebase } from '../index/codebase.js';
+import { codebaseKey } from '../index/codebaseKey.js';
+import { localIndexState, sharedIndexState, type IndexState } from '../index/indexState.js';
 import { indexChunker } from '../index/chunkRecords.js';
 import { EmbeddingCache } from '../index/embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexReport } from '../index/indexer.js';
 import { acquireLock } from '../index/lock.js';
-import { Manifest } from '../index/manifest.js';
-import { assertCompatible, readMeta, type IndexIdentity, type IndexMeta } from '../index/meta.js';
+import { assertCompatible, type IndexIdentity, type IndexMeta } from '../index/meta.js';
 
 /**
  * The loaded machinery for one configuration: embedding model, chunker, and open stores. Created once per CLI
@@ -24,6 +26,7 @@ export class Runtime {
   private embedderPromise?: Promise<EmbeddingProvider>;
   private chunkerPromise?: Promise<Chunker>;
   private readonly stores = new Map<string, Promise<ChunkStore>>();
+  private readonly states = new Map<string, Promise<IndexState>>();
   private queryVectors?: QueryVectors;
 
   constructor(readonly config: CodectxConfig) {}
@@ -42,11 +45,40 @@ export class Runtime {
     const embedder = await this.embedder();
     return {
       store: this.config.store,
-      collection: codebase.collection,
+      collection: await this.collection(codebase),
       embeddingId: embedder.id,
       dimension: embedder.dimension,
       chunkerVersion: CHUNKER_VERSION,
     };
+  }
+
+  /**
+   * The collection a codebase's chunks go to. LanceDB's is local, named by path. A Milvus index is shared, so it
+   * is named by the codebase's key (config `name`, else git remote, else path): every checkout of one repository,
+   * on any machine, finds the same index.
+   */
+  async collection(codebase: Codebase): Promise<string> {
+    if (this.config.store !== 'milvus') return codebase.collection;
+    const key = await codebaseKey(codebase.root, projectName(codebase.root));
+    return key.source === 'path' ? codebase.collection : collectionNameFor(key.key, key.label);
+  }
+
+  /** Where the codebase's manifest and metadata live: its index folder, or beside a shared index's chunks. */
+  state(codebase: Codebase): Promise<IndexState> {
+    let state = this.states.get(codebase.collection);
+    if (!state) {
+      state = this.openState(codebase);
+      this.states.set(codebase.collection, state);
+      state.catch(() => this.states.delete(codebase.collection));
+    }
+    return state;
+  }
+
+  private async openState(codebase: Codebase): Promise<IndexState> {
+    if (this.config.store !== 'milvus') return localIndexState(codebase.indexDir);
+    const { openMilvusState } = await import('../store/milvusState.js');
+    const table = await openMilvusState({ ...this.config.milvus, address: this.config.milvus.address!, collection: await this.collection(codebase) });
+    return sharedIndexState(codebase.indexDir, table);
   }
 
   store(codebase: Codebase, dimension: number): Promise<ChunkStore> {
@@ -64,7 +96,8 @@ export class Runtime {
   private async openStore(codebase: Codebase, dimension: number): Promise<ChunkStore> {
     if (this.config.store === 'milvus') {
       const { openMilvusStore } = await import('../store/milvus.js');
-      return openMilvusStore({ ...this.config.milvus, address: this.config.milvus.address!, collection: codebase.collection, dimension });
+      const collection = await this.collection(codebase);
+      return openMilvusStore({ ...this.config.milvus, address: this.config.milvus.address!, collection, dimension });
     }
     const { openLanceStore } = await import('../store/lance.js');
     return openLanceStore({ dir: join(codebase.indexDir, 'lancedb'), table: codebase.collection, dimension });
@@ -72,7 +105,7 @@ export class Runtime {
 
   /** The index of a codebase, ready to search; says how to fix it when there is none or it is incompatible. */
   async openIndex(codebase: Codebase): Promise<{ store: ChunkStore; meta: IndexMeta }> {
-    const meta = await readMeta(codebase.indexDir);
+    const meta = await (await this.state(codebase)).readMeta();
     if (!meta) {
       throw new IndexStateError(`${codebase.root} is not indexed yet; run \`codectx index ${codebase.root}\` first`);
     }
@@ -92,15 +125,16 @@ export class Runtime {
     await mkdir(codebase.indexDir, { recursive: true });
     const release = await acquireLock(lockPath(codebase), `the index of ${codebase.root}`);
     try {
-      const meta = await readMeta(codebase.indexDir);
+      const meta = await (await this.state(codebase)).readMeta();
       if (meta && !options.force) assertCompatible(meta, identity);
-      // No index on disk means any handle held here is to a table someone else dropped (`codectx clear`).
+      // No index means any handle held here is to a table someone else dropped (`codectx clear`).
       if (!meta) await this.forget(codebase);
       if (options.force && meta) {
         await (await this.store(codebase, meta.dimension)).drop();
+        await (await this.state(codebase)).reset();
         await this.forget(codebase);
-        await Manifest.empty(codebase.indexDir).save();
       }
+      const state = await this.state(codebase);
       const store = await this.store(codebase, identity.dimension);
       const cache = await EmbeddingCache.open(
         join(codebase.indexDir, 'embeddings', `${identity.embeddingId.replace(/[^a-zA-Z0-9._-]+/g, '_')}.bin`),
@@ -114,6 +148,7 @@ export class Runtime {
             chunker: await this.chunker(),
             embedder: await this.embedder(),
             store,
+            state,
             cache,
             maxFileBytes: this.config.maxFileBytes,
             ignore: this.config.ignore,
@@ -128,13 +163,15 @@ export class Runtime {
     }
   }
 
-  /** Drops a codebase's store and deletes its index folder (manifest, metadata, embedding cache). */
+  /** Drops a codebase's store and state, and deletes its index folder (manifest, metadata, embedding cache). */
   async clear(codebase: Codebase): Promise<IndexMeta | undefined> {
-    const meta = await readMeta(codebase.indexDir);
+    const meta = await (await this.state(codebase)).readMeta();
     if (!meta) return undefined;
+    await mkdir(codebase.indexDir, { recursive: true });
     const release = await acquireLock(lockPath(codebase), `the index of ${codebase.root}`);
     try {
       await (await this.store(codebase, meta.dimension)).drop();
+      await (await this.state(codebase)).drop();
       await this.forget(codebase);
       await rm(codebase.indexDir, { recursive: true, force: true });
     } finally {
@@ -144,6 +181,9 @@ export class Runtime {
   }
 
   private async forget(codebase: Codebase): Promise<void> {
+    const state = this.states.get(codebase.collection);
+    this.states.delete(codebase.collection);
+    await (await state?.catch(() => undefined))?.close();
     for (const [key, store] of [...this.stores]) {
       if (!key.startsWith(`${codebase.collection}:`)) continue;
       this.stores.delete(key);
@@ -155,6 +195,9 @@ export class Runtime {
     const stores = await Promise.allSettled(this.stores.values());
     for (const result of stores) if (result.status === 'fulfilled') await result.value.close();
     this.stores.clear();
+    const states = await Promise.allSettled(this.states.values());
+    for (const result of states) if (result.status === 'fulfilled') await result.value.close();
+    this.states.clear();
     if (this.embedderPromise) await (await this.embedderPromise.catch(() => undefined))?.close();
   }
 }

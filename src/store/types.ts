@@ -52,3 +52,20 @@ export interface ChunkStore {
   drop(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * Where a shared index keeps its state beside the chunks (Milvus: a `<collection>_files` collection), so a
+ * machine with no local state can read it and several writers see each other's work. Bodies are opaque JSON
+ * the index layer writes; the table only stores them by key, with one metadata row.
+ */
+export interface StateTable {
+  readMeta(): Promise<string | undefined>;
+  writeMeta(body: string): Promise<void>;
+  /** Every file's body, by path. */
+  readFiles(): Promise<Map<string, string>>;
+  writeFiles(put: [path: string, body: string][], removed: string[]): Promise<void>;
+  /** Leaves the table empty. */
+  clear(): Promise<void>;
+  drop(): Promise<void>;
+  close(): Promise<void>;
+}
