@@ -16,6 +16,7 @@ import { indexChunker } from '../index/chunkRecords.js';
 import { EmbeddingCache } from '../index/embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexReport } from '../index/indexer.js';
 import { acquireLock } from '../index/lock.js';
+import { diffTree, type TreeDiff } from '../index/treeDiff.js';
 import { assertCompatible, type IndexIdentity, type IndexMeta } from '../index/meta.js';
 
 /**
@@ -111,6 +112,14 @@ export class Runtime {
     }
     assertCompatible(meta, await this.identity(codebase));
     return { store: await this.store(codebase, meta.dimension), meta };
+  }
+
+  /** What the index holds and how the working tree differs from it; undefined when there is no index. */
+  async status(codebase: Codebase): Promise<{ meta: IndexMeta; diff: TreeDiff } | undefined> {
+    const state = await this.state(codebase);
+    const meta = await state.readMeta();
+    if (!meta) return undefined;
+    return { meta, diff: await diffTree(codebase.root, await state.loadManifest(), this.config) };
   }
 
   async search(codebase: Codebase, query: string, options: SearchOptions): Promise<SearchResult[]> {
