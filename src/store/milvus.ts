@@ -1,10 +1,22 @@
-import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { ConsistencyLevelEnum, type MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { StoreError } from '../errors.js';
 import { fromColumns, RECORD_COLUMNS, toColumns } from './columns.js';
 import { keywordQuery } from './keywordText.js';
 import { milvusExpr, milvusFileList, milvusString } from './milvusFilter.js';
 import { connectMilvus, DDL_TIMEOUT_MS, ensureOk, guardedMilvus, truncateUtf8 } from './milvusClient.js';
+import {
+  collectionFields,
+  collectionFunctions,
+  collectionIndexes,
+  keepsLiteId,
+  LITE_ID_FIELD,
+  MAX_TEXT_BYTES,
+  schemaProblem,
+  type DescribedSchema,
+  type HnswSettings,
+} from './milvusSchema.js';
 import type { ChunkStore, RankedChunk, SearchFilter, StoredChunk } from './types.js';
+
 
 export interface MilvusStoreOptions {
   /** host:port (or an https:// URI for Zilliz Cloud). */
@@ -18,46 +30,22 @@ export interface MilvusStoreOptions {
   dimension: number;
 }
 
-// Milvus's VarChar ceiling; longer text is cut (content of a chunk that large is rare: the chunker splits big units).
-const MAX_TEXT_BYTES = 65_535;
-const ID_FIELDS = { id: 512, file: 4_096, language: 64, symbol: 1_024, kind: 32, container: 1_024, hash: 128 };
 // Milvus caps one query's offset+limit at 16384 rows.
 const QUERY_WINDOW = 16_384;
 const UPSERT_BATCH = 1_000;
 const DELETE_BATCH = 500;
-// Milvus Lite returns the primary key reliably only as an output field, so a copy of it is stored and read back.
-const OUTPUT_FIELDS = [...RECORD_COLUMNS.filter((column) => column !== 'id'), 'chunk_id'];
-
-function collectionFields(dimension: number) {
-  const text = (name: string, max_length: number) => ({ name, data_type: DataType.VarChar, max_length });
-  return [
-    { ...text('id', ID_FIELDS.id), is_primary_key: true, autoID: false },
-    text('chunk_id', ID_FIELDS.id),
-    text('file', ID_FIELDS.file),
-    text('language', ID_FIELDS.language),
-    text('symbol', ID_FIELDS.symbol),
-    text('kind', ID_FIELDS.kind),
-    text('container', ID_FIELDS.container),
-    { name: 'start_line', data_type: DataType.Int64 },
-    { name: 'end_line', data_type: DataType.Int64 },
-    text('content', MAX_TEXT_BYTES),
-    text('content_hash', ID_FIELDS.hash),
-    text('file_hash', ID_FIELDS.hash),
-    {
-      ...text('search_text', MAX_TEXT_BYTES),
-      enable_analyzer: true,
-      // Code is not prose: no stemming or stop words, lowercase so identifier parts match queries.
-      analyzer_params: { tokenizer: 'standard', filter: ['lowercase'] },
-    },
-    { name: 'sparse', data_type: DataType.SparseFloatVector },
-    { name: 'vector', data_type: DataType.FloatVector, dim: dimension },
-  ];
-}
+/**
+ * How stale a Bounded search may be (Milvus's default graceful time). A process that wrote more recently searches
+ * Strong, so it reads its own writes; that is what Session consistency promises, but the Node SDK sends no
+ * session timestamp, so Session would act as Eventually.
+ */
+const BOUNDED_STALENESS_MS = 5_000;
+const HNSW: HnswSettings = { M: 16, efConstruction: 200 };
 
 /** Opens (creating, indexing and loading if needed) the Milvus collection of one codebase. */
 export async function openMilvusStore(options: MilvusStoreOptions): Promise<ChunkStore> {
-  const client = await connectMilvus(options);
-  const store = new MilvusStore(client, options.address, options.collection, options.dimension);
+  const { client, lite } = await connectMilvus(options);
+  const store = new MilvusStore(client, options.address, options.collection, options.dimension, lite);
   try {
     await store.ensureCollection();
   } catch (error) {
@@ -70,12 +58,19 @@ export async function openMilvusStore(options: MilvusStoreOptions): Promise<Chun
 class MilvusStore implements ChunkStore {
   readonly kind = 'milvus' as const;
 
+  /** Whether rows carry the Lite copy of the primary key (decided by the collection's schema). */
+  private liteId: boolean;
+  private lastWrite = 0;
+
   constructor(
     private readonly client: MilvusClient,
     private readonly address: string,
     private readonly name: string,
     private readonly dimension: number,
-  ) {}
+    private readonly lite: boolean,
+  ) {
+    this.liteId = lite;
+  }
 
   private guarded<T>(what: string, call: () => Promise<T>): Promise<T> {
     return guardedMilvus(this.address, `${what} on collection ${this.name}`, call);
@@ -86,57 +81,52 @@ class MilvusStore implements ChunkStore {
     await this.guarded('setup', async () => {
       const exists = await this.client.hasCollection({ collection_name });
       ensureOk(exists.status, 'hasCollection');
-      if (!exists.value) await this.createCollection();
-      else await this.checkDimension();
+      const created = !exists.value && (await this.createCollection());
+      if (!created) await this.checkCollection();
+      await this.ensureIndexes(created);
       ensureOk(await this.client.loadCollection({ collection_name, timeout: DDL_TIMEOUT_MS }), 'loadCollection');
     });
   }
 
-  private async createCollection(): Promise<void> {
-    const collection_name = this.name;
+  /** Creates the collection; false when a concurrent opener created it first (that one is as good as ours, once checked). */
+  private async createCollection(): Promise<boolean> {
     const created = await this.client.createCollection({
-      collection_name,
+      collection_name: this.name,
       timeout: DDL_TIMEOUT_MS,
-      // Strong: a search right after an upsert sees it (the indexer and searches may run back to back).
-      consistency_level: 'Strong',
-      fields: collectionFields(this.dimension),
-      functions: [
-        { name: 'search_text_bm25', type: 'BM25', input_field_names: ['search_text'], output_field_names: ['sparse'], params: {} },
-      ],
+      // Searches choose their level (see BOUNDED_STALENESS_MS); this is the level of calls that do not.
+      consistency_level: 'Bounded',
+      fields: collectionFields(this.dimension, this.lite),
+      functions: collectionFunctions,
     });
-    // A concurrent opener may have created it first: that collection is as good as ours.
-    if (created.error_code !== 'Success' && !/already exist/i.test(created.reason)) ensureOk(created, 'createCollection');
-    const indexed = await this.client.createIndex([
-      {
-        collection_name,
-        field_name: 'vector',
-        index_type: 'HNSW',
-        metric_type: 'COSINE',
-        params: { M: 16, efConstruction: 200 },
-        timeout: DDL_TIMEOUT_MS,
-      },
-      {
-        collection_name,
-        field_name: 'sparse',
-        index_type: 'SPARSE_INVERTED_INDEX',
-        metric_type: 'BM25',
-        timeout: DDL_TIMEOUT_MS,
-      },
-    ]);
-    if (indexed.error_code !== 'Success' && !/already exist|at most one distinct index/i.test(indexed.reason)) {
-      ensureOk(indexed, 'createIndex');
-    }
+    if (created.error_code !== 'Success' && /already exist/i.test(created.reason)) return false;
+    ensureOk(created, 'createCollection');
+    return true;
   }
 
-  private async checkDimension(): Promise<void> {
+  private async checkCollection(): Promise<void> {
     const described = await this.client.describeCollection({ collection_name: this.name });
     ensureOk(described.status, 'describeCollection');
-    const vector = described.schema.fields.find((field) => field.name === 'vector');
-    const dim = Number(vector?.type_params?.find((param) => param.key === 'dim')?.value ?? vector?.dim);
-    if (dim !== this.dimension) {
-      throw new StoreError(
-        `Milvus collection ${this.name} holds ${dim}-dim vectors, not ${this.dimension}: reindex with --force or use another collection`,
-      );
+    const problem = schemaProblem(described.schema as DescribedSchema, this.dimension);
+    if (problem) {
+      throw new StoreError(`Milvus collection ${this.name} was not made for this index: ${problem}; reindex with --force or use another collection`);
+    }
+    this.liteId = keepsLiteId(described.schema as DescribedSchema);
+  }
+
+  /**
+   * Builds the indexes the collection lacks: all of them after a create, the scalar ones on a collection an older
+   * codectx made, and whatever a create that failed half-way left out. A collection this call created is
+   * dropped if its indexes cannot be built, so no half-built collection is left behind.
+   */
+  private async ensureIndexes(createdHere: boolean): Promise<void> {
+    const described = await this.client.describeIndex({ collection_name: this.name });
+    const present = new Set(described.status.error_code === 'Success' ? described.index_descriptions.map((index) => index.field_name) : []);
+    for (const index of collectionIndexes(this.name, HNSW)) {
+      if (present.has(index.field_name)) continue;
+      const result = await this.client.createIndex({ ...index, timeout: DDL_TIMEOUT_MS });
+      if (result.error_code === 'Success' || /already exist|at most one distinct index/i.test(result.reason)) continue;
+      if (createdHere) await this.client.dropCollection({ collection_name: this.name, timeout: DDL_TIMEOUT_MS }).catch(() => undefined);
+      ensureOk(result, `createIndex on ${index.field_name}`);
     }
   }
 
@@ -154,7 +144,7 @@ class MilvusStore implements ChunkStore {
           const columns = toColumns(chunk);
           return {
             ...columns,
-            chunk_id: columns.id,
+            ...(this.liteId ? { [LITE_ID_FIELD]: columns.id } : {}),
             content: truncateUtf8(columns.content, MAX_TEXT_BYTES),
             search_text: truncateUtf8(columns.search_text, MAX_TEXT_BYTES),
             vector: Array.from(chunk.vector),
@@ -162,6 +152,7 @@ class MilvusStore implements ChunkStore {
         });
         const result = await this.client.upsert({ collection_name: this.name, data });
         ensureOk(result.status, 'upsert');
+        this.lastWrite = Date.now();
       }
     });
   }
@@ -171,6 +162,7 @@ class MilvusStore implements ChunkStore {
       for (let start = 0; start < files.length; start += DELETE_BATCH) {
         const filter = milvusFileList(files.slice(start, start + DELETE_BATCH));
         ensureOk((await this.client.delete({ collection_name: this.name, filter })).status, 'delete');
+        this.lastWrite = Date.now();
       }
     });
   }
@@ -183,12 +175,12 @@ class MilvusStore implements ChunkStore {
     return this.guarded('listing files', async () => {
       const files = new Map<string, string>();
       const collect = async (range: string): Promise<void> => {
-        const rows = await this.queryRows(range, ['chunk_id', 'file', 'file_hash'], QUERY_WINDOW);
+        const rows = await this.queryRows(range, [this.idField, 'file', 'file_hash'], QUERY_WINDOW);
         if (rows.length < QUERY_WINDOW || (await this.countWhere(range)) <= QUERY_WINDOW) {
           for (const row of rows) files.set(String(row.file), String(row.file_hash));
           return;
         }
-        const ids = rows.map((row) => String(row.chunk_id)).sort();
+        const ids = rows.map((row) => String(row[this.idField])).sort();
         const median = milvusString(ids[Math.floor(ids.length / 2)]!);
         const within = range === '' ? '' : `(${range}) and `;
         await collect(`${within}id < ${median}`);
@@ -216,10 +208,11 @@ class MilvusStore implements ChunkStore {
         filter: milvusExpr(filter),
         metric_type: 'COSINE',
         params: { ef: Math.max(limit, 64) },
-        output_fields: OUTPUT_FIELDS,
+        output_fields: this.outputFields,
+        consistency_level: this.searchConsistency(),
       });
       ensureOk(result.status, 'search');
-      return result.results.map((row) => ({ chunk: fromColumns(row, String(row.chunk_id)), score: Number(row.score) }));
+      return result.results.map((row) => ({ chunk: fromColumns(row, String(row[this.idField])), score: Number(row.score) }));
     });
   }
 
@@ -233,11 +226,13 @@ class MilvusStore implements ChunkStore {
         limit,
         filter: milvusExpr(filter),
         metric_type: 'BM25',
-        output_fields: OUTPUT_FIELDS,
+        output_fields: this.outputFields,
+        consistency_level: this.searchConsistency(),
       });
       ensureOk(result.status, 'search');
       // BM25 is never negative; Milvus Lite reports it negated (best first all the same), a server positive.
-      return result.results.map((row) => ({ chunk: fromColumns(row, String(row.chunk_id)), score: Math.abs(Number(row.score)) }));
+      const score = (row: Record<string, unknown>) => (this.lite ? Math.abs(Number(row.score)) : Number(row.score));
+      return result.results.map((row) => ({ chunk: fromColumns(row, String(row[this.idField])), score: score(row) }));
     });
   }
 
@@ -255,8 +250,30 @@ class MilvusStore implements ChunkStore {
     await this.client.closeConnection();
   }
 
+  /** The field a row's id is read from: the Lite copy where rows have one. */
+  private get idField(): string {
+    return this.liteId ? LITE_ID_FIELD : 'id';
+  }
+
+  private get outputFields(): string[] {
+    return this.liteId ? [...RECORD_COLUMNS.filter((column) => column !== 'id'), LITE_ID_FIELD] : [...RECORD_COLUMNS];
+  }
+
+  private searchConsistency(): ConsistencyLevelEnum {
+    const level = Date.now() - this.lastWrite < BOUNDED_STALENESS_MS ? 'Strong' : 'Bounded';
+    // By name: the SDK reads Strong's number (0) as "not given" and falls back to the collection's level.
+    return level as unknown as ConsistencyLevelEnum;
+  }
+
+  // Listing and counting feed decisions to delete: they read every write so far.
   private async queryRows(filter: string, output_fields: string[], limit: number): Promise<Record<string, unknown>[]> {
-    const result = await this.client.query({ collection_name: this.name, filter, output_fields, ...(limit > 0 ? { limit } : {}) });
+    const result = await this.client.query({
+      collection_name: this.name,
+      filter,
+      output_fields,
+      consistency_level: ConsistencyLevelEnum.Strong,
+      ...(limit > 0 ? { limit } : {}),
+    });
     ensureOk(result.status, 'query');
     return result.data;
   }

@@ -22,7 +22,7 @@ export function stateCollectionName(collection: string): string {
 
 /** Opens (creating if needed) the state collection beside a codebase's chunk collection. */
 export async function openMilvusState(options: MilvusConnection & { collection: string }): Promise<StateTable> {
-  const client = await connectMilvus(options);
+  const { client } = await connectMilvus(options);
   const table = new MilvusStateTable(client, options.address, stateCollectionName(options.collection));
   try {
     await table.ensure();

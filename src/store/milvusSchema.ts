@@ -1,0 +1,99 @@
+import { DataType } from '@zilliz/milvus2-sdk-node';
+
+/**
+ * The chunk collection's layout, and the check that an existing collection has it: a collection from another
+ * codectx version, another tool, or a create that failed half-way must be named, not written into.
+ */
+
+// Milvus's VarChar ceiling; longer text is cut (content of a chunk that large is rare: the chunker splits big units).
+export const MAX_TEXT_BYTES = 65_535;
+const ID_FIELDS = { id: 512, file: 4_096, language: 64, symbol: 1_024, kind: 32, container: 1_024, hash: 128 };
+/** Milvus Lite returns the primary key reliably only as an output field, so there a copy of it is stored and read back. */
+export const LITE_ID_FIELD = 'chunk_id';
+/** Filtered on by every search (--under, --language, --kind) and by deletes: an index spares a scan. */
+export const SCALAR_INDEXED = ['file', 'language', 'kind'] as const;
+const BM25_FUNCTION = 'search_text_bm25';
+
+export function collectionFields(dimension: number, lite: boolean) {
+  const text = (name: string, max_length: number) => ({ name, data_type: DataType.VarChar, max_length });
+  return [
+    { ...text('id', ID_FIELDS.id), is_primary_key: true, autoID: false },
+    ...(lite ? [text(LITE_ID_FIELD, ID_FIELDS.id)] : []),
+    text('file', ID_FIELDS.file),
+    text('language', ID_FIELDS.language),
+    text('symbol', ID_FIELDS.symbol),
+    text('kind', ID_FIELDS.kind),
+    text('container', ID_FIELDS.container),
+    { name: 'start_line', data_type: DataType.Int64 },
+    { name: 'end_line', data_type: DataType.Int64 },
+    text('content', MAX_TEXT_BYTES),
+    text('content_hash', ID_FIELDS.hash),
+    text('file_hash', ID_FIELDS.hash),
+    {
+      ...text('search_text', MAX_TEXT_BYTES),
+      enable_analyzer: true,
+      // Code is not prose: no stemming or stop words, lowercase so identifier parts match queries.
+      analyzer_params: { tokenizer: 'standard', filter: ['lowercase'] },
+    },
+    { name: 'sparse', data_type: DataType.SparseFloatVector },
+    { name: 'vector', data_type: DataType.FloatVector, dim: dimension },
+  ];
+}
+
+export const collectionFunctions = [
+  { name: BM25_FUNCTION, type: 'BM25' as const, input_field_names: ['search_text'], output_field_names: ['sparse'], params: {} },
+];
+
+export interface HnswSettings {
+  M: number;
+  efConstruction: number;
+}
+
+/** Every index the collection needs, by field. */
+export function collectionIndexes(collection_name: string, hnsw: HnswSettings) {
+  return [
+    { collection_name, field_name: 'vector', index_type: 'HNSW', metric_type: 'COSINE', params: { ...hnsw } },
+    { collection_name, field_name: 'sparse', index_type: 'SPARSE_INVERTED_INDEX', metric_type: 'BM25' },
+    ...SCALAR_INDEXED.map((field_name) => ({ collection_name, field_name, index_type: 'INVERTED' })),
+  ];
+}
+
+interface DescribedField {
+  name: string;
+  data_type?: string;
+  type_params?: { key: string; value: string }[];
+}
+
+interface DescribedFunction {
+  type?: string | number;
+  input_field_names?: string[];
+  output_field_names?: string[];
+}
+
+export interface DescribedSchema {
+  fields: DescribedField[];
+  functions?: DescribedFunction[];
+}
+
+/** Why an existing collection cannot hold this index's chunks, or undefined when it can. */
+export function schemaProblem(schema: DescribedSchema, dimension: number): string | undefined {
+  const byName = new Map(schema.fields.map((field) => [field.name, field]));
+  const missing = collectionFields(dimension, false)
+    .filter((wanted) => byName.get(wanted.name)?.data_type !== DataType[wanted.data_type])
+    .map((wanted) => wanted.name);
+  if (missing.length > 0) return `it has no ${missing.join(', ')} field${missing.length > 1 ? 's' : ''} of the expected type`;
+  const param = (field: string, key: string) => byName.get(field)?.type_params?.find((item) => item.key === key)?.value;
+  const dim = Number(param('vector', 'dim'));
+  if (dim !== dimension) return `it holds ${dim}-dim vectors, not ${dimension}`;
+  if (param('search_text', 'enable_analyzer') !== 'true') return 'its search_text field has no analyzer';
+  const bm25 = (schema.functions ?? []).some(
+    (fn) => String(fn.type) === 'BM25' && fn.input_field_names?.[0] === 'search_text' && fn.output_field_names?.[0] === 'sparse',
+  );
+  if (!bm25) return 'it has no BM25 function from search_text to sparse';
+  return undefined;
+}
+
+/** The existing collection keeps the Lite copy of the primary key (made on Milvus Lite, or by an older codectx). */
+export function keepsLiteId(schema: DescribedSchema): boolean {
+  return schema.fields.some((field) => field.name === LITE_ID_FIELD);
+}

@@ -1,0 +1,151 @@
+import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StoreError } from '../src/errors.js';
+import { openMilvusStore } from '../src/store/milvus.js';
+import { checkServerVersion } from '../src/store/milvusClient.js';
+import { collectionFields, collectionFunctions, schemaProblem, type DescribedSchema } from '../src/store/milvusSchema.js';
+
+/**
+ * What codectx checks of a Milvus server and of the collections it finds there (issue 15 item 4). The version
+ * and schema rules are checked as functions; the collections against a real Milvus-API server (Milvus Lite)
+ * when MILVUS_ADDRESS is set (skipped without it, except in CI).
+ */
+
+describe('checkServerVersion', () => {
+  it('refuses a server older than 2.5 in one line that says why', () => {
+    for (const version of ['v2.4.9', 'v2.3.0', '2.4.0-rc', 'v1.1.1']) {
+      let error: unknown;
+      try {
+        checkServerVersion(version, 'db:19530');
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error, version).toBeInstanceOf(StoreError);
+      expect((error as Error).message).toBe(
+        `Milvus at db:19530 is version ${version.replace(/^v/, '')}; codectx needs Milvus 2.5 or later (BM25 full-text search)`,
+      );
+    }
+  });
+
+  it('accepts 2.5 and later, and tells Milvus Lite apart', () => {
+    expect(checkServerVersion('v2.5.0', 'x')).toEqual({ lite: false });
+    expect(checkServerVersion('v2.6.4', 'x')).toEqual({ lite: false });
+    expect(checkServerVersion('3.0.0', 'x')).toEqual({ lite: false });
+    expect(checkServerVersion('milvus_lite-3.2.2', 'x')).toEqual({ lite: true });
+  });
+});
+
+/** A schema as describeCollection reports it, from the fields codectx creates. */
+function described(dimension: number, change: (schema: DescribedSchema) => void = () => undefined): DescribedSchema {
+  const schema: DescribedSchema = {
+    fields: collectionFields(dimension, false).map((field) => ({
+      name: field.name,
+      data_type: DataType[field.data_type],
+      type_params: [
+        ...('dim' in field ? [{ key: 'dim', value: String(field.dim) }] : []),
+        ...('enable_analyzer' in field ? [{ key: 'enable_analyzer', value: 'true' }] : []),
+      ],
+    })),
+    functions: collectionFunctions.map((fn) => ({ ...fn })),
+  };
+  change(schema);
+  return schema;
+}
+
+describe('schemaProblem', () => {
+  it('accepts the layout codectx creates', () => {
+    expect(schemaProblem(described(8), 8)).toBeUndefined();
+  });
+
+  it('names what an existing collection lacks', () => {
+    expect(schemaProblem(described(8), 16)).toBe('it holds 8-dim vectors, not 16');
+    expect(schemaProblem(described(8, (schema) => (schema.functions = [])), 8)).toBe('it has no BM25 function from search_text to sparse');
+    expect(schemaProblem(described(8, (schema) => (schema.fields = schema.fields.filter((field) => field.name !== 'file'))), 8)).toBe(
+      'it has no file field of the expected type',
+    );
+    const noAnalyzer = described(8, (schema) => (schema.fields.find((field) => field.name === 'search_text')!.type_params = []));
+    expect(schemaProblem(noAnalyzer, 8)).toBe('its search_text field has no analyzer');
+  });
+});
+
+const address = process.env.MILVUS_ADDRESS;
+const runs = Boolean(address) || process.env.CI === 'true';
+const RUN = `${process.pid}_${Date.now()}`;
+
+describe.runIf(runs)('Milvus collections codectx finds or makes', () => {
+  let client: MilvusClient;
+  const names: string[] = [];
+  const name = (what: string) => {
+    names.push(`srv_${what}_${RUN}`);
+    return names.at(-1)!;
+  };
+
+  beforeAll(async () => {
+    expect(address, 'CI=true but MILVUS_ADDRESS is not set').toBeTruthy();
+    client = new MilvusClient({ address: address!, logLevel: 'error' });
+    await client.connectPromise;
+  });
+
+  afterAll(async () => {
+    for (const collection_name of names) await client.dropCollection({ collection_name }).catch(() => undefined);
+    await client.closeConnection();
+  });
+
+  const indexedFields = async (collection_name: string) => {
+    const indexes = await client.describeIndex({ collection_name });
+    return Object.fromEntries(indexes.index_descriptions.map((index) => [index.field_name, index.params.find((p) => p.key === 'index_type')?.value]));
+  };
+
+  it('makes a collection with scalar INVERTED indexes on file, language and kind', async () => {
+    const collection = name('fresh');
+    const store = await openMilvusStore({ address: address!, collection, dimension: 8 });
+    await store.close();
+    expect(await indexedFields(collection)).toEqual({
+      vector: 'HNSW',
+      sparse: 'SPARSE_INVERTED_INDEX',
+      file: 'INVERTED',
+      language: 'INVERTED',
+      kind: 'INVERTED',
+    });
+  });
+
+  it('finishes a collection a failed create left without indexes, and then stores and finds chunks', async () => {
+    const collection = name('halfbuilt');
+    const made = await client.createCollection({ collection_name: collection, fields: collectionFields(8, true), functions: collectionFunctions });
+    expect(made.error_code).toBe('Success');
+    const store = await openMilvusStore({ address: address!, collection, dimension: 8 });
+    try {
+      expect(Object.keys(await indexedFields(collection)).sort()).toEqual(['file', 'kind', 'language', 'sparse', 'vector']);
+      const vector = new Float32Array(8).fill(0);
+      vector[0] = 1;
+      await store.upsert([
+        {
+          id: 'a1', file: 'src/a.ts', language: 'typescript', symbol: 'parseHeaders', kind: 'function', container: '',
+          startLine: 1, endLine: 3, content: 'export function parseHeaders() {}', contentHash: 'h', fileHash: 'f', vector,
+        },
+      ]);
+      const hits = await store.searchKeyword('parseHeaders', 5);
+      expect(hits.map((hit) => hit.chunk.id)).toEqual(['a1']);
+      expect(hits[0]!.score).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses, in one line, a collection of another layout under the same name', async () => {
+    const collection = name('foreign');
+    const made = await client.createCollection({
+      collection_name: collection,
+      fields: [
+        { name: 'pk', data_type: DataType.Int64, is_primary_key: true, autoID: true },
+        { name: 'embedding', data_type: DataType.FloatVector, dim: 8 },
+      ],
+    });
+    expect(made.error_code).toBe('Success');
+    const opened = openMilvusStore({ address: address!, collection, dimension: 8 });
+    await expect(opened).rejects.toThrow(StoreError);
+    await expect(opened).rejects.toThrow(
+      new RegExp(`^Milvus at .+: Milvus collection ${collection} was not made for this index: it has no id, file, .+ fields of the expected type; reindex with --force or use another collection$`),
+    );
+  });
+});
