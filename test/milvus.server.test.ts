@@ -109,6 +109,28 @@ describe.runIf(runs)('Milvus collections codectx finds or makes', () => {
     });
   });
 
+  it('builds the vector index as configured: HNSW_SQ8 with its M and efConstruction, then searches it', async () => {
+    const collection = name('sq8');
+    const store = await openMilvusStore({ address: address!, collection, dimension: 8, index: { type: 'HNSW_SQ8', M: 8, efConstruction: 64, ef: 200 } });
+    try {
+      const indexes = await client.describeIndex({ collection_name: collection, field_name: 'vector' });
+      const params = Object.fromEntries(indexes.index_descriptions[0]!.params.map((p) => [p.key, p.value]));
+      expect(params.index_type).toBe('HNSW_SQ');
+      expect(JSON.parse(params.params!)).toEqual({ M: 8, efConstruction: 64, sq_type: 'SQ8' });
+      const vector = new Float32Array(8).fill(0);
+      vector[2] = 1;
+      await store.upsert([
+        {
+          id: 'q1', file: 'src/q.ts', language: 'typescript', symbol: 'quantised', kind: 'function', container: '',
+          startLine: 1, endLine: 1, content: 'export function quantised() {}', contentHash: 'h', fileHash: 'f', vector,
+        },
+      ]);
+      expect((await store.searchDense(vector, 5)).map((hit) => hit.chunk.id)).toEqual(['q1']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('finishes a collection a failed create left without indexes, and then stores and finds chunks', async () => {
     const collection = name('halfbuilt');
     const made = await client.createCollection({ collection_name: collection, fields: collectionFields(8, true), functions: collectionFunctions });

@@ -11,6 +11,16 @@ export interface MilvusSettings {
   username?: string;
   password?: string;
   database?: string;
+  index?: MilvusIndexSettings;
+}
+
+/** The vector index of a Milvus collection: HNSW, or HNSW with 8-bit scalar-quantised vectors (a quarter of the memory). */
+export interface MilvusIndexSettings {
+  type?: 'HNSW' | 'HNSW_SQ8';
+  M?: number;
+  efConstruction?: number;
+  /** Candidates a search explores (raised to the number of results asked for when that is larger). */
+  ef?: number;
 }
 
 export interface EmbeddingSettings {

@@ -13,7 +13,8 @@ import {
   MAX_TEXT_BYTES,
   schemaProblem,
   type DescribedSchema,
-  type HnswSettings,
+  VECTOR_INDEX_DEFAULTS,
+  type VectorIndexSettings,
 } from './milvusSchema.js';
 import type { ChunkStore, RankedChunk, SearchFilter, StoredChunk } from './types.js';
 
@@ -28,6 +29,7 @@ export interface MilvusStoreOptions {
   database?: string;
   collection: string;
   dimension: number;
+  index?: VectorIndexSettings;
 }
 
 // Milvus caps one query's offset+limit at 16384 rows.
@@ -40,12 +42,11 @@ const DELETE_BATCH = 500;
  * session timestamp, so Session would act as Eventually.
  */
 const BOUNDED_STALENESS_MS = 5_000;
-const HNSW: HnswSettings = { M: 16, efConstruction: 200 };
 
 /** Opens (creating, indexing and loading if needed) the Milvus collection of one codebase. */
 export async function openMilvusStore(options: MilvusStoreOptions): Promise<ChunkStore> {
   const { client, lite } = await connectMilvus(options);
-  const store = new MilvusStore(client, options.address, options.collection, options.dimension, lite);
+  const store = new MilvusStore(client, options.address, options.collection, options.dimension, lite, options.index ?? {});
   try {
     await store.ensureCollection();
   } catch (error) {
@@ -68,6 +69,7 @@ class MilvusStore implements ChunkStore {
     private readonly name: string,
     private readonly dimension: number,
     private readonly lite: boolean,
+    private readonly vectorIndex: VectorIndexSettings,
   ) {
     this.liteId = lite;
   }
@@ -121,7 +123,7 @@ class MilvusStore implements ChunkStore {
   private async ensureIndexes(createdHere: boolean): Promise<void> {
     const described = await this.client.describeIndex({ collection_name: this.name });
     const present = new Set(described.status.error_code === 'Success' ? described.index_descriptions.map((index) => index.field_name) : []);
-    for (const index of collectionIndexes(this.name, HNSW)) {
+    for (const index of collectionIndexes(this.name, this.vectorIndex)) {
       if (present.has(index.field_name)) continue;
       const result = await this.client.createIndex({ ...index, timeout: DDL_TIMEOUT_MS });
       if (result.error_code === 'Success' || /already exist|at most one distinct index/i.test(result.reason)) continue;
@@ -207,7 +209,7 @@ class MilvusStore implements ChunkStore {
         limit,
         filter: milvusExpr(filter),
         metric_type: 'COSINE',
-        params: { ef: Math.max(limit, 64) },
+        params: { ef: Math.max(limit, this.vectorIndex.ef ?? VECTOR_INDEX_DEFAULTS.ef) },
         output_fields: this.outputFields,
         consistency_level: this.searchConsistency(),
       });
