@@ -38,9 +38,10 @@ describe('checkServerVersion', () => {
 /** A schema as describeCollection reports it, from the fields codectx creates. */
 function described(dimension: number, change: (schema: DescribedSchema) => void = () => undefined): DescribedSchema {
   const schema: DescribedSchema = {
-    fields: collectionFields(dimension, false).map((field) => ({
+    fields: collectionFields(dimension).map((field) => ({
       name: field.name,
       data_type: DataType[field.data_type],
+      is_partition_key: 'is_partition_key' in field,
       type_params: [
         ...('dim' in field ? [{ key: 'dim', value: String(field.dim) }] : []),
         ...('enable_analyzer' in field ? [{ key: 'enable_analyzer', value: 'true' }] : []),
@@ -63,6 +64,8 @@ describe('schemaProblem', () => {
     expect(schemaProblem(described(8, (schema) => (schema.fields = schema.fields.filter((field) => field.name !== 'file'))), 8)).toBe(
       'it has no file field of the expected type',
     );
+    const unpartitioned = described(8, (schema) => (schema.fields.find((field) => field.name === 'codebase')!.is_partition_key = false));
+    expect(schemaProblem(unpartitioned, 8)).toBe('its codebase field is not the partition key');
     const noAnalyzer = described(8, (schema) => (schema.fields.find((field) => field.name === 'search_text')!.type_params = []));
     expect(schemaProblem(noAnalyzer, 8)).toBe('its search_text field has no analyzer');
   });
@@ -98,7 +101,7 @@ describe.runIf(runs)('Milvus collections codectx finds or makes', () => {
 
   it('makes a collection with scalar INVERTED indexes on file, language and kind', async () => {
     const collection = name('fresh');
-    const store = await openMilvusStore({ address: address!, collection, dimension: 8 });
+    const store = await openMilvusStore({ address: address!, collection, codebase: 'c1', dimension: 8 });
     await store.close();
     expect(await indexedFields(collection)).toEqual({
       vector: 'HNSW',
@@ -111,7 +114,7 @@ describe.runIf(runs)('Milvus collections codectx finds or makes', () => {
 
   it('builds the vector index as configured: HNSW_SQ8 with its M and efConstruction, then searches it', async () => {
     const collection = name('sq8');
-    const store = await openMilvusStore({ address: address!, collection, dimension: 8, index: { type: 'HNSW_SQ8', M: 8, efConstruction: 64, ef: 200 } });
+    const store = await openMilvusStore({ address: address!, collection, codebase: 'c1', dimension: 8, index: { type: 'HNSW_SQ8', M: 8, efConstruction: 64, ef: 200 } });
     try {
       const indexes = await client.describeIndex({ collection_name: collection, field_name: 'vector' });
       const params = Object.fromEntries(indexes.index_descriptions[0]!.params.map((p) => [p.key, p.value]));
@@ -131,11 +134,42 @@ describe.runIf(runs)('Milvus collections codectx finds or makes', () => {
     }
   });
 
+  it('keeps codebases sharing a collection apart: searches, counts, lists and drops see only their own', async () => {
+    const collection = name('shared');
+    const open = (codebase: string) => openMilvusStore({ address: address!, collection, codebase, dimension: 8 });
+    const [alpha, beta] = [await open('alpha'), await open('beta')];
+    try {
+      const vector = new Float32Array(8).fill(0);
+      vector[1] = 1;
+      // The same chunk (same id) in two codebases, as two forks of one repository hold it.
+      const chunk = {
+        id: 'same', file: 'src/util.ts', language: 'typescript', symbol: 'sharedHelper', kind: 'function' as const, container: '',
+        startLine: 1, endLine: 1, content: 'export function sharedHelper() {}', contentHash: 'h', fileHash: 'f', vector,
+      };
+      await alpha.upsert([chunk, { ...chunk, id: 'only-alpha', file: 'src/alpha.ts', symbol: 'alphaOnly', content: 'export function alphaOnly() {}' }]);
+      await beta.upsert([chunk]);
+      expect([await alpha.count(), await beta.count()]).toEqual([2, 1]);
+      expect([...(await beta.listFiles()).keys()]).toEqual(['src/util.ts']);
+      expect((await beta.searchKeyword('alphaOnly', 5)).map((hit) => hit.chunk.file)).not.toContain('src/alpha.ts');
+      expect((await beta.searchDense(vector, 5)).map((hit) => hit.chunk.id)).toEqual(['same']);
+
+      await alpha.deleteFiles(['src/util.ts']);
+      expect((await beta.searchKeyword('sharedHelper', 5)).map((hit) => hit.chunk.id)).toEqual(['same']);
+      await alpha.drop();
+      expect([await alpha.count(), await beta.count()]).toEqual([0, 1]);
+      const collections = await client.listCollections();
+      expect(collections.data.map((item) => item.name)).toContain(collection);
+    } finally {
+      await alpha.close();
+      await beta.close();
+    }
+  });
+
   it('finishes a collection a failed create left without indexes, and then stores and finds chunks', async () => {
     const collection = name('halfbuilt');
-    const made = await client.createCollection({ collection_name: collection, fields: collectionFields(8, true), functions: collectionFunctions });
+    const made = await client.createCollection({ collection_name: collection, fields: collectionFields(8), functions: collectionFunctions });
     expect(made.error_code).toBe('Success');
-    const store = await openMilvusStore({ address: address!, collection, dimension: 8 });
+    const store = await openMilvusStore({ address: address!, collection, codebase: 'c1', dimension: 8 });
     try {
       expect(Object.keys(await indexedFields(collection)).sort()).toEqual(['file', 'kind', 'language', 'sparse', 'vector']);
       const vector = new Float32Array(8).fill(0);
@@ -164,10 +198,10 @@ describe.runIf(runs)('Milvus collections codectx finds or makes', () => {
       ],
     });
     expect(made.error_code).toBe('Success');
-    const opened = openMilvusStore({ address: address!, collection, dimension: 8 });
+    const opened = openMilvusStore({ address: address!, collection, codebase: 'c1', dimension: 8 });
     await expect(opened).rejects.toThrow(StoreError);
     await expect(opened).rejects.toThrow(
-      new RegExp(`^Milvus at .+: Milvus collection ${collection} was not made for this index: it has no id, file, .+ fields of the expected type; reindex with --force or use another collection$`),
+      new RegExp(`^Milvus at .+: Milvus collection ${collection} was not made for this index: it has no pk, chunk_id, codebase, file, .+ fields of the expected type; drop it or use another database$`),
     );
   });
 });

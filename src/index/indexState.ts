@@ -63,7 +63,7 @@ export function sharedIndexState(indexDir: string, table: StateTable): IndexStat
       await Manifest.empty(indexDir).save();
     },
     async drop() {
-      await table.drop();
+      await table.clear();
       await rm(indexDir, { recursive: true, force: true });
     },
     close: () => table.close(),

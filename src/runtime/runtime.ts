@@ -5,7 +5,7 @@ import { projectName, type CodectxConfig } from '../config/config.js';
 import { createEmbeddingProvider } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/types.js';
 import { IndexStateError } from '../errors.js';
-import { collectionNameFor } from '../store/collectionName.js';
+import { collectionNameFor, sharedCollectionName } from '../store/collectionName.js';
 import type { ChunkStore } from '../store/types.js';
 import { QueryVectors, searchIndex, type SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
@@ -46,7 +46,7 @@ export class Runtime {
     const embedder = await this.embedder();
     return {
       store: this.config.store,
-      collection: await this.collection(codebase),
+      collection: this.config.store === 'milvus' ? sharedCollectionName(embedder.id, embedder.dimension) : codebase.collection,
       embeddingId: embedder.id,
       dimension: embedder.dimension,
       chunkerVersion: CHUNKER_VERSION,
@@ -54,14 +54,17 @@ export class Runtime {
   }
 
   /**
-   * The collection a codebase's chunks go to. LanceDB's is local, named by path. A Milvus index is shared, so it
-   * is named by the codebase's key (config `name`, else git remote, else path): every checkout of one repository,
-   * on any machine, finds the same index.
+   * Where a codebase's rows go in Milvus: the collection of its model and dimension, and its partition key value
+   * there, named by the codebase's key (config `name`, else git remote, else path) so that every checkout of one
+   * repository, on any machine, finds the same index. LanceDB tables stay local, named by path.
    */
-  async collection(codebase: Codebase): Promise<string> {
-    if (this.config.store !== 'milvus') return codebase.collection;
+  private async milvusPlace(codebase: Codebase, dimension?: number): Promise<{ collection: string; codebase: string }> {
+    const embedder = await this.embedder();
     const key = await codebaseKey(codebase.root, projectName(codebase.root));
-    return key.source === 'path' ? codebase.collection : collectionNameFor(key.key, key.label);
+    return {
+      collection: sharedCollectionName(embedder.id, dimension ?? embedder.dimension),
+      codebase: key.source === 'path' ? codebase.collection : collectionNameFor(key.key, key.label),
+    };
   }
 
   /** Where the codebase's manifest and metadata live: its index folder, or beside a shared index's chunks. */
@@ -78,7 +81,7 @@ export class Runtime {
   private async openState(codebase: Codebase): Promise<IndexState> {
     if (this.config.store !== 'milvus') return localIndexState(codebase.indexDir);
     const { openMilvusState } = await import('../store/milvusState.js');
-    const table = await openMilvusState({ ...this.config.milvus, address: this.config.milvus.address!, collection: await this.collection(codebase) });
+    const table = await openMilvusState({ ...this.config.milvus, address: this.config.milvus.address!, ...(await this.milvusPlace(codebase)) });
     return sharedIndexState(codebase.indexDir, table);
   }
 
@@ -97,8 +100,8 @@ export class Runtime {
   private async openStore(codebase: Codebase, dimension: number): Promise<ChunkStore> {
     if (this.config.store === 'milvus') {
       const { openMilvusStore } = await import('../store/milvus.js');
-      const collection = await this.collection(codebase);
-      return openMilvusStore({ ...this.config.milvus, address: this.config.milvus.address!, collection, dimension });
+      const place = await this.milvusPlace(codebase, dimension);
+      return openMilvusStore({ ...this.config.milvus, address: this.config.milvus.address!, ...place, dimension });
     }
     const { openLanceStore } = await import('../store/lance.js');
     return openLanceStore({ dir: join(codebase.indexDir, 'lancedb'), table: codebase.collection, dimension });

@@ -17,3 +17,11 @@ export function collectionNameFor(key: string, label = basename(key)): string {
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 12);
   return `${prefix}_${hash}`;
 }
+
+/**
+ * The Milvus collection of every codebase indexed with one embedding model and dimension (codebases are its
+ * partition key): few collections however many codebases share a server.
+ */
+export function sharedCollectionName(embeddingId: string, dimension: number): string {
+  return collectionNameFor(`${embeddingId}:${dimension}`, `codectx_${dimension}d_${embeddingId}`);
+}

@@ -8,8 +8,7 @@ import {
   collectionFields,
   collectionFunctions,
   collectionIndexes,
-  keepsLiteId,
-  LITE_ID_FIELD,
+  CODEBASE_PARTITIONS,
   MAX_TEXT_BYTES,
   schemaProblem,
   type DescribedSchema,
@@ -27,7 +26,10 @@ export interface MilvusStoreOptions {
   username?: string;
   password?: string;
   database?: string;
+  /** The collection of every codebase indexed with this model and dimension. */
   collection: string;
+  /** This codebase's partition key value within it. */
+  codebase: string;
   dimension: number;
   index?: VectorIndexSettings;
 }
@@ -43,10 +45,13 @@ const DELETE_BATCH = 500;
  */
 const BOUNDED_STALENESS_MS = 5_000;
 
-/** Opens (creating, indexing and loading if needed) the Milvus collection of one codebase. */
+// The chunk id is read from its own field (the primary key also names the codebase).
+const OUTPUT_FIELDS = [...RECORD_COLUMNS.filter((column) => column !== 'id'), 'chunk_id'];
+
+/** Opens (creating, indexing and loading the collection if needed) one codebase's part of a Milvus collection. */
 export async function openMilvusStore(options: MilvusStoreOptions): Promise<ChunkStore> {
   const { client, lite } = await connectMilvus(options);
-  const store = new MilvusStore(client, options.address, options.collection, options.dimension, lite, options.index ?? {});
+  const store = new MilvusStore(client, options.address, options, lite);
   try {
     await store.ensureCollection();
   } catch (error) {
@@ -59,19 +64,25 @@ export async function openMilvusStore(options: MilvusStoreOptions): Promise<Chun
 class MilvusStore implements ChunkStore {
   readonly kind = 'milvus' as const;
 
-  /** Whether rows carry the Lite copy of the primary key (decided by the collection's schema). */
-  private liteId: boolean;
+  private readonly name: string;
+  private readonly codebase: string;
+  private readonly dimension: number;
+  private readonly vectorIndex: VectorIndexSettings;
+  /** `codebase == "…"`: every read, count and delete stays within this codebase's partition. */
+  private readonly mine: string;
   private lastWrite = 0;
 
   constructor(
     private readonly client: MilvusClient,
     private readonly address: string,
-    private readonly name: string,
-    private readonly dimension: number,
+    options: MilvusStoreOptions,
     private readonly lite: boolean,
-    private readonly vectorIndex: VectorIndexSettings,
   ) {
-    this.liteId = lite;
+    this.name = options.collection;
+    this.codebase = options.codebase;
+    this.dimension = options.dimension;
+    this.vectorIndex = options.index ?? {};
+    this.mine = `codebase == ${milvusString(options.codebase)}`;
   }
 
   private guarded<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -97,8 +108,9 @@ class MilvusStore implements ChunkStore {
       timeout: DDL_TIMEOUT_MS,
       // Searches choose their level (see BOUNDED_STALENESS_MS); this is the level of calls that do not.
       consistency_level: 'Bounded',
-      fields: collectionFields(this.dimension, this.lite),
+      fields: collectionFields(this.dimension),
       functions: collectionFunctions,
+      num_partitions: CODEBASE_PARTITIONS,
     });
     if (created.error_code !== 'Success' && /already exist/i.test(created.reason)) return false;
     ensureOk(created, 'createCollection');
@@ -110,9 +122,8 @@ class MilvusStore implements ChunkStore {
     ensureOk(described.status, 'describeCollection');
     const problem = schemaProblem(described.schema as DescribedSchema, this.dimension);
     if (problem) {
-      throw new StoreError(`Milvus collection ${this.name} was not made for this index: ${problem}; reindex with --force or use another collection`);
+      throw new StoreError(`Milvus collection ${this.name} was not made for this index: ${problem}; drop it or use another database`);
     }
-    this.liteId = keepsLiteId(described.schema as DescribedSchema);
   }
 
   /**
@@ -143,10 +154,12 @@ class MilvusStore implements ChunkStore {
     await this.guarded('upsert', async () => {
       for (let start = 0; start < chunks.length; start += UPSERT_BATCH) {
         const data = chunks.slice(start, start + UPSERT_BATCH).map((chunk) => {
-          const columns = toColumns(chunk);
+          const { id, ...columns } = toColumns(chunk);
           return {
             ...columns,
-            ...(this.liteId ? { [LITE_ID_FIELD]: columns.id } : {}),
+            pk: `${this.codebase}:${id}`,
+            chunk_id: id,
+            codebase: this.codebase,
             content: truncateUtf8(columns.content, MAX_TEXT_BYTES),
             search_text: truncateUtf8(columns.search_text, MAX_TEXT_BYTES),
             vector: Array.from(chunk.vector),
@@ -162,7 +175,7 @@ class MilvusStore implements ChunkStore {
   async deleteFiles(files: string[]): Promise<void> {
     await this.guarded('delete', async () => {
       for (let start = 0; start < files.length; start += DELETE_BATCH) {
-        const filter = milvusFileList(files.slice(start, start + DELETE_BATCH));
+        const filter = `${this.mine} and ${milvusFileList(files.slice(start, start + DELETE_BATCH))}`;
         ensureOk((await this.client.delete({ collection_name: this.name, filter })).status, 'delete');
         this.lastWrite = Date.now();
       }
@@ -177,18 +190,17 @@ class MilvusStore implements ChunkStore {
     return this.guarded('listing files', async () => {
       const files = new Map<string, string>();
       const collect = async (range: string): Promise<void> => {
-        const rows = await this.queryRows(range, [this.idField, 'file', 'file_hash'], QUERY_WINDOW);
+        const rows = await this.queryRows(range, ['chunk_id', 'file', 'file_hash'], QUERY_WINDOW);
         if (rows.length < QUERY_WINDOW || (await this.countWhere(range)) <= QUERY_WINDOW) {
           for (const row of rows) files.set(String(row.file), String(row.file_hash));
           return;
         }
-        const ids = rows.map((row) => String(row[this.idField])).sort();
+        const ids = rows.map((row) => String(row.chunk_id)).sort();
         const median = milvusString(ids[Math.floor(ids.length / 2)]!);
-        const within = range === '' ? '' : `(${range}) and `;
-        await collect(`${within}id < ${median}`);
-        await collect(`${within}id >= ${median}`);
+        await collect(`${range} and chunk_id < ${median}`);
+        await collect(`${range} and chunk_id >= ${median}`);
       };
-      await collect('');
+      await collect(this.mine);
       return files;
     });
   }
@@ -197,7 +209,7 @@ class MilvusStore implements ChunkStore {
   async flush(): Promise<void> {}
 
   count(): Promise<number> {
-    return this.guarded('count', () => this.countWhere(''));
+    return this.guarded('count', () => this.countWhere(this.mine));
   }
 
   async searchDense(vector: Float32Array, limit: number, filter?: SearchFilter): Promise<RankedChunk[]> {
@@ -207,14 +219,14 @@ class MilvusStore implements ChunkStore {
         anns_field: 'vector',
         data: Array.from(vector),
         limit,
-        filter: milvusExpr(filter),
+        filter: this.within(filter),
         metric_type: 'COSINE',
         params: { ef: Math.max(limit, this.vectorIndex.ef ?? VECTOR_INDEX_DEFAULTS.ef) },
-        output_fields: this.outputFields,
+        output_fields: OUTPUT_FIELDS,
         consistency_level: this.searchConsistency(),
       });
       ensureOk(result.status, 'search');
-      return result.results.map((row) => ({ chunk: fromColumns(row, String(row[this.idField])), score: Number(row.score) }));
+      return result.results.map((row) => ({ chunk: fromColumns(row, String(row.chunk_id)), score: Number(row.score) }));
     });
   }
 
@@ -226,25 +238,23 @@ class MilvusStore implements ChunkStore {
         anns_field: 'sparse',
         data: keywordQuery(text),
         limit,
-        filter: milvusExpr(filter),
+        filter: this.within(filter),
         metric_type: 'BM25',
-        output_fields: this.outputFields,
+        output_fields: OUTPUT_FIELDS,
         consistency_level: this.searchConsistency(),
       });
       ensureOk(result.status, 'search');
       // BM25 is never negative; Milvus Lite reports it negated (best first all the same), a server positive.
       const score = (row: Record<string, unknown>) => (this.lite ? Math.abs(Number(row.score)) : Number(row.score));
-      return result.results.map((row) => ({ chunk: fromColumns(row, String(row[this.idField])), score: score(row) }));
+      return result.results.map((row) => ({ chunk: fromColumns(row, String(row.chunk_id)), score: score(row) }));
     });
   }
 
+  /** Deletes this codebase's rows; the collection, shared with other codebases, stays. */
   async drop(): Promise<void> {
     await this.guarded('drop', async () => {
-      const exists = await this.client.hasCollection({ collection_name: this.name });
-      ensureOk(exists.status, 'hasCollection');
-      if (exists.value) {
-        ensureOk(await this.client.dropCollection({ collection_name: this.name, timeout: DDL_TIMEOUT_MS }), 'dropCollection');
-      }
+      ensureOk((await this.client.delete({ collection_name: this.name, filter: this.mine })).status, 'delete');
+      this.lastWrite = Date.now();
     });
   }
 
@@ -252,13 +262,9 @@ class MilvusStore implements ChunkStore {
     await this.client.closeConnection();
   }
 
-  /** The field a row's id is read from: the Lite copy where rows have one. */
-  private get idField(): string {
-    return this.liteId ? LITE_ID_FIELD : 'id';
-  }
-
-  private get outputFields(): string[] {
-    return this.liteId ? [...RECORD_COLUMNS.filter((column) => column !== 'id'), LITE_ID_FIELD] : [...RECORD_COLUMNS];
+  private within(filter: SearchFilter | undefined): string {
+    const more = milvusExpr(filter);
+    return more ? `${this.mine} and ${more}` : this.mine;
   }
 
   private searchConsistency(): ConsistencyLevelEnum {

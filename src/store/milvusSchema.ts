@@ -3,22 +3,28 @@ import { DataType } from '@zilliz/milvus2-sdk-node';
 /**
  * The chunk collection's layout, and the check that an existing collection has it: a collection from another
  * codectx version, another tool, or a create that failed half-way must be named, not written into.
+ *
+ * One collection holds every codebase indexed with one model and dimension (Milvus advises well under ~1,000
+ * collections an instance): `codebase` is the partition key, so a codebase's rows sit together and a filter on it
+ * searches only its partition. The primary key is the codebase plus the chunk id, as two forks may hold the same
+ * chunk; the chunk id is kept as a field of its own and read back from it.
  */
 
 // Milvus's VarChar ceiling; longer text is cut (content of a chunk that large is rare: the chunker splits big units).
 export const MAX_TEXT_BYTES = 65_535;
-const ID_FIELDS = { id: 512, file: 4_096, language: 64, symbol: 1_024, kind: 32, container: 1_024, hash: 128 };
-/** Milvus Lite returns the primary key reliably only as an output field, so there a copy of it is stored and read back. */
-export const LITE_ID_FIELD = 'chunk_id';
-/** Filtered on by every search (--under, --language, --kind) and by deletes: an index spares a scan. */
+const ID_FIELDS = { id: 512, codebase: 128, file: 4_096, language: 64, symbol: 1_024, kind: 32, container: 1_024, hash: 128 };
+/** Partitions the codebases hash into (Milvus's default is 16, its ceiling 1,024). */
+export const CODEBASE_PARTITIONS = 64;
+/** Filtered on by searches (--under, --language, --kind) and deletes: an index spares a scan. */
 export const SCALAR_INDEXED = ['file', 'language', 'kind'] as const;
 const BM25_FUNCTION = 'search_text_bm25';
 
-export function collectionFields(dimension: number, lite: boolean) {
+export function collectionFields(dimension: number) {
   const text = (name: string, max_length: number) => ({ name, data_type: DataType.VarChar, max_length });
   return [
-    { ...text('id', ID_FIELDS.id), is_primary_key: true, autoID: false },
-    ...(lite ? [text(LITE_ID_FIELD, ID_FIELDS.id)] : []),
+    { ...text('pk', ID_FIELDS.codebase + 1 + ID_FIELDS.id), is_primary_key: true, autoID: false },
+    text('chunk_id', ID_FIELDS.id),
+    { ...text('codebase', ID_FIELDS.codebase), is_partition_key: true },
     text('file', ID_FIELDS.file),
     text('language', ID_FIELDS.language),
     text('symbol', ID_FIELDS.symbol),
@@ -75,6 +81,7 @@ export function collectionIndexes(collection_name: string, vector: VectorIndexSe
 interface DescribedField {
   name: string;
   data_type?: string;
+  is_partition_key?: boolean;
   type_params?: { key: string; value: string }[];
 }
 
@@ -92,10 +99,11 @@ export interface DescribedSchema {
 /** Why an existing collection cannot hold this index's chunks, or undefined when it can. */
 export function schemaProblem(schema: DescribedSchema, dimension: number): string | undefined {
   const byName = new Map(schema.fields.map((field) => [field.name, field]));
-  const missing = collectionFields(dimension, false)
+  const missing = collectionFields(dimension)
     .filter((wanted) => byName.get(wanted.name)?.data_type !== DataType[wanted.data_type])
     .map((wanted) => wanted.name);
   if (missing.length > 0) return `it has no ${missing.join(', ')} field${missing.length > 1 ? 's' : ''} of the expected type`;
+  if (!byName.get('codebase')?.is_partition_key) return 'its codebase field is not the partition key';
   const param = (field: string, key: string) => byName.get(field)?.type_params?.find((item) => item.key === key)?.value;
   const dim = Number(param('vector', 'dim'));
   if (dim !== dimension) return `it holds ${dim}-dim vectors, not ${dimension}`;
@@ -105,9 +113,4 @@ export function schemaProblem(schema: DescribedSchema, dimension: number): strin
   );
   if (!bm25) return 'it has no BM25 function from search_text to sparse';
   return undefined;
-}
-
-/** The existing collection keeps the Lite copy of the primary key (made on Milvus Lite, or by an older codectx). */
-export function keepsLiteId(schema: DescribedSchema): boolean {
-  return schema.fields.some((field) => field.name === LITE_ID_FIELD);
 }

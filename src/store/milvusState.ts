@@ -11,19 +11,18 @@ const BUCKETS = 1 << 20;
 const RANGE_TARGET = 8_192;
 const WRITE_BATCH = 1_000;
 const DELETE_BATCH = 500;
-const META_KEY = 'meta';
-const FILE_PREFIX = 'file:';
 const MAX_BODY_BYTES = 65_535;
+const PARTITIONS = 64;
 
 /** The state collection that goes with a chunk collection. */
 export function stateCollectionName(collection: string): string {
   return `${collection}_files`;
 }
 
-/** Opens (creating if needed) the state collection beside a codebase's chunk collection. */
-export async function openMilvusState(options: MilvusConnection & { collection: string }): Promise<StateTable> {
+/** Opens (creating if needed) the state collection beside a chunk collection, for one codebase in it. */
+export async function openMilvusState(options: MilvusConnection & { collection: string; codebase: string }): Promise<StateTable> {
   const { client } = await connectMilvus(options);
-  const table = new MilvusStateTable(client, options.address, stateCollectionName(options.collection));
+  const table = new MilvusStateTable(client, options.address, stateCollectionName(options.collection), options.codebase);
   try {
     await table.ensure();
   } catch (error) {
@@ -38,15 +37,25 @@ function bucketOf(path: string): number {
 }
 
 /**
- * One row per indexed file (key "file:<path>", its bucket, a JSON body) and one metadata row. Milvus needs a
- * vector field in every collection: a constant 2-dim one nobody searches.
+ * Per codebase (the partition key, as in the chunk collection): one row per indexed file (key
+ * "<codebase>:file:<path>", its bucket, a JSON body) and one metadata row. Milvus needs a vector field in every
+ * collection: a constant 2-dim one nobody searches.
  */
 class MilvusStateTable implements StateTable {
+  private readonly mine: string;
+  private readonly metaKey: string;
+  private readonly filePrefix: string;
+
   constructor(
     private readonly client: MilvusClient,
     private readonly address: string,
     private readonly name: string,
-  ) {}
+    private readonly codebase: string,
+  ) {
+    this.mine = `codebase == ${milvusString(codebase)}`;
+    this.metaKey = `${codebase}:meta`;
+    this.filePrefix = `${codebase}:file:`;
+  }
 
   private guarded<T>(what: string, call: () => Promise<T>): Promise<T> {
     return guardedMilvus(this.address, `${what} on collection ${this.name}`, call);
@@ -69,8 +78,10 @@ class MilvusStateTable implements StateTable {
       timeout: DDL_TIMEOUT_MS,
       // Every writer diffs against the latest state, and a reader must see what a writer just finished.
       consistency_level: 'Strong',
+      num_partitions: PARTITIONS,
       fields: [
-        { name: 'key', data_type: DataType.VarChar, max_length: 4_200, is_primary_key: true, autoID: false },
+        { name: 'key', data_type: DataType.VarChar, max_length: 4_400, is_primary_key: true, autoID: false },
+        { name: 'codebase', data_type: DataType.VarChar, max_length: 128, is_partition_key: true },
         { name: 'bucket', data_type: DataType.Int64 },
         { name: 'body', data_type: DataType.VarChar, max_length: MAX_BODY_BYTES },
         { name: 'unused', data_type: DataType.FloatVector, dim: 2 },
@@ -91,31 +102,31 @@ class MilvusStateTable implements StateTable {
 
   readMeta(): Promise<string | undefined> {
     return this.guarded('reading index metadata', async () => {
-      const rows = await this.query(`key == ${milvusString(META_KEY)}`, 1);
+      const rows = await this.query(`${this.mine} and key == ${milvusString(this.metaKey)}`, 1);
       return rows[0] === undefined ? undefined : String(rows[0].body);
     });
   }
 
   writeMeta(body: string): Promise<void> {
-    return this.guarded('writing index metadata', () => this.upsert([{ key: META_KEY, bucket: -1, body }]));
+    return this.guarded('writing index metadata', () => this.upsert([{ key: this.metaKey, bucket: -1, body }]));
   }
 
   /** Range by range of buckets, each sized to fit one query; a range that comes back full is split in two. */
   readFiles(): Promise<Map<string, string>> {
     return this.guarded('reading the file list', async () => {
       const files = new Map<string, string>();
-      const counted = await this.client.query({ collection_name: this.name, filter: 'bucket >= 0', output_fields: ['count(*)'] });
+      const counted = await this.client.query({ collection_name: this.name, filter: `${this.mine} and bucket >= 0`, output_fields: ['count(*)'] });
       ensureOk(counted.status, 'query');
       const total = Number(counted.data[0]?.['count(*)'] ?? 0);
       const read = async (low: number, high: number): Promise<void> => {
-        const rows = await this.query(`bucket >= ${low} and bucket < ${high}`, QUERY_WINDOW);
+        const rows = await this.query(`${this.mine} and bucket >= ${low} and bucket < ${high}`, QUERY_WINDOW);
         if (rows.length >= QUERY_WINDOW && high - low > 1) {
           const middle = Math.floor((low + high) / 2);
           await read(low, middle);
           await read(middle, high);
           return;
         }
-        for (const row of rows) files.set(String(row.key).slice(FILE_PREFIX.length), String(row.body));
+        for (const row of rows) files.set(String(row.key).slice(this.filePrefix.length), String(row.body));
       };
       const ranges = Math.max(1, Math.ceil(total / RANGE_TARGET));
       const width = Math.ceil(BUCKETS / ranges);
@@ -126,26 +137,19 @@ class MilvusStateTable implements StateTable {
 
   writeFiles(put: [string, string][], removed: string[]): Promise<void> {
     return this.guarded('writing the file list', async () => {
-      await this.upsert(put.map(([path, body]) => ({ key: FILE_PREFIX + path, bucket: bucketOf(path), body })));
+      await this.upsert(put.map(([path, body]) => ({ key: this.filePrefix + path, bucket: bucketOf(path), body })));
       for (let start = 0; start < removed.length; start += DELETE_BATCH) {
-        const keys = removed.slice(start, start + DELETE_BATCH).map((path) => FILE_PREFIX + path);
-        ensureOk((await this.client.delete({ collection_name: this.name, filter: milvusIn('key', keys) })).status, 'delete');
+        const keys = removed.slice(start, start + DELETE_BATCH).map((path) => this.filePrefix + path);
+        const filter = `${this.mine} and ${milvusIn('key', keys)}`;
+        ensureOk((await this.client.delete({ collection_name: this.name, filter })).status, 'delete');
       }
     });
   }
 
-  async clear(): Promise<void> {
-    await this.drop();
-    await this.ensure();
-  }
-
-  async drop(): Promise<void> {
-    await this.guarded('drop', async () => {
-      const exists = await this.client.hasCollection({ collection_name: this.name });
-      ensureOk(exists.status, 'hasCollection');
-      if (exists.value) {
-        ensureOk(await this.client.dropCollection({ collection_name: this.name, timeout: DDL_TIMEOUT_MS }), 'dropCollection');
-      }
+  /** This codebase's rows go; the collection, shared with other codebases, stays. */
+  clear(): Promise<void> {
+    return this.guarded('clearing the file list', async () => {
+      ensureOk((await this.client.delete({ collection_name: this.name, filter: this.mine })).status, 'delete');
     });
   }
 
@@ -155,7 +159,7 @@ class MilvusStateTable implements StateTable {
 
   private async upsert(rows: { key: string; bucket: number; body: string }[]): Promise<void> {
     for (let start = 0; start < rows.length; start += WRITE_BATCH) {
-      const data = rows.slice(start, start + WRITE_BATCH).map((row) => ({ ...row, unused: [0, 0] }));
+      const data = rows.slice(start, start + WRITE_BATCH).map((row) => ({ ...row, codebase: this.codebase, unused: [0, 0] }));
       ensureOk((await this.client.upsert({ collection_name: this.name, data })).status, 'upsert');
     }
   }

@@ -48,7 +48,7 @@ export interface ChunkStore {
   flush(): Promise<void>;
   searchDense(vector: Float32Array, limit: number, filter?: SearchFilter): Promise<RankedChunk[]>;
   searchKeyword(text: string, limit: number, filter?: SearchFilter): Promise<RankedChunk[]>;
-  /** Deletes the whole collection/table. */
+  /** Deletes the codebase's chunks: its whole table (LanceDB), its rows of a shared collection (Milvus). */
   drop(): Promise<void>;
   close(): Promise<void>;
 }
@@ -64,8 +64,7 @@ export interface StateTable {
   /** Every file's body, by path. */
   readFiles(): Promise<Map<string, string>>;
   writeFiles(put: [path: string, body: string][], removed: string[]): Promise<void>;
-  /** Leaves the table empty. */
+  /** Forgets this codebase's state (files and metadata). */
   clear(): Promise<void>;
-  drop(): Promise<void>;
   close(): Promise<void>;
 }
