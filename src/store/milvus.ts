@@ -9,6 +9,7 @@ import {
   collectionFunctions,
   collectionIndexes,
   CODEBASE_PARTITIONS,
+  MAPPED_FIELDS,
   MAX_TEXT_BYTES,
   schemaProblem,
   type DescribedSchema,
@@ -114,6 +115,13 @@ class MilvusStore implements ChunkStore {
     });
     if (created.error_code !== 'Success' && /already exist/i.test(created.reason)) return false;
     ensureOk(created, 'createCollection');
+    // Milvus Lite keeps no field properties; a server maps these fields instead of loading them into memory.
+    if (!this.lite) {
+      for (const field_name of MAPPED_FIELDS) {
+        const properties = { 'mmap.enabled': true };
+        ensureOk(await this.client.alterCollectionFieldProperties({ collection_name: this.name, field_name, properties }), `mmap on ${field_name}`);
+      }
+    }
     return true;
   }
 

@@ -13,6 +13,8 @@ import { DataType } from '@zilliz/milvus2-sdk-node';
 // Milvus's VarChar ceiling; longer text is cut (content of a chunk that large is rare: the chunker splits big units).
 export const MAX_TEXT_BYTES = 65_535;
 const ID_FIELDS = { id: 512, codebase: 128, file: 4_096, language: 64, symbol: 1_024, kind: 32, container: 1_024, hash: 128 };
+/** Most of a chunk's bytes, read only for the hits a search returns: memory-mapped rather than loaded. */
+export const MAPPED_FIELDS = ['content', 'search_text'] as const;
 /** Partitions the codebases hash into (Milvus's default is 16, its ceiling 1,024). */
 export const CODEBASE_PARTITIONS = 64;
 /** Filtered on by searches (--under, --language, --kind) and deletes: an index spares a scan. */
