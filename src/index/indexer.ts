@@ -95,7 +95,8 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
     skipped: {},
     lastErrors: [],
   };
-  if (previousMeta && !previousMeta.complete) await reconcileWithStore(store, manifest);
+  // A manifest that writes ahead lists every file whose chunks may be in the store: nothing to reconcile.
+  if (previousMeta && !previousMeta.complete && !manifest.writesAhead) await reconcileWithStore(store, manifest);
   await state.writeMeta(meta);
 
   const diff = await diffTree(codebase.root, manifest, { maxFileBytes: parts.maxFileBytes, ignore: parts.ignore });
@@ -146,7 +147,12 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
   let groupChunks = 0;
   const flush = async () => {
     if (group.length === 0) return;
-    await writeGroup(parts, group, report, progress, emit, options);
+    const chunks = await embedGroup(parts, group, report, progress, emit, options);
+    await manifest.markPending(group.map((pending) => ({ path: pending.file.path, hash: pending.hash, size: pending.file.size })));
+    const replaced = group.filter((pending) => pending.existed).map((pending) => pending.file.path);
+    if (replaced.length > 0) await store.deleteFiles(replaced);
+    if (chunks.length > 0) await store.upsert(chunks);
+    report.chunksWritten += chunks.length;
     for (const pending of group) {
       manifest.files.set(pending.file.path, {
         hash: pending.hash,
@@ -221,14 +227,15 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
   return report;
 }
 
-async function writeGroup(
+/** Gives every chunk of the group its vector, from the cache or the embedder. */
+async function embedGroup(
   parts: IndexParts,
   group: PendingFile[],
   report: IndexReport,
   progress: IndexProgress,
   emit: (phase: IndexProgress['phase']) => void,
   options: IndexOptions,
-): Promise<void> {
+): Promise<StoredChunk[]> {
   const chunks = group.flatMap((pending) => pending.chunks);
   const missing: StoredChunk[] = [];
   for (const chunk of chunks) {
@@ -259,11 +266,7 @@ async function writeGroup(
     emit('embed');
   }
   progress.chunksDone += chunks.length - missing.length;
-
-  const replaced = group.filter((pending) => pending.existed).map((pending) => pending.file.path);
-  if (replaced.length > 0) await parts.store.deleteFiles(replaced);
-  if (chunks.length > 0) await parts.store.upsert(chunks);
-  report.chunksWritten += chunks.length;
+  return chunks;
 }
 
 /** After an interrupted run: drop chunks the manifest does not vouch for (written, but never recorded as done). */

@@ -11,6 +11,11 @@ export interface FileEntry {
   mtimeMs: number;
   chunks: number;
   /**
+   * Set in a shared index while a writer stores the file's chunks: a file left pending (a run stopped, or is still
+   * going on another machine) is written again by the next run that sees it, so no store listing is needed.
+   */
+  pending?: true;
+  /**
    * Set when the file was skipped for its content (binary, not UTF-8, minified, unreadable): with its size and
    * mtime recorded it is not read again, nor shown as stale, until it changes.
    */
@@ -29,7 +34,8 @@ export function unchangedSince(entry: FileEntry | undefined, file: { size: numbe
 
 /** A file entry as a shared index holds it: an mtime says nothing on another machine, so it stays local. */
 function sharedBody(entry: FileEntry): string {
-  return JSON.stringify({ hash: entry.hash, size: entry.size, chunks: entry.chunks, ...(entry.skipped ? { skipped: entry.skipped } : {}) });
+  const { hash, size, chunks, skipped, pending } = entry;
+  return JSON.stringify({ hash, size, chunks, ...(skipped ? { skipped } : {}), ...(pending ? { pending } : {}) });
 }
 
 /**
@@ -60,6 +66,11 @@ export class Manifest {
     for (const [file, body] of synced) {
       const entry = parseShared(body);
       if (!entry) continue;
+      if (entry.pending) {
+        // Matches no file's hash: the file is read, and its chunks replaced, whatever it holds.
+        files.set(file, { ...entry, hash: '', mtimeMs: -1 });
+        continue;
+      }
       const mine = local.get(file);
       const agrees = mine !== undefined && mine.hash === entry.hash && mine.size === entry.size;
       files.set(file, { ...entry, mtimeMs: agrees ? mine.mtimeMs : -1 });
@@ -82,6 +93,18 @@ export class Manifest {
     let total = 0;
     for (const entry of this.files.values()) total += entry.chunks;
     return total;
+  }
+
+  /** A shared manifest records files as pending before their chunks are written; a local one has no need. */
+  get writesAhead(): boolean {
+    return this.shared !== undefined;
+  }
+
+  /** Records files as pending in a shared manifest (see FileEntry.pending); nothing locally. */
+  async markPending(files: { path: string; hash: string; size: number }[]): Promise<void> {
+    if (!this.shared) return;
+    for (const file of files) this.files.set(file.path, { hash: file.hash, size: file.size, mtimeMs: -1, chunks: 0, pending: true });
+    await this.save();
   }
 
   async save(): Promise<void> {
