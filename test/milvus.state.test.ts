@@ -101,4 +101,31 @@ describe.runIf(runs)('shared index state in Milvus', () => {
     const again = await run();
     expect(again).toMatchObject({ filesChanged: 0, filesDeleted: 0, embedded: 0 });
   }, 60_000);
+
+  it('reads back a file list larger than one query window (16384 rows), and keeps codebases apart', async () => {
+    const [mine, other] = [
+      await openMilvusState({ address: address!, collection, codebase: 'big' }),
+      await openMilvusState({ address: address!, collection, codebase: 'small' }),
+    ];
+    try {
+      const files = Array.from({ length: 20_000 }, (_, i): [string, string] => [`src/dir${i % 97}/file${i}.ts`, `{"hash":"h${i}","size":${i},"chunks":1}`]);
+      await mine.writeFiles(files, []);
+      await other.writeFiles([['src/only.ts', '{"hash":"x","size":1,"chunks":1}']], []);
+      const started = performance.now();
+      const read = await mine.readFiles();
+      console.log(`readFiles: ${read.size} entries in ${Math.round(performance.now() - started)} ms`);
+      expect(read).toEqual(new Map(files));
+      expect([...(await other.readFiles()).keys()]).toEqual(['src/only.ts']);
+
+      await mine.writeFiles([], files.slice(0, 5_000).map(([path]) => path));
+      expect((await mine.readFiles()).size).toBe(15_000);
+      await mine.clear();
+      expect((await mine.readFiles()).size).toBe(0);
+      expect((await other.readFiles()).size).toBe(1);
+    } finally {
+      await other.clear();
+      await mine.close();
+      await other.close();
+    }
+  }, 300_000);
 });
