@@ -11,7 +11,8 @@ import { readMeta, writeMeta, type IndexMeta } from './meta.js';
  * embedding cache, and whether its own last run finished.
  */
 export interface IndexState {
-  readMeta(): Promise<IndexMeta | undefined>;
+  /** `recent`: for a search, which only checks the index's setup; a few seconds stale will do. */
+  readMeta(recent?: boolean): Promise<IndexMeta | undefined>;
   writeMeta(meta: IndexMeta): Promise<void>;
   loadManifest(): Promise<Manifest>;
   /** Forgets every file (a forced rebuild starts from nothing). */
@@ -37,8 +38,8 @@ const MAX_META_BYTES = 60_000;
 
 export function sharedIndexState(indexDir: string, table: StateTable): IndexState {
   return {
-    async readMeta() {
-      const body = await table.readMeta();
+    async readMeta(recent) {
+      const body = await table.readMeta(recent);
       if (body === undefined) return undefined;
       let meta: IndexMeta;
       try {

@@ -109,7 +109,7 @@ export class Runtime {
 
   /** The index of a codebase, ready to search; says how to fix it when there is none or it is incompatible. */
   async openIndex(codebase: Codebase): Promise<{ store: ChunkStore; meta: IndexMeta }> {
-    const meta = await (await this.state(codebase)).readMeta();
+    const meta = await (await this.state(codebase)).readMeta(true);
     if (!meta) {
       throw new IndexStateError(`${codebase.root} is not indexed yet; run \`codectx index ${codebase.root}\` first`);
     }

@@ -3,7 +3,7 @@ import { StoreError } from '../errors.js';
 import { fromColumns, RECORD_COLUMNS, toColumns } from './columns.js';
 import { keywordQuery } from './keywordText.js';
 import { milvusExpr, milvusFileList, milvusString } from './milvusFilter.js';
-import { connectMilvus, DDL_TIMEOUT_MS, ensureOk, guardedMilvus, truncateUtf8 } from './milvusClient.js';
+import { BOUNDED_STALENESS_MS, connectMilvus, DDL_TIMEOUT_MS, ensureOk, guardedMilvus, truncateUtf8 } from './milvusClient.js';
 import {
   collectionFields,
   collectionFunctions,
@@ -39,12 +39,6 @@ export interface MilvusStoreOptions {
 const QUERY_WINDOW = 16_384;
 const UPSERT_BATCH = 1_000;
 const DELETE_BATCH = 500;
-/**
- * How stale a Bounded search may be (Milvus's default graceful time). A process that wrote more recently searches
- * Strong, so it reads its own writes; that is what Session consistency promises, but the Node SDK sends no
- * session timestamp, so Session would act as Eventually.
- */
-const BOUNDED_STALENESS_MS = 5_000;
 
 // The chunk id is read from its own field (the primary key also names the codebase).
 const OUTPUT_FIELDS = [...RECORD_COLUMNS.filter((column) => column !== 'id'), 'chunk_id'];

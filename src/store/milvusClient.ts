@@ -13,6 +13,12 @@ export interface MilvusConnection {
 const CALL_TIMEOUT_MS = 30_000;
 // How long connecting may take: a healthy server answers in milliseconds, and an unroutable address never does.
 const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * How stale a Bounded search may be (Milvus's default graceful time). A process that wrote more recently searches
+ * Strong, so it reads its own writes; that is what Session consistency promises, but the Node SDK sends no
+ * session timestamp, so Session would act as Eventually.
+ */
+export const BOUNDED_STALENESS_MS = 5_000;
 /** Creating, indexing, loading and dropping a collection can take minutes on a busy server. */
 export const DDL_TIMEOUT_MS = 300_000;
 

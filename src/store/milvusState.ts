@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { DataType, type MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { ConsistencyLevelEnum, DataType, type MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { milvusIn, milvusString } from './milvusFilter.js';
-import { connectMilvus, DDL_TIMEOUT_MS, ensureOk, guardedMilvus, type MilvusConnection } from './milvusClient.js';
+import { BOUNDED_STALENESS_MS, connectMilvus, DDL_TIMEOUT_MS, ensureOk, guardedMilvus, type MilvusConnection } from './milvusClient.js';
 import type { StateTable } from './types.js';
 
 // Milvus caps one query's offset+limit at 16384 rows.
@@ -45,6 +45,7 @@ class MilvusStateTable implements StateTable {
   private readonly mine: string;
   private readonly metaKey: string;
   private readonly filePrefix: string;
+  private lastWrite = 0;
 
   constructor(
     private readonly client: MilvusClient,
@@ -100,9 +101,9 @@ class MilvusStateTable implements StateTable {
     }
   }
 
-  readMeta(): Promise<string | undefined> {
+  readMeta(recent = false): Promise<string | undefined> {
     return this.guarded('reading index metadata', async () => {
-      const rows = await this.query(`${this.mine} and key == ${milvusString(this.metaKey)}`, 1);
+      const rows = await this.query(`${this.mine} and key == ${milvusString(this.metaKey)}`, 1, recent);
       return rows[0] === undefined ? undefined : String(rows[0].body);
     });
   }
@@ -161,11 +162,15 @@ class MilvusStateTable implements StateTable {
     for (let start = 0; start < rows.length; start += WRITE_BATCH) {
       const data = rows.slice(start, start + WRITE_BATCH).map((row) => ({ ...row, codebase: this.codebase, unused: [0, 0] }));
       ensureOk((await this.client.upsert({ collection_name: this.name, data })).status, 'upsert');
+      this.lastWrite = Date.now();
     }
   }
 
-  private async query(filter: string, limit: number): Promise<Record<string, unknown>[]> {
-    const result = await this.client.query({ collection_name: this.name, filter, output_fields: ['key', 'body'], limit });
+  private async query(filter: string, limit: number, recent = false): Promise<Record<string, unknown>[]> {
+    // Recent will do for searches, unless this handle wrote within the bounded window (read your own writes).
+    const bounded = recent && Date.now() - this.lastWrite >= BOUNDED_STALENESS_MS;
+    const consistency_level = bounded ? ConsistencyLevelEnum.Bounded : ConsistencyLevelEnum.Strong;
+    const result = await this.client.query({ collection_name: this.name, filter, output_fields: ['key', 'body'], limit, consistency_level });
     ensureOk(result.status, 'query');
     return result.data;
   }

@@ -59,7 +59,8 @@ export interface ChunkStore {
  * the index layer writes; the table only stores them by key, with one metadata row.
  */
 export interface StateTable {
-  readMeta(): Promise<string | undefined>;
+  /** `recent`: a few seconds stale is fine (a search checking the index's setup), so no Strong read. */
+  readMeta(recent?: boolean): Promise<string | undefined>;
   writeMeta(body: string): Promise<void>;
   /** Every file's body, by path. */
   readFiles(): Promise<Map<string, string>>;
