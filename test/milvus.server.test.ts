@@ -165,6 +165,29 @@ describe.runIf(runs)('Milvus collections codectx finds or makes', () => {
     }
   });
 
+  it('stores the code once, inside the keyword text, and gives it back whole on both search sides', async () => {
+    const collection = name('content');
+    const store = await openMilvusStore({ address: address!, collection, codebase: 'c1', dimension: 8 });
+    try {
+      const vector = new Float32Array(8).fill(0);
+      vector[3] = 1;
+      const content = '// Grüße, 世界 🌍\nexport const greetingTable = {\n  de: "Grüße",\n};\n';
+      const chunks = [
+        { id: 'g1', file: 'src/i18n/grüße.ts', language: 'typescript', symbol: '', kind: 'block' as const, container: '', content },
+        { id: 'g2', file: 'src/i18n/table.ts', language: 'typescript', symbol: 'greetingTable', kind: 'function' as const, container: 'I18n', content: `${content}// more\n` },
+      ].map((chunk) => ({ ...chunk, startLine: 1, endLine: 4, contentHash: `h${chunk.id}`, fileHash: 'f', vector }));
+      await store.upsert(chunks);
+      const described = await client.describeCollection({ collection_name: collection });
+      expect(described.schema.fields.map((field) => field.name)).not.toContain('content');
+      const byId = (hits: { chunk: { id: string; content: string } }[]) => Object.fromEntries(hits.map((hit) => [hit.chunk.id, hit.chunk.content]));
+      const expected = { g1: chunks[0]!.content, g2: chunks[1]!.content };
+      expect(byId(await store.searchDense(vector, 5))).toEqual(expected);
+      expect(byId(await store.searchKeyword('greetingTable', 5))).toEqual(expected);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('finishes a collection a failed create left without indexes, and then stores and finds chunks', async () => {
     const collection = name('halfbuilt');
     const made = await client.createCollection({ collection_name: collection, fields: collectionFields(8), functions: collectionFunctions });

@@ -23,5 +23,11 @@ export function collectionNameFor(key: string, label = basename(key)): string {
  * partition key): few collections however many codebases share a server.
  */
 export function sharedCollectionName(embeddingId: string, dimension: number): string {
-  return collectionNameFor(`${embeddingId}:${dimension}`, `codectx_${dimension}d_${embeddingId}`);
+  return collectionNameFor(`${embeddingId}:${dimension}:${MILVUS_LAYOUT}`, `codectx_${MILVUS_LAYOUT}_${dimension}d_${embeddingId}`);
 }
+
+/**
+ * The version of the Milvus collection layout (src/store/milvusSchema.ts), raised when it changes: a new layout
+ * gets new collections (to index afresh) instead of a refusal to write into the old ones.
+ */
+const MILVUS_LAYOUT = 'v1';

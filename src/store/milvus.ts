@@ -1,7 +1,7 @@
 import { ConsistencyLevelEnum, type MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { StoreError } from '../errors.js';
 import { fromColumns, RECORD_COLUMNS, toColumns } from './columns.js';
-import { keywordQuery } from './keywordText.js';
+import { contentOffset, keywordQuery } from './keywordText.js';
 import { milvusExpr, milvusFileList, milvusString } from './milvusFilter.js';
 import { BOUNDED_STALENESS_MS, connectMilvus, DDL_TIMEOUT_MS, ensureOk, guardedMilvus, truncateUtf8 } from './milvusClient.js';
 import {
@@ -16,7 +16,7 @@ import {
   VECTOR_INDEX_DEFAULTS,
   type VectorIndexSettings,
 } from './milvusSchema.js';
-import type { ChunkStore, RankedChunk, SearchFilter, StoredChunk } from './types.js';
+import type { ChunkRecord, ChunkStore, RankedChunk, SearchFilter, StoredChunk } from './types.js';
 
 
 export interface MilvusStoreOptions {
@@ -40,8 +40,15 @@ const QUERY_WINDOW = 16_384;
 const UPSERT_BATCH = 1_000;
 const DELETE_BATCH = 500;
 
-// The chunk id is read from its own field (the primary key also names the codebase).
-const OUTPUT_FIELDS = [...RECORD_COLUMNS.filter((column) => column !== 'id'), 'chunk_id'];
+// The chunk id is read from its own field (the primary key also names the codebase), the content from search_text.
+const OUTPUT_FIELDS = [...RECORD_COLUMNS.filter((column) => column !== 'id' && column !== 'content'), 'chunk_id', 'search_text', 'content_length'];
+
+/** A search result row as a ChunkRecord, its content cut back out of the keyword text. */
+function toRecord(row: Record<string, unknown>): ChunkRecord {
+  const start = contentOffset({ file: String(row.file), symbol: String(row.symbol), container: String(row.container) });
+  const content = String(row.search_text).slice(start, start + Number(row.content_length));
+  return fromColumns({ ...row, content }, String(row.chunk_id));
+}
 
 /** Opens (creating, indexing and loading the collection if needed) one codebase's part of a Milvus collection. */
 export async function openMilvusStore(options: MilvusStoreOptions): Promise<ChunkStore> {
@@ -156,13 +163,13 @@ class MilvusStore implements ChunkStore {
     await this.guarded('upsert', async () => {
       for (let start = 0; start < chunks.length; start += UPSERT_BATCH) {
         const data = chunks.slice(start, start + UPSERT_BATCH).map((chunk) => {
-          const { id, ...columns } = toColumns(chunk);
+          const { id, content, ...columns } = toColumns(chunk);
           return {
             ...columns,
             pk: `${this.codebase}:${id}`,
             chunk_id: id,
             codebase: this.codebase,
-            content: truncateUtf8(columns.content, MAX_TEXT_BYTES),
+            content_length: content.length,
             search_text: truncateUtf8(columns.search_text, MAX_TEXT_BYTES),
             vector: Array.from(chunk.vector),
           };
@@ -228,7 +235,7 @@ class MilvusStore implements ChunkStore {
         consistency_level: this.searchConsistency(),
       });
       ensureOk(result.status, 'search');
-      return result.results.map((row) => ({ chunk: fromColumns(row, String(row.chunk_id)), score: Number(row.score) }));
+      return result.results.map((row) => ({ chunk: toRecord(row), score: Number(row.score) }));
     });
   }
 
@@ -248,7 +255,7 @@ class MilvusStore implements ChunkStore {
       ensureOk(result.status, 'search');
       // BM25 is never negative; Milvus Lite reports it negated (best first all the same), a server positive.
       const score = (row: Record<string, unknown>) => (this.lite ? Math.abs(Number(row.score)) : Number(row.score));
-      return result.results.map((row) => ({ chunk: fromColumns(row, String(row.chunk_id)), score: score(row) }));
+      return result.results.map((row) => ({ chunk: toRecord(row), score: score(row) }));
     });
   }
 

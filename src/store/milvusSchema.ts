@@ -14,7 +14,7 @@ import { DataType } from '@zilliz/milvus2-sdk-node';
 export const MAX_TEXT_BYTES = 65_535;
 const ID_FIELDS = { id: 512, codebase: 128, file: 4_096, language: 64, symbol: 1_024, kind: 32, container: 1_024, hash: 128 };
 /** Most of a chunk's bytes, read only for the hits a search returns: memory-mapped rather than loaded. */
-export const MAPPED_FIELDS = ['content', 'search_text'] as const;
+export const MAPPED_FIELDS = ['search_text'] as const;
 /** Partitions the codebases hash into (Milvus's default is 16, its ceiling 1,024). */
 export const CODEBASE_PARTITIONS = 64;
 /** Filtered on by searches (--under, --language, --kind) and deletes: an index spares a scan. */
@@ -34,7 +34,8 @@ export function collectionFields(dimension: number) {
     text('container', ID_FIELDS.container),
     { name: 'start_line', data_type: DataType.Int64 },
     { name: 'end_line', data_type: DataType.Int64 },
-    text('content', MAX_TEXT_BYTES),
+    // The code itself is stored once, inside search_text (see contentOffset); this says where it ends.
+    { name: 'content_length', data_type: DataType.Int64 },
     text('content_hash', ID_FIELDS.hash),
     text('file_hash', ID_FIELDS.hash),
     {
