@@ -35,6 +35,15 @@ describe('codectx.config.json', () => {
     expect(problem({ frobnicate: 1 })).toMatch(/unknown setting "frobnicate"; known: \$schema, store, milvus/);
   });
 
+  it('takes the Milvus vector index settings, and names a misspelt one', () => {
+    const index = { type: 'HNSW_SQ8', M: 32, efConstruction: 256, ef: 160 };
+    expect(parse({ milvus: { index } }).milvus?.index).toEqual(index);
+    expect(problem({ milvus: { index: { efconstruction: 100 } } })).toBe(
+      'codectx.config.json: unknown setting "milvus.index.efconstruction"; did you mean "milvus.index.efConstruction"?',
+    );
+    expect(problem({ milvus: { index: { type: 'IVF_FLAT' } } })).toMatch(/"milvus.index.type"/);
+  });
+
   it('enforces types and bounds, chunkTokens at most 400 as documented', () => {
     expect(problem({ chunkTokens: 4000 })).toMatch(/"chunkTokens" Too big: expected number to be <=400/i);
     expect(problem({ chunkTokens: 2.5 })).toMatch(/"chunkTokens"/);

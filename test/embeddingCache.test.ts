@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createChunker } from '../src/chunk/chunker.js';
 import { EmbeddingCache, cacheFolderBytes, embeddingCacheDir } from '../src/index/embeddingCache.js';
+import { localIndexState } from '../src/index/indexState.js';
 import { indexCodebase, type IndexReport } from '../src/index/indexer.js';
 import { openLanceStore } from '../src/store/lance.js';
 import { FakeEmbedder } from './helpers/fakeEmbedder.js';
@@ -50,6 +51,7 @@ describe('embedding cache shared between codebases', () => {
         chunker: await createChunker({ maxTokens: 200 }),
         embedder,
         store,
+        state: localIndexState(indexDir),
         cache: own,
         maxFileBytes: 1 << 20,
         ignore: [],

@@ -7,6 +7,7 @@ import { createChunker } from '../src/chunk/chunker.js';
 import { planIndex } from '../src/index/dryRun.js';
 import { EmbeddingCache } from '../src/index/embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexProgress, type IndexReport } from '../src/index/indexer.js';
+import { localIndexState } from '../src/index/indexState.js';
 import { Manifest } from '../src/index/manifest.js';
 import { diffTree } from '../src/index/treeDiff.js';
 import { openLanceStore } from '../src/store/lance.js';
@@ -31,6 +32,7 @@ describe('incremental indexing', () => {
         chunker: await createChunker({ maxTokens: 200 }),
         embedder,
         store,
+        state: localIndexState(indexDir),
         cache,
         maxFileBytes: 1 << 20,
         ignore: [],

@@ -39,7 +39,8 @@ const lanceDir = mkdtempSync(join(tmpdir(), 'codectx-store-'));
 const specs: StoreSpec[] = [{ kind: 'lancedb', options: (table) => ({ dir: lanceDir, table, dimension: DIM }) }];
 if (milvusAddress || inCi) {
   // In CI a missing address must fail the Milvus tests, not skip them: open() then throws.
-  specs.push({ kind: 'milvus', options: (collection) => ({ address: milvusAddress ?? '', collection, dimension: DIM }) });
+  // Every codebase of one model and dimension shares a collection: each table here is a codebase in it.
+  specs.push({ kind: 'milvus', options: (codebase) => ({ address: milvusAddress ?? '', collection: `codectx_test_${RUN}`, codebase, dimension: DIM }) });
 }
 
 async function openStore(spec: StoreSpec, table: string): Promise<ChunkStore> {

@@ -1,7 +1,8 @@
+import { fc, test as fcTest } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { collectionNameFor } from '../src/store/collectionName.js';
 import { fuseRankings, RRF_K } from '../src/store/hybrid.js';
-import { identifierParts, keywordQuery, keywordText } from '../src/store/keywordText.js';
+import { contentOffset, identifierParts, keywordQuery, keywordText } from '../src/store/keywordText.js';
 import type { RankedChunk } from '../src/store/types.js';
 
 describe('identifierParts', () => {
@@ -73,4 +74,16 @@ describe('fuseRankings', () => {
     const fused = fuseRankings([ranked('a', 0.9)], [ranked('c', 3)], 1, { dense: 0.5 });
     expect(fused.map((hit) => hit.chunk.id)).toEqual(['c']);
   });
+});
+
+describe('contentOffset', () => {
+  // Milvus stores a chunk's code once, inside its keyword text, and cuts it back out by this offset.
+  fcTest.prop([fc.string(), fc.string(), fc.string(), fc.string()], { numRuns: Number(process.env.FUZZ_RUNS ?? 300) })(
+    'finds the content inside the keyword text for any path, symbol, container and content',
+    (file, symbol, container, content) => {
+      const chunk = { file: `src/${file}`, symbol, container, content };
+      const start = contentOffset(chunk);
+      expect(keywordText(chunk).slice(start, start + content.length)).toBe(content);
+    },
+  );
 });

@@ -4,7 +4,8 @@ import { configKey } from '../config/configKey.js';
 import type { TaskServices } from '../context/prepare.js';
 import { resolveCodebase, type Codebase } from '../index/codebase.js';
 import type { IndexOptions, IndexReport } from '../index/indexer.js';
-import { readMeta } from '../index/meta.js';
+import { readMeta, type IndexMeta } from '../index/meta.js';
+import type { TreeDiff } from '../index/treeDiff.js';
 import type { RuntimePool } from '../runtime/runtimePool.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { SearchOptions } from '../search/searcher.js';
@@ -74,6 +75,18 @@ export class CodectxService {
     return { report: await this.withRuntime(config, (runtime) => runtime.index(codebase, options)), viaDaemon: false };
   }
 
+  /** What the index holds and what changed since (a shared index's state is read from the store). */
+  async status(codebase: Codebase): Promise<{ meta: IndexMeta; diff: TreeDiff } | undefined> {
+    return this.withRuntime(await this.builtWith(codebase), (runtime) => runtime.status(codebase));
+  }
+
+  /** The configuration with the store the index was built with, even if the settings changed since. */
+  private async builtWith(codebase: Codebase): Promise<CodectxConfig> {
+    // A shared index may have no local trace: then the configured store.
+    const local = await readMeta(codebase.indexDir);
+    return loadConfig(codebase.root, { ...this.flags, store: this.flags.store ?? local?.store });
+  }
+
   /**
    * Drops a codebase's index: the daemon stops watching it first (its run is aborted, its counts go with it),
    * then the store the index was built with, and the index folder, are removed.
@@ -82,12 +95,8 @@ export class CodectxService {
     const codebase = await resolveCodebase(path);
     const removal = await throughDaemon((daemon) => daemon.remove(codebase.root));
     const unwatched = removal?.removed ?? false;
-    const meta = await readMeta(codebase.indexDir);
-    if (!meta) return { root: codebase.root, unwatched };
-    // The store the index was built with, even if the settings changed since.
-    const config = loadConfig(codebase.root, { ...this.flags, store: this.flags.store ?? meta.store });
-    await this.withRuntime(config, (runtime) => runtime.clear(codebase));
-    return { root: codebase.root, clearedChunks: meta.chunks, unwatched };
+    const meta = await this.withRuntime(await this.builtWith(codebase), (runtime) => runtime.clear(codebase));
+    return meta ? { root: codebase.root, clearedChunks: meta.chunks, unwatched } : { root: codebase.root, unwatched };
   }
 
   /**

@@ -11,6 +11,16 @@ export interface MilvusSettings {
   username?: string;
   password?: string;
   database?: string;
+  index?: MilvusIndexSettings;
+}
+
+/** The vector index of a Milvus collection: HNSW, or HNSW with 8-bit scalar-quantised vectors (a quarter of the memory). */
+export interface MilvusIndexSettings {
+  type?: 'HNSW' | 'HNSW_SQ8';
+  M?: number;
+  efConstruction?: number;
+  /** Candidates a search explores (raised to the number of results asked for when that is larger). */
+  ef?: number;
 }
 
 export interface EmbeddingSettings {
@@ -104,6 +114,11 @@ export function loadConfig(root: string, flags: ConfigFlags = {}, env: NodeJS.Pr
     throw new ConfigError('the milvus store needs an address: --milvus-address host:19530 or CODECTX_MILVUS_ADDRESS');
   }
   return config;
+}
+
+/** `name` in a codebase's codectx.config.json: what its shared index is called on every machine. */
+export function projectName(root: string): string | undefined {
+  return readProjectConfig(root).name;
 }
 
 function readProjectConfig(root: string): ConfigFile {

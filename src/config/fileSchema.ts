@@ -7,12 +7,21 @@ import { ConfigError } from '../errors.js';
  * error names its line and column. `routing` and `context` belong to the router and `hook` to the prompt hook,
  * which check their insides.
  */
+/** How a Milvus vector index is built (when its collection is created) and searched (ef, on every search). */
+const milvusIndex = z.strictObject({
+  type: z.enum(['HNSW', 'HNSW_SQ8']).optional(),
+  M: z.int().min(2).max(2048).optional(),
+  efConstruction: z.int().min(8).max(65_535).optional(),
+  ef: z.int().min(1).max(65_535).optional(),
+});
+
 const milvus = z.strictObject({
   address: z.string().min(1).optional(),
   token: z.string().optional(),
   username: z.string().optional(),
   password: z.string().optional(),
   database: z.string().min(1).optional(),
+  index: milvusIndex.optional(),
 });
 
 const embedding = z.strictObject({
@@ -43,6 +52,8 @@ export const configFileSchema = z.strictObject({
   routing: z.record(z.string(), z.unknown()).optional(),
   context: z.record(z.string(), z.unknown()).optional(),
   hook: z.record(z.string(), z.unknown()).optional(),
+  /** The index's name wherever the codebase is checked out (a shared Milvus index); else the git remote, else the path. */
+  name: z.string().trim().min(1).max(200).optional(),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
@@ -50,6 +61,7 @@ export type ConfigFile = z.infer<typeof configFileSchema>;
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': Object.keys(configFileSchema.shape),
   milvus: Object.keys(milvus.shape),
+  'milvus.index': Object.keys(milvusIndex.shape),
   embedding: Object.keys(embedding.shape),
 };
 

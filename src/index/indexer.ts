@@ -7,8 +7,9 @@ import type { Codebase } from './codebase.js';
 import type { EmbeddingCache } from './embeddingCache.js';
 import { countChanges, cutFile, KEPT_CHUNK_CHARS, type ChangedFile } from './changeSet.js';
 import { embeddingText, toRecord } from './chunkRecords.js';
-import { Manifest, rememberedSkip } from './manifest.js';
-import { readMeta, writeMeta, type IndexIdentity, type IndexMeta } from './meta.js';
+import type { IndexState } from './indexState.js';
+import { rememberedSkip, type Manifest } from './manifest.js';
+import type { IndexIdentity, IndexMeta } from './meta.js';
 import { diffPaths, diffTree } from './treeDiff.js';
 
 /** Chunks written to the store per group: big enough to keep LanceDB's fragments few, small enough to lose little. */
@@ -55,6 +56,8 @@ export interface IndexParts {
   chunker: Chunker;
   embedder: EmbeddingProvider;
   store: ChunkStore;
+  /** Where the manifest and metadata live (local files, or a shared index's state table). */
+  state: IndexState;
   cache: EmbeddingCache;
   maxFileBytes: number;
   ignore: readonly string[];
@@ -89,9 +92,9 @@ interface PendingFile {
  */
 export async function indexCodebase(parts: IndexParts, options: IndexOptions = {}): Promise<IndexReport> {
   const started = performance.now();
-  const { codebase, store } = parts;
-  const previousMeta = await readMeta(codebase.indexDir);
-  const manifest = await Manifest.load(codebase.indexDir);
+  const { codebase, store, state } = parts;
+  const previousMeta = await state.readMeta();
+  const manifest = await state.loadManifest();
   const meta: IndexMeta = {
     ...parts.identity,
     format: 1,
@@ -104,8 +107,9 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
     skipped: {},
     lastErrors: [],
   };
-  if (previousMeta && !previousMeta.complete) await reconcileWithStore(store, manifest);
-  await writeMeta(codebase.indexDir, meta);
+  // A manifest that writes ahead lists every file whose chunks may be in the store: nothing to reconcile.
+  if (previousMeta && !previousMeta.complete && !manifest.writesAhead) await reconcileWithStore(store, manifest);
+  await state.writeMeta(meta);
 
   const walkOptions = { maxFileBytes: parts.maxFileBytes, ignore: parts.ignore };
   const onlyPaths = options.paths && previousMeta?.complete ? options.paths : undefined;
@@ -177,7 +181,12 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
   let groupChunks = 0;
   const flush = async () => {
     if (group.length === 0) return;
-    await writeGroup(parts, group, report, progress, emit, options);
+    const chunks = await embedGroup(parts, group, report, progress, emit, options);
+    await manifest.markPending(group.map((pending) => ({ path: pending.file.path, hash: pending.hash, size: pending.file.size })));
+    const replaced = group.filter((pending) => pending.existed).map((pending) => pending.file.path);
+    if (replaced.length > 0) await store.deleteFiles(replaced);
+    if (chunks.length > 0) await store.upsert(chunks);
+    report.chunksWritten += chunks.length;
     for (const pending of group) {
       manifest.files.set(pending.file.path, {
         hash: pending.hash,
@@ -219,7 +228,7 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
     skipped: onlyPaths ? previousMeta!.skipped : countReasons(report.skipped),
     lastErrors: report.errors.slice(0, 20),
   });
-  await writeMeta(codebase.indexDir, meta);
+  await state.writeMeta(meta);
   emit('done');
   return report;
 }
@@ -274,17 +283,17 @@ function recordTouched(manifest: Manifest, report: IndexReport, file: SourceFile
 }
 
 /**
- * Embeds a group's chunks in file order, so files finish one after another and progress counts them as they do;
- * vectors come from the cache when the same text was embedded before (in an earlier run or earlier in this one).
+ * Gives every chunk of a group its vector, in file order, so files finish one after another and progress counts
+ * them as they do; vectors come from the cache when the same text was embedded before.
  */
-async function writeGroup(
+async function embedGroup(
   parts: IndexParts,
   group: PendingFile[],
   report: IndexReport,
   progress: IndexProgress,
   emit: (phase: IndexProgress['phase']) => void,
   options: IndexOptions,
-): Promise<void> {
+): Promise<StoredChunk[]> {
   const chunks = group.flatMap((pending) => pending.chunks);
   const fileEnds: number[] = [];
   for (const pending of group) fileEnds.push((fileEnds.at(-1) ?? 0) + pending.chunks.length);
@@ -323,11 +332,7 @@ async function writeGroup(
     if (waiting.size >= EMBED_CALL) await embedWaiting(index + 1);
   }
   await embedWaiting(chunks.length);
-
-  const replaced = group.filter((pending) => pending.existed).map((pending) => pending.file.path);
-  if (replaced.length > 0) await parts.store.deleteFiles(replaced);
-  if (chunks.length > 0) await parts.store.upsert(chunks);
-  report.chunksWritten += chunks.length;
+  return chunks;
 }
 
 /** After an interrupted run: drop chunks the manifest does not vouch for (written, but never recorded as done). */

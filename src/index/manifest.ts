@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { IndexStateError } from '../errors.js';
 import type { SkipReason } from '../files/walk.js';
+import type { StateTable } from '../store/types.js';
 import { readJsonOr, writeJsonAtomic } from './atomicFile.js';
 
 /** What codectx knows of an indexed file; written only after the file's chunks are in the store. */
@@ -9,6 +10,11 @@ export interface FileEntry {
   size: number;
   mtimeMs: number;
   chunks: number;
+  /**
+   * Set in a shared index while a writer stores the file's chunks: a file left pending (a run stopped, or is still
+   * going on another machine) is written again by the next run that sees it, so no store listing is needed.
+   */
+  pending?: true;
   /**
    * Set when the file was skipped for its content (binary, not UTF-8, minified, unreadable): with its size and
    * mtime recorded it is not read again, nor shown as stale, until it changes.
@@ -26,17 +32,26 @@ export function unchangedSince(entry: FileEntry | undefined, file: { size: numbe
   return entry !== undefined && entry.size === file.size && entry.mtimeMs === file.mtimeMs;
 }
 
+/** A file entry as a shared index holds it: an mtime says nothing on another machine, so it stays local. */
+function sharedBody(entry: FileEntry): string {
+  const { hash, size, chunks, skipped, pending } = entry;
+  return JSON.stringify({ hash, size, chunks, ...(skipped ? { skipped } : {}), ...(pending ? { pending } : {}) });
+}
+
 /**
  * The record of finished work: file → hash. Incremental indexing diffs the working tree against it
- * (size+mtime first, content hash only when those moved).
+ * (size+mtime first, content hash only when those moved). A shared index (Milvus) holds the entries in a state
+ * table, which is authoritative; the local file then only lends its mtimes to entries whose hash and size it
+ * agrees with, so files another writer changed are read again here, and nothing else is.
  */
 export class Manifest {
   private constructor(
     private readonly path: string,
     readonly files: Map<string, FileEntry>,
+    private readonly shared?: { table: StateTable; synced: Map<string, string> },
   ) {}
 
-  static async load(indexDir: string): Promise<Manifest> {
+  static async load(indexDir: string, shared?: StateTable): Promise<Manifest> {
     const path = join(indexDir, 'manifest.json');
     let stored: { files?: Record<string, FileEntry> };
     try {
@@ -44,7 +59,23 @@ export class Manifest {
     } catch {
       throw new IndexStateError(`the index manifest ${path} is damaged; run \`codectx index --force\` to rebuild`);
     }
-    return new Manifest(path, new Map(Object.entries(stored.files ?? {})));
+    const local = new Map(Object.entries(stored.files ?? {}));
+    if (!shared) return new Manifest(path, local);
+    const synced = await shared.readFiles();
+    const files = new Map<string, FileEntry>();
+    for (const [file, body] of synced) {
+      const entry = parseShared(body);
+      if (!entry) continue;
+      if (entry.pending) {
+        // Matches no file's hash: the file is read, and its chunks replaced, whatever it holds.
+        files.set(file, { ...entry, hash: '', mtimeMs: -1 });
+        continue;
+      }
+      const mine = local.get(file);
+      const agrees = mine !== undefined && mine.hash === entry.hash && mine.size === entry.size;
+      files.set(file, { ...entry, mtimeMs: agrees ? mine.mtimeMs : -1 });
+    }
+    return new Manifest(path, files, { table: shared, synced });
   }
 
   static empty(indexDir: string): Manifest {
@@ -64,7 +95,41 @@ export class Manifest {
     return total;
   }
 
+  /** A shared manifest records files as pending before their chunks are written; a local one has no need. */
+  get writesAhead(): boolean {
+    return this.shared !== undefined;
+  }
+
+  /** Records files as pending in a shared manifest (see FileEntry.pending); nothing locally. */
+  async markPending(files: { path: string; hash: string; size: number }[]): Promise<void> {
+    if (!this.shared) return;
+    for (const file of files) this.files.set(file.path, { hash: file.hash, size: file.size, mtimeMs: -1, chunks: 0, pending: true });
+    await this.save();
+  }
+
   async save(): Promise<void> {
     await writeJsonAtomic(this.path, { files: Object.fromEntries(this.files) });
+    if (!this.shared) return;
+    // Only what changed goes to the shared table: a touched-but-unchanged file costs no write there.
+    const { table, synced } = this.shared;
+    const put: [string, string][] = [];
+    for (const [file, entry] of this.files) {
+      const body = sharedBody(entry);
+      if (synced.get(file) !== body) put.push([file, body]);
+    }
+    const removed = [...synced.keys()].filter((file) => !this.files.has(file));
+    if (put.length === 0 && removed.length === 0) return;
+    await table.writeFiles(put, removed);
+    for (const [file, body] of put) synced.set(file, body);
+    for (const file of removed) synced.delete(file);
+  }
+}
+
+function parseShared(body: string): Omit<FileEntry, 'mtimeMs'> | undefined {
+  try {
+    const entry = JSON.parse(body) as Omit<FileEntry, 'mtimeMs'>;
+    return typeof entry.hash === 'string' && typeof entry.size === 'number' && typeof entry.chunks === 'number' ? entry : undefined;
+  } catch {
+    return undefined;
   }
 }

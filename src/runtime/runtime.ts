@@ -1,21 +1,24 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHUNKER_VERSION, type Chunker } from '../chunk/chunker.js';
-import type { CodectxConfig } from '../config/config.js';
+import { projectName, type CodectxConfig } from '../config/config.js';
 import { codectxHome } from '../config/paths.js';
 import { createEmbeddingProvider } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/types.js';
 import { IndexStateError } from '../errors.js';
+import { collectionNameFor, sharedCollectionName } from '../store/collectionName.js';
 import type { ChunkStore } from '../store/types.js';
 import { QueryVectors, searchIndex, type SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
 import type { Codebase } from '../index/codebase.js';
+import { codebaseKey } from '../index/codebaseKey.js';
+import { localIndexState, sharedIndexState, type IndexState } from '../index/indexState.js';
 import { indexChunker } from '../index/chunkRecords.js';
 import { EmbeddingCache, embeddingCacheDir } from '../index/embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexReport } from '../index/indexer.js';
 import { acquireLock } from '../index/lock.js';
-import { Manifest } from '../index/manifest.js';
-import { assertCompatible, readMeta, type IndexIdentity, type IndexMeta } from '../index/meta.js';
+import { diffTree, type TreeDiff } from '../index/treeDiff.js';
+import { assertCompatible, type IndexIdentity, type IndexMeta } from '../index/meta.js';
 
 /**
  * The loaded machinery for one configuration: embedding model, chunker, and open stores. Created once per CLI
@@ -26,6 +29,7 @@ export class Runtime {
   private chunkerPromise?: Promise<Chunker>;
   private readonly stores = new Map<string, Promise<ChunkStore>>();
   private readonly caches = new Map<string, Promise<EmbeddingCache>>();
+  private readonly states = new Map<string, Promise<IndexState>>();
   private queryVectors?: QueryVectors;
 
   /** `embedder`, when given, stands in for the configured model (fast tests of indexing logic give a fake one). */
@@ -50,11 +54,43 @@ export class Runtime {
     const embedder = await this.embedder();
     return {
       store: this.config.store,
-      collection: codebase.collection,
+      collection: this.config.store === 'milvus' ? sharedCollectionName(embedder.id, embedder.dimension) : codebase.collection,
       embeddingId: embedder.id,
       dimension: embedder.dimension,
       chunkerVersion: CHUNKER_VERSION,
     };
+  }
+
+  /**
+   * Where a codebase's rows go in Milvus: the collection of its model and dimension, and its partition key value
+   * there, named by the codebase's key (config `name`, else git remote, else path) so that every checkout of one
+   * repository, on any machine, finds the same index. LanceDB tables stay local, named by path.
+   */
+  private async milvusPlace(codebase: Codebase, dimension?: number): Promise<{ collection: string; codebase: string }> {
+    const embedder = await this.embedder();
+    const key = await codebaseKey(codebase.root, projectName(codebase.root));
+    return {
+      collection: sharedCollectionName(embedder.id, dimension ?? embedder.dimension),
+      codebase: key.source === 'path' ? codebase.collection : collectionNameFor(key.key, key.label),
+    };
+  }
+
+  /** Where the codebase's manifest and metadata live: its index folder, or beside a shared index's chunks. */
+  state(codebase: Codebase): Promise<IndexState> {
+    let state = this.states.get(codebase.collection);
+    if (!state) {
+      state = this.openState(codebase);
+      this.states.set(codebase.collection, state);
+      state.catch(() => this.states.delete(codebase.collection));
+    }
+    return state;
+  }
+
+  private async openState(codebase: Codebase): Promise<IndexState> {
+    if (this.config.store !== 'milvus') return localIndexState(codebase.indexDir);
+    const { openMilvusState } = await import('../store/milvusState.js');
+    const table = await openMilvusState({ ...this.config.milvus, address: this.config.milvus.address!, ...(await this.milvusPlace(codebase)) });
+    return sharedIndexState(codebase.indexDir, table);
   }
 
   store(codebase: Codebase, dimension: number): Promise<ChunkStore> {
@@ -72,7 +108,8 @@ export class Runtime {
   private async openStore(codebase: Codebase, dimension: number): Promise<ChunkStore> {
     if (this.config.store === 'milvus') {
       const { openMilvusStore } = await import('../store/milvus.js');
-      return openMilvusStore({ ...this.config.milvus, address: this.config.milvus.address!, collection: codebase.collection, dimension });
+      const place = await this.milvusPlace(codebase, dimension);
+      return openMilvusStore({ ...this.config.milvus, address: this.config.milvus.address!, ...place, dimension });
     }
     const { openLanceStore } = await import('../store/lance.js');
     return openLanceStore({ dir: join(codebase.indexDir, 'lancedb'), table: codebase.collection, dimension });
@@ -80,12 +117,20 @@ export class Runtime {
 
   /** The index of a codebase, ready to search; says how to fix it when there is none or it is incompatible. */
   async openIndex(codebase: Codebase): Promise<{ store: ChunkStore; meta: IndexMeta }> {
-    const meta = await readMeta(codebase.indexDir);
+    const meta = await (await this.state(codebase)).readMeta(true);
     if (!meta) {
       throw new IndexStateError(`${codebase.root} is not indexed yet; run \`codectx index ${codebase.root}\` first`);
     }
     assertCompatible(meta, await this.identity(codebase));
     return { store: await this.store(codebase, meta.dimension), meta };
+  }
+
+  /** What the index holds and how the working tree differs from it; undefined when there is no index. */
+  async status(codebase: Codebase): Promise<{ meta: IndexMeta; diff: TreeDiff } | undefined> {
+    const state = await this.state(codebase);
+    const meta = await state.readMeta();
+    if (!meta) return undefined;
+    return { meta, diff: await diffTree(codebase.root, await state.loadManifest(), this.config) };
   }
 
   async search(codebase: Codebase, query: string, options: SearchOptions): Promise<SearchResult[]> {
@@ -103,15 +148,16 @@ export class Runtime {
     await mkdir(codebase.indexDir, { recursive: true });
     const release = await acquireLock(lockPath(codebase), `the index of ${codebase.root}`);
     try {
-      const meta = await readMeta(codebase.indexDir);
+      const meta = await (await this.state(codebase)).readMeta();
       if (meta && !options.force) assertCompatible(meta, identity);
-      // No index on disk means any handle held here is to a table someone else dropped (`codectx clear`).
+      // No index means any handle held here is to a table someone else dropped (`codectx clear`).
       if (!meta) await this.forget(codebase);
       if (options.force && meta) {
         await (await this.store(codebase, meta.dimension)).drop();
+        await (await this.state(codebase)).reset();
         await this.forget(codebase);
-        await Manifest.empty(codebase.indexDir).save();
       }
+      const state = await this.state(codebase);
       const store = await this.store(codebase, identity.dimension);
       // Vectors were cached per codebase before the cache was shared; that copy is only disk space now.
       await rm(join(codebase.indexDir, 'embeddings'), { recursive: true, force: true });
@@ -124,6 +170,7 @@ export class Runtime {
             chunker: await this.chunker(),
             embedder: await this.embedder(),
             store,
+            state,
             cache,
             maxFileBytes: this.config.maxFileBytes,
             ignore: [...this.config.ignore, ...(options.ignore ?? [])],
@@ -155,11 +202,13 @@ export class Runtime {
    * with other codebases and stays: it is bounded by its own size cap.
    */
   async clear(codebase: Codebase): Promise<IndexMeta | undefined> {
-    const meta = await readMeta(codebase.indexDir);
+    const meta = await (await this.state(codebase)).readMeta();
     if (!meta) return undefined;
+    await mkdir(codebase.indexDir, { recursive: true });
     const release = await acquireLock(lockPath(codebase), `the index of ${codebase.root}`);
     try {
       await (await this.store(codebase, meta.dimension)).drop();
+      await (await this.state(codebase)).drop();
       await this.forget(codebase);
       await rm(codebase.indexDir, { recursive: true, force: true });
     } finally {
@@ -169,6 +218,9 @@ export class Runtime {
   }
 
   private async forget(codebase: Codebase): Promise<void> {
+    const state = this.states.get(codebase.collection);
+    this.states.delete(codebase.collection);
+    await (await state?.catch(() => undefined))?.close();
     for (const [key, store] of [...this.stores]) {
       if (!key.startsWith(`${codebase.collection}:`)) continue;
       this.stores.delete(key);
@@ -183,6 +235,9 @@ export class Runtime {
     const caches = await Promise.allSettled(this.caches.values());
     for (const result of caches) if (result.status === 'fulfilled') await result.value.close();
     this.caches.clear();
+    const states = await Promise.allSettled(this.states.values());
+    for (const result of states) if (result.status === 'fulfilled') await result.value.close();
+    this.states.clear();
     if (this.embedderPromise) await (await this.embedderPromise.catch(() => undefined))?.close();
   }
 }

@@ -53,6 +53,15 @@ export function keywordText(chunk: Pick<Chunk, 'file' | 'symbol' | 'container' |
   return `${withParts}\n${Array(NAME_WEIGHT - 1).fill(nameTerms).join('\n')}`;
 }
 
+/**
+ * Where `content` starts in keywordText(chunk), which begins with path, symbol and container: a store that keeps
+ * only the keyword text (Milvus) reads the content back from it instead of storing the code twice.
+ */
+export function contentOffset(chunk: Pick<Chunk, 'file' | 'symbol' | 'container'>): number {
+  const head = [chunk.file, chunk.symbol, chunk.container].filter((part) => part !== '').join('\n');
+  return head === '' ? 0 : head.length + 1;
+}
+
 /** A keyword query with the same splitting: the original tokens stay (an exact identifier scores highest). */
 export function keywordQuery(text: string): string {
   const parts = splitIdentifiers(text);

@@ -1,10 +1,23 @@
-import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { ConsistencyLevelEnum, type MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { StoreError } from '../errors.js';
 import { fromColumns, RECORD_COLUMNS, toColumns } from './columns.js';
-import { keywordQuery } from './keywordText.js';
+import { contentOffset, keywordQuery } from './keywordText.js';
 import { milvusExpr, milvusFileList, milvusString } from './milvusFilter.js';
-import { connectMilvus, DDL_TIMEOUT_MS, ensureOk, guardedMilvus, truncateUtf8 } from './milvusClient.js';
-import type { ChunkStore, RankedChunk, SearchFilter, StoredChunk } from './types.js';
+import { BOUNDED_STALENESS_MS, connectMilvus, DDL_TIMEOUT_MS, ensureOk, guardedMilvus, truncateUtf8 } from './milvusClient.js';
+import {
+  collectionFields,
+  collectionFunctions,
+  collectionIndexes,
+  CODEBASE_PARTITIONS,
+  MAPPED_FIELDS,
+  MAX_TEXT_BYTES,
+  schemaProblem,
+  type DescribedSchema,
+  VECTOR_INDEX_DEFAULTS,
+  type VectorIndexSettings,
+} from './milvusSchema.js';
+import type { ChunkRecord, ChunkStore, RankedChunk, SearchFilter, StoredChunk } from './types.js';
+
 
 export interface MilvusStoreOptions {
   /** host:port (or an https:// URI for Zilliz Cloud). */
@@ -14,50 +27,33 @@ export interface MilvusStoreOptions {
   username?: string;
   password?: string;
   database?: string;
+  /** The collection of every codebase indexed with this model and dimension. */
   collection: string;
+  /** This codebase's partition key value within it. */
+  codebase: string;
   dimension: number;
+  index?: VectorIndexSettings;
 }
 
-// Milvus's VarChar ceiling; longer text is cut (content of a chunk that large is rare: the chunker splits big units).
-const MAX_TEXT_BYTES = 65_535;
-const ID_FIELDS = { id: 512, file: 4_096, language: 64, symbol: 1_024, kind: 32, container: 1_024, hash: 128 };
 // Milvus caps one query's offset+limit at 16384 rows.
 const QUERY_WINDOW = 16_384;
 const UPSERT_BATCH = 1_000;
 const DELETE_BATCH = 500;
-// Milvus Lite returns the primary key reliably only as an output field, so a copy of it is stored and read back.
-const OUTPUT_FIELDS = [...RECORD_COLUMNS.filter((column) => column !== 'id'), 'chunk_id'];
 
-function collectionFields(dimension: number) {
-  const text = (name: string, max_length: number) => ({ name, data_type: DataType.VarChar, max_length });
-  return [
-    { ...text('id', ID_FIELDS.id), is_primary_key: true, autoID: false },
-    text('chunk_id', ID_FIELDS.id),
-    text('file', ID_FIELDS.file),
-    text('language', ID_FIELDS.language),
-    text('symbol', ID_FIELDS.symbol),
-    text('kind', ID_FIELDS.kind),
-    text('container', ID_FIELDS.container),
-    { name: 'start_line', data_type: DataType.Int64 },
-    { name: 'end_line', data_type: DataType.Int64 },
-    text('content', MAX_TEXT_BYTES),
-    text('content_hash', ID_FIELDS.hash),
-    text('file_hash', ID_FIELDS.hash),
-    {
-      ...text('search_text', MAX_TEXT_BYTES),
-      enable_analyzer: true,
-      // Code is not prose: no stemming or stop words, lowercase so identifier parts match queries.
-      analyzer_params: { tokenizer: 'standard', filter: ['lowercase'] },
-    },
-    { name: 'sparse', data_type: DataType.SparseFloatVector },
-    { name: 'vector', data_type: DataType.FloatVector, dim: dimension },
-  ];
+// The chunk id is read from its own field (the primary key also names the codebase), the content from search_text.
+const OUTPUT_FIELDS = [...RECORD_COLUMNS.filter((column) => column !== 'id' && column !== 'content'), 'chunk_id', 'search_text', 'content_length'];
+
+/** A search result row as a ChunkRecord, its content cut back out of the keyword text. */
+function toRecord(row: Record<string, unknown>): ChunkRecord {
+  const start = contentOffset({ file: String(row.file), symbol: String(row.symbol), container: String(row.container) });
+  const content = String(row.search_text).slice(start, start + Number(row.content_length));
+  return fromColumns({ ...row, content }, String(row.chunk_id));
 }
 
-/** Opens (creating, indexing and loading if needed) the Milvus collection of one codebase. */
+/** Opens (creating, indexing and loading the collection if needed) one codebase's part of a Milvus collection. */
 export async function openMilvusStore(options: MilvusStoreOptions): Promise<ChunkStore> {
-  const client = await connectMilvus(options);
-  const store = new MilvusStore(client, options.address, options.collection, options.dimension);
+  const { client, lite } = await connectMilvus(options);
+  const store = new MilvusStore(client, options.address, options, lite);
   try {
     await store.ensureCollection();
   } catch (error) {
@@ -70,12 +66,26 @@ export async function openMilvusStore(options: MilvusStoreOptions): Promise<Chun
 class MilvusStore implements ChunkStore {
   readonly kind = 'milvus' as const;
 
+  private readonly name: string;
+  private readonly codebase: string;
+  private readonly dimension: number;
+  private readonly vectorIndex: VectorIndexSettings;
+  /** `codebase == "…"`: every read, count and delete stays within this codebase's partition. */
+  private readonly mine: string;
+  private lastWrite = 0;
+
   constructor(
     private readonly client: MilvusClient,
     private readonly address: string,
-    private readonly name: string,
-    private readonly dimension: number,
-  ) {}
+    options: MilvusStoreOptions,
+    private readonly lite: boolean,
+  ) {
+    this.name = options.collection;
+    this.codebase = options.codebase;
+    this.dimension = options.dimension;
+    this.vectorIndex = options.index ?? {};
+    this.mine = `codebase == ${milvusString(options.codebase)}`;
+  }
 
   private guarded<T>(what: string, call: () => Promise<T>): Promise<T> {
     return guardedMilvus(this.address, `${what} on collection ${this.name}`, call);
@@ -86,57 +96,59 @@ class MilvusStore implements ChunkStore {
     await this.guarded('setup', async () => {
       const exists = await this.client.hasCollection({ collection_name });
       ensureOk(exists.status, 'hasCollection');
-      if (!exists.value) await this.createCollection();
-      else await this.checkDimension();
+      const created = !exists.value && (await this.createCollection());
+      if (!created) await this.checkCollection();
+      await this.ensureIndexes(created);
       ensureOk(await this.client.loadCollection({ collection_name, timeout: DDL_TIMEOUT_MS }), 'loadCollection');
     });
   }
 
-  private async createCollection(): Promise<void> {
-    const collection_name = this.name;
+  /** Creates the collection; false when a concurrent opener created it first (that one is as good as ours, once checked). */
+  private async createCollection(): Promise<boolean> {
     const created = await this.client.createCollection({
-      collection_name,
+      collection_name: this.name,
       timeout: DDL_TIMEOUT_MS,
-      // Strong: a search right after an upsert sees it (the indexer and searches may run back to back).
-      consistency_level: 'Strong',
+      // Searches choose their level (see BOUNDED_STALENESS_MS); this is the level of calls that do not.
+      consistency_level: 'Bounded',
       fields: collectionFields(this.dimension),
-      functions: [
-        { name: 'search_text_bm25', type: 'BM25', input_field_names: ['search_text'], output_field_names: ['sparse'], params: {} },
-      ],
+      functions: collectionFunctions,
+      num_partitions: CODEBASE_PARTITIONS,
     });
-    // A concurrent opener may have created it first: that collection is as good as ours.
-    if (created.error_code !== 'Success' && !/already exist/i.test(created.reason)) ensureOk(created, 'createCollection');
-    const indexed = await this.client.createIndex([
-      {
-        collection_name,
-        field_name: 'vector',
-        index_type: 'HNSW',
-        metric_type: 'COSINE',
-        params: { M: 16, efConstruction: 200 },
-        timeout: DDL_TIMEOUT_MS,
-      },
-      {
-        collection_name,
-        field_name: 'sparse',
-        index_type: 'SPARSE_INVERTED_INDEX',
-        metric_type: 'BM25',
-        timeout: DDL_TIMEOUT_MS,
-      },
-    ]);
-    if (indexed.error_code !== 'Success' && !/already exist|at most one distinct index/i.test(indexed.reason)) {
-      ensureOk(indexed, 'createIndex');
+    if (created.error_code !== 'Success' && /already exist/i.test(created.reason)) return false;
+    ensureOk(created, 'createCollection');
+    // Milvus Lite keeps no field properties; a server maps these fields instead of loading them into memory.
+    if (!this.lite) {
+      for (const field_name of MAPPED_FIELDS) {
+        const properties = { 'mmap.enabled': true };
+        ensureOk(await this.client.alterCollectionFieldProperties({ collection_name: this.name, field_name, properties }), `mmap on ${field_name}`);
+      }
+    }
+    return true;
+  }
+
+  private async checkCollection(): Promise<void> {
+    const described = await this.client.describeCollection({ collection_name: this.name });
+    ensureOk(described.status, 'describeCollection');
+    const problem = schemaProblem(described.schema as DescribedSchema, this.dimension);
+    if (problem) {
+      throw new StoreError(`Milvus collection ${this.name} was not made for this index: ${problem}; drop it or use another database`);
     }
   }
 
-  private async checkDimension(): Promise<void> {
-    const described = await this.client.describeCollection({ collection_name: this.name });
-    ensureOk(described.status, 'describeCollection');
-    const vector = described.schema.fields.find((field) => field.name === 'vector');
-    const dim = Number(vector?.type_params?.find((param) => param.key === 'dim')?.value ?? vector?.dim);
-    if (dim !== this.dimension) {
-      throw new StoreError(
-        `Milvus collection ${this.name} holds ${dim}-dim vectors, not ${this.dimension}: reindex with --force or use another collection`,
-      );
+  /**
+   * Builds the indexes the collection lacks: all of them after a create, the scalar ones on a collection an older
+   * codectx made, and whatever a create that failed half-way left out. A collection this call created is
+   * dropped if its indexes cannot be built, so no half-built collection is left behind.
+   */
+  private async ensureIndexes(createdHere: boolean): Promise<void> {
+    const described = await this.client.describeIndex({ collection_name: this.name });
+    const present = new Set(described.status.error_code === 'Success' ? described.index_descriptions.map((index) => index.field_name) : []);
+    for (const index of collectionIndexes(this.name, this.vectorIndex)) {
+      if (present.has(index.field_name)) continue;
+      const result = await this.client.createIndex({ ...index, timeout: DDL_TIMEOUT_MS });
+      if (result.error_code === 'Success' || /already exist|at most one distinct index/i.test(result.reason)) continue;
+      if (createdHere) await this.client.dropCollection({ collection_name: this.name, timeout: DDL_TIMEOUT_MS }).catch(() => undefined);
+      ensureOk(result, `createIndex on ${index.field_name}`);
     }
   }
 
@@ -151,17 +163,20 @@ class MilvusStore implements ChunkStore {
     await this.guarded('upsert', async () => {
       for (let start = 0; start < chunks.length; start += UPSERT_BATCH) {
         const data = chunks.slice(start, start + UPSERT_BATCH).map((chunk) => {
-          const columns = toColumns(chunk);
+          const { id, content, ...columns } = toColumns(chunk);
           return {
             ...columns,
-            chunk_id: columns.id,
-            content: truncateUtf8(columns.content, MAX_TEXT_BYTES),
+            pk: `${this.codebase}:${id}`,
+            chunk_id: id,
+            codebase: this.codebase,
+            content_length: content.length,
             search_text: truncateUtf8(columns.search_text, MAX_TEXT_BYTES),
             vector: Array.from(chunk.vector),
           };
         });
         const result = await this.client.upsert({ collection_name: this.name, data });
         ensureOk(result.status, 'upsert');
+        this.lastWrite = Date.now();
       }
     });
   }
@@ -169,8 +184,9 @@ class MilvusStore implements ChunkStore {
   async deleteFiles(files: string[]): Promise<void> {
     await this.guarded('delete', async () => {
       for (let start = 0; start < files.length; start += DELETE_BATCH) {
-        const filter = milvusFileList(files.slice(start, start + DELETE_BATCH));
+        const filter = `${this.mine} and ${milvusFileList(files.slice(start, start + DELETE_BATCH))}`;
         ensureOk((await this.client.delete({ collection_name: this.name, filter })).status, 'delete');
+        this.lastWrite = Date.now();
       }
     });
   }
@@ -190,11 +206,10 @@ class MilvusStore implements ChunkStore {
         }
         const ids = rows.map((row) => String(row.chunk_id)).sort();
         const median = milvusString(ids[Math.floor(ids.length / 2)]!);
-        const within = range === '' ? '' : `(${range}) and `;
-        await collect(`${within}id < ${median}`);
-        await collect(`${within}id >= ${median}`);
+        await collect(`${range} and chunk_id < ${median}`);
+        await collect(`${range} and chunk_id >= ${median}`);
       };
-      await collect('');
+      await collect(this.mine);
       return files;
     });
   }
@@ -203,7 +218,7 @@ class MilvusStore implements ChunkStore {
   async flush(): Promise<void> {}
 
   count(): Promise<number> {
-    return this.guarded('count', () => this.countWhere(''));
+    return this.guarded('count', () => this.countWhere(this.mine));
   }
 
   async searchDense(vector: Float32Array, limit: number, filter?: SearchFilter): Promise<RankedChunk[]> {
@@ -213,13 +228,14 @@ class MilvusStore implements ChunkStore {
         anns_field: 'vector',
         data: Array.from(vector),
         limit,
-        filter: milvusExpr(filter),
+        filter: this.within(filter),
         metric_type: 'COSINE',
-        params: { ef: Math.max(limit, 64) },
+        params: { ef: Math.max(limit, this.vectorIndex.ef ?? VECTOR_INDEX_DEFAULTS.ef) },
         output_fields: OUTPUT_FIELDS,
+        consistency_level: this.searchConsistency(),
       });
       ensureOk(result.status, 'search');
-      return result.results.map((row) => ({ chunk: fromColumns(row, String(row.chunk_id)), score: Number(row.score) }));
+      return result.results.map((row) => ({ chunk: toRecord(row), score: Number(row.score) }));
     });
   }
 
@@ -231,23 +247,23 @@ class MilvusStore implements ChunkStore {
         anns_field: 'sparse',
         data: keywordQuery(text),
         limit,
-        filter: milvusExpr(filter),
+        filter: this.within(filter),
         metric_type: 'BM25',
         output_fields: OUTPUT_FIELDS,
+        consistency_level: this.searchConsistency(),
       });
       ensureOk(result.status, 'search');
       // BM25 is never negative; Milvus Lite reports it negated (best first all the same), a server positive.
-      return result.results.map((row) => ({ chunk: fromColumns(row, String(row.chunk_id)), score: Math.abs(Number(row.score)) }));
+      const score = (row: Record<string, unknown>) => (this.lite ? Math.abs(Number(row.score)) : Number(row.score));
+      return result.results.map((row) => ({ chunk: toRecord(row), score: score(row) }));
     });
   }
 
+  /** Deletes this codebase's rows; the collection, shared with other codebases, stays. */
   async drop(): Promise<void> {
     await this.guarded('drop', async () => {
-      const exists = await this.client.hasCollection({ collection_name: this.name });
-      ensureOk(exists.status, 'hasCollection');
-      if (exists.value) {
-        ensureOk(await this.client.dropCollection({ collection_name: this.name, timeout: DDL_TIMEOUT_MS }), 'dropCollection');
-      }
+      ensureOk((await this.client.delete({ collection_name: this.name, filter: this.mine })).status, 'delete');
+      this.lastWrite = Date.now();
     });
   }
 
@@ -255,8 +271,26 @@ class MilvusStore implements ChunkStore {
     await this.client.closeConnection();
   }
 
+  private within(filter: SearchFilter | undefined): string {
+    const more = milvusExpr(filter);
+    return more ? `${this.mine} and ${more}` : this.mine;
+  }
+
+  private searchConsistency(): ConsistencyLevelEnum {
+    const level = Date.now() - this.lastWrite < BOUNDED_STALENESS_MS ? 'Strong' : 'Bounded';
+    // By name: the SDK reads Strong's number (0) as "not given" and falls back to the collection's level.
+    return level as unknown as ConsistencyLevelEnum;
+  }
+
+  // Listing and counting feed decisions to delete: they read every write so far.
   private async queryRows(filter: string, output_fields: string[], limit: number): Promise<Record<string, unknown>[]> {
-    const result = await this.client.query({ collection_name: this.name, filter, output_fields, ...(limit > 0 ? { limit } : {}) });
+    const result = await this.client.query({
+      collection_name: this.name,
+      filter,
+      output_fields,
+      consistency_level: ConsistencyLevelEnum.Strong,
+      ...(limit > 0 ? { limit } : {}),
+    });
     ensureOk(result.status, 'query');
     return result.data;
   }

@@ -13,6 +13,12 @@ export interface MilvusConnection {
 const CALL_TIMEOUT_MS = 30_000;
 // How long connecting may take: a healthy server answers in milliseconds, and an unroutable address never does.
 const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * How stale a Bounded search may be (Milvus's default graceful time). A process that wrote more recently searches
+ * Strong, so it reads its own writes; that is what Session consistency promises, but the Node SDK sends no
+ * session timestamp, so Session would act as Eventually.
+ */
+export const BOUNDED_STALENESS_MS = 5_000;
 /** Creating, indexing, loading and dropping a collection can take minutes on a busy server. */
 export const DDL_TIMEOUT_MS = 300_000;
 
@@ -76,12 +82,40 @@ async function checkServer(client: MilvusClient, address: string): Promise<void>
   }
 }
 
+/** A connected client and what it talks to. */
+export interface MilvusSession {
+  client: MilvusClient;
+  /** Milvus Lite, whose quirks (primary key not returned, negated BM25 scores) need workarounds a server must not get. */
+  lite: boolean;
+}
+
+/** The oldest server with the BM25 function, which the keyword side needs. */
+const MIN_VERSION = [2, 5] as const;
+
+/**
+ * What getVersion says: "v2.5.4" (or "2.6.0-…") from a server, "milvus_lite-3.2.2" from Milvus Lite, whose API
+ * is that of a current server. Throws the one-line reason when the server is too old.
+ */
+export function checkServerVersion(reported: string, address: string): { lite: boolean } {
+  if (/^milvus[_-]lite/i.test(reported)) return { lite: true };
+  const match = /^v?(\d+)\.(\d+)/.exec(reported.trim());
+  // A build that does not say (a custom or cloud build) is given the benefit of the doubt.
+  if (!match) return { lite: false };
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  if (major < MIN_VERSION[0] || (major === MIN_VERSION[0] && minor < MIN_VERSION[1])) {
+    throw new StoreError(
+      `Milvus at ${address} is version ${reported.replace(/^v/, '')}; codectx needs Milvus ${MIN_VERSION.join('.')} or later (BM25 full-text search)`,
+    );
+  }
+  return { lite: false };
+}
+
 /**
  * Connects and checks the server answers (and accepts the credentials) before anything else is tried. Calls made
  * while connecting give up after CONNECT_TIMEOUT_MS, the later ones after CALL_TIMEOUT_MS: a call left waiting on
  * an address that never answers also keeps the process alive until its deadline.
  */
-export async function connectMilvus(options: MilvusConnection): Promise<MilvusClient> {
+export async function connectMilvus(options: MilvusConnection): Promise<MilvusSession> {
   const { address } = options;
   let client: MilvusClient | undefined;
   try {
@@ -95,8 +129,9 @@ export async function connectMilvus(options: MilvusConnection): Promise<MilvusCl
       logLevel: 'error',
     });
     await checkServer(client, address);
+    const { lite } = checkServerVersion((await client.getVersion()).version ?? '', address);
     client.timeout = CALL_TIMEOUT_MS;
-    return client;
+    return { client, lite };
   } catch (error) {
     await client?.closeConnection().catch(() => undefined);
     if (error instanceof StoreError) throw error;

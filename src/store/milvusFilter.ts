@@ -12,7 +12,12 @@ export function milvusString(value: string): string {
 
 /** `file in [...]` for one batch of files. */
 export function milvusFileList(files: string[]): string {
-  return `file in [${files.map(milvusString).join(', ')}]`;
+  return milvusIn('file', files);
+}
+
+/** `<field> in [...]` for one batch of string values. */
+export function milvusIn(field: string, values: string[]): string {
+  return `${field} in [${values.map(milvusString).join(', ')}]`;
 }
 
 const MAX_CODE_POINT = 0x10ffff;

@@ -48,7 +48,24 @@ export interface ChunkStore {
   flush(): Promise<void>;
   searchDense(vector: Float32Array, limit: number, filter?: SearchFilter): Promise<RankedChunk[]>;
   searchKeyword(text: string, limit: number, filter?: SearchFilter): Promise<RankedChunk[]>;
-  /** Deletes the whole collection/table. */
+  /** Deletes the codebase's chunks: its whole table (LanceDB), its rows of a shared collection (Milvus). */
   drop(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Where a shared index keeps its state beside the chunks (Milvus: a `<collection>_files` collection), so a
+ * machine with no local state can read it and several writers see each other's work. Bodies are opaque JSON
+ * the index layer writes; the table only stores them by key, with one metadata row.
+ */
+export interface StateTable {
+  /** `recent`: a few seconds stale is fine (a search checking the index's setup), so no Strong read. */
+  readMeta(recent?: boolean): Promise<string | undefined>;
+  writeMeta(body: string): Promise<void>;
+  /** Every file's body, by path. */
+  readFiles(): Promise<Map<string, string>>;
+  writeFiles(put: [path: string, body: string][], removed: string[]): Promise<void>;
+  /** Forgets this codebase's state (files and metadata). */
+  clear(): Promise<void>;
   close(): Promise<void>;
 }

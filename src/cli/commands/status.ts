@@ -1,69 +1,67 @@
 import type { Command } from 'commander';
+import { withService } from '../../app/service.js';
 import { loadConfig } from '../../config/config.js';
 import { codectxHome } from '../../config/paths.js';
 import { resolveCodebase } from '../../index/codebase.js';
 import { DEFAULT_CACHE_BYTES, cacheFolderBytes, embeddingCacheDir } from '../../index/embeddingCache.js';
-import { Manifest } from '../../index/manifest.js';
-import { readMeta } from '../../index/meta.js';
-import { diffTree } from '../../index/treeDiff.js';
-import { ago } from '../shared.js';
+import { addStoreOptions, ago, type StoreFlags } from '../shared.js';
 
 export function registerStatusCommand(program: Command): void {
-  program
-    .command('status')
-    .description('show what is indexed: files, chunks, last update, model, store, stale files, errors')
-    .argument('[path]', 'codebase root', '.')
-    .option('--json', 'print as JSON')
-    .action(async (path: string, flags: { json?: boolean }) => {
-      const codebase = await resolveCodebase(path);
-      const meta = await readMeta(codebase.indexDir);
-      if (!meta) {
-        if (flags.json) process.stdout.write(`${JSON.stringify({ root: codebase.root, indexed: false })}\n`);
-        else process.stdout.write(`${codebase.root} is not indexed; run \`codectx index ${path}\`\n`);
-        return;
-      }
-      const config = loadConfig(codebase.root);
-      const diff = await diffTree(codebase.root, await Manifest.load(codebase.indexDir), config);
-      const stale = diff.toRead.map((file) => file.path);
-      const removed = diff.deleted;
-      const cacheDir = embeddingCacheDir(codectxHome(), meta.embeddingId, meta.dimension, config.embedding.baseURL);
-      const status = {
-        root: codebase.root,
-        indexed: true,
-        complete: meta.complete,
-        files: meta.files,
-        chunks: meta.chunks,
-        updatedAt: meta.updatedAt,
-        store: meta.store,
-        collection: meta.collection,
-        embedding: meta.embeddingId,
-        dimension: meta.dimension,
-        chunker: meta.chunkerVersion,
-        indexDir: codebase.indexDir,
-        embeddingCache: { dir: cacheDir, bytes: await cacheFolderBytes(cacheDir), maxBytes: DEFAULT_CACHE_BYTES },
-        staleFiles: stale,
-        removedFiles: removed,
-        skipped: meta.skipped,
-        lastErrors: meta.lastErrors,
-      };
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
-        return;
-      }
-      const lines = [
-        `codebase:  ${status.root}`,
-        `index:     ${status.files} files, ${status.chunks} chunks, updated ${ago(status.updatedAt)}${status.complete ? '' : ' (last run interrupted; the next index run repairs it)'}`,
-        `store:     ${status.store} (${status.collection})`,
-        `embedding: ${status.embedding}, ${status.dimension} dimensions; chunker ${status.chunker}`,
-        `cache:     ${cacheDir}, ${binaryBytes(status.embeddingCache.bytes)} of ${binaryBytes(DEFAULT_CACHE_BYTES)} (shared by codebases embedded with this model)`,
-        `stale:     ${stale.length} changed or new, ${removed.length} deleted since the last index${stale.length + removed.length > 0 ? ' (run `codectx index` to refresh)' : ''}`,
-      ];
-      for (const file of [...stale, ...removed].slice(0, 10)) lines.push(`           ${file}`);
-      const skipped = Object.entries(status.skipped);
-      if (skipped.length > 0) lines.push(`skipped:   ${skipped.map(([reason, count]) => `${count} ${reason}`).join(', ')}`);
-      for (const error of status.lastErrors.slice(0, 5)) lines.push(`error:     ${error.file}: ${error.message}`);
-      process.stdout.write(`${lines.join('\n')}\n`);
-    });
+  addStoreOptions(
+    program
+      .command('status')
+      .description('show what is indexed: files, chunks, last update, model, store, stale files, errors')
+      .argument('[path]', 'codebase root', '.')
+      .option('--json', 'print as JSON'),
+  ).action(async (path: string, flags: StoreFlags & { json?: boolean }) => {
+    const codebase = await resolveCodebase(path);
+    const found = await withService(flags, (service) => service.status(codebase));
+    if (!found) {
+      if (flags.json) process.stdout.write(`${JSON.stringify({ root: codebase.root, indexed: false })}\n`);
+      else process.stdout.write(`${codebase.root} is not indexed; run \`codectx index ${path}\`\n`);
+      return;
+    }
+    const { meta, diff } = found;
+    const stale = diff.toRead.map((file) => file.path);
+    const removed = diff.deleted;
+    const cacheDir = embeddingCacheDir(codectxHome(), meta.embeddingId, meta.dimension, loadConfig(codebase.root, flags).embedding.baseURL);
+    const status = {
+      root: codebase.root,
+      indexed: true,
+      complete: meta.complete,
+      files: meta.files,
+      chunks: meta.chunks,
+      updatedAt: meta.updatedAt,
+      store: meta.store,
+      collection: meta.collection,
+      embedding: meta.embeddingId,
+      dimension: meta.dimension,
+      chunker: meta.chunkerVersion,
+      indexDir: codebase.indexDir,
+      embeddingCache: { dir: cacheDir, bytes: await cacheFolderBytes(cacheDir), maxBytes: DEFAULT_CACHE_BYTES },
+      staleFiles: stale,
+      removedFiles: removed,
+      skipped: meta.skipped,
+      lastErrors: meta.lastErrors,
+    };
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      return;
+    }
+    const lines = [
+      `codebase:  ${status.root}`,
+      `index:     ${status.files} files, ${status.chunks} chunks, updated ${ago(status.updatedAt)}${status.complete ? '' : ' (last run interrupted; the next index run repairs it)'}`,
+      `store:     ${status.store} (${status.collection})`,
+      `embedding: ${status.embedding}, ${status.dimension} dimensions; chunker ${status.chunker}`,
+      `cache:     ${cacheDir}, ${binaryBytes(status.embeddingCache.bytes)} of ${binaryBytes(DEFAULT_CACHE_BYTES)} (shared by codebases embedded with this model)`,
+      `stale:     ${stale.length} changed or new, ${removed.length} deleted since the last index${stale.length + removed.length > 0 ? ' (run `codectx index` to refresh)' : ''}`,
+    ];
+    for (const file of [...stale, ...removed].slice(0, 10)) lines.push(`           ${file}`);
+    const skipped = Object.entries(status.skipped);
+    if (skipped.length > 0) lines.push(`skipped:   ${skipped.map(([reason, count]) => `${count} ${reason}`).join(', ')}`);
+    for (const error of status.lastErrors.slice(0, 5)) lines.push(`error:     ${error.file}: ${error.message}`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  });
 }
 
 function binaryBytes(bytes: number): string {

@@ -1,0 +1,72 @@
+import { rm } from 'node:fs/promises';
+import { IndexStateError } from '../errors.js';
+import type { StateTable } from '../store/types.js';
+import { Manifest } from './manifest.js';
+import { readMeta, writeMeta, type IndexMeta } from './meta.js';
+
+/**
+ * Where an index's manifest and metadata live. Locally (LanceDB) both are files in the index folder. A shared
+ * index (Milvus) keeps them in a state table beside the chunks, so any machine can search with no local state
+ * and writers diff against each other's work; the local folder then holds only this machine's lock, mtimes,
+ * embedding cache, and whether its own last run finished.
+ */
+export interface IndexState {
+  /** `recent`: for a search, which only checks the index's setup; a few seconds stale will do. */
+  readMeta(recent?: boolean): Promise<IndexMeta | undefined>;
+  writeMeta(meta: IndexMeta): Promise<void>;
+  loadManifest(): Promise<Manifest>;
+  /** Forgets every file (a forced rebuild starts from nothing). */
+  reset(): Promise<void>;
+  /** Deletes the state for good (`codectx clear`). */
+  drop(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function localIndexState(indexDir: string): IndexState {
+  return {
+    readMeta: () => readMeta(indexDir),
+    writeMeta: (meta) => writeMeta(indexDir, meta),
+    loadManifest: () => Manifest.load(indexDir),
+    reset: () => Manifest.empty(indexDir).save(),
+    drop: () => rm(indexDir, { recursive: true, force: true }),
+    close: async () => undefined,
+  };
+}
+
+// Milvus VarChar ceiling for one row; the error list is what can grow past it.
+const MAX_META_BYTES = 60_000;
+
+export function sharedIndexState(indexDir: string, table: StateTable): IndexState {
+  return {
+    async readMeta(recent) {
+      const body = await table.readMeta(recent);
+      if (body === undefined) return undefined;
+      let meta: IndexMeta;
+      try {
+        meta = JSON.parse(body) as IndexMeta;
+      } catch {
+        throw new IndexStateError('the shared index metadata is damaged; run `codectx index --force` to rebuild');
+      }
+      // "Interrupted" is about this machine's own last run: another writer's run in progress is not a crash.
+      const mine = await readMeta(indexDir).catch(() => undefined);
+      return { ...meta, complete: mine?.complete ?? true };
+    },
+    async writeMeta(meta) {
+      await writeMeta(indexDir, meta);
+      const { complete: _complete, ...shared } = meta;
+      let body = JSON.stringify(shared);
+      if (Buffer.byteLength(body) > MAX_META_BYTES) body = JSON.stringify({ ...shared, lastErrors: [] });
+      await table.writeMeta(body);
+    },
+    loadManifest: () => Manifest.load(indexDir, table),
+    async reset() {
+      await table.clear();
+      await Manifest.empty(indexDir).save();
+    },
+    async drop() {
+      await table.clear();
+      await rm(indexDir, { recursive: true, force: true });
+    },
+    close: () => table.close(),
+  };
+}

@@ -1,0 +1,128 @@
+import { cp, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT, runCli } from './helpers/cli.js';
+
+/**
+ * Milvus as a shared team index (issue 15): two machines — two CODECTX_HOMEs, two checkout paths of one
+ * repository — against one Milvus-API server. Needs `npm run build` and MILVUS_ADDRESS (skipped without it,
+ * except in CI, where a missing address fails).
+ */
+
+const address = process.env.MILVUS_ADDRESS;
+const runs = Boolean(address) || process.env.CI === 'true';
+const RUN = `${process.pid}_${Date.now()}`;
+
+interface Machine {
+  repo: string;
+  home: string;
+  cli(args: string[]): ReturnType<typeof runCli>;
+}
+
+/** Two checkouts of the fixture repository at different paths, each with its own CODECTX_HOME. */
+async function twoMachines(identify: (repo: string) => Promise<void>): Promise<[Machine, Machine]> {
+  const base = await mkdtemp(join(tmpdir(), 'codectx-share-'));
+  const machine = async (who: string): Promise<Machine> => {
+    const repo = join(base, who, `checkout-of-${who}`);
+    await cp(join(PROJECT_ROOT, 'test', 'fixtures', 'repo'), repo, { recursive: true });
+    await identify(repo);
+    const home = join(base, who, 'home');
+    const store = ['--store', 'milvus', '--milvus-address', address!];
+    return { repo, home, cli: (args) => runCli([...args, ...store], { home, cwd: repo }) };
+  };
+  return [await machine('alice'), await machine('bob')];
+}
+
+async function files(machine: Machine, query: string): Promise<string[]> {
+  const result = await machine.cli(['search', query, '--json', '-p', machine.repo, '-n', '5']);
+  expect(result.code, result.stderr).toBe(0);
+  return (JSON.parse(result.stdout) as { results: { file: string; symbol: string }[] }).results.map((hit) => `${hit.file}#${hit.symbol}`);
+}
+
+async function status(machine: Machine): Promise<{ indexed: boolean; files: number; chunks: number; collection: string }> {
+  const result = await machine.cli(['status', machine.repo, '--json']);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout);
+}
+
+async function index(machine: Machine): Promise<{ filesChanged: number; filesDeleted: number; embedded: number; totalChunks: number }> {
+  const result = await machine.cli(['index', machine.repo, '--json']);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout);
+}
+
+const CHART = join('src', 'ui', 'chart.js');
+const WITHOUT_FORMAT_CURRENCY = `// Draws a bar chart of the monthly totals on a canvas.
+export function renderChart(canvas, data) {
+  const ctx = canvas.getContext('2d');
+  data.forEach((value, i) => ctx.fillRect(i * 10, canvas.height - value, 8, value));
+}
+`;
+
+describe.runIf(runs)('Milvus shared by two machines', () => {
+  it('B searches what A indexed with no local index, loses what A deleted, and two writers converge', async () => {
+    expect(address, 'CI=true but MILVUS_ADDRESS is not set').toBeTruthy();
+    const [alice, bob] = await twoMachines((repo) => writeFile(join(repo, 'codectx.config.json'), JSON.stringify({ name: `share-${RUN}` })));
+    try {
+      const first = await index(alice);
+      expect(first.totalChunks).toBeGreaterThan(0);
+
+      // Bob has never indexed: no index folder in his home, yet he searches Alice's index.
+      expect(await readdir(join(bob.home, 'indexes')).catch(() => [])).toEqual([]);
+      expect(await files(bob, 'format an amount of money as currency')).toContain('src/ui/chart.js#formatCurrency');
+      const [seen, own] = [await status(bob), await status(alice)];
+      expect(seen).toMatchObject({ indexed: true, files: own.files, chunks: first.totalChunks, collection: own.collection });
+
+      // Alice deletes a function and reindexes: Bob no longer finds it.
+      await writeFile(join(alice.repo, CHART), WITHOUT_FORMAT_CURRENCY);
+      const second = await index(alice);
+      expect(second.filesChanged).toBe(1);
+      expect(await files(bob, 'format an amount of money as currency')).not.toContain('src/ui/chart.js#formatCurrency');
+
+      // Bob pulls the same change: his run finds the shared index already up to date and embeds nothing.
+      await writeFile(join(bob.repo, CHART), WITHOUT_FORMAT_CURRENCY);
+      const caughtUp = await index(bob);
+      expect(caughtUp).toMatchObject({ filesChanged: 0, filesDeleted: 0, embedded: 0, totalChunks: second.totalChunks });
+
+      // Both add the same file and index at once: the index ends as one writer would leave it.
+      const added = 'export function reconcileLedgerEntries(entries: number[]): number {\n  return entries.reduce((a, b) => a + b, 0);\n}\n';
+      for (const machine of [alice, bob]) {
+        await mkdir(join(machine.repo, 'src', 'ledger'), { recursive: true });
+        await writeFile(join(machine.repo, 'src', 'ledger', 'reconcile.ts'), added);
+      }
+      await Promise.all([index(alice), index(bob)]);
+      for (const machine of [alice, bob]) {
+        const hits = await files(machine, 'reconcileLedgerEntries sum of ledger entries');
+        expect(hits.filter((hit) => hit === 'src/ledger/reconcile.ts#reconcileLedgerEntries')).toHaveLength(1);
+        expect(await index(machine)).toMatchObject({ filesChanged: 0, filesDeleted: 0, embedded: 0 });
+      }
+      const [a, b] = [await status(alice), await status(bob)];
+      expect(a.chunks).toBe(b.chunks);
+      expect(a.files).toBe(b.files);
+    } finally {
+      await alice.cli(['clear', alice.repo]);
+    }
+    // Cleared for both: Bob's search now says there is no index.
+    const after = await bob.cli(['search', 'currency', '-p', bob.repo]);
+    expect(after.code).not.toBe(0);
+    expect(after.stderr).toMatch(/not indexed yet/);
+  }, 300_000);
+
+  it('shares one index between checkouts of one git remote cloned by different URLs', async () => {
+    expect(address, 'CI=true but MILVUS_ADDRESS is not set').toBeTruthy();
+    let clone = 0;
+    const urls = [`git@github.com:acme/share-${RUN}.git`, `https://github.com/acme/share-${RUN}`];
+    const [alice, bob] = await twoMachines(async (repo) => {
+      await mkdir(join(repo, '.git'));
+      await writeFile(join(repo, '.git', 'config'), `[remote "origin"]\n\turl = ${urls[clone++]}\n`);
+    });
+    expect(await readFile(join(bob.repo, '.git', 'config'), 'utf8')).toContain('https://');
+    try {
+      await index(alice);
+      expect(await files(bob, 'create a session token for a user')).toContain('src/auth/session.ts#createSession');
+    } finally {
+      await alice.cli(['clear', alice.repo]);
+    }
+  }, 300_000);
+});

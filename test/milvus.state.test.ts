@@ -1,0 +1,131 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createChunker } from '../src/chunk/chunker.js';
+import { EmbeddingCache } from '../src/index/embeddingCache.js';
+import { indexCodebase, type IndexReport } from '../src/index/indexer.js';
+import { sharedIndexState } from '../src/index/indexState.js';
+import { openMilvusStore } from '../src/store/milvus.js';
+import { openMilvusState } from '../src/store/milvusState.js';
+import type { ChunkStore } from '../src/store/types.js';
+import { FakeEmbedder } from './helpers/fakeEmbedder.js';
+
+/**
+ * A shared index's state on a real Milvus-API server (Milvus Lite): a run that dies after storing chunks but
+ * before recording them is repaired by the next run from the state alone — files written ahead as pending are
+ * redone — without listing the store's rows. Needs MILVUS_ADDRESS (skipped without it, except in CI).
+ */
+
+const address = process.env.MILVUS_ADDRESS;
+const runs = Boolean(address) || process.env.CI === 'true';
+const RUN = `${process.pid}_${Date.now()}`;
+
+/** The real store, which can be told to die right after its next upsert lands, and counts listings. */
+function dyingAfterUpsert(store: ChunkStore): ChunkStore & { dieAfterUpsert: boolean; listings: number } {
+  const wrapped = Object.create(store) as ChunkStore & { dieAfterUpsert: boolean; listings: number };
+  wrapped.dieAfterUpsert = false;
+  wrapped.listings = 0;
+  wrapped.upsert = async (chunks) => {
+    await store.upsert(chunks);
+    if (wrapped.dieAfterUpsert) throw new Error('process killed after the upsert');
+  };
+  wrapped.listFiles = async () => {
+    wrapped.listings++;
+    return store.listFiles();
+  };
+  return wrapped;
+}
+
+describe.runIf(runs)('shared index state in Milvus', () => {
+  let root: string;
+  let indexDir: string;
+  let store: ReturnType<typeof dyingAfterUpsert>;
+  const embedder = new FakeEmbedder();
+  const collection = `state_${RUN}`;
+
+  beforeEach(async () => {
+    expect(address, 'CI=true but MILVUS_ADDRESS is not set').toBeTruthy();
+    root = await mkdtemp(join(tmpdir(), 'codectx-state-'));
+    indexDir = await mkdtemp(join(tmpdir(), 'codectx-state-index-'));
+    await writeFile(join(root, 'a.ts'), 'export function alpha(x: number) {\n  return x + 1;\n}\n');
+    await writeFile(join(root, 'b.py'), 'def beta(y):\n    return y * 2\n');
+    store = dyingAfterUpsert(await openMilvusStore({ address: address!, collection, codebase: 'cb', dimension: embedder.dimension }));
+  });
+
+  afterEach(async () => {
+    await store.drop();
+    await store.close();
+    await rm(root, { recursive: true, force: true });
+    await rm(indexDir, { recursive: true, force: true });
+  });
+
+  /** One index run as a fresh process would do it: state opened anew, local folder as the last run left it. */
+  const run = async (): Promise<IndexReport> => {
+    const table = await openMilvusState({ address: address!, collection, codebase: 'cb' });
+    const cache = await EmbeddingCache.open(join(indexDir, 'embeddings.bin'), embedder.dimension);
+    try {
+      return await indexCodebase({
+        codebase: { root, collection: 'cb', indexDir },
+        identity: { store: 'milvus', collection, embeddingId: embedder.id, dimension: embedder.dimension, chunkerVersion: 't' },
+        chunker: await createChunker({ maxTokens: 200 }),
+        embedder,
+        store,
+        state: sharedIndexState(indexDir, table),
+        cache,
+        maxFileBytes: 1 << 20,
+        ignore: [],
+      });
+    } finally {
+      await cache.close();
+      await table.close();
+    }
+  };
+
+  it('repairs a run that died between storing chunks and recording them, from the state alone', async () => {
+    const first = await run();
+    expect(first.totalChunks).toBe(await store.count());
+
+    await writeFile(join(root, 'a.ts'), 'export function alphaRenamed(x: number) {\n  return x + 2;\n}\n');
+    store.dieAfterUpsert = true;
+    await expect(run()).rejects.toThrow('process killed after the upsert');
+    store.dieAfterUpsert = false;
+
+    const repaired = await run();
+    expect(store.listings).toBe(0);
+    expect(repaired.filesChanged).toBe(1);
+    expect(repaired.totalChunks).toBe(await store.count());
+    const symbols = (await store.searchKeyword('alpha alphaRenamed', 10)).map((hit) => hit.chunk.symbol);
+    expect(symbols).toEqual(['alphaRenamed']);
+
+    const again = await run();
+    expect(again).toMatchObject({ filesChanged: 0, filesDeleted: 0, embedded: 0 });
+  }, 60_000);
+
+  it('reads back a file list larger than one query window (16384 rows), and keeps codebases apart', async () => {
+    const [mine, other] = [
+      await openMilvusState({ address: address!, collection, codebase: 'big' }),
+      await openMilvusState({ address: address!, collection, codebase: 'small' }),
+    ];
+    try {
+      const files = Array.from({ length: 20_000 }, (_, i): [string, string] => [`src/dir${i % 97}/file${i}.ts`, `{"hash":"h${i}","size":${i},"chunks":1}`]);
+      await mine.writeFiles(files, []);
+      await other.writeFiles([['src/only.ts', '{"hash":"x","size":1,"chunks":1}']], []);
+      const started = performance.now();
+      const read = await mine.readFiles();
+      console.log(`readFiles: ${read.size} entries in ${Math.round(performance.now() - started)} ms`);
+      expect(read).toEqual(new Map(files));
+      expect([...(await other.readFiles()).keys()]).toEqual(['src/only.ts']);
+
+      await mine.writeFiles([], files.slice(0, 5_000).map(([path]) => path));
+      expect((await mine.readFiles()).size).toBe(15_000);
+      await mine.clear();
+      expect((await mine.readFiles()).size).toBe(0);
+      expect((await other.readFiles()).size).toBe(1);
+    } finally {
+      await other.clear();
+      await mine.close();
+      await other.close();
+    }
+  }, 300_000);
+});
