@@ -31,7 +31,7 @@ if (milvusAddress || inCi) kinds.push('milvus');
 function openStore(kind: 'lancedb' | 'milvus', table: string): Promise<ChunkStore> {
   if (kind === 'lancedb') return openLanceStore({ dir: lanceDir, table, dimension: DIM });
   if (!milvusAddress) throw new StoreError('CI=true but MILVUS_ADDRESS is not set: the Milvus filter tests cannot run');
-  return openMilvusStore({ address: milvusAddress, collection: table, dimension: DIM });
+  return openMilvusStore({ address: milvusAddress, collection: table, codebase: 'fuzz', dimension: DIM });
 }
 
 // Characters that break quoting, escaping or LIKE, and code points at the edges of Unicode.
