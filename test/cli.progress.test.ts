@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { progressOf } from './helpers/progress.js';
 import { progressReporter } from '../src/cli/progress.js';
-import type { IndexProgress } from '../src/index/indexer.js';
 
-const progress = (values: Partial<IndexProgress>): IndexProgress => ({
-  phase: 'embed',
-  filesToCount: 0,
-  filesCounted: 0,
-  filesTotal: 0,
-  filesDone: 0,
-  chunksTotal: 0,
-  chunksDone: 0,
-  embedded: 0,
-  embeddingsPerSecond: 0,
-  indexFiles: 0,
-  indexChunks: 0,
-  ...values,
-});
+const progress = progressOf;
 
 /** A terminal that records what was written; the clock moves 1 s per update so nothing is throttled. */
 function terminal() {

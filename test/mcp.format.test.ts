@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { IndexProgress } from '../src/index/indexer.js';
+import { progressOf } from './helpers/progress.js';
 import type { IndexMeta } from '../src/index/meta.js';
 import { formatIndexingStatus, formatSearchResults } from '../src/mcp/format.js';
 import type { SearchResult } from '../src/search/types.js';
 
-const progress = (values: Partial<IndexProgress>): IndexProgress => ({
-  phase: 'embed',
-  filesToCount: 0,
-  filesCounted: 0,
-  filesTotal: 0,
-  filesDone: 0,
-  chunksTotal: 0,
-  chunksDone: 0,
-  embedded: 0,
-  embeddingsPerSecond: 0,
-  indexFiles: 0,
-  indexChunks: 0,
-  ...values,
-});
+const progress = progressOf;
 
 const meta: IndexMeta = {
   format: 1,

@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { progressOf } from './helpers/progress.js';
 import type { IndexProgress, IndexReport } from '../src/index/indexer.js';
 import { IndexJobs, type IndexRun } from '../src/mcp/indexJobs.js';
 
-const progress = (values: Partial<IndexProgress>): IndexProgress => ({
-  phase: 'embed',
-  filesToCount: 0,
-  filesCounted: 0,
-  filesTotal: 0,
-  filesDone: 0,
-  chunksTotal: 0,
-  chunksDone: 0,
-  embedded: 0,
-  embeddingsPerSecond: 0,
-  indexFiles: 0,
-  indexChunks: 0,
-  ...values,
-});
+const progress = progressOf;
 
 describe('IndexJobs', () => {
   const codebase = { root: '/repo', collection: 'c', indexDir: '/tmp/none' };

@@ -47,17 +47,16 @@ export function registerSearchCommand(program: Command): void {
     if (flags.files && flags.json) throw new UsageError('--files and --json do not go together; pick one');
     const color = wantsColor(flags.color, process.stdout.isTTY === true, process.env);
     if (query.trim() === '') throw new UsageError('the query is empty');
-    await withService(flags, async (service) => {
-    const codebase = await service.locate(flags.path);
-    const root = codebase.root;
-    const filters = searchFilters({ language: flags.lang, kind: flags.kind, under: flags.under, globs: flags.glob }, root);
-    if (filters.filter.pathPrefix) await assertFolder(root, filters.filter.pathPrefix);
-    const options: SearchOptions = { limit: flags.files ? limit * RESULTS_PER_FILE : limit, ...filters };
-    const results = await service.search(codebase, query, options);
+    const results = await withService(flags, async (service) => {
+      const codebase = await service.locate(flags.path);
+      const filters = searchFilters({ language: flags.lang, kind: flags.kind, under: flags.under, globs: flags.glob }, codebase.root);
+      if (filters.filter.pathPrefix) await assertFolder(codebase.root, filters.filter.pathPrefix);
+      const options: SearchOptions = { limit: flags.files ? limit * RESULTS_PER_FILE : limit, ...filters };
+      return service.search(codebase, query, options);
+    });
     if (flags.json) process.stdout.write(`${JSON.stringify({ results: results.map(toJson) }, null, 2)}\n`);
     else if (flags.files) process.stdout.write(formatFiles(results, limit));
     else process.stdout.write(formatResults(results, query, color));
-    });
   });
 }
 
