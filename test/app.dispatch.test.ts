@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { throughDaemon } from '../src/app/dispatch.js';
 import { daemonSocketPath } from '../src/daemon/paths.js';
 import { DaemonRequestError, serveSocket, type MethodHandler, type SocketServer } from '../src/daemon/server.js';
-import { IndexStateError, UsageError } from '../src/errors.js';
+import { IndexStateError, NotIndexedError, UsageError } from '../src/errors.js';
 
 /**
  * The one fallback policy of every front-end: work goes to the daemon, and comes back here only when the daemon
@@ -54,6 +54,12 @@ describe('throughDaemon', () => {
       throw new UsageError('bad query');
     });
     await expect(ask()).rejects.toMatchObject({ name: 'UsageError', exitCode: 2 });
+    // MCP words "not indexed" its own way, from this type, whichever process searched.
+    await server!.close();
+    await serve(async () => {
+      throw new NotIndexedError('/repo is not indexed yet');
+    });
+    await expect(ask()).rejects.toBeInstanceOf(NotIndexedError);
   });
 
   it('the daemon goes away mid-call: undefined', async () => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { CodectxError, ConfigError, EmbeddingError, IndexStateError, StoreError, UsageError } from '../errors.js';
+import { CodectxError, ConfigError, EmbeddingError, IndexStateError, NotIndexedError, StoreError, UsageError } from '../errors.js';
 import type { IndexProgress, IndexReport } from '../index/indexer.js';
 import { boundQuery, type SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
@@ -42,6 +42,7 @@ const WORK_ERRORS: Record<string, new (message: string) => CodectxError> = {
   UsageError,
   ConfigError,
   IndexStateError,
+  NotIndexedError,
   StoreError,
   EmbeddingError,
 };

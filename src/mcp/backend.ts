@@ -4,7 +4,7 @@ import type { ContextBlock } from '../context/build.js';
 import { taskContext } from '../context/taskContext.js';
 import { resolveCodebase } from '../index/codebase.js';
 import { readMeta } from '../index/meta.js';
-import { IndexStateError } from '../errors.js';
+import { NotIndexedError } from '../errors.js';
 import type { RouteDecision } from '../route/router.js';
 import { routingSettings } from '../route/settings.js';
 import type { SearchOptions } from '../search/searcher.js';
@@ -56,9 +56,14 @@ export class McpBackend {
 
   async search(path: string, query: string, options: SearchOptions): Promise<{ root: string; results: SearchResult[] }> {
     const codebase = await this.service.locate(path);
-    // Said the MCP way: the store's own message tells a person to run `codectx index`.
-    if (!(await readMeta(codebase.indexDir))) throw new IndexStateError(`${codebase.root} is not indexed yet; call index_codebase first`);
-    return { root: codebase.root, results: await this.service.search(codebase, query, options) };
+    try {
+      return { root: codebase.root, results: await this.service.search(codebase, query, options) };
+    } catch (error) {
+      // Said the MCP way: the runtime's own message tells a person to run `codectx index`. The runtime decides,
+      // from the index state (local, or a shared Milvus index with no local trace), not a local file check here.
+      if (error instanceof NotIndexedError) throw new NotIndexedError(`${codebase.root} is not indexed yet; call index_codebase first`);
+      throw error;
+    }
   }
 
   /** Stops any indexing of the codebase (here and in the daemon), then drops its store and index folder. */

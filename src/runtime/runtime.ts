@@ -5,7 +5,7 @@ import { projectName, type CodectxConfig } from '../config/config.js';
 import { codectxHome } from '../config/paths.js';
 import { createEmbeddingProvider } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/types.js';
-import { IndexStateError } from '../errors.js';
+import { NotIndexedError } from '../errors.js';
 import { collectionNameFor, sharedCollectionName } from '../store/collectionName.js';
 import type { ChunkStore } from '../store/types.js';
 import { QueryVectors, searchIndex, type SearchOptions } from '../search/searcher.js';
@@ -119,7 +119,7 @@ export class Runtime {
   async openIndex(codebase: Codebase): Promise<{ store: ChunkStore; meta: IndexMeta }> {
     const meta = await (await this.state(codebase)).readMeta(true);
     if (!meta) {
-      throw new IndexStateError(`${codebase.root} is not indexed yet; run \`codectx index ${codebase.root}\` first`);
+      throw new NotIndexedError(`${codebase.root} is not indexed yet; run \`codectx index ${codebase.root}\` first`);
     }
     assertCompatible(meta, await this.identity(codebase));
     return { store: await this.store(codebase, meta.dimension), meta };
