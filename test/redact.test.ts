@@ -40,6 +40,19 @@ describe('redactSecrets', () => {
     expect(text).toContain('DATABASE_PASSWORD=[REDACTED:password]');
   });
 
+  // A key whose random tail ends in '-' has no word boundary after it: `\b` let it through (CI leaked a SendGrid key once).
+  it('redacts fixed-length keys that end in a dash', async () => {
+    const keys = [
+      `SG.${'a'.repeat(21)}-.${'b'.repeat(42)}-`,
+      `AIza${'c'.repeat(34)}-`,
+      `GOCSPX-${'d'.repeat(27)}-`,
+    ];
+    for (const key of keys) {
+      const { text } = await redactSecrets(`const key = "${key}";`);
+      expect(text, key).not.toContain(key.slice(0, 12));
+    }
+  });
+
   it('leaves code that only handles secrets alone', async () => {
     const code = [
       'password = input("Password: ")',
