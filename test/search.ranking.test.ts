@@ -125,4 +125,18 @@ describe('groupPieces', () => {
     const grouped = groupPieces([piece('a', 10, 40), piece('b', 60, 70), piece('c', 41, 50, 'other')], 5);
     expect(grouped).toHaveLength(3);
   });
+
+  it('joins a neighbouring chunk of the same file ranked within joinWithin, whatever its symbol', () => {
+    const hits = [piece('a', 10, 40), piece('x', 300, 320, 'far'), piece('c', 41, 50, 'other'), piece('d', 51, 60, 'late')];
+    const grouped = groupPieces(hits, 5, 3);
+    expect(grouped.map((h) => [h.chunk.startLine, h.chunk.endLine])).toEqual([[10, 50], [300, 320], [51, 60]]);
+    expect(grouped[0]!.chunk.content).toBe('a\nc');
+    expect(grouped[0]!.chunk.symbol).toBe('run, other'); // both names, in line order
+  });
+
+  it('never joins neighbours across files or past the size of a snippet', () => {
+    const other = { chunk: record({ id: 'o', file: 'src/other.ts', startLine: 41, endLine: 50, symbol: 'o', content: 'o' }), score: 1 };
+    expect(groupPieces([piece('a', 10, 40), other], 5, 10)).toHaveLength(2);
+    expect(groupPieces([piece('a', 1, 80), piece('b', 81, 160, 'other')], 5, 10)).toHaveLength(2);
+  });
 });
