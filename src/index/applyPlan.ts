@@ -48,7 +48,7 @@ export async function applyPlan(
     seconds: 0,
   };
 
-  // Deleted files first: their chunks must not outlive them even if the run stops later.
+  // Deleted files before anything is embedded: their chunks must not outlive them even if the run stops later.
   if (plan.deleted.length > 0) {
     await store.deleteFiles(plan.deleted);
     for (const path of plan.deleted) manifest.files.delete(path);
@@ -64,29 +64,6 @@ export async function applyPlan(
 
   let group: PendingFile[] = [];
   let groupChunks = 0;
-  const flush = async () => {
-    if (group.length === 0) return;
-    const chunks = await embedGroup(parts, group, report, progress, options);
-    await manifest.markPending(group.map((pending) => ({ path: pending.file.path, hash: pending.hash, size: pending.file.size })));
-    const replaced = group.filter((pending) => pending.existed).map((pending) => pending.file.path);
-    if (replaced.length > 0) await store.deleteFiles(replaced);
-    if (chunks.length > 0) await store.upsert(chunks);
-    report.chunksWritten += chunks.length;
-    for (const pending of group) {
-      manifest.files.set(pending.file.path, {
-        hash: pending.hash,
-        size: pending.file.size,
-        mtimeMs: pending.file.mtimeMs,
-        chunks: pending.chunks.length,
-      });
-    }
-    await manifest.save();
-    progress.holds(manifest);
-    progress.emit('embed');
-    group = [];
-    groupChunks = 0;
-  };
-
   for (const changed of plan.changed) {
     options.signal?.throwIfAborted();
     const pending = await pendingFile(parts, manifest, report, changed, progress);
@@ -94,11 +71,45 @@ export async function applyPlan(
     report.filesChanged++;
     group.push(pending);
     groupChunks += pending.chunks.length;
-    if (groupChunks >= GROUP_CHUNKS) await flush();
+    if (groupChunks < GROUP_CHUNKS) continue;
+    await writeGroup(parts, manifest, group, report, progress, options);
+    group = [];
+    groupChunks = 0;
   }
-  await flush();
+  if (group.length > 0) await writeGroup(parts, manifest, group, report, progress, options);
   await manifest.save();
   return report;
+}
+
+/**
+ * Embeds a group and stores it: marked pending first (a shared manifest writes ahead), the files' old chunks
+ * replaced, and only then their hashes recorded as done.
+ */
+async function writeGroup(
+  parts: IndexParts,
+  manifest: Manifest,
+  group: PendingFile[],
+  report: IndexReport,
+  progress: RunProgress,
+  options: IndexOptions,
+): Promise<void> {
+  const chunks = await embedGroup(parts, group, report, progress, options);
+  await manifest.markPending(group.map((pending) => ({ path: pending.file.path, hash: pending.hash, size: pending.file.size })));
+  const replaced = group.filter((pending) => pending.existed).map((pending) => pending.file.path);
+  if (replaced.length > 0) await parts.store.deleteFiles(replaced);
+  if (chunks.length > 0) await parts.store.upsert(chunks);
+  report.chunksWritten += chunks.length;
+  for (const pending of group) {
+    manifest.files.set(pending.file.path, {
+      hash: pending.hash,
+      size: pending.file.size,
+      mtimeMs: pending.file.mtimeMs,
+      chunks: pending.chunks.length,
+    });
+  }
+  await manifest.save();
+  progress.holds(manifest);
+  progress.emit('embed');
 }
 
 /**
