@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createChunker } from '../src/chunk/chunker.js';
-import { planIndex } from '../src/index/dryRun.js';
+import { dryRunIndex } from '../src/index/dryRun.js';
 import { EmbeddingCache } from '../src/index/embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexProgress, type IndexReport } from '../src/index/indexer.js';
 import { localIndexState } from '../src/index/indexState.js';
@@ -92,7 +92,7 @@ describe('incremental indexing', () => {
     const now = await diff();
     expect(now.toRead).toEqual([]);
     expect(now.stillSkipped.map((s) => s.path).sort()).toEqual(['blob.ts', 'latin1.py']);
-    const plan = await planIndex(codebase(), loadConfig(root));
+    const plan = await dryRunIndex(codebase(), loadConfig(root));
     expect(plan).toMatchObject({ filesToIndex: 0, skippedByReason: { binary: 1, 'not-utf8': 1 } });
 
     await writeFile(binary, 'export const gamma = 3;\n');
@@ -185,7 +185,7 @@ describe('incremental indexing', () => {
     // Files count as they finish embedding, long before their group is stored.
     expect(embedding.some((p) => p.filesDone > 0 && p.indexFiles === 0)).toBe(true);
 
-    const plan = await planIndex(codebase(), loadConfig(root));
+    const plan = await dryRunIndex(codebase(), loadConfig(root));
     expect(plan).toMatchObject({ filesToIndex: 0, estimatedChunks: 0 });
   });
 
@@ -213,7 +213,7 @@ describe('incremental indexing', () => {
 
   it('the dry run counts what the index then writes', async () => {
     for (let i = 0; i < 20; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);
-    const plan = await planIndex(codebase(), loadConfig(root));
+    const plan = await dryRunIndex(codebase(), loadConfig(root));
     const report = await run();
     expect(plan).toMatchObject({ filesToIndex: report.filesChanged, estimatedChunks: report.chunksWritten });
     expect(plan.estimatedTokens).toBeGreaterThan(0);
