@@ -11,8 +11,6 @@ const FORMAT = 2;
 const MIN_FOLD_BYTES = 1 << 20;
 
 interface LogState {
-  /** The base's log generation: only a log whose header names it belongs to the base (none in the old format). */
-  generation?: string;
   baseBytes: number;
   logBytes: number;
   /** The log is the base's and ends on a whole line, so new lines can go at its end. */
@@ -46,7 +44,7 @@ export class ManifestLog {
       if (entry) entries.set(path, entry);
       else entries.delete(path);
     }
-    const state = { generation: base.generation, baseBytes: base.bytes, logBytes: log?.bytes ?? 0, appendable: ours && !log!.torn };
+    const state = { baseBytes: base.bytes, logBytes: log?.bytes ?? 0, appendable: ours && !log!.torn };
     return { entries, log: new ManifestLog(indexDir, state) };
   }
 
@@ -78,7 +76,7 @@ export class ManifestLog {
     const header = `${JSON.stringify({ log: generation })}\n`;
     await writeDurably(join(this.dir, BASE), base);
     await writeDurably(join(this.dir, LOG), header);
-    this.state = { generation, baseBytes: Buffer.byteLength(base), logBytes: Buffer.byteLength(header), appendable: true };
+    this.state = { baseBytes: Buffer.byteLength(base), logBytes: Buffer.byteLength(header), appendable: true };
   }
 }
 
