@@ -1,5 +1,5 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -119,6 +119,27 @@ describe('incremental indexing', () => {
     const again: Array<[number, number]> = [];
     await run({ onProgress: (progress) => again.push([progress.indexFiles, progress.indexChunks]) });
     expect(again.at(-1)![0]).toBe(701);
+  });
+
+  // Each group's save rewrote the whole manifest.json: at 1M files, ~170 MB a group.
+  it('records later groups and runs by appending to the manifest log, never rewriting the manifest', async () => {
+    for (let i = 0; i < 30; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);
+    await run();
+    const base = join(indexDir, 'manifest.json');
+    const before = await stat(base);
+    const logBefore = (await stat(join(indexDir, 'manifest.log'))).size;
+
+    for (let i = 30; i < 730; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);
+    await rm(join(root, 'm0.py'));
+    const report = await run();
+    expect(report).toMatchObject({ filesChanged: 700, filesDeleted: 1, totalFiles: 731 });
+    const after = await stat(base);
+    expect([after.ino, after.size, after.mtimeMs]).toEqual([before.ino, before.size, before.mtimeMs]);
+    expect((await stat(join(indexDir, 'manifest.log'))).size).toBeGreaterThan(logBefore);
+    const manifest = await Manifest.load(indexDir);
+    expect(manifest.files.size).toBe(731);
+    expect(manifest.files.has('m0.py')).toBe(false);
+    expect((await diff()).toRead).toEqual([]);
   });
 
   // A run killed between writing chunks and recording them must not leave orphans or duplicates behind.
