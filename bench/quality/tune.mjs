@@ -29,7 +29,7 @@ const GRID = {
   exactBoost: [0, 0.5, 1, 2],
 };
 
-const toParams = ({ test, docs, config, vendor, ...rest }) => ({ ...DEFAULT_RANKING, ...rest, roleFactor: { test, docs, config, vendor } });
+const toParams = ({ test, docs, config, vendor, ...rest }) => ({ ...DEFAULT_RANKING, ...rest, roleFactor: { test, docs, config, vendor, generated: config } });
 const fromParams = ({ roleFactor, ...rest }) => ({ ...rest, ...roleFactor });
 
 function loadPools(repo) {
@@ -150,7 +150,7 @@ console.log(`best on all ${repos.length}: ${JSON.stringify(overall.combo)} → l
 // Ablation around the combination best on all: each idea switched off (or to its neutral value) alone.
 const base = toParams(overall.combo);
 const ablations = {
-  'no role factors': { ...base, roleFactor: { test: 1, docs: 1, config: 1, vendor: 1 } },
+  'no role factors': { ...base, roleFactor: { test: 1, docs: 1, config: 1, vendor: 1, generated: 1 } },
   'no exact-term boost': { ...base, exactBoost: 0 },
   'query as written on both sides': { ...base, denseQuery: 'raw', keywordQuery: 'raw' },
   'RRF k 60, equal weights': { ...base, rrfK: 60, denseWeight: 1 },

@@ -74,11 +74,11 @@ export function relevantCode(results: SearchResult[], thresholds: Thresholds, qu
   return { kind: 'relevant', evidence: `${describe(target)} (similarity ${target.similarity.toFixed(2)}), with the snippets below`, target };
 }
 
-const skippedWhat = 'test, docs, config or vendored result(s) skipped';
+const skippedWhat = 'test, docs, config, vendored or generated result(s) skipped';
 
 /**
- * Results the dense side scored, best first, keeping implementation code only: tests, docs, changelogs, config
- * and vendored code name the same things (a mocha `it('signed without secret')` reads like the cookie signer)
+ * Results the dense side scored, best first, keeping implementation code only: tests, docs, changelogs, config,
+ * vendored and generated code name the same things (a mocha `it('signed without secret')` reads like the cookie signer)
  * but are never the code to call or change.
  */
 function implementationCode(results: SearchResult[]): { code: SearchResult[]; skipped: number } {
