@@ -150,6 +150,17 @@ describe('classifier', () => {
     });
   });
 
+  // What bench/routing/DEFINITIONS.md names explicitly, in phrasings its rules did not know.
+  it.each([
+    ['replace deprecated new Buffer() with Buffer.from()', 'basic_javascript'], // "replacing a deprecated built-in", not api deprecation
+    ['limit the number of parameters parsed to prevent hash collision DoS', 'security_review'], // "hash-flooding DoS"
+    ['summarise the 5000-line changelog', 'large_file_analysis'], // "summarise it", not a docs chore
+    ['split the router into its own package', 'architecture_design'], // "should X be a separate module"
+  ])('routes "%s" to %s by the written definitions', async (task, category) => {
+    const result = await new TaskClassifier(policy).classify(task);
+    expect(result.category, result.reason).toBe(category);
+  });
+
   it('falls back to the default category, with zero confidence, when nothing matches', async () => {
     const result = await new TaskClassifier(policy).classify('zzz qqq');
     expect(result).toMatchObject({ category: 'feature_implementation', confidence: 0 });
