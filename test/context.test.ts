@@ -156,8 +156,10 @@ describe('verdicts name implementation code only', () => {
   });
   const history = result('History.md', fileLines(100, 'history'), 1, 20, { symbol: '5.0.0', kind: 'section', language: 'markdown', dense: { score: 0.74, rank: 2 } });
   const ci = result('.github/workflows/ci.yml', fileLines(40, 'ci'), 1, 30, { symbol: '', kind: 'block', language: 'yaml', dense: { score: 0.7, rank: 3 } });
+  // Implementation that speaks the task's words, as express's res.cookie does (see termCoverage).
   const cookie = result('lib/response.js', fileLines(900, 'response'), 744, 800, {
     symbol: 'res.cookie', language: 'javascript', dense: { score: 0.52, rank: 4 },
+    content: "res.cookie = function (name, value, options) {\n  if (opts.signed) val = 's:' + sign(val, secret);\n  this.append('Set-Cookie', cookie.serialize(name, String(val), opts));\n};",
   });
 
   it('skips tests, docs and config that are closer than the implementation', () => {
@@ -178,6 +180,20 @@ describe('verdicts name implementation code only', () => {
     const verdict = decideVerdict([stub, marked, bundle, lock, { ...cookie, dense: { score: 0.65, rank: 5 } }], thresholds, ['set a signed cookie']);
     expect(verdict).toMatchObject({ kind: 'reuse', target: { file: 'lib/response.js', symbol: 'res.cookie' } });
     expect(decideVerdict([stub, marked, bundle, lock], thresholds, ['q']).evidence).toContain('(4 test, docs, config, vendored or generated result(s) skipped)');
+  });
+
+  it('says Create when the closest code shares too few of the task\'s words, and Extend when it speaks them', () => {
+    const form = result('context.go', fileLines(900, 'form'), 632, 640, {
+      symbol: 'GetPostForm', language: 'go', dense: { score: 0.45, rank: 1 },
+      content: 'func (c *Context) GetPostForm(key string) (string, bool) {\n\tif values, ok := c.GetPostFormArray(key); ok {\n\t\treturn values[0], ok\n\t}\n\treturn "", false\n}',
+    });
+    const create = decideVerdict([form], thresholds, ['send emails through an SMTP server']);
+    expect(create.kind).toBe('create');
+    expect(create.target).toBeUndefined();
+    expect(create.evidence).toContain('closest code is function GetPostForm in context.go:632-640 (similarity 0.45 ≥ extend threshold 0.40), but the code found uses 0 of the task\'s 4 key terms (missing: send, emails, smtp, server)');
+    expect(decideVerdict([form], thresholds, ['read a form value from the post body, or say it is missing']).kind).toBe('extend');
+    // A task that says it changes existing code is Extend whatever its words.
+    expect(decideVerdict([form], thresholds, ['fix the SMTP mailer retries']).kind).toBe('extend');
   });
 
   it('says Create, and why, when only tests, docs or config came close', () => {
