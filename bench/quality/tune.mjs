@@ -31,7 +31,7 @@ const GRID = {
   joinWithin: [0, 5, 10, 20, 40],
 };
 
-const toParams = ({ test, docs, config, vendor, ...rest }) => ({ ...DEFAULT_RANKING, ...rest, roleFactor: { test, docs, config, vendor } });
+const toParams = ({ test, docs, config, vendor, ...rest }) => ({ ...DEFAULT_RANKING, ...rest, roleFactor: { test, docs, config, vendor, generated: config } });
 const fromParams = ({ roleFactor, ...rest }) => ({ ...rest, ...roleFactor });
 
 function scoreRepo(cases, params, { pieces = true } = {}) {
@@ -128,7 +128,7 @@ console.log(`best on all ${repos.length}: ${JSON.stringify(overall.combo)} → l
 // Ablation around the combination best on all: each idea switched off (or to its neutral value) alone.
 const base = toParams(overall.combo);
 const ablations = {
-  'no role factors': { ...base, roleFactor: { test: 1, docs: 1, config: 1, vendor: 1 } },
+  'no role factors': { ...base, roleFactor: { test: 1, docs: 1, config: 1, vendor: 1, generated: 1 } },
   'no exact-term boost': { ...base, exactBoost: 0 },
   'query as written on both sides': { ...base, denseQuery: 'raw', keywordQuery: 'raw' },
   'RRF k 60, equal weights': { ...base, rrfK: 60, denseWeight: 1 },
