@@ -69,6 +69,10 @@ describe('chunkRole', () => {
     expect(rolesAskedFor('update the docs for routing').has('docs')).toBe(true);
     expect(rolesAskedFor('run CI on windows').has('config')).toBe(true);
     expect([...rolesAskedFor('change the default query parser')]).toEqual(['code']);
+    // Comments, docstrings and typos live in code; "history" is as often a redirect or command history.
+    for (const query of ['Update docstring for Session.verify', 'Fix typos in rack-protection comments', 'Prevent Response self-reference in redirect history']) {
+      expect(rolesAskedFor(query).has('docs'), query).toBe(false);
+    }
     expect(rolesAskedFor('regenerate the protobuf stubs').has('generated')).toBe(true);
   });
 });

@@ -52,7 +52,8 @@ const ASKS_FOR: Record<Exclude<ChunkRole, 'code'>, RegExp> = {
   generated: /\b(generated|generator|codegen|protobuf|protoc|\.pb\.go|lock ?files?|minified|bundled?|dist)\b/i,
   vendor: /\b(vendor(ed|ing)?|third[- ]party|upstream)\b/i,
   test: /\b(tests?|testing|unit ?tests?|specs?|fixtures?|test ?cases?|coverage|flaky)\b/i,
-  docs: /\b(docs?|documentation|readme|changelog|examples?|benchmarks?|typos?|comments?|docstrings?|history)\b/i,
+  // Not comments, docstrings or typos: those live in code (every such task of the shared cases changed code).
+  docs: /\b(docs?|documentation|readme|changelog|examples?|benchmarks?)\b/i,
   config: /\b(ci|workflows?|github actions?|actions|yaml|yml|json|toml|config(uration)? files?|dependabot|docker(file)?|makefile|build|release|packag(e|ing)|version|bump|deps|dependenc(y|ies)|lint(er|ing)?|gradle|maven|pom|go\.mod|cargo\.toml|msrv)\b/i,
 };
 
