@@ -78,6 +78,17 @@ describe('chunkRole', () => {
 });
 
 describe('queryTerms', () => {
+  it('matches a member named by its owner where the member is defined', () => {
+    for (const query of ['Fix `GraphAdapterBuilder#addType(Type)` delegating', 'Fix GraphAdapterBuilder.addType delegating', 'use Builder::addType']) {
+      const terms = queryTerms(query);
+      const inOwner = record({ id: 'a', file: 'extras/graph/GraphAdapterBuilder.java', symbol: 'addType', container: 'GraphAdapterBuilder', content: 'public Builder addType(Type type) {' });
+      const inFileOfOwner = record({ id: 'b', file: 'lib/builder.rb', symbol: 'addType', container: '', content: 'def addType(t)' });
+      const elsewhere = record({ id: 'c', file: 'src/Other.java', symbol: 'addType', container: 'Other', content: 'void addType(Type type) {' });
+      expect(exactMatchShare(terms, query.includes('::') ? inFileOfOwner : inOwner), query).toBeGreaterThan(0);
+      expect(exactMatchShare(terms, elsewhere), query).toBe(0);
+    }
+  });
+
   it('finds flags, environment variables, compound identifiers, backticked names and paths', () => {
     const terms = queryTerms('cli/config: honour `XDG_CONFIG_HOME` and --color=never in res.cookie via parseArgs and max_depth (src/walk.rs)');
     expect(terms.exact).toEqual(expect.arrayContaining(['xdg_config_home', '--color', 'res.cookie', 'parseargs', 'max_depth']));
