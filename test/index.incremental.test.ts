@@ -121,6 +121,14 @@ describe('incremental indexing', () => {
     expect(again.at(-1)![0]).toBe(701);
   });
 
+  it('hands the embedder calls as big as it asks for, so a remote one can keep several requests in flight', async () => {
+    for (let i = 0; i < 300; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);
+    embedder.textsPerCall = 100;
+    await run();
+    expect(Math.max(...embedder.callSizes)).toBe(100);
+    expect(embedder.embeddedTexts).toHaveLength(302);
+  });
+
   // A run killed between writing chunks and recording them must not leave orphans or duplicates behind.
   it('a run killed after a store write is repaired by the next: no orphan chunks, nothing lost', async () => {
     for (let i = 0; i < 40; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);

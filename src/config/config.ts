@@ -34,6 +34,8 @@ export interface EmbeddingSettings {
   apiKeyEnv?: string;
   dimensions?: number;
   batchSize?: number;
+  /** Remote embedding requests in flight at once. */
+  concurrency?: number;
 }
 
 export interface CodectxConfig {

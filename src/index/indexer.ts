@@ -14,7 +14,7 @@ import { diffPaths, diffTree } from './treeDiff.js';
 
 /** Chunks written to the store per group: big enough to keep LanceDB's fragments few, small enough to lose little. */
 const GROUP_CHUNKS = 512;
-/** Texts handed to the embedder per call, so progress moves while a group embeds. */
+/** Texts handed to the embedder per call, so progress moves while a group embeds (more if the embedder asks). */
 const EMBED_CALL = 32;
 
 export interface IndexProgress {
@@ -321,6 +321,7 @@ async function embedGroup(
     }
     advance(upTo);
   };
+  const callSize = Math.max(EMBED_CALL, parts.embedder.textsPerCall ?? 0);
   const cachedVectors = await parts.cache.getMany(chunks.map((chunk) => chunk.contentHash));
   for (const [index, chunk] of chunks.entries()) {
     const same = waiting.get(chunk.contentHash);
@@ -329,7 +330,7 @@ async function embedGroup(
     else if (cached) chunk.vector = cached;
     else waiting.set(chunk.contentHash, [chunk]);
     if (same || cached) report.cacheHits++;
-    if (waiting.size >= EMBED_CALL) await embedWaiting(index + 1);
+    if (waiting.size >= callSize) await embedWaiting(index + 1);
   }
   await embedWaiting(chunks.length);
   return chunks;
