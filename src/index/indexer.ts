@@ -1,4 +1,5 @@
 import type { Chunker } from '../chunk/chunker.js';
+import { IndexStateError } from '../errors.js';
 import type { EmbeddingProvider } from '../embed/types.js';
 import type { Chunk } from '../chunk/types.js';
 import type { SkippedFile, SourceFile } from '../files/walk.js';
@@ -8,7 +9,7 @@ import type { EmbeddingCache } from './embeddingCache.js';
 import { countChanges, cutFile, KEPT_CHUNK_CHARS, type ChangedFile } from './changeSet.js';
 import { embeddingText, toRecord } from './chunkRecords.js';
 import type { IndexState } from './indexState.js';
-import { rememberedSkip, type Manifest } from './manifest.js';
+import { rememberedSkip, type FileEntry, type Manifest } from './manifest.js';
 import type { IndexIdentity, IndexMeta } from './meta.js';
 import { diffPaths, diffTree } from './treeDiff.js';
 
@@ -133,7 +134,7 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
 
   // Deleted files first: their chunks must not outlive them even if the run stops later.
   if (diff.deleted.length > 0) {
-    await store.deleteFiles(diff.deleted);
+    await deleteChunksOf(store, manifest, diff.deleted);
     for (const path of diff.deleted) manifest.files.delete(path);
     await manifest.save();
     report.filesDeleted = diff.deleted.length;
@@ -182,9 +183,12 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
   const flush = async () => {
     if (group.length === 0) return;
     const chunks = await embedGroup(parts, group, report, progress, emit, options);
-    await manifest.markPending(group.map((pending) => ({ path: pending.file.path, hash: pending.hash, size: pending.file.size })));
     const replaced = group.filter((pending) => pending.existed).map((pending) => pending.file.path);
-    if (replaced.length > 0) await store.deleteFiles(replaced);
+    const oldIds = idsOf(manifest, replaced);
+    await manifest.markPending(
+      group.map((pending) => ({ path: pending.file.path, hash: pending.hash, size: pending.file.size, ids: pending.chunks.map((chunk) => chunk.id) })),
+    );
+    await deleteChunks(store, oldIds, replaced);
     if (chunks.length > 0) await store.upsert(chunks);
     report.chunksWritten += chunks.length;
     for (const pending of group) {
@@ -193,6 +197,7 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
         size: pending.file.size,
         mtimeMs: pending.file.mtimeMs,
         chunks: pending.chunks.length,
+        ...(manifest.tracksChunkIds ? { ids: pending.chunks.map((chunk) => chunk.id) } : {}),
       });
     }
     await manifest.save();
@@ -267,7 +272,7 @@ async function pendingFile(
 
 async function recordSkip(parts: IndexParts, manifest: Manifest, report: IndexReport, file: SourceFile, skipped: SkippedFile): Promise<void> {
   report.skipped.push(skipped);
-  if (manifest.files.get(file.path)?.chunks) await parts.store.deleteFiles([file.path]);
+  if (manifest.files.get(file.path)?.chunks) await deleteChunksOf(parts.store, manifest, [file.path]);
   if (rememberedSkip(skipped.reason)) {
     manifest.files.set(file.path, { hash: '', size: file.size, mtimeMs: file.mtimeMs, chunks: 0, skipped: skipped.reason });
   } else {
@@ -336,8 +341,28 @@ async function embedGroup(
   return chunks;
 }
 
+/** The chunk ids the manifest records for files, by file (none for a file known to have none); else undefined. */
+function idsOf(manifest: Manifest, paths: string[]): Map<string, string[] | undefined> {
+  const idsOfEntry = (entry: FileEntry | undefined) => entry?.ids ?? (entry && entry.chunks === 0 && !entry.pending ? [] : undefined);
+  return new Map(paths.map((path) => [path, idsOfEntry(manifest.files.get(path))]));
+}
+
+/** Deletes files' chunks: by the ids a shared manifest recorded (primary keys, no scan), else by file name. */
+async function deleteChunks(store: ChunkStore, known: Map<string, string[] | undefined>, paths: string[]): Promise<void> {
+  const ids = paths.flatMap((path) => known.get(path) ?? []);
+  const byName = paths.filter((path) => !known.get(path));
+  if (ids.length > 0) await store.deleteChunks(ids);
+  if (byName.length > 0) await store.deleteFiles(byName);
+}
+
+function deleteChunksOf(store: ChunkStore, manifest: Manifest, paths: string[]): Promise<void> {
+  return deleteChunks(store, idsOf(manifest, paths), paths);
+}
+
 /** After an interrupted run: drop chunks the manifest does not vouch for (written, but never recorded as done). */
 async function reconcileWithStore(store: ChunkStore, manifest: Manifest): Promise<void> {
+  // A manifest that does not write ahead is a local one, and the stores behind local manifests list their files.
+  if (!store.listFiles) throw new IndexStateError(`a ${store.kind} index cannot be repaired by listing its chunks`);
   const stored = await store.listFiles();
   const stale = [...stored].filter(([path, hash]) => manifest.files.get(path)?.hash !== hash).map(([path]) => path);
   if (stale.length > 0) await store.deleteFiles(stale);
