@@ -53,24 +53,29 @@ for (const repo of [...new Set(tasks.map((t) => t.repo))]) {
   );
 }
 
-console.log(`verdict tasks: ${rows.length} over ${new Set(rows.map((r) => r.repo)).size} repositories (default thresholds)`);
 const notCode = rows.filter((r) => r.target && r.got !== 'relevant' && chunkRole({ ...r.target, language: '', container: '', content: '' }) !== 'code');
-for (const kind of KINDS) {
-  const said = rows.filter((r) => r.got === kind);
-  const labelled = rows.filter((r) => r.verdict === kind);
-  const right = said.filter((r) => r.verdict === kind).length;
-  const pct = (n, d) => (d ? `${((100 * n) / d).toFixed(0)}%` : '-');
-  console.log(`${kind.toUpperCase().padEnd(7)} precision ${right}/${said.length} = ${pct(right, said.length)}   recall ${right}/${labelled.length} = ${pct(right, labelled.length)}`);
+console.log(`verdict tasks: ${rows.length} over ${new Set(rows.map((r) => r.repo)).size} repositories (default thresholds); rules are chosen on train, test is held out`);
+const pct = (n, d) => (d ? `${((100 * n) / d).toFixed(0)}%` : '-');
+for (const [title, part] of [['train', rows.filter((r) => r.split === 'train')], ['test', rows.filter((r) => r.split === 'test')], ['all', rows]]) {
+  console.log(`\n${title} (${part.length} tasks)`);
+  for (const kind of KINDS) {
+    const said = part.filter((r) => r.got === kind);
+    const labelled = part.filter((r) => r.verdict === kind);
+    const right = said.filter((r) => r.verdict === kind).length;
+    console.log(`${kind.toUpperCase().padEnd(7)} precision ${right}/${said.length} = ${pct(right, said.length)}   recall ${right}/${labelled.length} = ${pct(right, labelled.length)}`);
+  }
 }
-console.log(`\nlabel \\ verdict  ${KINDS.map((k) => k.padStart(7)).join('')}`);
+console.log(`\nall: label \\ verdict  ${KINDS.map((k) => k.padStart(7)).join('')}`);
 for (const kind of KINDS) {
   const cells = KINDS.map((got) => String(rows.filter((r) => r.verdict === kind && r.got === got).length).padStart(7));
-  console.log(`${kind.padEnd(16)} ${cells.join('')}`);
+  console.log(`${kind.padEnd(21)} ${cells.join('')}`);
 }
 console.log(`\nREUSE/EXTEND targets outside implementation code (by path): ${notCode.length}`);
-if (process.argv.includes('--verbose')) {
-  for (const r of rows) {
+if (process.argv.some((a) => a.startsWith('--verbose'))) {
+  // --verbose=train prints the train half only: rules are chosen by looking at train, never at test.
+  const only = process.argv.find((a) => a.startsWith('--verbose='))?.split('=')[1];
+  for (const r of rows.filter((row) => !only || row.split === only)) {
     const where = r.target ? `${r.target.file}:${r.target.startLine} ${r.target.symbol} (${r.target.similarity.toFixed(2)})` : '';
-    console.log(`${r.verdict === r.got ? ' ' : '✗'} ${r.verdict.padEnd(6)} → ${r.got.padEnd(8)} ${r.repo}: ${r.task}  ${where}`);
+    console.log(`${r.verdict === r.got ? ' ' : '✗'} ${r.split.padEnd(5)} ${r.verdict.padEnd(6)} → ${r.got.padEnd(8)} ${r.repo}: ${r.task}  ${where}`);
   }
 }

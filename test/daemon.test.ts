@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureWorkspace, PROJECT_ROOT, runCli } from './helpers/cli.js';
 import { PROTOCOL_VERSION } from '../src/daemon/protocol.js';
+import { Manifest } from '../src/index/manifest.js';
 
 interface JsonResult {
   file: string;
@@ -67,10 +68,8 @@ describe('codectx daemon: real processes, real model, LanceDB', () => {
   const manifestChunks = async (): Promise<Record<string, number>> => {
     const status = await cli(['status', repo, '--json']);
     const { indexDir } = JSON.parse(status.stdout) as { indexDir: string };
-    const manifest = JSON.parse(await readFile(join(indexDir, 'manifest.json'), 'utf8')) as {
-      files: Record<string, { chunks: number }>;
-    };
-    return Object.fromEntries(Object.entries(manifest.files).map(([file, entry]) => [file, entry.chunks]));
+    const manifest = await Manifest.load(indexDir);
+    return Object.fromEntries([...manifest.files].map(([file, entry]) => [file, entry.chunks]));
   };
 
   beforeAll(async () => {

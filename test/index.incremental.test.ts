@@ -1,10 +1,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createChunker } from '../src/chunk/chunker.js';
-import { planIndex } from '../src/index/dryRun.js';
+import { dryRunIndex } from '../src/index/dryRun.js';
 import { EmbeddingCache } from '../src/index/embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexProgress, type IndexReport } from '../src/index/indexer.js';
 import { localIndexState } from '../src/index/indexState.js';
@@ -92,7 +92,7 @@ describe('incremental indexing', () => {
     const now = await diff();
     expect(now.toRead).toEqual([]);
     expect(now.stillSkipped.map((s) => s.path).sort()).toEqual(['blob.ts', 'latin1.py']);
-    const plan = await planIndex(codebase(), loadConfig(root));
+    const plan = await dryRunIndex(codebase(), loadConfig(root));
     expect(plan).toMatchObject({ filesToIndex: 0, skippedByReason: { binary: 1, 'not-utf8': 1 } });
 
     await writeFile(binary, 'export const gamma = 3;\n');
@@ -127,6 +127,27 @@ describe('incremental indexing', () => {
     await run();
     expect(Math.max(...embedder.callSizes)).toBe(100);
     expect(embedder.embeddedTexts).toHaveLength(302);
+  });
+
+  // Each group's save rewrote the whole manifest.json: at 1M files, ~170 MB a group.
+  it('records later groups and runs by appending to the manifest log, never rewriting the manifest', async () => {
+    for (let i = 0; i < 30; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);
+    await run();
+    const base = join(indexDir, 'manifest.json');
+    const before = await stat(base);
+    const logBefore = (await stat(join(indexDir, 'manifest.log'))).size;
+
+    for (let i = 30; i < 730; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);
+    await rm(join(root, 'm0.py'));
+    const report = await run();
+    expect(report).toMatchObject({ filesChanged: 700, filesDeleted: 1, totalFiles: 731 });
+    const after = await stat(base);
+    expect([after.ino, after.size, after.mtimeMs]).toEqual([before.ino, before.size, before.mtimeMs]);
+    expect((await stat(join(indexDir, 'manifest.log'))).size).toBeGreaterThan(logBefore);
+    const manifest = await Manifest.load(indexDir);
+    expect(manifest.files.size).toBe(731);
+    expect(manifest.files.has('m0.py')).toBe(false);
+    expect((await diff()).toRead).toEqual([]);
   });
 
   // A run killed between writing chunks and recording them must not leave orphans or duplicates behind.
@@ -193,7 +214,7 @@ describe('incremental indexing', () => {
     // Files count as they finish embedding, long before their group is stored.
     expect(embedding.some((p) => p.filesDone > 0 && p.indexFiles === 0)).toBe(true);
 
-    const plan = await planIndex(codebase(), loadConfig(root));
+    const plan = await dryRunIndex(codebase(), loadConfig(root));
     expect(plan).toMatchObject({ filesToIndex: 0, estimatedChunks: 0 });
   });
 
@@ -221,7 +242,7 @@ describe('incremental indexing', () => {
 
   it('the dry run counts what the index then writes', async () => {
     for (let i = 0; i < 20; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);
-    const plan = await planIndex(codebase(), loadConfig(root));
+    const plan = await dryRunIndex(codebase(), loadConfig(root));
     const report = await run();
     expect(plan).toMatchObject({ filesToIndex: report.filesChanged, estimatedChunks: report.chunksWritten });
     expect(plan.estimatedTokens).toBeGreaterThan(0);

@@ -40,7 +40,13 @@ describe('a shared manifest keeps each file\'s chunk ids', () => {
     manifest.files.set('a.ts', { hash: 'h', size: 1, mtimeMs: 5, chunks: 2, ids: ids('a', 2) });
     await manifest.save();
     expect(JSON.parse(table.rows.get('a.ts')!).ids).toEqual(ids('a', 2));
+    // The second save appends to the local log rather than rewriting manifest.json: no ids there either.
+    manifest.files.set('b.ts', { hash: 'h', size: 1, mtimeMs: 5, chunks: 1, ids: ids('b', 1) });
+    await manifest.save();
+    expect(JSON.parse(table.rows.get('b.ts')!).ids).toEqual(ids('b', 1));
     expect(await readFile(join(indexDir, 'manifest.json'), 'utf8')).not.toContain('"ids"');
+    expect(await readFile(join(indexDir, 'manifest.log'), 'utf8')).toContain('b.ts');
+    expect(await readFile(join(indexDir, 'manifest.log'), 'utf8')).not.toContain('"ids"');
     expect((await Manifest.load(indexDir, table)).files.get('a.ts')).toEqual({ hash: 'h', size: 1, mtimeMs: 5, chunks: 2, ids: ids('a', 2) });
     expect((await Manifest.load(indexDir)).tracksChunkIds).toBe(false);
   });

@@ -101,6 +101,66 @@ describe('classifier', () => {
     expect(result.confidence).toBeGreaterThan(0.5);
   });
 
+  // Issue 17: weak evidence for a category used to win simply by being the only evidence there was.
+  describe('weak evidence leaves the task on the documented default', () => {
+    /** Vectors at a chosen cosine to the one example: similarity is the first coordinate. */
+    const atSimilarity = (similarity: number) => Float32Array.from([similarity, Math.sqrt(1 - similarity ** 2)]);
+    const embedderAt = (similarity: number): EmbeddingProvider => ({
+      id: 'test:2d',
+      dimension: 2,
+      maxTokens: 64,
+      countTokens: (text) => text.length,
+      embed: async (texts) => texts.map((text) => (text === 'use status code 303 for redirects' ? atSimilarity(1) : atSimilarity(similarity))),
+      close: async () => {},
+    });
+    const small = mergePolicy(defaultPolicy(), {
+      replace: ['rules', 'examples'],
+      rules: [
+        { category: 'api_design', weight: 1, terms: ['version'] },
+        { category: 'api_design', weight: 3, terms: ['status code'] },
+      ],
+      examples: [{ category: 'api_design', task: 'use status code 303 for redirects' }],
+    });
+
+    it('does not let a weight-1 term with a weakly similar example decide', async () => {
+      process.env.CODECTX_HOME = mkdtempSync(join(tmpdir(), 'codectx-route-'));
+      const result = await new TaskClassifier(small, embedderAt(0.25)).classify('Print the version of the redirect helper');
+      expect(result.category).toBe('feature_implementation');
+      expect(result.reason).toMatch(/^evidence too weak for api_design \(rule: matched 'version'; nearest examples: '[^']+' \(0\.25\); score 0\.\d+\); default category$/);
+    });
+
+    it('lets a close example back a weak term', async () => {
+      process.env.CODECTX_HOME = mkdtempSync(join(tmpdir(), 'codectx-route-'));
+      const result = await new TaskClassifier(small, embedderAt(0.9)).classify('Print the version of the redirect helper');
+      expect(result.category, result.reason).toBe('api_design');
+    });
+
+    it('lets the examples decide alone when no rule matched (fresh phrasing)', async () => {
+      process.env.CODECTX_HOME = mkdtempSync(join(tmpdir(), 'codectx-route-'));
+      const result = await new TaskClassifier(small, embedderAt(0.35)).classify('Handle too many redirects');
+      expect(result.category, result.reason).toBe('api_design');
+    });
+
+    it('does not let one weight-1 term decide, but a weight-3 term does', async () => {
+      const weak = await new TaskClassifier(small).classify('Print the version on startup');
+      expect(weak.category, weak.reason).toBe('feature_implementation');
+      expect(weak.reason).toContain("evidence too weak for api_design (rule: matched 'version'");
+      const strong = await new TaskClassifier(small).classify('Return status code 404 when the file is missing');
+      expect(strong.category, strong.reason).toBe('api_design');
+    });
+  });
+
+  // What bench/routing/DEFINITIONS.md names explicitly, in phrasings its rules did not know.
+  it.each([
+    ['replace deprecated new Buffer() with Buffer.from()', 'basic_javascript'], // "replacing a deprecated built-in", not api deprecation
+    ['limit the number of parameters parsed to prevent hash collision DoS', 'security_review'], // "hash-flooding DoS"
+    ['summarise the 5000-line changelog', 'large_file_analysis'], // "summarise it", not a docs chore
+    ['split the router into its own package', 'architecture_design'], // "should X be a separate module"
+  ])('routes "%s" to %s by the written definitions', async (task, category) => {
+    const result = await new TaskClassifier(policy).classify(task);
+    expect(result.category, result.reason).toBe(category);
+  });
+
   it('falls back to the default category, with zero confidence, when nothing matches', async () => {
     const result = await new TaskClassifier(policy).classify('zzz qqq');
     expect(result).toMatchObject({ category: 'feature_implementation', confidence: 0 });

@@ -5,12 +5,13 @@
 // BM25 baseline and today's defaults, the combination best on all (what src/search/ranking.ts should ship), and an
 // ablation of each idea. Uses the product's own ranking code (dist/search), so what is tuned is what ships.
 //   node bench/quality/tune.mjs [--repos a,b] [--json out.json]
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE_DIR, project, wantedRepos } from './repos.mjs';
+import { firstStage, hasPools, loadPools } from './pools.mjs';
+import { project, wantedRepos } from './repos.mjs';
 import { figures, firstHits } from './score.mjs';
 
-const { DEFAULT_RANKING, rankCandidates, candidateFeatures } = await import(join(project, 'dist/search/ranking.js'));
+const { DEFAULT_RANKING } = await import(join(project, 'dist/search/ranking.js'));
 const { groupPieces } = await import(join(project, 'dist/search/pieces.js'));
 const { buildContext } = await import(join(project, 'dist/context/build.js'));
 const { estimatePromptTokens } = await import(join(project, 'dist/llm/tokens.js'));
@@ -27,50 +28,26 @@ const GRID = {
   config: [0.2, 0.4, 0.6],
   vendor: [0.2, 0.4, 0.7, 1],
   exactBoost: [0, 0.5, 1, 2],
+  joinWithin: [0, 5, 10, 20, 40],
 };
 
-const toParams = ({ test, docs, config, vendor, ...rest }) => ({ ...DEFAULT_RANKING, ...rest, roleFactor: { test, docs, config, vendor } });
+const toParams = ({ test, docs, config, vendor, ...rest }) => ({ ...DEFAULT_RANKING, ...rest, roleFactor: { test, docs, config, vendor, generated: config } });
 const fromParams = ({ roleFactor, ...rest }) => ({ ...rest, ...roleFactor });
 
-function loadPools(repo) {
-  const path = join(CACHE_DIR, 'pools', `${repo}.json`);
-  if (!existsSync(path)) return undefined;
-  const saved = JSON.parse(readFileSync(path, 'utf8'));
-  const chunk = (id) => ({ id, ...saved.chunks[id] });
-  return saved.cases.map((c) => {
-    const features = candidateFeatures(c.query);
-    const memo = new Map();
-    return {
-      query: c.query,
-      gold: c.gold,
-      // Pools saved before the task-text variants existed have only the query as written.
-      pools: Object.fromEntries(
-        ['dense', 'keyword', 'denseTask', 'keywordTask'].map((side) => [side, (c[side] ?? c[side.replace('Task', '')]).map(([id, score]) => ({ chunk: chunk(id), score }))]),
-      ),
-      features: (ch) => memo.get(ch.id) ?? memo.set(ch.id, features(ch)).get(ch.id),
-    };
-  });
-}
-
-/** A case's candidates ranked with `params`, from the pools its query variants select. */
-function ranked(c, params) {
-  const dense = c.pools[params.denseQuery === 'task' ? 'denseTask' : 'dense'];
-  const keyword = c.pools[params.keywordQuery === 'task' ? 'keywordTask' : 'keyword'];
-  return rankCandidates(c.query, dense, keyword, params, c.features);
-}
-
 function scoreRepo(cases, params, { pieces = true } = {}) {
-  return figures(
-    cases.map((c) => {
-      const all = ranked(c, params);
-      const top = pieces ? groupPieces(all, 10) : all.slice(0, 10);
-      return firstHits(top.map((h) => h.chunk), c.gold);
-    }),
-  );
+  let lines = 0;
+  const hits = cases.map((c) => {
+    const all = firstStage(c, params);
+    const top = pieces ? groupPieces(all, 10, params.joinWithin) : all.slice(0, 10);
+    for (const h of top.slice(0, 5)) lines += h.chunk.endLine - h.chunk.startLine + 1;
+    return firstHits(top.map((h) => h.chunk), c.gold);
+  });
+  // Lines the top five show: larger results hit more often, so the figure is read next to what it costs.
+  return { ...figures(hits), lines5: lines / cases.length };
 }
 
 const argv = process.argv.slice(2);
-const repos = wantedRepos(argv).filter((repo) => existsSync(join(CACHE_DIR, 'pools', `${repo}.json`)));
+const repos = wantedRepos(argv).filter(hasPools);
 const pools = Object.fromEntries(repos.map((repo) => [repo, loadPools(repo)]));
 process.stderr.write(`${repos.length} repositories\n`);
 
@@ -97,7 +74,7 @@ const objective = (combo, over) => {
 const start = {
   ...fromParams(DEFAULT_RANKING),
   denseQuery: 'raw', keywordQuery: 'raw', depth: 50, rrfK: 60, denseWeight: 1,
-  test: 0.4, docs: 0.4, config: 0.4, vendor: 0.4, exactBoost: 0,
+  test: 0.4, docs: 0.4, config: 0.4, vendor: 0.4, exactBoost: 0, joinWithin: 0,
 };
 function bestOn(over) {
   let best = { ...start };
@@ -130,19 +107,20 @@ const defaults = Object.fromEntries(repos.map((repo) => [repo, scoreRepo(pools[r
 
 const f2 = (n) => n.toFixed(2);
 const mean = (rows, key) => repos.reduce((s, r) => s + rows[r][key], 0) / repos.length;
-console.log('| repo | BM25 line@5 | defaults line@5 | LOO line@5 | LOO file@5 | LOO MRR | BM25 MRR | LOO choice |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('| repo | BM25 line@5 | defaults line@5 | LOO line@5 | LOO file@5 | LOO MRR | BM25 MRR | LOO lines in top 5 | LOO choice |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const repo of repos) {
   const l = loo[repo];
   const c = l.combo;
   console.log(
     `| ${repo} | ${f2(BASELINE[repo]?.['line@5'] ?? NaN)} | ${f2(defaults[repo]['line@5'])} | ${f2(l['line@5'])} | ${f2(l['file@5'])} | ${f2(l.mrr)} | ` +
-      `${f2(BASELINE[repo]?.mrr ?? NaN)} | d${c.depth} k${c.rrfK} w${c.denseWeight} t${c.test}/${c.docs}/${c.config}/${c.vendor} x${c.exactBoost} |`,
+      `${f2(BASELINE[repo]?.mrr ?? NaN)} | ${l.lines5.toFixed(0)} | d${c.depth} k${c.rrfK} w${c.denseWeight} t${c.test}/${c.docs}/${c.config}/${c.vendor} x${c.exactBoost} j${c.joinWithin} |`,
   );
 }
 const bm25Mean = (key) => repos.reduce((s, r) => s + (BASELINE[r]?.[key] ?? NaN), 0) / repos.length;
 console.log(
-  `LOO mean: line@5 ${mean(loo, 'line@5').toFixed(3)}, file@5 ${mean(loo, 'file@5').toFixed(3)}, MRR ${mean(loo, 'mrr').toFixed(3)} ` +
+  `LOO mean: line@5 ${mean(loo, 'line@5').toFixed(3)}, file@5 ${mean(loo, 'file@5').toFixed(3)}, MRR ${mean(loo, 'mrr').toFixed(3)}, ` +
+    `lines in top 5 ${mean(loo, 'lines5').toFixed(0)} (BM25's 40-line windows: 200) ` +
     `(defaults ${mean(defaults, 'line@5').toFixed(3)} / MRR ${mean(defaults, 'mrr').toFixed(3)}; BM25 ${bm25Mean('line@5').toFixed(3)} / ${bm25Mean('mrr').toFixed(3)})`,
 );
 console.log(`best on all ${repos.length}: ${JSON.stringify(overall.combo)} → line@5 ${objective(overall.combo, repos).toFixed(3)}`);
@@ -150,18 +128,19 @@ console.log(`best on all ${repos.length}: ${JSON.stringify(overall.combo)} → l
 // Ablation around the combination best on all: each idea switched off (or to its neutral value) alone.
 const base = toParams(overall.combo);
 const ablations = {
-  'no role factors': { ...base, roleFactor: { test: 1, docs: 1, config: 1, vendor: 1 } },
+  'no role factors': { ...base, roleFactor: { test: 1, docs: 1, config: 1, vendor: 1, generated: 1 } },
   'no exact-term boost': { ...base, exactBoost: 0 },
   'query as written on both sides': { ...base, denseQuery: 'raw', keywordQuery: 'raw' },
   'RRF k 60, equal weights': { ...base, rrfK: 60, denseWeight: 1 },
+  'no joining of neighbours': { ...base, joinWithin: 0 },
   'keyword side only': { ...base, denseWeight: 0 },
   'dense side only': { ...base, denseWeight: 1e6 },
 };
-console.log('\n| ablation (from the best on all) | mean line@5 | mean MRR |\n|---|---|---|');
+console.log('\n| ablation (from the best on all) | mean line@5 | mean MRR | lines in top 5 |\n|---|---|---|---|');
 const row = (label, params, opts) => {
   const per = repos.map((r) => scoreRepo(pools[r], params, opts));
   const m = (key) => per.reduce((s, f) => s + f[key], 0) / per.length;
-  console.log(`| ${label} | ${m('line@5').toFixed(3)} | ${m('mrr').toFixed(3)} |`);
+  console.log(`| ${label} | ${m('line@5').toFixed(3)} | ${m('mrr').toFixed(3)} | ${m('lines5').toFixed(0)} |`);
 };
 row('best on all', base);
 for (const [label, params] of Object.entries(ablations)) row(label, params);
@@ -174,17 +153,18 @@ function hookBlock(cases, params) {
   let hits = 0;
   let tokens = 0;
   for (const c of cases) {
-    const results = groupPieces(ranked(c, params), 20).map(({ chunk, ...side }) => ({ ...chunk, ...side }));
+    const results = groupPieces(firstStage(c, params), 20, params.joinWithin).map(({ chunk, ...side }) => ({ ...chunk, ...side }));
     const block = buildContext(c.query, results, { budgetTokens: HOOK_BUDGET, countTokens: estimatePromptTokens, thresholds: { reuse: 0.5, extend: 0.25 } });
     tokens += block.tokens;
     if (block.snippets.some((s) => (c.gold[s.file] ?? []).some(([a, b]) => s.startLine <= b && a <= s.endLine))) hits++;
   }
   return { hitRate: hits / cases.length, tokensPerHit: hits > 0 ? tokens / hits : Infinity };
 }
-console.log(`\n| repo | hook block (1,500 tokens): gold inside | tokens per hit |\n|---|---|---|`);
-const blocks = repos.map((repo) => [repo, hookBlock(pools[repo], toParams(overall.combo))]);
-for (const [repo, b] of blocks) console.log(`| ${repo} | ${b.hitRate.toFixed(2)} | ${b.tokensPerHit.toFixed(0)} |`);
-console.log(`| mean | ${(blocks.reduce((s, [, b]) => s + b.hitRate, 0) / blocks.length).toFixed(3)} | ${(blocks.reduce((s, [, b]) => s + b.tokensPerHit, 0) / blocks.length).toFixed(0)} |`);
+console.log(`\n| repo | hook block (1,500 tokens): gold inside | tokens per hit | without joining: gold inside | tokens per hit |\n|---|---|---|---|---|`);
+const blocks = repos.map((repo) => [repo, hookBlock(pools[repo], base), hookBlock(pools[repo], { ...base, joinWithin: 0 })]);
+for (const [repo, b, u] of blocks) console.log(`| ${repo} | ${b.hitRate.toFixed(2)} | ${b.tokensPerHit.toFixed(0)} | ${u.hitRate.toFixed(2)} | ${u.tokensPerHit.toFixed(0)} |`);
+const avg = (i, key) => blocks.reduce((s, row) => s + row[i][key], 0) / blocks.length;
+console.log(`| mean | ${avg(1, 'hitRate').toFixed(3)} | ${avg(1, 'tokensPerHit').toFixed(0)} | ${avg(2, 'hitRate').toFixed(3)} | ${avg(2, 'tokensPerHit').toFixed(0)} |`);
 
 const jsonAt = argv.indexOf('--json');
 if (jsonAt >= 0) writeFileSync(argv[jsonAt + 1], JSON.stringify({ loo, overall: overall.combo, defaults: fromParams(DEFAULT_RANKING) }, null, 2));

@@ -5,7 +5,7 @@ import type { TaskServices } from '../context/prepare.js';
 import { resolveCodebase, type Codebase } from '../index/codebase.js';
 import type { IndexOptions, IndexReport } from '../index/indexer.js';
 import { readMeta, type IndexMeta } from '../index/meta.js';
-import type { TreeDiff } from '../index/treeDiff.js';
+import type { IndexPlan } from '../index/indexPlan.js';
 import type { RuntimePool } from '../runtime/runtimePool.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { SearchOptions } from '../search/searcher.js';
@@ -94,7 +94,7 @@ export class CodectxService {
   }
 
   /** What the index holds and what changed since (a shared index's state is read from the store). */
-  async status(codebase: Codebase): Promise<{ meta: IndexMeta; diff: TreeDiff } | undefined> {
+  async status(codebase: Codebase): Promise<{ meta: IndexMeta; plan: IndexPlan } | undefined> {
     return this.withRuntime(await this.builtWith(codebase), (runtime) => runtime.status(codebase));
   }
 

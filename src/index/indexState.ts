@@ -27,7 +27,7 @@ export function localIndexState(indexDir: string): IndexState {
     readMeta: () => readMeta(indexDir),
     writeMeta: (meta) => writeMeta(indexDir, meta),
     loadManifest: () => Manifest.load(indexDir),
-    reset: () => Manifest.empty(indexDir).save(),
+    reset: () => Manifest.reset(indexDir),
     drop: () => rm(indexDir, { recursive: true, force: true }),
     close: async () => undefined,
   };
@@ -61,7 +61,7 @@ export function sharedIndexState(indexDir: string, table: StateTable): IndexStat
     loadManifest: () => Manifest.load(indexDir, table),
     async reset() {
       await table.clear();
-      await Manifest.empty(indexDir).save();
+      await Manifest.reset(indexDir);
     },
     async drop() {
       await table.clear();

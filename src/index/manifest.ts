@@ -1,31 +1,9 @@
-import { join } from 'node:path';
-import { IndexStateError } from '../errors.js';
 import type { SkipReason } from '../files/walk.js';
 import type { StateTable } from '../store/types.js';
-import { readJsonOr, writeJsonAtomic } from './atomicFile.js';
+import { FileTable, type FileEntry } from './fileTable.js';
+import { ManifestLog } from './manifestLog.js';
 
-/** What codectx knows of an indexed file; written only after the file's chunks are in the store. */
-export interface FileEntry {
-  hash: string;
-  size: number;
-  mtimeMs: number;
-  chunks: number;
-  /**
-   * The chunk ids in the store, kept in a shared index so a file's chunks are deleted by primary key (no scan);
-   * while pending, the ids before and after. Absent: unknown (a local index, or an entry too long to hold them).
-   */
-  ids?: string[];
-  /**
-   * Set in a shared index while a writer stores the file's chunks: a file left pending (a run stopped, or is still
-   * going on another machine) is written again by the next run that sees it, so no store listing is needed.
-   */
-  pending?: true;
-  /**
-   * Set when the file was skipped for its content (binary, not UTF-8, minified, unreadable): with its size and
-   * mtime recorded it is not read again, nor shown as stale, until it changes.
-   */
-  skipped?: SkipReason;
-}
+export type { FileEntry } from './fileTable.js';
 
 /** Skips decided by a file's content, worth remembering; a link out of the root is decided by the walk each time. */
 export function rememberedSkip(reason: SkipReason): boolean {
@@ -51,13 +29,6 @@ function sharedBody(entry: FileEntry): string {
   return withIds && Buffer.byteLength(withIds) <= MAX_BODY_BYTES ? withIds : JSON.stringify(body);
 }
 
-/** The local copy of an entry: ids are the shared table's business, and would only grow the local file. */
-function localEntry(entry: FileEntry): FileEntry {
-  if (!entry.ids) return entry;
-  const { ids: _ids, ...rest } = entry;
-  return rest;
-}
-
 /**
  * The record of finished work: file → hash. Incremental indexing diffs the working tree against it
  * (size+mtime first, content hash only when those moved). A shared index (Milvus) holds the entries in a state
@@ -66,21 +37,14 @@ function localEntry(entry: FileEntry): FileEntry {
  */
 export class Manifest {
   private constructor(
-    private readonly path: string,
-    readonly files: Map<string, FileEntry>,
+    private readonly local: ManifestLog,
+    readonly files: FileTable,
     private readonly shared?: { table: StateTable; synced: Map<string, string> },
   ) {}
 
   static async load(indexDir: string, shared?: StateTable): Promise<Manifest> {
-    const path = join(indexDir, 'manifest.json');
-    let stored: { files?: Record<string, FileEntry> };
-    try {
-      stored = await readJsonOr(path, {});
-    } catch {
-      throw new IndexStateError(`the index manifest ${path} is damaged; run \`codectx index --force\` to rebuild`);
-    }
-    const local = new Map(Object.entries(stored.files ?? {}));
-    if (!shared) return new Manifest(path, local);
+    const { entries: local, log } = await ManifestLog.load(indexDir);
+    if (!shared) return new Manifest(log, FileTable.of(local));
     const synced = await shared.readFiles();
     const files = new Map<string, FileEntry>();
     for (const [file, body] of synced) {
@@ -95,11 +59,12 @@ export class Manifest {
       const agrees = mine !== undefined && mine.hash === entry.hash && mine.size === entry.size;
       files.set(file, { ...entry, mtimeMs: agrees ? mine.mtimeMs : -1 });
     }
-    return new Manifest(path, files, { table: shared, synced });
+    return new Manifest(log, FileTable.of(files), { table: shared, synced });
   }
 
-  static empty(indexDir: string): Manifest {
-    return new Manifest(join(indexDir, 'manifest.json'), new Map());
+  /** Forgets every file (a forced rebuild starts from nothing). */
+  static reset(indexDir: string): Promise<void> {
+    return ManifestLog.reset(indexDir);
   }
 
   /** Files whose chunks are in the index (not those remembered as skipped). */
@@ -140,18 +105,29 @@ export class Manifest {
     await this.save();
   }
 
+  /** Writes what changed since the last save: locally an append to the log, in a shared index the changed rows. */
   async save(): Promise<void> {
-    const local = this.shared ? [...this.files].map(([file, entry]) => [file, localEntry(entry)] as const) : this.files;
-    await writeJsonAtomic(this.path, { files: Object.fromEntries(local) });
-    if (!this.shared) return;
-    // Only what changed goes to the shared table: a touched-but-unchanged file costs no write there.
-    const { table, synced } = this.shared;
-    const put: [string, string][] = [];
-    for (const [file, entry] of this.files) {
-      const body = sharedBody(entry);
-      if (synced.get(file) !== body) put.push([file, body]);
+    const { paths, restore } = this.files.takeChanged();
+    try {
+      await this.local.write(this.files, paths);
+      if (this.shared) await this.saveShared(paths);
+    } catch (error) {
+      restore();
+      throw error;
     }
-    const removed = [...synced.keys()].filter((file) => !this.files.has(file));
+  }
+
+  /** A touched-but-unchanged file costs no write there: the shared body holds no mtime. */
+  private async saveShared(paths: string[]): Promise<void> {
+    const { table, synced } = this.shared!;
+    const put: [string, string][] = [];
+    const removed: string[] = [];
+    for (const file of paths) {
+      const entry = this.files.get(file);
+      const body = entry && sharedBody(entry);
+      if (body !== undefined && synced.get(file) !== body) put.push([file, body]);
+      if (body === undefined && synced.has(file)) removed.push(file);
+    }
     if (put.length === 0 && removed.length === 0) return;
     await table.writeFiles(put, removed);
     for (const [file, body] of put) synced.set(file, body);

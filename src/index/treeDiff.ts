@@ -3,7 +3,7 @@ import { unchangedSince, type Manifest } from './manifest.js';
 
 /**
  * The working tree against the manifest, computed once by one walk: what is gone, what is unchanged by size and
- * mtime, and what must be read to decide. `index`, its dry run and `status` all start from this.
+ * mtime, and what must be read to decide (the first step of planIndex).
  */
 export interface TreeDiff {
   walk: WalkResult;

@@ -70,14 +70,19 @@ export class TaskClassifier {
     const ruleShareWeight = knnTotal > 0 ? RULE_SHARE_AT_FULL_STRENGTH * ruleStrength : ruleStrength;
     const knnTop = Math.max(0, ...neighbours.map((n) => n.similarity));
     const knnStrength = Math.min(1, Math.max(0, (knnTop - MIN_SIMILARITY) / (STRONG_SIMILARITY - MIN_SIMILARITY)));
-    // With no rule evidence at all, the examples that passed MIN_SIMILARITY decide alone.
+    // With no rule evidence at all, the examples that passed MIN_SIMILARITY decide alone: fresh phrasing that no
+    // rule knows ("lift the selected tab state up to the parent") is what they are for.
     const knnShareWeight = knnTotal > 0 ? (1 - ruleShareWeight) * (ruleTotal > 0 ? knnStrength : 1) : 0;
 
+    // The share neither side claims is missing evidence, and missing evidence means the documented default: weak
+    // evidence for a category must beat it, not merely be the only evidence there is.
+    const unclaimed = ruleTotal + knnTotal > 0 ? Math.max(0, 1 - ruleShareWeight - knnShareWeight) : 0;
     const scores: Record<string, number> = {};
     for (const category of this.policy.categories) {
       const fromRules = ruleTotal > 0 ? ((rules.scores.get(category) ?? 0) / ruleTotal) * ruleShareWeight : 0;
       const fromExamples = knnTotal > 0 ? ((knn.get(category) ?? 0) / knnTotal) * knnShareWeight : 0;
-      if (fromRules + fromExamples > 0) scores[category] = round(fromRules + fromExamples);
+      const fromDefault = category === this.policy.defaultCategory ? unclaimed : 0;
+      if (fromRules + fromExamples + fromDefault > 0) scores[category] = round(fromRules + fromExamples + fromDefault);
     }
     const ranked = Object.entries(scores).sort((a, b) => b[1] - a[1] || this.order(a[0]) - this.order(b[0]));
     const best = ranked[0];
@@ -90,7 +95,8 @@ export class TaskClassifier {
       };
     }
     const [category, confidence] = best;
-    return { category, confidence, reason: this.explain(category, rules.matches, neighbours), scores };
+    const reason = this.explain(category, rules.matches, neighbours) || this.explainWeak(ranked, rules.matches, neighbours);
+    return { category, confidence, reason, scores };
   }
 
   private scoreRules(task: string): { scores: Map<string, number>; matches: Map<string, Array<[string, number]>> } {
@@ -129,6 +135,14 @@ export class TaskClassifier {
       parts.push(`nearest examples: ${similar.map((n) => `'${n.task}' (${n.similarity.toFixed(2)})`).join(', ')}`);
     }
     return parts.join('; ');
+  }
+
+  /** The default won on missing evidence: say what the runner-up had and why it was not enough. */
+  private explainWeak(ranked: Array<[string, number]>, matches: Map<string, Array<[string, number]>>, neighbours: Neighbour[]): string {
+    const runnerUp = ranked.find(([category]) => category !== this.policy.defaultCategory);
+    if (!runnerUp) return 'default category';
+    const evidence = this.explain(runnerUp[0], matches, neighbours);
+    return `evidence too weak for ${runnerUp[0]} (${evidence}; score ${runnerUp[1].toFixed(2)}); default category`;
   }
 
   private order(category: string): number {

@@ -16,8 +16,8 @@ import { localIndexState, sharedIndexState, type IndexState } from '../index/ind
 import { indexChunker } from '../index/chunkRecords.js';
 import { EmbeddingCache, embeddingCacheDir } from '../index/embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexReport } from '../index/indexer.js';
+import { planIndex, type IndexPlan } from '../index/indexPlan.js';
 import { acquireLock } from '../index/lock.js';
-import { diffTree, type TreeDiff } from '../index/treeDiff.js';
 import { assertCompatible, type IndexIdentity, type IndexMeta } from '../index/meta.js';
 
 /**
@@ -125,12 +125,20 @@ export class Runtime {
     return { store: await this.store(codebase, meta.dimension), meta };
   }
 
-  /** What the index holds and how the working tree differs from it; undefined when there is no index. */
-  async status(codebase: Codebase): Promise<{ meta: IndexMeta; diff: TreeDiff } | undefined> {
+  /**
+   * What the index holds, and the plan the next index run would carry out (what changed by content, what is
+   * gone); undefined when there is no index.
+   */
+  async status(codebase: Codebase): Promise<{ meta: IndexMeta; plan: IndexPlan } | undefined> {
     const state = await this.state(codebase);
     const meta = await state.readMeta();
     if (!meta) return undefined;
-    return { meta, diff: await diffTree(codebase.root, await state.loadManifest(), this.config) };
+    const plan = await planIndex(codebase.root, await state.loadManifest(), {
+      chunker: await this.chunker(),
+      maxFileBytes: this.config.maxFileBytes,
+      ignore: this.config.ignore,
+    });
+    return { meta, plan };
   }
 
   async search(codebase: Codebase, query: string, options: SearchOptions): Promise<SearchResult[]> {

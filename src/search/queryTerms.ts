@@ -15,7 +15,7 @@ const BACKTICKED = /`([^`\n]{2,80})`/g;
 const FLAG = /(?<![\w-])--?[A-Za-z][\w-]*/g;
 const ENV_VAR = /\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/g;
 // camelCase / PascalCase with an inner capital, snake_case, dotted member access, Rust/C++ paths.
-const COMPOUND = /\b[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)+\b|\b[a-z]+[A-Z][\w$]*\b|\b[A-Z][a-z0-9]+[A-Z][\w$]*\b|\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g;
+const COMPOUND = /\b[A-Za-z_$][\w$]*(?:(?:\.|::|->|#)[A-Za-z_$][\w$]*)+\b|\b[a-z]+[A-Z][\w$]*\b|\b[A-Z][a-z0-9]+[A-Z][\w$]*\b|\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g;
 const PATH = /(?:^|[\s(])((?:[\w.-]+\/)+[\w.-]*|[\w-]+\.(?:rs|go|py|js|mjs|cjs|ts|tsx|jsx|rb|java|kt|c|h|cc|cpp|hpp|cs|php|swift|md|ya?ml|toml|json))(?=$|[\s):,])/g;
 // Version numbers and the like are not names.
 const NOT_A_NAME = /^[\d.]+$|^v\d/;
@@ -40,7 +40,7 @@ export function queryTerms(query: string): QueryTerms {
 }
 
 /** The share of `terms` a chunk matches (0 when the query names nothing exact). */
-export function exactMatchShare(terms: QueryTerms, chunk: { file: string; symbol: string; content: string }): number {
+export function exactMatchShare(terms: QueryTerms, chunk: { file: string; symbol: string; container: string; content: string }): number {
   const total = terms.exact.length + terms.paths.length;
   if (total === 0) return 0;
   const file = chunk.file.toLowerCase();
@@ -48,10 +48,28 @@ export function exactMatchShare(terms: QueryTerms, chunk: { file: string; symbol
   let matched = 0;
   for (const term of terms.exact) {
     text ??= `${chunk.symbol}\n${chunk.content}`.toLowerCase();
-    if (text.includes(term) || file.includes(term)) matched++;
+    if (text.includes(term) || file.includes(term) || definesMember(term, chunk, file)) matched++;
   }
   for (const path of terms.paths) if (pathMatches(file, path)) matched++;
   return matched / total;
+}
+
+const MEMBER_SEPARATOR = /\.|::|->|#/;
+
+/**
+ * `Session.verify`, `Sinatra::Runner`, `GraphAdapterBuilder#addType` name a member by its owner; the code that
+ * defines it says `def verify` inside `class Session`, so the term never occurs as written. The chunk defines it
+ * when one of its names is the member and its container or file names the owner.
+ */
+function definesMember(term: string, chunk: { symbol: string; container: string }, file: string): boolean {
+  const parts = term.split(MEMBER_SEPARATOR);
+  if (parts.length < 2) return false;
+  const member = parts[parts.length - 1]!;
+  const owner = parts[parts.length - 2]!;
+  const names = chunk.symbol.toLowerCase().split(', ').map((name) => name.split(MEMBER_SEPARATOR).pop()!);
+  if (!names.includes(member)) return false;
+  const stem = file.slice(file.lastIndexOf('/') + 1).replace(/\.[^.]*$/, '').replace(/[_-]/g, '');
+  return chunk.container.toLowerCase().split(MEMBER_SEPARATOR).includes(owner) || stem === owner.replace(/[_-]/g, '');
 }
 
 /** `cli/config` matches `src/cli/config.rs`; `walk.rs` matches `src/walk.rs`; segment boundaries only. */

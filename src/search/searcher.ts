@@ -69,7 +69,7 @@ export async function searchIndex(
       store.searchKeyword(asWritten(params.keywordQuery), fetch, options.filter),
     ])
   ).map((side) => (keep ? side.filter((hit) => keep(hit.chunk.file)) : side));
-  const hits = groupPieces(rankCandidates(query, dense, keyword, params), options.limit);
+  const hits = groupPieces(rankCandidates(query, dense, keyword, params), options.limit, params.joinWithin);
   return hits.map(({ chunk, score, dense, keyword }) => ({
     file: chunk.file,
     startLine: chunk.startLine,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { IndexReport } from '../../index/indexer.js';
-import { planIndex, type IndexPlan } from '../../index/dryRun.js';
+import { dryRunIndex, type DryRun } from '../../index/dryRun.js';
 import { loadConfig } from '../../config/config.js';
 import { resolveCodebase } from '../../index/codebase.js';
 import { DaemonLeftRunning, withService } from '../../app/service.js';
@@ -32,7 +32,7 @@ export function registerIndexCommand(program: Command): void {
   ).action(async (path: string, flags: IndexFlags) => {
     if (flags.dryRun) {
       const codebase = await resolveCodebase(path);
-      const plan = await planIndex(codebase, loadConfig(codebase.root, flags));
+      const plan = await dryRunIndex(codebase, loadConfig(codebase.root, flags));
       process.stdout.write(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
       return;
     }
@@ -123,7 +123,7 @@ function formatReport(report: IndexReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-function formatPlan(plan: IndexPlan): string {
+function formatPlan(plan: DryRun): string {
   const lines = [`dry run for ${plan.root} (nothing embedded or written)`];
   lines.push(`files to index: ${plan.filesToIndex} of ${plan.filesScanned} (${plan.filesUnchanged} unchanged)`);
   for (const [language, count] of Object.entries(plan.filesByLanguage).sort((a, b) => b[1] - a[1])) {

@@ -23,9 +23,10 @@ export function registerStatusCommand(program: Command): void {
       else process.stdout.write(`${codebase.root} is not indexed; run \`codectx index ${path}\`\n`);
       return;
     }
-    const { meta, diff } = found;
-    const stale = diff.toRead.map((file) => file.path);
-    const removed = diff.deleted;
+    const { meta, plan } = found;
+    // What the next index run would embed, by content: a file only touched (a checkout, a save without edits) is not stale.
+    const stale = [...plan.changed.map((changed) => changed.file.path), ...plan.failed.map((failed) => failed.file)];
+    const removed = plan.deleted;
     const cacheDir = embeddingCacheDir(codectxHome(), meta.embeddingId, meta.dimension, loadConfig(codebase.root, flags).embedding.baseURL);
     const status = {
       root: codebase.root,

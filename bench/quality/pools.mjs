@@ -1,0 +1,34 @@
+// The candidate pools bench:quality saved (gather.mjs), loaded for offline re-scoring by tune.mjs and learn.mjs.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CACHE_DIR, project } from './repos.mjs';
+
+const { rankCandidates, candidateFeatures } = await import(join(project, 'dist/search/ranking.js'));
+
+export const hasPools = (repo) => existsSync(join(CACHE_DIR, 'pools', `${repo}.json`));
+
+/** A repository's cases, each with its query, gold ranges and the four pools (query as written / task text, each side). */
+export function loadPools(repo) {
+  const saved = JSON.parse(readFileSync(join(CACHE_DIR, 'pools', `${repo}.json`), 'utf8'));
+  const chunk = (id) => ({ id, ...saved.chunks[id] });
+  return saved.cases.map((c) => {
+    const features = candidateFeatures(c.query);
+    const memo = new Map();
+    return {
+      query: c.query,
+      gold: c.gold,
+      // Pools saved before the task-text variants existed have only the query as written.
+      pools: Object.fromEntries(
+        ['dense', 'keyword', 'denseTask', 'keywordTask'].map((side) => [side, (c[side] ?? c[side.replace('Task', '')]).map(([id, score]) => ({ chunk: chunk(id), score }))]),
+      ),
+      features: (ch) => memo.get(ch.id) ?? memo.set(ch.id, features(ch)).get(ch.id),
+    };
+  });
+}
+
+/** The first stage's ranking of a case under `params`, from the pools its query variants select. */
+export function firstStage(c, params) {
+  const dense = c.pools[params.denseQuery === 'task' ? 'denseTask' : 'dense'];
+  const keyword = c.pools[params.keywordQuery === 'task' ? 'keywordTask' : 'keyword'];
+  return rankCandidates(c.query, dense, keyword, params, c.features);
+}
