@@ -20,6 +20,7 @@ const BATCH = 1_000;
 const LANCE_QUERIES = Number(process.env.BENCH_LANCE_QUERIES ?? 200);
 const MILVUS_QUERIES = Number(process.env.BENCH_MILVUS_QUERIES ?? 20);
 const LIMIT = 10;
+const DELETED_FILES = 50;
 
 let seed = 42;
 function random() {
@@ -128,6 +129,20 @@ async function bench(label, store, chunks, queryCount) {
   console.log(`  hybrid + filter:  ${await timeEach(queries, (q) => hybridSearch(store, { ...q, limit: LIMIT, filter }))}`);
   const recall = await recallAt10(store, chunks, queries.slice(0, 50));
   console.log(`  dense recall@10 vs brute force: ${recall.toFixed(3)}`);
+  await timeDeletes(store, chunks);
+}
+
+/** A changed file's chunks deleted by file name (a filter on the file field) and by their ids (primary keys). */
+async function timeDeletes(store, chunks) {
+  const byFile = new Map();
+  for (const chunk of chunks) byFile.set(chunk.file, [...(byFile.get(chunk.file) ?? []), chunk.id]);
+  const files = [...byFile.keys()].slice(0, 2 * DELETED_FILES);
+  const byName = await timeEach(files.slice(0, DELETED_FILES), (file) => store.deleteFiles([file]));
+  const byId = await timeEach(files.slice(DELETED_FILES), (file) => store.deleteChunks(byFile.get(file)));
+  const left = await store.count();
+  const expected = chunks.length - files.reduce((sum, file) => sum + byFile.get(file).length, 0);
+  if (left !== expected) throw new Error(`${left} chunks left after the deletes, expected ${expected}`);
+  console.log(`  delete one file's chunks (${DELETED_FILES} files each way): by file name ${byName}; by id ${byId}`);
 }
 
 if (LANCE_CHUNKS > 0) {
@@ -143,7 +158,12 @@ if (LANCE_CHUNKS > 0) {
 }
 
 if (process.env.MILVUS_ADDRESS) {
-  const milvus = await openMilvusStore({ address: process.env.MILVUS_ADDRESS, collection: `codectx_bench_${Date.now()}`, dimension: DIM });
+  const milvus = await openMilvusStore({
+    address: process.env.MILVUS_ADDRESS,
+    collection: `codectx_bench_${Date.now()}`,
+    codebase: 'bench',
+    dimension: DIM,
+  });
   try {
     await bench(`Milvus at ${process.env.MILVUS_ADDRESS}`, milvus, makeChunks(MILVUS_CHUNKS), MILVUS_QUERIES);
   } finally {

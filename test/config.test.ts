@@ -49,6 +49,9 @@ describe('codectx.config.json', () => {
     expect(problem({ chunkTokens: 2.5 })).toMatch(/"chunkTokens"/);
     expect(problem({ store: 'postgres' })).toMatch(/"store"/);
     expect(problem({ embedding: { apiKeyEnv: 'sk-live-123' } })).toMatch(/name of an environment variable/);
+    expect(problem({ embedding: { concurrency: 0 } })).toMatch(/"embedding.concurrency" Too small/);
+    expect(problem({ embedding: { concurrency: 33 } })).toMatch(/"embedding.concurrency" Too big/);
+    expect(parse({ embedding: { concurrency: 8 } }).embedding?.concurrency).toBe(8);
     expect(problem({ maxFileBytes: -1 })).toMatch(/"maxFileBytes"/);
   });
 

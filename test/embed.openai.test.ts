@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEmbeddingProvider, createTokenCounter, embeddingCostUsd } from '../src/embed/index.js';
 import { OpenAIEmbeddingProvider } from '../src/embed/openaiProvider.js';
 import { EmbeddingError } from '../src/errors.js';
-import { embeddings, fakeEmbedding, startOpenAIServer, type OpenAIServer } from './helpers/openaiServer.js';
+import { embeddings, fakeEmbedding, startOpenAIServer, type HandlerReply, type OpenAIServer, type RecordedRequest } from './helpers/openaiServer.js';
 
 const KEY_ENV = 'CODECTX_TEST_EMBEDDING_KEY';
 
@@ -179,5 +179,78 @@ describe('embedding cost estimate', () => {
     expect(embeddingCostUsd({ provider: 'openai' }, 1_000_000)).toBeCloseTo(0.02);
     expect(embeddingCostUsd({ provider: 'openai', model: 'nomic-embed-text' }, 1_000_000)).toBe(0);
     expect(embeddingCostUsd({ provider: 'local' }, 1_000_000)).toBe(0);
+  });
+});
+
+describe('OpenAI-compatible provider: requests in flight', () => {
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let server: OpenAIServer;
+  /** Answers after a delay that shrinks with the batch's position, so later batches finish first. */
+  let delayOf: (input: string[]) => number;
+  let reply: (request: RecordedRequest) => HandlerReply;
+
+  beforeEach(async () => {
+    inFlight = 0;
+    maxInFlight = 0;
+    delayOf = (input) => 60 - Number(input[0]!.split(' ')[1]) / 4;
+    reply = (request) => embeddings(request, 12);
+    server = await startOpenAIServer({
+      embeddings: async (request) => {
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, delayOf(request.body.input)));
+          return reply(request);
+        } finally {
+          inFlight--;
+        }
+      },
+    });
+  });
+
+  afterEach(() => server.close());
+
+  const texts = Array.from({ length: 40 }, (_, i) => `text ${i}`);
+  const create = (options: { concurrency?: number; batchSize?: number }) =>
+    OpenAIEmbeddingProvider.create({ model: 'nomic-embed-text', baseURL: server.baseURL, dimensions: 12, ...options });
+
+  it('keeps at most the configured number of requests in flight, and the caller order', async () => {
+    for (const concurrency of [1, 3]) {
+      maxInFlight = 0;
+      const provider = await create({ concurrency, batchSize: 4 });
+      expect(provider.textsPerCall).toBe(4 * concurrency);
+      const vectors = await provider.embed(texts);
+      expect(maxInFlight, `concurrency ${concurrency}`).toBe(concurrency);
+      expect(vectors.map((vector) => vector[0]!.toFixed(6))).toEqual(texts.map((text) => fakeEmbedding(text, 12)[0]!.toFixed(6)));
+    }
+  });
+
+  it('sends 4 requests at once by default', async () => {
+    const provider = await create({ batchSize: 2 });
+    await provider.embed(texts);
+    expect(maxInFlight).toBe(4);
+  });
+
+  it('retries a rate-limited request among parallel ones and still returns every vector in order', async () => {
+    const provider = await create({ concurrency: 4, batchSize: 4 });
+    server.failNext({ status: 429, times: 3 });
+    const vectors = await provider.embed(texts);
+    expect(server.requestsTo('/v1/embeddings')).toHaveLength(10 + 3);
+    expect(vectors.map((vector) => vector[0]!.toFixed(6))).toEqual(texts.map((text) => fakeEmbedding(text, 12)[0]!.toFixed(6)));
+  });
+
+  it('stops at the first failure: one readable line, no new requests, the ones in flight aborted', async () => {
+    const provider = await create({ concurrency: 4, batchSize: 2 });
+    // The first batch fails after 100 ms, once its three neighbours are in flight; they would answer after 2 s.
+    delayOf = (input) => (input[0] === 'text 0' ? 100 : 2_000);
+    reply = (request) =>
+      request.body.input[0] === 'text 0' ? { status: 400, json: { error: { message: 'input too long' } } } : embeddings(request, 12);
+    const started = performance.now();
+    const error = await provider.embed(texts).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EmbeddingError);
+    expect((error as Error).message).toBe(`embedding request for nomic-embed-text to ${server.baseURL} failed: 400 input too long`);
+    expect(server.requestsTo('/v1/embeddings')).toHaveLength(4);
+    // Not waiting out the 2 s answers is what "aborted" means here; generous, since the machine is shared.
+    expect(performance.now() - started).toBeLessThan(1_500);
   });
 });

@@ -121,6 +121,14 @@ describe('incremental indexing', () => {
     expect(again.at(-1)![0]).toBe(701);
   });
 
+  it('hands the embedder calls as big as it asks for, so a remote one can keep several requests in flight', async () => {
+    for (let i = 0; i < 300; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);
+    embedder.textsPerCall = 100;
+    await run();
+    expect(Math.max(...embedder.callSizes)).toBe(100);
+    expect(embedder.embeddedTexts).toHaveLength(302);
+  });
+
   // Each group's save rewrote the whole manifest.json: at 1M files, ~170 MB a group.
   it('records later groups and runs by appending to the manifest log, never rewriting the manifest', async () => {
     for (let i = 0; i < 30; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);

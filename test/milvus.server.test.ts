@@ -149,12 +149,16 @@ describe.runIf(runs)('Milvus collections codectx finds or makes', () => {
       await alpha.upsert([chunk, { ...chunk, id: 'only-alpha', file: 'src/alpha.ts', symbol: 'alphaOnly', content: 'export function alphaOnly() {}' }]);
       await beta.upsert([chunk]);
       expect([await alpha.count(), await beta.count()]).toEqual([2, 1]);
-      expect([...(await beta.listFiles()).keys()]).toEqual(['src/util.ts']);
+      expect((await beta.searchDense(vector, 5)).map((hit) => hit.chunk.file)).toEqual(['src/util.ts']);
       expect((await beta.searchKeyword('alphaOnly', 5)).map((hit) => hit.chunk.file)).not.toContain('src/alpha.ts');
       expect((await beta.searchDense(vector, 5)).map((hit) => hit.chunk.id)).toEqual(['same']);
 
       await alpha.deleteFiles(['src/util.ts']);
       expect((await beta.searchKeyword('sharedHelper', 5)).map((hit) => hit.chunk.id)).toEqual(['same']);
+      // By id too: the primary key names the codebase, so the same chunk id in another codebase stays.
+      await alpha.upsert([chunk]);
+      await alpha.deleteChunks(['same']);
+      expect([await alpha.count(), await beta.count()]).toEqual([1, 1]);
       await alpha.drop();
       expect([await alpha.count(), await beta.count()]).toEqual([0, 1]);
       const collections = await client.listCollections();

@@ -1,6 +1,8 @@
 import { cp, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, runCli } from './helpers/cli.js';
 
@@ -124,5 +126,56 @@ describe.runIf(runs)('Milvus shared by two machines', () => {
     } finally {
       await alice.cli(['clear', alice.repo]);
     }
+  }, 300_000);
+
+  // A reader machine whose settings come from the repository's codectx.config.json (no flags), working in a
+  // subfolder: walking up, status, search and MCP's get_indexing_status looked for local traces only.
+  it('B, with no local trace, finds the index the config names from a subfolder: status, search and MCP', async () => {
+    expect(address, 'CI=true but MILVUS_ADDRESS is not set').toBeTruthy();
+    const config = { name: `share-config-${RUN}`, store: 'milvus', milvus: { address } };
+    const [alice, bob] = await twoMachines((repo) => writeFile(join(repo, 'codectx.config.json'), JSON.stringify(config)));
+    const inFolder = (machine: Machine, cwd: string, args: string[]) => runCli(args, { home: machine.home, cwd });
+    const subfolder = join(bob.repo, 'src', 'ui');
+    const found = async () => {
+      const result = await inFolder(bob, subfolder, ['search', 'format an amount of money as currency', '--json', '-n', '5']);
+      expect(result.code, result.stderr).toBe(0);
+      return (JSON.parse(result.stdout) as { results: { file: string; symbol: string }[] }).results.map((hit) => `${hit.file}#${hit.symbol}`);
+    };
+    try {
+      const indexed = await inFolder(alice, alice.repo, ['index', '--json']);
+      expect(indexed.code, indexed.stderr).toBe(0);
+      const { totalChunks } = JSON.parse(indexed.stdout) as { totalChunks: number };
+
+      const status = await inFolder(bob, subfolder, ['status', '--json']);
+      expect(status.code, status.stderr).toBe(0);
+      expect(JSON.parse(status.stdout)).toMatchObject({ root: bob.repo, indexed: true, chunks: totalChunks, store: 'milvus' });
+      expect(await found()).toContain('src/ui/chart.js#formatCurrency');
+
+      const transport = new StdioClientTransport({
+        command: process.execPath,
+        args: [join(PROJECT_ROOT, 'bin', 'codectx.js'), 'mcp'],
+        cwd: subfolder,
+        env: { ...(process.env as Record<string, string>), CODECTX_HOME: bob.home },
+        stderr: 'pipe',
+      });
+      const client = new Client({ name: 'codectx-test', version: '1.0.0' });
+      await client.connect(transport);
+      try {
+        const answer = await client.callTool({ name: 'get_indexing_status', arguments: { path: subfolder } });
+        const text = (answer.content as { text: string }[])[0]!.text;
+        expect(text.startsWith(`${bob.repo} is indexed: `), text).toBe(true);
+        expect(text).toContain(`, ${totalChunks} chunks,`);
+      } finally {
+        await client.close();
+      }
+
+      // Alice deletes the function and indexes again: Bob, in his subfolder, no longer finds it.
+      await writeFile(join(alice.repo, CHART), WITHOUT_FORMAT_CURRENCY);
+      expect((await inFolder(alice, alice.repo, ['index', '--json'])).code).toBe(0);
+      expect(await found()).not.toContain('src/ui/chart.js#formatCurrency');
+    } finally {
+      await inFolder(alice, alice.repo, ['clear']);
+    }
+    expect(await readdir(join(bob.home, 'indexes')).catch(() => [])).toEqual([]);
   }, 300_000);
 });

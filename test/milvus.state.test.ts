@@ -21,18 +21,18 @@ const address = process.env.MILVUS_ADDRESS;
 const runs = Boolean(address) || process.env.CI === 'true';
 const RUN = `${process.pid}_${Date.now()}`;
 
-/** The real store, which can be told to die right after its next upsert lands, and counts listings. */
-function dyingAfterUpsert(store: ChunkStore): ChunkStore & { dieAfterUpsert: boolean; listings: number } {
-  const wrapped = Object.create(store) as ChunkStore & { dieAfterUpsert: boolean; listings: number };
+/** The real store, which can be told to die right after its next upsert lands, and counts deletes by file name (scans). */
+function dyingAfterUpsert(store: ChunkStore): ChunkStore & { dieAfterUpsert: boolean; deletesByName: number } {
+  const wrapped = Object.create(store) as ChunkStore & { dieAfterUpsert: boolean; deletesByName: number };
   wrapped.dieAfterUpsert = false;
-  wrapped.listings = 0;
+  wrapped.deletesByName = 0;
   wrapped.upsert = async (chunks) => {
     await store.upsert(chunks);
     if (wrapped.dieAfterUpsert) throw new Error('process killed after the upsert');
   };
-  wrapped.listFiles = async () => {
-    wrapped.listings++;
-    return store.listFiles();
+  wrapped.deleteFiles = async (files) => {
+    wrapped.deletesByName++;
+    return store.deleteFiles(files);
   };
   return wrapped;
 }
@@ -92,7 +92,9 @@ describe.runIf(runs)('shared index state in Milvus', () => {
     store.dieAfterUpsert = false;
 
     const repaired = await run();
-    expect(store.listings).toBe(0);
+    // The pending entry held the ids of the chunks before and after: the repair deletes by primary key, no listing.
+    expect(store.listFiles).toBeUndefined();
+    expect(store.deletesByName).toBe(0);
     expect(repaired.filesChanged).toBe(1);
     expect(repaired.totalChunks).toBe(await store.count());
     const symbols = (await store.searchKeyword('alpha alphaRenamed', 10)).map((hit) => hit.chunk.symbol);
@@ -100,6 +102,18 @@ describe.runIf(runs)('shared index state in Milvus', () => {
 
     const again = await run();
     expect(again).toMatchObject({ filesChanged: 0, filesDeleted: 0, embedded: 0 });
+  }, 60_000);
+
+  it('deletes a changed or deleted file\'s chunks by the ids in the state, never by a scan of the file field', async () => {
+    await writeFile(join(root, 'c.ts'), 'export function gamma() {\n  return 3;\n}\n\nexport function delta() {\n  return 4;\n}\n');
+    await run();
+    await writeFile(join(root, 'c.ts'), 'export function gammaTwo() {\n  return 33;\n}\n');
+    await rm(join(root, 'b.py'));
+    const report = await run();
+    expect(report).toMatchObject({ filesChanged: 1, filesDeleted: 1 });
+    expect(store.deletesByName).toBe(0);
+    expect(report.totalChunks).toBe(await store.count());
+    expect((await store.searchKeyword('gamma delta beta gammaTwo', 10)).map((hit) => hit.chunk.symbol)).toEqual(['gammaTwo']);
   }, 60_000);
 
   it('reads back a file list larger than one query window (16384 rows), and keeps codebases apart', async () => {

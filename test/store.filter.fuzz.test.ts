@@ -76,12 +76,15 @@ describe.each(kinds)('%s filters on hostile file names', (kind) => {
     await store?.close();
   });
 
+  /** The files with chunks in the store, read the way both stores can: one search returning every row. */
+  const storedFiles = async (most: number) => sorted((await store.searchDense(row('', 0).vector, most + 5)).map((hit) => hit.chunk.file));
+
   /** Stores `files`, checks prefix filters and deletion against plain string logic, and leaves the store empty. */
   async function check(files: string[], prefixes: string[], deleted: string[]): Promise<void> {
     tried += files.length;
     await store.upsert(files.map(row));
     try {
-      expect(sorted((await store.listFiles()).keys())).toEqual(sorted(files));
+      expect(await storedFiles(files.length)).toEqual(sorted(files));
       for (const prefix of prefixes) {
         const hits = await store.searchDense(row('', 0).vector, files.length + 5, { pathPrefix: prefix });
         expect(sorted(hits.map((hit) => hit.chunk.file)), `prefix ${JSON.stringify(prefix)}`).toEqual(
@@ -89,7 +92,7 @@ describe.each(kinds)('%s filters on hostile file names', (kind) => {
         );
       }
       await store.deleteFiles(deleted);
-      expect(sorted((await store.listFiles()).keys())).toEqual(sorted(files.filter((file) => !deleted.includes(file))));
+      expect(await storedFiles(files.length)).toEqual(sorted(files.filter((file) => !deleted.includes(file))));
     } finally {
       await store.deleteFiles(files);
     }

@@ -1,25 +1,57 @@
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { projectConfigFile, type ConfigFlags } from '../config/config.js';
 import { resolveCodebase, type Codebase } from '../index/codebase.js';
 import { readMeta } from '../index/meta.js';
+
+/** How walking up finds a shared (Milvus) index that has no trace on this machine. */
+export interface SharedIndexProbe {
+  /** Cheap (files only): whether a folder's settings point at a shared index, worth asking the server about. */
+  pointsAtShared(dir: string): boolean;
+  /** Asks the server whether the codebase has a shared index. */
+  hasIndex(codebase: Codebase): Promise<boolean>;
+}
 
 /**
  * The codebase a command run in `path` is about: `path` itself or the nearest parent with an index, as git finds
  * its repository from a subfolder (`codectx search` in lib/ said "not indexed" and offered a second index).
  * Without an index anywhere above, `path` itself (commands that need one then say how to build it).
  */
-export async function locateCodebase(path: string): Promise<Codebase> {
+export async function locateCodebase(path: string, shared?: SharedIndexProbe): Promise<Codebase> {
   const asGiven = await resolveCodebase(path);
-  return (await indexedAbove(asGiven.root)) ?? asGiven;
+  return (await indexedAbove(asGiven.root, shared)) ?? asGiven;
 }
 
-/** `start` or its nearest parent that has an index; undefined when none has. */
-export async function indexedAbove(start: string): Promise<Codebase | undefined> {
+/**
+ * `start` or its nearest parent that has an index; undefined when none has. An index is found by its local
+ * metadata, or, for a folder whose settings point at a shared index, on the server: a reader machine that never
+ * indexed has no local trace.
+ */
+export async function indexedAbove(start: string, shared?: SharedIndexProbe): Promise<Codebase | undefined> {
   let dir = resolve(start);
   for (;;) {
     const codebase = await resolveCodebase(dir).catch(() => undefined);
     if (codebase && (await readMeta(codebase.indexDir).catch(() => undefined))) return codebase;
+    if (codebase && shared?.pointsAtShared(codebase.root) && (await shared.hasIndex(codebase))) return codebase;
     const parent = dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
   }
+}
+
+/**
+ * Whether `dir`'s settings choose Milvus: its codectx.config.json, or flags or the environment. Those two hold in
+ * every folder, so they count only for folders that look like a codebase's root (a config file or .git), which
+ * keeps a walk from a deep subfolder to a server question or two.
+ */
+export function pointsAtMilvus(dir: string, flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): boolean {
+  let file;
+  try {
+    file = projectConfigFile(dir);
+  } catch {
+    // A broken file is reported by commands run for that folder, not by a walk passing through it.
+    return false;
+  }
+  if ((flags.store ?? (env.CODECTX_STORE || undefined) ?? file?.store) !== 'milvus') return false;
+  return file !== undefined || existsSync(join(dir, '.git'));
 }

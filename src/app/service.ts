@@ -11,7 +11,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
 import { throughDaemon } from './dispatch.js';
-import { locateCodebase } from './locate.js';
+import { indexedAbove, locateCodebase, pointsAtMilvus, type SharedIndexProbe } from './locate.js';
 
 export interface ClearOutcome {
   root: string;
@@ -32,9 +32,27 @@ export class CodectxService {
 
   constructor(private readonly flags: ConfigFlags = {}) {}
 
-  /** The codebase a path is about (see locateCodebase). */
+  /** Walking up asks the server only about folders whose settings point at Milvus. */
+  private readonly sharedProbe: SharedIndexProbe = {
+    pointsAtShared: (dir) => pointsAtMilvus(dir, this.flags),
+    hasIndex: async (codebase) => (await this.meta(codebase)) !== undefined,
+  };
+
+  /** The codebase a path is about (see locateCodebase), found by a shared index too. */
   locate(path: string): Promise<Codebase> {
-    return locateCodebase(path);
+    return locateCodebase(path, this.sharedProbe);
+  }
+
+  /** `start` or its nearest parent with an index, local or shared (see indexedAbove). */
+  indexedAbove(start: string): Promise<Codebase | undefined> {
+    return indexedAbove(start, this.sharedProbe);
+  }
+
+  /** The index's metadata: from the shared state when the codebase's settings point at Milvus, else the local file. */
+  async meta(codebase: Codebase): Promise<IndexMeta | undefined> {
+    const config = await this.builtWith(codebase);
+    if (config.store !== 'milvus') return readMeta(codebase.indexDir);
+    return this.withRuntime(config, async (runtime) => (await runtime.state(codebase)).readMeta(true));
   }
 
   config(codebase: Codebase): CodectxConfig {

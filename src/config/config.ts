@@ -34,6 +34,8 @@ export interface EmbeddingSettings {
   apiKeyEnv?: string;
   dimensions?: number;
   batchSize?: number;
+  /** Remote embedding requests in flight at once. */
+  concurrency?: number;
 }
 
 export interface CodectxConfig {
@@ -122,12 +124,17 @@ export function projectName(root: string): string | undefined {
 }
 
 function readProjectConfig(root: string): ConfigFile {
+  return projectConfigFile(root) ?? {};
+}
+
+/** A folder's own codectx.config.json, checked; undefined when it has none. */
+export function projectConfigFile(root: string): ConfigFile | undefined {
   const path = join(root, CONFIG_FILE);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    return {};
+    return undefined;
   }
   return parseConfigFile(text, path);
 }

@@ -35,6 +35,7 @@ const embedding = z.strictObject({
     .optional(),
   dimensions: z.int().positive().optional(),
   batchSize: z.int().positive().max(2048).optional(),
+  concurrency: z.int().min(1).max(32).optional(),
 });
 
 /** The chunker's floor, and the documented ceiling: longer chunks dilute a search hit past usefulness. */

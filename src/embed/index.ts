@@ -24,6 +24,8 @@ export interface OpenAIEmbeddingOptions {
   dimensions?: number;
   /** Texts per request; 64 by default. */
   batchSize?: number;
+  /** Requests in flight at once; 4 by default. */
+  concurrency?: number;
   maxTokens?: number;
 }
 

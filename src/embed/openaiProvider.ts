@@ -13,12 +13,19 @@ export interface OpenAIProviderOptions {
   /** Name of the environment variable holding the API key. */
   apiKeyEnv?: string;
   batchSize?: number;
+  /** Requests in flight at once within one embed() call; 4 by default. */
+  concurrency?: number;
   maxTokens?: number;
 }
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 const DEFAULT_API_KEY_ENV = 'OPENAI_API_KEY';
 const DEFAULT_BATCH_SIZE = 64;
+/**
+ * A remote server spends most of a request's time on its own side (120 ms + 2 ms an input is typical), so a
+ * few requests in flight multiply throughput; more than a handful meets rate limits. bench/remote-embed.mjs.
+ */
+const DEFAULT_CONCURRENCY = 4;
 /** Rate limits and server errors are retried this many times, waiting as told by retry-after or 0.5 s, 1 s, 2 s… */
 const MAX_RETRIES = 5;
 const MAX_RETRY_DELAY_MS = 8_000;
@@ -32,6 +39,7 @@ const REQUEST_TIMEOUT_MS = 120_000;
 export class OpenAIEmbeddingProvider implements EmbeddingProvider {
   readonly id: string;
   readonly maxTokens: number;
+  readonly textsPerCall: number;
 
   private constructor(
     private readonly client: OpenAI,
@@ -40,6 +48,15 @@ export class OpenAIEmbeddingProvider implements EmbeddingProvider {
   ) {
     this.id = `openai:${options.model}`;
     this.maxTokens = options.maxTokens ?? openAiMaxTokens(options.model);
+    this.textsPerCall = this.batchSize * this.concurrency;
+  }
+
+  private get batchSize(): number {
+    return this.options.batchSize ?? DEFAULT_BATCH_SIZE;
+  }
+
+  private get concurrency(): number {
+    return this.options.concurrency ?? DEFAULT_CONCURRENCY;
   }
 
   get dimension(): number {
@@ -65,22 +82,51 @@ export class OpenAIEmbeddingProvider implements EmbeddingProvider {
     return estimateOpenAiTokens(text);
   }
 
+  /**
+   * Batches go out up to `concurrency` at a time and come back in the caller's order. The first failure (after
+   * its retries) aborts the requests still in flight and is the one error thrown.
+   */
   async embed(texts: string[]): Promise<Float32Array[]> {
-    const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
-    const vectors: Float32Array[] = [];
-    for (let start = 0; start < texts.length; start += batchSize) {
-      const batch = await this.request(texts.slice(start, start + batchSize).map((text) => this.withinWindow(text)));
-      for (const vector of batch) {
-        if (vector.length !== this.dimension) {
-          throw new EmbeddingError(`${this.options.baseURL} returned ${vector.length}-dimensional vectors, expected ${this.dimension}`);
-        }
-        vectors.push(vector);
-      }
+    const batches: string[][] = [];
+    for (let start = 0; start < texts.length; start += this.batchSize) {
+      batches.push(texts.slice(start, start + this.batchSize).map((text) => this.withinWindow(text)));
     }
-    return vectors;
+    const results: Float32Array[][] = new Array(batches.length);
+    // One controller a request: the SDK leaves a listener on the signal it is given.
+    const inFlight = new Set<AbortController>();
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const worker = async () => {
+      while (!failure && next < batches.length) {
+        const index = next++;
+        const controller = new AbortController();
+        inFlight.add(controller);
+        try {
+          results[index] = this.checked(await this.request(batches[index]!, controller.signal));
+        } catch (error) {
+          // Requests cut short by the aborts below fail too; the failure that caused them is the one reported.
+          failure ??= { error };
+          for (const other of inFlight) other.abort();
+        } finally {
+          inFlight.delete(controller);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, batches.length) }, worker));
+    if (failure) throw failure.error;
+    return results.flat();
   }
 
   async close(): Promise<void> {}
+
+  private checked(batch: Float32Array[]): Float32Array[] {
+    for (const vector of batch) {
+      if (vector.length !== this.dimension) {
+        throw new EmbeddingError(`${this.options.baseURL} returned ${vector.length}-dimensional vectors, expected ${this.dimension}`);
+      }
+    }
+    return batch;
+  }
 
   /** Servers reject input over the model's window; two characters a token keeps dense code within it. */
   private withinWindow(text: string): string {
@@ -88,23 +134,26 @@ export class OpenAIEmbeddingProvider implements EmbeddingProvider {
     return text.length > limit ? text.slice(0, limit) : text;
   }
 
-  private async request(input: string[]): Promise<Float32Array[]> {
+  private async request(input: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const response = await this.client.embeddings.create({
-          model: this.options.model,
-          input,
-          encoding_format: 'float',
-          ...(this.options.dimensions ? { dimensions: this.options.dimensions } : {}),
-        });
+        const response = await this.client.embeddings.create(
+          {
+            model: this.options.model,
+            input,
+            encoding_format: 'float',
+            ...(this.options.dimensions ? { dimensions: this.options.dimensions } : {}),
+          },
+          { signal },
+        );
         if (response.data.length !== input.length) {
           throw new EmbeddingError(`${this.options.baseURL} returned ${response.data.length} embeddings for ${input.length} inputs`);
         }
         return [...response.data].sort((a, b) => a.index - b.index).map((item) => l2Normalize(Float32Array.from(item.embedding)));
       } catch (error) {
-        if (attempt < MAX_RETRIES && isRetryable(error)) {
-          await sleep(retryDelayMs(error as APIError, attempt));
-          continue;
+        if (attempt < MAX_RETRIES && isRetryable(error) && !signal?.aborted) {
+          await sleep(retryDelayMs(error as APIError, attempt), signal);
+          if (!signal?.aborted) continue;
         }
         throw this.describe(error, attempt);
       }
@@ -157,6 +206,15 @@ function causeCode(error: Error): string | undefined {
   return undefined;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits, or less when the signal aborts (a sibling request failed: retrying this one is wasted). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }

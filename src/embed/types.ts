@@ -8,6 +8,8 @@ export interface EmbeddingProvider {
   readonly dimension: number;
   /** Longest input in the model's own tokens; longer input is split by the chunker, never silently cut. */
   readonly maxTokens: number;
+  /** Texts one embed() call should carry to keep the provider busy (a remote one sends them as parallel requests). */
+  readonly textsPerCall?: number;
   /** Counts tokens the way the model does (exact for the local model, an estimate for remote ones). */
   countTokens(text: string): number;
   /** Embeds texts in order; vectors are L2-normalised. */

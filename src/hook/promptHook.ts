@@ -4,7 +4,6 @@
  */
 import { loadConfig } from '../config/config.js';
 import { ConfigError, IndexStateError, UsageError } from '../errors.js';
-import { indexedAbove } from '../app/locate.js';
 import type { Codebase } from '../index/codebase.js';
 import { redactSecrets } from '../redact/redact.js';
 import type { SearchOptions } from '../search/searcher.js';
@@ -90,6 +89,7 @@ export async function hookOutput(context: string): Promise<string> {
 export async function userPromptContext(
   input: UserPromptSubmitInput,
   search: (codebase: Codebase, query: string, options: SearchOptions) => Promise<SearchResult[]>,
+  indexedAbove: (start: string) => Promise<Codebase | undefined>,
 ): Promise<string | undefined> {
   if (!worthSearching(input.prompt)) return undefined;
   const start = input.cwd ?? process.env.CLAUDE_PROJECT_DIR ?? process.cwd();

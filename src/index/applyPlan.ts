@@ -2,6 +2,7 @@ import type { Chunk } from '../chunk/types.js';
 import type { SkippedFile, SourceFile } from '../files/walk.js';
 import type { StoredChunk } from '../store/types.js';
 import { cutFile, type ChangedFile } from './changeSet.js';
+import { deleteChunks, deleteChunksOf, idsOf } from './chunkDeletion.js';
 import { embeddingText, toRecord } from './chunkRecords.js';
 import type { IndexPlan } from './indexPlan.js';
 import type { IndexOptions, IndexParts, IndexReport, RunProgress } from './indexRun.js';
@@ -9,7 +10,7 @@ import { rememberedSkip, type Manifest } from './manifest.js';
 
 /** Chunks written to the store per group: big enough to keep LanceDB's fragments few, small enough to lose little. */
 const GROUP_CHUNKS = 512;
-/** Texts handed to the embedder per call, so progress moves while a group embeds. */
+/** Texts handed to the embedder per call, so progress moves while a group embeds (more if the embedder asks). */
 const EMBED_CALL = 32;
 
 interface PendingFile {
@@ -50,7 +51,7 @@ export async function applyPlan(
 
   // Deleted files before anything is embedded: their chunks must not outlive them even if the run stops later.
   if (plan.deleted.length > 0) {
-    await store.deleteFiles(plan.deleted);
+    await deleteChunksOf(store, manifest, plan.deleted);
     for (const path of plan.deleted) manifest.files.delete(path);
     await manifest.save();
     report.filesDeleted = plan.deleted.length;
@@ -94,9 +95,12 @@ async function writeGroup(
   options: IndexOptions,
 ): Promise<void> {
   const chunks = await embedGroup(parts, group, report, progress, options);
-  await manifest.markPending(group.map((pending) => ({ path: pending.file.path, hash: pending.hash, size: pending.file.size })));
   const replaced = group.filter((pending) => pending.existed).map((pending) => pending.file.path);
-  if (replaced.length > 0) await parts.store.deleteFiles(replaced);
+  const oldIds = idsOf(manifest, replaced);
+  await manifest.markPending(
+    group.map((pending) => ({ path: pending.file.path, hash: pending.hash, size: pending.file.size, ids: pending.chunks.map((chunk) => chunk.id) })),
+  );
+  await deleteChunks(parts.store, oldIds, replaced);
   if (chunks.length > 0) await parts.store.upsert(chunks);
   report.chunksWritten += chunks.length;
   for (const pending of group) {
@@ -105,6 +109,7 @@ async function writeGroup(
       size: pending.file.size,
       mtimeMs: pending.file.mtimeMs,
       chunks: pending.chunks.length,
+      ...(manifest.tracksChunkIds ? { ids: pending.chunks.map((chunk) => chunk.id) } : {}),
     });
   }
   await manifest.save();
@@ -148,7 +153,7 @@ async function pendingFile(
 
 /** A file skipped for its content loses its chunks; the skip is remembered when its content decided it. */
 async function recordSkip(parts: IndexParts, manifest: Manifest, file: SourceFile, skipped: SkippedFile): Promise<void> {
-  if (manifest.files.get(file.path)?.chunks) await parts.store.deleteFiles([file.path]);
+  if (manifest.files.get(file.path)?.chunks) await deleteChunksOf(parts.store, manifest, [file.path]);
   if (rememberedSkip(skipped.reason)) {
     manifest.files.set(file.path, { hash: '', size: file.size, mtimeMs: file.mtimeMs, chunks: 0, skipped: skipped.reason });
   } else {
@@ -201,6 +206,7 @@ async function embedGroup(
     }
     advance(upTo);
   };
+  const callSize = Math.max(EMBED_CALL, parts.embedder.textsPerCall ?? 0);
   const cachedVectors = await parts.cache.getMany(chunks.map((chunk) => chunk.contentHash));
   for (const [index, chunk] of chunks.entries()) {
     const same = waiting.get(chunk.contentHash);
@@ -209,7 +215,7 @@ async function embedGroup(
     else if (cached) chunk.vector = cached;
     else waiting.set(chunk.contentHash, [chunk]);
     if (same || cached) report.cacheHits++;
-    if (waiting.size >= EMBED_CALL) await embedWaiting(index + 1);
+    if (waiting.size >= callSize) await embedWaiting(index + 1);
   }
   await embedWaiting(chunks.length);
   return chunks;

@@ -7,6 +7,12 @@ export interface FileEntry {
   mtimeMs: number;
   chunks: number;
   /**
+   * The chunk ids in the store, kept in a shared index so a file's chunks are deleted by primary key (no scan);
+   * while pending, the ids before and after. Absent: unknown (a local index, or an entry too long to hold them).
+   * Only the shared state table holds them: the local manifest leaves them out.
+   */
+  ids?: string[];
+  /**
    * Set in a shared index while a writer stores the file's chunks: a file left pending (a run stopped, or is still
    * going on another machine) is written again by the next run that sees it, so no store listing is needed.
    */

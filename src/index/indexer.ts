@@ -1,3 +1,4 @@
+import { IndexStateError } from '../errors.js';
 import type { ChunkStore } from '../store/types.js';
 import { applyPlan } from './applyPlan.js';
 import { KEPT_CHUNK_CHARS } from './changeSet.js';
@@ -88,6 +89,8 @@ async function commitIndex(parts: IndexParts, run: OpenRun, plan: IndexPlan, rep
 
 /** After an interrupted run: drop chunks the manifest does not vouch for (written, but never recorded as done). */
 async function reconcileWithStore(store: ChunkStore, manifest: Manifest): Promise<void> {
+  // A manifest that does not write ahead is a local one, and the stores behind local manifests list their files.
+  if (!store.listFiles) throw new IndexStateError(`a ${store.kind} index cannot be repaired by listing its chunks`);
   const stored = await store.listFiles();
   const stale = [...stored].filter(([path, hash]) => manifest.files.get(path)?.hash !== hash).map(([path]) => path);
   if (stale.length > 0) await store.deleteFiles(stale);

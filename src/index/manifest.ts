@@ -15,10 +15,18 @@ export function unchangedSince(entry: FileEntry | undefined, file: { size: numbe
   return entry !== undefined && entry.size === file.size && entry.mtimeMs === file.mtimeMs;
 }
 
-/** A file entry as a shared index holds it: an mtime says nothing on another machine, so it stays local. */
+// Milvus VarChar ceiling of a state row (65,535 bytes) with room to spare: ~1,700 chunk ids.
+const MAX_BODY_BYTES = 60_000;
+
+/**
+ * A file entry as a shared index holds it: an mtime says nothing on another machine, so it stays local. Ids too
+ * many for one row are left out: that file's chunks are then deleted by file name.
+ */
 function sharedBody(entry: FileEntry): string {
-  const { hash, size, chunks, skipped, pending } = entry;
-  return JSON.stringify({ hash, size, chunks, ...(skipped ? { skipped } : {}), ...(pending ? { pending } : {}) });
+  const { hash, size, chunks, skipped, pending, ids } = entry;
+  const body = { hash, size, chunks, ...(skipped ? { skipped } : {}), ...(pending ? { pending } : {}) };
+  const withIds = ids ? JSON.stringify({ ...body, ids }) : undefined;
+  return withIds && Buffer.byteLength(withIds) <= MAX_BODY_BYTES ? withIds : JSON.stringify(body);
 }
 
 /**
@@ -77,10 +85,23 @@ export class Manifest {
     return this.shared !== undefined;
   }
 
-  /** Records files as pending in a shared manifest (see FileEntry.pending); nothing locally. */
-  async markPending(files: { path: string; hash: string; size: number }[]): Promise<void> {
+  /** A shared manifest records each file's chunk ids (FileEntry.ids); a local one has no need. */
+  get tracksChunkIds(): boolean {
+    return this.shared !== undefined;
+  }
+
+  /**
+   * Records files as pending in a shared manifest (see FileEntry.pending), with the ids of the chunks they have and
+   * will have, so a run that stops half-way is undone by primary key; nothing locally.
+   */
+  async markPending(files: { path: string; hash: string; size: number; ids: string[] }[]): Promise<void> {
     if (!this.shared) return;
-    for (const file of files) this.files.set(file.path, { hash: file.hash, size: file.size, mtimeMs: -1, chunks: 0, pending: true });
+    for (const file of files) {
+      const before = this.files.get(file.path);
+      // Ids unknown before (an older entry) stay unknown: the file is then deleted by name.
+      const ids = before && !before.ids && (before.chunks > 0 || before.pending) ? undefined : [...new Set([...(before?.ids ?? []), ...file.ids])];
+      this.files.set(file.path, { hash: file.hash, size: file.size, mtimeMs: -1, chunks: 0, pending: true, ...(ids ? { ids } : {}) });
+    }
     await this.save();
   }
 
@@ -117,7 +138,9 @@ export class Manifest {
 function parseShared(body: string): Omit<FileEntry, 'mtimeMs'> | undefined {
   try {
     const entry = JSON.parse(body) as Omit<FileEntry, 'mtimeMs'>;
-    return typeof entry.hash === 'string' && typeof entry.size === 'number' && typeof entry.chunks === 'number' ? entry : undefined;
+    if (typeof entry.hash !== 'string' || typeof entry.size !== 'number' || typeof entry.chunks !== 'number') return undefined;
+    if (entry.ids !== undefined && !(Array.isArray(entry.ids) && entry.ids.every((id) => typeof id === 'string'))) delete entry.ids;
+    return entry;
   } catch {
     return undefined;
   }

@@ -56,7 +56,7 @@ export class ManifestLog {
   /** Records the changed paths (set, or deleted when `files` no longer has them). */
   async write(files: ReadonlyMap<string, FileEntry>, changed: string[]): Promise<void> {
     if (changed.length === 0) return;
-    const lines = changed.map((path) => `${JSON.stringify(files.has(path) ? [path, files.get(path)] : [path])}\n`).join('');
+    const lines = changed.map((path) => `${JSON.stringify(files.has(path) ? [path, localEntry(files.get(path)!)] : [path])}\n`).join('');
     const bytes = Buffer.byteLength(lines);
     const { appendable, logBytes, baseBytes } = this.state;
     if (!appendable || logBytes + bytes > Math.max(baseBytes, MIN_FOLD_BYTES)) return this.fold(files);
@@ -72,12 +72,20 @@ export class ManifestLog {
 
   private async fold(files: ReadonlyMap<string, FileEntry>): Promise<void> {
     const generation = randomBytes(8).toString('hex');
-    const base = JSON.stringify({ format: FORMAT, log: generation, files: Object.fromEntries(files) });
+    const local = Object.fromEntries([...files].map(([path, entry]) => [path, localEntry(entry)]));
+    const base = JSON.stringify({ format: FORMAT, log: generation, files: local });
     const header = `${JSON.stringify({ log: generation })}\n`;
     await writeDurably(join(this.dir, BASE), base);
     await writeDurably(join(this.dir, LOG), header);
     this.state = { baseBytes: Buffer.byteLength(base), logBytes: Buffer.byteLength(header), appendable: true };
   }
+}
+
+/** The entry as kept on disk here: chunk ids are the shared state table's (FileEntry.ids), and would only grow it. */
+function localEntry(entry: FileEntry): FileEntry {
+  if (!entry.ids) return entry;
+  const { ids: _ids, ...rest } = entry;
+  return rest;
 }
 
 /** Through a temp file, synced, then renamed: a crash leaves the old file or the new one, never half of one. */

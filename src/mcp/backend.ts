@@ -3,7 +3,6 @@ import { classifierConfig, CodectxService } from '../app/service.js';
 import type { ContextBlock } from '../context/build.js';
 import { taskContext } from '../context/taskContext.js';
 import { resolveCodebase } from '../index/codebase.js';
-import { readMeta } from '../index/meta.js';
 import { NotIndexedError } from '../errors.js';
 import type { RouteDecision } from '../route/router.js';
 import { routingSettings } from '../route/settings.js';
@@ -49,7 +48,7 @@ export class McpBackend {
     return {
       root: codebase.root,
       job: this.jobs.get(codebase),
-      meta: await readMeta(codebase.indexDir),
+      meta: await this.service.meta(codebase),
       daemon: status?.codebases.find((watched) => watched.root === codebase.root),
     };
   }

@@ -4,8 +4,8 @@ import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow
 import { describeError, StoreError } from '../errors.js';
 import { fromColumns, RECORD_COLUMNS, toColumns } from './columns.js';
 import { keywordQuery } from './keywordText.js';
-import { lanceWhere, sqlFileList } from './lanceFilter.js';
-import type { ChunkStore, RankedChunk, SearchFilter, StoredChunk } from './types.js';
+import { lanceWhere, sqlFileList, sqlString } from './lanceFilter.js';
+import type { ListingStore, RankedChunk, SearchFilter, StoredChunk } from './types.js';
 
 export interface LanceStoreOptions {
   /** Directory holding the LanceDB database (one table per codebase inside). */
@@ -71,7 +71,7 @@ async function guarded<T>(what: string, call: () => Promise<T>): Promise<T> {
 }
 
 /** Opens (creating if needed) the LanceDB table of one codebase. */
-export async function openLanceStore(options: LanceStoreOptions): Promise<ChunkStore> {
+export async function openLanceStore(options: LanceStoreOptions): Promise<ListingStore> {
   const { dir, table: name, dimension } = options;
   // Interval 0: every read checks for newer versions, so a search process sees what an indexer process wrote.
   const db = await guarded(`open of ${dir}`, () => lancedb.connect(dir, { readConsistencyInterval: 0 }));
@@ -90,7 +90,7 @@ export async function openLanceStore(options: LanceStoreOptions): Promise<ChunkS
   return store;
 }
 
-class LanceStore implements ChunkStore {
+class LanceStore implements ListingStore {
   readonly kind = 'lancedb' as const;
   // One write at a time per handle: concurrent commits on one table would only retry against each other.
   private writes: Promise<unknown> = Promise.resolve();
@@ -131,6 +131,15 @@ class LanceStore implements ChunkStore {
       await this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
       await this.indexVectorsOnceLarge();
       await this.foldIfBehind(UNINDEXED_SHARE_WHILE_WRITING, UNINDEXED_ROWS_WHILE_WRITING);
+    });
+  }
+
+  async deleteChunks(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    return this.write('delete', async () => {
+      for (let start = 0; start < ids.length; start += DELETE_BATCH) {
+        await this.table.delete(`id IN (${ids.slice(start, start + DELETE_BATCH).map(sqlString).join(', ')})`);
+      }
     });
   }
 

@@ -2,7 +2,7 @@ import { ConsistencyLevelEnum, type MilvusClient } from '@zilliz/milvus2-sdk-nod
 import { StoreError } from '../errors.js';
 import { fromColumns, RECORD_COLUMNS, toColumns } from './columns.js';
 import { contentOffset, keywordQuery } from './keywordText.js';
-import { milvusExpr, milvusFileList, milvusString } from './milvusFilter.js';
+import { milvusExpr, milvusFileList, milvusIn, milvusString } from './milvusFilter.js';
 import { BOUNDED_STALENESS_MS, connectMilvus, DDL_TIMEOUT_MS, ensureOk, guardedMilvus, truncateUtf8 } from './milvusClient.js';
 import {
   collectionFields,
@@ -17,7 +17,6 @@ import {
   type VectorIndexSettings,
 } from './milvusSchema.js';
 import type { ChunkRecord, ChunkStore, RankedChunk, SearchFilter, StoredChunk } from './types.js';
-
 
 export interface MilvusStoreOptions {
   /** host:port (or an https:// URI for Zilliz Cloud). */
@@ -35,8 +34,6 @@ export interface MilvusStoreOptions {
   index?: VectorIndexSettings;
 }
 
-// Milvus caps one query's offset+limit at 16384 rows.
-const QUERY_WINDOW = 16_384;
 const UPSERT_BATCH = 1_000;
 const DELETE_BATCH = 500;
 
@@ -181,6 +178,17 @@ class MilvusStore implements ChunkStore {
     });
   }
 
+  /** By primary key (the codebase's prefix + the chunk id): no scan of the file field. */
+  async deleteChunks(ids: string[]): Promise<void> {
+    await this.guarded('delete', async () => {
+      for (let start = 0; start < ids.length; start += DELETE_BATCH) {
+        const keys = ids.slice(start, start + DELETE_BATCH).map((id) => `${this.codebase}:${id}`);
+        ensureOk((await this.client.delete({ collection_name: this.name, filter: `${this.mine} and ${milvusIn('pk', keys)}` })).status, 'delete');
+        this.lastWrite = Date.now();
+      }
+    });
+  }
+
   async deleteFiles(files: string[]): Promise<void> {
     await this.guarded('delete', async () => {
       for (let start = 0; start < files.length; start += DELETE_BATCH) {
@@ -188,29 +196,6 @@ class MilvusStore implements ChunkStore {
         ensureOk((await this.client.delete({ collection_name: this.name, filter })).status, 'delete');
         this.lastWrite = Date.now();
       }
-    });
-  }
-
-  /**
-   * Every (file, file_hash). One query returns at most 16384 rows and Milvus Lite ignores ordering, so the id
-   * space is split recursively at the median id of a sample until each range fits in one query.
-   */
-  async listFiles(): Promise<Map<string, string>> {
-    return this.guarded('listing files', async () => {
-      const files = new Map<string, string>();
-      const collect = async (range: string): Promise<void> => {
-        const rows = await this.queryRows(range, ['chunk_id', 'file', 'file_hash'], QUERY_WINDOW);
-        if (rows.length < QUERY_WINDOW || (await this.countWhere(range)) <= QUERY_WINDOW) {
-          for (const row of rows) files.set(String(row.file), String(row.file_hash));
-          return;
-        }
-        const ids = rows.map((row) => String(row.chunk_id)).sort();
-        const median = milvusString(ids[Math.floor(ids.length / 2)]!);
-        await collect(`${range} and chunk_id < ${median}`);
-        await collect(`${range} and chunk_id >= ${median}`);
-      };
-      await collect(this.mine);
-      return files;
     });
   }
 
@@ -282,21 +267,15 @@ class MilvusStore implements ChunkStore {
     return level as unknown as ConsistencyLevelEnum;
   }
 
-  // Listing and counting feed decisions to delete: they read every write so far.
-  private async queryRows(filter: string, output_fields: string[], limit: number): Promise<Record<string, unknown>[]> {
+  // A count reads every write so far.
+  private async countWhere(filter: string): Promise<number> {
     const result = await this.client.query({
       collection_name: this.name,
       filter,
-      output_fields,
+      output_fields: ['count(*)'],
       consistency_level: ConsistencyLevelEnum.Strong,
-      ...(limit > 0 ? { limit } : {}),
     });
     ensureOk(result.status, 'query');
-    return result.data;
-  }
-
-  private async countWhere(filter: string): Promise<number> {
-    const rows = await this.queryRows(filter, ['count(*)'], 0);
-    return Number(rows[0]?.['count(*)'] ?? 0);
+    return Number(result.data[0]?.['count(*)'] ?? 0);
   }
 }

@@ -36,10 +36,16 @@ export interface ChunkStore {
   readonly kind: 'lancedb' | 'milvus';
   /** Inserts or replaces chunks by id. */
   upsert(chunks: StoredChunk[]): Promise<void>;
+  /** Removes chunks by id: a store's primary key, so no scan (a shared index records each file's chunk ids). */
+  deleteChunks(ids: string[]): Promise<void>;
   /** Removes every chunk of the given files. */
   deleteFiles(files: string[]): Promise<void>;
-  /** Indexed files and the file hash their chunks were made from. */
-  listFiles(): Promise<Map<string, string>>;
+  /**
+   * Indexed files and the file hash their chunks were made from, read from the chunks: a store whose index state
+   * is a local manifest (LanceDB) repairs an interrupted run against it. Milvus has none: its state collection
+   * records files as pending before their chunks are written, and listing the chunk rows grows with the index.
+   */
+  listFiles?(): Promise<Map<string, string>>;
   count(): Promise<number>;
   /**
    * Brings both search sides up to date with every write so far; called once at the end of an index run.
@@ -51,6 +57,11 @@ export interface ChunkStore {
   /** Deletes the codebase's chunks: its whole table (LanceDB), its rows of a shared collection (Milvus). */
   drop(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A store that lists its files (LanceDB). */
+export interface ListingStore extends ChunkStore {
+  listFiles(): Promise<Map<string, string>>;
 }
 
 /**

@@ -10,6 +10,10 @@ export class FakeEmbedder implements EmbeddingProvider {
   readonly dimension = 16;
   readonly maxTokens = 256;
   embeddedTexts: string[] = [];
+  /** How many texts each embed() call carried. */
+  callSizes: number[] = [];
+  /** Set to play a provider that wants bigger calls (a remote one sending parallel requests). */
+  textsPerCall?: number;
 
   countTokens(text: string): number {
     return Math.ceil(text.length / 4);
@@ -17,6 +21,7 @@ export class FakeEmbedder implements EmbeddingProvider {
 
   async embed(texts: string[]): Promise<Float32Array[]> {
     this.embeddedTexts.push(...texts);
+    this.callSizes.push(texts.length);
     return texts.map((text) => {
       const bytes = createHash('sha256').update(text).digest();
       const vector = Float32Array.from({ length: this.dimension }, (_, i) => bytes[i]! - 127.5);

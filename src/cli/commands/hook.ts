@@ -18,7 +18,13 @@ export function registerHookCommand(program: Command): void {
       try {
         const parsed = parseHookInput(await readStdin());
         input = parsed;
-        const context = await withService({}, (service) => userPromptContext(parsed, (codebase, query, options) => service.search(codebase, query, options)));
+        const context = await withService({}, (service) =>
+          userPromptContext(
+            parsed,
+            (codebase, query, options) => service.search(codebase, query, options),
+            (start) => service.indexedAbove(start),
+          ),
+        );
         if (context) process.stdout.write(await hookOutput(context));
       } catch (error) {
         logHookFailure(input?.session_id, describeError(error));

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { withService } from '../../app/service.js';
 import { loadConfig } from '../../config/config.js';
 import { codectxHome } from '../../config/paths.js';
-import { resolveCodebase } from '../../index/codebase.js';
 import { DEFAULT_CACHE_BYTES, cacheFolderBytes, embeddingCacheDir } from '../../index/embeddingCache.js';
 import { addStoreOptions, ago, type StoreFlags } from '../shared.js';
 
@@ -14,8 +13,11 @@ export function registerStatusCommand(program: Command): void {
       .argument('[path]', 'codebase root', '.')
       .option('--json', 'print as JSON'),
   ).action(async (path: string, flags: StoreFlags & { json?: boolean }) => {
-    const codebase = await resolveCodebase(path);
-    const found = await withService(flags, (service) => service.status(codebase));
+    const { codebase, found } = await withService(flags, async (service) => {
+      // From a subfolder too, as search: the nearest index above, local or shared.
+      const codebase = await service.locate(path);
+      return { codebase, found: await service.status(codebase) };
+    });
     if (!found) {
       if (flags.json) process.stdout.write(`${JSON.stringify({ root: codebase.root, indexed: false })}\n`);
       else process.stdout.write(`${codebase.root} is not indexed; run \`codectx index ${path}\`\n`);
