@@ -191,7 +191,7 @@ describe('verdicts name implementation code only', () => {
     expect(create.kind).toBe('create');
     expect(create.target).toBeUndefined();
     expect(create.evidence).toContain('closest code is function GetPostForm in context.go:632-640 (similarity 0.45 ≥ extend threshold 0.40), but the code found uses 0 of the task\'s 4 key terms (missing: send, emails, smtp, server)');
-    expect(decideVerdict([form], thresholds, ['read a form value from the post body, or say it is missing']).kind).toBe('extend');
+    expect(decideVerdict([form], thresholds, ['read a posted form value']).kind).toBe('extend');
     // A task that says it changes existing code is Extend whatever its words.
     expect(decideVerdict([form], thresholds, ['fix the SMTP mailer retries']).kind).toBe('extend');
   });
@@ -203,6 +203,31 @@ describe('verdicts name implementation code only', () => {
     expect(verdict.evidence).toBe(
       'no implementation code among the results (3 test, docs, config, vendored or generated result(s) skipped) (searched: "sign a cookie"); write new code',
     );
+  });
+});
+
+// bench:verdict train: 'send emails through an SMTP server' found 'send' and 'server' in gin's code (2 of 4 terms)
+// and got Extend; a task describing a capability needs most of its words in the code found, one asking to add an
+// ability to something there needs fewer.
+describe('how much of the task the code must speak for Extend', () => {
+  const logger = result('logger.go', fileLines(300, 'logger'), 222, 240, {
+    symbol: 'Logger', language: 'go', dense: { score: 0.45, rank: 1 },
+    content: '// Logger instances a Logger middleware that will write the logs to gin.DefaultWriter.\nfunc Logger() HandlerFunc {\n\treturn LoggerWithConfig(LoggerConfig{})\n}\n// the server writes one entry per request',
+  });
+
+  it('says Create for a capability whose words the code only half uses', () => {
+    const verdict = decideVerdict([logger], thresholds, ['send log lines to a syslog server'], 'send log lines to a syslog server');
+    expect(verdict.kind).toBe('create');
+    expect(verdict.evidence).toContain('uses 2 of the task\'s 5 key terms (missing: send, lines, syslog)');
+    expect(decideVerdict([logger], thresholds, ['compress log files older than a week']).kind).toBe('create');
+  });
+
+  it('says Extend when the code speaks most of the task, or the task adds an ability to code it names', () => {
+    expect(decideVerdict([logger], thresholds, ['write the logs of each request to the default writer']).kind).toBe('extend');
+    expect(decideVerdict([logger], thresholds, ['add a colour to the log lines the logger writes']).kind).toBe('extend');
+    expect(decideVerdict([logger], thresholds, ['allow the logger to skip paths in its log files']).kind).toBe('extend');
+    // Asking for an ability is no licence: the code must still speak some of the task.
+    expect(decideVerdict([logger], thresholds, ['add a dark mode toggle to the settings page']).kind).toBe('create');
   });
 });
 

@@ -31,6 +31,18 @@ const MODIFY_VERB =
   /^(fix|fixes|fixed|change|improve|optimi[sz]e|refactor|extend|update|modify|rename|deprecate|rewrite|rework|restructure|simplify|speed up|tweak|adjust|correct|repair|harden|do not|don't|never)\b/i;
 /** "add support for …", "add an option to …": a new ability for code that exists. */
 const ADDS_TO_EXISTING = /\b(support (for|in)|adds?|added) (support|an? (option|parameter|flag|check|property|argument)|the ability|functionality)\b|\bsupport (for|in)\b/i;
+/** "add a pie chart next to the bar chart", "let users change their password": new behaviour for something named. */
+const NEW_ABILITY_VERB = /^(add|adds|allow|allows|let|enable|support)\b/i;
+
+/**
+ * Whether the task opens by asking for a new ability ("add …", "allow …", "let …"). Next to code that speaks some of
+ * its words, that ability goes into that code; a task that only describes a capability ("compress log files older
+ * than a week") describes either something that exists or something new.
+ */
+export function asksForAbility(task: string): boolean {
+  return NEW_ABILITY_VERB.test(task.trim().replace(POLITE, ''));
+}
+
 /** An identifier as code writes it (sendFile, echo_via_pager, RunFd), not a word ("edit") or an acronym ("JSON"). */
 const IDENTIFIER_LIKE = (name: string) => /[_$]/.test(name) || (/[a-z]/.test(name) && /[A-Z]/.test(name.slice(1)));
 
