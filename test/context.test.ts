@@ -291,10 +291,15 @@ describe('questions, reviews and explanations get the relevant code, not a verdi
 // bench:verdict: commit subjects that change a function ("add support for ETag option in res.sendFile") were
 // told to REUSE it, since they are close to it; reuse means "this exists, call it".
 describe('a task that changes the code it is close to gets Extend, not Reuse', () => {
+  // Reuse needs the function to speak the task (see the next describe), so these carry their real doc comments.
   const sendFile = result('lib/response.js', fileLines(900, 'response'), 350, 420, {
     symbol: 'res.sendFile', language: 'javascript', dense: { score: 0.66, rank: 1 },
+    content: '/**\n * Transfer the file at the given `path` to the client.\n * Automatically sets the Content-Type response header field.\n */\nres.sendFile = function sendFile(path, options, callback) {',
   });
-  const json = result('context.go', fileLines(1300, 'context'), 1250, 1260, { symbol: 'JSON', container: 'Context', language: 'go', dense: { score: 0.66, rank: 1 } });
+  const json = result('context.go', fileLines(1300, 'context'), 1250, 1260, {
+    symbol: 'JSON', container: 'Context', language: 'go', dense: { score: 0.66, rank: 1 },
+    content: '// JSON serializes the given struct as JSON into the response body.\nfunc (c *Context) JSON(code int, obj any) {\n\tc.Render(code, render.JSON{Data: obj})\n}',
+  });
 
   it.each([
     'add support for ETag option in res.sendFile',
@@ -315,5 +320,34 @@ describe('a task that changes the code it is close to gets Extend, not Reuse', (
     expect(decideVerdict([json], thresholds, ['serialize a struct as JSON into the response']).kind).toBe('reuse');
     expect(changesExisting('make res.sendFile honour the etag setting', 'res.sendFile')).toBe(true);
     expect(changesExisting('edit a file in the user\'s editor', 'edit')).toBe(false);
+  });
+});
+
+// Reuse says "this function already does it": at reuse similarity a function that speaks too little of the task, or
+// a task asking for a new ability, is a change to that function.
+describe('Reuse needs a function that already does what the task says', () => {
+  const exitOverride = result('lib/command.js', fileLines(2000, 'command'), 470, 490, {
+    symbol: 'exitOverride', kind: 'method', language: 'javascript', dense: { score: 0.62, rank: 1 },
+    content: '/**\n * Register callback to use as replacement for calling process.exit.\n */\nexitOverride(fn) {\n  this._exitCallback = fn || ((err) => { throw err; });\n  return this;\n}',
+  });
+
+  it('says Extend, naming the missing terms, when the close function speaks less than half of the task', () => {
+    const task = 'exit with a friendly summary of unknown options and their suggested spellings';
+    const verdict = decideVerdict([exitOverride], thresholds, [task], task);
+    expect(verdict.kind).toBe('extend');
+    expect(verdict.target).toMatchObject({ symbol: 'exitOverride' });
+    expect(verdict.evidence).toBe(
+      'method exitOverride in lib/command.js:470-490 is close (similarity 0.62 ≥ reuse threshold 0.60), but it uses 1 of the task\'s 7 key terms (missing: friendly, summary, unknown, options, suggested, spellings), so it does not do all of this yet; extend it',
+    );
+  });
+
+  it('says Extend when the task asks for a new ability of the close function', () => {
+    expect(decideVerdict([exitOverride], thresholds, ['allow the exit callback to replace process.exit for subcommands']).kind).toBe('extend');
+    expect(decideVerdict([exitOverride], thresholds, ['let the callback replace the call to process.exit']).kind).toBe('extend');
+  });
+
+  it('keeps Reuse when the function speaks the task', () => {
+    expect(decideVerdict([exitOverride], thresholds, ['throw an error instead of calling process.exit']).kind).toBe('reuse');
+    expect(decideVerdict([exitOverride], thresholds, ['register a callback to use instead of process.exit']).kind).toBe('reuse');
   });
 });

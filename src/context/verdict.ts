@@ -35,6 +35,11 @@ const CALLABLE = new Set(['function', 'method']);
  */
 const MIN_EXTEND_COVERAGE = 0.7;
 const MIN_ABILITY_COVERAGE = 0.4;
+/**
+ * Reuse means the function already does what the task describes, so it speaks at least half of the task's key terms
+ * itself (the train half of bench/verdict's Reuse targets speak 60-100%; at 0.7 three of them would be lost).
+ */
+const MIN_REUSE_COVERAGE = 0.5;
 
 export function decideVerdict(results: SearchResult[], thresholds: Thresholds, queries: string[], task = queries.join(' ')): Verdict {
   const searched = `searched: ${queries.map((q) => `"${q}"`).join(', ')}`;
@@ -47,10 +52,18 @@ export function decideVerdict(results: SearchResult[], thresholds: Thresholds, q
   const topCallable = code.find((r) => CALLABLE.has(r.kind));
   if (topCallable && topCallable.dense!.score >= thresholds.reuse) {
     const target = targetOf(topCallable);
-    if (changesExisting(task, target.symbol)) {
+    if (changesExisting(task, target.symbol) || asksForAbility(task)) {
       return {
         kind: 'extend',
         evidence: `the task changes ${describe(target)} (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholds.reuse.toFixed(2)}, but it asks for a change, not a call); extend it`,
+        target,
+      };
+    }
+    const own = termCoverage(task, [topCallable]);
+    if (own.share < MIN_REUSE_COVERAGE) {
+      return {
+        kind: 'extend',
+        evidence: `${describe(target)} is close (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholds.reuse.toFixed(2)}), but it uses ${own.found.length} of the task's ${own.found.length + own.missing.length} key terms (missing: ${own.missing.join(', ')}), so it does not do all of this yet; extend it`,
         target,
       };
     }
