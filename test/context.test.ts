@@ -351,3 +351,44 @@ describe('Reuse needs a function that already does what the task says', () => {
     expect(decideVerdict([exitOverride], thresholds, ['register a callback to use instead of process.exit']).kind).toBe('reuse');
   });
 });
+
+// Search joins neighbouring chunks into one result named 'res.get, res.clearCookie, res.cookie'; a verdict names
+// the one definition to call or change, with its own lines.
+describe('a verdict on a joined result names one definition', () => {
+  const content = [
+    '/**', ' * Get value for header `field`.', ' */', '', 'res.get = function(field){', '  return this.getHeader(field);', '};', '',
+    '/**', ' * Clear cookie `name`.', ' */', '', 'res.clearCookie = function clearCookie(name, options) {', '  return this.cookie(name, \'\', options);', '};', '',
+    '/**', ' * Set cookie `name` to `value`, with the given `options`.', ' */', '', 'res.cookie = function (name, value, options) {',
+    '  this.append(\'Set-Cookie\', cookie.serialize(name, String(value), options));', '  return this;', '};',
+  ];
+  const joined = result('lib/response.js', [], 700, 723, {
+    symbol: 'res.get, res.clearCookie, res.cookie', language: 'javascript', dense: { score: 0.66, rank: 1 }, content: content.join('\n'),
+  });
+
+  it('picks the name that speaks the task, with its doc comment and body only', () => {
+    const verdict = decideVerdict([joined], thresholds, ['set a cookie with a name, a value and options']);
+    expect(verdict.kind).toBe('reuse');
+    expect(verdict.target).toMatchObject({ symbol: 'res.cookie', startLine: 716, endLine: 723 });
+    expect(verdict.evidence).toContain('function res.cookie in lib/response.js:716-723 already does this');
+    const clear = decideVerdict([joined], thresholds, ['clear the cookie called name from the response']);
+    expect(clear.target).toMatchObject({ symbol: 'res.clearCookie', startLine: 708, endLine: 714 });
+  });
+
+  it('takes a compound name the task writes out, the name whose words it uses, or the first name when none speaks it', () => {
+    const recovery = result('recovery.go', [], 40, 52, {
+      symbol: 'RecoveryWithWriter, CustomRecoveryWithWriter', language: 'go', dense: { score: 0.55, rank: 1 },
+      content: ['// RecoveryWithWriter returns a middleware for a given writer.', 'func RecoveryWithWriter(out io.Writer) HandlerFunc {', '\treturn CustomRecoveryWithWriter(out, defaultHandleRecovery)', '}', '',
+        '// CustomRecoveryWithWriter returns a middleware for a given writer that recovers from any panics.', 'func CustomRecoveryWithWriter(out io.Writer, handle RecoveryFunc) HandlerFunc {',
+        '\tvar logger *log.Logger', '\treturn func(c *Context) {', '\t\tdefer recoverWith(c, logger, handle)', '\t\tc.Next()', '\t}', '}'].join('\n'),
+    });
+    expect(decideVerdict([recovery], thresholds, ['optimize the log output of CustomRecoveryWithWriter']).target).toMatchObject({ symbol: 'CustomRecoveryWithWriter', startLine: 45, endLine: 52 });
+    expect(decideVerdict([joined], thresholds, ['make res.get read the header case-insensitively']).target).toMatchObject({ symbol: 'res.get', startLine: 700, endLine: 706 });
+    const question = buildContext('where is the header code?', [joined], { budgetTokens: 10_000, countTokens: estimatePromptTokens, thresholds });
+    expect(question.verdict.target).toMatchObject({ symbol: 'res.get', startLine: 700, endLine: 706 });
+  });
+
+  it('keeps the whole range when the definition cannot be found in the text', () => {
+    const opaque = { ...joined, content: 'x\ny' };
+    expect(decideVerdict([opaque], thresholds, ['clear the cookie called name']).target).toMatchObject({ symbol: 'res.clearCookie', startLine: 700, endLine: 723 });
+  });
+});

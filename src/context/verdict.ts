@@ -5,6 +5,7 @@
  */
 import { chunkRole } from '../search/roles.js';
 import { asksForAbility, changesExisting } from './intent.js';
+import { oneDefinition } from './oneDefinition.js';
 import { termCoverage } from './termCoverage.js';
 import type { SearchResult } from '../search/types.js';
 
@@ -51,8 +52,8 @@ export function decideVerdict(results: SearchResult[], thresholds: Thresholds, q
   }
   const topCallable = code.find((r) => CALLABLE.has(r.kind));
   if (topCallable && topCallable.dense!.score >= thresholds.reuse) {
-    const target = targetOf(topCallable);
-    if (changesExisting(task, target.symbol) || asksForAbility(task)) {
+    const target = targetOf(topCallable, task);
+    if (changesExisting(task, topCallable.symbol) || asksForAbility(task)) {
       return {
         kind: 'extend',
         evidence: `the task changes ${describe(target)} (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholds.reuse.toFixed(2)}, but it asks for a change, not a call); extend it`,
@@ -80,11 +81,11 @@ export function decideVerdict(results: SearchResult[], thresholds: Thresholds, q
   if (best.dense!.score >= thresholds.extend && coverage.share < minCoverage && !changesIt) {
     return {
       kind: 'create',
-      evidence: `closest code is ${describe(targetOf(best))} (similarity ${best.dense!.score.toFixed(2)} ≥ extend threshold ${thresholds.extend.toFixed(2)}), but the code found uses ${coverage.found.length} of the task's ${coverage.found.length + coverage.missing.length} key terms (missing: ${coverage.missing.join(', ')}); ${searched}; write new code following the snippets' conventions`,
+      evidence: `closest code is ${describe(targetOf(best, task))} (similarity ${best.dense!.score.toFixed(2)} ≥ extend threshold ${thresholds.extend.toFixed(2)}), but the code found uses ${coverage.found.length} of the task's ${coverage.found.length + coverage.missing.length} key terms (missing: ${coverage.missing.join(', ')}); ${searched}; write new code following the snippets' conventions`,
     };
   }
   if (best.dense!.score >= thresholds.extend) {
-    const target = targetOf(best);
+    const target = targetOf(best, task);
     return {
       kind: 'extend',
       evidence: `closest code is ${describe(target)} (similarity ${target.similarity.toFixed(2)} ≥ extend threshold ${thresholds.extend.toFixed(2)}, below reuse ${thresholds.reuse.toFixed(2)}); extend or adapt it`,
@@ -105,7 +106,7 @@ export function relevantCode(results: SearchResult[], thresholds: Thresholds, qu
     const closest = best ? `best similarity ${best.dense!.score.toFixed(2)} (${best.file}:${best.startLine}-${best.endLine}) < ${thresholds.extend.toFixed(2)}` : 'nothing in the index';
     return { kind: 'relevant', evidence: `no implementation code is close (${closest}; searched: ${queries.map((q) => `"${q}"`).join(', ')})` };
   }
-  const target = targetOf(best);
+  const target = targetOf(best, queries.join(' '));
   return { kind: 'relevant', evidence: `${describe(target)} (similarity ${target.similarity.toFixed(2)}), with the snippets below`, target };
 }
 
@@ -122,8 +123,9 @@ function implementationCode(results: SearchResult[]): { code: SearchResult[]; sk
   return { code, skipped: scored.length - code.length };
 }
 
-function targetOf(r: SearchResult): NonNullable<Verdict['target']> {
-  return { file: r.file, startLine: r.startLine, endLine: r.endLine, symbol: r.symbol, kind: r.kind, similarity: r.dense!.score };
+/** The result as a target, naming one definition of a joined result (see oneDefinition). */
+function targetOf(r: SearchResult, task: string): NonNullable<Verdict['target']> {
+  return { file: r.file, ...oneDefinition(r, task), kind: r.kind, similarity: r.dense!.score };
 }
 
 function describe(target: NonNullable<Verdict['target']>): string {
