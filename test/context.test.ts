@@ -229,6 +229,12 @@ describe('how much of the task the code must speak for Extend', () => {
     // Asking for an ability is no licence: the code must still speak some of the task.
     expect(decideVerdict([logger], thresholds, ['add a dark mode toggle to the settings page']).kind).toBe('create');
   });
+
+  // bench:verdict train: 'Delete `back` as a magic string' got Create; nothing can be removed from code that is not there.
+  it('says Extend, not Create, for a task that removes something, whatever its words', () => {
+    expect(decideVerdict([logger], thresholds, ['Delete `back` as a magic string']).kind).toBe('extend');
+    expect(decideVerdict([logger], thresholds, ['remove the deprecated magic redirect target']).kind).toBe('extend');
+  });
 });
 
 describe('questions, reviews and explanations get the relevant code, not a verdict', () => {

@@ -43,6 +43,17 @@ export function asksForAbility(task: string): boolean {
   return NEW_ABILITY_VERB.test(task.trim().replace(POLITE, ''));
 }
 
+/** "delete …", "remove …": there is something to take out. */
+const REMOVE_VERB = /^(delete|deletes|remove|removes|drop|drops|get rid of)\b/i;
+
+/**
+ * Whether the task asks to take something out. Nothing can be removed from code that does not exist, so such a
+ * task is never Create; it is not a sign against Reuse ("remove a header from the response" may be a call).
+ */
+export function removesSomething(task: string): boolean {
+  return REMOVE_VERB.test(task.trim().replace(POLITE, ''));
+}
+
 /** An identifier as code writes it (sendFile, echo_via_pager, RunFd), not a word ("edit") or an acronym ("JSON"). */
 const IDENTIFIER_LIKE = (name: string) => /[_$]/.test(name) || (/[a-z]/.test(name) && /[A-Z]/.test(name.slice(1)));
 

@@ -4,7 +4,7 @@
  * verdict to act on, only the relevant code (relevantCode).
  */
 import { chunkRole } from '../search/roles.js';
-import { asksForAbility, changesExisting } from './intent.js';
+import { asksForAbility, changesExisting, removesSomething } from './intent.js';
 import { oneDefinition } from './oneDefinition.js';
 import { termCoverage } from './termCoverage.js';
 import type { SearchResult } from '../search/types.js';
@@ -75,8 +75,8 @@ export function decideVerdict(results: SearchResult[], thresholds: Thresholds, q
     };
   }
   const coverage = termCoverage(task, code);
-  // "fix …", "improve …" or naming the symbol says the code exists, whatever words the task uses for it.
-  const changesIt = changesExisting(task, best.symbol);
+  // "fix …", "remove …" or naming the symbol says the code exists, whatever words the task uses for it.
+  const changesIt = changesExisting(task, best.symbol) || removesSomething(task);
   const minCoverage = asksForAbility(task) ? MIN_ABILITY_COVERAGE : MIN_EXTEND_COVERAGE;
   if (best.dense!.score >= thresholds.extend && coverage.share < minCoverage && !changesIt) {
     return {
