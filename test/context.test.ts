@@ -355,6 +355,7 @@ describe('Reuse needs a function that already does what the task says', () => {
   it('keeps Reuse when the function speaks the task', () => {
     expect(decideVerdict([exitOverride], thresholds, ['throw an error instead of calling process.exit']).kind).toBe('reuse');
     expect(decideVerdict([exitOverride], thresholds, ['register a callback to use instead of process.exit']).kind).toBe('reuse');
+    expect(decideVerdict([exitOverride], thresholds, ['enable a callback to use instead of process.exit']).kind).toBe('reuse');
   });
 });
 

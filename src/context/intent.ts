@@ -31,8 +31,11 @@ const MODIFY_VERB =
   /^(fix|fixes|fixed|change|improve|optimi[sz]e|refactor|extend|update|modify|rename|deprecate|rewrite|rework|restructure|simplify|speed up|tweak|adjust|correct|repair|harden|do not|don't|never)\b/i;
 /** "add support for …", "add an option to …": a new ability for code that exists. */
 const ADDS_TO_EXISTING = /\b(support (for|in)|adds?|added) (support|an? (option|parameter|flag|check|property|argument)|the ability|functionality)\b|\bsupport (for|in)\b/i;
-/** "add a pie chart next to the bar chart", "let users change their password": new behaviour for something named. */
-const NEW_ABILITY_VERB = /^(add|adds|allow|allows|let|enable|support)\b/i;
+/**
+ * "add a pie chart next to the bar chart", "let users change their password": new behaviour for something named.
+ * Not "enable": "enable the exit override" turns on what is there.
+ */
+const NEW_ABILITY_VERB = /^(add|adds|allow|allows|let|support)\b/i;
 
 /**
  * Whether the task opens by asking for a new ability ("add …", "allow …", "let …"). Next to code that speaks some of
