@@ -31,6 +31,32 @@ const MODIFY_VERB =
   /^(fix|fixes|fixed|change|improve|optimi[sz]e|refactor|extend|update|modify|rename|deprecate|rewrite|rework|restructure|simplify|speed up|tweak|adjust|correct|repair|harden|do not|don't|never)\b/i;
 /** "add support for …", "add an option to …": a new ability for code that exists. */
 const ADDS_TO_EXISTING = /\b(support (for|in)|adds?|added) (support|an? (option|parameter|flag|check|property|argument)|the ability|functionality)\b|\bsupport (for|in)\b/i;
+/**
+ * "add a pie chart next to the bar chart", "let users change their password": new behaviour for something named.
+ * Not "enable": "enable the exit override" turns on what is there.
+ */
+const NEW_ABILITY_VERB = /^(add|adds|allow|allows|let|support)\b/i;
+
+/**
+ * Whether the task opens by asking for a new ability ("add …", "allow …", "let …"). Next to code that speaks some of
+ * its words, that ability goes into that code; a task that only describes a capability ("compress log files older
+ * than a week") describes either something that exists or something new.
+ */
+export function asksForAbility(task: string): boolean {
+  return NEW_ABILITY_VERB.test(task.trim().replace(POLITE, ''));
+}
+
+/** "delete …", "remove …": there is something to take out. */
+const REMOVE_VERB = /^(delete|deletes|remove|removes|drop|drops|get rid of)\b/i;
+
+/**
+ * Whether the task asks to take something out. Nothing can be removed from code that does not exist, so such a
+ * task is never Create; it is not a sign against Reuse ("remove a header from the response" may be a call).
+ */
+export function removesSomething(task: string): boolean {
+  return REMOVE_VERB.test(task.trim().replace(POLITE, ''));
+}
+
 /** An identifier as code writes it (sendFile, echo_via_pager, RunFd), not a word ("edit") or an acronym ("JSON"). */
 const IDENTIFIER_LIKE = (name: string) => /[_$]/.test(name) || (/[a-z]/.test(name) && /[A-Z]/.test(name.slice(1)));
 

@@ -33,6 +33,7 @@ export function termCoverage(task: string, code: Array<{ file: string; symbol: s
   return { share: terms.length === 0 ? 1 : found.length / terms.length, found, missing: terms.filter((term) => !found.includes(term)) };
 }
 
-function stem(word: string): string {
+/** A word without its plural or tense ending, as code and tasks may differ in them. */
+export function stem(word: string): string {
   return word.length > 4 ? word.replace(/(ies|es|s|ing|ed)$/, '') : word;
 }
