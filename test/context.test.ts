@@ -368,20 +368,34 @@ describe('a verdict on a joined result names one definition', () => {
     '/**', ' * Set cookie `name` to `value`, with the given `options`.', ' */', '', 'res.cookie = function (name, value, options) {',
     '  this.append(\'Set-Cookie\', cookie.serialize(name, String(value), options));', '  return this;', '};',
   ];
-  const joined = result('lib/response.js', [], 700, 723, {
-    symbol: 'res.get, res.clearCookie, res.cookie', language: 'javascript', dense: { score: 0.66, rank: 1 }, content: content.join('\n'),
-  });
+  // Search lists a joined result's names best-ranked first: for each task the name that ranked best leads.
+  const joined = (symbol: string) =>
+    result('lib/response.js', [], 700, 723, { symbol, language: 'javascript', dense: { score: 0.66, rank: 1 }, content: content.join('\n') });
 
-  it('picks the name that speaks the task, with its doc comment and body only', () => {
-    const verdict = decideVerdict([joined], thresholds, ['set a cookie with a name, a value and options']);
+  it('names the definition that ranked best, with its doc comment and body only', () => {
+    const verdict = decideVerdict([joined('res.cookie, res.get, res.clearCookie')], thresholds, ['set a cookie with a name, a value and options']);
     expect(verdict.kind).toBe('reuse');
     expect(verdict.target).toMatchObject({ symbol: 'res.cookie', startLine: 716, endLine: 723 });
     expect(verdict.evidence).toContain('function res.cookie in lib/response.js:716-723 already does this');
-    const clear = decideVerdict([joined], thresholds, ['clear the cookie called name from the response']);
+    const clear = decideVerdict([joined('res.clearCookie, res.cookie, res.get')], thresholds, ['clear the cookie called name from the response']);
     expect(clear.target).toMatchObject({ symbol: 'res.clearCookie', startLine: 708, endLine: 714 });
+    const question = buildContext('where is the header code?', [joined('res.get, res.clearCookie, res.cookie')], { budgetTokens: 10_000, countTokens: estimatePromptTokens, thresholds });
+    expect(question.verdict.target).toMatchObject({ symbol: 'res.get', startLine: 700, endLine: 706 });
   });
 
-  it('takes a compound name the task writes out, the name whose words it uses, or the first name when none speaks it', () => {
+  it('does not let shared words outvote the ranking', () => {
+    const password = result('src/auth/password.ts', [], 9, 19, {
+      symbol: 'verifyPassword, hashPassword', language: 'typescript', dense: { score: 0.44, rank: 1 },
+      content: ['/** Checks a login attempt: compares the given password with the stored bcrypt hash. */', 'export async function verifyPassword(user: User, password: string): Promise<boolean> {',
+        '  if (!password) return false;', '  return bcrypt.compare(password, user.passwordHash);', '}', '', '/** Hashes a new password before it is stored. */',
+        'export async function hashPassword(password: string): Promise<string> {', '  return bcrypt.hash(password, 12);', '}'].join('\n'),
+    });
+    const verdict = decideVerdict([password], thresholds, ['Before a user logs in, check their password against the stored salted hash and reject a wrong one']);
+    expect(verdict.kind).toBe('extend');
+    expect(verdict.target).toMatchObject({ symbol: 'verifyPassword', startLine: 9, endLine: 13 });
+  });
+
+  it('takes a compound name the task writes out over the best-ranked one', () => {
     const recovery = result('recovery.go', [], 40, 52, {
       symbol: 'RecoveryWithWriter, CustomRecoveryWithWriter', language: 'go', dense: { score: 0.55, rank: 1 },
       content: ['// RecoveryWithWriter returns a middleware for a given writer.', 'func RecoveryWithWriter(out io.Writer) HandlerFunc {', '\treturn CustomRecoveryWithWriter(out, defaultHandleRecovery)', '}', '',
@@ -389,13 +403,11 @@ describe('a verdict on a joined result names one definition', () => {
         '\tvar logger *log.Logger', '\treturn func(c *Context) {', '\t\tdefer recoverWith(c, logger, handle)', '\t\tc.Next()', '\t}', '}'].join('\n'),
     });
     expect(decideVerdict([recovery], thresholds, ['optimize the log output of CustomRecoveryWithWriter']).target).toMatchObject({ symbol: 'CustomRecoveryWithWriter', startLine: 45, endLine: 52 });
-    expect(decideVerdict([joined], thresholds, ['make res.get read the header case-insensitively']).target).toMatchObject({ symbol: 'res.get', startLine: 700, endLine: 706 });
-    const question = buildContext('where is the header code?', [joined], { budgetTokens: 10_000, countTokens: estimatePromptTokens, thresholds });
-    expect(question.verdict.target).toMatchObject({ symbol: 'res.get', startLine: 700, endLine: 706 });
+    expect(decideVerdict([recovery], thresholds, ['optimize the log output of the recovery middleware']).target).toMatchObject({ symbol: 'RecoveryWithWriter', startLine: 40, endLine: 43 });
   });
 
   it('keeps the whole range when the definition cannot be found in the text', () => {
-    const opaque = { ...joined, content: 'x\ny' };
+    const opaque = { ...joined('res.clearCookie, res.cookie'), content: 'x\ny' };
     expect(decideVerdict([opaque], thresholds, ['clear the cookie called name']).target).toMatchObject({ symbol: 'res.clearCookie', startLine: 700, endLine: 723 });
   });
 });

@@ -84,10 +84,11 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
   it('searches with path:start-end symbol headers over code blocks', async () => {
     const { text, isError } = await call('search_code', { path: repo, query: 'check a login password against the stored hash', limit: 3 });
     expect(isError, text).toBe(false);
-    expect(text).toMatch(/^1\. src\/auth\/password\.ts:\d+-\d+ verifyPassword /m);
+    // The file's neighbouring definitions all match, so they come back as one result naming each of them.
+    expect(text).toMatch(/^1\. src\/auth\/password\.ts:\d+-\d+ (\w+, )*verifyPassword[, ]/m);
     expect(text).toContain('```typescript\n');
     expect(text).toContain('return bcrypt.compare(password, user.passwordHash);');
-    expect(text.match(/^\d+\. /gm)).toHaveLength(3);
+    expect(text.match(/^\d+\. /gm)!.length).toBeLessThanOrEqual(3);
   });
 
   it('filters search by language', async () => {
@@ -136,7 +137,7 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
     expect((await call('index_codebase', { path: repo })).text).toMatch(/^Started indexing/);
     expect((await waitForIndexing()).at(-1), serverLog).toMatch(/is complete: 5 files/);
     expect((await call('search_code', { path: repo, query: 'draw a bar chart on a canvas' })).text).toMatch(
-      /^1\. src\/ui\/chart\.js:\d+-\d+ renderChart /m,
+      /^1\. src\/ui\/chart\.js:\d+-\d+ (\w+, )*renderChart[, ]/m,
     );
   });
 

@@ -36,10 +36,13 @@ async function twoMachines(identify: (repo: string) => Promise<void>): Promise<[
   return [await machine('alice'), await machine('bob')];
 }
 
+/** A result joining neighbouring chunks names each of their definitions, in line order. */
+const namesOf = (hit: { symbol: string }) => hit.symbol.split(', ');
+
 async function files(machine: Machine, query: string): Promise<string[]> {
   const result = await machine.cli(['search', query, '--json', '-p', machine.repo, '-n', '5']);
   expect(result.code, result.stderr).toBe(0);
-  return (JSON.parse(result.stdout) as { results: { file: string; symbol: string }[] }).results.map((hit) => `${hit.file}#${hit.symbol}`);
+  return (JSON.parse(result.stdout) as { results: { file: string; symbol: string }[] }).results.flatMap((hit) => namesOf(hit).map((name) => `${hit.file}#${name}`));
 }
 
 async function status(machine: Machine): Promise<{ indexed: boolean; files: number; chunks: number; collection: string }> {
@@ -139,7 +142,7 @@ describe.runIf(runs)('Milvus shared by two machines', () => {
     const found = async () => {
       const result = await inFolder(bob, subfolder, ['search', 'format an amount of money as currency', '--json', '-n', '5']);
       expect(result.code, result.stderr).toBe(0);
-      return (JSON.parse(result.stdout) as { results: { file: string; symbol: string }[] }).results.map((hit) => `${hit.file}#${hit.symbol}`);
+      return (JSON.parse(result.stdout) as { results: { file: string; symbol: string }[] }).results.flatMap((hit) => namesOf(hit).map((name) => `${hit.file}#${name}`));
     };
     try {
       const indexed = await inFolder(alice, alice.repo, ['index', '--json']);

@@ -100,9 +100,10 @@ describe('codectx search filters and output, end to end (real model, LanceDB)', 
     const result = await run(['bcrypt', '--lang', 'ts', '--kind', 'function']);
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.split('\n');
-    // One heading for the file; its two neighbouring functions both match, so they are one result naming both.
+    // One heading for the file; its two neighbouring functions both match, so they are one result naming both
+    // (the better-ranked first).
     expect(lines.filter((line) => line === 'src/auth/password.ts')).toHaveLength(1);
-    expect(result.stdout).toMatch(/^ ?\d+\. verifyPassword, hashPassword {2}9-19 \[function, score /m);
+    expect(result.stdout).toMatch(/^ ?\d+\. (verifyPassword, hashPassword|hashPassword, verifyPassword) {2}9-19 \[function, score /m);
     // rg's notation: `12:` a line with a query term, `11-` context around it.
     expect(result.stdout).toMatch(/^ +11-  if \(!password\) return false;$/m);
     expect(result.stdout).toMatch(/^ +12:  return bcrypt\.compare\(password, user\.passwordHash\);$/m);

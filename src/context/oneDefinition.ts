@@ -1,7 +1,7 @@
 /**
- * Search joins neighbouring chunks of a file into one result whose symbol lists their names in line order
- * ("res.get, res.clearCookie, res.cookie"). A verdict says which definition to call or change, so it names one: the
- * one whose name speaks the task, with that definition's lines when they can be found in the result.
+ * Search joins neighbouring chunks of a file into one result whose symbol lists their names, the best-ranked first
+ * ("res.cookie, res.clearCookie"). A verdict says which definition to call or change, so it names one, with that
+ * definition's lines when they can be found in the result.
  */
 import { keyTerms, stem } from './termCoverage.js';
 
@@ -14,10 +14,11 @@ export interface Definition {
 export function oneDefinition(result: { symbol: string; startLine: number; endLine: number; content: string }, task: string): Definition {
   const names = result.symbol.split(', ').filter((name) => name !== '');
   if (names.length < 2) return { symbol: result.symbol, startLine: result.startLine, endLine: result.endLine };
+  // A compound name the task writes out ("RunFd", "CustomRecoveryWithWriter") is the one it means; otherwise the
+  // name search ranked best, which comes first. (Counting shared words named hashPassword for "check their password
+  // against the stored salted hash", which is verifyPassword.)
   const terms = keyTerms(task).map(stem);
-  const ranked = names.map((name, order) => ({ name, order, ...nameMatch(name, terms) }));
-  ranked.sort((a, b) => b.matched - a.matched || b.share - a.share || a.order - b.order);
-  const symbol = ranked[0]!.name;
+  const symbol = names.find((name) => writtenOut(name, terms)) ?? names[0]!;
 
   const lines = result.content.split('\n');
   const starts = names.map((name) => definitionStart(lines, name));
@@ -31,24 +32,10 @@ export function oneDefinition(result: { symbol: string; startLine: number; endLi
   return { symbol, startLine: result.startLine + start, endLine: result.startLine + end };
 }
 
-/**
- * How many of the task's (stemmed) key terms a name speaks: its words (res.clearCookie → res, clear, cookie), or
- * the whole name as the task writes it ("RunFd"). `share` prefers the name with fewer words the task does not use.
- */
-function nameMatch(name: string, terms: string[]): { matched: number; share: number } {
-  const whole = (name.split(/[.#:]/).pop() ?? name).toLowerCase();
-  const words = name
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((word) => word !== '')
-    .map(stem);
-  // A compound name written in the task ("RunFd", "CustomRecoveryWithWriter") outweighs any count of shared words;
-  // a one-word name ("cookie") is just a word the task may use for something else ("clear the cookie").
-  const compound = /[a-z0-9][A-Z]|_/.test(name.split(/[.#:]/).pop() ?? '');
-  const matched = terms.filter((term) => words.includes(term)).length + (compound && terms.includes(stem(whole)) ? terms.length : 0);
-  return { matched, share: words.length === 0 ? 0 : words.filter((word) => terms.includes(word)).length / words.length };
+/** Whether the task writes out this compound name (camelCase or snake_case), as "RunFd" or "parse_args". */
+function writtenOut(name: string, terms: string[]): boolean {
+  const last = name.split(/[.#:]/).pop() ?? name;
+  return /[a-z0-9][A-Z]|_/.test(last) && terms.includes(stem(last.toLowerCase()));
 }
 
 /**

@@ -7,7 +7,7 @@ import { taskText } from '../search/queryTerms.js';
 
 /** Words that ask for a change, and prepositions taskText keeps: neither names anything the code would contain. */
 const NOT_KEY_TERMS = new Set(
-  ('through across between within toward towards upon ' +
+  ('through across between within toward towards upon against along around beside beyond one two ' +
     'add adds added adding allow allows allowed support supports fix fixes fixed change changes improve improves ' +
     'make makes use uses using handle handles give show let lets new instead able ability functionality prevent avoid').split(' '),
 );

@@ -47,7 +47,8 @@ function neighbours(a: ChunkRecord, b: ChunkRecord): boolean {
 function joinPieces(a: ChunkRecord, b: ChunkRecord): ChunkRecord {
   const [first, second] = a.startLine < b.startLine ? [a, b] : [b, a];
   const blank = '\n'.repeat(second.startLine - first.endLine);
-  // Neighbours keep both names, in line order ("verifyPassword, hashPassword"), as merged scraps do.
-  const names = [...new Set([first, second].flatMap((c) => c.symbol.split(', ')).filter((name) => name !== ''))];
+  // Neighbours keep both names, the better-ranked hit's first ("verifyPassword, User"): it is what the search
+  // found, the other came along as its neighbour.
+  const names = [...new Set([a, b].flatMap((c) => c.symbol.split(', ')).filter((name) => name !== ''))];
   return { ...a, symbol: names.join(', '), startLine: first.startLine, endLine: second.endLine, content: `${first.content}${blank}${second.content}` };
 }
