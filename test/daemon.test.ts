@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureWorkspace, PROJECT_ROOT, runCli } from './helpers/cli.js';
 import { PROTOCOL_VERSION } from '../src/daemon/protocol.js';
 import { Manifest } from '../src/index/manifest.js';
+import { namesOf as names } from './helpers/results.js';
 
 interface JsonResult {
   file: string;
@@ -38,8 +39,6 @@ interface DaemonStatus {
 
 const WAIT_MS = 90_000;
 
-/** A result joining neighbouring chunks names each of their definitions, in line order. */
-const names = (result: JsonResult | undefined): string[] => result?.symbol.split(', ') ?? [];
 
 describe('codectx daemon: real processes, real model, LanceDB', () => {
   let repo: string;

@@ -5,6 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, runCli } from './helpers/cli.js';
+import { namesOf } from './helpers/results.js';
 
 /**
  * Milvus as a shared team index (issue 15): two machines — two CODECTX_HOMEs, two checkout paths of one
@@ -35,9 +36,6 @@ async function twoMachines(identify: (repo: string) => Promise<void>): Promise<[
   };
   return [await machine('alice'), await machine('bob')];
 }
-
-/** A result joining neighbouring chunks names each of their definitions, in line order. */
-const namesOf = (hit: { symbol: string }) => hit.symbol.split(', ');
 
 async function files(machine: Machine, query: string): Promise<string[]> {
   const result = await machine.cli(['search', query, '--json', '-p', machine.repo, '-n', '5']);
