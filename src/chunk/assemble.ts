@@ -9,6 +9,7 @@
 import type { Definition } from './definitions.js';
 import { packRange, type CutsFor } from './split.js';
 import type { LineCosts } from './tokens.js';
+import { NAME_SEPARATOR } from './symbolNames.js';
 import type { Chunk, ChunkKind } from './types.js';
 
 const BROKEN_UP_WHEN_MEMBERS = new Set<ChunkKind>(['class', 'interface', 'struct', 'enum', 'trait', 'impl', 'module', 'section']);
@@ -169,8 +170,8 @@ function join(a: Piece, b: Piece): Piece {
 function listNames(names: string[]): string {
   let symbol = '';
   for (const name of names.filter(Boolean)) {
-    if (symbol.length > MAX_SYMBOL_CHARS) return `${symbol}, …`;
-    symbol = symbol ? `${symbol}, ${name}` : name;
+    if (symbol.length > MAX_SYMBOL_CHARS) return `${symbol}${NAME_SEPARATOR}…`;
+    symbol = symbol ? `${symbol}${NAME_SEPARATOR}${name}` : name;
   }
   return symbol;
 }

@@ -1,3 +1,4 @@
+import { escapeRegExp } from '../regexp.js';
 import { displayTerms, selectLines, type LineSelection } from '../search/matchLines.js';
 import type { SearchResult } from '../search/types.js';
 
@@ -79,6 +80,6 @@ function showLines(selection: LineSelection, mark: (text: string) => string, pai
 function mark(line: string, terms: string[], paint: (style: string, text: string) => string): string {
   if (terms.length === 0) return line;
   // Longest first, so a whole identifier is marked rather than its first part.
-  const pattern = new RegExp(`(${[...terms].sort((a, b) => b.length - a.length).map((term) => term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`, 'gi');
+  const pattern = new RegExp(`(${[...terms].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|')})`, 'gi');
   return line.replace(pattern, (found) => paint(STYLE.match, found));
 }

@@ -3,6 +3,8 @@
  * cookies created?", "review the redirect for open redirects", "explain how routing works") wants the relevant
  * code, not an instruction to reuse, extend or create something.
  */
+import { memberName, symbolNames } from '../chunk/symbolNames.js';
+import { escapeRegExp } from '../regexp.js';
 
 /** Politeness before the verb: "please explain …", "can you review …". */
 const POLITE = /^(please|kindly|can you|could you|would you|will you|i want you to|i'd like you to|help me)\s+/i;
@@ -68,12 +70,7 @@ const IDENTIFIER_LIKE = (name: string) => /[_$]/.test(name) || (/[a-z]/.test(nam
 export function changesExisting(task: string, symbol: string): boolean {
   const text = task.trim().replace(POLITE, '');
   if (MODIFY_VERB.test(text) || ADDS_TO_EXISTING.test(text)) return true;
-  return symbol
-    .split(/,\s*/)
-    .map((name) => name.split(/[.#:]/).pop() ?? '')
-    .some((name) => name.length >= 3 && IDENTIFIER_LIKE(name) && new RegExp(`(?<![\\w$])${escape(name)}(?![\\w$])`).test(text));
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return symbolNames(symbol)
+    .map(memberName)
+    .some((name) => name.length >= 3 && IDENTIFIER_LIKE(name) && new RegExp(`(?<![\\w$])${escapeRegExp(name)}(?![\\w$])`).test(text));
 }

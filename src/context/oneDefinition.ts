@@ -3,6 +3,8 @@
  * ("res.cookie, res.clearCookie"). A verdict says which definition to call or change, so it names one, with that
  * definition's lines when they can be found in the result.
  */
+import { memberName, symbolNames } from '../chunk/symbolNames.js';
+import { escapeRegExp } from '../regexp.js';
 import { keyTerms, stem } from './termCoverage.js';
 
 export interface Definition {
@@ -12,7 +14,7 @@ export interface Definition {
 }
 
 export function oneDefinition(result: { symbol: string; startLine: number; endLine: number; content: string }, task: string): Definition {
-  const names = result.symbol.split(', ').filter((name) => name !== '');
+  const names = symbolNames(result.symbol);
   if (names.length < 2) return { symbol: result.symbol, startLine: result.startLine, endLine: result.endLine };
   // A compound name the task writes out ("RunFd", "CustomRecoveryWithWriter") is the one it means; otherwise the
   // name search ranked best, which comes first. (Counting shared words named hashPassword for "check their password
@@ -34,7 +36,7 @@ export function oneDefinition(result: { symbol: string; startLine: number; endLi
 
 /** Whether the task writes out this compound name (camelCase or snake_case), as "RunFd" or "parse_args". */
 function writtenOut(name: string, terms: string[]): boolean {
-  const last = name.split(/[.#:]/).pop() ?? name;
+  const last = memberName(name);
   return /[a-z0-9][A-Z]|_/.test(last) && terms.includes(stem(last.toLowerCase()));
 }
 
@@ -43,7 +45,7 @@ function writtenOut(name: string, terms: string[]): boolean {
  * `def name`, `func (r) Name(`, `function name`, `obj.name = function`, `name: (`, or a class method `name(…) {`.
  */
 function definitionStart(lines: string[], name: string): number | undefined {
-  const last = escape(name.split(/[.#:]/).pop() ?? name);
+  const last = escapeRegExp(memberName(name));
   const definition = new RegExp(
     `\\b(?:def|func|function|fn|class|sub)\\s+(?:\\([^)]*\\)\\s*)?${last}\\b|(?<![\\w$])${last}\\s*[:=]\\s*(?:async\\s+)?(?:function\\b|\\()|^\\s*(?:(?:async|static|public|private|protected|get|set)\\s+)*${last}\\s*\\([^)]*\\)[^;]*\\{\\s*$`,
   );
@@ -54,8 +56,4 @@ function definitionStart(lines: string[], name: string): number | undefined {
   // A doc comment may stand a blank line above its definition (express writes `*/`, blank, `res.cookie = …`).
   while (commentAbove(start - 1) || (lines[start - 1]?.trim() === '' && /\*\/\s*$/.test(lines[start - 2] ?? ''))) start--;
   return start;
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

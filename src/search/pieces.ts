@@ -1,3 +1,4 @@
+import { NAME_SEPARATOR, symbolNames } from '../chunk/symbolNames.js';
 import type { FusedHit } from '../store/hybrid.js';
 import type { ChunkRecord } from '../store/types.js';
 
@@ -49,6 +50,6 @@ function joinPieces(a: ChunkRecord, b: ChunkRecord): ChunkRecord {
   const blank = '\n'.repeat(second.startLine - first.endLine);
   // Neighbours keep both names, the better-ranked hit's first ("verifyPassword, User"): it is what the search
   // found, the other came along as its neighbour.
-  const names = [...new Set([a, b].flatMap((c) => c.symbol.split(', ')).filter((name) => name !== ''))];
-  return { ...a, symbol: names.join(', '), startLine: first.startLine, endLine: second.endLine, content: `${first.content}${blank}${second.content}` };
+  const names = [...new Set([a, b].flatMap((c) => symbolNames(c.symbol)))];
+  return { ...a, symbol: names.join(NAME_SEPARATOR), startLine: first.startLine, endLine: second.endLine, content: `${first.content}${blank}${second.content}` };
 }

@@ -1,3 +1,5 @@
+import { symbolNames } from '../chunk/symbolNames.js';
+
 /**
  * The exact things a task-style query names — flags (`--color=never`), environment variables (`XDG_CONFIG_HOME`),
  * backticked or compound identifiers (`res.cookie`, `parseArgs`, `max_depth`), paths and path prefixes
@@ -66,7 +68,7 @@ function definesMember(term: string, chunk: { symbol: string; container: string 
   if (parts.length < 2) return false;
   const member = parts[parts.length - 1]!;
   const owner = parts[parts.length - 2]!;
-  const names = chunk.symbol.toLowerCase().split(', ').map((name) => name.split(MEMBER_SEPARATOR).pop()!);
+  const names = symbolNames(chunk.symbol.toLowerCase()).map((name) => name.split(MEMBER_SEPARATOR).pop()!);
   if (!names.includes(member)) return false;
   const stem = file.slice(file.lastIndexOf('/') + 1).replace(/\.[^.]*$/, '').replace(/[_-]/g, '');
   return chunk.container.toLowerCase().split(MEMBER_SEPARATOR).includes(owner) || stem === owner.replace(/[_-]/g, '');
