@@ -69,9 +69,9 @@ export interface IndexOptions {
   paths?: readonly string[];
 }
 
-/** One run's progress: its steps move the counts, and every emit hands the listener a copy. */
-export class RunProgress {
-  readonly now: IndexProgress = {
+/** A run's progress before its first step: counting, every count at zero. */
+export function startingProgress(): IndexProgress {
+  return {
     phase: 'count',
     filesToCount: 0,
     filesCounted: 0,
@@ -84,6 +84,11 @@ export class RunProgress {
     indexFiles: 0,
     indexChunks: 0,
   };
+}
+
+/** One run's progress: its steps move the counts, and every emit hands the listener a copy. */
+export class RunProgress {
+  readonly now: IndexProgress = startingProgress();
   /** The embedding rate is measured from the end of counting. */
   private embedStarted = performance.now();
 
