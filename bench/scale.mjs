@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import * as lancedb from '@lancedb/lancedb';
 import { openLanceStore } from '../dist/store/lance.js';
 import { QueryVectors, searchIndex } from '../dist/search/searcher.js';
+import { seededRandom } from './synthetic.mjs';
 
 const DIM = 384;
 const TABLE = 'scale';
@@ -32,26 +33,7 @@ function parseArgs(argv) {
   return out;
 }
 
-let seed = 7;
-function random() {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-}
-function gaussian() {
-  return Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
-}
-function normalise(vector) {
-  let norm = 0;
-  for (let i = 0; i < DIM; i++) norm += vector[i] ** 2;
-  norm = Math.sqrt(norm);
-  for (let i = 0; i < DIM; i++) vector[i] /= norm;
-  return vector;
-}
-function unitVector() {
-  const vector = new Float32Array(DIM);
-  for (let i = 0; i < DIM; i++) vector[i] = gaussian();
-  return normalise(vector);
-}
+const { random, gaussian, normalise, unitVector } = seededRandom(7, DIM);
 /** A unit vector at cosine ~0.8 from the centroid: near neighbours exist, as they do for real code. */
 function near(centroid) {
   const vector = new Float32Array(DIM);

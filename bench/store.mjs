@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { openLanceStore } from '../dist/store/lance.js';
 import { openMilvusStore } from '../dist/store/milvus.js';
 import { hybridSearch } from '../dist/store/hybrid.js';
+import { seededRandom } from './synthetic.mjs';
 
 const DIM = 384;
 const LANCE_CHUNKS = Number(process.env.BENCH_LANCE_CHUNKS ?? 100_000);
@@ -22,22 +23,7 @@ const MILVUS_QUERIES = Number(process.env.BENCH_MILVUS_QUERIES ?? 20);
 const LIMIT = 10;
 const DELETED_FILES = 50;
 
-let seed = 42;
-function random() {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-}
-function gaussian() {
-  return Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
-}
-function unitVector() {
-  const vector = new Float32Array(DIM);
-  let norm = 0;
-  for (let i = 0; i < DIM; i++) norm += (vector[i] = gaussian()) ** 2;
-  norm = Math.sqrt(norm);
-  for (let i = 0; i < DIM; i++) vector[i] /= norm;
-  return vector;
-}
+const { random, unitVector } = seededRandom(42, DIM);
 
 const source = readFileSync(new URL('../node_modules/typescript/lib/typescript.js', import.meta.url), 'utf8').split('\n');
 
