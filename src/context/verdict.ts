@@ -44,6 +44,12 @@ const MIN_ABILITY_COVERAGE = 0.4;
  */
 const CLOSE_SIMILARITY = 0.4;
 const MIN_CLOSE_COVERAGE = 0.5;
+
+/** The share of the task's key terms the code found must speak for Extend below the reuse threshold. */
+function extendCoverageBar(task: string, similarity: number): number {
+  if (asksForAbility(task)) return MIN_ABILITY_COVERAGE;
+  return similarity >= CLOSE_SIMILARITY ? MIN_CLOSE_COVERAGE : MIN_EXTEND_COVERAGE;
+}
 /**
  * Reuse means the function already does what the task describes, so it speaks at least half of the task's key terms
  * itself (the train half of bench/verdict's Reuse targets speak 60-100%; at 0.7 three of them would be lost).
@@ -85,12 +91,7 @@ export function decideVerdict(results: SearchResult[], thresholds: Thresholds, q
   const coverage = termCoverage(task, code);
   // "fix …", "remove …" or naming the symbol says the code exists, whatever words the task uses for it.
   const changesIt = changesExisting(task, best.symbol) || removesSomething(task);
-  const minCoverage = asksForAbility(task)
-    ? MIN_ABILITY_COVERAGE
-    : best.dense!.score >= CLOSE_SIMILARITY
-      ? MIN_CLOSE_COVERAGE
-      : MIN_EXTEND_COVERAGE;
-  if (best.dense!.score >= thresholds.extend && coverage.share < minCoverage && !changesIt) {
+  if (best.dense!.score >= thresholds.extend && coverage.share < extendCoverageBar(task, best.dense!.score) && !changesIt) {
     return {
       kind: 'create',
       evidence: `closest code is ${describe(targetOf(best, task))} (similarity ${best.dense!.score.toFixed(2)} ≥ extend threshold ${thresholds.extend.toFixed(2)}), but the code found uses ${coverage.found.length} of the task's ${coverage.found.length + coverage.missing.length} key terms (missing: ${coverage.missing.join(', ')}); ${searched}; write new code following the snippets' conventions`,
