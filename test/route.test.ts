@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddingProvider } from '../src/embed/index.js';
 import type { EmbeddingProvider } from '../src/embed/types.js';
 import { ConfigError, UsageError } from '../src/errors.js';
-import { TaskClassifier, type Classification } from '../src/route/classify.js';
+import { compileTerms, TaskClassifier, type Classification } from '../src/route/classify.js';
 import { callCostUsd } from '../src/route/cost.js';
 import { resolveModelOverride } from '../src/route/overrides.js';
 import { defaultPolicy, fallbackChain, mergePolicy } from '../src/route/policy.js';
@@ -159,6 +159,13 @@ describe('classifier', () => {
   ])('routes "%s" to %s by the written definitions', async (task, category) => {
     const result = await new TaskClassifier(policy).classify(task);
     expect(result.category, result.reason).toBe(category);
+  });
+
+  it('counts a member wildcard (date.*) only when a member follows it', () => {
+    const pattern = compileTerms(['date.*', 'regex*']);
+    expect('use Date.now() instead of new Date().getTime()'.match(pattern)).toEqual(['Date.now']);
+    // A sentence that ends in "up to date." names no member of Date; a plain wildcard still matches the bare word.
+    expect('bring the docs up to date. Then tag the regex fix'.match(pattern)).toEqual(['regex']);
   });
 
   it('falls back to the default category, with zero confidence, when nothing matches', async () => {

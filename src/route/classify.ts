@@ -152,18 +152,17 @@ export class TaskClassifier {
 
 /**
  * Terms as one regex: whole words (no letter may touch a term), a space also matches a hyphen, a trailing `*`
- * matches any word ending. Longer terms go first so "add support for" wins over "support for".
+ * matches any word ending. A member wildcard (`date.*`) needs a member: a sentence that ends in "up to date."
+ * does not name `Date.now`. Longer terms go first so "add support for" wins over "support for".
  */
 export function compileTerms(terms: string[]): RegExp {
   const alternatives = [...terms]
     .sort((a, b) => b.length - a.length)
     .map((term) => {
       const wildcard = term.endsWith('*');
-      const words = (wildcard ? term.slice(0, -1) : term)
-        .trim()
-        .split(/\s+/)
-        .map((word) => word.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
-      return `${words.join('[\\s-]+')}${wildcard ? '\\p{L}*' : ''}`;
+      const stem = (wildcard ? term.slice(0, -1) : term).trim();
+      const words = stem.split(/\s+/).map((word) => word.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+      return `${words.join('[\\s-]+')}${wildcard ? (stem.endsWith('.') ? '\\p{L}+' : '\\p{L}*') : ''}`;
     });
   return new RegExp(`(?<!\\p{L})(?:${alternatives.join('|')})(?!\\p{L})`, 'giu');
 }
