@@ -1,5 +1,6 @@
+import { mkdirSync, statSync, chmodSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, isAbsolute } from 'node:path';
 
 /** Root of everything codectx keeps per user: indexes, the model cache, the daemon socket, the usage ledger. */
 export function codectxHome(): string {
@@ -9,4 +10,22 @@ export function codectxHome(): string {
 /** Where built model files (ONNX graphs) are cached. */
 export function modelsDir(): string {
   return join(codectxHome(), 'models');
+}
+
+/** Files codectx writes under its home: owner only, as they hold source code, task metadata and caches. */
+export const PRIVATE_FILE_MODE = 0o600;
+const PRIVATE_DIR_MODE = 0o700;
+
+/**
+ * Creates a folder and its missing parents so only this user can enter them: an index holds the code it indexed, and
+ * with the umask's usual 0755 any local user could read it. A home made that way by an earlier version is tightened
+ * here too, which closes everything below it.
+ */
+export function makePrivateDir(path: string): void {
+  mkdirSync(path, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const home = codectxHome();
+  const inside = relative(home, path);
+  if (inside.startsWith('..') || isAbsolute(inside)) return;
+  const info = statSync(home);
+  if (info.uid === process.getuid?.() && (info.mode & 0o077) !== 0) chmodSync(home, PRIVATE_DIR_MODE);
 }

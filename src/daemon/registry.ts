@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readJsonOr, writeJsonAtomic } from '../index/atomicFile.js';
@@ -6,6 +5,7 @@ import { acquireLock } from '../index/lock.js';
 import { ConfigError, IndexStateError } from '../errors.js';
 import { Mutex } from './mutex.js';
 import { registryPath } from './paths.js';
+import { makePrivateDir } from '../config/paths.js';
 
 /** One codebase the daemon serves. `root` is a real path (resolveCodebase's). */
 export interface RegisteredCodebase {
@@ -52,7 +52,7 @@ const inProcess = new Mutex();
 /** Read-modify-write under a lock, so `index` registering and `add` at the same moment both land. */
 function updateRegistry(path: string, change: (codebases: RegisteredCodebase[]) => boolean): Promise<boolean> {
   return inProcess.run(async () => {
-    await mkdir(dirname(path), { recursive: true });
+    makePrivateDir(dirname(path));
     const release = await lockWithRetry(`${path}.lock`);
     try {
       const codebases = await listCodebases(path);

@@ -1,5 +1,6 @@
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { PRIVATE_FILE_MODE } from '../config/paths.js';
 
 /** Cache keys are the first 16 bytes of the SHA-256 of the text embedded. */
 export const KEY_BYTES = 16;
@@ -90,7 +91,7 @@ export async function writeSegment(
   vectors: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
 ): Promise<void> {
   const temp = join(dirname(path), `${TEMP_PREFIX}${process.pid}-${Math.random().toString(36).slice(2)}`);
-  const handle = await open(temp, 'w');
+  const handle = await open(temp, 'w', PRIVATE_FILE_MODE);
   try {
     const header = Buffer.alloc(HEADER_BYTES);
     header.writeUInt32LE(MAGIC, 0);

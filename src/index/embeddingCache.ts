@@ -1,7 +1,8 @@
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compactCache, smallSegments } from './cacheCompaction.js';
 import { KEY_BYTES, Segment, isBase, segmentName, writeSegment } from './cacheSegment.js';
+import { makePrivateDir } from '../config/paths.js';
 
 /** The cache's size cap when none is given: about 690k vectors of the local model (1,552 bytes each). */
 export const DEFAULT_CACHE_BYTES = 1 << 30;
@@ -47,7 +48,7 @@ export class EmbeddingCache {
 
   /** The cache in `dir`; nothing is read until the first lookup. */
   static async open(dir: string, dimension: number, maxBytes = DEFAULT_CACHE_BYTES): Promise<EmbeddingCache> {
-    await mkdir(dir, { recursive: true });
+    makePrivateDir(dir);
     return new EmbeddingCache(dir, dimension, maxBytes);
   }
 

@@ -3,9 +3,9 @@
  * the task, not the ~70 examples, each time.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { codectxHome } from '../config/paths.js';
+import { codectxHome, makePrivateDir, PRIVATE_FILE_MODE } from '../config/paths.js';
 import type { EmbeddingProvider } from '../embed/types.js';
 
 export async function embedExamples(embedder: EmbeddingProvider, texts: string[]): Promise<Float32Array[]> {
@@ -24,10 +24,10 @@ export async function embedExamples(embedder: EmbeddingProvider, texts: string[]
   const vectors = await embedder.embed(texts);
   const all = new Float32Array(texts.length * embedder.dimension);
   vectors.forEach((v, i) => all.set(v, i * embedder.dimension));
-  mkdirSync(dir, { recursive: true });
+  makePrivateDir(dir);
   // Write then rename: a concurrent run never reads half a file.
   const partial = `${file}.${process.pid}.tmp`;
-  writeFileSync(partial, new Uint8Array(all.buffer));
+  writeFileSync(partial, new Uint8Array(all.buffer), { mode: PRIVATE_FILE_MODE });
   renameSync(partial, file);
   return vectors;
 }

@@ -2,9 +2,9 @@
  * The usage ledger: one JSON line per completed model call in <codectxHome>/usage.jsonl. Appending a line is
  * atomic enough for concurrent CLI runs (each write is a single small append), and the file stays greppable.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { codectxHome } from '../config/paths.js';
+import { codectxHome, makePrivateDir, PRIVATE_FILE_MODE } from '../config/paths.js';
 
 export interface UsageRecord {
   /** ISO timestamp of the call's end. */
@@ -26,8 +26,8 @@ export function ledgerPath(): string {
 }
 
 export function appendUsage(record: UsageRecord, file: string = ledgerPath()): void {
-  mkdirSync(dirname(file), { recursive: true });
-  appendFileSync(file, `${JSON.stringify(record)}\n`);
+  makePrivateDir(dirname(file));
+  appendFileSync(file, `${JSON.stringify(record)}\n`, { mode: PRIVATE_FILE_MODE });
 }
 
 /** Records at or after `since` (all when absent). Lines that do not parse (a torn write) are skipped. */

@@ -3,9 +3,9 @@
  * <codectxHome>/model-limits.json, so the next run does not hit the same wall) or a configured spending cap.
  * Also the overall budget guard.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { codectxHome } from '../config/paths.js';
+import { codectxHome, makePrivateDir, PRIVATE_FILE_MODE } from '../config/paths.js';
 import { ConfigError } from '../errors.js';
 import { formatUsd } from './cost.js';
 import { readUsage, spentUsd, startOfDay, startOfMonth, type UsageRecord } from './ledger.js';
@@ -37,8 +37,8 @@ export function markLimited(model: string, reason: string, now = new Date(), ret
   const file = limitsPath();
   const markers = readMarkers(file);
   markers[model] = { until: new Date(now.getTime() + retryAfterMs).toISOString(), reason };
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(markers, null, 2)}\n`);
+  makePrivateDir(dirname(file));
+  writeFileSync(file, `${JSON.stringify(markers, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
 }
 
 /** Models at their limit now, with why: live 429 markers and models whose daily/monthly cap is spent. */

@@ -1,8 +1,8 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHUNKER_VERSION, type Chunker } from '../chunk/chunker.js';
 import { projectName, type CodectxConfig } from '../config/config.js';
-import { codectxHome } from '../config/paths.js';
+import { codectxHome, makePrivateDir } from '../config/paths.js';
 import { createEmbeddingProvider } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/types.js';
 import { NotIndexedError } from '../errors.js';
@@ -153,7 +153,7 @@ export class Runtime {
    */
   async index(codebase: Codebase, options: IndexOptions & { force?: boolean; ignore?: readonly string[] } = {}): Promise<IndexReport> {
     const identity = await this.identity(codebase);
-    await mkdir(codebase.indexDir, { recursive: true });
+    makePrivateDir(codebase.indexDir);
     const release = await acquireLock(lockPath(codebase), `the index of ${codebase.root}`);
     try {
       const meta = await (await this.state(codebase)).readMeta();
@@ -212,7 +212,7 @@ export class Runtime {
   async clear(codebase: Codebase): Promise<IndexMeta | undefined> {
     const meta = await (await this.state(codebase)).readMeta();
     if (!meta) return undefined;
-    await mkdir(codebase.indexDir, { recursive: true });
+    makePrivateDir(codebase.indexDir);
     const release = await acquireLock(lockPath(codebase), `the index of ${codebase.root}`);
     try {
       await (await this.store(codebase, meta.dimension)).drop();

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { withService } from '../../app/service.js';
-import { codectxHome } from '../../config/paths.js';
+import { codectxHome, makePrivateDir } from '../../config/paths.js';
 import { rotatingLog } from '../../daemon/logger.js';
 import { describeError, UsageError } from '../../errors.js';
 import { hookOutput, parseHookInput, userPromptContext, type UserPromptSubmitInput } from '../../hook/promptHook.js';
@@ -42,7 +41,7 @@ async function readStdin(): Promise<string> {
 function logHookFailure(session: string | undefined, message: string): void {
   const home = codectxHome();
   try {
-    mkdirSync(home, { recursive: true });
+    makePrivateDir(home);
   } catch {
     return;
   }

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { EmbeddingError } from '../../errors.js';
 import { bertConfigFrom, buildBertGraph, GRAPH_BUILDER_VERSION, type ModelVariant } from './bertGraph.js';
 import { SafeTensors } from './safetensors.js';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../../config/paths.js';
 
 /**
  * The built ONNX graph is cached on disk: building it takes seconds, loading it a fraction of that. The file
@@ -70,8 +71,8 @@ async function writeAtomically(path: string, model: Uint8Array): Promise<void> {
   const digest = createHash('sha256').update(model).digest();
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await mkdir(join(path, '..'), { recursive: true });
-    await writeFile(temporary, [model, digest]);
+    makePrivateDir(join(path, '..'));
+    await writeFile(temporary, [model, digest], { mode: PRIVATE_FILE_MODE });
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
