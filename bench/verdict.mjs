@@ -15,7 +15,16 @@ const { withService } = await dist('app/service.js');
 const { prepareTask } = await dist('context/prepare.js');
 const { chunkRole } = await dist('search/roles.js');
 
-const GITHUB = { express: 'expressjs/express', 'commander.js': 'tj/commander.js', click: 'pallets/click', gin: 'gin-gonic/gin' };
+const GITHUB = {
+  express: 'expressjs/express',
+  'commander.js': 'tj/commander.js',
+  click: 'pallets/click',
+  gin: 'gin-gonic/gin',
+  requests: 'psf/requests',
+  sinatra: 'sinatra/sinatra',
+  zod: 'colinhacks/zod',
+  gson: 'google/gson',
+};
 const tasks = readFileSync(new URL('./verdict/tasks.jsonl', import.meta.url), 'utf8')
   .split('\n')
   .filter((line) => line.trim())

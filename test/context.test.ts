@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildContext } from '../src/context/build.js';
 import { mergeResults } from '../src/context/merge.js';
-import { changesExisting, isInquiry } from '../src/context/intent.js';
+import { changesExisting, isInquiry, quotesCode } from '../src/context/intent.js';
 import { buildPrompt, INQUIRY_INSTRUCTION, SYSTEM_INSTRUCTION } from '../src/context/prompt.js';
 import { decideVerdict } from '../src/context/verdict.js';
 import { estimatePromptTokens } from '../src/llm/tokens.js';
@@ -326,6 +326,23 @@ describe('a task that changes the code it is close to gets Extend, not Reuse', (
     expect(decideVerdict([json], thresholds, ['serialize a struct as JSON into the response']).kind).toBe('reuse');
     expect(changesExisting('make res.sendFile honour the etag setting', 'res.sendFile')).toBe(true);
     expect(changesExisting('edit a file in the user\'s editor', 'edit')).toBe(false);
+  });
+
+  // bench:verdict round 2: 'Warn on dropping sessions' and 'Remove `Serializable` from internal `Type` implementation
+  // classes' were Reuse of the code they change.
+  it.each([
+    'Warn on sending a file without a content type',
+    'Throw error on a file path outside the root',
+    'Transfer the file at `path` to the client',
+  ])('"%s" → Extend: a reaction on a condition, or code quoted in backticks, is a change', (task) => {
+    expect(decideVerdict([sendFile], thresholds, [task], task).kind).toBe('extend');
+  });
+
+  it('reads "on" after a reaction as the idiom, not "when" or "if", and needs backticks for quoted code', () => {
+    expect(changesExisting('throw an error instead of calling process.exit when parsing fails', 'exitOverride')).toBe(false);
+    expect(changesExisting('panic on Hijack/CloseNotify when wrapper unsupported', 'Hijack')).toBe(true);
+    expect(quotesCode('Delete `back` as a magic string')).toBe(true);
+    expect(quotesCode("send the user's file to the client")).toBe(false);
   });
 });
 

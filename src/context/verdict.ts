@@ -4,7 +4,7 @@
  * verdict to act on, only the relevant code (relevantCode).
  */
 import { chunkRole } from '../search/roles.js';
-import { asksForAbility, changesExisting, removesSomething } from './intent.js';
+import { asksForAbility, changesExisting, quotesCode, removesSomething } from './intent.js';
 import { oneDefinition } from './oneDefinition.js';
 import { termCoverage } from './termCoverage.js';
 import type { SearchResult } from '../search/types.js';
@@ -67,7 +67,7 @@ export function decideVerdict(results: SearchResult[], thresholds: Thresholds, q
   const topCallable = code.find((r) => CALLABLE.has(r.kind));
   if (topCallable && topCallable.dense!.score >= thresholds.reuse) {
     const target = targetOf(topCallable, task);
-    if (changesExisting(task, topCallable.symbol) || asksForAbility(task)) {
+    if (changesExisting(task, topCallable.symbol) || asksForAbility(task) || quotesCode(task)) {
       return {
         kind: 'extend',
         evidence: `the task changes ${describe(target)} (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholds.reuse.toFixed(2)}, but it asks for a change, not a call); extend it`,
