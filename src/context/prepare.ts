@@ -111,7 +111,7 @@ async function bothSettled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> 
   return [first.value, second.value];
 }
 
-/** Rules plus nearest examples on the local model; rules alone when asked, or when the model cannot load (said why). */
+/** Rules plus the examples' model on the local model; rules alone when asked, or when the model cannot load (said why). */
 async function classify(
   policy: RoutingPolicy,
   task: string,
