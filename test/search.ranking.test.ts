@@ -3,6 +3,7 @@ import { groupPieces } from '../src/search/pieces.js';
 import { exactMatchShare, queryTerms, taskText } from '../src/search/queryTerms.js';
 import { DEFAULT_RANKING, rankCandidates } from '../src/search/ranking.js';
 import { chunkRole, rolesAskedFor } from '../src/search/roles.js';
+import { fuseScores } from '../src/store/hybrid.js';
 import type { ChunkRecord } from '../src/store/types.js';
 
 const record = (over: Partial<ChunkRecord> & { id: string }): ChunkRecord => ({
@@ -136,6 +137,30 @@ describe('rankCandidates', () => {
     const params = { ...DEFAULT_RANKING, exactBoost: 1 };
     const ranked = rankCandidates('make res.cookie encode values', [{ chunk: other, score: 0.9 }, { chunk: impl, score: 0.8 }], [], params);
     expect(ranked[0]!.chunk.id).toBe('impl');
+  });
+});
+
+describe('fuseScores', () => {
+  const hits = (...scores: Array<[string, number]>) => scores.map(([id, score]) => ({ chunk: record({ id }), score }));
+
+  it('normalises a full side by its own range: the depth-th hit adds nothing, the first the whole weight', () => {
+    const fused = fuseScores(hits(['a', 0.9], ['b', 0.6], ['c', 0.3]), [], 1, 3);
+    expect(fused.map((h) => h.chunk.id)).toEqual(['a', 'b', 'c']);
+    expect(fused.map((h) => h.score)).toEqual([expect.closeTo(0.5), expect.closeTo(0.25), 0]);
+  });
+
+  it('floors a side that returned fewer than depth hits at 0, so its last hit still counts', () => {
+    const fused = fuseScores(hits(['a', 0.9], ['b', 0.6]), hits(['b', 8]), 1, 10);
+    // a: 0.9 / 0.9 of the dense half; b: 0.6 / 0.9 of it plus all of the keyword half (8 / 8, not (8 - 8) / 8).
+    expect(Object.fromEntries(fused.map((h) => [h.chunk.id, h.score]))).toEqual({ a: expect.closeTo(0.5), b: expect.closeTo(0.8333) });
+  });
+
+  it('keeps a gap reciprocal rank would flatten: a far-ahead hit of one side beats a close second on both', () => {
+    const dense = hits(['lead', 0.9], ['both', 0.42], ['c', 0.41], ['d', 0.4]);
+    const keyword = hits(['both', 10], ['c', 9.99], ['lead', 9.98], ['d', 5]);
+    expect(fuseScores(dense, keyword, 1, 4)[0]!.chunk.id).toBe('lead');
+    const rrf = { ...DEFAULT_RANKING, fusion: 'rrf' as const, rrfK: 30, denseWeight: 1, depth: 4 };
+    expect(rankCandidates('q', dense, keyword, rrf)[0]!.chunk.id).toBe('both');
   });
 });
 

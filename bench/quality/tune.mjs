@@ -21,8 +21,9 @@ const GRID = {
   denseQuery: ['raw', 'task'],
   keywordQuery: ['raw', 'task'],
   depth: [50, 100],
+  fusion: ['rrf', 'convex'],
   rrfK: [10, 20, 30, 60],
-  denseWeight: [0.7, 1, 1.4, 2],
+  denseWeight: [0.5, 0.7, 1, 1.4, 2],
   test: [0.1, 0.2, 0.3, 0.4, 0.5, 0.7],
   docs: [0.1, 0.2, 0.3, 0.4, 0.6],
   config: [0.2, 0.4, 0.6],
@@ -73,7 +74,7 @@ const objective = (combo, over) => {
 // Deterministic, and the same procedure for every held-out repository and for the shipped defaults.
 const start = {
   ...fromParams(DEFAULT_RANKING),
-  denseQuery: 'raw', keywordQuery: 'raw', depth: 50, rrfK: 60, denseWeight: 1,
+  denseQuery: 'raw', keywordQuery: 'raw', depth: 50, fusion: 'rrf', rrfK: 60, denseWeight: 1,
   test: 0.4, docs: 0.4, config: 0.4, vendor: 0.4, exactBoost: 0, joinWithin: 0,
 };
 function bestOn(over) {
@@ -114,7 +115,7 @@ for (const repo of repos) {
   const c = l.combo;
   console.log(
     `| ${repo} | ${f2(BASELINE[repo]?.['line@5'] ?? NaN)} | ${f2(defaults[repo]['line@5'])} | ${f2(l['line@5'])} | ${f2(l['file@5'])} | ${f2(l.mrr)} | ` +
-      `${f2(BASELINE[repo]?.mrr ?? NaN)} | ${l.lines5.toFixed(0)} | d${c.depth} k${c.rrfK} w${c.denseWeight} t${c.test}/${c.docs}/${c.config}/${c.vendor} x${c.exactBoost} j${c.joinWithin} |`,
+      `${f2(BASELINE[repo]?.mrr ?? NaN)} | ${l.lines5.toFixed(0)} | d${c.depth} ${c.fusion === 'convex' ? 'cc' : `k${c.rrfK}`} w${c.denseWeight} t${c.test}/${c.docs}/${c.config}/${c.vendor} x${c.exactBoost} j${c.joinWithin} |`,
   );
 }
 const bm25Mean = (key) => repos.reduce((s, r) => s + (BASELINE[r]?.[key] ?? NaN), 0) / repos.length;
@@ -131,7 +132,8 @@ const ablations = {
   'no role factors': { ...base, roleFactor: { test: 1, docs: 1, config: 1, vendor: 1, generated: 1 } },
   'no exact-term boost': { ...base, exactBoost: 0 },
   'query as written on both sides': { ...base, denseQuery: 'raw', keywordQuery: 'raw' },
-  'RRF k 60, equal weights': { ...base, rrfK: 60, denseWeight: 1 },
+  'RRF k 60, equal weights': { ...base, fusion: 'rrf', rrfK: 60, denseWeight: 1 },
+  'RRF k 30, dense 0.7 (before convex fusion)': { ...base, fusion: 'rrf', rrfK: 30, denseWeight: 0.7 },
   'no joining of neighbours': { ...base, joinWithin: 0 },
   'keyword side only': { ...base, denseWeight: 0 },
   'dense side only': { ...base, denseWeight: 1e6 },

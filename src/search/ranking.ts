@@ -1,4 +1,4 @@
-import { fuseRankings, type FusedHit } from '../store/hybrid.js';
+import { fuseRankings, fuseScores, type FusedHit } from '../store/hybrid.js';
 import type { ChunkRecord, RankedChunk } from '../store/types.js';
 import { exactMatchShare, queryTerms } from './queryTerms.js';
 import { chunkRole, rolesAskedFor, type ChunkRole } from './roles.js';
@@ -14,6 +14,8 @@ export interface RankingParams {
   keywordQuery: 'raw' | 'task';
   /** Results each side fetches before fusion. */
   depth: number;
+  /** How the sides combine: reciprocal rank, or a convex combination of their normalised scores. */
+  fusion: 'rrf' | 'convex';
   /** Reciprocal rank fusion constant: smaller trusts each side's top ranks more. */
   rrfK: number;
   /** Weight of the dense side in the fusion (the keyword side weighs 1). */
@@ -29,20 +31,23 @@ export interface RankingParams {
 }
 
 // Chosen by bench/quality/tune.mjs on all eleven repositories (its LOO run scores the same procedure held out).
+// Convex fusion: LOO line@5 0.695 → 0.701 over reciprocal rank on the pools of 2026-12-04 (bench/quality/RESULTS.md);
+// rrfK stays for the tuner, which weighs both fusions every run.
 export const DEFAULT_RANKING: RankingParams = {
-  denseQuery: 'task',
+  denseQuery: 'raw',
   keywordQuery: 'task',
   depth: 100,
+  fusion: 'convex',
   rrfK: 30,
   denseWeight: 0.7,
   // Generated files (stubs, bundles, lockfiles) weigh like config, where lockfiles were before they had a role of
   // their own; not tuned: the tuning cases have too few generated files to choose a factor.
-  roleFactor: { test: 0.2, docs: 0.1, config: 0.2, vendor: 0.4, generated: 0.2 },
-  exactBoost: 1,
+  roleFactor: { test: 0.1, docs: 0.1, config: 0.2, vendor: 0.4, generated: 0.2 },
+  exactBoost: 2,
   // Over the shared cases, gold hits in the top 10 that only the dense side found scored ≥ 0.30; queries with no
   // answer ("((", "zzqx", "purple elephant banana") bring chunks at 0.13–0.18. Half the gap above those.
   minDense: 0.25,
-  joinWithin: 40,
+  joinWithin: 20,
 };
 
 /** What the ranking knows of a candidate beyond its two side scores. */
@@ -71,10 +76,9 @@ export function rankCandidates(
   params: RankingParams = DEFAULT_RANKING,
   features: (chunk: ChunkRecord) => CandidateFeatures = candidateFeatures(query),
 ): FusedHit[] {
-  const fused = fuseRankings(dense.slice(0, params.depth), keyword.slice(0, params.depth), Infinity, {
-    dense: params.denseWeight,
-    k: params.rrfK,
-  });
+  const [d, k] = [dense.slice(0, params.depth), keyword.slice(0, params.depth)];
+  const fused =
+    params.fusion === 'convex' ? fuseScores(d, k, params.denseWeight, params.depth) : fuseRankings(d, k, Infinity, { dense: params.denseWeight, k: params.rrfK });
   const relevant = fused.filter((hit) => hit.keyword !== undefined || (hit.dense?.score ?? 0) >= params.minDense);
   const hits = relevant.map((hit) => {
     const { role, exact } = features(hit.chunk);

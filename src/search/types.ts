@@ -16,7 +16,7 @@ export interface SearchResult {
   kind: ChunkKind;
   container: string;
   language: string;
-  /** Fused score (reciprocal rank fusion); higher is better. */
+  /** Fused score (see RankingParams.fusion), weighed by role and exact terms; higher is better, only the order means anything. */
   score: number;
   dense?: SideScore;
   keyword?: SideScore;

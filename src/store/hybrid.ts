@@ -75,3 +75,28 @@ export function fuseRankings(
   add(keyword, 'keyword', weights.keyword ?? 1);
   return [...hits.values()].sort((a, b) => b.score - a.score).slice(0, limit);
 }
+
+/**
+ * Convex combination of the two sides' scores, each min-max normalised over its own ranking (a hit one side did not
+ * return gets that side's 0): unlike reciprocal rank, a clear gap between a side's first and second hit survives. A
+ * side that returned fewer than `depth` hits returned all it would ever score, and the rest of the index scores 0
+ * there (BM25) or was never a candidate, so its floor is 0: min-max over two hits would give the second one nothing.
+ */
+export function fuseScores(dense: RankedChunk[], keyword: RankedChunk[], denseWeight: number, depth: number): FusedHit[] {
+  const hits = new Map<string, FusedHit>();
+  const add = (ranking: RankedChunk[], side: 'dense' | 'keyword', weight: number) => {
+    let [low, high] = [ranking.length < depth ? 0 : Infinity, -Infinity];
+    for (const { score } of ranking) [low, high] = [Math.min(low, score), Math.max(high, score)];
+    const span = high - low || 1;
+    ranking.forEach((ranked, index) => {
+      const hit = hits.get(ranked.chunk.id) ?? { chunk: ranked.chunk, score: 0 };
+      if (hit[side] !== undefined) return; // a store returning one id twice must not count it twice
+      hit[side] = { score: ranked.score, rank: index + 1 };
+      hit.score += (weight * (ranked.score - low)) / span / (denseWeight + 1);
+      hits.set(ranked.chunk.id, hit);
+    });
+  };
+  add(dense, 'dense', denseWeight);
+  add(keyword, 'keyword', 1);
+  return [...hits.values()].sort((a, b) => b.score - a.score);
+}
