@@ -18,6 +18,8 @@ const L2 = 1e-4;
 /**
  * Gradient steps: the fewest at the optimum (5: 327, 10: 332, 15-20: 333, 30-40: 331), because each costs ~6 ms
  * (416 × 384 × 11) and start-up should stay under 100 ms: 10 steps train in 57-115 ms, 15 in 80-135 ms.
+ * Chosen with 416 examples; with the 631 of round 7 the 10 steps take ~90-130 ms warm, ~120-200 ms as a process's
+ * first call (bench/routing/RESULTS.md). The steps were not re-chosen in that round.
  */
 const ITERATIONS = 10;
 /** Part of the cache key: change it when trainSoftmax changes what it computes. */
