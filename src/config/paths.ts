@@ -1,6 +1,6 @@
-import { mkdirSync, statSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, relative, isAbsolute } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 
 /** Root of everything codectx keeps per user: indexes, the model cache, the daemon socket, the usage ledger. */
 export function codectxHome(): string {

@@ -1,7 +1,7 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadConfig, type CodectxConfig } from '../config/config.js';
-import { codectxHome } from '../config/paths.js';
+import { codectxHome, makePrivateDir } from '../config/paths.js';
 import { CodectxError, describeError, IndexStateError, UsageError } from '../errors.js';
 import { resolveCodebase } from '../index/codebase.js';
 import { acquireLock } from '../index/lock.js';
@@ -61,7 +61,7 @@ export class Daemon {
 
   async run(): Promise<void> {
     const log = this.options.log;
-    await mkdir(codectxHome(), { recursive: true, mode: 0o700 });
+    makePrivateDir(codectxHome());
     try {
       this.releaseLock = await acquireLock(daemonLockPath(), 'the codectx daemon');
     } catch (error) {

@@ -1,4 +1,5 @@
 import { appendFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { PRIVATE_FILE_MODE } from '../config/paths.js';
 
 export interface Logger {
   info(message: string): void;
@@ -39,7 +40,7 @@ export function rotatingLog(path: string, options: RotatingLogOptions = {}): Log
     const line = `${new Date().toISOString()} ${level} ${message}\n`;
     try {
       if (size > 0 && size + line.length > maxBytes) rotate();
-      appendFileSync(path, line, { mode: 0o600 });
+      appendFileSync(path, line, { mode: PRIVATE_FILE_MODE });
       size += Buffer.byteLength(line);
     } catch {
       // A full disk or a removed home must not take the daemon down with it.

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { codectxHome } from '../config/paths.js';
+import { codectxHome, makePrivateDir } from '../config/paths.js';
 import { CodectxError } from '../errors.js';
 
 /** Unix socket paths are limited to ~104 bytes (macOS) or 108 (Linux). */
@@ -35,7 +35,7 @@ export class UntrustedSocketError extends CodectxError {}
 export function preparePrivateSocketDir(socketPath: string, home = codectxHome()): void {
   const dir = dirname(socketPath);
   if (dir === home || process.platform === 'win32') return;
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makePrivateDir(dir);
   assertPrivateDir(dir);
 }
 

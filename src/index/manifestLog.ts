@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../config/paths.js';
 import { IndexStateError } from '../errors.js';
 import type { FileEntry } from './fileTable.js';
 
@@ -60,7 +61,7 @@ export class ManifestLog {
     const bytes = Buffer.byteLength(lines);
     const { appendable, logBytes, baseBytes } = this.state;
     if (!appendable || logBytes + bytes > Math.max(baseBytes, MIN_FOLD_BYTES)) return this.fold(files);
-    const handle = await open(join(this.dir, LOG), 'a', 0o600);
+    const handle = await open(join(this.dir, LOG), 'a', PRIVATE_FILE_MODE);
     try {
       await handle.write(lines);
       await handle.datasync();
@@ -90,9 +91,9 @@ function localEntry(entry: FileEntry): FileEntry {
 
 /** Through a temp file, synced, then renamed: a crash leaves the old file or the new one, never half of one. */
 async function writeDurably(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  makePrivateDir(dirname(path));
   const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  const handle = await open(temp, 'w', 0o600);
+  const handle = await open(temp, 'w', PRIVATE_FILE_MODE);
   try {
     await handle.write(text);
     await handle.sync();

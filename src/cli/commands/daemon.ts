@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, statSync, watchFile, unwatchFile } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { codectxHome } from '../../config/paths.js';
+import { codectxHome, makePrivateDir, PRIVATE_FILE_MODE } from '../../config/paths.js';
 import { Daemon } from '../../daemon/daemon.js';
 import { connectDaemon, type DaemonClient } from '../../daemon/client.js';
 import { rotatingLog, type Logger } from '../../daemon/logger.js';
@@ -87,7 +86,7 @@ export function registerDaemonCommand(program: Command): void {
     .command('run')
     .description('run the daemon in the foreground (what `start` launches; for service managers)')
     .action(async () => {
-      await mkdir(codectxHome(), { recursive: true, mode: 0o700 });
+      makePrivateDir(codectxHome());
       const log = teeToTerminal(rotatingLog(daemonLogPath()));
       const instance = new Daemon({ version: packageVersion(), log });
       for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void instance.stop(signal));
@@ -112,8 +111,8 @@ export async function startDaemon(): Promise<{ pid: number; socket: string; alre
     const { pid } = await withClient(running, () => running.ping());
     return { pid, socket: daemonSocketPath(), alreadyRunning: true };
   }
-  await mkdir(codectxHome(), { recursive: true, mode: 0o700 });
-  const output = openSync(daemonOutputPath(), 'w', 0o600);
+  makePrivateDir(codectxHome());
+  const output = openSync(daemonOutputPath(), 'w', PRIVATE_FILE_MODE);
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
   // glibc tuning for a long-lived process: native threads (LanceDB, ONNX) each get a malloc arena, and a
   // fragmented arena never shrinks, so two arenas only; and buffers over 128 KB always get their own mapping,
