@@ -60,20 +60,10 @@ export function fuseRankings(
   weights: FusionWeights = {},
 ): FusedHit[] {
   const k = weights.k ?? RRF_K;
-  const hits = new Map<string, FusedHit>();
-  const add = (ranking: RankedChunk[], side: 'dense' | 'keyword', weight: number) => {
-    ranking.forEach((ranked, index) => {
-      const rank = index + 1;
-      const hit = hits.get(ranked.chunk.id) ?? { chunk: ranked.chunk, score: 0 };
-      if (hit[side] !== undefined) return; // a store returning one id twice must not count it twice
-      hit[side] = { score: ranked.score, rank };
-      hit.score += weight / (k + rank);
-      hits.set(ranked.chunk.id, hit);
-    });
-  };
-  add(dense, 'dense', weights.dense ?? 1);
-  add(keyword, 'keyword', weights.keyword ?? 1);
-  return [...hits.values()].sort((a, b) => b.score - a.score).slice(0, limit);
+  return combineSides(dense, keyword, (side) => {
+    const weight = weights[side] ?? 1;
+    return (_score, rank) => weight / (k + rank);
+  }).slice(0, limit);
 }
 
 /**
@@ -83,20 +73,34 @@ export function fuseRankings(
  * there (BM25) or was never a candidate, so its floor is 0: min-max over two hits would give the second one nothing.
  */
 export function fuseScores(dense: RankedChunk[], keyword: RankedChunk[], denseWeight: number, depth: number): FusedHit[] {
-  const hits = new Map<string, FusedHit>();
-  const add = (ranking: RankedChunk[], side: 'dense' | 'keyword', weight: number) => {
+  return combineSides(dense, keyword, (side, ranking) => {
+    const weight = side === 'dense' ? denseWeight : 1;
     let [low, high] = [ranking.length < depth ? 0 : Infinity, -Infinity];
     for (const { score } of ranking) [low, high] = [Math.min(low, score), Math.max(high, score)];
     const span = high - low || 1;
+    return (score) => (weight * (score - low)) / span / (denseWeight + 1);
+  });
+}
+
+/**
+ * Every hit of both sides once, with how each side placed it, scored by the sum of what each side gives it
+ * (`contribution` sees a side's whole ranking first, then says what a score at a 1-based rank is worth), best first.
+ */
+function combineSides(
+  dense: RankedChunk[],
+  keyword: RankedChunk[],
+  contribution: (side: 'dense' | 'keyword', ranking: RankedChunk[]) => (score: number, rank: number) => number,
+): FusedHit[] {
+  const hits = new Map<string, FusedHit>();
+  for (const [side, ranking] of [['dense', dense], ['keyword', keyword]] as const) {
+    const worth = contribution(side, ranking);
     ranking.forEach((ranked, index) => {
       const hit = hits.get(ranked.chunk.id) ?? { chunk: ranked.chunk, score: 0 };
       if (hit[side] !== undefined) return; // a store returning one id twice must not count it twice
       hit[side] = { score: ranked.score, rank: index + 1 };
-      hit.score += (weight * (ranked.score - low)) / span / (denseWeight + 1);
+      hit.score += worth(ranked.score, index + 1);
       hits.set(ranked.chunk.id, hit);
     });
-  };
-  add(dense, 'dense', denseWeight);
-  add(keyword, 'keyword', 1);
+  }
   return [...hits.values()].sort((a, b) => b.score - a.score);
 }
