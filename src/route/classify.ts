@@ -66,28 +66,28 @@ export class TaskClassifier {
     const rules = this.scoreRules(task);
     const { neighbours, probabilities } = this.embedder ? await this.consultExamples(task) : { neighbours: [], probabilities: new Map<string, number>() };
     // The model speaks only when some example is similar enough to count as evidence.
-    const knn = neighbours.length > 0 ? probabilities : new Map<string, number>();
+    const modelProbabilities = neighbours.length > 0 ? probabilities : new Map<string, number>();
 
     const ruleTotal = sum(rules.scores.values());
-    const knnTotal = sum(knn.values());
+    const modelTotal = sum(modelProbabilities.values());
     const ruleTop = Math.max(0, ...rules.scores.values());
     const ruleStrength = Math.min(1, ruleTop / STRONG_RULE_WEIGHT);
-    const ruleShareWeight = knnTotal > 0 ? RULE_SHARE_AT_FULL_STRENGTH * ruleStrength : ruleStrength;
-    const knnTop = Math.max(0, ...neighbours.map((n) => n.similarity));
-    const knnStrength = Math.min(1, Math.max(0, (knnTop - MIN_SIMILARITY) / (STRONG_SIMILARITY - MIN_SIMILARITY)));
+    const ruleShareWeight = modelTotal > 0 ? RULE_SHARE_AT_FULL_STRENGTH * ruleStrength : ruleStrength;
+    const topSimilarity = Math.max(0, ...neighbours.map((n) => n.similarity));
+    const exampleStrength = Math.min(1, Math.max(0, (topSimilarity - MIN_SIMILARITY) / (STRONG_SIMILARITY - MIN_SIMILARITY)));
     // With no rule evidence at all, the examples decide alone once one passed MIN_SIMILARITY: fresh phrasing that
     // no rule knows is what they are for. (The model leans to the commonest category, the default, when unsure:
     // "lift the selected tab state up to the parent", which the 5-nearest vote sent to react_components, now stays
     // on feature_implementation. Weighting the categories equally in training did not help: CV 329-333.)
-    const knnShareWeight = knnTotal > 0 ? (1 - ruleShareWeight) * (ruleTotal > 0 ? knnStrength : 1) : 0;
+    const exampleShareWeight = modelTotal > 0 ? (1 - ruleShareWeight) * (ruleTotal > 0 ? exampleStrength : 1) : 0;
 
     // The share neither side claims is missing evidence, and missing evidence means the documented default: weak
     // evidence for a category must beat it, not merely be the only evidence there is.
-    const unclaimed = ruleTotal + knnTotal > 0 ? Math.max(0, 1 - ruleShareWeight - knnShareWeight) : 0;
+    const unclaimed = ruleTotal + modelTotal > 0 ? Math.max(0, 1 - ruleShareWeight - exampleShareWeight) : 0;
     const scores: Record<string, number> = {};
     for (const category of this.policy.categories) {
       const fromRules = ruleTotal > 0 ? ((rules.scores.get(category) ?? 0) / ruleTotal) * ruleShareWeight : 0;
-      const fromExamples = knnTotal > 0 ? ((knn.get(category) ?? 0) / knnTotal) * knnShareWeight : 0;
+      const fromExamples = modelTotal > 0 ? ((modelProbabilities.get(category) ?? 0) / modelTotal) * exampleShareWeight : 0;
       const fromDefault = category === this.policy.defaultCategory ? unclaimed : 0;
       if (fromRules + fromExamples + fromDefault > 0) scores[category] = round(fromRules + fromExamples + fromDefault);
     }
@@ -106,9 +106,9 @@ export class TaskClassifier {
     // no one claimed (not the examples' model).
     const checkable = this.explain(category, rules.matches, neighbours);
     const weak = category === this.policy.defaultCategory && !checkable && unclaimed >= confidence - unclaimed;
-    const model = knnShareWeight > 0 ? knn.get(category) : undefined;
+    const model = exampleShareWeight > 0 ? modelProbabilities.get(category) : undefined;
     const explained = weak ? '' : this.explain(category, rules.matches, neighbours, model);
-    const reason = explained || this.explainWeak(ranked, rules.matches, neighbours, knnShareWeight > 0 ? knn : undefined);
+    const reason = explained || this.explainWeak(ranked, rules.matches, neighbours, exampleShareWeight > 0 ? modelProbabilities : undefined);
     return { category, confidence, reason, scores };
   }
 
