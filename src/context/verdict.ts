@@ -6,7 +6,7 @@
 import { chunkRole } from '../search/roles.js';
 import { asksForAbility, changesExisting, quotesCode, removesSomething } from './intent.js';
 import { oneDefinition } from './oneDefinition.js';
-import { termCoverage } from './termCoverage.js';
+import { termCoverage, type TermCoverage } from './termCoverage.js';
 import type { SearchResult } from '../search/types.js';
 
 export type VerdictKind = 'reuse' | 'extend' | 'create' | 'relevant';
@@ -85,7 +85,7 @@ export function decideVerdict(results: SearchResult[], thresholds: Thresholds, q
     if (own.share < MIN_REUSE_COVERAGE) {
       return {
         kind: 'extend',
-        evidence: `${describe(target)} is close (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholds.reuse.toFixed(2)}), but it uses ${own.found.length} of the task's ${own.found.length + own.missing.length} key terms (missing: ${own.missing.join(', ')}), so it does not do all of this yet; extend it`,
+        evidence: `${describe(target)} is close (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholds.reuse.toFixed(2)}), but it uses ${keyTermsFound(own)}, so it does not do all of this yet; extend it`,
         target,
       };
     }
@@ -95,17 +95,17 @@ export function decideVerdict(results: SearchResult[], thresholds: Thresholds, q
       target,
     };
   }
-  const coverage = termCoverage(task, code.slice(0, COVERAGE_RESULTS));
-  // "fix …", "remove …" or naming the symbol says the code exists, whatever words the task uses for it.
-  const changesIt = changesExisting(task, best.symbol) || removesSomething(task);
-  if (best.dense!.score >= thresholds.extend && coverage.share < extendCoverageBar(task, best.dense!.score) && !changesIt) {
-    return {
-      kind: 'create',
-      evidence: `closest code is ${describe(targetOf(best, task))} (similarity ${best.dense!.score.toFixed(2)} ≥ extend threshold ${thresholds.extend.toFixed(2)}), but the code found uses ${coverage.found.length} of the task's ${coverage.found.length + coverage.missing.length} key terms (missing: ${coverage.missing.join(', ')}); ${searched}; write new code following the snippets' conventions`,
-    };
-  }
   if (best.dense!.score >= thresholds.extend) {
     const target = targetOf(best, task);
+    const coverage = termCoverage(task, code.slice(0, COVERAGE_RESULTS));
+    // "fix …", "remove …" or naming the symbol says the code exists, whatever words the task uses for it.
+    const changesIt = changesExisting(task, best.symbol) || removesSomething(task);
+    if (coverage.share < extendCoverageBar(task, target.similarity) && !changesIt) {
+      return {
+        kind: 'create',
+        evidence: `closest code is ${describe(target)} (similarity ${target.similarity.toFixed(2)} ≥ extend threshold ${thresholds.extend.toFixed(2)}), but the code found uses ${keyTermsFound(coverage)}; ${searched}; write new code following the snippets' conventions`,
+      };
+    }
     return {
       kind: 'extend',
       evidence: `closest code is ${describe(target)} (similarity ${target.similarity.toFixed(2)} ≥ extend threshold ${thresholds.extend.toFixed(2)}, below reuse ${thresholds.reuse.toFixed(2)}); extend or adapt it`,
@@ -146,6 +146,10 @@ function implementationCode(results: SearchResult[]): { code: SearchResult[]; sk
 /** The result as a target, naming one definition of a joined result (see oneDefinition). */
 function targetOf(r: SearchResult, task: string): NonNullable<Verdict['target']> {
   return { file: r.file, ...oneDefinition(r, task), kind: r.kind, similarity: r.dense!.score };
+}
+
+function keyTermsFound(coverage: TermCoverage): string {
+  return `${coverage.found.length} of the task's ${coverage.found.length + coverage.missing.length} key terms (missing: ${coverage.missing.join(', ')})`;
 }
 
 function describe(target: NonNullable<Verdict['target']>): string {
