@@ -4,17 +4,18 @@
 //   npm run bench:quality [-- --repos fd,gin]   in-process: index commit by commit, search, save candidate pools
 //   npm run bench:quality -- --force            the same, rebuilding each index first (embeddings come from the cache)
 //   npm run bench:quality -- --cli              the shared scorer driving the built CLI (slower; the reference)
+//   npm run bench:quality -- --repos flask,urfave-cli,koa,rack   the held-out repositories (quality/holdout, never tuned on)
 // Pools saved here feed `node bench/quality/tune.mjs` (leave-one-repository-out choice of ranking constants).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPOS, SHARED, gitDirOf, project, wantedRepos } from './quality/repos.mjs';
+import { SHARED, casesFile, gitDirOf, githubOf, project, wantedRepos } from './quality/repos.mjs';
 import { figures, firstHits } from './quality/score.mjs';
 
 const BASELINE = JSON.parse(readFileSync(new URL('./quality/bm25-baseline.json', import.meta.url), 'utf8'));
 const argv = process.argv.slice(2);
-const repos = wantedRepos(argv);
+const repos = wantedRepos(argv, { holdout: true });
 
 async function viaCli(repo) {
   const home = mkdtempSync(join(tmpdir(), 'codectx-quality-home-'));
@@ -24,7 +25,7 @@ async function viaCli(repo) {
     const out = execFileSync(
       'python3',
       [
-        join(SHARED, 'run_tasks.py'), join(SHARED, 'cases', `${repo}.jsonl`), gitDirOf(repo), join(work, 'tree'),
+        join(SHARED, 'run_tasks.py'), casesFile(repo), gitDirOf(repo), join(work, 'tree'),
         '--index-cmd', `${cli} index {dir} --quiet`,
         '--search-cmd', `${cli} search {query} --path {dir} --limit {k} --json`,
         ...(process.env.SHOW ? ['--show'] : []),
@@ -53,7 +54,7 @@ async function inProcess(repo) {
 const rows = [];
 for (const repo of repos) {
   if (!existsSync(gitDirOf(repo))) {
-    console.error(`${repo}: no git directory at ${gitDirOf(repo)} (fetch github:${REPOS[repo].github}); skipped`);
+    console.error(`${repo}: no git directory at ${gitDirOf(repo)} (fetch github:${githubOf(repo)}); skipped`);
     continue;
   }
   rows.push({ repo, ...(argv.includes('--cli') ? await viaCli(repo) : await inProcess(repo)) });

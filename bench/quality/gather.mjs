@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_HOME, CACHE_DIR, REPOS, casesOf, gitDirOf, project } from './repos.mjs';
+import { BENCH_HOME, CACHE_DIR, casesOf, gitDirOf, githubOf, project } from './repos.mjs';
 
 export const DEPTH = 200;
 
@@ -30,7 +30,7 @@ const slim = ({ vector, fileHash, contentHash, ...chunk }) => chunk;
 
 export async function gather(repo, { limit = 10, force = false } = {}) {
   const gitDir = gitDirOf(repo);
-  if (!existsSync(gitDir)) throw new Error(`${repo}: no git directory at ${gitDir} (fetch github:${REPOS[repo].github})`);
+  if (!existsSync(gitDir)) throw new Error(`${repo}: no git directory at ${gitDir} (fetch github:${githubOf(repo)})`);
   const workDir = join(CACHE_DIR, 'trees', repo);
   const cases = casesOf(repo);
   const chunks = new Map();
