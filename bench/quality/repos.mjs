@@ -23,7 +23,7 @@ export const REPOS = {
 
 /**
  * Repositories no constant was ever chosen on: cases made by ../shared/bench/build_tasks.py (--max 30; --since
- * 2012-01-01 for flask, urfave-cli, cjson, javapoet and ky, whose recent history has too few small commits), kept in ./holdout. They
+ * 2012-01-01 for flask, urfave-cli, cjson and javapoet, whose recent history has too few small commits), kept in ./holdout. They
  * check that a figure carries over; tune.mjs never reads them, and they are scored only when named (--repos).
  */
 export const HOLDOUT = {
