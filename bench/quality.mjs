@@ -4,7 +4,7 @@
 //   npm run bench:quality [-- --repos fd,gin]   in-process: index commit by commit, search, save candidate pools
 //   npm run bench:quality -- --force            the same, rebuilding each index first (embeddings come from the cache)
 //   npm run bench:quality -- --cli              the shared scorer driving the built CLI (slower; the reference)
-//   npm run bench:quality -- --repos flask,urfave-cli,koa,rack   the held-out repositories (quality/holdout, never tuned on)
+//   npm run bench:quality -- --repos flask,urfave-cli,koa,rack,cjson,javapoet,ky,bat   the held-out eight (quality/holdout)
 // Pools saved here feed `node bench/quality/tune.mjs` (leave-one-repository-out choice of ranking constants).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

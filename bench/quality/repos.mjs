@@ -42,9 +42,12 @@ const ALL = { ...REPOS, ...HOLDOUT };
 export const CACHE_DIR = process.env.CODECTX_BENCH_CACHE ?? join(project, '.scratch', 'bench-quality');
 export const BENCH_HOME = join(CACHE_DIR, 'home');
 
+/** A repository's GitHub name, shared or held out. */
+export const githubOf = (repo) => ALL[repo].github;
+
 export function gitDirOf(repo) {
   const envName = `CODECTX_BENCH_GIT_${repo.replace(/\W/g, '_').toUpperCase()}`;
-  return process.env[envName] ?? `/work/.mirror/${ALL[repo].github.replace('/', '+')}/repo`;
+  return process.env[envName] ?? `/work/.mirror/${githubOf(repo).replace('/', '+')}/repo`;
 }
 
 export function casesFile(repo) {
@@ -66,6 +69,3 @@ export function wantedRepos(argv, { holdout = false } = {}) {
   for (const repo of named) if (!known[repo]) throw new Error(`unknown repository ${repo}; known: ${Object.keys(known).join(', ')}`);
   return named.length > 0 ? named : Object.keys(REPOS);
 }
-
-/** A repository's GitHub name, shared or held out. */
-export const githubOf = (repo) => ALL[repo].github;
