@@ -219,7 +219,8 @@ describe.each(specs)('$kind store conformance', (spec) => {
   });
 
   it('treats query text as words, not query syntax', async () => {
-    for (const text of ['parseHeaderValue(raw: "x")', 'parse* AND -header OR value~2', "'; DROP TABLE header; --", 'header:value [a TO b]']) {
+    const quoted = ['"parseHeaderValue"', '"header value"'];
+    for (const text of ['parseHeaderValue(raw: "x")', 'parse* AND -header OR value~2', "'; DROP TABLE header; --", 'header:value [a TO b]', ...quoted]) {
       const hits = await store.searchKeyword(text, 5);
       expect(hits.map((hit) => hit.chunk.id)).toContain('header');
     }

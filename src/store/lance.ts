@@ -190,7 +190,10 @@ class LanceStore implements ListingStore {
     });
   }
 
-  async searchKeyword(text: string, limit: number, filter?: SearchFilter): Promise<RankedChunk[]> {
+  async searchKeyword(typed: string, limit: number, filter?: SearchFilter): Promise<RankedChunk[]> {
+    // LanceDB reads a text wrapped in double quotes as a phrase, which an index without positions refuses (`""`,
+    // `"header value"` failed the search); the tokenizer drops quotes anyway, so the words searched are the same.
+    const text = typed.replaceAll('"', ' ');
     if (text.trim() === '') return [];
     return guarded('keyword search', async () => {
       let query = this.table
