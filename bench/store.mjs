@@ -62,6 +62,14 @@ function makeQueries(chunks, count) {
   });
 }
 
+/** The line after three chunks, picked by `seed`: a gap between two joined chunks. */
+function makeGaps(chunks, seed) {
+  return [1, 2, 3].map((i) => {
+    const chunk = chunks[(seed * 7919 * i) % chunks.length];
+    return { file: chunk.file, startLine: chunk.endLine + 1, endLine: chunk.endLine + 1 };
+  });
+}
+
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
@@ -113,6 +121,9 @@ async function bench(label, store, chunks, queryCount) {
   console.log(`  hybrid  (top ${LIMIT}): ${await timeEach(queries, (q) => hybridSearch(store, { ...q, limit: LIMIT }))}`);
   const filter = { pathPrefix: 'src/module1', language: 'typescript' };
   console.log(`  hybrid + filter:  ${await timeEach(queries, (q) => hybridSearch(store, { ...q, limit: LIMIT, filter }))}`);
+  // What a search with joined results reads back: the lines between the chunks of three results (search/pieces.ts).
+  const gapsOf = (q) => makeGaps(chunks, q.text.length);
+  console.log(`  chunks at 3 results' gaps: ${await timeEach(queries, (q) => store.chunksAt(gapsOf(q)))}`);
   const recall = await recallAt10(store, chunks, queries.slice(0, 50));
   console.log(`  dense recall@10 vs brute force: ${recall.toFixed(3)}`);
   await timeDeletes(store, chunks);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupPieces } from '../src/search/pieces.js';
+import { fillGaps, groupPieces } from '../src/search/pieces.js';
 import { exactMatchShare, queryTerms, taskText } from '../src/search/queryTerms.js';
 import { DEFAULT_RANKING, rankCandidates } from '../src/search/ranking.js';
 import { chunkRole, rolesAskedFor } from '../src/search/roles.js';
@@ -185,6 +185,20 @@ describe('groupPieces', () => {
     expect(grouped.map((h) => [h.chunk.startLine, h.chunk.endLine])).toEqual([[10, 50], [300, 320], [51, 60]]);
     expect(grouped[0]!.chunk.content).toBe('a\nc');
     expect(grouped[0]!.chunk.symbol).toBe('run, other'); // both names, in line order
+  });
+
+  it('records the lines between joined chunks, which fillGaps fills with the chunks found there', () => {
+    const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}`).join('\n');
+    const at = (id: string, startLine: number, endLine: number) => ({ chunk: record({ id, startLine, endLine, symbol: id, content: lines(startLine, endLine) }), score: 1 });
+    const [joined, alone] = groupPieces([at('a', 1, 5), at('b', 8, 10), at('c', 30, 31), at('d', 11, 11)], 5, 10);
+    expect([joined!.chunk.startLine, joined!.chunk.endLine, alone!.gaps]).toEqual([1, 11, []]);
+    expect(joined!.gaps).toEqual([{ file: 'src/app.ts', startLine: 6, endLine: 7 }]);
+    expect(joined!.chunk.content).toBe([lines(1, 5), '', '', lines(8, 11)].join('\n')); // blank until filled
+    // Line 6 is a chunk of its own, line 7 is blank in the file (no chunk); chunks elsewhere change nothing.
+    const found = [at('six', 6, 6).chunk, at('far', 12, 14).chunk, { ...at('other', 7, 7).chunk, file: 'src/other.ts' }];
+    const [filled, untouched] = fillGaps([joined!, alone!], found);
+    expect(filled!.chunk.content).toBe([lines(1, 6), '', lines(8, 11)].join('\n'));
+    expect(untouched).toBe(alone);
   });
 
   it('never joins neighbours across files or past the size of a snippet', () => {

@@ -264,6 +264,23 @@ describe.each(specs)('$kind store conformance', (spec) => {
     expect(ids(hybrid)).toEqual(['login']);
   });
 
+  it('reads back the chunks that overlap given lines of given files, and only those', async () => {
+    const lines = ['def alpha(): pass', "JWT = 'long'", "DSN = 'long'", 'def beta(): pass'];
+    const parts = lines.map((content, i) => chunk({ id: `gap-${i}`, file: "src/it's.py", language: 'python', content, startLine: i + 1, endLine: i + 1 }));
+    const lookalike = chunk({ id: 'gap-other', file: "src/it's.pyx", content: 'x = 1', startLine: 2, endLine: 2 });
+    await store.upsert([...parts, lookalike]);
+    try {
+      const at = async (...spans: [string, number, number][]) =>
+        (await store.chunksAt(spans.map(([file, startLine, endLine]) => ({ file, startLine, endLine })))).map((c) => [c.id, c.content]).sort();
+      expect(await at(["src/it's.py", 2, 3])).toEqual([['gap-1', "JWT = 'long'"], ['gap-2', "DSN = 'long'"]]);
+      expect(await at(["src/it's.py", 3, 3], ['src/http/header.ts', 2, 2])).toEqual([['gap-2', "DSN = 'long'"], ['header', CORPUS[0]!.content]]);
+      expect(await at(["src/it's.py", 5, 9], ['src/nowhere.ts', 1, 1])).toEqual([]);
+      expect(await store.chunksAt([])).toEqual([]);
+    } finally {
+      await store.deleteChunks([...parts, lookalike].map((c) => c.id));
+    }
+  });
+
   it('replaces a chunk upserted again under the same id', async () => {
     const changed = { ...CORPUS[5]!, content: '## Usage\nRun the tool from a shell prompt.', contentHash: 'changed' };
     await store.upsert([changed]);

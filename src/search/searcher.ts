@@ -1,7 +1,7 @@
 import type { EmbeddingProvider } from '../embed/types.js';
 import type { ChunkStore, SearchFilter } from '../store/types.js';
 import { globFilter } from './filters.js';
-import { groupPieces } from './pieces.js';
+import { fillGaps, groupPieces } from './pieces.js';
 import { taskText } from './queryTerms.js';
 import { DEFAULT_RANKING, rankCandidates } from './ranking.js';
 import type { SearchResult } from './types.js';
@@ -69,7 +69,10 @@ export async function searchIndex(
       store.searchKeyword(asWritten(params.keywordQuery), fetch, options.filter),
     ])
   ).map((side) => (keep ? side.filter((hit) => keep(hit.chunk.file)) : side));
-  const hits = groupPieces(rankCandidates(query, dense, keyword, params), options.limit, params.joinWithin);
+  const grouped = groupPieces(rankCandidates(query, dense, keyword, params), options.limit, params.joinWithin);
+  // A joined result shows the real lines between its chunks (one lookup for all results; most gaps are one blank line).
+  const gaps = grouped.flatMap((hit) => hit.gaps);
+  const hits = gaps.length > 0 ? fillGaps(grouped, await store.chunksAt(gaps)) : grouped;
   return hits.map(({ chunk, score, dense, keyword }) => ({
     file: chunk.file,
     startLine: chunk.startLine,

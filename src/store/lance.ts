@@ -5,7 +5,7 @@ import { describeError, StoreError } from '../errors.js';
 import { fromColumns, RECORD_COLUMNS, toColumns } from './columns.js';
 import { keywordQuery } from './keywordText.js';
 import { lanceWhere, sqlFileList, sqlString } from './lanceFilter.js';
-import type { ListingStore, RankedChunk, SearchFilter, StoredChunk } from './types.js';
+import type { ChunkRecord, FileLines, ListingStore, RankedChunk, SearchFilter, StoredChunk } from './types.js';
 
 export interface LanceStoreOptions {
   /** Directory holding the LanceDB database (one table per codebase inside). */
@@ -208,6 +208,15 @@ class LanceStore implements ListingStore {
       return rows
         .map((row) => ({ chunk: fromColumns(row), score: Number(row._score) }))
         .sort((a, b) => b.score - a.score);
+    });
+  }
+
+  async chunksAt(lines: FileLines[]): Promise<ChunkRecord[]> {
+    if (lines.length === 0) return [];
+    const overlapping = lines.map((at) => `(file = ${sqlString(at.file)} AND start_line <= ${at.endLine} AND end_line >= ${at.startLine})`);
+    return guarded('chunk lookup', async () => {
+      const rows = (await this.table.query().where(overlapping.join(' OR ')).select([...RECORD_COLUMNS]).toArray()) as Record<string, unknown>[];
+      return rows.map((row) => fromColumns(row));
     });
   }
 

@@ -16,7 +16,7 @@ import {
   VECTOR_INDEX_DEFAULTS,
   type VectorIndexSettings,
 } from './milvusSchema.js';
-import type { ChunkRecord, ChunkStore, RankedChunk, SearchFilter, StoredChunk } from './types.js';
+import type { ChunkRecord, ChunkStore, FileLines, RankedChunk, SearchFilter, StoredChunk } from './types.js';
 
 export interface MilvusStoreOptions {
   /** host:port (or an https:// URI for Zilliz Cloud). */
@@ -241,6 +241,21 @@ class MilvusStore implements ChunkStore {
       // BM25 is never negative; Milvus Lite reports it negated (best first all the same), a server positive.
       const score = (row: Record<string, unknown>) => (this.lite ? Math.abs(Number(row.score)) : Number(row.score));
       return result.results.map((row) => ({ chunk: toRecord(row), score: score(row) }));
+    });
+  }
+
+  async chunksAt(lines: FileLines[]): Promise<ChunkRecord[]> {
+    if (lines.length === 0) return [];
+    const overlapping = lines.map((at) => `(file == ${milvusString(at.file)} and start_line <= ${at.endLine} and end_line >= ${at.startLine})`);
+    return this.guarded('chunk lookup', async () => {
+      const result = await this.client.query({
+        collection_name: this.name,
+        filter: `${this.mine} and (${overlapping.join(' or ')})`,
+        output_fields: OUTPUT_FIELDS,
+        consistency_level: this.searchConsistency(),
+      });
+      ensureOk(result.status, 'query');
+      return result.data.map(toRecord);
     });
   }
 

@@ -21,6 +21,13 @@ export interface SearchFilter {
   kind?: string;
 }
 
+/** Lines startLine..endLine (1-based, inclusive) of one file. */
+export interface FileLines {
+  file: string;
+  startLine: number;
+  endLine: number;
+}
+
 export interface RankedChunk {
   chunk: ChunkRecord;
   /** Side-specific score: cosine similarity for dense, BM25 score for keyword. Higher is better. */
@@ -54,6 +61,12 @@ export interface ChunkStore {
   flush(): Promise<void>;
   searchDense(vector: Float32Array, limit: number, filter?: SearchFilter): Promise<RankedChunk[]>;
   searchKeyword(text: string, limit: number, filter?: SearchFilter): Promise<RankedChunk[]>;
+  /**
+   * The chunks that overlap any of the given lines, in no order: what lies between two chunks a search joined into
+   * one result (search/pieces.ts), read from the index, which matches the chunks found, not from a file that may
+   * have changed since.
+   */
+  chunksAt(lines: FileLines[]): Promise<ChunkRecord[]>;
   /** Deletes the codebase's chunks: its whole table (LanceDB), its rows of a shared collection (Milvus). */
   drop(): Promise<void>;
   close(): Promise<void>;
