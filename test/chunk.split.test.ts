@@ -63,6 +63,19 @@ describe('large definitions', () => {
     expect(symbols[0]).toBe('function:outer, first:');
   });
 
+  it('chunks functions nested 5,000 deep (generated code) along the outer ones, without overflowing the stack', async () => {
+    const depth = 5_000;
+    const opening = Array.from({ length: depth }, (_, i) => `function f${i}(x${i}) {`);
+    const content = [...opening, '  return 1;', ...Array.from({ length: depth }, () => '}')].join('\n');
+    const chunks = await chunker.chunk('deep.js', content);
+    expectConsistent(chunks, content);
+    expect(chunks[0]!.symbol.startsWith('f0, f1')).toBe(true);
+    // Only the outer levels are definitions of their own; deeper ones are lines of the deepest of those.
+    const named = new Set(chunks.flatMap((c) => c.symbol.split(', ')));
+    expect(named.has('f10')).toBe(true);
+    expect(named.has('f4999')).toBe(false);
+  });
+
   it('keeps nested functions inside a parent that fits', async () => {
     const content = ['function outer(a) {', '  function inner(b) {', '    return b * 2;', '  }', '  return inner(a);', '}'].join('\n');
     expect((await chunker.chunk('outer.js', content)).map((c) => [c.startLine, c.endLine, c.symbol])).toEqual([[1, 6, 'outer']]);

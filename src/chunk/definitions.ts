@@ -72,9 +72,22 @@ interface Found extends Definition {
   nodeFirst: number;
 }
 
+interface Captured {
+  node: Node;
+  kind: ChunkKind;
+  name?: Node;
+  container?: string;
+}
+
+/**
+ * Definitions nested deeper than this stay in their ancestors' lines. Generated code can nest thousands deep
+ * (5,000 nested functions: assemble's recursion overflowed the stack, and collect's parent lookups, each as deep
+ * as the node, took 16 s); code people write stays far below.
+ */
+const MAX_NESTING = 64;
+
 function collect(root: Node, query: Query, lines: readonly string[]): Found[] {
-  const byNode = new Map<number, Found>();
-  const seenNames = new Set<number>();
+  const captured: Captured[] = [];
   for (const match of query.matches(root)) {
     let node: Node | undefined;
     let kind: ChunkKind | undefined;
@@ -82,14 +95,19 @@ function collect(root: Node, query: Query, lines: readonly string[]): Found[] {
     let container: string | undefined;
     for (const capture of match.captures) {
       if (capture.name.startsWith('chunk.')) {
-        const captured = capture.name.slice('chunk.'.length) as ChunkKind;
-        if (KINDS.has(captured)) [node, kind] = [capture.node, captured];
+        const kindCaptured = capture.name.slice('chunk.'.length) as ChunkKind;
+        if (KINDS.has(kindCaptured)) [node, kind] = [capture.node, kindCaptured];
       } else if (capture.name === 'name') name ??= capture.node;
       else if (capture.name === 'container') container = symbolText(capture.node);
     }
-    if (!node || !kind) continue;
+    if (node && kind) captured.push({ node, kind, name, container });
+  }
+  const byNode = new Map<number, Found>();
+  const seenNames = new Set<number>();
+  for (const { node: definition, kind, name, container } of withinNesting(captured)) {
     // One definition per name: `export function f` and `function f` both match; the outer node wins below.
     if (name && seenNames.has(name.startIndex)) continue;
+    let node = definition;
     while (node.parent && WRAPPERS.has(node.parent.type) && wrapsOnly(node.parent, node)) node = node.parent;
     if (byNode.has(node.startIndex)) continue;
     if (name) seenNames.add(name.startIndex);
@@ -104,6 +122,19 @@ function collect(root: Node, query: Query, lines: readonly string[]): Found[] {
     });
   }
   return [...byNode.values()];
+}
+
+/** The definitions at most MAX_NESTING deep in one another, by their byte ranges (no tree walk), in their order. */
+function withinNesting(captured: Captured[]): Captured[] {
+  const outermostFirst = [...captured].sort((a, b) => a.node.startIndex - b.node.startIndex || b.node.endIndex - a.node.endIndex);
+  const open: number[] = [];
+  const tooDeep = new Set<Captured>();
+  for (const definition of outermostFirst) {
+    while (open.length > 0 && open.at(-1)! <= definition.node.startIndex) open.pop();
+    open.push(definition.node.endIndex);
+    if (open.length > MAX_NESTING) tooDeep.add(definition);
+  }
+  return tooDeep.size > 0 ? captured.filter((definition) => !tooDeep.has(definition)) : captured;
 }
 
 /**
