@@ -40,6 +40,32 @@ describe('redactSecrets', () => {
     expect(text).toContain('DATABASE_PASSWORD=[REDACTED:password]');
   });
 
+  it('replaces only the value: names, quotes and punctuation around it stay', async () => {
+    const awsSecret = '9dKq2Lr7XbV4mN8pZ1wY6tH3sJ5cF0gA2eR7uI9o';
+    const mongoPassword = randomAlnum(12);
+    const source = [
+      `  const secretAccessKey = "${awsSecret}";`,
+      `  const conn = "mongodb://root:${mongoPassword}@mongo:27017/app";`,
+      `DSN = 'postgres://app:${randomAlnum(12)}@db.internal/app'`,
+      `aws_secret_access_key = ${awsSecret}`,
+    ].join('\n');
+    expect((await redactSecrets(source)).text).toBe(
+      [
+        '  const secretAccessKey = "[REDACTED:aws-secret-key]";',
+        '  const conn = "[REDACTED:database-connection-string]";',
+        "DSN = '[REDACTED:database-connection-string]'",
+        'aws_secret_access_key = [REDACTED:aws-secret-key]',
+      ].join('\n'),
+    );
+  });
+
+  it('redacts a GitHub token inside an identifier, whatever its length', async () => {
+    const token = 'ghp_' + randomAlnum(38); // secretlint's rule takes exactly 36 characters
+    const { text } = await redactSecrets(`def sk_${token}():\n    return 1`);
+    expect(text).toBe('def sk_[REDACTED:github-token]():\n    return 1');
+    expect((await redactSecrets(`sk_${GITHUB}_helper = 1`)).text).toBe('sk_[REDACTED:github-token]_helper = 1');
+  });
+
   // A key whose random tail ends in '-' has no word boundary after it: `\b` let it through (CI leaked a SendGrid key once).
   it('redacts fixed-length keys that end in a dash', async () => {
     const keys = [

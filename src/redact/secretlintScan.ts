@@ -55,17 +55,31 @@ export async function secretlintSpans(text: string): Promise<SecretSpan[]> {
 }
 
 /**
- * The reported range, and every occurrence of the secret values the report names: some rules report a range
- * that does not cover the value (the AWS secret-key rule pairs the match's start with the value's length).
+ * The reported range, and every occurrence of the secret values the report names. Where a value overlaps the
+ * range, the values alone: some rules report a range that does not cover the value (the AWS secret-key rule
+ * pairs the match's start with the value's length, which hid `secretAccessKey = "` and showed the value's end).
  */
 function spansOf(text: string, message: Message): SecretSpan[] {
   const kind = KIND_BY_MESSAGE[message.messageId] ?? message.ruleId.replace(/^@secretlint\/secretlint-rule-/, '');
-  const spans: SecretSpan[] = [{ start: message.range[0], end: message.range[1], kind }];
+  const reported: SecretSpan = { start: message.range[0], end: message.range[1], kind };
+  const named: SecretSpan[] = [];
   for (const value of Object.values(message.data ?? {})) {
     if (typeof value !== 'string' || value.length < 8) continue;
     for (let at = text.indexOf(value); at >= 0; at = text.indexOf(value, at + value.length)) {
-      spans.push({ start: at, end: at + value.length, kind });
+      named.push({ start: at, end: at + value.length, kind });
     }
   }
-  return spans;
+  const spans = named.some((span) => span.start < reported.end && reported.start < span.end) ? named : [reported, ...named];
+  return spans.map((span) => endAtClosingQuote(text, span));
+}
+
+/**
+ * A value in a quoted literal ends at its closing quote: the database URL rules take any character but a space,
+ * so `"mongodb://…/app";` lost its `";` to the redaction.
+ */
+function endAtClosingQuote(text: string, span: SecretSpan): SecretSpan {
+  const quote = text[span.start - 1];
+  if (quote !== '"' && quote !== "'" && quote !== '`') return span;
+  const closing = text.indexOf(quote, span.start);
+  return closing > span.start && closing < span.end ? { ...span, end: closing } : span;
 }
