@@ -1,0 +1,64 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT, runCli, type CliResult } from './helpers/cli.js';
+
+/**
+ * The built CLI at its edges, as a QA pass drove it: output to a reader that went away, file names that are
+ * terminal escapes, and input that is almost right. One small codebase, indexed once with the real model.
+ */
+const BIN = join(PROJECT_ROOT, 'bin', 'codectx.js');
+// A name that turns the terminal red, one that splits a line in two, and an ordinary one.
+const RED = 'esc\x1b[31mred.py';
+const TWO_LINES = 'new\nline.py';
+
+let base: string;
+let home: string;
+let repo: string;
+
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { home, env, cwd: repo });
+
+/**
+ * Runs the CLI with stdout on a pipe whose reader has already gone, as `codectx … | head` ends up once head has
+ * read its lines. A FIFO opened for reading, then for writing, then closed for reading: every write fails.
+ */
+async function withClosedStdout(args: string[]): Promise<CliResult> {
+  const fifo = join(base, `fifo-${Math.random().toString(36).slice(2)}`);
+  execFileSync('mkfifo', [fifo]);
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const writer = openSync(fifo, constants.O_WRONLY);
+  closeSync(reader);
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: repo,
+    env: { ...process.env, CODECTX_HOME: home },
+    stdio: ['ignore', writer, 'pipe'],
+  });
+  closeSync(writer);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number>((resolve) => child.on('close', (status) => resolve(status ?? -1)));
+  return { code, stdout: '', stderr };
+}
+
+beforeAll(async () => {
+  base = await mkdtemp(join(tmpdir(), 'codectx-cli-e2e-'));
+  home = join(base, 'home');
+  repo = join(base, 'repo');
+  await mkdir(repo);
+  await writeFile(join(repo, RED), 'def parse_config(path):\n    """Parse the config file at path."""\n    return open(path).read()\n');
+  await writeFile(join(repo, TWO_LINES), 'def load_config():\n    """Load the config."""\n    return parse_config("app.cfg")\n');
+  const index = await cli(['index', '.']);
+  expect(index.code, index.stderr).toBe(0);
+});
+
+describe('a reader that stops early', () => {
+  it('ends every command quietly, with success, instead of an EPIPE stack trace', async () => {
+    for (const args of [['search', 'parse config', '--limit', '50'], ['search', 'config', '--json'], ['status', '--json'], ['status'], ['--help'], ['list']]) {
+      const result = await withClosedStdout(args);
+      expect(result, args.join(' ')).toEqual({ code: 0, stdout: '', stderr: '' });
+    }
+  });
+});
