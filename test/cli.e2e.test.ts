@@ -62,3 +62,23 @@ describe('a reader that stops early', () => {
     }
   });
 });
+
+describe('file names in text output', () => {
+  it('search shows control characters escaped, in colour too; --json keeps the names exact', async () => {
+    for (const color of ['never', 'always']) {
+      const text = await cli(['search', 'parse config', '--color', color]);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).not.toContain('\x1b[31mred');
+      expect(text.stdout).not.toContain('new\nline');
+      expect(text.stdout).toContain('esc\\x1b[31mred.py');
+      expect(text.stdout).toContain('new\\nline.py');
+    }
+    const json = await cli(['search', 'parse config', '--json']);
+    expect(JSON.parse(json.stdout).results.map((r: { file: string }) => r.file).sort()).toEqual([RED, TWO_LINES].sort());
+  });
+
+  it('--files prints one line per file', async () => {
+    const files = await cli(['search', 'parse config', '--files']);
+    expect(files.stdout.split('\n').filter(Boolean).sort()).toEqual(['esc\\x1b[31mred.py', 'new\\nline.py']);
+  });
+});

@@ -8,6 +8,7 @@ import { decodeSource } from '../../files/read.js';
 import { isInside, type SkipReason } from '../../files/walk.js';
 import { indexChunker } from '../../index/chunkRecords.js';
 import { resolveCodebase } from '../../index/codebase.js';
+import { printable } from '../text.js';
 
 interface ChunkFlags {
   path: string;
@@ -56,6 +57,6 @@ export function registerChunkCommand(program: Command): void {
 }
 
 function describe(chunk: { startLine: number; endLine: number; kind: string; symbol: string; container: string }): string {
-  const container = chunk.container ? ` (${chunk.container})` : '';
-  return `${chunk.startLine}-${chunk.endLine} ${chunk.kind} ${chunk.symbol || '-'}${container}\n`;
+  const container = chunk.container ? ` (${printable(chunk.container)})` : '';
+  return `${chunk.startLine}-${chunk.endLine} ${chunk.kind} ${printable(chunk.symbol) || '-'}${container}\n`;
 }

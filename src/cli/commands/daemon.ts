@@ -13,6 +13,7 @@ import { CodectxError, describeError } from '../../errors.js';
 import { processAlive } from '../../index/lock.js';
 import { ago, parsePositiveInt } from '../shared.js';
 import { packageVersion } from '../../version.js';
+import { printable } from '../text.js';
 
 /** A first start loads nothing heavy before listening, but a cold disk can still be slow. */
 const START_TIMEOUT_MS = 60_000;
@@ -161,7 +162,7 @@ function formatStatus(status: DaemonStatus): string {
   }
   const header = ['codebase', 'state', 'files', 'chunks', 'queue', 'p50', 'last event', 'last error'];
   const rows = status.codebases.map((codebase) => [
-    codebase.root,
+    printable(codebase.root),
     codebase.waiting ? `${codebase.state}, ${codebase.waiting}` : codebase.state,
     String(codebase.files),
     String(codebase.chunks),

@@ -9,6 +9,7 @@ import { CodectxError } from '../../errors.js';
 import type { IndexProgress } from '../../index/indexer.js';
 import { progressReporter, formatSeconds } from '../progress.js';
 import { addStoreOptions, type StoreFlags } from '../shared.js';
+import { printable } from '../text.js';
 
 interface IndexFlags extends StoreFlags {
   force?: boolean;
@@ -119,7 +120,7 @@ function formatReport(report: IndexReport): string {
     for (const item of report.skipped) reasons.set(item.reason, (reasons.get(item.reason) ?? 0) + 1);
     lines.push(`skipped: ${[...reasons].map(([reason, count]) => `${count} ${reason}`).join(', ')}`);
   }
-  for (const error of report.errors.slice(0, 5)) lines.push(`error: ${error.file}: ${error.message}`);
+  for (const error of report.errors.slice(0, 5)) lines.push(`error: ${printable(error.file)}: ${error.message}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -5,6 +5,7 @@ import { connectDaemon } from '../../daemon/client.js';
 import type { CodebaseStatus } from '../../daemon/protocol.js';
 import { listCodebases, registerCodebase, unregisterCodebase } from '../../daemon/registry.js';
 import { resolveCodebase } from '../../index/codebase.js';
+import { printable } from '../text.js';
 
 /** `add`, `remove`, `list`: the codebases the daemon keeps indexed. */
 export function registerRegistryCommands(program: Command): void {
@@ -67,7 +68,7 @@ export function registerRegistryCommands(program: Command): void {
       }
       for (const row of rows) {
         const note = row.state ?? (row.exists ? 'not watched (daemon not running)' : 'missing');
-        process.stdout.write(`${row.root}  ${note}\n`);
+        process.stdout.write(`${printable(row.root)}  ${note}\n`);
       }
     });
 }
