@@ -82,3 +82,65 @@ describe('file names in text output', () => {
     expect(files.stdout.split('\n').filter(Boolean).sort()).toEqual(['esc\\x1b[31mred.py', 'new\\nline.py']);
   });
 });
+
+describe('input that is almost right', () => {
+  const refused = async (args: string[], message: string, env: NodeJS.ProcessEnv = {}) => {
+    const result = await cli(args, env);
+    expect(result.stdout, args.join(' ')).toBe('');
+    expect(result.stderr, args.join(' ')).toBe(`codectx: ${message}\n`);
+    return result.code;
+  };
+
+  it('numbers are plain decimal integers in their documented range', async () => {
+    for (const limit of ['0x10', '1e9', ' 3', '3.0', '0', '1001']) {
+      expect(await refused(['search', 'config', '--limit', limit], `--limit must be an integer from 1 to 1000, got "${limit}"`)).toBe(2);
+    }
+    for (const tokens of ['1e9', '15', '401', '0x20']) {
+      expect(await refused(['chunk', RED, '--max-tokens', tokens], `--max-tokens must be an integer from 16 to 400, got "${tokens}"`)).toBe(2);
+    }
+    expect(await refused(['daemon', 'logs', '-n', '1e2'], '--lines must be an integer of at least 1, got "1e2"')).toBe(2);
+    const json = await cli(['search', 'config', '--limit', '1', '--json']);
+    expect(JSON.parse(json.stdout).results).toHaveLength(1);
+  });
+
+  it('an empty path is refused, not read as the current folder', async () => {
+    expect(await refused(['index', ''], 'the path is empty; use . for the current folder')).toBe(2);
+    expect(await refused(['status', ''], 'the path is empty; use . for the current folder')).toBe(2);
+    expect(await refused(['remove', ''], 'the path is empty; use . for the current folder')).toBe(2);
+    expect(await refused(['search', 'config', '--path', ''], '--path is empty; use . for the current folder')).toBe(2);
+    expect(await refused(['chunk', ''], 'the file name is empty')).toBe(2);
+  });
+
+  it('a bad --store is a usage error (2) like the rest; a bad environment value is shown as given', async () => {
+    expect(await refused(['status', '--store', 'foo'], 'unknown --store "foo"; use lancedb or milvus')).toBe(2);
+    expect(await refused(['index', '--dry-run', '--store', 'foo'], 'unknown --store "foo"; use lancedb or milvus')).toBe(2);
+    expect(await refused(['status'], 'CODECTX_MAX_FILE_BYTES must be a positive number, got "abc"', { CODECTX_MAX_FILE_BYTES: 'abc' })).toBe(1);
+  });
+
+  it('remove of a codebase that is not registered says so and fails', async () => {
+    const missing = join(base, 'not-registered');
+    expect(await refused(['remove', missing], `${missing} is not registered (\`codectx list\` shows the registered codebases)`)).toBe(2);
+  });
+
+  it('--kind takes any case, as --lang does', async () => {
+    const json = await cli(['search', 'parse config', '--kind', 'FUNCTION', '--lang', 'PY', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).results.length).toBeGreaterThan(0);
+  });
+});
+
+describe('counts as read', () => {
+  it('one file is "1 file"; a folder with nothing to index says so', async () => {
+    const one = join(base, 'one');
+    await mkdir(one);
+    await writeFile(join(one, 'a.py'), 'def answer():\n    return 42\n');
+    expect((await cli(['index', one, '-q'])).stdout).toMatch(/^indexed 1 file in \d+s: 1 new or changed, 0 deleted, 0 unchanged\n/);
+    expect((await cli(['index', one])).stdout).toBe('up to date: 1 file, 1 chunk (nothing changed)\n');
+    expect((await cli(['status', one])).stdout).toMatch(/^index: {5}1 file, 1 chunk, updated/m);
+    expect((await cli(['clear', one])).stdout).toBe(`cleared the index of ${one} (1 chunk)\n`);
+
+    const empty = join(base, 'empty');
+    await mkdir(empty);
+    expect(await cli(['index', empty])).toEqual({ code: 0, stdout: `no files to index in ${empty}\n`, stderr: '' });
+  });
+});

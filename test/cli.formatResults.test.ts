@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatFiles, formatResults } from '../src/cli/formatResults.js';
-import { printable } from '../src/cli/text.js';
+import { count, printable } from '../src/cli/text.js';
 import type { SearchResult } from '../src/search/types.js';
 
 const result = (file: string, symbol: string, startLine: number, content: string, score: number): SearchResult => ({
@@ -68,4 +68,13 @@ describe('names in text output', () => {
     expect(printable('src/naïve/日本語 file.ts')).toBe('src/naïve/日本語 file.ts');
   });
 
+  it('counts with the noun in the singular for one', () => {
+    expect([count(0, 'file'), count(1, 'file'), count(2, 'file'), count(1, 'search', 'searches'), count(3, 'search', 'searches')]).toEqual([
+      '0 files',
+      '1 file',
+      '2 files',
+      '1 search',
+      '3 searches',
+    ]);
+  });
 });

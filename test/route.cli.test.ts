@@ -131,7 +131,7 @@ describe('codectx ask', () => {
     const { stdout, stderr, error } = await run(['ask', task, '--no-context', '--path', project], { TEST_GROQ_KEY: 'k' });
     expect(error).toBeUndefined();
     expect(stdout).toBe('Use darker blue.\n');
-    expect(stderr).toContain('codectx: css_tweaks → kimi-k2; no pre-search (skipped with --no-context); redacted 1 secret(s): password ×1');
+    expect(stderr).toContain('codectx: css_tweaks → kimi-k2; no pre-search (skipped with --no-context); redacted 1 secret: password ×1');
     expect(stderr).toMatch(/kimi-k2 · 900 in \/ 40 out tokens · \$0\.0010 · \d+\.\d s/);
     const sent = server.requests[0]!.body.messages[1]!.content;
     expect(sent).toContain('password = "[REDACTED:password]"');
@@ -178,9 +178,17 @@ describe('codectx context and stats', () => {
     const { stdout, error } = await run(['stats']);
     expect(error).toBeUndefined();
     expect(stdout).toMatch(/^kimi-k2 +1 +1000 +12 +\$0\.0010$/m);
-    expect(stdout).toContain('total        1 calls, $0.0010 ($0.0010/day over 1 day(s)); 0 answered by a fallback\n');
+    expect(stdout).toContain('total        1 call, $0.0010 ($0.0010/day over 1 day); 0 answered by a fallback\n');
     expect(stdout).toContain('all-Opus     $0.0159 ($0.0159/day) for the same tokens\n');
     expect(stdout).toContain('saved        $0.0149 (94%)\n');
+  });
+
+  it('context takes --budget as plain digits in its range only', async () => {
+    for (const budget of ['1e9', '0x200', ' 300', '199', '100001']) {
+      const { error } = await run(['context', 'hash a password', '--budget', budget, '--path', project]);
+      expect(error, budget).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toBe(`--budget must be an integer from 200 to 100000, got "${budget}"`);
+    }
   });
 
   it('stats says when nothing is recorded and rejects a bad --since', async () => {

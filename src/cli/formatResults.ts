@@ -1,7 +1,7 @@
 import { escapeRegExp } from '../regexp.js';
 import { displayTerms, selectLines, type LineSelection } from '../search/matchLines.js';
 import type { SearchResult } from '../search/types.js';
-import { printable } from './text.js';
+import { count, printable } from './text.js';
 
 const MAX_LINE_CHARS = 160;
 
@@ -73,7 +73,7 @@ function showLines(selection: LineSelection, mark: (text: string) => string, pai
     }
   });
   if (selection.moreMatches > 0) {
-    lines.push(`    ${paint(STYLE.dim, `(${selection.moreMatches} more matching line${selection.moreMatches === 1 ? '' : 's'})`)}`);
+    lines.push(`    ${paint(STYLE.dim, `(${count(selection.moreMatches, 'more matching line')})`)}`);
   }
   return lines;
 }

@@ -14,3 +14,7 @@ export function printable(name: string): string {
   });
 }
 
+/** "1 file", "2 files": a count with its noun. */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}

@@ -4,6 +4,7 @@ import { formatUsd, usdDecimals } from '../../route/cost.js';
 import { ledgerPath, readUsage } from '../../route/ledger.js';
 import { defaultPolicy } from '../../route/policy.js';
 import { parseSince, roundedSavings, summarizeUsage, type UsageTotals } from '../../route/stats.js';
+import { count } from '../text.js';
 
 interface StatsFlags {
   since?: string;
@@ -48,7 +49,7 @@ export function registerStatsCommand(program: Command): void {
       printTable('category', summary.byCategory, usd);
       console.log('');
       const savings = roundedSavings(summary, decimals);
-      console.log(`total        ${total.calls} calls, ${usd(savings.spentUsd)} (${usd(perDay(total.costUsd))}/day over ${summary.days} day(s)); ${summary.fallbacks} answered by a fallback`);
+      console.log(`total        ${count(total.calls, 'call')}, ${usd(savings.spentUsd)} (${usd(perDay(total.costUsd))}/day over ${count(summary.days, 'day')}); ${summary.fallbacks} answered by a fallback`);
       console.log(`all-Opus     ${usd(savings.allOpusUsd)} (${usd(perDay(allOpusCostUsd))}/day) for the same tokens`);
       const share = savings.savedPercent === undefined ? '' : ` (${savings.savedPercent}%)`;
       console.log(`saved        ${usd(savings.savedUsd)}${share}`);

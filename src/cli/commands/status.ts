@@ -3,15 +3,15 @@ import { withService } from '../../app/service.js';
 import { loadConfig } from '../../config/config.js';
 import { codectxHome } from '../../config/paths.js';
 import { DEFAULT_CACHE_BYTES, cacheFolderBytes, embeddingCacheDir } from '../../index/embeddingCache.js';
-import { addStoreOptions, ago, type StoreFlags } from '../shared.js';
-import { printable } from '../text.js';
+import { addStoreOptions, ago, nonEmptyPath, type StoreFlags } from '../shared.js';
+import { count, printable } from '../text.js';
 
 export function registerStatusCommand(program: Command): void {
   addStoreOptions(
     program
       .command('status')
       .description('show what is indexed: files, chunks, last update, model, store, stale files, errors')
-      .argument('[path]', 'codebase root', '.')
+      .argument('[path]', 'codebase root', nonEmptyPath('the path'), '.')
       .option('--json', 'print as JSON'),
   ).action(async (path: string, flags: StoreFlags & { json?: boolean }) => {
     const { codebase, found } = await withService(flags, async (service) => {
@@ -54,7 +54,7 @@ export function registerStatusCommand(program: Command): void {
     }
     const lines = [
       `codebase:  ${printable(status.root)}`,
-      `index:     ${status.files} files, ${status.chunks} chunks, updated ${ago(status.updatedAt)}${status.complete ? '' : ' (last run interrupted; the next index run repairs it)'}`,
+      `index:     ${count(status.files, 'file')}, ${count(status.chunks, 'chunk')}, updated ${ago(status.updatedAt)}${status.complete ? '' : ' (last run interrupted; the next index run repairs it)'}`,
       `store:     ${status.store} (${status.collection})`,
       `embedding: ${status.embedding}, ${status.dimension} dimensions; chunker ${status.chunker}`,
       `cache:     ${cacheDir}, ${binaryBytes(status.embeddingCache.bytes)} of ${binaryBytes(DEFAULT_CACHE_BYTES)} (shared by codebases embedded with this model)`,
