@@ -2,7 +2,7 @@
  * The route, ask, context and stats commands in-process (commander, real config files, real local model, a
  * loopback chat-completions server standing in for the remote model).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -14,7 +14,7 @@ import { registerStatsCommand } from '../src/cli/commands/stats.js';
 import { INQUIRY_INSTRUCTION } from '../src/context/prompt.js';
 import { IndexStateError, UsageError } from '../src/errors.js';
 import { callCostUsd } from '../src/route/cost.js';
-import { appendUsage, readUsage } from '../src/route/ledger.js';
+import { appendUsage, ledgerPath, readUsage } from '../src/route/ledger.js';
 import { defaultPolicy } from '../src/route/policy.js';
 import { startChatServer, type ChatServer } from './helpers/chatServer.js';
 
@@ -181,6 +181,22 @@ describe('codectx context and stats', () => {
     expect(stdout).toContain('total        1 call, $0.0010 ($0.0010/day over 1 day); 0 answered by a fallback\n');
     expect(stdout).toContain('all-Opus     $0.0159 ($0.0159/day) for the same tokens\n');
     expect(stdout).toContain('saved        $0.0149 (94%)\n');
+  });
+
+  it('stats skips ledger lines of another shape, with one warning that counts them', async () => {
+    // Such a line printed "$NaN" and a category named "undefined" (nulls with --json).
+    const kimi = defaultPolicy().models['kimi-k2']!;
+    appendUsage({ time: new Date().toISOString(), category: 'css_tweaks', model: 'kimi-k2', inputTokens: 1000, outputTokens: 12, tokensEstimated: false, costUsd: callCostUsd(kimi, 1000, 12), latencyMs: 5 });
+    appendFileSync(ledgerPath(), '{"time":"x","model":5}\n["not", "a", "record"]\n');
+    const text = await run(['stats']);
+    expect(text.error).toBeUndefined();
+    expect(text.stdout).not.toMatch(/NaN|undefined|null/);
+    expect(text.stdout).toContain('total        1 call, $0.0010');
+    expect(text.stderr).toBe(`codectx: skipped 2 malformed lines of ${ledgerPath()}\n`);
+    const json = await run(['stats', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ total: { calls: 1, inputTokens: 1000, outputTokens: 12 }, byCategory: { css_tweaks: { calls: 1 } } });
+    expect(Object.keys(JSON.parse(json.stdout).byModel)).toEqual(['kimi-k2']);
+    expect(json.stderr).toBe(`codectx: skipped 2 malformed lines of ${ledgerPath()}\n`);
   });
 
   it('context takes --budget as plain digits in its range only', async () => {

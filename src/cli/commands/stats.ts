@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { formatUsd, usdDecimals } from '../../route/cost.js';
-import { ledgerPath, readUsage } from '../../route/ledger.js';
+import { ledgerPath, readLedger } from '../../route/ledger.js';
 import { defaultPolicy } from '../../route/policy.js';
 import { parseSince, roundedSavings, summarizeUsage, type UsageTotals } from '../../route/stats.js';
 import { count } from '../text.js';
@@ -23,7 +23,9 @@ export function registerStatsCommand(program: Command): void {
         throw new UsageError(`--since must be a duration like 7d, 12h, 30m or a date, got '${flags.since}'`);
       }
       // Savings are priced at the shipped Opus rates so figures compare across projects.
-      const summary = summarizeUsage(readUsage(since), defaultPolicy().models['claude-opus']!);
+      const { records, malformed } = readLedger(since);
+      if (malformed > 0) console.error(`codectx: skipped ${count(malformed, 'malformed line')} of ${ledgerPath()}`);
+      const summary = summarizeUsage(records, defaultPolicy().models['claude-opus']!);
       if (flags.json) {
         console.log(JSON.stringify({ since: since?.toISOString() ?? null, ...summary }, null, 2));
         return;
