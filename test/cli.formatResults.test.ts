@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatResults } from '../src/cli/formatResults.js';
+import { formatFiles, formatResults } from '../src/cli/formatResults.js';
+import { count, printable } from '../src/cli/text.js';
 import type { SearchResult } from '../src/search/types.js';
 
 const result = (file: string, symbol: string, startLine: number, content: string, score: number): SearchResult => ({
@@ -36,5 +37,44 @@ describe('formatResults', () => {
 
   it('says so when nothing matched', () => {
     expect(formatResults([], 'x', false)).toBe('no results\n');
+  });
+});
+
+describe('names in text output', () => {
+  // A file named so could colour (or clear, or retitle) the terminal, or split a one-per-line list in two.
+  const hostile = 'esc\x1b[31mred.py';
+  const twoLines = 'new\nline.py';
+
+  it('escapes control characters in file names and symbols, as ls and rg do', () => {
+    const text = formatResults(
+      [result(hostile, 'parse\x1b]0;title\x07Config', 1, 'def parse_config(path):\n    return path', 0.9), result(twoLines, 'load', 1, 'def load():', 0.8)],
+      'config',
+      false,
+    );
+    expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    expect(text.split('\n')).toContain('esc\\x1b[31mred.py');
+    expect(text).toContain('1. parse\\x1b]0;title\\x07Config  1-2');
+    expect(text.split('\n')).toContain('new\\nline.py');
+  });
+
+  it('--files prints one line per file, whatever its name', () => {
+    const text = formatFiles([result(twoLines, 'load', 1, 'x', 0.9), result(hostile, 'parse', 1, 'x', 0.8)], 10);
+    expect(text).toBe('new\\nline.py\nesc\\x1b[31mred.py\n');
+  });
+
+  it('printable escapes C0, DEL, C1, line separators and bidi overrides, and leaves other text alone', () => {
+    expect(printable('a\tb\rc\x00d\x7fe\x9bf')).toBe('a\\tb\\rc\\x00d\\x7fe\\x9bf');
+    expect(printable('x\u2028y\u202ez\u2066')).toBe('x\\u2028y\\u202ez\\u2066');
+    expect(printable('src/naïve/日本語 file.ts')).toBe('src/naïve/日本語 file.ts');
+  });
+
+  it('counts with the noun in the singular for one', () => {
+    expect([count(0, 'file'), count(1, 'file'), count(2, 'file'), count(1, 'search', 'searches'), count(3, 'search', 'searches')]).toEqual([
+      '0 files',
+      '1 file',
+      '2 files',
+      '1 search',
+      '3 searches',
+    ]);
   });
 });

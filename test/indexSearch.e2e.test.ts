@@ -151,7 +151,7 @@ describe('codectx CLI errors: one line, non-zero exit', () => {
   it('a bad --limit and a bad --kind', async () => {
     const limit = await runCli(['search', 'x', '--path', repo, '--limit', 'lots'], { home });
     expect(limit.code).toBe(2);
-    expect(limit.stderr).toMatch(/--limit must be a positive integer/);
+    expect(limit.stderr).toMatch(/--limit must be an integer from 1 to 1000/);
     const kind = await runCli(['search', 'x', '--path', repo, '--kind', 'gadget'], { home });
     expect(kind.code).toBe(2);
     expect(kind.stderr).toMatch(/unknown --kind/);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
-import { appendUsage, ledgerPath, readUsage, type UsageRecord } from '../src/route/ledger.js';
+import { appendUsage, ledgerPath, readLedger, readUsage, type UsageRecord } from '../src/route/ledger.js';
 import { assertWithinBudget, limitedModels, markLimited } from '../src/route/limits.js';
 import { defaultPolicy, mergePolicy } from '../src/route/policy.js';
 import { parseSince, roundedSavings, summarizeUsage, type UsageSummary } from '../src/route/stats.js';
@@ -36,6 +36,30 @@ describe('usage ledger', () => {
     appendUsage(record('claude-opus', 'security_review', 2000, 500, '2026-11-03T10:00:00.000Z'));
     expect(readUsage().map((r) => r.model)).toEqual(['kimi-k2', 'claude-opus']);
     expect(readUsage(new Date('2026-11-02T00:00:00Z')).map((r) => r.model)).toEqual(['claude-opus']);
+  });
+
+  it('skips and counts lines that are not a call record, so no sum turns NaN', () => {
+    const good = record('kimi-k2', 'css_tweaks', 1000, 100, '2026-11-01T10:00:00.000Z');
+    appendUsage(good);
+    const bad = [
+      { time: 'x', model: 5 },
+      { ...good, time: 'yesterday' },
+      { ...good, costUsd: '0.01' },
+      { ...good, inputTokens: -1 },
+      { ...good, category: undefined },
+      { ...good, tokensEstimated: 'no' },
+      null,
+      42,
+    ];
+    appendFileSync(ledgerPath(), `${bad.map((line) => JSON.stringify(line)).join('\n')}\n{"time": "2026-11-0\n`);
+    const ledger = readLedger();
+    expect(ledger.records).toEqual([good]);
+    expect(ledger.malformed).toBe(bad.length + 1);
+    // Counted over the whole file, whatever the window.
+    expect(readLedger(new Date('2026-12-01T00:00:00Z'))).toEqual({ records: [], malformed: bad.length + 1 });
+    const summary = summarizeUsage(ledger.records, policy.models['claude-opus']!);
+    expect(Object.keys(summary.byCategory)).toEqual(['css_tweaks']);
+    expect(Number.isFinite(summary.total.costUsd)).toBe(true);
   });
 
   it('sums per model and per category, and prices the same tokens at Opus rates', () => {

@@ -2,7 +2,7 @@
  * The route, ask, context and stats commands in-process (commander, real config files, real local model, a
  * loopback chat-completions server standing in for the remote model).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -14,7 +14,7 @@ import { registerStatsCommand } from '../src/cli/commands/stats.js';
 import { INQUIRY_INSTRUCTION } from '../src/context/prompt.js';
 import { IndexStateError, UsageError } from '../src/errors.js';
 import { callCostUsd } from '../src/route/cost.js';
-import { appendUsage, readUsage } from '../src/route/ledger.js';
+import { appendUsage, ledgerPath, readUsage } from '../src/route/ledger.js';
 import { defaultPolicy } from '../src/route/policy.js';
 import { startChatServer, type ChatServer } from './helpers/chatServer.js';
 
@@ -131,7 +131,7 @@ describe('codectx ask', () => {
     const { stdout, stderr, error } = await run(['ask', task, '--no-context', '--path', project], { TEST_GROQ_KEY: 'k' });
     expect(error).toBeUndefined();
     expect(stdout).toBe('Use darker blue.\n');
-    expect(stderr).toContain('codectx: css_tweaks → kimi-k2; no pre-search (skipped with --no-context); redacted 1 secret(s): password ×1');
+    expect(stderr).toContain('codectx: css_tweaks → kimi-k2; no pre-search (skipped with --no-context); redacted 1 secret: password ×1');
     expect(stderr).toMatch(/kimi-k2 · 900 in \/ 40 out tokens · \$0\.0010 · \d+\.\d s/);
     const sent = server.requests[0]!.body.messages[1]!.content;
     expect(sent).toContain('password = "[REDACTED:password]"');
@@ -178,9 +178,33 @@ describe('codectx context and stats', () => {
     const { stdout, error } = await run(['stats']);
     expect(error).toBeUndefined();
     expect(stdout).toMatch(/^kimi-k2 +1 +1000 +12 +\$0\.0010$/m);
-    expect(stdout).toContain('total        1 calls, $0.0010 ($0.0010/day over 1 day(s)); 0 answered by a fallback\n');
+    expect(stdout).toContain('total        1 call, $0.0010 ($0.0010/day over 1 day); 0 answered by a fallback\n');
     expect(stdout).toContain('all-Opus     $0.0159 ($0.0159/day) for the same tokens\n');
     expect(stdout).toContain('saved        $0.0149 (94%)\n');
+  });
+
+  it('stats skips ledger lines of another shape, with one warning that counts them', async () => {
+    // Such a line printed "$NaN" and a category named "undefined" (nulls with --json).
+    const kimi = defaultPolicy().models['kimi-k2']!;
+    appendUsage({ time: new Date().toISOString(), category: 'css_tweaks', model: 'kimi-k2', inputTokens: 1000, outputTokens: 12, tokensEstimated: false, costUsd: callCostUsd(kimi, 1000, 12), latencyMs: 5 });
+    appendFileSync(ledgerPath(), '{"time":"x","model":5}\n["not", "a", "record"]\n');
+    const text = await run(['stats']);
+    expect(text.error).toBeUndefined();
+    expect(text.stdout).not.toMatch(/NaN|undefined|null/);
+    expect(text.stdout).toContain('total        1 call, $0.0010');
+    expect(text.stderr).toBe(`codectx: skipped 2 malformed lines of ${ledgerPath()}\n`);
+    const json = await run(['stats', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ total: { calls: 1, inputTokens: 1000, outputTokens: 12 }, byCategory: { css_tweaks: { calls: 1 } } });
+    expect(Object.keys(JSON.parse(json.stdout).byModel)).toEqual(['kimi-k2']);
+    expect(json.stderr).toBe(`codectx: skipped 2 malformed lines of ${ledgerPath()}\n`);
+  });
+
+  it('context takes --budget as plain digits in its range only', async () => {
+    for (const budget of ['1e9', '0x200', ' 300', '199', '100001']) {
+      const { error } = await run(['context', 'hash a password', '--budget', budget, '--path', project]);
+      expect(error, budget).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toBe(`--budget must be an integer from 200 to 100000, got "${budget}"`);
+    }
   });
 
   it('stats says when nothing is recorded and rejects a bad --since', async () => {

@@ -1,6 +1,7 @@
 import { escapeRegExp } from '../regexp.js';
 import { displayTerms, selectLines, type LineSelection } from '../search/matchLines.js';
 import type { SearchResult } from '../search/types.js';
+import { count, printable } from './text.js';
 
 const MAX_LINE_CHARS = 160;
 
@@ -18,7 +19,7 @@ export function formatResults(results: SearchResult[], query: string, color: boo
   const out: string[] = [];
   for (const [file, ranked] of groupByFile(results)) {
     if (out.length > 0) out.push('');
-    out.push(paint(STYLE.file, file));
+    out.push(paint(STYLE.file, printable(file)));
     for (const { result, rank } of ranked) {
       out.push(`${String(rank).padStart(2)}. ${describe(result)} ${paint(STYLE.dim, scores(result))}`);
       const selection = selectLines(result.content, result.startLine, terms);
@@ -32,7 +33,7 @@ export function formatResults(results: SearchResult[], query: string, color: boo
 export function formatFiles(results: SearchResult[], limit: number): string {
   return [...groupByFile(results).keys()]
     .slice(0, limit)
-    .map((file) => `${file}\n`)
+    .map((file) => `${printable(file)}\n`)
     .join('');
 }
 
@@ -47,7 +48,7 @@ function groupByFile(results: SearchResult[]): Map<string, { result: SearchResul
 }
 
 function describe(result: SearchResult): string {
-  const name = [result.container, result.symbol].filter(Boolean).join('.') || `(${result.kind})`;
+  const name = printable([result.container, result.symbol].filter(Boolean).join('.')) || `(${result.kind})`;
   return `${name}  ${result.startLine}-${result.endLine}`;
 }
 
@@ -72,7 +73,7 @@ function showLines(selection: LineSelection, mark: (text: string) => string, pai
     }
   });
   if (selection.moreMatches > 0) {
-    lines.push(`    ${paint(STYLE.dim, `(${selection.moreMatches} more matching line${selection.moreMatches === 1 ? '' : 's'})`)}`);
+    lines.push(`    ${paint(STYLE.dim, `(${count(selection.moreMatches, 'more matching line')})`)}`);
   }
   return lines;
 }

@@ -19,6 +19,7 @@ import { packageVersion } from '../version.js';
 
 /** The CLI boundary: every expected failure becomes one line on stderr and a non-zero exit code. */
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyWhenOutputCloses();
   const program = new Command('codectx')
     .description('Semantic code search with routing pre-search: index, search, and give models the code to reuse.')
     .version(packageVersion(), '-V, --version')
@@ -51,6 +52,20 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     return reportError(error, argv.includes('--verbose'));
   }
+}
+
+/**
+ * A reader that stops early (`| head`, `| true`) closes the pipe, and the next write fails with EPIPE: an 'error'
+ * event that, unhandled, kills the process with a stack trace. As rg does, the run ends there, quietly and with
+ * success: nothing more can be shown. A closed stderr loses progress and notes, not the work.
+ */
+function endQuietlyWhenOutputCloses(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`codectx: cannot write the output: ${describeError(error)}\n`);
+    process.exit(1);
+  });
+  process.stderr.on('error', () => {});
 }
 
 function reportError(error: unknown, verbose: boolean): number {

@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
+import type { StoreKind } from '../config/config.js';
 import { UsageError } from '../errors.js';
+
+const STORES: Record<StoreKind, true> = { lancedb: true, milvus: true };
 
 /** Store and embedding flags every index-touching command accepts. */
 export function addStoreOptions(command: Command): Command {
   return command
-    .option('--store <kind>', 'vector store: lancedb (embedded, default) or milvus')
+    .option('--store <kind>', 'vector store: lancedb (embedded, default) or milvus', storeKind)
     .option('--milvus-address <host:port>', 'Milvus server address (or CODECTX_MILVUS_ADDRESS)');
 }
 
@@ -13,10 +16,32 @@ export interface StoreFlags {
   milvusAddress?: string;
 }
 
-export function parsePositiveInt(value: string, name: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new UsageError(`${name} must be a positive integer, got "${value}"`);
-  return parsed;
+/** A bad --store is a usage error like any other bad flag (the config's own check is for files and CODECTX_STORE). */
+function storeKind(value: string): string {
+  if (!Object.hasOwn(STORES, value)) throw new UsageError(`unknown --store "${value}"; use ${Object.keys(STORES).join(' or ')}`);
+  return value;
+}
+
+/**
+ * A number given on the command line: plain decimal digits within the documented range. Number() alone would
+ * take "0x10", "1e9" and " 3".
+ */
+export function parseCount(value: string, name: string, range: { min: number; max?: number }): number {
+  const parsed = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  if (parsed >= range.min && parsed <= (range.max ?? Number.MAX_SAFE_INTEGER)) return parsed;
+  const wanted = range.max === undefined ? `of at least ${range.min}` : `from ${range.min} to ${range.max}`;
+  throw new UsageError(`${name} must be an integer ${wanted}, got "${value}"`);
+}
+
+/**
+ * Commander's parser for a path argument or option: an empty path is refused, where resolving it would quietly
+ * mean the current folder.
+ */
+export function nonEmptyPath(name: string): (value: string) => string {
+  return (value) => {
+    if (value === '') throw new UsageError(`${name} is empty; use . for the current folder`);
+    return value;
+  };
 }
 
 /** Relative time for humans: "12s ago", "3h ago". */

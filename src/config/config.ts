@@ -99,10 +99,10 @@ export function loadConfig(root: string, flags: ConfigFlags = {}, env: NodeJS.Pr
     apiKeyEnv: env.CODECTX_EMBEDDING_API_KEY_ENV,
   });
   if (env.CODECTX_EMBEDDING_DIMENSIONS) {
-    config.embedding.dimensions = parsePositive(Number(env.CODECTX_EMBEDDING_DIMENSIONS), 'CODECTX_EMBEDDING_DIMENSIONS');
+    config.embedding.dimensions = parsePositive(env.CODECTX_EMBEDDING_DIMENSIONS, 'CODECTX_EMBEDDING_DIMENSIONS');
   }
   if (env.CODECTX_MAX_FILE_BYTES) {
-    config.maxFileBytes = parsePositive(Number(env.CODECTX_MAX_FILE_BYTES), 'CODECTX_MAX_FILE_BYTES');
+    config.maxFileBytes = parsePositive(env.CODECTX_MAX_FILE_BYTES, 'CODECTX_MAX_FILE_BYTES');
   }
 
   if (flags.store) config.store = parseStore(flags.store, '--store');
@@ -149,8 +149,10 @@ function parseProvider(value: unknown): EmbeddingSettings['provider'] {
   throw new ConfigError(`unknown embedding provider "${String(value)}"; use local or openai`);
 }
 
-function parsePositive(value: unknown, name: string): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
+/** Converted here, so the message shows the value as given (converted by the caller, "abc" was shown as `got null`). */
+function parsePositive(value: string | number, name: string): number {
+  const parsed = Number(value);
+  if (Number.isFinite(parsed) && parsed > 0) return parsed;
   throw new ConfigError(`${name} must be a positive number, got ${JSON.stringify(value)}`);
 }
 

@@ -4,21 +4,33 @@
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { z } from 'zod';
 import { codectxHome, makePrivateDir, PRIVATE_FILE_MODE } from '../config/paths.js';
 
-export interface UsageRecord {
+const nonNegative = z.number().nonnegative();
+
+/** One line of the ledger, checked as it is read: a line of another shape would sum to NaN dollars. */
+const usageRecord = z.object({
   /** ISO timestamp of the call's end. */
-  time: string;
-  category: string;
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
+  time: z.string().refine((time) => !Number.isNaN(Date.parse(time))),
+  category: z.string().min(1),
+  model: z.string().min(1),
+  inputTokens: nonNegative,
+  outputTokens: nonNegative,
   /** True when the provider did not report usage and the counts are estimates. */
-  tokensEstimated: boolean;
-  costUsd: number;
-  latencyMs: number;
+  tokensEstimated: z.boolean(),
+  costUsd: nonNegative,
+  latencyMs: nonNegative,
   /** The model that was routed to but failed (429, quota, 5xx) before this one answered. */
-  fallbackFrom?: string;
+  fallbackFrom: z.string().optional(),
+});
+
+export type UsageRecord = z.infer<typeof usageRecord>;
+
+export interface Ledger {
+  records: UsageRecord[];
+  /** Lines skipped: torn writes, and lines that are not a call record (edited by hand, another version). */
+  malformed: number;
 }
 
 export function ledgerPath(): string {
@@ -30,21 +42,30 @@ export function appendUsage(record: UsageRecord, file: string = ledgerPath()): v
   appendFileSync(file, `${JSON.stringify(record)}\n`, { mode: PRIVATE_FILE_MODE });
 }
 
-/** Records at or after `since` (all when absent). Lines that do not parse (a torn write) are skipped. */
+/** Records at or after `since` (all when absent). */
 export function readUsage(since?: Date, file: string = ledgerPath()): UsageRecord[] {
-  if (!existsSync(file)) return [];
-  const records: UsageRecord[] = [];
+  return readLedger(since, file).records;
+}
+
+/** Records at or after `since`, and how many lines of the whole ledger were skipped as malformed. */
+export function readLedger(since?: Date, file: string = ledgerPath()): Ledger {
+  const ledger: Ledger = { records: [], malformed: 0 };
+  if (!existsSync(file)) return ledger;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line.trim()) continue;
-    let record: UsageRecord;
-    try {
-      record = JSON.parse(line) as UsageRecord;
-    } catch {
-      continue;
-    }
-    if (!since || Date.parse(record.time) >= since.getTime()) records.push(record);
+    const record = usageRecord.safeParse(parseJson(line));
+    if (!record.success) ledger.malformed += 1;
+    else if (!since || Date.parse(record.data.time) >= since.getTime()) ledger.records.push(record.data);
   }
-  return records;
+  return ledger;
+}
+
+function parseJson(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Total cost of the records, optionally of one model only. */

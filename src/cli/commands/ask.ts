@@ -4,6 +4,8 @@ import { withService } from '../../app/service.js';
 import { formatUsd } from '../../route/cost.js';
 import { UsageError } from '../../errors.js';
 import { assertWithinBudget } from '../../route/limits.js';
+import { nonEmptyPath } from '../shared.js';
+import { count } from '../text.js';
 
 interface AskFlags {
   path: string;
@@ -18,7 +20,7 @@ export function registerAskCommand(program: Command): void {
     .alias('run')
     .description('pre-search the codebase, route the task to a model and stream its answer (Search → Reuse → Extend → Create)')
     .argument('<task>', 'the task, in words')
-    .option('-p, --path <dir>', 'codebase to pre-search', '.')
+    .option('-p, --path <dir>', 'codebase to pre-search', nonEmptyPath('--path'), '.')
     .option('--model <name>', 'force a model (beats CODECTX_MODEL and the config)')
     .option('--no-context', 'skip pre-search and send the task alone')
     .option('--dry-run', 'print the routing decision and the exact prompt, call nothing')
@@ -32,7 +34,7 @@ export function registerAskCommand(program: Command): void {
       });
       const { decision, prompt, redaction, policy } = prepared;
       const redacted = redaction.count > 0
-        ? `redacted ${redaction.count} secret(s): ${Object.entries(redaction.byKind).map(([kind, n]) => `${kind} ×${n}`).join(', ')}`
+        ? `redacted ${count(redaction.count, 'secret')}: ${Object.entries(redaction.byKind).map(([kind, n]) => `${kind} ×${n}`).join(', ')}`
         : 'no secrets redacted';
       if (flags.dryRun) {
         console.log(`route: ${decision.category} → ${decision.model} (confidence ${decision.confidence.toFixed(2)}); ${decision.reason}`);
@@ -48,7 +50,7 @@ export function registerAskCommand(program: Command): void {
       }
       assertWithinBudget(policy);
       const presearch = prepared.block
-        ? `pre-search ${prepared.block.verdict.kind.toUpperCase()} (${prepared.block.snippets.length} snippet(s))`
+        ? `pre-search ${prepared.block.verdict.kind.toUpperCase()} (${count(prepared.block.snippets.length, 'snippet')})`
         : `no pre-search (${prepared.contextNote})`;
       console.error(`codectx: ${decision.category} → ${decision.model}; ${presearch}${redaction.count > 0 ? `; ${redacted}` : ''}`);
       // Model SDKs load only when a model is really called (not for --dry-run, nor for other commands).

@@ -3,11 +3,14 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
+import { CHUNK_TOKENS_RANGE } from '../../config/fileSchema.js';
 import { UsageError } from '../../errors.js';
 import { decodeSource } from '../../files/read.js';
 import { isInside, type SkipReason } from '../../files/walk.js';
 import { indexChunker } from '../../index/chunkRecords.js';
 import { resolveCodebase } from '../../index/codebase.js';
+import { nonEmptyPath, parseCount } from '../shared.js';
+import { printable } from '../text.js';
 
 interface ChunkFlags {
   path: string;
@@ -25,17 +28,14 @@ export function registerChunkCommand(program: Command): void {
   program
     .command('chunk <file>')
     .description('print the chunks `codectx index` cuts a file into (same token budget and tokenizer)')
-    .option('-p, --path <dir>', 'codebase root, whose codectx.config.json sets the budget', '.')
+    .option('-p, --path <dir>', 'codebase root, whose codectx.config.json sets the budget', nonEmptyPath('--path'), '.')
     .option('--json', 'print the chunks as a JSON array')
-    .option('--max-tokens <n>', 'token budget per chunk instead of the configured one (chunkTokens)')
+    .option('--max-tokens <n>', `token budget per chunk instead of the configured one (chunkTokens), ${CHUNK_TOKENS_RANGE.min} to ${CHUNK_TOKENS_RANGE.max}`)
     .action(async (file: string, flags: ChunkFlags) => {
       const { root } = await resolveCodebase(flags.path);
       const config = loadConfig(root);
-      if (flags.maxTokens !== undefined) {
-        const maxTokens = Number(flags.maxTokens);
-        if (!Number.isInteger(maxTokens) || maxTokens < 16) throw new UsageError(`--max-tokens must be an integer ≥ 16, got "${flags.maxTokens}"`);
-        config.chunkTokens = maxTokens;
-      }
+      if (flags.maxTokens !== undefined) config.chunkTokens = parseCount(flags.maxTokens, '--max-tokens', CHUNK_TOKENS_RANGE);
+      if (file === '') throw new UsageError('the file name is empty');
       const info = await stat(file).catch(() => undefined);
       if (!info) throw new UsageError(`no such file: ${file}`);
       if (info.isDirectory()) throw new UsageError(`${file} is a folder; chunk takes one file (codectx index --dry-run ${file} plans a folder)`);
@@ -56,6 +56,6 @@ export function registerChunkCommand(program: Command): void {
 }
 
 function describe(chunk: { startLine: number; endLine: number; kind: string; symbol: string; container: string }): string {
-  const container = chunk.container ? ` (${chunk.container})` : '';
-  return `${chunk.startLine}-${chunk.endLine} ${chunk.kind} ${chunk.symbol || '-'}${container}\n`;
+  const container = chunk.container ? ` (${printable(chunk.container)})` : '';
+  return `${chunk.startLine}-${chunk.endLine} ${chunk.kind} ${printable(chunk.symbol) || '-'}${container}\n`;
 }

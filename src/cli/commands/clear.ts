@@ -1,17 +1,18 @@
 import type { Command } from 'commander';
 import { withService } from '../../app/service.js';
-import { addStoreOptions, type StoreFlags } from '../shared.js';
+import { addStoreOptions, nonEmptyPath, type StoreFlags } from '../shared.js';
+import { count } from '../text.js';
 
 export function registerClearCommand(program: Command): void {
   addStoreOptions(
     program
       .command('clear')
       .description("drop a codebase's index (its vectors and manifest; the embedding cache, shared by codebases, stays); the daemon stops watching it")
-      .argument('[path]', 'codebase root', '.'),
+      .argument('[path]', 'codebase root', nonEmptyPath('the path'), '.'),
   ).action(async (path: string, flags: StoreFlags) => {
     const { root, clearedChunks, unwatched } = await withService(flags, (service) => service.clear(path));
     const watchNote = unwatched ? '; the daemon no longer watches it (`codectx add` to watch it again)' : '';
     if (clearedChunks === undefined) process.stdout.write(`${root} has no index; nothing to clear${watchNote}\n`);
-    else process.stdout.write(`cleared the index of ${root} (${clearedChunks} chunks)${watchNote}\n`);
+    else process.stdout.write(`cleared the index of ${root} (${count(clearedChunks, 'chunk')})${watchNote}\n`);
   });
 }

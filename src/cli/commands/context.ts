@@ -2,7 +2,13 @@ import type { Command } from 'commander';
 import { snippetLocation } from '../../context/build.js';
 import { prepareTask } from '../../context/prepare.js';
 import { withService } from '../../app/service.js';
-import { IndexStateError, UsageError } from '../../errors.js';
+import { IndexStateError } from '../../errors.js';
+import { nonEmptyPath, parseCount } from '../shared.js';
+import { count } from '../text.js';
+
+// The least is get_task_context's (a smaller block holds hardly a snippet); the most is far above what the pre-search's
+// 20 results take.
+const BUDGET_RANGE = { min: 200, max: 100_000 };
 
 interface ContextFlags {
   path: string;
@@ -15,11 +21,14 @@ export function registerContextCommand(program: Command): void {
     .command('context')
     .description('pre-search a task: the existing code a model should read first, and a Reuse/Extend/Create verdict')
     .argument('<task>', 'the task, in words')
-    .option('-p, --path <dir>', 'codebase to search', '.')
-    .option('--budget <tokens>', 'token budget for the block (default: 5% of the routed model\'s window, at most 8000)')
+    .option('-p, --path <dir>', 'codebase to search', nonEmptyPath('--path'), '.')
+    .option(
+      '--budget <tokens>',
+      `token budget for the block, ${BUDGET_RANGE.min} to ${BUDGET_RANGE.max} (default: 5% of the routed model's window, at most 8000)`,
+    )
     .option('--json', 'print JSON')
     .action(async (task: string, flags: ContextFlags) => {
-      const budgetTokens = flags.budget === undefined ? undefined : parseBudget(flags.budget);
+      const budgetTokens = flags.budget === undefined ? undefined : parseCount(flags.budget, '--budget', BUDGET_RANGE);
       const prepared = await withService({}, async (service) => {
         const codebase = await service.locate(flags.path);
         return service.withTaskServices(codebase, (services) =>
@@ -58,13 +67,7 @@ export function registerContextCommand(program: Command): void {
         return;
       }
       process.stdout.write(block.text);
-      const dropped = block.dropped > 0 ? `, ${block.dropped} snippet(s) dropped to fit` : '';
+      const dropped = block.dropped > 0 ? `, ${count(block.dropped, 'snippet')} dropped to fit` : '';
       console.error(`(${block.tokens} of ${block.budgetTokens} budget tokens${dropped})`);
     });
-}
-
-function parseBudget(value: string): number {
-  const budget = Number(value);
-  if (!Number.isInteger(budget) || budget <= 0) throw new UsageError(`--budget must be a positive number of tokens, got '${value}'`);
-  return budget;
 }

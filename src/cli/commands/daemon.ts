@@ -11,8 +11,9 @@ import { daemonLogPath, daemonOutputPath, daemonSocketPath } from '../../daemon/
 import type { DaemonStatus } from '../../daemon/protocol.js';
 import { CodectxError, describeError } from '../../errors.js';
 import { processAlive } from '../../index/lock.js';
-import { ago, parsePositiveInt } from '../shared.js';
+import { ago, parseCount } from '../shared.js';
 import { packageVersion } from '../../version.js';
+import { count, printable } from '../text.js';
 
 /** A first start loads nothing heavy before listening, but a cold disk can still be slow. */
 const START_TIMEOUT_MS = 60_000;
@@ -75,7 +76,7 @@ export function registerDaemonCommand(program: Command): void {
     .option('-f, --follow', 'keep printing new lines')
     .action(async (flags: { lines: string; follow?: boolean }) => {
       const path = daemonLogPath();
-      const lines = parsePositiveInt(flags.lines, '--lines');
+      const lines = parseCount(flags.lines, '--lines', { min: 1 });
       const text = readLog(path, 0);
       const tail = text.split('\n').filter(Boolean).slice(-lines);
       process.stdout.write(tail.length > 0 ? `${tail.join('\n')}\n` : `(no log yet at ${path})\n`);
@@ -152,7 +153,7 @@ async function withClient<T>(client: DaemonClient, call: () => Promise<T>): Prom
 function formatStatus(status: DaemonStatus): string {
   const lines = [
     `daemon:    pid ${status.pid}, codectx ${status.version}, up since ${ago(status.startedAt)}, ` +
-      `${Math.round(status.rssBytes / 1024 / 1024)} MB resident, ${status.runtimes} runtime(s) loaded, ${status.searches} searches served`,
+      `${Math.round(status.rssBytes / 1024 / 1024)} MB resident, ${count(status.runtimes, 'runtime')} loaded, ${count(status.searches, 'search', 'searches')} served`,
     `socket:    ${status.socket}`,
   ];
   if (status.codebases.length === 0) {
@@ -161,7 +162,7 @@ function formatStatus(status: DaemonStatus): string {
   }
   const header = ['codebase', 'state', 'files', 'chunks', 'queue', 'p50', 'last event', 'last error'];
   const rows = status.codebases.map((codebase) => [
-    codebase.root,
+    printable(codebase.root),
     codebase.waiting ? `${codebase.state}, ${codebase.waiting}` : codebase.state,
     String(codebase.files),
     String(codebase.chunks),

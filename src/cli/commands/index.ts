@@ -8,7 +8,8 @@ import { registerCodebase } from '../../daemon/registry.js';
 import { CodectxError } from '../../errors.js';
 import type { IndexProgress } from '../../index/indexer.js';
 import { progressReporter, formatSeconds } from '../progress.js';
-import { addStoreOptions, type StoreFlags } from '../shared.js';
+import { addStoreOptions, nonEmptyPath, type StoreFlags } from '../shared.js';
+import { count, printable } from '../text.js';
 
 interface IndexFlags extends StoreFlags {
   force?: boolean;
@@ -23,7 +24,7 @@ export function registerIndexCommand(program: Command): void {
     program
       .command('index')
       .description('index a codebase (incremental: only new or changed files are embedded)')
-      .argument('[path]', 'codebase root', '.')
+      .argument('[path]', 'codebase root', nonEmptyPath('the path'), '.')
       .option('--force', 'drop the index and rebuild it from scratch')
       .option('--dry-run', 'show what would be indexed (files, skipped files, chunks, tokens, cost) and stop')
       .option('--json', 'print the report as JSON')
@@ -59,7 +60,7 @@ export function registerIndexCommand(program: Command): void {
     // The daemon registered the codebase when the run went through it. Otherwise only --watch does: a scratch
     // folder indexed once must not be watched (and re-indexed) for good by a daemon started later.
     const note = flags.watch && !viaDaemon ? await registerForLater(root) : undefined;
-    process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, root));
     if (note && !flags.json) process.stdout.write(`${note}\n`);
   });
 }
@@ -99,28 +100,36 @@ function interruptedLine(last: IndexProgress | undefined, daemonRuns: boolean): 
   if (daemonRuns) return 'interrupted: the codectx daemon goes on indexing in the background; `codectx status` shows how far it is';
   if (!last) return 'interrupted before indexing began; run `codectx index` again';
   // Files reach the index a group at a time; what was embedded since is in the cache, so a rerun does not redo it.
-  const cached = last.embedded > 0 ? ` and the ${last.embedded} chunks embedded in this run are cached` : '';
-  return `interrupted: the index holds ${last.indexFiles} files (${last.indexChunks} chunks)${cached}; run \`codectx index\` again to resume`;
+  const cached = last.embedded > 0 ? ` and the ${count(last.embedded, 'chunk')} embedded in this run ${last.embedded === 1 ? 'is' : 'are'} cached` : '';
+  return `interrupted: the index holds ${count(last.indexFiles, 'file')} (${count(last.indexChunks, 'chunk')})${cached}; run \`codectx index\` again to resume`;
 }
 
-function formatReport(report: IndexReport): string {
+function formatReport(report: IndexReport, root: string): string {
+  const skipped = skippedLine(report);
+  // "up to date: 0 files" read as if an index of something was current.
+  if (report.filesScanned === 0 && report.filesDeleted === 0 && report.errors.length === 0) {
+    return `no files to index in ${printable(root)}${skipped ? ` (${skipped})` : ''}\n`;
+  }
   // "indexed 175 files: 0 new or changed" read as if work was done when nothing was.
   if (report.filesChanged === 0 && report.filesDeleted === 0 && report.errors.length === 0) {
-    return `up to date: ${report.filesScanned} files, ${report.totalChunks} chunks (nothing changed)\n`;
+    return `up to date: ${count(report.filesScanned, 'file')}, ${count(report.totalChunks, 'chunk')} (nothing changed)\n`;
   }
   const lines = [
-    `indexed ${report.filesScanned} files in ${formatSeconds(report.seconds)}: ` +
+    `indexed ${count(report.filesScanned, 'file')} in ${formatSeconds(report.seconds)}: ` +
       `${report.filesChanged} new or changed, ${report.filesDeleted} deleted, ${report.filesUnchanged} unchanged`,
     `chunks: ${report.chunksWritten} written (${report.embedded} embedded, ${report.cacheHits} from cache), ` +
       `${report.totalChunks} in the index`,
   ];
-  if (report.skipped.length > 0) {
-    const reasons = new Map<string, number>();
-    for (const item of report.skipped) reasons.set(item.reason, (reasons.get(item.reason) ?? 0) + 1);
-    lines.push(`skipped: ${[...reasons].map(([reason, count]) => `${count} ${reason}`).join(', ')}`);
-  }
-  for (const error of report.errors.slice(0, 5)) lines.push(`error: ${error.file}: ${error.message}`);
+  if (skipped) lines.push(skipped);
+  for (const error of report.errors.slice(0, 5)) lines.push(`error: ${printable(error.file)}: ${error.message}`);
   return `${lines.join('\n')}\n`;
+}
+
+function skippedLine(report: IndexReport): string | undefined {
+  if (report.skipped.length === 0) return undefined;
+  const reasons = new Map<string, number>();
+  for (const item of report.skipped) reasons.set(item.reason, (reasons.get(item.reason) ?? 0) + 1);
+  return `skipped: ${[...reasons].map(([reason, n]) => `${n} ${reason}`).join(', ')}`;
 }
 
 function formatPlan(plan: DryRun): string {
@@ -131,7 +140,7 @@ function formatPlan(plan: DryRun): string {
   }
   if (plan.filesToDelete > 0) lines.push(`files to remove from the index: ${plan.filesToDelete}`);
   const skipped = Object.entries(plan.skippedByReason);
-  if (skipped.length > 0) lines.push(`skipped: ${skipped.map(([reason, count]) => `${count} ${reason}`).join(', ')}`);
+  if (skipped.length > 0) lines.push(`skipped: ${skipped.map(([reason, n]) => `${n} ${reason}`).join(', ')}`);
   lines.push(`estimated chunks: ${plan.estimatedChunks}, tokens: ${plan.estimatedTokens}`);
   lines.push(
     `embedding: ${plan.embedding}; estimated cost: ${plan.estimatedCostUsd === 0 ? '$0 (local model)' : `$${plan.estimatedCostUsd.toFixed(4)}`}`,

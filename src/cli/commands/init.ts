@@ -5,12 +5,14 @@ import { resolveCodebase } from '../../index/codebase.js';
 import { applyInit, planInit, type InitPlan } from '../../setup/claudeSetup.js';
 import { checkLauncher, findLauncher } from '../../setup/launcher.js';
 import { unifiedDiff } from '../../mcp/textDiff.js';
+import { nonEmptyPath } from '../shared.js';
+import { count } from '../text.js';
 
 export function registerInitCommand(program: Command): void {
   program
     .command('init')
     .description('write codectx.config.json; with --claude also register the MCP server and the prompt hook for Claude Code')
-    .argument('[path]', 'project root', '.')
+    .argument('[path]', 'project root', nonEmptyPath('the path'), '.')
     .option('--claude', 'add the codectx MCP server to .mcp.json and its UserPromptSubmit hook to .claude/settings.json')
     .option('-y, --yes', 'write the changes without asking')
     .action(async (path: string, flags: { claude?: boolean; yes?: boolean }) => {
@@ -23,7 +25,7 @@ export function registerInitCommand(program: Command): void {
       }
       for (const change of plan.changes) process.stdout.write(`\n${unifiedDiff(change.path, change.before, change.after)}\n`);
       process.stdout.write('\n');
-      if (!flags.yes && !(await confirm(`write ${plan.changes.length} file(s) in ${root}?`))) {
+      if (!flags.yes && !(await confirm(`write ${count(plan.changes.length, 'file')} in ${root}?`))) {
         process.stdout.write('nothing written\n');
         return;
       }

@@ -4,14 +4,17 @@ import type { Command } from 'commander';
 import { connectDaemon } from '../../daemon/client.js';
 import type { CodebaseStatus } from '../../daemon/protocol.js';
 import { listCodebases, registerCodebase, unregisterCodebase } from '../../daemon/registry.js';
+import { UsageError } from '../../errors.js';
 import { resolveCodebase } from '../../index/codebase.js';
+import { nonEmptyPath } from '../shared.js';
+import { printable } from '../text.js';
 
 /** `add`, `remove`, `list`: the codebases the daemon keeps indexed. */
 export function registerRegistryCommands(program: Command): void {
   program
     .command('add')
     .description('register a codebase with the daemon: it is indexed now and kept current as files change')
-    .argument('<path>', 'codebase root')
+    .argument('<path>', 'codebase root', nonEmptyPath('the path'))
     .action(async (path: string) => {
       const { root } = await resolveCodebase(path);
       const client = await connectDaemon();
@@ -29,14 +32,16 @@ export function registerRegistryCommands(program: Command): void {
   program
     .command('remove')
     .description('stop watching a codebase (its index stays until `codectx clear`)')
-    .argument('<path>', 'codebase root (may no longer exist)')
+    .argument('<path>', 'codebase root (may no longer exist)', nonEmptyPath('the path'))
     .action(async (path: string) => {
       const root = await resolveCodebase(path).then((codebase) => codebase.root, () => resolve(path));
       const client = await connectDaemon();
       const removed = client
         ? (await client.remove(root).finally(() => client.close())).removed
         : await unregisterCodebase(root);
-      process.stdout.write(removed ? `removed ${root}\n` : `${root} was not registered\n`);
+      // As a bad path does: the command did not do what was asked, so scripts see it.
+      if (!removed) throw new UsageError(`${root} is not registered (\`codectx list\` shows the registered codebases)`);
+      process.stdout.write(`removed ${root}\n`);
     });
 
   program
@@ -67,7 +72,7 @@ export function registerRegistryCommands(program: Command): void {
       }
       for (const row of rows) {
         const note = row.state ?? (row.exists ? 'not watched (daemon not running)' : 'missing');
-        process.stdout.write(`${row.root}  ${note}\n`);
+        process.stdout.write(`${printable(row.root)}  ${note}\n`);
       }
     });
 }

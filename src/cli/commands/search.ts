@@ -7,7 +7,7 @@ import type { SearchOptions } from '../../search/searcher.js';
 import type { SearchResult } from '../../search/types.js';
 import { wantsColor } from '../color.js';
 import { formatFiles, formatResults } from '../formatResults.js';
-import { addStoreOptions, parsePositiveInt, type StoreFlags } from '../shared.js';
+import { addStoreOptions, nonEmptyPath, parseCount, type StoreFlags } from '../shared.js';
 
 interface SearchFlags extends StoreFlags {
   path: string;
@@ -23,6 +23,8 @@ interface SearchFlags extends StoreFlags {
 
 // --files lists --limit files; several results often share one, so it asks for more results than that.
 const RESULTS_PER_FILE = 3;
+// Far more than a screen; three times it stays within what either store returns from one query (Milvus: 16384).
+const LIMIT_RANGE = { min: 1, max: 1000 };
 
 export function registerSearchCommand(program: Command): void {
   addStoreOptions(
@@ -30,8 +32,8 @@ export function registerSearchCommand(program: Command): void {
       .command('search')
       .description('hybrid search (meaning + keywords) of an indexed codebase')
       .argument('<query>', 'what you are looking for, in words or identifiers')
-      .option('-p, --path <dir>', 'codebase root', '.')
-      .option('-n, --limit <n>', 'number of results (files with --files)', '10')
+      .option('-p, --path <dir>', 'codebase root', nonEmptyPath('--path'), '.')
+      .option('-n, --limit <n>', `number of results (files with --files), ${LIMIT_RANGE.min} to ${LIMIT_RANGE.max}`, '10')
       .option('--lang <language>', 'only this language: a name or an extension (typescript, ts, py, rs, go, …)')
       .option('--kind <kind>', `only chunks of this kind (${CHUNK_KINDS.join('|')})`)
       .option('--under <folder>', 'only files in this folder of the codebase (e.g. src/auth)')
@@ -40,8 +42,10 @@ export function registerSearchCommand(program: Command): void {
       .option('--files', 'print only the matching files, best first, one per line')
       .option('--json', 'print {"results": [...]} as JSON'),
   ).action(async (query: string, flags: SearchFlags) => {
-    const limit = parsePositiveInt(flags.limit, '--limit');
-    if (flags.kind && !CHUNK_KINDS.includes(flags.kind as ChunkKind)) {
+    const limit = parseCount(flags.limit, '--limit', LIMIT_RANGE);
+    // Any case, as --lang.
+    const kind = flags.kind?.toLowerCase();
+    if (kind !== undefined && !CHUNK_KINDS.includes(kind as ChunkKind)) {
       throw new UsageError(`unknown --kind "${flags.kind}"; use one of ${CHUNK_KINDS.join(', ')}`);
     }
     if (flags.files && flags.json) throw new UsageError('--files and --json do not go together; pick one');
@@ -49,7 +53,7 @@ export function registerSearchCommand(program: Command): void {
     if (query.trim() === '') throw new UsageError('the query is empty');
     const results = await withService(flags, async (service) => {
       const codebase = await service.locate(flags.path);
-      const filters = searchFilters({ language: flags.lang, kind: flags.kind, under: flags.under, globs: flags.glob }, codebase.root);
+      const filters = searchFilters({ language: flags.lang, kind, under: flags.under, globs: flags.glob }, codebase.root);
       if (filters.filter.pathPrefix) await assertFolder(codebase.root, filters.filter.pathPrefix);
       const options: SearchOptions = { limit: flags.files ? limit * RESULTS_PER_FILE : limit, ...filters };
       return service.search(codebase, query, options);

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { formatUsd, usdDecimals } from '../../route/cost.js';
-import { ledgerPath, readUsage } from '../../route/ledger.js';
+import { ledgerPath, readLedger } from '../../route/ledger.js';
 import { defaultPolicy } from '../../route/policy.js';
 import { parseSince, roundedSavings, summarizeUsage, type UsageTotals } from '../../route/stats.js';
+import { count } from '../text.js';
 
 interface StatsFlags {
   since?: string;
@@ -22,7 +23,9 @@ export function registerStatsCommand(program: Command): void {
         throw new UsageError(`--since must be a duration like 7d, 12h, 30m or a date, got '${flags.since}'`);
       }
       // Savings are priced at the shipped Opus rates so figures compare across projects.
-      const summary = summarizeUsage(readUsage(since), defaultPolicy().models['claude-opus']!);
+      const { records, malformed } = readLedger(since);
+      if (malformed > 0) console.error(`codectx: skipped ${count(malformed, 'malformed line')} of ${ledgerPath()}`);
+      const summary = summarizeUsage(records, defaultPolicy().models['claude-opus']!);
       if (flags.json) {
         console.log(JSON.stringify({ since: since?.toISOString() ?? null, ...summary }, null, 2));
         return;
@@ -48,7 +51,7 @@ export function registerStatsCommand(program: Command): void {
       printTable('category', summary.byCategory, usd);
       console.log('');
       const savings = roundedSavings(summary, decimals);
-      console.log(`total        ${total.calls} calls, ${usd(savings.spentUsd)} (${usd(perDay(total.costUsd))}/day over ${summary.days} day(s)); ${summary.fallbacks} answered by a fallback`);
+      console.log(`total        ${count(total.calls, 'call')}, ${usd(savings.spentUsd)} (${usd(perDay(total.costUsd))}/day over ${count(summary.days, 'day')}); ${summary.fallbacks} answered by a fallback`);
       console.log(`all-Opus     ${usd(savings.allOpusUsd)} (${usd(perDay(allOpusCostUsd))}/day) for the same tokens`);
       const share = savings.savedPercent === undefined ? '' : ` (${savings.savedPercent}%)`;
       console.log(`saved        ${usd(savings.savedUsd)}${share}`);

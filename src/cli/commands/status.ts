@@ -3,14 +3,15 @@ import { withService } from '../../app/service.js';
 import { loadConfig } from '../../config/config.js';
 import { codectxHome } from '../../config/paths.js';
 import { DEFAULT_CACHE_BYTES, cacheFolderBytes, embeddingCacheDir } from '../../index/embeddingCache.js';
-import { addStoreOptions, ago, type StoreFlags } from '../shared.js';
+import { addStoreOptions, ago, nonEmptyPath, type StoreFlags } from '../shared.js';
+import { count, printable } from '../text.js';
 
 export function registerStatusCommand(program: Command): void {
   addStoreOptions(
     program
       .command('status')
       .description('show what is indexed: files, chunks, last update, model, store, stale files, errors')
-      .argument('[path]', 'codebase root', '.')
+      .argument('[path]', 'codebase root', nonEmptyPath('the path'), '.')
       .option('--json', 'print as JSON'),
   ).action(async (path: string, flags: StoreFlags & { json?: boolean }) => {
     const { codebase, found } = await withService(flags, async (service) => {
@@ -20,7 +21,7 @@ export function registerStatusCommand(program: Command): void {
     });
     if (!found) {
       if (flags.json) process.stdout.write(`${JSON.stringify({ root: codebase.root, indexed: false })}\n`);
-      else process.stdout.write(`${codebase.root} is not indexed; run \`codectx index ${path}\`\n`);
+      else process.stdout.write(`${printable(codebase.root)} is not indexed; run \`codectx index ${printable(path)}\`\n`);
       return;
     }
     const { meta, plan } = found;
@@ -52,17 +53,17 @@ export function registerStatusCommand(program: Command): void {
       return;
     }
     const lines = [
-      `codebase:  ${status.root}`,
-      `index:     ${status.files} files, ${status.chunks} chunks, updated ${ago(status.updatedAt)}${status.complete ? '' : ' (last run interrupted; the next index run repairs it)'}`,
+      `codebase:  ${printable(status.root)}`,
+      `index:     ${count(status.files, 'file')}, ${count(status.chunks, 'chunk')}, updated ${ago(status.updatedAt)}${status.complete ? '' : ' (last run interrupted; the next index run repairs it)'}`,
       `store:     ${status.store} (${status.collection})`,
       `embedding: ${status.embedding}, ${status.dimension} dimensions; chunker ${status.chunker}`,
       `cache:     ${cacheDir}, ${binaryBytes(status.embeddingCache.bytes)} of ${binaryBytes(DEFAULT_CACHE_BYTES)} (shared by codebases embedded with this model)`,
       `stale:     ${stale.length} changed or new, ${removed.length} deleted since the last index${stale.length + removed.length > 0 ? ' (run `codectx index` to refresh)' : ''}`,
     ];
-    for (const file of [...stale, ...removed].slice(0, 10)) lines.push(`           ${file}`);
+    for (const file of [...stale, ...removed].slice(0, 10)) lines.push(`           ${printable(file)}`);
     const skipped = Object.entries(status.skipped);
     if (skipped.length > 0) lines.push(`skipped:   ${skipped.map(([reason, count]) => `${count} ${reason}`).join(', ')}`);
-    for (const error of status.lastErrors.slice(0, 5)) lines.push(`error:     ${error.file}: ${error.message}`);
+    for (const error of status.lastErrors.slice(0, 5)) lines.push(`error:     ${printable(error.file)}: ${error.message}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   });
 }

@@ -5,12 +5,13 @@ import { RuntimePool } from '../../runtime/runtimePool.js';
 import { RunScheduler } from '../../daemon/scheduler.js';
 import { WatchedCodebase } from '../../daemon/watchedCodebase.js';
 import { resolveCodebase } from '../../index/codebase.js';
+import { nonEmptyPath } from '../shared.js';
 
 export function registerWatchCommand(program: Command): void {
   program
     .command('watch')
     .description('watch one codebase in the foreground and re-index it as files change (Ctrl-C stops)')
-    .argument('[path]', 'codebase root', '.')
+    .argument('[path]', 'codebase root', nonEmptyPath('the path'), '.')
     .action(async (path: string) => {
       const { root } = await resolveCodebase(path);
       const client = await connectDaemon();

@@ -1,0 +1,20 @@
+/**
+ * Names from the codebase (file names, symbols, folders) as text output shows them: control characters escaped,
+ * as ls and rg do, so a name cannot drive the terminal (ESC starts colour and cursor sequences) nor split a
+ * one-per-line list (a newline). Line separators and bidi overrides are escaped too: they move what is shown.
+ * JSON output keeps names exact.
+ */
+const UNPRINTABLE = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+export function printable(name: string): string {
+  return name.replace(UNPRINTABLE, (char) => {
+    const code = char.charCodeAt(0);
+    return NAMED[char] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+  });
+}
+
+/** "1 file", "2 files": a count with its noun. */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}

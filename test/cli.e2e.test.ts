@@ -1,0 +1,146 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT, runCli, type CliResult } from './helpers/cli.js';
+
+/**
+ * The built CLI at its edges, as a QA pass drove it: output to a reader that went away, file names that are
+ * terminal escapes, and input that is almost right. One small codebase, indexed once with the real model.
+ */
+const BIN = join(PROJECT_ROOT, 'bin', 'codectx.js');
+// A name that turns the terminal red, one that splits a line in two, and an ordinary one.
+const RED = 'esc\x1b[31mred.py';
+const TWO_LINES = 'new\nline.py';
+
+let base: string;
+let home: string;
+let repo: string;
+
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { home, env, cwd: repo });
+
+/**
+ * Runs the CLI with stdout on a pipe whose reader has already gone, as `codectx … | head` ends up once head has
+ * read its lines. A FIFO opened for reading, then for writing, then closed for reading: every write fails.
+ */
+async function withClosedStdout(args: string[]): Promise<CliResult> {
+  const fifo = join(base, `fifo-${Math.random().toString(36).slice(2)}`);
+  execFileSync('mkfifo', [fifo]);
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const writer = openSync(fifo, constants.O_WRONLY);
+  closeSync(reader);
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: repo,
+    env: { ...process.env, CODECTX_HOME: home },
+    stdio: ['ignore', writer, 'pipe'],
+  });
+  closeSync(writer);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number>((resolve) => child.on('close', (status) => resolve(status ?? -1)));
+  return { code, stdout: '', stderr };
+}
+
+beforeAll(async () => {
+  base = await mkdtemp(join(tmpdir(), 'codectx-cli-e2e-'));
+  home = join(base, 'home');
+  repo = join(base, 'repo');
+  await mkdir(repo);
+  await writeFile(join(repo, RED), 'def parse_config(path):\n    """Parse the config file at path."""\n    return open(path).read()\n');
+  await writeFile(join(repo, TWO_LINES), 'def load_config():\n    """Load the config."""\n    return parse_config("app.cfg")\n');
+  const index = await cli(['index', '.']);
+  expect(index.code, index.stderr).toBe(0);
+});
+
+describe('a reader that stops early', () => {
+  it('ends every command quietly, with success, instead of an EPIPE stack trace', async () => {
+    for (const args of [['search', 'parse config', '--limit', '50'], ['search', 'config', '--json'], ['status', '--json'], ['status'], ['--help'], ['list']]) {
+      const result = await withClosedStdout(args);
+      expect(result, args.join(' ')).toEqual({ code: 0, stdout: '', stderr: '' });
+    }
+  });
+});
+
+describe('file names in text output', () => {
+  it('search shows control characters escaped, in colour too; --json keeps the names exact', async () => {
+    for (const color of ['never', 'always']) {
+      const text = await cli(['search', 'parse config', '--color', color]);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).not.toContain('\x1b[31mred');
+      expect(text.stdout).not.toContain('new\nline');
+      expect(text.stdout).toContain('esc\\x1b[31mred.py');
+      expect(text.stdout).toContain('new\\nline.py');
+    }
+    const json = await cli(['search', 'parse config', '--json']);
+    expect(JSON.parse(json.stdout).results.map((r: { file: string }) => r.file).sort()).toEqual([RED, TWO_LINES].sort());
+  });
+
+  it('--files prints one line per file', async () => {
+    const files = await cli(['search', 'parse config', '--files']);
+    expect(files.stdout.split('\n').filter(Boolean).sort()).toEqual(['esc\\x1b[31mred.py', 'new\\nline.py']);
+  });
+});
+
+describe('input that is almost right', () => {
+  const refused = async (args: string[], message: string, env: NodeJS.ProcessEnv = {}) => {
+    const result = await cli(args, env);
+    expect(result.stdout, args.join(' ')).toBe('');
+    expect(result.stderr, args.join(' ')).toBe(`codectx: ${message}\n`);
+    return result.code;
+  };
+
+  it('numbers are plain decimal integers in their documented range', async () => {
+    for (const limit of ['0x10', '1e9', ' 3', '3.0', '0', '1001']) {
+      expect(await refused(['search', 'config', '--limit', limit], `--limit must be an integer from 1 to 1000, got "${limit}"`)).toBe(2);
+    }
+    for (const tokens of ['1e9', '15', '401', '0x20']) {
+      expect(await refused(['chunk', RED, '--max-tokens', tokens], `--max-tokens must be an integer from 16 to 400, got "${tokens}"`)).toBe(2);
+    }
+    expect(await refused(['daemon', 'logs', '-n', '1e2'], '--lines must be an integer of at least 1, got "1e2"')).toBe(2);
+    const json = await cli(['search', 'config', '--limit', '1', '--json']);
+    expect(JSON.parse(json.stdout).results).toHaveLength(1);
+  });
+
+  it('an empty path is refused, not read as the current folder', async () => {
+    expect(await refused(['index', ''], 'the path is empty; use . for the current folder')).toBe(2);
+    expect(await refused(['status', ''], 'the path is empty; use . for the current folder')).toBe(2);
+    expect(await refused(['remove', ''], 'the path is empty; use . for the current folder')).toBe(2);
+    expect(await refused(['search', 'config', '--path', ''], '--path is empty; use . for the current folder')).toBe(2);
+    expect(await refused(['chunk', ''], 'the file name is empty')).toBe(2);
+  });
+
+  it('a bad --store is a usage error (2) like the rest; a bad environment value is shown as given', async () => {
+    expect(await refused(['status', '--store', 'foo'], 'unknown --store "foo"; use lancedb or milvus')).toBe(2);
+    expect(await refused(['index', '--dry-run', '--store', 'foo'], 'unknown --store "foo"; use lancedb or milvus')).toBe(2);
+    expect(await refused(['status'], 'CODECTX_MAX_FILE_BYTES must be a positive number, got "abc"', { CODECTX_MAX_FILE_BYTES: 'abc' })).toBe(1);
+  });
+
+  it('remove of a codebase that is not registered says so and fails', async () => {
+    const missing = join(base, 'not-registered');
+    expect(await refused(['remove', missing], `${missing} is not registered (\`codectx list\` shows the registered codebases)`)).toBe(2);
+  });
+
+  it('--kind takes any case, as --lang does', async () => {
+    const json = await cli(['search', 'parse config', '--kind', 'FUNCTION', '--lang', 'PY', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).results.length).toBeGreaterThan(0);
+  });
+});
+
+describe('counts as read', () => {
+  it('one file is "1 file"; a folder with nothing to index says so', async () => {
+    const one = join(base, 'one');
+    await mkdir(one);
+    await writeFile(join(one, 'a.py'), 'def answer():\n    return 42\n');
+    expect((await cli(['index', one, '-q'])).stdout).toMatch(/^indexed 1 file in \d+s: 1 new or changed, 0 deleted, 0 unchanged\n/);
+    expect((await cli(['index', one])).stdout).toBe('up to date: 1 file, 1 chunk (nothing changed)\n');
+    expect((await cli(['status', one])).stdout).toMatch(/^index: {5}1 file, 1 chunk, updated/m);
+    expect((await cli(['clear', one])).stdout).toBe(`cleared the index of ${one} (1 chunk)\n`);
+
+    const empty = join(base, 'empty');
+    await mkdir(empty);
+    expect(await cli(['index', empty])).toEqual({ code: 0, stdout: `no files to index in ${empty}\n`, stderr: '' });
+  });
+});
