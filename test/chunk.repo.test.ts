@@ -103,6 +103,9 @@ describe('codectx chunk', () => {
     await writeFile(path.join(dir, 'image.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]));
     await writeFile(path.join(dir, 'latin1.txt'), Buffer.from('caf\xe9 cr\xe8me\n', 'latin1'));
     await mkdir(path.join(dir, 'src'));
+    // Key files and .env are never read, not even to be shown cut.
+    await writeFile(path.join(dir, '.env'), 'API_TOKEN=x\n');
+    await writeFile(path.join(dir, 'id_rsa'), '-----BEGIN OPENSSH PRIVATE KEY-----\n');
     // A link out of the codebase is never read (issue 13: /etc/passwd through a link).
     const outside = await mkdtemp(path.join(tmpdir(), 'codectx-chunk-outside-'));
     await writeFile(path.join(outside, 'secret.py'), 'TOKEN = "x"\n');
@@ -111,6 +114,8 @@ describe('codectx chunk', () => {
       ['src', /^codectx: \S*src is a folder; chunk takes one file/],
       ['image.png', /^codectx: \S*image\.png is a binary file; index skips it$/],
       ['latin1.txt', /^codectx: \S*latin1\.txt is not UTF-8 text; index skips it$/],
+      ['.env', /^codectx: \S*\.env matches codectx's built-in ignore rules or the config's ignore list; index skips it$/],
+      ['id_rsa', /^codectx: \S*id_rsa matches codectx's built-in ignore rules/],
       ['linked.py', /^codectx: \S*linked\.py is outside the codebase \S+ \(outside-root\)/],
     ];
     for (const [name, message] of cases) {

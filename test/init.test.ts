@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -73,6 +73,21 @@ describe('codectx init --claude', () => {
     const settingsDiff = result.stdout.slice(result.stdout.indexOf('+++ b/.claude/settings.json'));
     expect(settingsDiff.split('\n').filter((line) => line.startsWith('-'))).toEqual([]);
     expect(result.stdout).toContain('wrote codectx.config.json, .mcp.json, .claude/settings.json');
+  });
+
+  // The CLI runs with an owner-only umask for its own files; what init writes into the project is the project's.
+  it('writes new project files 0644 in 0755 folders, and an edited file keeps its mode', async () => {
+    const fresh = join(base, 'fresh-project');
+    await mkdir(fresh);
+    await writeFile(join(fresh, '.mcp.json'), '{"mcpServers":{}}\n', { mode: 0o640 });
+    await chmod(join(fresh, '.mcp.json'), 0o640);
+    const result = await runCli(['init', fresh, '--claude', '--yes'], { home, env: bareEnv });
+    expect(result.code, result.stderr).toBe(0);
+    const mode = async (path: string) => (await stat(join(fresh, path))).mode & 0o777;
+    expect(await mode('.claude')).toBe(0o755);
+    expect(await mode('.claude/settings.json')).toBe(0o644);
+    expect(await mode('codectx.config.json')).toBe(0o644);
+    expect(await mode('.mcp.json')).toBe(0o640);
   });
 
   it('changes nothing on a second run and says so', async () => {

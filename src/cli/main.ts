@@ -20,6 +20,10 @@ import { packageVersion } from '../version.js';
 /** The CLI boundary: every expected failure becomes one line on stderr and a non-zero exit code. */
 export async function main(argv: string[]): Promise<number> {
   endQuietlyWhenOutputCloses();
+  // Everything codectx creates holds code or talks about it: indexes, caches, logs, locks, and the trees LanceDB
+  // writes with the process's umask. Owner-only from the start (0700 folders, 0600 files); files written into a
+  // project (init) set their own mode.
+  process.umask(0o077);
   const program = new Command('codectx')
     .description('Semantic code search with routing pre-search: index, search, and give models the code to reuse.')
     .version(packageVersion(), '-V, --version')

@@ -1,4 +1,5 @@
 import { link, readFile, rm, writeFile } from 'node:fs/promises';
+import { PRIVATE_FILE_MODE } from '../config/paths.js';
 import { IndexStateError } from '../errors.js';
 
 /** True when a process with this pid exists (signal 0 checks without touching it). */
@@ -18,7 +19,7 @@ export function processAlive(pid: number): boolean {
  */
 export async function acquireLock(path: string, what: string): Promise<() => Promise<void>> {
   const temp = `${path}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(temp, String(process.pid));
+  await writeFile(temp, String(process.pid), { mode: PRIVATE_FILE_MODE });
   try {
     // Link; else take over a stale lock (a dead taker-over's guard may need clearing first) and link again.
     for (let attempt = 0; attempt < 3; attempt++) {

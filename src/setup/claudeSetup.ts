@@ -4,7 +4,7 @@
  * and an entry codectx already has is left as the user made it, except the `npx codectx` entries earlier versions
  * of init wrote, which only ran inside codectx's own checkout.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CONFIG_FILE } from '../config/config.js';
 import { ConfigError } from '../errors.js';
@@ -49,12 +49,26 @@ export async function planInit(root: string, options: { claude: false } | { clau
   return plan;
 }
 
+/**
+ * Modes of what init writes into the project, set explicitly: the CLI runs with an owner-only umask (its own files
+ * are private), but these are the project's files, shared like any other (an edited file keeps its mode).
+ */
+const PROJECT_DIR_MODE = 0o755;
+const PROJECT_FILE_MODE = 0o644;
+
 export async function applyInit(root: string, plan: InitPlan): Promise<void> {
   for (const change of plan.changes) {
     const file = join(root, change.path);
-    await mkdir(dirname(file), { recursive: true });
+    const created = await mkdir(dirname(file), { recursive: true });
+    // Every folder mkdir made: from the file's up to the first it created.
+    for (let dir = dirname(file); created !== undefined; dir = dirname(dir)) {
+      await chmod(dir, PROJECT_DIR_MODE);
+      if (dir === created) break;
+    }
+    const mode = ((await stat(file).catch(() => undefined))?.mode ?? PROJECT_FILE_MODE) & 0o777;
     // Write beside and rename, so an interrupted init never leaves a half-written settings file.
     await writeFile(`${file}.codectx-tmp`, change.after);
+    await chmod(`${file}.codectx-tmp`, mode);
     await rename(`${file}.codectx-tmp`, file);
   }
 }

@@ -6,6 +6,7 @@ import { loadConfig } from '../../config/config.js';
 import { CHUNK_TOKENS_RANGE } from '../../config/fileSchema.js';
 import { UsageError } from '../../errors.js';
 import { decodeSource } from '../../files/read.js';
+import { defaultIgnoreLevel, isIgnored } from '../../files/ignoreRules.js';
 import { isInside, type SkipReason } from '../../files/walk.js';
 import { indexChunker } from '../../index/chunkRecords.js';
 import { resolveCodebase } from '../../index/codebase.js';
@@ -45,11 +46,15 @@ export function registerChunkCommand(program: Command): void {
       if (!isInside(root, real)) {
         throw new UsageError(`${file} is outside the codebase ${root} (outside-root); chunk reads files of the codebase given by --path`);
       }
+      // The index names files relative to its root.
+      const name = path.relative(root, real).split(path.sep).join('/');
+      // Key files and .env are never read, not even to show how they would be cut.
+      if (isIgnored([defaultIgnoreLevel(config.ignore)], name)) {
+        throw new UsageError(`${file} matches codectx's built-in ignore rules or the config's ignore list; index skips it`);
+      }
       const read = decodeSource(await readFile(real));
       if (!read.ok) throw new UsageError(`${file} ${NOT_INDEXED[read.reason] ?? read.reason}; index skips it`);
 
-      // The index names files relative to its root.
-      const name = path.relative(root, real).split(path.sep).join('/');
       const chunks = await (await indexChunker(config)).chunk(name, read.text);
       process.stdout.write(flags.json ? `${JSON.stringify(chunks, null, 2)}\n` : chunks.map(describe).join(''));
     });
