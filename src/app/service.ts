@@ -2,7 +2,7 @@ import { loadConfig, type CodectxConfig, type ConfigFlags } from '../config/conf
 import { CodectxError } from '../errors.js';
 import { configKey } from '../config/configKey.js';
 import type { TaskServices } from '../context/prepare.js';
-import { resolveCodebase, type Codebase } from '../index/codebase.js';
+import { resolveFolder, type Codebase } from '../index/codebase.js';
 import type { IndexOptions, IndexReport } from '../index/indexer.js';
 import { readMeta, type IndexMeta } from '../index/meta.js';
 import type { IndexPlan } from '../index/indexPlan.js';
@@ -110,7 +110,8 @@ export class CodectxService {
    * then the store the index was built with, and the index folder, are removed.
    */
   async clear(path: string): Promise<ClearOutcome> {
-    const codebase = await resolveCodebase(path);
+    // Any folder: an index of `/` or a home folder, made before they were refused, can still be dropped.
+    const codebase = await resolveFolder(path);
     const removal = await throughDaemon((daemon) => daemon.remove(codebase.root));
     const unwatched = removal?.removed ?? false;
     const meta = await this.withRuntime(await this.builtWith(codebase), (runtime) => runtime.clear(codebase));

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { connectDaemon } from '../../daemon/client.js';
 import type { CodebaseStatus } from '../../daemon/protocol.js';
 import { listCodebases, registerCodebase, unregisterCodebase } from '../../daemon/registry.js';
-import { resolveCodebase } from '../../index/codebase.js';
+import { resolveCodebase, resolveFolder } from '../../index/codebase.js';
 
 /** `add`, `remove`, `list`: the codebases the daemon keeps indexed. */
 export function registerRegistryCommands(program: Command): void {
@@ -31,7 +31,7 @@ export function registerRegistryCommands(program: Command): void {
     .description('stop watching a codebase (its index stays until `codectx clear`)')
     .argument('<path>', 'codebase root (may no longer exist)')
     .action(async (path: string) => {
-      const root = await resolveCodebase(path).then((codebase) => codebase.root, () => resolve(path));
+      const root = await resolveFolder(path).then((codebase) => codebase.root, () => resolve(path));
       const client = await connectDaemon();
       const removed = client
         ? (await client.remove(root).finally(() => client.close())).removed
