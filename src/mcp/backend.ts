@@ -66,7 +66,7 @@ export class McpBackend {
   }
 
   /** Stops any indexing of the codebase (here and in the daemon), then drops its store and index folder. */
-  async clear(path: string): Promise<{ root: string; clearedChunks?: number }> {
+  async clear(path: string): Promise<{ root: string; cleared: boolean; clearedChunks?: number }> {
     await this.jobs.cancel(await resolveFolder(path));
     return this.service.clear(path);
   }
