@@ -56,7 +56,7 @@ export async function applyPlan(
     await manifest.save();
     report.filesDeleted = plan.deleted.length;
   }
-  for (const { file, skipped } of plan.contentSkips) await recordSkip(parts, manifest, file, skipped);
+  for (const { file, skipped } of plan.contentSkips) await recordSkip(parts, manifest, report, file, skipped);
   for (const file of plan.touched) recordTouched(manifest, report, file);
   progress.holds(manifest);
   progress.now.filesTotal = plan.changed.length;
@@ -145,15 +145,21 @@ async function pendingFile(
   progress.now.chunksTotal -= changed.chunkCount;
   if (cut.kind === 'skipped') {
     report.skipped.push(cut.skipped);
-    await recordSkip(parts, manifest, changed.file, cut.skipped);
+    await recordSkip(parts, manifest, report, changed.file, cut.skipped);
   } else if (cut.kind === 'unchanged') recordTouched(manifest, report, changed.file);
   else report.errors.push({ file: changed.file.path, message: cut.message });
   return undefined;
 }
 
-/** A file skipped for its content loses its chunks; the skip is remembered when its content decided it. */
-async function recordSkip(parts: IndexParts, manifest: Manifest, file: SourceFile, skipped: SkippedFile): Promise<void> {
-  if (manifest.files.get(file.path)?.chunks) await deleteChunksOf(parts.store, manifest, [file.path]);
+/**
+ * A file skipped for its content loses its chunks, which counts as a change (a run that dropped a file turned
+ * unreadable said "nothing changed"); the skip is remembered when its content decided it.
+ */
+async function recordSkip(parts: IndexParts, manifest: Manifest, report: IndexReport, file: SourceFile, skipped: SkippedFile): Promise<void> {
+  if (manifest.files.get(file.path)?.chunks) {
+    await deleteChunksOf(parts.store, manifest, [file.path]);
+    report.filesChanged++;
+  }
   if (rememberedSkip(skipped.reason)) {
     manifest.files.set(file.path, { hash: '', size: file.size, mtimeMs: file.mtimeMs, chunks: 0, skipped: skipped.reason });
   } else {
