@@ -284,4 +284,31 @@ describe('incremental indexing', () => {
     expect((await run()).filesChanged).toBe(1);
     expect([...(await store.listFiles()).keys()].sort()).toEqual(['a.ts', 'b.py']);
   });
+
+  // Status showed "0 files, 0 chunks (last run interrupted)" while the index held 141 files and search used them.
+  it('a run cut short leaves the metadata counting what the index holds', async () => {
+    await run();
+    for (let i = 0; i < 700; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);
+    const held = async () => {
+      const meta = await localIndexState(indexDir).readMeta();
+      const manifest = await Manifest.load(indexDir);
+      return { meta: [meta?.complete, meta?.files, meta?.chunks], index: [false, manifest.indexedFileCount, manifest.chunkCount] };
+    };
+
+    // Stopped while counting: what the last run left is still there.
+    const counting = new AbortController();
+    await expect(run({ signal: counting.signal, onProgress: (p) => p.phase === 'count' && counting.abort() })).rejects.toThrow();
+    const beforeAnyGroup = await held();
+    expect(beforeAnyGroup.meta).toEqual(beforeAnyGroup.index);
+    expect(beforeAnyGroup.meta[1]).toBe(2);
+
+    // Stopped once a group is stored: that group counts.
+    const embedding = new AbortController();
+    await expect(run({ signal: embedding.signal, onProgress: (p) => p.indexFiles > 2 && embedding.abort() })).rejects.toThrow();
+    const afterAGroup = await held();
+    expect(afterAGroup.meta).toEqual(afterAGroup.index);
+    expect(afterAGroup.meta[1]).toBeGreaterThan(2);
+    expect(afterAGroup.meta[1]).toBeLessThan(702);
+    expect(await store.count()).toBe(afterAGroup.meta[2]);
+  });
 });

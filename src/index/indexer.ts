@@ -39,7 +39,13 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
       progress.emit('count');
     },
   });
-  const report = await applyPlan(parts, run.manifest, plan, progress, options);
+  // The metadata counts what the index holds as groups land, so a run cut short leaves them right (status said 0).
+  const held = async () => {
+    progress.holds(run.manifest);
+    const now = { updatedAt: new Date().toISOString(), files: progress.now.indexFiles, chunks: progress.now.indexChunks };
+    await parts.state.writeMeta({ ...run.meta, ...now });
+  };
+  const report = await applyPlan(parts, run.manifest, plan, progress, held, options);
   await commitIndex(parts, run, plan, report);
   report.seconds = (performance.now() - started) / 1000;
   progress.emit('done');
@@ -51,6 +57,8 @@ async function beginIndex(parts: IndexParts): Promise<OpenRun> {
   const { codebase, state } = parts;
   const previousMeta = await state.readMeta();
   const manifest = await state.loadManifest();
+  // A manifest that writes ahead lists every file whose chunks may be in the store: nothing to reconcile.
+  if (previousMeta && !previousMeta.complete && !manifest.writesAhead) await reconcileWithStore(parts.store, manifest);
   const meta: IndexMeta = {
     ...parts.identity,
     format: 1,
@@ -58,13 +66,11 @@ async function beginIndex(parts: IndexParts): Promise<OpenRun> {
     createdAt: previousMeta?.createdAt ?? new Date().toISOString(),
     updatedAt: new Date().toISOString(),
     complete: false,
-    files: 0,
-    chunks: 0,
+    files: manifest.indexedFileCount,
+    chunks: manifest.chunkCount,
     skipped: {},
     lastErrors: [],
   };
-  // A manifest that writes ahead lists every file whose chunks may be in the store: nothing to reconcile.
-  if (previousMeta && !previousMeta.complete && !manifest.writesAhead) await reconcileWithStore(parts.store, manifest);
   await state.writeMeta(meta);
   return { meta, previousMeta, manifest };
 }
