@@ -311,4 +311,14 @@ describe('incremental indexing', () => {
     expect(afterAGroup.meta[1]).toBeLessThan(702);
     expect(await store.count()).toBe(afterAGroup.meta[2]);
   });
+
+  // The LanceDB folder deleted: search said "no results" and `index` said "up to date (nothing changed)".
+  it('a store that lost every chunk is filled again by the next run', async () => {
+    await run();
+    await store.deleteFiles(['a.ts', 'b.py']);
+    const report = await run();
+    expect(report).toMatchObject({ filesChanged: 2, totalFiles: 2 });
+    expect([...(await store.listFiles()).keys()].sort()).toEqual(['a.ts', 'b.py']);
+    expect(await store.count()).toBe(report.totalChunks);
+  });
 });

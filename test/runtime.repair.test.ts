@@ -59,4 +59,22 @@ describe('repairing an index', () => {
     }
     expect(existsSync(codebase.indexDir)).toBe(false);
   });
+
+  // Search said "no results", status "2 chunks" and `index` "up to date (nothing changed)".
+  it('a deleted LanceDB folder: search and status say so, and `index` fills it again', async () => {
+    // A healthy index with nothing matching still answers with no results.
+    expect(await runtime.search(codebase, 'alpha', { limit: 5, filter: { pathPrefix: 'nowhere/' } })).toEqual([]);
+    await runtime.close();
+    await rm(join(codebase.indexDir, 'lancedb'), { recursive: true, force: true });
+    runtime = newRuntime();
+
+    const lost = `the index of ${root} has lost its chunks (its LanceDB table is gone or empty); run \`codectx index\` to rebuild it`;
+    await expect(search()).rejects.toThrow(lost);
+    await expect(runtime.status(codebase)).rejects.toThrow(lost);
+
+    const repaired = await runtime.index(codebase);
+    expect(repaired).toMatchObject({ filesChanged: 2, totalFiles: 2 });
+    expect((await search()).map((result) => result.file)).toContain('a.ts');
+    expect((await runtime.status(codebase))?.meta).toMatchObject({ files: 2, chunks: repaired.totalChunks });
+  });
 });

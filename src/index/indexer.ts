@@ -14,6 +14,8 @@ interface OpenRun {
   meta: IndexMeta;
   previousMeta: IndexMeta | undefined;
   manifest: Manifest;
+  /** The store was repaired against the manifest: files anywhere in the tree may need embedding again. */
+  repaired: boolean;
 }
 
 /**
@@ -30,7 +32,7 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
     chunker: parts.chunker,
     maxFileBytes: parts.maxFileBytes,
     ignore: parts.ignore,
-    paths: run.previousMeta?.complete ? options.paths : undefined,
+    paths: run.previousMeta?.complete && !run.repaired ? options.paths : undefined,
     signal: options.signal,
     keepChars: parts.keepChunkChars ?? KEPT_CHUNK_CHARS,
     onFile: (read, toRead) => {
@@ -52,13 +54,18 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
   return report;
 }
 
-/** Marks the index incomplete for the run; after an interrupted run, first repairs the store against the manifest. */
+/**
+ * Marks the index incomplete for the run; first repairs the store against the manifest after an interrupted run,
+ * or when the store lost every chunk the manifest counts (its LanceDB folder deleted: searches found nothing).
+ */
 async function beginIndex(parts: IndexParts): Promise<OpenRun> {
   const { codebase, state } = parts;
   const previousMeta = await state.readMeta();
   const manifest = await state.loadManifest();
   // A manifest that writes ahead lists every file whose chunks may be in the store: nothing to reconcile.
-  if (previousMeta && !previousMeta.complete && !manifest.writesAhead) await reconcileWithStore(parts.store, manifest);
+  const interrupted = previousMeta?.complete === false;
+  const repaired = !manifest.writesAhead && (interrupted || (manifest.chunkCount > 0 && (await parts.store.count()) === 0));
+  if (repaired) await reconcileWithStore(parts.store, manifest);
   const meta: IndexMeta = {
     ...parts.identity,
     format: 1,
@@ -72,7 +79,7 @@ async function beginIndex(parts: IndexParts): Promise<OpenRun> {
     lastErrors: [],
   };
   await state.writeMeta(meta);
-  return { meta, previousMeta, manifest };
+  return { meta, previousMeta, manifest, repaired };
 }
 
 /** Makes what was written visible (store flush) and records the run as complete, with the index's totals. */

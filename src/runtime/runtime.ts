@@ -5,7 +5,7 @@ import { projectName, type CodectxConfig } from '../config/config.js';
 import { codectxHome, makePrivateDir } from '../config/paths.js';
 import { createEmbeddingProvider } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/types.js';
-import { DamagedIndexError, NotIndexedError } from '../errors.js';
+import { DamagedIndexError, IndexStateError, NotIndexedError } from '../errors.js';
 import { collectionNameFor, sharedCollectionName } from '../store/collectionName.js';
 import type { ChunkStore } from '../store/types.js';
 import { QueryVectors, searchIndex, type SearchOptions } from '../search/searcher.js';
@@ -133,6 +133,7 @@ export class Runtime {
     const state = await this.state(codebase);
     const meta = await state.readMeta();
     if (!meta) return undefined;
+    if (meta.store === 'lancedb') await assertChunksStored(codebase, await this.store(codebase, meta.dimension), meta.chunks);
     const plan = await planIndex(codebase.root, await state.loadManifest(), {
       chunker: await this.chunker(),
       maxFileBytes: this.config.maxFileBytes,
@@ -142,9 +143,12 @@ export class Runtime {
   }
 
   async search(codebase: Codebase, query: string, options: SearchOptions): Promise<SearchResult[]> {
-    const { store } = await this.openIndex(codebase);
+    const { store, meta } = await this.openIndex(codebase);
     this.queryVectors ??= new QueryVectors(await this.embedder());
-    return searchIndex(store, this.queryVectors, query, options);
+    const results = await searchIndex(store, this.queryVectors, query, options);
+    // Only an empty answer pays for the count.
+    if (results.length === 0) await assertChunksStored(codebase, store, meta.chunks);
+    return results;
   }
 
   /**
@@ -259,6 +263,15 @@ export class Runtime {
     this.states.clear();
     if (this.embedderPromise) await (await this.embedderPromise.catch(() => undefined))?.close();
   }
+}
+
+/**
+ * Refuses a LanceDB index whose table lost every chunk the metadata counts (its lancedb folder deleted): searches
+ * said "no results" and status counted chunks that were gone. `codectx index` repairs it against the manifest.
+ */
+async function assertChunksStored(codebase: Codebase, store: ChunkStore, chunks: number): Promise<void> {
+  if (store.kind !== 'lancedb' || chunks === 0 || (await store.count()) > 0) return;
+  throw new IndexStateError(`the index of ${codebase.root} has lost its chunks (its LanceDB table is gone or empty); run \`codectx index\` to rebuild it`);
 }
 
 function lockPath(codebase: Codebase): string {
