@@ -27,6 +27,9 @@ export class ConfigError extends CodectxError {}
 /** The codebase has no index yet, or its index was built with another model/store/chunker version. */
 export class IndexStateError extends CodectxError {}
 
+/** The index's own files (metadata, manifest) cannot be read: only a forced rebuild or `codectx clear` gets past it. */
+export class DamagedIndexError extends IndexStateError {}
+
 /** The codebase has no index at all (front-ends word the remedy their own way: a command, an MCP tool). */
 export class NotIndexedError extends IndexStateError {}
 

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { indexedAbove, locateCodebase, pointsAtMilvus, type SharedIndexProbe } from '../src/app/locate.js';
-import type { Codebase } from '../src/index/codebase.js';
+import { UsageError } from '../src/errors.js';
+import { codebaseAt, resolveCodebase, resolveFolder, type Codebase } from '../src/index/codebase.js';
+import { writeMeta, type IndexMeta } from '../src/index/meta.js';
+import { runCli } from './helpers/cli.js';
 
 /**
  * Walking up from a subfolder to the codebase's index, when the index is shared (Milvus) and this machine has no
@@ -84,3 +87,77 @@ describe('finding a shared index from a subfolder', () => {
     expect(asked).toEqual([root]);
   });
 });
+
+/**
+ * `codectx add /` had the daemon index and watch the whole filesystem, and the unfinished index of `/` then
+ * answered for every folder (the hook in /tmp, MCP status for /etc). Neither `/` nor the home folder is a codebase.
+ */
+describe('folders that are never a codebase', () => {
+  let base: string;
+  let project: string;
+  const saved = { codectxHome: process.env.CODECTX_HOME, home: process.env.HOME };
+
+  beforeEach(async () => {
+    base = await realpath(await mkdtemp(join(tmpdir(), 'codectx-refuse-')));
+    process.env.CODECTX_HOME = join(base, 'codectx');
+    process.env.HOME = join(base, 'me');
+    project = join(base, 'me', 'project');
+    await mkdir(join(project, 'src'), { recursive: true });
+  });
+
+  afterEach(async () => {
+    for (const [name, value] of [['CODECTX_HOME', saved.codectxHome], ['HOME', saved.home]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('refuses the filesystem root and the home folder, and takes a project inside it', async () => {
+    await expect(resolveCodebase('/')).rejects.toThrow(new UsageError('/ is the filesystem root, not a codebase; index a project folder'));
+    const home = join(base, 'me');
+    await expect(resolveCodebase(home)).rejects.toThrow(`${home} is your home folder, not a codebase; index a project inside it`);
+    await expect(resolveCodebase(home)).rejects.toBeInstanceOf(UsageError);
+    expect((await resolveCodebase(project)).root).toBe(project);
+    // An index made of one before they were refused can still be found to be dropped (`codectx clear /`).
+    expect((await resolveFolder('/')).root).toBe('/');
+  });
+
+  it('a search walking up never lands on an index of the home folder or of / left from before', async () => {
+    for (const root of ['/', join(base, 'me')]) {
+      const { collection, indexDir } = codebaseAt(root);
+      await writeMeta(indexDir, unfinishedIndex(root, collection));
+    }
+    expect(await indexedAbove(join(project, 'src'))).toBeUndefined();
+    expect((await locateCodebase(join(project, 'src'))).root).toBe(join(project, 'src'));
+  });
+
+  it('`add` and `index` say so in one line and exit non-zero', async () => {
+    const env = { HOME: join(base, 'me') };
+    const added = await runCli(['add', '/'], { home: process.env.CODECTX_HOME!, env });
+    expect(added).toMatchObject({ code: 2, stdout: '', stderr: 'codectx: / is the filesystem root, not a codebase; index a project folder\n' });
+    const indexed = await runCli(['index'], { home: process.env.CODECTX_HOME!, env, cwd: join(base, 'me') });
+    expect(indexed.code).toBe(2);
+    expect(indexed.stderr).toBe(`codectx: ${join(base, 'me')} is your home folder, not a codebase; index a project inside it\n`);
+  });
+});
+
+function unfinishedIndex(root: string, collection: string): IndexMeta {
+  const now = new Date().toISOString();
+  return {
+    store: 'lancedb',
+    collection,
+    embeddingId: 'local:all-MiniLM-L6-v2:int8',
+    dimension: 384,
+    chunkerVersion: '2',
+    format: 1,
+    root,
+    createdAt: now,
+    updatedAt: now,
+    complete: false,
+    files: 1,
+    chunks: 1,
+    skipped: {},
+    lastErrors: [],
+  };
+}

@@ -1,5 +1,5 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -248,12 +248,77 @@ describe('incremental indexing', () => {
     expect(plan.estimatedTokens).toBeGreaterThan(0);
   });
 
-  it('a file that turns binary loses its chunks', async () => {
+  it('a file that turns binary loses its chunks, and the run counts it as a change', async () => {
     await run();
     await writeFile(join(root, 'b.py'), Buffer.from([0x00, 0x01, 0x02]));
     const report = await run();
     expect(report.skipped.map((s) => s.reason)).toEqual(['binary']);
+    // It said "up to date … (nothing changed)" when a file that turned unreadable lost its chunks.
+    expect(report.filesChanged).toBe(1);
     expect([...(await store.listFiles()).keys()]).toEqual(['a.ts']);
     expect((await diff()).toRead).toEqual([]);
+  });
+
+  // chmod 000, index, chmod 644, index said "nothing changed": the skip was remembered under a size and mtime
+  // that a chmod does not move. The state such a run leaves is set up here, as root reads every file anyway.
+  it('a file skipped as unreadable is read again on every run', async () => {
+    await run();
+    const info = await stat(join(root, 'b.py'));
+    const manifest = await Manifest.load(indexDir);
+    manifest.files.set('b.py', { hash: '', size: info.size, mtimeMs: info.mtimeMs, chunks: 0, skipped: 'unreadable' });
+    await manifest.save();
+    await store.deleteFiles(['b.py']);
+
+    expect((await diff()).toRead.map((file) => file.path)).toEqual(['b.py']);
+    const report = await run();
+    expect(report.filesChanged).toBe(1);
+    expect([...(await store.listFiles()).keys()].sort()).toEqual(['a.ts', 'b.py']);
+    expect((await diff()).toRead).toEqual([]);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('indexes a file once it is readable again (permissions, as a user sees them)', async () => {
+    await chmod(join(root, 'b.py'), 0o000);
+    const first = await run();
+    expect(first.skipped.map((s) => [s.path, s.reason])).toEqual([['b.py', 'unreadable']]);
+    await chmod(join(root, 'b.py'), 0o644);
+    expect((await run()).filesChanged).toBe(1);
+    expect([...(await store.listFiles()).keys()].sort()).toEqual(['a.ts', 'b.py']);
+  });
+
+  // Status showed "0 files, 0 chunks (last run interrupted)" while the index held 141 files and search used them.
+  it('a run cut short leaves the metadata counting what the index holds', async () => {
+    await run();
+    for (let i = 0; i < 700; i++) await writeFile(join(root, `m${i}.py`), `def handler_${i}(event):\n    return event.get("k${i}")\n`);
+    const held = async () => {
+      const meta = await localIndexState(indexDir).readMeta();
+      const manifest = await Manifest.load(indexDir);
+      return { meta: [meta?.complete, meta?.files, meta?.chunks], index: [false, manifest.indexedFileCount, manifest.chunkCount] };
+    };
+
+    // Stopped while counting: what the last run left is still there.
+    const counting = new AbortController();
+    await expect(run({ signal: counting.signal, onProgress: (p) => p.phase === 'count' && counting.abort() })).rejects.toThrow();
+    const beforeAnyGroup = await held();
+    expect(beforeAnyGroup.meta).toEqual(beforeAnyGroup.index);
+    expect(beforeAnyGroup.meta[1]).toBe(2);
+
+    // Stopped once a group is stored: that group counts.
+    const embedding = new AbortController();
+    await expect(run({ signal: embedding.signal, onProgress: (p) => p.indexFiles > 2 && embedding.abort() })).rejects.toThrow();
+    const afterAGroup = await held();
+    expect(afterAGroup.meta).toEqual(afterAGroup.index);
+    expect(afterAGroup.meta[1]).toBeGreaterThan(2);
+    expect(afterAGroup.meta[1]).toBeLessThan(702);
+    expect(await store.count()).toBe(afterAGroup.meta[2]);
+  });
+
+  // The LanceDB folder deleted: search said "no results" and `index` said "up to date (nothing changed)".
+  it('a store that lost every chunk is filled again by the next run', async () => {
+    await run();
+    await store.deleteFiles(['a.ts', 'b.py']);
+    const report = await run();
+    expect(report).toMatchObject({ filesChanged: 2, totalFiles: 2 });
+    expect([...(await store.listFiles()).keys()].sort()).toEqual(['a.ts', 'b.py']);
+    expect(await store.count()).toBe(report.totalChunks);
   });
 });

@@ -37,7 +37,8 @@ describe('MCP indexes only where the client may work', () => {
   });
 
   it('refuses /, the home folder and system folders, whatever the roots', () => {
-    expect(systemFolderRefusal('/')).toMatch(/holds codebases but is not one/);
+    expect(systemFolderRefusal('/')).toMatch(/filesystem root, not a codebase/);
+    expect(systemFolderRefusal('/usr')).toMatch(/holds codebases but is not one/);
     expect(systemFolderRefusal(homedir())).toMatch(/home folder/);
     expect(systemFolderRefusal('/etc')).toMatch(/system folder/);
     expect(systemFolderRefusal('/usr/lib/node_modules')).toMatch(/system folder/);
@@ -55,7 +56,7 @@ describe('MCP indexes only where the client may work', () => {
     for (const path of ['/', '/etc', homedir()]) {
       const refused = await indexCall(client, path);
       expect(refused.isError, path).toBe(true);
-      expect(refused.text).toMatch(/not one|system folder|home folder/);
+      expect(refused.text).toMatch(/not a codebase|system folder/);
     }
     const elsewhere = await indexCall(client, outside);
     expect(elsewhere.isError).toBe(true);

@@ -1,8 +1,8 @@
 import { loadConfig, type CodectxConfig, type ConfigFlags } from '../config/config.js';
-import { CodectxError } from '../errors.js';
+import { CodectxError, DamagedIndexError } from '../errors.js';
 import { configKey } from '../config/configKey.js';
 import type { TaskServices } from '../context/prepare.js';
-import { resolveCodebase, type Codebase } from '../index/codebase.js';
+import { resolveFolder, type Codebase } from '../index/codebase.js';
 import type { IndexOptions, IndexReport } from '../index/indexer.js';
 import { readMeta, type IndexMeta } from '../index/meta.js';
 import type { IndexPlan } from '../index/indexPlan.js';
@@ -15,7 +15,9 @@ import { indexedAbove, locateCodebase, pointsAtMilvus, type SharedIndexProbe } f
 
 export interface ClearOutcome {
   root: string;
-  /** Chunks the dropped index held; undefined when there was no index. */
+  /** There was an index, and it is gone. */
+  cleared: boolean;
+  /** Chunks the dropped index held; unknown when there was none, or its metadata was damaged. */
   clearedChunks?: number;
   /** The running daemon watched the codebase, and stopped (it would have rebuilt the index on the next save). */
   unwatched: boolean;
@@ -100,8 +102,12 @@ export class CodectxService {
 
   /** The configuration with the store the index was built with, even if the settings changed since. */
   private async builtWith(codebase: Codebase): Promise<CodectxConfig> {
-    // A shared index may have no local trace: then the configured store.
-    const local = await readMeta(codebase.indexDir);
+    // A shared index may have no local trace, and a damaged file names none (`clear` must get past it, and the
+    // runtime reports it to the others): then the configured store.
+    const local = await readMeta(codebase.indexDir).catch((error: unknown) => {
+      if (error instanceof DamagedIndexError) return undefined;
+      throw error;
+    });
     return loadConfig(codebase.root, { ...this.flags, store: this.flags.store ?? local?.store });
   }
 
@@ -110,11 +116,12 @@ export class CodectxService {
    * then the store the index was built with, and the index folder, are removed.
    */
   async clear(path: string): Promise<ClearOutcome> {
-    const codebase = await resolveCodebase(path);
+    // Any folder: an index of `/` or a home folder, made before they were refused, can still be dropped.
+    const codebase = await resolveFolder(path);
     const removal = await throughDaemon((daemon) => daemon.remove(codebase.root));
     const unwatched = removal?.removed ?? false;
-    const meta = await this.withRuntime(await this.builtWith(codebase), (runtime) => runtime.clear(codebase));
-    return meta ? { root: codebase.root, clearedChunks: meta.chunks, unwatched } : { root: codebase.root, unwatched };
+    const cleared = await this.withRuntime(await this.builtWith(codebase), (runtime) => runtime.clear(codebase));
+    return { root: codebase.root, cleared: cleared !== undefined, clearedChunks: cleared?.chunks, unwatched };
   }
 
   /**

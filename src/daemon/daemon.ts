@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { loadConfig, type CodectxConfig } from '../config/config.js';
 import { codectxHome, makePrivateDir } from '../config/paths.js';
 import { CodectxError, describeError, IndexStateError, UsageError } from '../errors.js';
-import { resolveCodebase } from '../index/codebase.js';
+import { notACodebase, resolveCodebase, resolveFolder } from '../index/codebase.js';
 import { acquireLock } from '../index/lock.js';
 import { configKey } from '../config/configKey.js';
 import type { Logger } from './logger.js';
@@ -84,7 +84,10 @@ export class Daemon {
       log.error(describeError(error));
       return [];
     })) {
-      await this.watch(entry.root);
+      // Registered before such roots were refused: watching `/` took every watcher and gigabytes.
+      const refusal = notACodebase(entry.root);
+      if (refusal) log.error(`not watching ${entry.root}: ${refusal}`);
+      else await this.watch(entry.root);
     }
     await this.stopped;
   }
@@ -164,7 +167,7 @@ export class Daemon {
       remove: async (params) => {
         const { root } = expectParams<RootParams>(params, ['root']);
         // A deleted codebase can still be removed: fall back to the path as given.
-        const real = await resolveCodebase(root).then((codebase) => codebase.root, () => resolve(root));
+        const real = await resolveFolder(root).then((codebase) => codebase.root, () => resolve(root));
         const removed = await unregisterCodebase(real);
         const watched = this.watched.get(real);
         this.watched.delete(real);

@@ -1,12 +1,9 @@
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { loadConfig } from '../config/config.js';
-import { codectxHome } from '../config/paths.js';
 import { describeError, IndexStateError } from '../errors.js';
-import type { Codebase } from '../index/codebase.js';
+import { codebaseAt, type Codebase } from '../index/codebase.js';
 import type { IndexProgress, IndexReport } from '../index/indexer.js';
 import { readMeta } from '../index/meta.js';
-import { collectionNameFor } from '../store/collectionName.js';
 import type { Logger } from './logger.js';
 import type { CodebaseState, CodebaseStatus } from './protocol.js';
 import type { RuntimePool } from '../runtime/runtimePool.js';
@@ -82,9 +79,8 @@ export class WatchedCodebase {
     readonly root: string,
     private readonly parts: WatchedCodebaseParts,
   ) {
-    // As resolveCodebase builds it, but without requiring the directory to exist: a registered root may be gone.
-    const collection = collectionNameFor(root);
-    this.codebase = { root, collection, indexDir: join(codectxHome(), 'indexes', collection) };
+    // Not resolveCodebase: a registered root may be gone.
+    this.codebase = codebaseAt(root);
     this.timing = { ...DEFAULT_TIMING, ...parts.timing };
   }
 
@@ -281,7 +277,12 @@ export class WatchedCodebase {
       this.root,
       extraIgnores,
       (event) => this.onEvent(event),
-      (error) => this.parts.log.error(`watching ${this.root}: ${describeError(error)}`),
+      (error, ended) =>
+        this.parts.log.error(
+          ended
+            ? `stopped watching ${this.root}: ${describeError(error)}; its index is kept current only by \`codectx index\``
+            : `watching ${this.root}: ${describeError(error)}`,
+        ),
     );
   }
 

@@ -19,15 +19,19 @@ export interface CodebaseWatcher {
   close(): Promise<void>;
 }
 
+/** Kernel limits (inotify watches, open files): past one, every further folder fails the same way. */
+const SYSTEM_LIMITS = new Set(['ENOSPC', 'EMFILE']);
+
 /**
  * Watches a codebase with the same ignore rules as `codectx index`, so ignored trees (node_modules, build
- * output) are never even watched, and reports only events that can change the index.
+ * output) are never even watched, and reports only events that can change the index. At a system limit the
+ * watch ends, reported once (`ended`): a big tree logged a line per folder (~8,500) and held the rest back.
  */
 export function watchTree(
   root: string,
   extraIgnores: readonly string[],
   onEvent: (event: WatchEvent) => void,
-  onError: (error: Error) => void,
+  onError: (error: Error, ended: boolean) => void,
 ): CodebaseWatcher {
   const matcher = new IgnoreMatcher(root, extraIgnores);
   const watcher: FSWatcher = watch(root, {
@@ -59,7 +63,18 @@ export function watchTree(
     if (!isDirectoryEvent && !isSourcePath(rel)) return;
     onEvent({ kind: 'change', path: rel });
   });
-  watcher.on('error', (error) => onError(error instanceof Error ? error : new Error(String(error))));
+  let ended = false;
+  watcher.on('error', (thrown) => {
+    if (ended) return;
+    const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+    ended = SYSTEM_LIMITS.has((error as NodeJS.ErrnoException).code ?? '');
+    if (ended) {
+      void watcher.close().catch(() => undefined);
+      // close() drops every listener, and folders still being added fail alike: an error nobody hears is thrown.
+      watcher.on('error', () => undefined);
+    }
+    onError(error, ended);
+  });
   const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   return { ready, close: () => watcher.close() };
 }

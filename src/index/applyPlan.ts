@@ -25,12 +25,14 @@ interface PendingFile {
  * files are embedded (vectors come from the cache when the same chunk text was embedded before) and written a
  * group at a time. A file's hash is recorded in the manifest only after its chunks are in the store (a shared
  * manifest marks the group pending first), so a crash at any point leaves files either done or still to do.
+ * `held` records what the index holds, after each step that changed it.
  */
 export async function applyPlan(
   parts: IndexParts,
   manifest: Manifest,
   plan: IndexPlan,
   progress: RunProgress,
+  held: () => Promise<void>,
   options: IndexOptions,
 ): Promise<IndexReport> {
   const { store } = parts;
@@ -56,9 +58,9 @@ export async function applyPlan(
     await manifest.save();
     report.filesDeleted = plan.deleted.length;
   }
-  for (const { file, skipped } of plan.contentSkips) await recordSkip(parts, manifest, file, skipped);
+  for (const { file, skipped } of plan.contentSkips) await recordSkip(parts, manifest, report, file, skipped);
   for (const file of plan.touched) recordTouched(manifest, report, file);
-  progress.holds(manifest);
+  await held();
   progress.now.filesTotal = plan.changed.length;
   progress.now.chunksTotal = plan.chunks;
   progress.startEmbedding();
@@ -73,11 +75,11 @@ export async function applyPlan(
     group.push(pending);
     groupChunks += pending.chunks.length;
     if (groupChunks < GROUP_CHUNKS) continue;
-    await writeGroup(parts, manifest, group, report, progress, options);
+    await writeGroup(parts, manifest, group, report, progress, held, options);
     group = [];
     groupChunks = 0;
   }
-  if (group.length > 0) await writeGroup(parts, manifest, group, report, progress, options);
+  if (group.length > 0) await writeGroup(parts, manifest, group, report, progress, held, options);
   await manifest.save();
   return report;
 }
@@ -92,6 +94,7 @@ async function writeGroup(
   group: PendingFile[],
   report: IndexReport,
   progress: RunProgress,
+  held: () => Promise<void>,
   options: IndexOptions,
 ): Promise<void> {
   const chunks = await embedGroup(parts, group, report, progress, options);
@@ -113,7 +116,7 @@ async function writeGroup(
     });
   }
   await manifest.save();
-  progress.holds(manifest);
+  await held();
   progress.emit('embed');
 }
 
@@ -145,15 +148,21 @@ async function pendingFile(
   progress.now.chunksTotal -= changed.chunkCount;
   if (cut.kind === 'skipped') {
     report.skipped.push(cut.skipped);
-    await recordSkip(parts, manifest, changed.file, cut.skipped);
+    await recordSkip(parts, manifest, report, changed.file, cut.skipped);
   } else if (cut.kind === 'unchanged') recordTouched(manifest, report, changed.file);
   else report.errors.push({ file: changed.file.path, message: cut.message });
   return undefined;
 }
 
-/** A file skipped for its content loses its chunks; the skip is remembered when its content decided it. */
-async function recordSkip(parts: IndexParts, manifest: Manifest, file: SourceFile, skipped: SkippedFile): Promise<void> {
-  if (manifest.files.get(file.path)?.chunks) await deleteChunksOf(parts.store, manifest, [file.path]);
+/**
+ * A file skipped for its content loses its chunks, which counts as a change (a run that dropped a file turned
+ * unreadable said "nothing changed"); the skip is remembered when its content decided it.
+ */
+async function recordSkip(parts: IndexParts, manifest: Manifest, report: IndexReport, file: SourceFile, skipped: SkippedFile): Promise<void> {
+  if (manifest.files.get(file.path)?.chunks) {
+    await deleteChunksOf(parts.store, manifest, [file.path]);
+    report.filesChanged++;
+  }
   if (rememberedSkip(skipped.reason)) {
     manifest.files.set(file.path, { hash: '', size: file.size, mtimeMs: file.mtimeMs, chunks: 0, skipped: skipped.reason });
   } else {

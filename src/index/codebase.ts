@@ -1,5 +1,7 @@
+import { realpathSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { codectxHome } from '../config/paths.js';
 import { UsageError } from '../errors.js';
 import { collectionNameFor } from '../store/collectionName.js';
@@ -11,12 +13,44 @@ export interface Codebase {
   indexDir: string;
 }
 
+/**
+ * The codebase at `path`, which every command that picks a codebase root goes through (index, add, search's walk
+ * up). The filesystem root and the home folder are refused: `codectx add /` had the daemon index and watch the
+ * whole disk (watchers ran out, 1.8 GB), and its unfinished index then answered for every folder below.
+ */
 export async function resolveCodebase(path: string): Promise<Codebase> {
+  const codebase = await resolveFolder(path);
+  const refusal = notACodebase(codebase.root);
+  if (refusal) throw new UsageError(refusal);
+  return codebase;
+}
+
+/** Any existing folder as a codebase, refused or not: to drop an index made of one before they were refused. */
+export async function resolveFolder(path: string): Promise<Codebase> {
   const absolute = resolve(path);
   const info = await stat(absolute).catch(() => undefined);
   if (!info) throw new UsageError(`no such directory: ${path}`);
   if (!info.isDirectory()) throw new UsageError(`not a directory: ${path}`);
-  const root = await realpath(absolute);
+  return codebaseAt(await realpath(absolute));
+}
+
+/** The codebase whose root is the real path `root` (which may no longer exist). */
+export function codebaseAt(root: string): Codebase {
   const collection = collectionNameFor(root);
   return { root, collection, indexDir: join(codectxHome(), 'indexes', collection) };
+}
+
+/** Why the folder at real path `root` can never be a codebase, or undefined. */
+export function notACodebase(root: string): string | undefined {
+  if (dirname(root) === root) return `${root} is the filesystem root, not a codebase; index a project folder`;
+  if (root === realHome()) return `${root} is your home folder, not a codebase; index a project inside it`;
+  return undefined;
+}
+
+function realHome(): string {
+  try {
+    return realpathSync(homedir());
+  } catch {
+    return homedir();
+  }
 }

@@ -64,7 +64,7 @@ export interface IndexOptions {
   yieldTurn?: () => Promise<void>;
   /**
    * Only these paths (relative; files or folders) changed: they are diffed instead of the whole tree. Ignored
-   * after an interrupted run, which needs the whole tree reconciled.
+   * after an interrupted run, or when the store lost its chunks: the whole tree needs reconciling then.
    */
   paths?: readonly string[];
 }

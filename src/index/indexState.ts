@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
-import { IndexStateError } from '../errors.js';
+import { DamagedIndexError } from '../errors.js';
 import type { StateTable } from '../store/types.js';
 import { Manifest } from './manifest.js';
-import { readMeta, writeMeta, type IndexMeta } from './meta.js';
+import { metaPath, readMeta, writeMeta, type IndexMeta } from './meta.js';
 
 /**
  * Where an index's manifest and metadata live. Locally (LanceDB) both are files in the index folder. A shared
@@ -15,7 +15,7 @@ export interface IndexState {
   readMeta(recent?: boolean): Promise<IndexMeta | undefined>;
   writeMeta(meta: IndexMeta): Promise<void>;
   loadManifest(): Promise<Manifest>;
-  /** Forgets every file (a forced rebuild starts from nothing). */
+  /** Forgets every file and the metadata, damaged or not (a forced rebuild starts from nothing). */
   reset(): Promise<void>;
   /** Deletes the state for good (`codectx clear`). */
   drop(): Promise<void>;
@@ -27,7 +27,10 @@ export function localIndexState(indexDir: string): IndexState {
     readMeta: () => readMeta(indexDir),
     writeMeta: (meta) => writeMeta(indexDir, meta),
     loadManifest: () => Manifest.load(indexDir),
-    reset: () => Manifest.reset(indexDir),
+    async reset() {
+      await rm(metaPath(indexDir), { force: true });
+      await Manifest.reset(indexDir);
+    },
     drop: () => rm(indexDir, { recursive: true, force: true }),
     close: async () => undefined,
   };
@@ -45,7 +48,7 @@ export function sharedIndexState(indexDir: string, table: StateTable): IndexStat
       try {
         meta = JSON.parse(body) as IndexMeta;
       } catch {
-        throw new IndexStateError('the shared index metadata is damaged; run `codectx index --force` to rebuild');
+        throw new DamagedIndexError('the shared index metadata is damaged; run `codectx index --force` to rebuild');
       }
       // "Interrupted" is about this machine's own last run: another writer's run in progress is not a crash.
       const mine = await readMeta(indexDir).catch(() => undefined);
@@ -61,6 +64,7 @@ export function sharedIndexState(indexDir: string, table: StateTable): IndexStat
     loadManifest: () => Manifest.load(indexDir, table),
     async reset() {
       await table.clear();
+      await rm(metaPath(indexDir), { force: true });
       await Manifest.reset(indexDir);
     },
     async drop() {

@@ -14,6 +14,8 @@ interface OpenRun {
   meta: IndexMeta;
   previousMeta: IndexMeta | undefined;
   manifest: Manifest;
+  /** The store was repaired against the manifest: files anywhere in the tree may need embedding again. */
+  repaired: boolean;
 }
 
 /**
@@ -30,7 +32,7 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
     chunker: parts.chunker,
     maxFileBytes: parts.maxFileBytes,
     ignore: parts.ignore,
-    paths: run.previousMeta?.complete ? options.paths : undefined,
+    paths: run.previousMeta?.complete && !run.repaired ? options.paths : undefined,
     signal: options.signal,
     keepChars: parts.keepChunkChars ?? KEPT_CHUNK_CHARS,
     onFile: (read, toRead) => {
@@ -39,18 +41,31 @@ export async function indexCodebase(parts: IndexParts, options: IndexOptions = {
       progress.emit('count');
     },
   });
-  const report = await applyPlan(parts, run.manifest, plan, progress, options);
+  // The metadata counts what the index holds as groups land, so a run cut short leaves them right (status said 0).
+  const held = async () => {
+    progress.holds(run.manifest);
+    const now = { updatedAt: new Date().toISOString(), files: progress.now.indexFiles, chunks: progress.now.indexChunks };
+    await parts.state.writeMeta({ ...run.meta, ...now });
+  };
+  const report = await applyPlan(parts, run.manifest, plan, progress, held, options);
   await commitIndex(parts, run, plan, report);
   report.seconds = (performance.now() - started) / 1000;
   progress.emit('done');
   return report;
 }
 
-/** Marks the index incomplete for the run; after an interrupted run, first repairs the store against the manifest. */
+/**
+ * Marks the index incomplete for the run; first repairs the store against the manifest after an interrupted run,
+ * or when the store lost every chunk the manifest counts (its LanceDB folder deleted: searches found nothing).
+ */
 async function beginIndex(parts: IndexParts): Promise<OpenRun> {
   const { codebase, state } = parts;
   const previousMeta = await state.readMeta();
   const manifest = await state.loadManifest();
+  // A manifest that writes ahead lists every file whose chunks may be in the store: nothing to reconcile.
+  const interrupted = previousMeta?.complete === false;
+  const repaired = !manifest.writesAhead && (interrupted || (manifest.chunkCount > 0 && (await parts.store.count()) === 0));
+  if (repaired) await reconcileWithStore(parts.store, manifest);
   const meta: IndexMeta = {
     ...parts.identity,
     format: 1,
@@ -58,15 +73,13 @@ async function beginIndex(parts: IndexParts): Promise<OpenRun> {
     createdAt: previousMeta?.createdAt ?? new Date().toISOString(),
     updatedAt: new Date().toISOString(),
     complete: false,
-    files: 0,
-    chunks: 0,
+    files: manifest.indexedFileCount,
+    chunks: manifest.chunkCount,
     skipped: {},
     lastErrors: [],
   };
-  // A manifest that writes ahead lists every file whose chunks may be in the store: nothing to reconcile.
-  if (previousMeta && !previousMeta.complete && !manifest.writesAhead) await reconcileWithStore(parts.store, manifest);
   await state.writeMeta(meta);
-  return { meta, previousMeta, manifest };
+  return { meta, previousMeta, manifest, repaired };
 }
 
 /** Makes what was written visible (store flush) and records the run as complete, with the index's totals. */

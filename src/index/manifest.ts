@@ -10,9 +10,12 @@ export function rememberedSkip(reason: SkipReason): boolean {
   return reason === 'binary' || reason === 'not-utf8' || reason === 'minified' || reason === 'unreadable';
 }
 
-/** Size and mtime as recorded: the file is taken as unchanged without reading it. */
+/**
+ * Size and mtime as recorded: the file is taken as unchanged without reading it. Not one skipped as unreadable:
+ * a chmod that makes it readable moves neither, and it stayed out of the index for good.
+ */
 export function unchangedSince(entry: FileEntry | undefined, file: { size: number; mtimeMs: number }): boolean {
-  return entry !== undefined && entry.size === file.size && entry.mtimeMs === file.mtimeMs;
+  return entry !== undefined && entry.skipped !== 'unreadable' && entry.size === file.size && entry.mtimeMs === file.mtimeMs;
 }
 
 // Milvus VarChar ceiling of a state row (65,535 bytes) with room to spare: ~1,700 chunk ids.

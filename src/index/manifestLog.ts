@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { makePrivateDir, PRIVATE_FILE_MODE } from '../config/paths.js';
-import { IndexStateError } from '../errors.js';
+import { DamagedIndexError, IndexStateError } from '../errors.js';
 import type { FileEntry } from './fileTable.js';
 
 const BASE = 'manifest.json';
@@ -103,8 +103,8 @@ async function writeDurably(path: string, text: string): Promise<void> {
   await rename(temp, path);
 }
 
-function damaged(path: string, where = ''): IndexStateError {
-  return new IndexStateError(`the index manifest ${path} is damaged${where}; run \`codectx index --force\` to rebuild`);
+function damaged(path: string, where = ''): DamagedIndexError {
+  return new DamagedIndexError(`the index manifest ${path} is damaged${where}; run \`codectx index --force\` to rebuild`);
 }
 
 async function readOrNothing(path: string): Promise<Buffer | undefined> {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { IndexStateError } from '../errors.js';
+import { DamagedIndexError, IndexStateError } from '../errors.js';
 import { readJsonOr, writeJsonAtomic } from './atomicFile.js';
 
 const META_FORMAT = 1;
@@ -34,7 +34,7 @@ export async function readMeta(indexDir: string): Promise<IndexMeta | undefined>
   try {
     return await readJsonOr<IndexMeta | undefined>(metaPath(indexDir), undefined);
   } catch {
-    throw new IndexStateError(`the index metadata in ${indexDir} is damaged; run \`codectx index --force\` to rebuild`);
+    throw new DamagedIndexError(`the index metadata in ${indexDir} is damaged; run \`codectx index --force\` to rebuild`);
   }
 }
 

@@ -2,7 +2,7 @@ import { throughDaemon } from '../app/dispatch.js';
 import { classifierConfig, CodectxService } from '../app/service.js';
 import type { ContextBlock } from '../context/build.js';
 import { taskContext } from '../context/taskContext.js';
-import { resolveCodebase } from '../index/codebase.js';
+import { resolveCodebase, resolveFolder } from '../index/codebase.js';
 import { NotIndexedError } from '../errors.js';
 import type { RouteDecision } from '../route/router.js';
 import { routingSettings } from '../route/settings.js';
@@ -66,8 +66,8 @@ export class McpBackend {
   }
 
   /** Stops any indexing of the codebase (here and in the daemon), then drops its store and index folder. */
-  async clear(path: string): Promise<{ root: string; clearedChunks?: number }> {
-    await this.jobs.cancel(await resolveCodebase(path));
+  async clear(path: string): Promise<{ root: string; cleared: boolean; clearedChunks?: number }> {
+    await this.jobs.cancel(await resolveFolder(path));
     return this.service.clear(path);
   }
 

@@ -1,17 +1,16 @@
 import { realpath } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { isInside } from '../files/walk.js';
 import { UsageError } from '../errors.js';
 import { readMeta } from '../index/meta.js';
-import type { Codebase } from '../index/codebase.js';
+import { notACodebase, type Codebase } from '../index/codebase.js';
 
 /** Folders that are never a codebase, nor anything inside them. */
 const SYSTEM_TREES = ['/etc', '/proc', '/sys', '/dev', '/boot', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/usr/bin', '/usr/sbin', '/usr/lib', '/usr/include', '/System', '/Library', '/private/etc'];
-/** Folders that hold codebases but are not one: refused themselves, fine below. */
-const CONTAINERS = ['/', '/home', '/Users', '/root', '/usr', '/usr/local', '/var', '/opt', '/srv', '/mnt', '/media', '/tmp', '/private', '/Volumes'];
+/** Folders that hold codebases but are not one: refused themselves, fine below (`/` and the home folder: everywhere). */
+const CONTAINERS = ['/home', '/Users', '/root', '/usr', '/usr/local', '/var', '/opt', '/srv', '/mnt', '/media', '/tmp', '/private', '/Volumes'];
 
 /**
  * What an MCP client may have indexed. An MCP client is told where it may work by the user (its roots); a
@@ -68,7 +67,8 @@ export class IndexingScope {
 
 /** Why a folder can never be indexed over MCP, or undefined. */
 export function systemFolderRefusal(root: string): string | undefined {
-  if (root === homedir()) return `${root} is a home folder, not a codebase; index a project inside it`;
+  const never = notACodebase(root);
+  if (never) return never;
   if (CONTAINERS.includes(root)) return `${root} holds codebases but is not one; index a project inside it`;
   if (SYSTEM_TREES.some((tree) => isInside(tree, root))) return `${root} is a system folder; codectx does not index it`;
   return undefined;

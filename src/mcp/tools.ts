@@ -115,8 +115,9 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
     },
     (args) =>
       answer(async () => {
-        const { root, clearedChunks } = await backend.clear(args.path);
-        return clearedChunks === undefined ? `${root} has no index; nothing to clear.` : `Cleared the index of ${root} (${clearedChunks} chunks).`;
+        const { root, cleared, clearedChunks } = await backend.clear(args.path);
+        if (!cleared) return `${root} has no index; nothing to clear.`;
+        return `Cleared the index of ${root}${clearedChunks === undefined ? '' : ` (${clearedChunks} chunks)`}.`;
       }),
   );
 

@@ -5,7 +5,7 @@ import { projectName, type CodectxConfig } from '../config/config.js';
 import { codectxHome, makePrivateDir } from '../config/paths.js';
 import { createEmbeddingProvider } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/types.js';
-import { NotIndexedError } from '../errors.js';
+import { DamagedIndexError, IndexStateError, NotIndexedError } from '../errors.js';
 import { collectionNameFor, sharedCollectionName } from '../store/collectionName.js';
 import type { ChunkStore } from '../store/types.js';
 import { QueryVectors, searchIndex, type SearchOptions } from '../search/searcher.js';
@@ -133,6 +133,7 @@ export class Runtime {
     const state = await this.state(codebase);
     const meta = await state.readMeta();
     if (!meta) return undefined;
+    if (meta.store === 'lancedb') await assertChunksStored(codebase, await this.store(codebase, meta.dimension), meta.chunks);
     const plan = await planIndex(codebase.root, await state.loadManifest(), {
       chunker: await this.chunker(),
       maxFileBytes: this.config.maxFileBytes,
@@ -142,9 +143,12 @@ export class Runtime {
   }
 
   async search(codebase: Codebase, query: string, options: SearchOptions): Promise<SearchResult[]> {
-    const { store } = await this.openIndex(codebase);
+    const { store, meta } = await this.openIndex(codebase);
     this.queryVectors ??= new QueryVectors(await this.embedder());
-    return searchIndex(store, this.queryVectors, query, options);
+    const results = await searchIndex(store, this.queryVectors, query, options);
+    // Only an empty answer pays for the count.
+    if (results.length === 0) await assertChunksStored(codebase, store, meta.chunks);
+    return results;
   }
 
   /**
@@ -156,12 +160,16 @@ export class Runtime {
     makePrivateDir(codebase.indexDir);
     const release = await acquireLock(lockPath(codebase), `the index of ${codebase.root}`);
     try {
-      const meta = await (await this.state(codebase)).readMeta();
+      const meta = await (await this.state(codebase)).readMeta().catch((error: unknown) => {
+        // Damaged metadata is what a forced rebuild is run to repair: it needs nothing from it.
+        if (options.force && error instanceof DamagedIndexError) return undefined;
+        throw error;
+      });
       if (meta && !options.force) assertCompatible(meta, identity);
       // No index means any handle held here is to a table someone else dropped (`codectx clear`).
       if (!meta) await this.forget(codebase);
-      if (options.force && meta) {
-        await (await this.store(codebase, meta.dimension)).drop();
+      if (options.force) {
+        await (await this.store(codebase, meta?.dimension ?? identity.dimension)).drop();
         await (await this.state(codebase)).reset();
         await this.forget(codebase);
       }
@@ -206,23 +214,30 @@ export class Runtime {
   }
 
   /**
-   * Drops a codebase's store and deletes its index folder (manifest, metadata). The embedding cache is shared
-   * with other codebases and stays: it is bounded by its own size cap.
+   * Drops a codebase's store and deletes its index folder (manifest, metadata); says what the index held, or
+   * undefined when there was none. The embedding cache is shared with other codebases and stays: it is bounded by
+   * its own size cap.
    */
-  async clear(codebase: Codebase): Promise<IndexMeta | undefined> {
-    const meta = await (await this.state(codebase)).readMeta();
+  async clear(codebase: Codebase): Promise<{ chunks?: number } | undefined> {
+    const meta = await (await this.state(codebase)).readMeta().catch((error: unknown) => {
+      if (error instanceof DamagedIndexError) return 'damaged' as const;
+      throw error;
+    });
     if (!meta) return undefined;
     makePrivateDir(codebase.indexDir);
     const release = await acquireLock(lockPath(codebase), `the index of ${codebase.root}`);
     try {
-      await (await this.store(codebase, meta.dimension)).drop();
+      if (meta !== 'damaged') await (await this.store(codebase, meta.dimension)).drop();
+      // Damaged metadata names no vector dimension: a LanceDB table goes with the index folder below, and the
+      // Milvus rows to drop are the configured model's.
+      else if (this.config.store === 'milvus') await (await this.store(codebase, (await this.identity(codebase)).dimension)).drop();
       await (await this.state(codebase)).drop();
       await this.forget(codebase);
       await rm(codebase.indexDir, { recursive: true, force: true });
     } finally {
       await release();
     }
-    return meta;
+    return meta === 'damaged' ? {} : { chunks: meta.chunks };
   }
 
   private async forget(codebase: Codebase): Promise<void> {
@@ -248,6 +263,15 @@ export class Runtime {
     this.states.clear();
     if (this.embedderPromise) await (await this.embedderPromise.catch(() => undefined))?.close();
   }
+}
+
+/**
+ * Refuses a LanceDB index whose table lost every chunk the metadata counts (its lancedb folder deleted): searches
+ * said "no results" and status counted chunks that were gone. `codectx index` repairs it against the manifest.
+ */
+async function assertChunksStored(codebase: Codebase, store: ChunkStore, chunks: number): Promise<void> {
+  if (store.kind !== 'lancedb' || chunks === 0 || (await store.count()) > 0) return;
+  throw new IndexStateError(`the index of ${codebase.root} has lost its chunks (its LanceDB table is gone or empty); run \`codectx index\` to rebuild it`);
 }
 
 function lockPath(codebase: Codebase): string {

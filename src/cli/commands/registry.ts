@@ -5,7 +5,7 @@ import { connectDaemon } from '../../daemon/client.js';
 import type { CodebaseStatus } from '../../daemon/protocol.js';
 import { listCodebases, registerCodebase, unregisterCodebase } from '../../daemon/registry.js';
 import { UsageError } from '../../errors.js';
-import { resolveCodebase } from '../../index/codebase.js';
+import { resolveCodebase, resolveFolder } from '../../index/codebase.js';
 import { nonEmptyPath } from '../shared.js';
 import { printable } from '../text.js';
 
@@ -34,7 +34,7 @@ export function registerRegistryCommands(program: Command): void {
     .description('stop watching a codebase (its index stays until `codectx clear`)')
     .argument('<path>', 'codebase root (may no longer exist)', nonEmptyPath('the path'))
     .action(async (path: string) => {
-      const root = await resolveCodebase(path).then((codebase) => codebase.root, () => resolve(path));
+      const root = await resolveFolder(path).then((codebase) => codebase.root, () => resolve(path));
       const client = await connectDaemon();
       const removed = client
         ? (await client.remove(root).finally(() => client.close())).removed

@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CodectxService } from '../src/app/service.js';
+import { loadConfig } from '../src/config/config.js';
+import { resolveCodebase, type Codebase } from '../src/index/codebase.js';
+import { metaPath } from '../src/index/meta.js';
+import { Runtime } from '../src/runtime/runtime.js';
+import { FakeEmbedder } from './helpers/fakeEmbedder.js';
+
+/** An index whose own files were damaged or lost, on LanceDB with a fake embedder: the commands that say they repair it do. */
+describe('repairing an index', () => {
+  let home: string;
+  let root: string;
+  let codebase: Codebase;
+  let runtime: Runtime;
+  const savedHome = process.env.CODECTX_HOME;
+  const newRuntime = () => new Runtime(loadConfig(root), new FakeEmbedder());
+  const search = () => runtime.search(codebase, 'alpha', { limit: 5 });
+
+  beforeEach(async () => {
+    home = await mkdtemp(join(tmpdir(), 'codectx-repair-home-'));
+    process.env.CODECTX_HOME = home;
+    root = await realpath(await mkdtemp(join(tmpdir(), 'codectx-repair-')));
+    await writeFile(join(root, 'a.ts'), 'export function alpha(x: number) {\n  return x + 1;\n}\n');
+    await writeFile(join(root, 'b.py'), 'def beta(y):\n    return y * 2\n');
+    codebase = await resolveCodebase(root);
+    runtime = newRuntime();
+    await runtime.index(codebase);
+  });
+
+  afterEach(async () => {
+    await runtime.close();
+    if (savedHome === undefined) delete process.env.CODECTX_HOME;
+    else process.env.CODECTX_HOME = savedHome;
+    await rm(root, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true });
+  });
+
+  // Every command, `index --force` and `clear` too, failed with "damaged; run `codectx index --force`".
+  it('damaged metadata: `index --force` rebuilds the index, and `clear` removes it', async () => {
+    await writeFile(metaPath(codebase.indexDir), '{garbage');
+    const damaged = 'is damaged; run `codectx index --force` to rebuild';
+    await expect(search()).rejects.toThrow(damaged);
+    await expect(runtime.index(codebase)).rejects.toThrow(damaged);
+
+    const rebuilt = await runtime.index(codebase, { force: true });
+    expect(rebuilt).toMatchObject({ filesChanged: 2, totalFiles: 2 });
+    expect((await search()).map((result) => result.file)).toContain('a.ts');
+
+    await writeFile(metaPath(codebase.indexDir), '{garbage');
+    const service = new CodectxService();
+    try {
+      expect(await service.clear(root)).toEqual({ root, cleared: true, clearedChunks: undefined, unwatched: false });
+    } finally {
+      await service.close();
+    }
+    expect(existsSync(codebase.indexDir)).toBe(false);
+  });
+
+  // Search said "no results", status "2 chunks" and `index` "up to date (nothing changed)".
+  it('a deleted LanceDB folder: search and status say so, and `index` fills it again', async () => {
+    // A healthy index with nothing matching still answers with no results.
+    expect(await runtime.search(codebase, 'alpha', { limit: 5, filter: { pathPrefix: 'nowhere/' } })).toEqual([]);
+    await runtime.close();
+    await rm(join(codebase.indexDir, 'lancedb'), { recursive: true, force: true });
+    runtime = newRuntime();
+
+    const lost = `the index of ${root} has lost its chunks (its LanceDB table is gone or empty); run \`codectx index\` to rebuild it`;
+    await expect(search()).rejects.toThrow(lost);
+    await expect(runtime.status(codebase)).rejects.toThrow(lost);
+
+    const repaired = await runtime.index(codebase);
+    expect(repaired).toMatchObject({ filesChanged: 2, totalFiles: 2 });
+    expect((await search()).map((result) => result.file)).toContain('a.ts');
+    expect((await runtime.status(codebase))?.meta).toMatchObject({ files: 2, chunks: repaired.totalChunks });
+  });
+});
