@@ -39,7 +39,7 @@ export class StoreError extends CodectxError {}
 /** An embedding provider failed (model files, remote endpoint, wrong key). */
 export class EmbeddingError extends CodectxError {}
 
-/** A model provider call failed; `retryable` marks rate limits and quota errors that trigger the fallback chain. */
+/** A model provider call failed; `retryable` marks rate limits, quota, server errors and unreadable answers: they trigger the fallback chain. */
 export class ProviderError extends CodectxError {
   constructor(
     message: string,

@@ -55,6 +55,57 @@ describe('codectx.config.json', () => {
     expect(problem({ maxFileBytes: -1 })).toMatch(/"maxFileBytes"/);
   });
 
+  // Seen: `"baseURL": 5` reached the provider and failed as "baseURL.endsWith is not a function".
+  it('checks the routing section: model entries, rules, examples, budgets, misspelt keys', () => {
+    expect(problem({ routing: { models: { 'kimi-k2': { baseURL: 5 } } } })).toBe(
+      'codectx.config.json: "routing.models.kimi-k2.baseURL" expected string, received number',
+    );
+    expect(problem({ routing: { models: { 'kimi-k2': { apikeyEnv: 'GROQ' } } } })).toBe(
+      'codectx.config.json: unknown setting "routing.models.kimi-k2.apikeyEnv"; did you mean "routing.models.kimi-k2.apiKeyEnv"?',
+    );
+    expect(problem({ routing: { models: { 'kimi-k2': { apiKeyEnv: 'gsk_live_123-abc' } } } })).toMatch(/name of an environment variable/);
+    expect(problem({ routing: { models: { 'kimi-k2': { contextWindow: '128k' } } } })).toMatch(/"routing\.models\.kimi-k2\.contextWindow" expected number/);
+    expect(problem({ routing: { models: { 'kimi-k2': { pricing: [{ inputPerMTok: 1 }] } } } })).toMatch(/"routing\.models\.kimi-k2\.pricing\.0\.outputPerMTok"/);
+    expect(problem({ routing: { rule: [] } })).toBe('codectx.config.json: unknown setting "routing.rule"; did you mean "routing.rules"?');
+    expect(problem({ routing: { rules: { css_tweaks: 'x' } } })).toBe('codectx.config.json: "routing.rules" expected array, received object');
+    expect(problem({ routing: { examples: [{ task: 'x' }] } })).toMatch(/^codectx\.config\.json: "routing\.examples\.0\.category" expected string/);
+    expect(problem({ routing: { caps: { opus: { daily: 20 } } } })).toBe(
+      'codectx.config.json: unknown setting "routing.caps.opus.daily"; known: dailyUsd, monthlyUsd',
+    );
+    expect(problem({ routing: { routes: { css_tweaks: 7 } } })).toMatch(/"routing\.routes\.css_tweaks" expected string/);
+    // The README's example: re-point a model at a local server that needs no key.
+    const local = { baseURL: 'http://localhost:11434/v1', apiModel: 'kimi-k2', apiKeyEnv: null };
+    expect(parse({ routing: { models: { 'kimi-k2': local }, budget: { dailyUsd: 50 }, caps: { opus: { dailyUsd: 20 } } } }).routing?.models).toEqual({
+      'kimi-k2': local,
+    });
+  });
+
+  it('checks the context and hook sections and the model override', () => {
+    expect(problem({ hook: { budget: 'x' } })).toBe('codectx.config.json: "hook.budget" expected number, received string');
+    expect(problem({ hook: { budget: 0 } })).toMatch(/"hook\.budget" Too small/);
+    expect(problem({ hook: 'big' })).toBe('codectx.config.json: "hook" expected object, received string');
+    expect(problem({ context: { reuseThreshold: 2 } })).toMatch(/"context\.reuseThreshold" Too big/);
+    expect(problem({ context: { budgetTokens: 'all' } })).toMatch(/"context\.budgetTokens" expected number/);
+    expect(problem({ context: { reusethreshold: 0.6 } })).toMatch(/did you mean "context\.reuseThreshold"/);
+    // Against each other, an unset one at its default (extend 0.25, reuse 0.5).
+    for (const context of [{ reuseThreshold: 0.2, extendThreshold: 0.3 }, { extendThreshold: 0.6 }, { reuseThreshold: 0.2 }]) {
+      expect(problem({ context })).toMatch(/^codectx\.config\.json: "context\.extendThreshold" must not be above "context\.reuseThreshold"/);
+    }
+    expect(parse({ context: { reuseThreshold: 0.7, budgetTokens: 3000 } }).context).toEqual({ reuseThreshold: 0.7, budgetTokens: 3000 });
+    expect(problem({ model: 5 })).toBe('codectx.config.json: "model" expected string, received number');
+  });
+
+  // `index` reads the file too: it refused nothing in the sections only `ask`, `context` or the hook used.
+  it('is checked whole by loadConfig, the reader every command uses', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'codectx-config-whole-'));
+    try {
+      await writeFile(join(root, 'codectx.config.json'), JSON.stringify({ hook: { budget: 'x' } }));
+      expect(() => loadConfig(root, {}, {})).toThrow(new ConfigError(`${join(root, 'codectx.config.json')}: "hook.budget" expected number, received string`));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('names the line and column of a JSON error', () => {
     expect(problem('{\n  "store": "lancedb",\n}')).toMatch(/^codectx\.config\.json:3:1 is not valid JSON/);
     expect(problem('{\n  "store": ')).toMatch(/^codectx\.config\.json:2:12 is not valid JSON/);
@@ -83,6 +134,24 @@ describe('loadConfig on random files', () => {
       chunkTokens: fc.oneof(fc.integer(), fc.jsonValue()),
       ignore: fc.oneof(fc.array(fc.string()), fc.jsonValue()),
       hook: fc.jsonValue(),
+      context: fc.oneof(fc.record({ reuseThreshold: fc.jsonValue(), extendThreshold: fc.double() }, { requiredKeys: [] }), fc.jsonValue()),
+      routing: fc.oneof(
+        fc.record({
+          models: fc.dictionary(
+            fc.constantFrom('kimi-k2', 'claude-opus', 'new-model'),
+            fc.record(
+              {
+                provider: fc.oneof(fc.constantFrom('openai-compatible', 'claude-cli'), fc.jsonValue()),
+                baseURL: fc.oneof(fc.webUrl(), fc.jsonValue()),
+                apiKeyEnv: fc.oneof(fc.constantFrom('MY_KEY', null), fc.jsonValue()),
+                contextWindow: fc.jsonValue(),
+              },
+              { requiredKeys: [] },
+            ),
+          ),
+        }),
+        fc.jsonValue(),
+      ),
     },
     { requiredKeys: [] },
   );

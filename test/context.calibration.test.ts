@@ -10,7 +10,7 @@ import { decideVerdict, type VerdictKind } from '../src/context/verdict.js';
 import { createEmbeddingProvider } from '../src/embed/index.js';
 import type { EmbeddingProvider } from '../src/embed/types.js';
 import { embeddingText } from '../src/index/chunkRecords.js';
-import { DEFAULT_CONTEXT } from '../src/route/settings.js';
+import { DEFAULT_CONTEXT } from '../src/config/sections.js';
 import type { SearchResult } from '../src/search/types.js';
 
 function lines(file: string): string[] {

@@ -44,8 +44,7 @@ describe('UserPromptSubmit input and output', () => {
     expect(hookBudget({})).toBe(1500);
     expect(hookBudget({ hook: {} })).toBe(1500);
     expect(hookBudget({ hook: { budget: 600 } })).toBe(600);
-    expect(() => hookBudget({ hook: { budget: 0 } })).toThrow('"hook.budget"');
-    expect(() => hookBudget({ hook: 'big' })).toThrow('"hook" in codectx.config.json must be an object');
+    // A wrong budget is refused when the file is read (config.test.ts).
   });
 
   it('answers in the documented JSON form that adds context', async () => {

@@ -110,6 +110,6 @@ describe('codectx hook user-prompt-submit (real model, LanceDB)', () => {
     const result = await runCli(['hook', 'user-prompt-submit'], { home: brokenHome, input: await hookInput('prompt-password', broken) });
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('');
-    expect(await readFile(join(brokenHome, 'hook.log'), 'utf8')).toContain('"hook.budget" in codectx.config.json');
+    expect(await readFile(join(brokenHome, 'hook.log'), 'utf8')).toContain('codectx.config.json: "hook.budget" expected number, received string');
   });
 });

@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, ProviderError } from '../src/errors.js';
 import { ClaudeCliProvider } from '../src/llm/claudeCli.js';
 import { OpenAICompatibleProvider } from '../src/llm/openaiCompatible.js';
@@ -98,6 +98,62 @@ describe('OpenAI-compatible provider', () => {
   });
 });
 
+describe('OpenAI-compatible provider: a 200 without a readable answer', () => {
+  const call = async (...replies: Parameters<typeof startChatServer>[0]) => {
+    const s = await server(...replies);
+    const provider = new OpenAICompatibleProvider({ baseURL: s.baseURL, timeoutMs: 5000, env });
+    const pieces: string[] = [];
+    const error = await provider.complete({ model: 'm', system: '', prompt: 'x' }, { onToken: (p) => pieces.push(p) }).catch((e: unknown) => e);
+    return { s, error: error as ProviderError, pieces };
+  };
+
+  it('fails, retryable, when the body is not an event stream at all', async () => {
+    // Seen: `{not json` with status 200 was an empty answer, billed and recorded.
+    const { s, error } = await call({ kind: 'raw', contentType: 'application/json', body: '{not json' });
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error.message).toBe(`${s.baseURL} answered with no completion chunks (is it an OpenAI-compatible chat-completions endpoint?)`);
+    expect(error.retryable).toBe(true);
+  });
+
+  it('fails, retryable, on a completion that is empty or only whitespace, showing none of it', async () => {
+    for (const reply of [
+      { kind: 'stream', pieces: [], usage: { prompt_tokens: 5, completion_tokens: 0 } },
+      { kind: 'stream', pieces: ['  ', '\n'] },
+    ] as const) {
+      const { s, error, pieces } = await call({ ...reply, pieces: [...reply.pieces] });
+      expect([error.message, error.retryable]).toEqual([`${s.baseURL} answered with an empty completion`, true]);
+      expect(pieces).toEqual([]);
+    }
+  });
+
+  it('fails on chunks with no choices, empty or missing', async () => {
+    const body = 'data: {"id":"a","choices":[]}\n\ndata: {"id":"b"}\n\ndata: [DONE]\n\n';
+    const { s, error } = await call({ kind: 'raw', contentType: 'text/event-stream', body });
+    expect([error.message, error.retryable]).toEqual([`${s.baseURL} answered with an empty completion`, true]);
+  });
+
+  it('fails in one line, and prints nothing itself, when the stream data is not JSON', async () => {
+    const printed = vi.spyOn(console, 'error');
+    try {
+      const { s, error } = await call({ kind: 'raw', contentType: 'text/event-stream', body: 'data: {not json\n\n' });
+      expect(error.message).toMatch(new RegExp(`^${s.baseURL.replace(/[.]/g, '\\.')} sent an unreadable completion stream \\([^\n]+\\)$`));
+      expect(error.retryable).toBe(true);
+      expect(printed).not.toHaveBeenCalled();
+    } finally {
+      printed.mockRestore();
+    }
+  });
+
+  it('holds leading whitespace back until text follows, then passes it on', async () => {
+    const s = await server({ kind: 'stream', pieces: [' ', '\n', 'hi', ' there'] });
+    const provider = new OpenAICompatibleProvider({ baseURL: s.baseURL, timeoutMs: 5000, env });
+    const pieces: string[] = [];
+    const result = await provider.complete({ model: 'm', system: '', prompt: 'x' }, { onToken: (p) => pieces.push(p) });
+    expect(pieces).toEqual([' \nhi', ' there']);
+    expect(result.text).toBe(' \nhi there');
+  });
+});
+
 describe('routed call with fallback', () => {
   it('retries a 429, falls back along the chain, marks the model limited and records the call', async () => {
     const kimi = await server(
@@ -152,6 +208,47 @@ describe('routed call with fallback', () => {
     expect(qwen.requests).toHaveLength(0);
     expect(readUsage()[0]!.fallbackFrom).toBeUndefined();
     expect(existsSync(limitsPath())).toBe(false);
+  });
+
+  it('falls back past a model that answers 200 with nothing readable, and records only the answer', async () => {
+    const garbage = { kind: 'raw', contentType: 'application/json', body: '{not json' } as const;
+    const kimi = await server(garbage, garbage);
+    const qwen = await server({ kind: 'stream', pieces: ['fixed'], usage: { prompt_tokens: 10, completion_tokens: 1 } });
+    const fallbacks: string[] = [];
+    const result = await routedCall({
+      policy: loopbackPolicy(kimi, qwen),
+      decision: { category: 'css_tweaks', model: 'kimi-k2', fallbacks: ['qwen3-coder'], expectedOutputTokens: 400 },
+      system: '',
+      prompt: 'x',
+      retry: FAST_RETRY,
+      env,
+      onFallback: (from, to) => fallbacks.push(`${from}→${to}`),
+    });
+    expect(kimi.requests).toHaveLength(2);
+    expect(fallbacks).toEqual(['kimi-k2→qwen3-coder']);
+    expect(result).toMatchObject({ model: 'qwen3-coder', text: 'fixed' });
+    expect(readUsage()).toMatchObject([{ model: 'qwen3-coder', fallbackFrom: 'kimi-k2' }]);
+    // Not a rate limit: the model is not marked limited for later runs.
+    expect(existsSync(limitsPath())).toBe(false);
+  });
+
+  it('fails, recording nothing, when no model in the chain gives a readable answer', async () => {
+    const kimi = await server({ kind: 'raw', contentType: 'application/json', body: '{not json' });
+    const qwen = await server({ kind: 'stream', pieces: ['   '] });
+    const error = await routedCall({
+      policy: loopbackPolicy(kimi, qwen),
+      decision: { category: 'css_tweaks', model: 'kimi-k2', fallbacks: ['qwen3-coder'], expectedOutputTokens: 400 },
+      system: '',
+      prompt: 'x',
+      retry: { retries: 0, baseDelayMs: 1 },
+      env,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as Error).message).toBe(
+      `no model in the chain answered: kimi-k2: ${kimi.baseURL} answered with no completion chunks ` +
+        `(is it an OpenAI-compatible chat-completions endpoint?); qwen3-coder: ${qwen.baseURL} answered with an empty completion`,
+    );
+    expect(readUsage()).toEqual([]);
   });
 
   it('does not fall back on errors a fallback cannot fix', async () => {
@@ -251,6 +348,21 @@ describe('claude CLI provider (a fake `claude` executable first on PATH)', () =>
     expect(result.text).toBe('sonnet answered\n');
     expect(readUsage()[0]).toMatchObject({ model: 'claude-sonnet', fallbackFrom: 'claude-opus', tokensEstimated: true });
     expect(JSON.parse(readFileSync(limitsPath(), 'utf8'))['claude-opus'].reason).toMatch(/usage limit reached/);
+  });
+
+  it('treats a run that prints nothing as a failed call and falls back', async () => {
+    const fakeEnv = fakeClaude('if [ "$2" = opus ]; then printf "\\n"; exit 0; fi; echo "sonnet answered"');
+    const result = await routedCall({
+      policy: defaultPolicy(),
+      decision: { category: 'security_review', model: 'claude-opus', fallbacks: ['claude-sonnet'], expectedOutputTokens: 2000 },
+      system: 's',
+      prompt: 'review this',
+      retry: { retries: 0, baseDelayMs: 1 },
+      env: fakeEnv,
+      onFallback: (from, to, error) => expect(error.message).toBe('claude --model opus answered with no text'),
+    });
+    expect(result.text).toBe('sonnet answered\n');
+    expect(readUsage()).toMatchObject([{ model: 'claude-sonnet', fallbackFrom: 'claude-opus' }]);
   });
 
   it('says when the CLI is not installed', async () => {

@@ -12,7 +12,7 @@ import { registerContextCommand } from '../src/cli/commands/context.js';
 import { registerRouteCommand } from '../src/cli/commands/route.js';
 import { registerStatsCommand } from '../src/cli/commands/stats.js';
 import { INQUIRY_INSTRUCTION } from '../src/context/prompt.js';
-import { IndexStateError, UsageError } from '../src/errors.js';
+import { ConfigError, IndexStateError, UsageError } from '../src/errors.js';
 import { callCostUsd } from '../src/route/cost.js';
 import { appendUsage, ledgerPath, readUsage } from '../src/route/ledger.js';
 import { defaultPolicy } from '../src/route/policy.js';
@@ -144,6 +144,16 @@ describe('codectx ask', () => {
     // The same tokens at Opus prices: 900 × $15/M + 40 × $75/M.
     expect(stats.allOpusCostUsd).toBeCloseTo(0.0165, 12);
     expect(stats.savingsUsd).toBeCloseTo(0.0165 - 0.00102, 12);
+  });
+
+  it('refuses a wrong type under routing.models in one line, naming the key, before calling anything', async () => {
+    // Seen: `codectx: 5: baseURL.endsWith is not a function`, from inside the SDK.
+    writeFileSync(join(project, 'codectx.config.json'), JSON.stringify({ routing: { models: { 'kimi-k2': { baseURL: 5 } } } }));
+    const { error, stdout } = await run(['ask', 'fix the css of the button', '--no-context', '--path', project], { GROQ_API_KEY: 'x' });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe(`${join(project, 'codectx.config.json')}: "routing.models.kimi-k2.baseURL" expected string, received number`);
+    expect(stdout).toBe('');
+    expect(readUsage()).toEqual([]);
   });
 
   it('names the missing key variable when the routed model has no key, after trying the rest of the chain', async () => {

@@ -47,8 +47,8 @@ export interface CodectxConfig {
   chunkTokens?: number;
   /** Extra ignore patterns, .gitignore syntax. */
   ignore: string[];
-  /** The project config file as written, for sections other modules own (routing, context, budget, model). */
-  project: Record<string, unknown>;
+  /** The project config file as written (checked), for sections other modules own (routing, context, hook, model). */
+  project: ConfigFile;
 }
 
 export const CONFIG_FILE = 'codectx.config.json';

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { contextSection, envVarName, hookSection, routingSection } from './sections.js';
 
 /**
- * codectx.config.json, checked once when it is read: unknown keys are refused with the nearest known one (a
- * misspelt `embeding` silently used the defaults), values are checked for type and bounds, and a JSON syntax
- * error names its line and column. `routing` and `context` belong to the router and `hook` to the prompt hook,
- * which check their insides.
+ * codectx.config.json, checked once and whole when it is read: unknown keys are refused with the nearest known
+ * one (a misspelt `embeding` silently used the defaults), values are checked for type and bounds, and a JSON
+ * syntax error names its line and column. The sections routing, pre-search and the hook own are in sections.ts.
  */
 /** How a Milvus vector index is built (when its collection is created) and searched (ef, on every search). */
 const milvusIndex = z.strictObject({
@@ -29,10 +29,7 @@ const embedding = z.strictObject({
   variant: z.enum(['int8', 'fp32']).optional(),
   model: z.string().min(1).optional(),
   baseURL: z.url().optional(),
-  apiKeyEnv: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable (the key itself never goes in this file)')
-    .optional(),
+  apiKeyEnv: envVarName.optional(),
   dimensions: z.int().positive().optional(),
   batchSize: z.int().positive().max(2048).optional(),
   concurrency: z.int().min(1).max(32).optional(),
@@ -50,21 +47,14 @@ export const configFileSchema = z.strictObject({
   chunkTokens: z.int().min(CHUNK_TOKENS_RANGE.min).max(CHUNK_TOKENS_RANGE.max).optional(),
   ignore: z.array(z.string()).optional(),
   model: z.string().min(1).optional(),
-  routing: z.record(z.string(), z.unknown()).optional(),
-  context: z.record(z.string(), z.unknown()).optional(),
-  hook: z.record(z.string(), z.unknown()).optional(),
+  routing: routingSection.optional(),
+  context: contextSection.optional(),
+  hook: hookSection.optional(),
   /** The index's name wherever the codebase is checked out (a shared Milvus index); else the git remote, else the path. */
   name: z.string().trim().min(1).max(200).optional(),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
-
-const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': Object.keys(configFileSchema.shape),
-  milvus: Object.keys(milvus.shape),
-  'milvus.index': Object.keys(milvusIndex.shape),
-  embedding: Object.keys(embedding.shape),
-};
 
 /** Parses the file's text; every problem is a one-line ConfigError naming the file and where in it. */
 export function parseConfigFile(text: string, path: string): ConfigFile {
@@ -83,13 +73,31 @@ export function parseConfigFile(text: string, path: string): ConfigFile {
 function describeIssue(issue: z.core.$ZodIssue): string {
   const where = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
-    const known = KNOWN_KEYS[where] ?? [];
+    const known = knownKeysAt(issue.path);
     const key = issue.keys[0]!;
     const near = nearest(key, known);
     const name = where ? `${where}.${key}` : key;
     return `unknown setting "${name}"${near ? `; did you mean "${where ? `${where}.` : ''}${near}"?` : `; known: ${known.join(', ')}`}`;
   }
   return `"${where}" ${issue.message.replace(/^Invalid input: /, '')}`;
+}
+
+/** The keys the schema knows for the object at `path` (through optional, nullable, list and map levels). */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  let schema: unknown = configFileSchema;
+  const steps = [...path];
+  for (;;) {
+    if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) {
+      schema = schema.unwrap();
+      continue;
+    }
+    const step = steps.shift();
+    if (step === undefined) return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+    if (schema instanceof z.ZodObject) schema = schema.shape[String(step)];
+    else if (schema instanceof z.ZodArray) schema = schema.element;
+    else if (schema instanceof z.ZodRecord) schema = schema.valueType;
+    else return [];
+  }
 }
 
 /** The known key within edit distance 2 of `key` (case-insensitive), if any. */

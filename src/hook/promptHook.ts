@@ -3,7 +3,8 @@
  * `hookSpecificOutput.additionalContext` (exit 0) is added to the model's context before it reads the prompt.
  */
 import { loadConfig } from '../config/config.js';
-import { ConfigError, IndexStateError, UsageError } from '../errors.js';
+import type { ConfigFile } from '../config/fileSchema.js';
+import { IndexStateError, UsageError } from '../errors.js';
 import type { Codebase } from '../index/codebase.js';
 import { redactSecrets } from '../redact/redact.js';
 import type { SearchOptions } from '../search/searcher.js';
@@ -61,19 +62,9 @@ export function taskEcho(prompt: string): string {
   return text.length <= MAX_TASK_ECHO_CHARS ? text : `${text.slice(0, MAX_TASK_ECHO_CHARS - 1)}…`;
 }
 
-/** `hook.budget` from codectx.config.json, in tokens. */
-export function hookBudget(project: Record<string, unknown>): number {
-  const hook = project.hook;
-  if (hook === undefined) return DEFAULT_HOOK_BUDGET;
-  if (typeof hook !== 'object' || hook === null || Array.isArray(hook)) {
-    throw new ConfigError('"hook" in codectx.config.json must be an object');
-  }
-  const budget = (hook as { budget?: unknown }).budget;
-  if (budget === undefined) return DEFAULT_HOOK_BUDGET;
-  if (typeof budget !== 'number' || !(budget > 0)) {
-    throw new ConfigError('"hook.budget" in codectx.config.json must be a positive number of tokens');
-  }
-  return budget;
+/** `hook.budget` from codectx.config.json (checked when the file was read), in tokens. */
+export function hookBudget(project: ConfigFile): number {
+  return project.hook?.budget ?? DEFAULT_HOOK_BUDGET;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { ConfigError, ProviderError } from '../errors.js';
+import { AnswerText } from './answerText.js';
 import { estimatePromptTokens } from './tokens.js';
 import type { CompletionHooks, CompletionRequest, CompletionResult, ModelProvider } from './types.js';
 
@@ -27,17 +28,14 @@ export class ClaudeCliProvider implements ModelProvider {
         env: this.options.env ?? process.env,
         stdio: ['pipe', 'pipe', 'pipe'],
       });
-      let text = '';
+      const answer = new AnswerText(hooks.onToken);
       let stderr = '';
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
         child.kill('SIGTERM');
       }, this.options.timeoutMs);
-      child.stdout.setEncoding('utf8').on('data', (piece: string) => {
-        text += piece;
-        hooks.onToken?.(piece);
-      });
+      child.stdout.setEncoding('utf8').on('data', (piece: string) => answer.add(piece));
       child.stderr.setEncoding('utf8').on('data', (piece: string) => (stderr += piece));
       child.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
@@ -50,15 +48,20 @@ export class ClaudeCliProvider implements ModelProvider {
       child.on('close', (code) => {
         clearTimeout(timer);
         if (timedOut) {
-          reject(new ProviderError(`${command} did not finish within ${this.options.timeoutMs} ms`, text.length === 0));
+          reject(new ProviderError(`${command} did not finish within ${this.options.timeoutMs} ms`, !answer.started));
           return;
         }
         if (code !== 0) {
-          const detail = (stderr.trim() || text.trim()).split('\n')[0] || `exit code ${code}`;
-          const limited = LIMIT_PATTERN.test(stderr) || LIMIT_PATTERN.test(text);
+          const detail = (stderr.trim() || answer.text.trim()).split('\n')[0] || `exit code ${code}`;
+          const limited = LIMIT_PATTERN.test(stderr) || LIMIT_PATTERN.test(answer.text);
           reject(new ProviderError(`${command} --model ${request.model} failed: ${detail}`, limited, limited ? 429 : undefined));
           return;
         }
+        if (answer.blank) {
+          reject(new ProviderError(`${command} --model ${request.model} answered with no text`, true));
+          return;
+        }
+        const { text } = answer;
         resolve({ text, inputTokens: estimatePromptTokens(input), outputTokens: estimatePromptTokens(text), tokensEstimated: true });
       });
       child.stdin.on('error', () => {

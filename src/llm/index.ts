@@ -13,7 +13,7 @@ export function createModelProvider(entry: ModelEntry, options: ProviderOptions)
   if (entry.provider === 'claude-cli') return new ClaudeCliProvider({ timeoutMs: options.timeoutMs, env: options.env });
   return new OpenAICompatibleProvider({
     baseURL: entry.baseURL!,
-    apiKeyEnv: entry.apiKeyEnv,
+    apiKeyEnv: entry.apiKeyEnv ?? undefined,
     timeoutMs: options.timeoutMs,
     env: options.env,
   });

@@ -5,6 +5,7 @@
  */
 import OpenAI from 'openai';
 import { ConfigError, ProviderError } from '../errors.js';
+import { AnswerText } from './answerText.js';
 import { estimatePromptTokens } from './tokens.js';
 import type { CompletionHooks, CompletionRequest, CompletionResult, ModelProvider } from './types.js';
 
@@ -24,11 +25,13 @@ export class OpenAICompatibleProvider implements ModelProvider {
     const env = options.env ?? process.env;
     const apiKey = options.apiKeyEnv ? env[options.apiKeyEnv] : 'not-needed';
     if (!apiKey) throw new ConfigError(`${options.apiKeyEnv} is not set (the API key for ${options.baseURL})`);
-    this.client = new OpenAI({ apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: 0 });
+    // logLevel off: the SDK would print unparsable stream data to the console; describe() reports it in one line.
+    this.client = new OpenAI({ apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: 0, logLevel: 'off' });
   }
 
   async complete(request: CompletionRequest, hooks: CompletionHooks = {}): Promise<CompletionResult> {
-    let text = '';
+    const answer = new AnswerText(hooks.onToken);
+    let chunks = 0;
     let usage: OpenAI.CompletionUsage | undefined;
     try {
       const stream = await this.client.chat.completions.create({
@@ -42,16 +45,24 @@ export class OpenAICompatibleProvider implements ModelProvider {
         stream_options: { include_usage: true },
       });
       for await (const chunk of stream) {
-        const piece = chunk.choices[0]?.delta?.content;
-        if (piece) {
-          text += piece;
-          hooks.onToken?.(piece);
-        }
+        chunks++;
+        // `choices` is typed as always there; some servers send chunks without it.
+        const piece = chunk.choices?.[0]?.delta?.content;
+        if (piece) answer.add(piece);
         if (chunk.usage) usage = chunk.usage;
       }
     } catch (error) {
-      throw this.describe(error, text.length > 0);
+      throw this.describe(error, answer.started);
     }
+    // A 200 that carries no answer is a failed call (a proxy's error page, a non-streaming server): retried, then
+    // the fallback chain, and never billed as an answer.
+    if (answer.blank) {
+      const what = chunks === 0
+        ? 'no completion chunks (is it an OpenAI-compatible chat-completions endpoint?)'
+        : 'an empty completion';
+      throw new ProviderError(`${this.options.baseURL} answered with ${what}`, true);
+    }
+    const { text } = answer;
     return {
       text,
       inputTokens: usage?.prompt_tokens ?? estimatePromptTokens(request.system + request.prompt),
@@ -79,6 +90,10 @@ export class OpenAICompatibleProvider implements ModelProvider {
       if (status === 404) return new ProviderError(`${where}: model not found (${detail})`, false, status, { cause: error });
       const retryable = !streamed && (status === 429 || (status !== undefined && status >= 500));
       return new ProviderError(`${where} answered ${status ?? 'an error'}: ${detail}`, retryable, status, { cause: error });
+    }
+    if (error instanceof SyntaxError) {
+      // The stream's data was not JSON: a broken server or proxy, like a 5xx.
+      return new ProviderError(`${where} sent an unreadable completion stream (${firstLine(error.message)})`, !streamed, undefined, { cause: error });
     }
     return new ProviderError(`${where}: ${firstLine(error instanceof Error ? error.message : String(error))}`, false, undefined, { cause: error });
   }

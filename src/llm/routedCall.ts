@@ -1,8 +1,9 @@
 /**
  * One routed model call: the decided model first, then its fallback chain when a model answers with a rate
- * limit, quota or server error after bounded retries. A model that cannot be called here at all (its API key
- * is not set, its CLI is not installed) is skipped with a note, so the chain goes on to one that can. A 429
- * marks the model as limited for later runs. The call that answers is appended to the usage ledger.
+ * limit, quota or server error, or with no readable answer, after bounded retries. A model that cannot be called
+ * here at all (its API key is not set, its CLI is not installed) is skipped with a note, so the chain goes on to
+ * one that can. A 429 marks the model as limited for later runs. Only the call that answers is appended to the
+ * usage ledger.
  */
 import { ConfigError, ProviderError } from '../errors.js';
 import { callCostUsd } from '../route/cost.js';

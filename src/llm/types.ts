@@ -23,6 +23,6 @@ export interface CompletionHooks {
 
 export interface ModelProvider {
   readonly kind: 'openai-compatible' | 'claude-cli';
-  /** Streams a completion; throws ProviderError (retryable on 429/5xx) or ConfigError (missing key, no CLI). */
+  /** Streams a completion; throws ProviderError (retryable on 429/5xx and a blank or unreadable answer) or ConfigError (missing key, no CLI). */
   complete(request: CompletionRequest, hooks?: CompletionHooks): Promise<CompletionResult>;
 }

@@ -3,7 +3,7 @@ import { classifierConfig, CodectxService } from '../app/service.js';
 import type { ContextBlock } from '../context/build.js';
 import { taskContext } from '../context/taskContext.js';
 import { resolveCodebase, resolveFolder } from '../index/codebase.js';
-import { NotIndexedError } from '../errors.js';
+import { NotIndexedError, UsageError } from '../errors.js';
 import type { RouteDecision } from '../route/router.js';
 import { routingSettings } from '../route/settings.js';
 import type { SearchOptions } from '../search/searcher.js';
@@ -54,6 +54,7 @@ export class McpBackend {
   }
 
   async search(path: string, query: string, options: SearchOptions): Promise<{ root: string; results: SearchResult[] }> {
+    if (query.trim() === '') throw new UsageError('the query is empty');
     const codebase = await this.service.locate(path);
     try {
       return { root: codebase.root, results: await this.service.search(codebase, query, options) };
@@ -72,6 +73,7 @@ export class McpBackend {
   }
 
   async taskContext(path: string, task: string, budgetTokens?: number): Promise<ContextBlock> {
+    refuseEmptyTask(task);
     const codebase = await this.service.locate(path);
     const config = this.service.config(codebase);
     const budget = budgetTokens ?? routingSettings(config.project).context.budgetTokens ?? DEFAULT_TASK_BUDGET;
@@ -80,6 +82,7 @@ export class McpBackend {
 
   /** Routes with the policy of the project at `projectPath` (the server's working directory). */
   async route(task: string, projectPath: string): Promise<RouteDecision> {
+    refuseEmptyTask(task);
     const config = this.service.config(await this.service.locate(projectPath));
     return this.service.withRuntime(classifierConfig(config), async (runtime) => routeTask(task, config.project, await runtime.embedder()));
   }
@@ -88,4 +91,9 @@ export class McpBackend {
     await this.jobs.cancelAll();
     await this.service.close();
   }
+}
+
+/** As the CLI refuses it: a blank task would get a CREATE verdict or a route from no words at all. */
+function refuseEmptyTask(task: string): void {
+  if (task.trim() === '') throw new UsageError('the task is empty');
 }

@@ -1,3 +1,4 @@
+import type { ConfigFile } from '../config/fileSchema.js';
 import { projectRouting } from '../context/prepare.js';
 import type { EmbeddingProvider } from '../embed/types.js';
 import { estimatePromptTokens } from '../llm/tokens.js';
@@ -6,7 +7,7 @@ import { formatUsd } from '../route/cost.js';
 import { decideRoute, type RouteDecision } from '../route/router.js';
 
 /** The routing decision for a task alone, by a project's policy (the examples' vectors are cached on disk). */
-export async function routeTask(task: string, project: Record<string, unknown>, embedder: EmbeddingProvider): Promise<RouteDecision> {
+export async function routeTask(task: string, project: ConfigFile, embedder: EmbeddingProvider): Promise<RouteDecision> {
   const { policy, override, limited } = projectRouting(project, { env: process.env.CODECTX_MODEL });
   return decideRoute(policy, {
     classification: await new TaskClassifier(policy, embedder).classify(task),

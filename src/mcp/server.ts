@@ -3,8 +3,12 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { format } from 'node:util';
 import { packageVersion } from '../version.js';
 import { McpBackend } from './backend.js';
+import { screenJsonRpc } from './jsonRpcScreen.js';
 import { IndexingScope } from './roots.js';
 import { registerCodectxTools } from './tools.js';
+
+/** The requests this server answers (the SDK answers others with -32601): their params are checked on arrival. */
+const SERVED_METHODS = ['initialize', 'ping', 'tools/list', 'tools/call'];
 
 /**
  * Serves codectx over MCP on stdin/stdout until the client goes away (stdin ends) or the process is told to
@@ -22,7 +26,7 @@ export async function runMcpServer(): Promise<void> {
     process.once('SIGINT', () => resolve('SIGINT'));
     server.server.onclose = () => resolve('the transport closed');
   });
-  await server.connect(new StdioServerTransport());
+  await server.connect(new StdioServerTransport(screenJsonRpc(process.stdin, process.stdout, SERVED_METHODS), process.stdout));
   process.stderr.write(`codectx mcp: serving on stdio (pid ${process.pid})\n`);
 
   const why = await stopped;

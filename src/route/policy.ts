@@ -4,6 +4,7 @@
  * a project overrides it with the `routing` key of codectx.config.json (see mergePolicy).
  */
 import defaultPolicyJson from './policy.default.json' with { type: 'json' };
+import type { RoutingSection } from '../config/sections.js';
 import { ConfigError } from '../errors.js';
 
 export interface PriceTier {
@@ -18,8 +19,8 @@ export interface ModelEntry {
   /** Model id sent to the endpoint (or the `--model` value for the claude CLI). */
   apiModel: string;
   baseURL?: string;
-  /** Name of the environment variable holding the key; keys are only ever read from the environment. */
-  apiKeyEnv?: string;
+  /** Name of the environment variable holding the key (keys are only ever read from the environment); null or absent: none. */
+  apiKeyEnv?: string | null;
   contextWindow: number;
   pricing: PriceTier[];
   tokensPerSecond: number;
@@ -59,11 +60,8 @@ export interface RoutingPolicy {
   caps?: Record<string, Budget>;
 }
 
-/** The `routing` key of codectx.config.json. Lists extend the defaults unless named in `replace`. */
-export interface RoutingOverrides extends Partial<Omit<RoutingPolicy, 'models'>> {
-  models?: Record<string, Partial<ModelEntry>>;
-  replace?: Array<'rules' | 'examples'>;
-}
+/** The `routing` key of codectx.config.json (shape checked when read). Lists extend the defaults unless named in `replace`. */
+export type RoutingOverrides = RoutingSection;
 
 export function defaultPolicy(): RoutingPolicy {
   const { $comment: _comment, ...policy } = defaultPolicyJson;

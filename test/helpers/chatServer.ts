@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 
 export type ScriptedReply =
   | { kind: 'stream'; pieces: string[]; usage?: { prompt_tokens: number; completion_tokens: number } }
-  | { kind: 'error'; status: number; message: string };
+  | { kind: 'error'; status: number; message: string }
+  /** A 200 with this body as it stands (a broken server or proxy). */
+  | { kind: 'raw'; contentType: string; body: string };
 
 export interface RecordedRequest {
   path: string;
@@ -33,6 +35,11 @@ export async function startChatServer(replies: ScriptedReply[]): Promise<ChatSer
       if (reply.kind === 'error') {
         res.writeHead(reply.status, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: reply.message, type: 'test', code: reply.status } }));
+        return;
+      }
+      if (reply.kind === 'raw') {
+        res.writeHead(200, { 'content-type': reply.contentType });
+        res.end(reply.body);
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
