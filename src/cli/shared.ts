@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import type { StoreKind } from '../config/config.js';
+import { isStoreKind } from '../config/config.js';
+import { STORE_KINDS } from '../config/fileSchema.js';
 import { UsageError } from '../errors.js';
-
-const STORES: Record<StoreKind, true> = { lancedb: true, milvus: true };
 
 /** Store and embedding flags every index-touching command accepts. */
 export function addStoreOptions(command: Command): Command {
@@ -18,7 +17,7 @@ export interface StoreFlags {
 
 /** A bad --store is a usage error like any other bad flag (the config's own check is for files and CODECTX_STORE). */
 function storeKind(value: string): string {
-  if (!Object.hasOwn(STORES, value)) throw new UsageError(`unknown --store "${value}"; use ${Object.keys(STORES).join(' or ')}`);
+  if (!isStoreKind(value)) throw new UsageError(`unknown --store "${value}"; use ${STORE_KINDS.join(' or ')}`);
   return value;
 }
 
@@ -42,6 +41,11 @@ export function nonEmptyPath(name: string): (value: string) => string {
     if (value === '') throw new UsageError(`${name} is empty; use . for the current folder`);
     return value;
   };
+}
+
+/** Skipped files by reason, as index, its dry run and status print them: "3 binary, 1 unreadable". */
+export function skippedByReason(counts: Iterable<[string, number]>): string {
+  return [...counts].map(([reason, n]) => `${n} ${reason}`).join(', ');
 }
 
 /** Relative time for humans: "12s ago", "3h ago". */

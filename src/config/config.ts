@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { parseConfigFile, type ConfigFile } from './fileSchema.js';
+import { parseConfigFile, STORE_KINDS, type ConfigFile } from './fileSchema.js';
 
-export type StoreKind = 'lancedb' | 'milvus';
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+export function isStoreKind(value: unknown): value is StoreKind {
+  return STORE_KINDS.includes(value as StoreKind);
+}
 
 export interface MilvusSettings {
   address?: string;
@@ -140,8 +144,8 @@ export function projectConfigFile(root: string): ConfigFile | undefined {
 }
 
 function parseStore(value: unknown, source: string): StoreKind {
-  if (value === 'lancedb' || value === 'milvus') return value;
-  throw new ConfigError(`unknown store "${String(value)}" (from ${source}); use lancedb or milvus`);
+  if (isStoreKind(value)) return value;
+  throw new ConfigError(`unknown store "${String(value)}" (from ${source}); use ${STORE_KINDS.join(' or ')}`);
 }
 
 function parseProvider(value: unknown): EmbeddingSettings['provider'] {

@@ -38,9 +38,12 @@ const embedding = z.strictObject({
 /** The chunker's floor, and the documented ceiling: longer chunks dilute a search hit past usefulness. */
 export const CHUNK_TOKENS_RANGE = { min: 16, max: 400 } as const;
 
+/** The vector stores codectx can use: the config file, CODECTX_STORE and --store name one of these. */
+export const STORE_KINDS = ['lancedb', 'milvus'] as const;
+
 export const configFileSchema = z.strictObject({
   $schema: z.string().optional(),
-  store: z.enum(['lancedb', 'milvus']).optional(),
+  store: z.enum(STORE_KINDS).optional(),
   milvus: milvus.optional(),
   embedding: embedding.optional(),
   maxFileBytes: z.int().positive().optional(),

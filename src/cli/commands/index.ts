@@ -8,7 +8,7 @@ import { registerCodebase } from '../../daemon/registry.js';
 import { CodectxError } from '../../errors.js';
 import type { IndexProgress } from '../../index/indexer.js';
 import { progressReporter, formatSeconds } from '../progress.js';
-import { addStoreOptions, nonEmptyPath, type StoreFlags } from '../shared.js';
+import { addStoreOptions, nonEmptyPath, skippedByReason, type StoreFlags } from '../shared.js';
 import { count, printable } from '../text.js';
 
 interface IndexFlags extends StoreFlags {
@@ -129,7 +129,7 @@ function skippedLine(report: IndexReport): string | undefined {
   if (report.skipped.length === 0) return undefined;
   const reasons = new Map<string, number>();
   for (const item of report.skipped) reasons.set(item.reason, (reasons.get(item.reason) ?? 0) + 1);
-  return `skipped: ${[...reasons].map(([reason, n]) => `${n} ${reason}`).join(', ')}`;
+  return `skipped: ${skippedByReason(reasons)}`;
 }
 
 function formatPlan(plan: DryRun): string {
@@ -140,7 +140,7 @@ function formatPlan(plan: DryRun): string {
   }
   if (plan.filesToDelete > 0) lines.push(`files to remove from the index: ${plan.filesToDelete}`);
   const skipped = Object.entries(plan.skippedByReason);
-  if (skipped.length > 0) lines.push(`skipped: ${skipped.map(([reason, n]) => `${n} ${reason}`).join(', ')}`);
+  if (skipped.length > 0) lines.push(`skipped: ${skippedByReason(skipped)}`);
   lines.push(`estimated chunks: ${plan.estimatedChunks}, tokens: ${plan.estimatedTokens}`);
   lines.push(
     `embedding: ${plan.embedding}; estimated cost: ${plan.estimatedCostUsd === 0 ? '$0 (local model)' : `$${plan.estimatedCostUsd.toFixed(4)}`}`,

@@ -3,7 +3,7 @@ import { withService } from '../../app/service.js';
 import { loadConfig } from '../../config/config.js';
 import { codectxHome } from '../../config/paths.js';
 import { DEFAULT_CACHE_BYTES, cacheFolderBytes, embeddingCacheDir } from '../../index/embeddingCache.js';
-import { addStoreOptions, ago, nonEmptyPath, type StoreFlags } from '../shared.js';
+import { addStoreOptions, ago, nonEmptyPath, skippedByReason, type StoreFlags } from '../shared.js';
 import { count, printable } from '../text.js';
 
 export function registerStatusCommand(program: Command): void {
@@ -62,7 +62,7 @@ export function registerStatusCommand(program: Command): void {
     ];
     for (const file of [...stale, ...removed].slice(0, 10)) lines.push(`           ${printable(file)}`);
     const skipped = Object.entries(status.skipped);
-    if (skipped.length > 0) lines.push(`skipped:   ${skipped.map(([reason, count]) => `${count} ${reason}`).join(', ')}`);
+    if (skipped.length > 0) lines.push(`skipped:   ${skippedByReason(skipped)}`);
     for (const error of status.lastErrors.slice(0, 5)) lines.push(`error:     ${printable(error.file)}: ${error.message}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   });
