@@ -48,15 +48,24 @@ describe('the daemon within what it can watch', () => {
     process.env.HOME = savedHome;
   });
 
-  // `codectx add /` had the daemon watch the whole disk: 8,500 lines of ENOSPC, 1.8 GB, other codebases stalled.
-  it('at the watcher limit, logs one line and stops watching that codebase', async () => {
+  /** The codebase at `root` watched after its first run, with the chokidar watcher the test drives. */
+  async function whileWatched(test: (watched: WatchedCodebase, watcher: FSWatcher) => Promise<void>): Promise<void> {
     const embedder = new FakeEmbedder();
     const runtimes = new RuntimePool((config) => new Runtime(config, embedder));
     const watched = new WatchedCodebase(root, { runtimes, scheduler: new RunScheduler(), log, timing: { pollMs: 60_000 } });
     try {
       await watched.start();
       await until(() => watched.status().runs === 1);
-      const watcher = watchers.at(-1)!;
+      await test(watched, watchers.at(-1)!);
+    } finally {
+      await watched.stop();
+      await runtimes.closeAll();
+    }
+  }
+
+  // `codectx add /` had the daemon watch the whole disk: 8,500 lines of ENOSPC, 1.8 GB, other codebases stalled.
+  it('at the watcher limit, logs one line and stops watching that codebase', async () => {
+    await whileWatched(async (watched, watcher) => {
       const limit = (path: string) =>
         Object.assign(new Error(`ENOSPC: System limit for number of file watchers reached, watch '${path}'`), { code: 'ENOSPC' });
       for (let i = 0; i < 50; i++) watcher.emit('error', limit(join(root, `dir${i}`)));
@@ -66,27 +75,15 @@ describe('the daemon within what it can watch', () => {
       await until(() => watcher.closed);
       // The codebase is still served: its index is there, and an explicit run still works.
       expect((await watched.index()).totalFiles).toBe(1);
-    } finally {
-      await watched.stop();
-      await runtimes.closeAll();
-    }
+    });
   });
 
   it('other watch errors are logged as they come, and the watch goes on', async () => {
-    const embedder = new FakeEmbedder();
-    const runtimes = new RuntimePool((config) => new Runtime(config, embedder));
-    const watched = new WatchedCodebase(root, { runtimes, scheduler: new RunScheduler(), log, timing: { pollMs: 60_000 } });
-    try {
-      await watched.start();
-      await until(() => watched.status().runs === 1);
-      const watcher = watchers.at(-1)!;
+    await whileWatched(async (_watched, watcher) => {
       for (let i = 0; i < 2; i++) watcher.emit('error', Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
       expect(lines.filter((line) => line.startsWith(`watching ${root}: EIO`))).toHaveLength(2);
       expect(watcher.closed).toBe(false);
-    } finally {
-      await watched.stop();
-      await runtimes.closeAll();
-    }
+    });
   });
 
   it('does not watch a home folder registered before such folders were refused', async () => {
