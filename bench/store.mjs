@@ -112,6 +112,9 @@ async function bench(label, store, chunks, queryCount) {
   const seconds = (performance.now() - start) / 1000;
   console.log(`  upsert: ${(chunks.length / seconds).toFixed(0)} chunks/s (${seconds.toFixed(1)} s in batches of ${BATCH})`);
   console.log(`  count: ${await store.count()}`);
+  const flushStart = performance.now();
+  await store.flush();
+  console.log(`  flush: ${((performance.now() - flushStart) / 1000).toFixed(1)} s`);
 
   const queries = makeQueries(chunks, queryCount);
   for (const query of queries.slice(0, 5)) await hybridSearch(store, { ...query, limit: LIMIT }); // warm caches
