@@ -111,6 +111,24 @@ describe('redactSecrets', () => {
     expect((await redactSecrets(tail)).text).toBe('[REDACTED:private-key]`;\nexport default legacyKey;');
   });
 
+  it('redacts a key written on one line in quoted pieces joined in code, whole or with its BEGIN in another chunk', async () => {
+    const pieces = [randomB64(64, 'MII'), randomB64(64, '')];
+    const quoted = pieces.map((piece) => `"${piece}"`);
+    const begin = '"-----BEGIN RSA PRIVATE KEY-----"';
+    const end = '"-----END RSA PRIVATE KEY-----"';
+    const lines = {
+      python: `KEY = "\\n".join([${[begin, ...quoted, end].join(', ')}])`,
+      concatenated: `const key = ${[begin, ...quoted, end].join(' + ')};`,
+      tailOnly: `${quoted.join(', ')}, ${end}])`,
+    };
+    for (const line of Object.values(lines)) {
+      const { text } = await redactSecrets(line);
+      for (const piece of pieces) expect(text).not.toContain(piece);
+    }
+    expect((await redactSecrets(lines.concatenated)).text).toBe('const key = "[REDACTED:private-key]";');
+    expect((await redactSecrets(lines.tailOnly)).text).toBe('"[REDACTED:private-key]"])');
+  });
+
   it('redacts Stripe keys, hex secrets on secret-like names and credentials in URLs and connection strings', async () => {
     const secrets = {
       stripe: 'sk_' + 'live_' + randomAlnum(24),

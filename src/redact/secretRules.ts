@@ -20,13 +20,19 @@ const BEGIN = String.raw`-----BEGIN ${PEM_LABEL}-----`;
 const END = String.raw`-----END ${PEM_LABEL}-----`;
 /** Key text on one line, with the escaped newlines of a key inside a JSON or code string. */
 const BODY_RUN = String.raw`(?:[A-Za-z0-9+/=]|\\[rn])*`;
+/**
+ * Key text on one line in several quoted pieces (`"-----BEGIN …-----", "MIIE…", "-----END …-----"` joined in code):
+ * runs of body separated by quotes, commas, pluses and spaces. A separator is required between two runs, so the
+ * pattern cannot split one run two ways and backtrack.
+ */
+const BODY_PIECES = String.raw`(?:[ \t"'\`+,]+(?:[A-Za-z0-9+/=]|\\[rn])+)*`;
 /** A whole line of key body, possibly quoted and concatenated (`"MIIE…\n" +`). */
 const BODY_LINE = String.raw`[ \t"'\`+,]*(?:[A-Za-z0-9+/=]|\\[rn])+[ \t"'\`+,;]*`;
 const HEADER_LINE = String.raw`[ \t]*(?:Proc-Type|DEK-Info|Comment|Version|Hash|Charset): [^\n]*`;
 const KEY_LINES = String.raw`(?:\n(?:${HEADER_LINE}|${BODY_LINE})(?=\n|$)|\n(?=\n))*`;
 
 /** From BEGIN through the body to END, or to the last body line when the END went to another chunk. */
-const KEY_FROM_BEGIN = new RegExp(String.raw`${BEGIN}${BODY_RUN}[ \t"'\`+,;]*${KEY_LINES}(?:\n?[ \t"'\`+]*${BODY_RUN}${END})?`, 'g');
+const KEY_FROM_BEGIN = new RegExp(String.raw`${BEGIN}${BODY_RUN}${BODY_PIECES}[ \t"'\`+,;]*${KEY_LINES}(?:\n?[ \t"'\`+,]*${BODY_RUN}${END})?`, 'g');
 /** The tail of a key whose BEGIN went to another chunk: the body lines just before a lone END. */
 const KEY_TAIL = new RegExp(String.raw`(?:^(?:(?:${HEADER_LINE}|${BODY_LINE})\n)*[ \t"'\`+]*)?${BODY_RUN}${END}`, 'gm');
 
@@ -49,8 +55,25 @@ function privateKeys(text: string): SecretSpan[] {
     if (entropy(value) >= KEY_MATERIAL_BITS_PER_CHAR) spans.push(spanAt(match.index + match[0].indexOf(value), value, 'private-key'));
   }
   if (text.includes('-----BEGIN ')) spans.push(...matchSpans(text, KEY_FROM_BEGIN, 'private-key'));
-  if (text.includes('-----END ')) spans.push(...matchSpans(text, KEY_TAIL, 'private-key'));
+  if (text.includes('-----END ')) spans.push(...matchSpans(text, KEY_TAIL, 'private-key').map((span) => withPiecesBefore(text, span)));
   return spans;
+}
+
+const PIECE_CHAR = /[A-Za-z0-9+/=\\ \t"'`+,]/;
+const PIECE_SEPARATOR = /[ \t"'`+,]/;
+// Longer than the body of an 8192-bit key on one line; bounds the walk back from each END.
+const MAX_PIECES_LENGTH = 12_000;
+
+/**
+ * Widens a key tail over the key pieces on its END's own line (`"MIIE…", "MIIE…", "-----END …"` joined in code).
+ * A walk back, not part of KEY_TAIL: the same repetition in the pattern made a long line of `a, b, …` quadratic.
+ */
+function withPiecesBefore(text: string, span: SecretSpan): SecretSpan {
+  const floor = Math.max(0, span.start - MAX_PIECES_LENGTH);
+  let start = span.start;
+  while (start > floor && PIECE_CHAR.test(text[start - 1]!)) start--;
+  while (start < span.start && PIECE_SEPARATOR.test(text[start]!)) start++;
+  return { ...span, start };
 }
 
 // ---- Token formats ----------------------------------------------------------------------------------------------

@@ -170,6 +170,13 @@ ${ecKey.body.map((line) => `  "${line}\\n" +`).join('\n')}
 export const hmacSecretHex = "${plant('hex-secret', 'hmacSecretHex', hex(64))}";
 `;
 
+  // On one line, in quoted pieces joined in code.
+  const joinedKey = pem('PRIVATE KEY', 4);
+  keyLines('private-key-one-line', 'WEBHOOK_SIGNING_KEY', joinedKey);
+  files['deploy/webhook_keys.py'] = `# The webhook signer's key, inlined for the offline installer.
+WEBHOOK_SIGNING_KEY = "\\n".join([${[joinedKey.head, ...joinedKey.body, joinedKey.tail].map((line) => `"${line}"`).join(', ')}])
+`;
+
   // Long enough for the chunker to cut it: one half (BEGIN…) and the other (…END) land in different chunks.
   const legacyKey = pem('RSA PRIVATE KEY', 90);
   const half = Math.floor(legacyKey.body.length / 2);
