@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatFiles, formatResults } from '../src/cli/formatResults.js';
-import { count, printable } from '../src/cli/text.js';
+import { count, printable } from '../src/text.js';
 import type { SearchResult } from '../src/search/types.js';
 
 const result = (file: string, symbol: string, startLine: number, content: string, score: number): SearchResult => ({

@@ -68,7 +68,7 @@ describe('formatIndexingStatus', () => {
       seconds: 2.345,
     };
     expect(formatIndexingStatus({ root: '/r', job: { state: 'done', startedAt: 0, finishedAt: 1, report } })).toBe(
-      'Indexing /r is complete: 5 files, 13 chunks (2 new or changed files, 6 chunks written, 1 files removed) in 2.3s.\nError: bad.ts: parse failed',
+      'Indexing /r is complete: 5 files, 13 chunks (2 new or changed files, 6 chunks written, 1 file removed) in 2.3s.\nError: bad.ts: parse failed',
     );
     expect(formatIndexingStatus({ root: '/r', job: { state: 'failed', startedAt: 0, finishedAt: 1, error: 'disk full' }, meta })).toBe(
       'Indexing /r failed: disk full. The index on disk has 120 files, 1042 chunks. Call index_codebase again to retry.',

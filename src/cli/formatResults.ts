@@ -1,7 +1,7 @@
 import { escapeRegExp } from '../regexp.js';
 import { displayTerms, selectLines, type LineSelection } from '../search/matchLines.js';
 import type { SearchResult } from '../search/types.js';
-import { count, printable } from './text.js';
+import { count, printable } from '../text.js';
 
 const MAX_LINE_CHARS = 160;
 

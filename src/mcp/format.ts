@@ -3,6 +3,7 @@ import type { CodebaseStatus } from '../daemon/protocol.js';
 import type { IndexMeta } from '../index/meta.js';
 import type { SearchResult } from '../search/types.js';
 import type { IndexJob } from './indexJobs.js';
+import { count } from '../text.js';
 
 export function formatSearchResults(results: SearchResult[], query: string, root: string): string {
   if (results.length === 0) return `No results for "${query}" in ${root}.`;
@@ -12,7 +13,7 @@ export function formatSearchResults(results: SearchResult[], query: string, root
     const details = `(${result.kind}, ${result.language}, score ${result.score.toFixed(4)})`;
     return `${header} ${details}\n${fenced(result.content, result.language)}`;
   });
-  return `Found ${results.length} result${results.length === 1 ? '' : 's'} for "${query}" in ${root}:\n\n${blocks.join('\n\n')}`;
+  return `Found ${count(results.length, 'result')} for "${query}" in ${root}:\n\n${blocks.join('\n\n')}`;
 }
 
 /** A fence longer than any backtick run inside, so Markdown chunks with their own fences stay intact. */
@@ -51,14 +52,14 @@ export function formatIndexingStatus({ root, job, meta, daemon }: IndexingStatus
     );
   }
   if (job?.state === 'failed') {
-    const before = meta ? ` The index on disk has ${meta.files} files, ${meta.chunks} chunks.` : '';
+    const before = meta ? ` The index on disk has ${count(meta.files, 'file')}, ${count(meta.chunks, 'chunk')}.` : '';
     return `Indexing ${root} failed: ${job.error}.${before} Call index_codebase again to retry.`;
   }
   if (job?.state === 'done') {
     const report = job.report;
     const lines = [
-      `Indexing ${root} is complete: ${report.filesScanned} files, ${report.totalChunks} chunks ` +
-        `(${report.filesChanged} new or changed files, ${report.chunksWritten} chunks written, ${report.filesDeleted} files removed) ` +
+      `Indexing ${root} is complete: ${count(report.filesScanned, 'file')}, ${count(report.totalChunks, 'chunk')} ` +
+        `(${count(report.filesChanged, 'new or changed file')}, ${count(report.chunksWritten, 'chunk')} written, ${count(report.filesDeleted, 'file')} removed) ` +
         `in ${report.seconds.toFixed(1)}s.`,
     ];
     if (daemon) lines.push(watchedLine(daemon));
@@ -66,13 +67,13 @@ export function formatIndexingStatus({ root, job, meta, daemon }: IndexingStatus
     return lines.join('\n');
   }
   if (daemon?.state === 'indexing') {
-    return `The codectx daemon is updating the index of ${root} (${daemon.files} files, ${daemon.chunks} chunks before this run); search works meanwhile.`;
+    return `The codectx daemon is updating the index of ${root} (${count(daemon.files, 'file')}, ${count(daemon.chunks, 'chunk')} before this run); search works meanwhile.`;
   }
   if (!meta) return `${root} is not indexed. Call index_codebase to index it.`;
   const lines = [
     meta.complete
-      ? `${root} is indexed: ${meta.files} files, ${meta.chunks} chunks, updated ${meta.updatedAt}.`
-      : `${root} has an unfinished index (${meta.files} files, ${meta.chunks} chunks, last written ${meta.updatedAt}); ` +
+      ? `${root} is indexed: ${count(meta.files, 'file')}, ${count(meta.chunks, 'chunk')}, updated ${meta.updatedAt}.`
+      : `${root} has an unfinished index (${count(meta.files, 'file')}, ${count(meta.chunks, 'chunk')}, last written ${meta.updatedAt}); ` +
         `another process may be indexing it, or a run was interrupted (index_codebase repairs it).`,
   ];
   if (daemon) lines.push(watchedLine(daemon));

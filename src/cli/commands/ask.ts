@@ -5,7 +5,7 @@ import { formatUsd } from '../../route/cost.js';
 import { UsageError } from '../../errors.js';
 import { assertWithinBudget } from '../../route/limits.js';
 import { nonEmptyPath } from '../shared.js';
-import { count } from '../text.js';
+import { count } from '../../text.js';
 
 interface AskFlags {
   path: string;

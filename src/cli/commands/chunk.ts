@@ -11,7 +11,7 @@ import { isInside, type SkipReason } from '../../files/walk.js';
 import { indexChunker } from '../../index/chunkRecords.js';
 import { resolveCodebase } from '../../index/codebase.js';
 import { nonEmptyPath, parseCount } from '../shared.js';
-import { printable } from '../text.js';
+import { printable } from '../../text.js';
 
 interface ChunkFlags {
   path: string;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { withService } from '../../app/service.js';
 import { addStoreOptions, nonEmptyPath, type StoreFlags } from '../shared.js';
-import { count } from '../text.js';
+import { count } from '../../text.js';
 
 export function registerClearCommand(program: Command): void {
   addStoreOptions(

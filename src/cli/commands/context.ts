@@ -4,7 +4,7 @@ import { prepareTask } from '../../context/prepare.js';
 import { withService } from '../../app/service.js';
 import { IndexStateError } from '../../errors.js';
 import { nonEmptyPath, parseCount } from '../shared.js';
-import { count } from '../text.js';
+import { count } from '../../text.js';
 
 // The least is get_task_context's (a smaller block holds hardly a snippet); the most is far above what the pre-search's
 // 20 results take.

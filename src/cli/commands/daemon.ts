@@ -13,7 +13,7 @@ import { CodectxError, describeError } from '../../errors.js';
 import { processAlive } from '../../index/lock.js';
 import { ago, parseCount } from '../shared.js';
 import { packageVersion } from '../../version.js';
-import { count, printable } from '../text.js';
+import { count, printable } from '../../text.js';
 
 /** A first start loads nothing heavy before listening, but a cold disk can still be slow. */
 const START_TIMEOUT_MS = 60_000;

@@ -9,7 +9,7 @@ import { CodectxError } from '../../errors.js';
 import type { IndexProgress } from '../../index/indexer.js';
 import { progressReporter, formatSeconds } from '../progress.js';
 import { addStoreOptions, nonEmptyPath, skippedByReason, type StoreFlags } from '../shared.js';
-import { count, printable } from '../text.js';
+import { count, printable } from '../../text.js';
 
 interface IndexFlags extends StoreFlags {
   force?: boolean;

@@ -6,7 +6,7 @@ import { applyInit, planInit, type InitPlan } from '../../setup/claudeSetup.js';
 import { checkLauncher, findLauncher } from '../../setup/launcher.js';
 import { unifiedDiff } from '../../mcp/textDiff.js';
 import { nonEmptyPath } from '../shared.js';
-import { count } from '../text.js';
+import { count } from '../../text.js';
 
 export function registerInitCommand(program: Command): void {
   program

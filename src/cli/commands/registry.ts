@@ -7,7 +7,7 @@ import { listCodebases, registerCodebase, unregisterCodebase } from '../../daemo
 import { UsageError } from '../../errors.js';
 import { resolveCodebase, resolveFolder } from '../../index/codebase.js';
 import { nonEmptyPath } from '../shared.js';
-import { printable } from '../text.js';
+import { printable } from '../../text.js';
 
 /** `add`, `remove`, `list`: the codebases the daemon keeps indexed. */
 export function registerRegistryCommands(program: Command): void {

@@ -4,7 +4,7 @@ import { formatUsd, usdDecimals } from '../../route/cost.js';
 import { ledgerPath, readLedger } from '../../route/ledger.js';
 import { defaultPolicy } from '../../route/policy.js';
 import { parseSince, roundedSavings, summarizeUsage, type UsageTotals } from '../../route/stats.js';
-import { count } from '../text.js';
+import { count } from '../../text.js';
 
 interface StatsFlags {
   since?: string;

@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/config.js';
 import { codectxHome } from '../../config/paths.js';
 import { DEFAULT_CACHE_BYTES, cacheFolderBytes, embeddingCacheDir } from '../../index/embeddingCache.js';
 import { addStoreOptions, ago, nonEmptyPath, skippedByReason, type StoreFlags } from '../shared.js';
-import { count, printable } from '../text.js';
+import { count, printable } from '../../text.js';
 
 export function registerStatusCommand(program: Command): void {
   addStoreOptions(
