@@ -139,6 +139,13 @@ describe('counts as read', () => {
     expect((await cli(['status', one])).stdout).toMatch(/^index: {5}1 file, 1 chunk, updated/m);
     expect((await cli(['clear', one])).stdout).toBe(`cleared the index of ${one} (1 chunk)\n`);
 
+    // The parts add up to the files found: a file skipped for its content is counted as not indexed.
+    await writeFile(join(one, 'blob.py'), Buffer.from([0, 1, 2, 0, 255, 0, 7]));
+    await writeFile(join(one, 'a.py'), 'def answer():\n    return 43\n');
+    expect((await cli(['index', one, '-q'])).stdout).toMatch(
+      /^indexed 2 files in \d+s: 1 new or changed, 0 deleted, 0 unchanged, 1 not indexed\nchunks: .*\nskipped: 1 binary\n$/,
+    );
+
     const empty = join(base, 'empty');
     await mkdir(empty);
     expect(await cli(['index', empty])).toEqual({ code: 0, stdout: `no files to index in ${empty}\n`, stderr: '' });

@@ -114,9 +114,12 @@ function formatReport(report: IndexReport, root: string): string {
   if (report.filesChanged === 0 && report.filesDeleted === 0 && report.errors.length === 0) {
     return `up to date: ${count(report.filesScanned, 'file')}, ${count(report.totalChunks, 'chunk')} (nothing changed)\n`;
   }
+  // Files found but skipped for their content or failed by the chunker: without them the parts did not add up.
+  const notIndexed = report.filesScanned - report.filesChanged - report.filesUnchanged;
   const lines = [
     `indexed ${count(report.filesScanned, 'file')} in ${formatSeconds(report.seconds)}: ` +
-      `${report.filesChanged} new or changed, ${report.filesDeleted} deleted, ${report.filesUnchanged} unchanged`,
+      `${report.filesChanged} new or changed, ${report.filesDeleted} deleted, ${report.filesUnchanged} unchanged` +
+      (notIndexed > 0 ? `, ${notIndexed} not indexed` : ''),
     `chunks: ${report.chunksWritten} written (${report.embedded} embedded, ${report.cacheHits} from cache), ` +
       `${report.totalChunks} in the index`,
   ];
