@@ -259,6 +259,20 @@ describe('incremental indexing', () => {
     expect((await diff()).toRead).toEqual([]);
   });
 
+  // status kept the skip counts of the last whole walk: a file the daemon found binary was not counted until then.
+  it('a run over some paths counts its content skips in the metadata, and keeps the walk\'s', async () => {
+    await writeFile(join(root, 'huge.ts'), 'x'.repeat(2 << 20));
+    await run();
+    const skippedNow = async () => (await localIndexState(indexDir).readMeta())!.skipped;
+    expect(await skippedNow()).toEqual({ 'too-large': 1 });
+    await writeFile(join(root, 'b.py'), Buffer.from([0x00, 0x01, 0x02]));
+    await runPaths(['b.py']);
+    expect(await skippedNow()).toEqual({ 'too-large': 1, binary: 1 });
+    await writeFile(join(root, 'b.py'), 'def beta(y):\n    return y * 3\n');
+    await runPaths(['b.py']);
+    expect(await skippedNow()).toEqual({ 'too-large': 1 });
+  });
+
   // chmod 000, index, chmod 644, index said "nothing changed": the skip was remembered under a size and mtime
   // that a chmod does not move. The state such a run leaves is set up here, as root reads every file anyway.
   it('a file skipped as unreadable is read again on every run', async () => {

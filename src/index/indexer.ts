@@ -16,6 +16,8 @@ interface OpenRun {
   manifest: Manifest;
   /** The store was repaired against the manifest: files anywhere in the tree may need embedding again. */
   repaired: boolean;
+  /** Content skips the manifest recorded before the run, by reason. */
+  rememberedSkips: Record<string, number>;
 }
 
 /**
@@ -79,7 +81,7 @@ async function beginIndex(parts: IndexParts): Promise<OpenRun> {
     lastErrors: [],
   };
   await state.writeMeta(meta);
-  return { meta, previousMeta, manifest, repaired };
+  return { meta, previousMeta, manifest, repaired, rememberedSkips: rememberedSkips(manifest) };
 }
 
 /** Makes what was written visible (store flush) and records the run as complete, with the index's totals. */
@@ -93,11 +95,31 @@ async function commitIndex(parts: IndexParts, run: OpenRun, plan: IndexPlan, rep
     complete: true,
     files: report.totalFiles,
     chunks: report.totalChunks,
-    // A run over some paths saw only their skips; the last whole walk's count stands until the next one.
-    skipped: plan.paths ? previousMeta!.skipped : countReasons(report.skipped),
+    skipped: plan.paths ? skipsAfterPathsRun(previousMeta!.skipped, run.rememberedSkips, rememberedSkips(manifest)) : countReasons(report.skipped),
     lastErrors: report.errors.slice(0, 20),
   });
   await parts.state.writeMeta(meta);
+}
+
+function rememberedSkips(manifest: Manifest): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const entry of manifest.files.values()) if (entry.skipped) counts[entry.skipped] = (counts[entry.skipped] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * A run over some paths (the daemon's) does not walk the tree, so the walk's skips (too large, links out) stand as
+ * the last whole walk counted them; content skips are what the manifest records now (a file saved as minified
+ * counts at once; status kept the old count until the next whole walk).
+ */
+function skipsAfterPathsRun(previous: Record<string, number>, before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const reason of new Set([...Object.keys(previous), ...Object.keys(after)])) {
+    const walked = Math.max(0, (previous[reason] ?? 0) - (before[reason] ?? 0));
+    const total = walked + (after[reason] ?? 0);
+    if (total > 0) counts[reason] = total;
+  }
+  return counts;
 }
 
 /** After an interrupted run: drop chunks the manifest does not vouch for (written, but never recorded as done). */
