@@ -254,6 +254,7 @@ describe('questions, reviews and explanations get the relevant code, not a verdi
     'explain how res.cookie signs a value',
     'Can a regular user read another tenant\'s cookies?',
     'please walk me through the cookie code',
+    'Check the cookie code for XSS',
   ])('"%s" is a question: the block says Relevant code and names no Reuse, Extend or Create', (task) => {
     const block = buildContext(task, [cookie, redirect, cookieTest], { budgetTokens: 10_000, countTokens: estimatePromptTokens, thresholds });
     expect(block.verdict.kind).toBe('relevant');
@@ -283,6 +284,7 @@ describe('questions, reviews and explanations get the relevant code, not a verdi
       'implement caching of rendered views',
       'verify the password a user enters at login',
       'check that a login password matches the stored hash',
+      'check the password against the stored hash for each login',
       'Do not use undefined long help option flag in legacy code',
     ];
     expect(changes.filter(isInquiry)).toEqual([]);

@@ -87,6 +87,16 @@ describe('labelled tasks with the local model (rules + nearest examples)', () =>
     expect(result.category, result.reason).toBe(category);
   });
 
+  // README's own example went to inline_comments (kimi-k2): 'comment' and the examples' model outvoted 'XSS'.
+  it('sends a task about a vulnerability to security review even when it also names a comment', async () => {
+    const classifier = new TaskClassifier(policy, embedder);
+    const routed = await classifier.classify('Check the comment form for XSS');
+    expect(routed).toMatchObject({ category: 'security_review', reason: "rule: matched 'XSS'; security_review takes precedence" });
+    expect((await classifier.classify('Is the password reset token compared in constant time?')).category).toBe('security_review');
+    const withoutPrecedence = new TaskClassifier({ ...policy, precedence: [] }, embedder);
+    expect((await withoutPrecedence.classify('Check the comment form for XSS')).category).toBe('inline_comments');
+  });
+
   it('names the nearest examples and their similarity in the reason', async () => {
     const result = await new TaskClassifier(policy, embedder).classify('Lock down who can see other tenants\' invoices');
     expect(result.reason).toMatch(/nearest examples: '[^']+' \(0\.\d\d\)/);
@@ -272,6 +282,10 @@ describe('policy', () => {
     expect(() => mergePolicy(policy, { routes: { css_tweaks: 'gpt-9' } })).toThrow(
       new ConfigError("routing policy: unknown model 'gpt-9' in routes.css_tweaks"),
     );
+  });
+
+  it('rejects an unknown category in precedence', () => {
+    expect(() => mergePolicy(policy, { precedence: ['security'] })).toThrow(new ConfigError("routing policy: unknown category 'security' in precedence"));
   });
 
   it('rejects a rule with no terms or an empty term (it would match every task)', () => {

@@ -38,6 +38,7 @@ const budget = z.strictObject({
 export const routingSection = z.strictObject({
   categories: z.array(z.string().min(1)).optional(),
   defaultCategory: z.string().min(1).optional(),
+  precedence: z.array(z.string().min(1)).optional(),
   routes: z.record(z.string(), z.string().min(1)).optional(),
   fallbacks: z.record(z.string(), z.string().min(1)).optional(),
   contextFitOrder: z.array(z.string().min(1)).optional(),

@@ -19,13 +19,19 @@ const QUESTION = /^(where|what|what's|which|why|how|who|when|whose)\b/i;
  */
 const INQUIRY_VERB =
   /^(explain|describe|review|audit|summari[sz]e|list|show me|tell me|walk (me )?through|give (me )?(an? )?(overview|tour|summary|map)|look (through|into)|scan|analy[sz]e|go through|trace|identify|locate|investigate|assess|evaluate|compare|inspect|map out|find out|find where)\b/i;
+/**
+ * "check the comment form for XSS", "verify the upload handler for path traversal": a named piece of code examined
+ * for a kind of problem is a review ("check that a password matches the hash", "check the password against the hash
+ * for each login" stay changes).
+ */
+const CHECK_FOR = /^(check|verify) (the|this|these|those|our|all|every|each)\b.*\bfor (?!(each|every|all|any|the|this|that|these|those|its|their|our)\b)/i;
 /** "find and fix …", "review the handler, then update …": the task does ask for a change. */
 const THEN_CHANGE = /\b(and|then)\s+(fix|add|implement|update|change|remove|refactor|rewrite|replace|write|create|make|patch|move|rename)\b/i;
 
 export function isInquiry(task: string): boolean {
   const text = task.trim().replace(POLITE, '');
   if (THEN_CHANGE.test(text)) return false;
-  return QUESTION.test(text) || INQUIRY_VERB.test(text) || text.endsWith('?');
+  return QUESTION.test(text) || INQUIRY_VERB.test(text) || CHECK_FOR.test(text) || text.endsWith('?');
 }
 
 /** Verbs that change what is there: "fix …", "improve …", "optimize …", "deprecate …", "do not …". */

@@ -47,6 +47,11 @@ export interface Budget {
 export interface RoutingPolicy {
   categories: string[];
   defaultCategory: string;
+  /**
+   * Categories whose rules, once they reach PRECEDENCE_WEIGHT, decide alone, first listed first: a task about a
+   * vulnerability goes to security review even when it also mentions a comment or a regex (DEFINITIONS.md's overlaps).
+   */
+  precedence?: string[];
   routes: Record<string, string>;
   fallbacks: Record<string, string>;
   contextFitOrder: string[];
@@ -85,6 +90,7 @@ export function mergePolicy(base: RoutingPolicy, overrides: RoutingOverrides | u
   const merged: RoutingPolicy = {
     categories: overrides.categories ?? base.categories,
     defaultCategory: overrides.defaultCategory ?? base.defaultCategory,
+    precedence: overrides.precedence ?? base.precedence,
     routes: { ...base.routes, ...canonicalValues(overrides.routes) },
     fallbacks: { ...base.fallbacks, ...canonicalKeys(canonicalValues(overrides.fallbacks)) },
     contextFitOrder: overrides.contextFitOrder?.map(canonical) ?? base.contextFitOrder,
@@ -108,6 +114,7 @@ function validatePolicy(policy: RoutingPolicy): RoutingPolicy {
     if (!policy.models[model]) throw new ConfigError(`routing policy: unknown model '${model}' in ${where}`);
   };
   checkCategory(policy.defaultCategory, 'defaultCategory');
+  for (const category of policy.precedence ?? []) checkCategory(category, 'precedence');
   for (const category of policy.categories) {
     const model = policy.routes[category];
     if (!model) throw new ConfigError(`routing policy: no route for category '${category}'`);
