@@ -14,7 +14,7 @@ const quiet: Logger = { info: () => undefined, error: () => undefined };
 /** WatchedCodebase's batching with real files, watcher, chunker and LanceDB, and a fake embedder: fast. */
 describe('WatchedCodebase batching', () => {
   let root: string;
-  let embedder: FakeEmbedder;
+  let embedder: HeldEmbedder;
   let watched: WatchedCodebase;
   const home = process.env.CODECTX_HOME;
 
@@ -22,7 +22,7 @@ describe('WatchedCodebase batching', () => {
     process.env.CODECTX_HOME = await mkdtemp(join(tmpdir(), 'codectx-watched-home-'));
     root = await realpath(await mkdtemp(join(tmpdir(), 'codectx-watched-')));
     await writeFile(join(root, 'a.ts'), 'export function alpha() {\n  return 1;\n}\n');
-    embedder = new FakeEmbedder();
+    embedder = new HeldEmbedder();
   });
   afterEach(async () => {
     await watched?.stop();
@@ -60,7 +60,40 @@ describe('WatchedCodebase batching', () => {
     // The quiet period never came during the storm; the maximum wait forced runs anyway.
     expect(watched.status().runs).toBeGreaterThan(1);
   });
+
+  // `codectx index` on a codebase the daemon was still indexing after `add` sat silent for the whole run (77 s),
+  // then ran again and said "nothing changed".
+  it('an explicit index joins the whole-tree run under way: its progress and its report', async () => {
+    await start({ quietMs: 60_000, maxWaitMs: 120_000 });
+    for (let i = 0; i < 5; i++) await writeFile(join(root, `b${i}.ts`), `export function beta${i}() {\n  return ${i};\n}\n`);
+    await until(() => watched.status().queue === 5);
+    let release!: () => void;
+    embedder.hold = new Promise<void>((resolve) => (release = resolve));
+    const first = watched.index();
+    await until(() => embedder.waiting > 0);
+    const seen: number[] = [];
+    const second = watched.index({ onProgress: (progress) => seen.push(progress.indexFiles) });
+    release();
+    const [a, b] = await Promise.all([first, second]);
+    expect(b).toBe(a);
+    expect(b.filesChanged).toBe(5);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(watched.status().runs).toBe(2);
+  });
 });
+
+/** Embeds once `hold` settles, so a test can keep a run in the middle of its work. */
+class HeldEmbedder extends FakeEmbedder {
+  hold?: Promise<void>;
+  waiting = 0;
+
+  override async embed(texts: string[]): Promise<Float32Array[]> {
+    this.waiting++;
+    await this.hold;
+    this.waiting--;
+    return super.embed(texts);
+  }
+}
 
 async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

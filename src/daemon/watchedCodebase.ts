@@ -59,6 +59,8 @@ export class WatchedCodebase {
 
   /** Every run, batch or explicit, goes through this chain: never two runs of one codebase at once. */
   private chain: Promise<unknown> = Promise.resolve();
+  /** The whole-tree run under way, which an explicit `index` joins rather than waiting to walk the tree again. */
+  private wholeTreeRun?: { report: Promise<IndexReport>; listeners: Set<(progress: IndexProgress) => void> };
   private batchQueued = false;
   /** Changed paths a run has taken but cannot start on yet (another run has the model): still queued for status. */
   private waitingPaths = 0;
@@ -105,9 +107,17 @@ export class WatchedCodebase {
     this.scheduleBatch(0);
   }
 
-  /** An explicit run (the `index` method): queued behind any current run, errors go to the caller. */
-  index(options: { force?: boolean; onProgress?: (progress: IndexProgress) => void } = {}): Promise<IndexReport> {
-    return this.exclusive(() => this.runIndex(options, 'bulk'));
+  /**
+   * An explicit run (the `index` method), errors to the caller. While a whole-tree run is under way (the first run
+   * after `add`, a reconcile) it joins that run, its progress and its report: queued behind it, `codectx index` sat
+   * silent for the whole run (77 s) and then said "nothing changed". Files saved during that run get a run of their own.
+   */
+  async index(options: { force?: boolean; onProgress?: (progress: IndexProgress) => void } = {}): Promise<IndexReport> {
+    const running = this.wholeTreeRun;
+    if (!running || options.force) return this.exclusive(() => this.runIndex(options, 'bulk'));
+    if (options.onProgress) running.listeners.add(options.onProgress);
+    const report = await running.report;
+    return this.pending.size > 0 ? this.exclusive(() => this.runIndex(options, 'bulk')) : report;
   }
 
   status(): CodebaseStatus {
@@ -197,7 +207,9 @@ export class WatchedCodebase {
       if (wholeTree) this.lastWholeWalkAt = Date.now();
       const config = loadConfig(this.root);
       this.waitingPaths = taken.size;
-      const report = await this.parts.scheduler.run({ owner: this.root, priority }, (yieldTurn) =>
+      const listeners = new Set<(progress: IndexProgress) => void>();
+      if (options.onProgress) listeners.add(options.onProgress);
+      const run = this.parts.scheduler.run({ owner: this.root, priority }, (yieldTurn) =>
         this.parts.runtimes.use(config, async (runtime) => {
           this.waitingPaths = 0;
           this.state = 'indexing';
@@ -211,7 +223,7 @@ export class WatchedCodebase {
               onProgress: (progress) => {
                 this.files = progress.indexFiles;
                 this.chunks = progress.indexChunks;
-                options.onProgress?.(progress);
+                for (const listener of listeners) listener(progress);
               },
             });
           } finally {
@@ -219,6 +231,13 @@ export class WatchedCodebase {
           }
         }),
       );
+      if (wholeTree) this.wholeTreeRun = { report: run, listeners };
+      let report: IndexReport;
+      try {
+        report = await run;
+      } finally {
+        if (this.wholeTreeRun?.report === run) this.wholeTreeRun = undefined;
+      }
       this.recordRun(report, since);
       return report;
     } catch (error) {
