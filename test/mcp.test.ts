@@ -173,7 +173,7 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
     expect(custom.text).toMatch(/^customExtensions: codectx does not index \.foo; it indexes these extensions \(and no others\): \.ts .*\.py .*\.vue/);
 
     const ignored = await call('index_codebase', { path: repo, ignorePatterns: ['scripts/'] });
-    expect(ignored.text).toContain('ignorePatterns (scripts/) apply to this run');
+    expect(ignored.text).toContain('ignorePatterns (scripts/) apply to this run only: a later run, or the daemon');
     expect((await waitForIndexing()).at(-1), serverLog).toMatch(/is complete: 4 files/);
     expect((await call('search_code', { path: repo, query: 'totals per customer from invoices' })).text).not.toContain('scripts/report.py');
     await call('index_codebase', { path: repo });

@@ -53,7 +53,7 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
         const ignore = args.ignorePatterns?.filter((pattern) => pattern.trim() !== '');
         const { root, outcome } = await backend.startIndexing(args.path, { force: args.force ?? false, ignore });
         const ignored = ignore?.length
-          ? ` ignorePatterns (${ignore.join(', ')}) apply to this run; to keep those files out of later runs and the daemon's, add them to "ignore" in codectx.config.json.`
+          ? ` ignorePatterns (${ignore.join(', ')}) apply to this run only: a later run, or the daemon's next walk of the whole tree (within 10 minutes) if it watches this codebase, indexes those files again; to keep them out, add them to "ignore" in codectx.config.json.`
           : '';
         return outcome === 'started'
           ? `Started ${args.force ? 'rebuilding' : 'indexing'} ${root} in the background.${note}${ignored} Call get_indexing_status to follow progress; search_code already works on what is indexed.`
