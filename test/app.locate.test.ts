@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -111,6 +111,16 @@ describe('folders that are never a codebase', () => {
       else process.env[name] = value;
     }
     await rm(base, { recursive: true, force: true });
+  });
+
+  it('refuses a shared temporary folder (sticky, writable by all), and takes a project inside it', async () => {
+    const shared = join(base, 'shared-tmp');
+    await mkdir(join(shared, 'project'), { recursive: true });
+    await chmod(shared, 0o1777);
+    await expect(resolveCodebase(shared)).rejects.toThrow(new UsageError(`${shared} is a shared temporary folder, not a codebase; index a project folder inside it`));
+    expect((await resolveCodebase(join(shared, 'project'))).root).toBe(join(shared, 'project'));
+    await chmod(shared, 0o777);
+    expect((await resolveCodebase(shared)).root).toBe(shared);
   });
 
   it('refuses the filesystem root and the home folder, and takes a project inside it', async () => {

@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -40,10 +40,18 @@ export function codebaseAt(root: string): Codebase {
   return { root, collection, indexDir: join(codectxHome(), 'indexes', collection) };
 }
 
+/** Sticky and writable by everyone. */
+const SHARED_TEMPORARY = 0o1002;
+
 /** Why the folder at real path `root` can never be a codebase, or undefined. */
 export function notACodebase(root: string): string | undefined {
   if (dirname(root) === root) return `${root} is the filesystem root, not a codebase; index a project folder`;
   if (root === realHome()) return `${root} is your home folder, not a codebase; index a project inside it`;
+  // /tmp, /var/tmp, /dev/shm: world-writable with the sticky bit, they hold other users' files (and the daemon
+  // would walk and watch all of them); a project folder inside one is fine.
+  if (((statSync(root, { throwIfNoEntry: false })?.mode ?? 0) & SHARED_TEMPORARY) === SHARED_TEMPORARY) {
+    return `${root} is a shared temporary folder, not a codebase; index a project folder inside it`;
+  }
   return undefined;
 }
 
