@@ -92,10 +92,131 @@ describe('redactSecrets', () => {
       'password: ${DB_PASSWORD}',
       'api_key: "<your key here>"',
       'const secretsDir = path.join(home, ".secrets");',
+      // No literal, an empty one, or a placeholder as the default of an environment lookup.
+      'password = os.getenv("PW")',
+      'password = os.environ.get("PW")',
+      "const password = process.env.PW || '';",
+      'db_url = os.getenv("DATABASE_URL", "postgres://localhost/app")',
+      'password = os.getenv("PW", "changeme")',
+      'password = os.getenv("PW", "<password>")',
+      'password = os.getenv("PW", "${PW}")',
+      'password: changeme   # set in prod',
+      'DB_PASSWORD=${DB_PASSWORD} # prod',
+      // A keyword argument names a variable; placeholders in a prompt.
+      'login(user, password=pw1)',
+      'use password=<password> or password=${PW} or password=xxx',
+      'user.setPassword(password);',
+      'setup_token("abcdef12")',
+      'app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]',
+      // Python's pass statement, and a type annotation is not a value across lines.
+      '    pass  # nothing to do',
+      'password: Optional[str] = None',
+      'elif not password:',
+      '    error = "Password is required."',
     ].join('\n');
     const result = await redactSecrets(code);
     expect(result.count).toBe(0);
     expect(result.text).toBe(code);
+  });
+
+  // QA round 2: Flask's own ways of setting its key, and .env/YAML lines with a comment, went out unredacted.
+  it('redacts literals behind string prefixes, in subscripts and behind a trailing comment', async () => {
+    const lines = [
+      `SECRET_KEY = b'hunter2-signing-key-prod-2024'`,
+      `SECRET_KEY = r"hunter2-signing-key-prod-2024"`,
+      `app.secret_key = b"_5#y2L-F4Q8z-xec-prod"`,
+      String.raw`    app.secret_key = b'_5#y2L"F4Q8z\n\xec]/'`, // Flask's quickstart: the other quote and escapes inside
+      `app.config["SECRET_KEY"] = "dev-4f9a8b7c6d5e"`,
+      `os.environ['API_TOKEN'] = 'tok-83hd7s6d5e'`,
+      `settings[:password] = 'Hunter2Prod99'`,
+      `password: Hunter2Prod99   # prod`,
+      `DB_PASSWORD=Hunter2Prod99 # prod`,
+      `db_password = Hunter2Prod99 ; prod`,
+    ];
+    expect((await redactSecrets(lines.join('\n'))).text.split('\n')).toEqual([
+      `SECRET_KEY = b'[REDACTED:api-key]'`,
+      `SECRET_KEY = r"[REDACTED:api-key]"`,
+      `app.secret_key = b"[REDACTED:api-key]"`,
+      `    app.secret_key = b'[REDACTED:api-key]'`,
+      `app.config["SECRET_KEY"] = "[REDACTED:api-key]"`,
+      `os.environ['API_TOKEN'] = '[REDACTED:token]'`,
+      `settings[:password] = '[REDACTED:password]'`,
+      `password: [REDACTED:password]   # prod`,
+      `DB_PASSWORD=[REDACTED:password] # prod`,
+      `db_password = [REDACTED:password] ; prod`,
+    ]);
+  });
+
+  it('redacts the literal default of an environment lookup of a secret', async () => {
+    const lines = [
+      `password = os.getenv("PW", "Sup3rS3cret!")`,
+      `password = os.environ.get("PW", 'Sup3rS3cret!')`,
+      `db_password = os.environ.get("PW") or "Sup3rS3cret!"`,
+      `const password = process.env.PW || "Sup3rS3cret!";`,
+      `const apiKey = process.env["KEY"] ?? 'Sup3rS3cret!';`,
+      `password = ENV.fetch("PW", "Sup3rS3cret!")`,
+      `connect(password=os.getenv("PW", "Sup3rS3cret!"))`,
+      `SECRET_KEY = os.getenv("SECRET_KEY", "Sup3rS3cret!")`,
+      `$db = getenv('DB_PASSWORD') ?: 'Sup3rS3cret!';`,
+    ];
+    expect((await redactSecrets(lines.join('\n'))).text.split('\n')).toEqual([
+      `password = os.getenv("PW", "[REDACTED:password]")`,
+      `password = os.environ.get("PW", '[REDACTED:password]')`,
+      `db_password = os.environ.get("PW") or "[REDACTED:password]"`,
+      `const password = process.env.PW || "[REDACTED:password]";`,
+      `const apiKey = process.env["KEY"] ?? '[REDACTED:api-key]';`,
+      `password = ENV.fetch("PW", "[REDACTED:password]")`,
+      `connect(password=os.getenv("PW", "[REDACTED:password]"))`,
+      `SECRET_KEY = os.getenv("SECRET_KEY", "[REDACTED:api-key]")`,
+      `$db = getenv('DB_PASSWORD') ?: '[REDACTED:password]';`,
+    ]);
+  });
+
+  it('takes pass and pw as secret names only whole or after a separator', async () => {
+    const source = [
+      `const auth = { user: 'admin', pass: 'Sup3rS3cret!' }`,
+      `SMTP_PASS=Sup3rS3cret9`,
+      `db.pw = "Sup3rS3cret!"`,
+      `bypass: 'always-on-2024'`,
+      `compass = "north-by-2"`,
+      `passthrough: "enabled-2"`,
+    ].join('\n');
+    expect((await redactSecrets(source)).text.split('\n')).toEqual([
+      `const auth = { user: 'admin', pass: '[REDACTED:password]' }`,
+      `SMTP_PASS=[REDACTED:password]`,
+      `db.pw = "[REDACTED:password]"`,
+      `bypass: 'always-on-2024'`,
+      `compass = "north-by-2"`,
+      `passthrough: "enabled-2"`,
+    ]);
+  });
+
+  // The user's prompt goes through the same redaction (ask, hook): a secret pasted into a sentence.
+  it('redacts name=value written between words, as in a prompt or on a command line', async () => {
+    const awsSecret = 'wJalrXUtnFEMI/K7MDENG/' + 'bPxRfiCYEXAMPLEKEY';
+    const prompt = `Log in with user=admin password=hunter3secret and then set aws_secret_access_key=${awsSecret}.\nmysql --password=hunter3secret -u root`;
+    expect((await redactSecrets(prompt)).text).toBe(
+      'Log in with user=admin password=[REDACTED:password] and then set aws_secret_access_key=[REDACTED:api-key].\nmysql --password=[REDACTED:password] -u root',
+    );
+  });
+
+  it('redacts a literal given to a setter, wrapped in a string constructor, or under a type annotation', async () => {
+    const lines = [
+      `user.setPassword("Sup3rS3cret!");`,
+      `client.set_api_key('Sup3rS3cret!')`,
+      `let password = String::from("Sup3rS3cret!");`,
+      `const API_KEY: &str = "Sup3rS3cret99";`,
+      `const apiKey: string = "Sup3rS3cret99";`,
+      `    password: str = "Sup3rS3cret!"`,
+    ];
+    expect((await redactSecrets(lines.join('\n'))).text.split('\n')).toEqual([
+      `user.setPassword("[REDACTED:password]");`,
+      `client.set_api_key('[REDACTED:api-key]')`,
+      `let password = String::from("[REDACTED:password]");`,
+      `const API_KEY: &str = "[REDACTED:api-key]";`,
+      `const apiKey: string = "[REDACTED:api-key]";`,
+      `    password: str = "[REDACTED:password]"`,
+    ]);
   });
 
   it('redacts both halves of a private key cut across chunks, and a middle piece with neither marker', async () => {

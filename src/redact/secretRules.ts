@@ -2,7 +2,8 @@
  * codectx's own secret rules, for what secretlint's recommended preset lacks: halves of a private key split
  * across chunks (and short or escaped key bodies), token formats the preset does not know (Stripe, Google, JWT,
  * GitLab, Hugging Face…), passwords inside URLs and connection strings that its URL rules miss, literals
- * assigned to secret-like names, and long high-entropy literals. Code that merely handles secrets
+ * assigned to secret-like names (also given to a setter, as an environment lookup's default, or as `name=value`
+ * in a prompt), and long high-entropy literals. Code that merely handles secrets
  * (`password = input()`, `token = process.env.TOKEN`) is left alone: only literal values are taken.
  */
 
@@ -126,39 +127,81 @@ function credentialsInText(text: string): SecretSpan[] {
 
 /** Names whose literal values are secrets: the name ends in one of these words (DB_PASSWORD, clientSecret, apiKey). */
 const SECRET_WORD = String.raw`(?:password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?key|private[_-]?key|(?:signing|encryption|hmac|master|session|secret|client|app|webhook)[_-]?key|auth[_-]?token|access[_-]?token|refresh[_-]?token|token|credentials?|pepper|salt)`;
+/** Short words that end too many other names (bypass, compass): only whole, or after a separator (pass, DB_PASS, smtp.pw). */
+const SHORT_SECRET_WORD = String.raw`(?:pass|pw)`;
 /** A few suffixes that still name the secret itself (SECRET_KEY_BASE, api_key_hex). */
 const SECRET_SUFFIX = String.raw`(?:[_-]?(?:base|hex|b64|base64|value|prod|live))?`;
-const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*?${SECRET_WORD}${SECRET_SUFFIX}`;
+const SECRET_NAME = String.raw`(?:[A-Za-z0-9_.-]*?${SECRET_WORD}|(?:[A-Za-z0-9_.-]*?[_.-])?${SHORT_SECRET_WORD})${SECRET_SUFFIX}`;
+/**
+ * The name as a key or subscript (`"password":`, `config["SECRET_KEY"] =`, `settings[:password] =`), a type
+ * annotation (`API_KEY: &str =`, `password: str =`), then the assignment operator.
+ */
+const NAME_AND_OPERATOR = String.raw`["']?\b${SECRET_NAME}["']?\]?(?:[ \t]*:[ \t]*&?(?:'\w+[ \t]+)?[\w.:<>\[\]]+[ \t]*=|\s*(?::=|=>|[:=]))\s*`;
+/** Python's b'…', r"…", rb'…', u'…' and C#'s @"…": the value starts after the quote all the same. */
+const STRING_PREFIX = String.raw`(?:[rRbBuU]{1,2}|@)?`;
+/** A literal wrapped in a string constructor: `String::from("…")`, `SecretString::new("…")`, `new String("…")`, `str("…")`. */
+const STRING_WRAPPER = String.raw`(?:(?:String|\w*Secret\w*)::(?:from|new)\(\s*|(?:new\s+)?String\(\s*|str\(\s*)?`;
+/** A quoted value up to its closing quote; the other quotes and escapes (`b'_5#y2L"F4Q8z\n\xec]/'`) are part of it. */
+const QUOTED_VALUE = String.raw`(?<quote>["'\`])(?<value>(?:\\.|(?!\k<quote>)[^\\\n]){4,}?)\k<quote>`;
 
-/** `name = "literal"`, `name: 'literal'`, `"name": "literal"`, `name => "literal"`. */
-const QUOTED_ASSIGNMENT = new RegExp(String.raw`(["']?\b${SECRET_NAME}["']?\s*(?::=|=>|[:=])\s*)(["'\`])([^"'\`\n]{4,}?)\2`, 'gi');
-/** `NAME=value` in env files and YAML `name: value`: an unquoted value with a digit and no code-like characters. */
-const UNQUOTED_ASSIGNMENT = new RegExp(String.raw`(^[ \t]*(?:export\s+)?${SECRET_NAME}[ \t]*[:=][ \t]*)([A-Za-z0-9_\-+/=!@#$%^*.~]{6,})[ \t]*$`, 'gim');
+/** `name = "literal"`, `name: 'literal'`, `"name": "literal"`, `name => "literal"`, `config["name"] = b"literal"`. */
+const QUOTED_ASSIGNMENT = new RegExp(String.raw`(${NAME_AND_OPERATOR}${STRING_WRAPPER}${STRING_PREFIX})${QUOTED_VALUE}`, 'gi');
+/** A setter given one literal: `setPassword("…")`, `with_api_key('…')` (checked for set/with as a word of its own below). */
+const SETTER_CALL = new RegExp(String.raw`(\b(?:set|with)_?${SECRET_NAME}\(\s*${STRING_PREFIX})${QUOTED_VALUE}\s*\)`, 'gi');
+/**
+ * `NAME=value` in env files and YAML `name: value`: an unquoted value with a digit and no code-like characters,
+ * maybe followed by a comment (`# prod`, `; prod`).
+ */
+const UNQUOTED_ASSIGNMENT = new RegExp(String.raw`(^[ \t]*(?:export\s+)?${SECRET_NAME}[ \t]*[:=][ \t]*)([A-Za-z0-9_\-+/=!@#$%^*.~]{6,})(?:[ \t]+[#;][^\n]*)?[ \t]*$`, 'gim');
+/**
+ * `name=value` between words, as in a prompt or a command line (`use password=hunter3 to log in`, `--password=…`):
+ * a word of its own, so a call's keyword argument (`f(a, password=pw1)`) stays out.
+ */
+const INLINE_ASSIGNMENT = new RegExp(String.raw`((?<=^|\s)${SECRET_NAME}=)([A-Za-z0-9_\-+/=!@#$%^*.~]{6,}?)(?=[.!?]?(?:\s|$))`, 'gim');
+/**
+ * A literal default of an environment lookup: `os.getenv("PW", "…")`, `os.environ.get("PW") or "…"`,
+ * `ENV.fetch("PW", "…")`, `process.env.PW || "…"`, `ENV["PW"] ?? "…"`, `getenv('PW') ?: '…'`. A secret when the
+ * variable read, or the name it is assigned to, is secret-like.
+ */
+const OR_ELSE = String.raw`(?:or|\|\||\?\?|\?:)`;
+const ENV_DEFAULT = new RegExp(
+  String.raw`((?:\b(?:getenv|os\.environ\.get|ENV\.fetch)\(\s*["'](?<called>[\w.-]+)["']\s*(?:,|\)\s*${OR_ELSE})|\b(?:process\.env|ENV|os\.environ)(?:\.(?<property>\w+)|\[\s*["'](?<key>[\w.-]+)["']\s*\])\s*${OR_ELSE})\s*${STRING_PREFIX})${QUOTED_VALUE}`,
+  'g',
+);
+const WHOLE_SECRET_NAME = new RegExp(String.raw`^${SECRET_NAME}$`, 'i');
+const ASSIGNED_TO_SECRET_NAME = new RegExp(String.raw`${NAME_AND_OPERATOR}$`, 'i');
 /** A hex literal of 32+ digits assigned to a name that contains a secret-like word anywhere (secret_key_id_hex…). */
 const HEX_ASSIGNMENT = /(["']?\b[A-Za-z0-9_.-]*(?:secret|token|passw|pwd|salt|pepper|hmac|signing|encryption|api_?key|private_?key|master_?key)[A-Za-z0-9_.-]*["']?\s*(?::=|=>|[:=])\s*["'`]?)([0-9a-fA-F]{32,})\b/gi;
 
-const PLACEHOLDER = /^(?:\$\{.*\}|\$[A-Z_]+|\{\{.*\}\}|<.*>|%s|\*+|x+|\.\.\.|changeme|password|secret|passwd|pass|pwd|your[_-].*|process\.env.*)$/i;
+const PLACEHOLDER = /^(?:\$\{.*\}|\$[A-Z_]+|\{\{.*\}\}|<.*>|%s|\*+|x+|\.\.\.|change[-_]?me|password|secret|passwd|pass|pwd|your[_-].*|process\.env.*)$/i;
 
 function assignments(text: string): SecretSpan[] {
   const spans: SecretSpan[] = [];
-  for (const match of text.matchAll(QUOTED_ASSIGNMENT)) {
-    const [, lead, , value] = match as unknown as [string, string, string, string];
-    if (!PLACEHOLDER.test(value)) spans.push(spanAt(match.index + lead.length + 1, value, kindOf(lead)));
+  const take = (match: RegExpExecArray, lead: string, value: string, kind = kindOf(lead)) => {
+    if (!PLACEHOLDER.test(value)) spans.push(spanAt(match.index + match[0].indexOf(value, lead.length), value, kind));
+  };
+  for (const match of text.matchAll(QUOTED_ASSIGNMENT)) take(match, match[1]!, match.groups!.value!);
+  for (const match of text.matchAll(SETTER_CALL)) {
+    // `set`/`with` as a word of their own: setPassword, set_password, not setup_token or withdrawal_pass.
+    if (/^(?:set|with)(?:_|[A-Z])/.test(match[1]!)) take(match, match[1]!, match.groups!.value!);
   }
-  for (const match of text.matchAll(UNQUOTED_ASSIGNMENT)) {
-    const [, lead, value] = match as unknown as [string, string, string];
-    if (/\d/.test(value) && !PLACEHOLDER.test(value)) spans.push(spanAt(match.index + lead.length, value, kindOf(lead)));
+  for (const pattern of [UNQUOTED_ASSIGNMENT, INLINE_ASSIGNMENT]) {
+    for (const match of text.matchAll(pattern)) if (/\d/.test(match[2]!)) take(match, match[1]!, match[2]!);
   }
-  for (const match of text.matchAll(HEX_ASSIGNMENT)) {
-    const [, lead, value] = match as unknown as [string, string, string];
-    spans.push(spanAt(match.index + lead.length, value, 'hex-secret'));
+  for (const match of text.matchAll(ENV_DEFAULT)) {
+    const variable = match.groups!.called ?? match.groups!.property ?? match.groups!.key!;
+    // The line before the lookup, bounded: the name check backtracks over it.
+    const before = text.slice(Math.max(text.lastIndexOf('\n', match.index) + 1, match.index - 200), match.index);
+    if (WHOLE_SECRET_NAME.test(variable)) take(match, match[1]!, match.groups!.value!, kindOf(variable));
+    else if (ASSIGNED_TO_SECRET_NAME.test(before)) take(match, match[1]!, match.groups!.value!, kindOf(before));
   }
+  for (const match of text.matchAll(HEX_ASSIGNMENT)) take(match, match[1]!, match[2]!, 'hex-secret');
   return spans;
 }
 
 function kindOf(name: string): string {
   const lower = name.toLowerCase();
-  if (/pass|pwd/.test(lower)) return 'password';
+  if (/pass|pwd|\bpw\b|_pw/.test(lower)) return 'password';
   if (/key/.test(lower)) return 'api-key';
   if (/token/.test(lower)) return 'token';
   return 'secret';
@@ -167,7 +210,7 @@ function kindOf(name: string): string {
 // ---- Long high-entropy literals ---------------------------------------------------------------------------------
 
 /** Any quoted literal of 24+ key-like characters in an assignment, judged by entropy (hex hashes stay below). */
-const LONG_LITERAL = /((?:[:=]|=>)\s*)(["'`])([A-Za-z0-9+/=_-]{24,})\2/g;
+const LONG_LITERAL = new RegExp(String.raw`((?:[:=]|=>)\s*${STRING_PREFIX})(["'\`])([A-Za-z0-9+/=_-]{24,})\2`, 'g');
 const HIGH_ENTROPY_BITS_PER_CHAR = 4.2;
 
 function highEntropyLiterals(text: string): SecretSpan[] {

@@ -24,6 +24,12 @@ export const SECRET_QUERIES = [
   'application settings for the web tier DB_PASSWORD SECRET_KEY_BASE signing_key',
   'TLS material for the local test server serverTlsKey clientEcKey',
   'signing key of the legacy token service legacySigningKey legacySigningKeyEnd',
+  'Flask app of the web front end and its settings database_settings',
+  'mail delivery settings for production smtp relay',
+  'mail transport and admin settings seedAdmin',
+  'credentials of the licence server client',
+  'analytics warehouse connection, runtime settings for the worker hosts',
+  'restoring the reporting database from the backup',
 ];
 
 /** Writes the planted files (and a config that lets the hook send a large block) into a new temp repo. */

@@ -188,5 +188,68 @@ ${legacyKey.body.join('\n')}
 ${legacyKey.tail}\`; // legacySigningKeyEnd
 `;
 
+  // Python, Flask and Ruby ways of writing a secret: string prefixes, subscripts, environment lookups' defaults.
+  files['src/web/app.py'] = `"""The web front end's Flask app and its settings."""
+import os
+
+from flask import Flask
+
+app = Flask(__name__)
+app.secret_key = b"${plant('flask-secret-key', 'app.secret_key', `${alnum(16)}-${digits(4)}`)}"
+app.config["SECRET_KEY"] = "${plant('flask-config-secret', 'app.config["SECRET_KEY"]', `dev-${hex(12)}`)}"
+app.config["MAIL_PASSWORD"] = r'${plant('python-raw-string', 'MAIL_PASSWORD', `${alnum(12)}${digits(2)}`)}'
+os.environ['UPLOAD_API_TOKEN'] = '${plant('environ-subscript', 'UPLOAD_API_TOKEN', alnum(20))}'
+mail_password: str = "${plant('annotated-assignment', 'mail_password', `${alnum(10)}!${digits(2)}`)}"
+
+
+def database_settings():
+    return {
+        "user": "web",
+        "password": os.getenv("DB_PW", "${plant('getenv-default', 'DB_PW', `${alnum(10)}${digits(2)}`)}"),
+    }
+
+
+cache_auth = os.environ.get("CACHE_PASSWORD") or "${plant('environ-get-or', 'CACHE_PASSWORD', alnum(14))}"
+`;
+
+  files['config/initializers/mailer.rb'] = `# Mail delivery settings for production.
+settings[:smtp_password] = '${plant('ruby-symbol-subscript', 'smtp_password', `${alnum(12)}${digits(2)}`)}'
+relay_secret = ENV.fetch("RELAY_SECRET", "${plant('env-fetch-default', 'RELAY_SECRET', alnum(18))}")
+`;
+
+  files['src/web/mailTransport.js'] = `// Mail transport and admin settings for the web front end.
+export const mailTransport = { host: 'smtp.example.com', user: 'mailer', pass: '${plant('js-pass-key', 'mailTransport', `${alnum(12)}${digits(2)}`)}' };
+export const sessionStoreAuth = process.env.SESSION_STORE_PASSWORD ?? "${plant('process-env-default', 'SESSION_STORE_PASSWORD', alnum(16))}";
+export function seedAdmin(admin) {
+  admin.setPassword("${plant('setter-literal', 'admin.setPassword', `${alnum(12)}${digits(2)}`)}");
+}
+`;
+
+  files['src/licence/client.rs'] = `//! Credentials of the licence server client.
+pub const LICENCE_API_KEY: &str = "${plant('rust-typed-const', 'LICENCE_API_KEY', `${alnum(14)}-${digits(4)}`)}";
+
+pub fn licence_password() -> String {
+    let password = String::from("${plant('rust-string-from', 'licence_password', `${alnum(12)}${digits(2)}`)}");
+    password
+}
+`;
+
+  // Unquoted values with a comment after them, in YAML and env-style settings.
+  files['config/analytics.yaml'] = `# Analytics warehouse connection.
+analytics:
+  user: reader
+  password: ${plant('yaml-password-comment', 'reader', `${alnum(10)}${digits(4)}`)}   # rotated quarterly
+`;
+  files['deploy/worker.conf'] = `# Runtime settings for the worker hosts, read by the systemd unit.
+WORKER_DB_PASSWORD=${plant('env-password-comment', 'WORKER_DB_PASSWORD', `${alnum(12)}${digits(2)}`)} # prod
+`;
+
+  // Secrets pasted into prose, as a user might in a prompt.
+  files['docs/restore-runbook.md'] = `# Restoring the reporting database
+
+Log in to the bastion with password=${plant('prose-password', 'bastion', `${alnum(10)}${digits(3)}`)} and run the restore script.
+The backup job reads aws_secret_access_key=${plant('prose-aws-secret', 'backup job', `${pick(B64, 38)}${digits(2)}`)} from its environment.
+`;
+
   return { files, secrets };
 }
