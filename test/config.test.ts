@@ -1,11 +1,13 @@
 import { fc, test as fcTest } from '@fast-check/vitest';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { parseConfigFile } from '../src/config/fileSchema.js';
-import { ConfigError } from '../src/errors.js';
+import { codectxHome } from '../src/config/paths.js';
+import { ConfigError, UsageError } from '../src/errors.js';
+import { runCli } from './helpers/cli.js';
 
 const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 
@@ -170,4 +172,32 @@ describe('loadConfig on random files', () => {
       }
     },
   );
+});
+
+// A relative CODECTX_HOME named another home from each folder: a daemon started in one folder was "not running"
+// from the next, and `index` in a codebase put a home inside it.
+describe('CODECTX_HOME', () => {
+  it('must be absolute: a relative one is refused with one line, and nothing is created', async () => {
+    const saved = process.env.CODECTX_HOME;
+    try {
+      process.env.CODECTX_HOME = 'relhome';
+      expect(() => codectxHome()).toThrow(UsageError);
+      process.env.CODECTX_HOME = '/abs/home';
+      expect(codectxHome()).toBe('/abs/home');
+    } finally {
+      if (saved === undefined) delete process.env.CODECTX_HOME;
+      else process.env.CODECTX_HOME = saved;
+    }
+
+    const cwd = await mkdtemp(join(tmpdir(), 'codectx-relhome-'));
+    await writeFile(join(cwd, 'app.py'), 'def add(a, b):\n    return a + b\n');
+    const refusal = "codectx: CODECTX_HOME must be an absolute path, not 'relhome': relative, it would name another home in each folder\n";
+    for (const args of [['index', '.', '--quiet'], ['daemon', 'status'], ['daemon', 'start']]) {
+      expect(await runCli(args, { home: 'relhome', cwd }), args.join(' ')).toEqual({ code: 2, stdout: '', stderr: refusal });
+    }
+    // The hook never stands between the user and the model, even with nowhere to log: no output, exit 0.
+    const hook = await runCli(['hook', 'user-prompt-submit'], { home: 'relhome', cwd, input: JSON.stringify({ prompt: 'where do we add numbers', cwd }) });
+    expect(hook).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await readdir(cwd)).toEqual(['app.py']);
+  });
 });

@@ -195,7 +195,9 @@ describe('codectx daemon: real processes, real model, LanceDB', () => {
     expect(alive(pid)).toBe(false);
     expect(existsSync(join(home, 'daemon.sock'))).toBe(false);
     expect(existsSync(join(home, 'daemon.lock'))).toBe(false);
-    expect(JSON.parse((await cli(['daemon', 'status', '--json'])).stdout)).toEqual({ running: false });
+    const down = await cli(['daemon', 'status', '--json']);
+    expect(down.code).toBe(3); // as `systemctl status` of a stopped unit
+    expect(JSON.parse(down.stdout)).toEqual({ running: false });
     const inProcess = await Promise.all(queries.map(([query, extra]) => search(query, extra)));
     expect(inProcess).toEqual(throughDaemon);
   });

@@ -1,17 +1,18 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { acquireLock } from '../src/index/lock.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { acquireLock, lockHolder } from '../src/index/lock.js';
 
 describe('acquireLock', () => {
   it('holds the owner pid, refuses a second holder (even in the same process), and frees on release', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'codectx-lock-'));
     const path = join(dir, 'index.lock');
     const release = await acquireLock(path, 'the index');
-    expect(await readFile(path, 'utf8')).toBe(String(process.pid));
-    await expect(acquireLock(path, 'the index')).rejects.toThrow(/the index is busy: process \d+ holds/);
+    expect((await readFile(path, 'utf8')).split(' ')[0]).toBe(String(process.pid));
+    await expect(acquireLock(path, 'the index')).rejects.toThrow(`the index is busy: process ${process.pid} holds ${path}`);
     await release();
     const again = await acquireLock(path, 'the index');
     await again();
@@ -24,7 +25,7 @@ describe('acquireLock', () => {
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
     await writeFile(path, dead);
     const release = await acquireLock(path, 'the index');
-    expect(await readFile(path, 'utf8')).toBe(String(process.pid));
+    expect((await readFile(path, 'utf8')).split(' ')[0]).toBe(String(process.pid));
     await release();
   });
 
@@ -51,5 +52,57 @@ describe('acquireLock on a stale lock', () => {
       await (held[0] as PromiseFulfilledResult<() => Promise<void>>).value();
       expect(await readdir(dir)).toEqual([]);
     }
+  });
+});
+
+// After a crash or a reboot the lock's pid may belong to an unrelated live process: `daemon start` and `index`
+// were refused for good ("busy: process N holds …") until the user found and deleted the file.
+describe.skipIf(!existsSync('/proc/self/stat'))('acquireLock when the pid now belongs to another process', () => {
+  const bootId = () => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  /** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */
+  const startOf = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19];
+  let other: ChildProcess | undefined;
+  afterEach(() => {
+    other?.kill('SIGKILL');
+  });
+  const otherProcess = () => {
+    other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    return other.pid!;
+  };
+
+  it('records when its holder started, and sees a live holder as the holder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'codectx-lock-'));
+    const path = join(dir, 'index.lock');
+    const release = await acquireLock(path, 'the index');
+    expect(await readFile(path, 'utf8')).toMatch(new RegExp(`^${process.pid} \\d+@${bootId()}$`));
+    expect(await lockHolder(path)).toEqual({ pid: process.pid, checked: true });
+    await release();
+    expect(await lockHolder(path)).toBeUndefined();
+  });
+
+  it('takes over a lock whose pid runs a process that started at another time, or in another boot', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'codectx-lock-'));
+    const path = join(dir, 'index.lock');
+    const pid = otherProcess();
+    await writeFile(path, `${pid} ${startOf(pid)}@${bootId()}`); // as that process would have written it
+    await expect(acquireLock(path, 'the index')).rejects.toThrow(`the index is busy: process ${pid} holds ${path}`);
+    for (const start of [`1@${bootId()}`, `${Number.MAX_SAFE_INTEGER}@${bootId()}`, '1@00000000-0000-0000-0000-000000000000']) {
+      await writeFile(path, `${pid} ${start}`);
+      expect(await lockHolder(path)).toBeUndefined();
+      const release = await acquireLock(path, 'the index');
+      expect((await readFile(path, 'utf8')).split(' ')[0]).toBe(String(process.pid));
+      await release();
+    }
+  });
+
+  it("still honours an older version's lock (a pid alone), and says which file to delete", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'codectx-lock-'));
+    const path = join(dir, 'index.lock');
+    const pid = otherProcess();
+    await writeFile(path, `${pid}\n`);
+    expect(await lockHolder(path)).toEqual({ pid, checked: false });
+    await expect(acquireLock(path, 'the index')).rejects.toThrow(
+      `the index is busy: process ${pid} holds ${path}; if process ${pid} is not codectx, delete that file`,
+    );
   });
 });

@@ -52,7 +52,8 @@ export async function main(argv: string[]): Promise<number> {
 
   try {
     await program.parseAsync(argv);
-    return 0;
+    // A command that answered in full may still report a state by its exit code (`daemon status`: 3, not running).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     return reportError(error, argv.includes('--verbose'));
   }

@@ -1,10 +1,21 @@
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
+import { UsageError } from '../errors.js';
+import { printable } from '../text.js';
 
-/** Root of everything codectx keeps per user: indexes, the model cache, the daemon socket, the usage ledger. */
+/**
+ * Root of everything codectx keeps per user: indexes, the model cache, the daemon socket, the usage ledger. A
+ * relative CODECTX_HOME is refused rather than resolved: from each folder it names another home, so a daemon
+ * started in one folder was invisible from the next, and an index run put a home inside the codebase.
+ */
 export function codectxHome(): string {
-  return process.env.CODECTX_HOME || join(homedir(), '.codectx');
+  const home = process.env.CODECTX_HOME;
+  if (!home) return join(homedir(), '.codectx');
+  if (!isAbsolute(home)) {
+    throw new UsageError(`CODECTX_HOME must be an absolute path, not '${printable(home)}': relative, it would name another home in each folder`);
+  }
+  return home;
 }
 
 /** Where built model files (ONNX graphs) are cached. */

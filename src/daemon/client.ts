@@ -4,7 +4,7 @@ import { CodectxError, ConfigError, EmbeddingError, IndexStateError, NotIndexedE
 import type { IndexProgress, IndexReport } from '../index/indexer.js';
 import { boundQuery, type SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
-import { assertTrustedSocket, daemonSocketPath } from './paths.js';
+import { assertTrustedSocket, daemonSocketPath, UntrustedSocketError } from './paths.js';
 import {
   encodeMessage,
   lineReader,
@@ -173,15 +173,16 @@ export class DaemonClient {
 
 /**
  * The running daemon, or undefined at once when none runs (no socket, or nobody listening on it): callers
- * then do the work themselves. Never waits for a daemon to appear.
+ * then do the work themselves. Never waits for a daemon to appear. `warn: false` is for callers that explain an
+ * untrusted socket themselves (the daemon commands, see unreachableBecause).
  */
-export async function connectDaemon(socketPath = daemonSocketPath()): Promise<DaemonClient | undefined> {
+export async function connectDaemon(socketPath = daemonSocketPath(), { warn = true } = {}): Promise<DaemonClient | undefined> {
   if (process.platform !== 'win32' && !existsSync(socketPath)) return undefined;
   try {
     assertTrustedSocket(socketPath);
   } catch (error) {
     // Work locally rather than send queries and paths to a socket someone else may be listening on.
-    process.stderr.write(`codectx: ${(error as Error).message}; working without the daemon\n`);
+    if (warn) process.stderr.write(`codectx: ${(error as Error).message}; working without the daemon\n`);
     return undefined;
   }
   const socket = await new Promise<Socket | undefined>((resolve) => {
@@ -202,4 +203,16 @@ export async function connectDaemon(socketPath = daemonSocketPath()): Promise<Da
   if (!socket) return undefined;
   socket.unref();
   return new DaemonClient(socket);
+}
+
+/** Why connectDaemon found no daemon at `socketPath`, for a message about a daemon that holds the lock all the same. */
+export function unreachableBecause(socketPath = daemonSocketPath()): string {
+  if (process.platform !== 'win32' && !existsSync(socketPath)) return `its socket ${socketPath} is missing`;
+  try {
+    assertTrustedSocket(socketPath);
+  } catch (error) {
+    if (error instanceof UntrustedSocketError) return `its socket ${socketPath} is untrusted: ${error.problem}`;
+    throw error;
+  }
+  return `it does not answer on ${socketPath}`;
 }

@@ -31,6 +31,8 @@ export interface DaemonOptions {
 
 /** A model unused this long is let go (an idle daemon shrinks to its base memory); the next use reloads it. */
 const RELEASE_IDLE_RUNTIMES_MS = 10 * 60_000;
+/** How often the daemon checks that its socket file is still there (tmp cleaners delete old files in /tmp). */
+const SOCKET_CHECK_MS = 5_000;
 
 type Handlers = {
   [M in DaemonMethod]: (
@@ -53,6 +55,8 @@ export class Daemon {
   private readonly socketPath = daemonSocketPath();
   private stopping?: Promise<void>;
   private releaseTimer?: NodeJS.Timeout;
+  private socketTimer?: NodeJS.Timeout;
+  private socketProblem?: string;
   private searches = 0;
   private resolveStopped!: () => void;
   private readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
@@ -80,6 +84,8 @@ export class Daemon {
     log.info(`daemon ${process.pid} (codectx ${this.options.version}) listening on ${this.socketPath}`);
     this.releaseTimer = setInterval(() => void this.releaseIdleRuntimes(), 60_000);
     this.releaseTimer.unref();
+    this.socketTimer = setInterval(() => void this.keepSocket(), SOCKET_CHECK_MS);
+    this.socketTimer.unref();
     for (const entry of await listCodebases().catch((error: unknown) => {
       log.error(describeError(error));
       return [];
@@ -97,6 +103,7 @@ export class Daemon {
     this.stopping ??= (async () => {
       this.options.log.info(`stopping (${reason})`);
       clearInterval(this.releaseTimer);
+      clearInterval(this.socketTimer);
       await this.server?.close().catch(() => undefined);
       await Promise.allSettled([...this.watched.values()].map((watched) => watched.stop()));
       this.watched.clear();
@@ -119,6 +126,21 @@ export class Daemon {
       searches: this.searches,
       codebases: [...this.watched.values()].map((watched) => watched.status()),
     };
+  }
+
+  /** Listens again when the socket file was deleted: clients would otherwise find no daemon while it runs on. */
+  private async keepSocket(): Promise<void> {
+    const log = this.options.log;
+    try {
+      preparePrivateSocketDir(this.socketPath);
+      if (await this.server?.relistenIfGone()) log.info(`the socket ${this.socketPath} was deleted; listening on it again`);
+      this.socketProblem = undefined;
+    } catch (error) {
+      // Once per problem, not every few seconds.
+      const problem = describeError(error);
+      if (problem !== this.socketProblem) log.error(`cannot listen again on ${this.socketPath}: ${problem}`);
+      this.socketProblem = problem;
+    }
   }
 
   private async releaseIdleRuntimes(): Promise<void> {

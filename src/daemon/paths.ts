@@ -29,7 +29,15 @@ export function privateSocketDir(): string {
 }
 
 /** Raised when a socket or its folder could belong to someone else: nothing is sent to it or served from it. */
-export class UntrustedSocketError extends CodectxError {}
+export class UntrustedSocketError extends CodectxError {
+  constructor(
+    message: string,
+    /** What is wrong, said of the socket: "it is not a socket of this user's (uid 65534)". */
+    readonly problem: string,
+  ) {
+    super(message);
+  }
+}
 
 /** Creates the socket's folder when it is the private one, and checks it: ours, 0700, not a link. */
 export function preparePrivateSocketDir(socketPath: string, home = codectxHome()): void {
@@ -50,7 +58,7 @@ function assertPrivateDir(dir: string): void {
         : (info.mode & 0o077) !== 0
           ? `has mode ${(info.mode & 0o777).toString(8)}, not 700`
           : undefined;
-  if (problem) throw new UntrustedSocketError(`refusing to use the daemon socket folder ${dir}: it ${problem}`);
+  if (problem) throw new UntrustedSocketError(`refusing to use the daemon socket folder ${dir}: it ${problem}`, `its folder ${problem}`);
 }
 
 /** Before a client talks to a socket: it must be a socket of this user's, in a private folder when not in the home. */
@@ -59,7 +67,8 @@ export function assertTrustedSocket(socketPath: string, home = codectxHome()): v
   if (dirname(socketPath) !== home) assertPrivateDir(dirname(socketPath));
   const info = lstatSync(socketPath);
   if (!info.isSocket() || info.uid !== process.getuid?.()) {
-    throw new UntrustedSocketError(`refusing to talk to ${socketPath}: it is not a socket of this user's (uid ${info.uid})`);
+    const problem = `it is not a socket of this user's (uid ${info.uid})`;
+    throw new UntrustedSocketError(`refusing to talk to ${socketPath}: ${problem}`, problem);
   }
 }
 

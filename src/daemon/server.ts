@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { chmod, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { CodectxError, describeError } from '../errors.js';
@@ -22,6 +23,8 @@ export const MAX_REQUEST_BYTES = 1024 * 1024;
 export const HALF_OPEN_TIMEOUT_MS = 30_000;
 
 export interface SocketServer {
+  /** Listens again when the socket file is gone (a tmp cleaner deleted it); true if it did. Connections stay. */
+  relistenIfGone(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -36,7 +39,7 @@ export async function serveSocket(
   limits: { maxRequestBytes: number; halfOpenTimeoutMs: number } = { maxRequestBytes: MAX_REQUEST_BYTES, halfOpenTimeoutMs: HALF_OPEN_TIMEOUT_MS },
 ): Promise<SocketServer> {
   const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
+  const onConnection = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
@@ -56,10 +59,28 @@ export async function serveSocket(
     socket.setTimeout(limits.halfOpenTimeoutMs, () => {
       if (reader.pendingBytes() > 0) socket.destroy();
     });
-  });
+  };
+  let server = createServer(onConnection);
   await listen(server, socketPath);
+  let closing = false;
+  let relistening = false;
   return {
+    relistenIfGone: async () => {
+      if (closing || relistening || process.platform === 'win32' || existsSync(socketPath)) return false;
+      // A server cannot listen twice: the old one stops accepting (keeping its clients) and a new one takes the
+      // path. In that order: closing a listener unlinks its path, which would be the new socket by then.
+      relistening = true;
+      try {
+        server.close();
+        server = createServer(onConnection);
+        await listen(server, socketPath);
+        return true;
+      } finally {
+        relistening = false;
+      }
+    },
     close: async () => {
+      closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.end();
       setTimeout(() => sockets.forEach((socket) => socket.destroy()), 1000).unref();

@@ -13,13 +13,15 @@ export function processAlive(pid: number): boolean {
 }
 
 /**
- * An exclusive lock file holding the owner's pid. It is written under a temporary name and linked into place,
- * so nobody ever reads it empty. A lock whose owner is gone (crash, kill -9) is stale and is taken over, so a
- * dead process never blocks indexing for good; one held by this very process is busy like any other.
+ * An exclusive lock file holding the owner's pid and, where /proc tells it, when that process started. It is
+ * written under a temporary name and linked into place, so nobody ever reads it empty. A lock whose owner is gone
+ * (crash, kill -9, reboot) is stale and is taken over, so a dead process never blocks indexing for good; one held
+ * by this very process is busy like any other.
  */
 export async function acquireLock(path: string, what: string): Promise<() => Promise<void>> {
   const temp = `${path}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(temp, String(process.pid), { mode: PRIVATE_FILE_MODE });
+  const started = await startOf(process.pid);
+  await writeFile(temp, started ? `${process.pid} ${started}` : String(process.pid), { mode: PRIVATE_FILE_MODE });
   try {
     // Link; else take over a stale lock (a dead taker-over's guard may need clearing first) and link again.
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -29,7 +31,12 @@ export async function acquireLock(path: string, what: string): Promise<() => Pro
         };
       }
       const owner = await ownerOf(path);
-      if (owner && processAlive(owner)) throw new IndexStateError(`${what} is busy: process ${owner} holds ${path}`);
+      const holds = await holding(owner);
+      if (holds) {
+        // Unchecked (an older version's lock, or no /proc): the pid may since have gone to another program.
+        const hint = holds === 'pid only' ? `; if process ${owner.pid} is not codectx, delete that file` : '';
+        throw new IndexStateError(`${what} is busy: process ${owner.pid} holds ${path}${hint}`);
+      }
       await removeIfStill(path, owner, temp);
     }
     throw new IndexStateError(`${what} is busy: another process is taking over the stale lock ${path}; try again`);
@@ -39,20 +46,64 @@ export async function acquireLock(path: string, what: string): Promise<() => Pro
 }
 
 /**
- * Removes the lock at `path` if its owner is still the dead `staleOwner`. Takers-over that found the same stale
- * lock take turns under a guard file and look again: otherwise the second would remove the lock the first had
- * just linked, and both would hold it.
+ * The live process holding the lock at `path`; undefined when there is no lock or it is stale. `checked` is false
+ * when only its pid could be checked, which may since have gone to another program: never signal that one.
  */
-async function removeIfStill(path: string, staleOwner: number, temp: string): Promise<void> {
+export async function lockHolder(path: string): Promise<{ pid: number; checked: boolean } | undefined> {
+  const owner = await ownerOf(path);
+  const holds = await holding(owner);
+  return holds ? { pid: owner.pid, checked: holds === 'checked' } : undefined;
+}
+
+/** What a lock file says: its raw text, the owner's pid (0 when missing or unreadable), and its start if recorded. */
+interface Owner {
+  text: string;
+  pid: number;
+  started?: string;
+}
+
+/**
+ * Whether the lock's owner still runs: 'checked' when the process under its pid is the one that wrote it (same
+ * start), 'pid only' when only the pid could be checked; false when it is gone. After a crash, and above all after
+ * a reboot, the pid may belong to an unrelated process: alive, but not the owner.
+ */
+async function holding(owner: Owner): Promise<'checked' | 'pid only' | false> {
+  if (!owner.pid || !processAlive(owner.pid)) return false;
+  if (!owner.started) return 'pid only';
+  const started = await startOf(owner.pid);
+  if (started === undefined) return 'pid only';
+  return started === owner.started ? 'checked' : false;
+}
+
+/**
+ * When a process started, as `<clock ticks since boot>@<boot id>` (/proc/<pid>/stat field 22 and the kernel's
+ * boot id, so a process of a later boot never matches); undefined without /proc (not Linux) or for a pid it hides.
+ */
+async function startOf(pid: number): Promise<string | undefined> {
+  try {
+    const [stat, boot] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile('/proc/sys/kernel/random/boot_id', 'utf8')]);
+    // Field 2, the command name, is in parentheses and may hold spaces or ')': count from the last ')' (field 3 on).
+    const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return ticks && /^\d+$/.test(ticks) ? `${ticks}@${boot.trim()}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes the lock at `path` if it still is the stale one found. Takers-over that found the same stale lock take
+ * turns under a guard file and look again: otherwise the second would remove the lock the first had just linked,
+ * and both would hold it.
+ */
+async function removeIfStill(path: string, stale: Owner, temp: string): Promise<void> {
   const guard = `${path}.takeover`;
   if (!(await linked(temp, guard))) {
-    const guardOwner = await ownerOf(guard);
-    if (guardOwner && processAlive(guardOwner)) return; // another takeover is under way; the next link attempt says who won
+    if (await holding(await ownerOf(guard))) return; // another takeover is under way; the next link attempt says who won
     await rm(guard, { force: true }); // left by a taker-over that died mid-takeover
     return;
   }
   try {
-    if ((await ownerOf(path)) === staleOwner) await rm(path, { force: true });
+    if ((await ownerOf(path)).text === stale.text) await rm(path, { force: true });
   } finally {
     await rm(guard, { force: true });
   }
@@ -69,7 +120,9 @@ async function linked(temp: string, path: string): Promise<boolean> {
   }
 }
 
-/** The pid in a lock file; 0 when it is missing or unreadable. */
-async function ownerOf(path: string): Promise<number> {
-  return Number((await readFile(path, 'utf8').catch(() => '')).trim()) || 0;
+/** Reads a lock file: `<pid>` as older versions wrote it, or `<pid> <start>`. */
+async function ownerOf(path: string): Promise<Owner> {
+  const text = (await readFile(path, 'utf8').catch(() => '')).trim();
+  const [pid, started] = text.split(/\s+/);
+  return { text, pid: Number(pid) || 0, started };
 }

@@ -5,13 +5,13 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { codectxHome, makePrivateDir, PRIVATE_FILE_MODE } from '../../config/paths.js';
 import { Daemon } from '../../daemon/daemon.js';
-import { connectDaemon, type DaemonClient } from '../../daemon/client.js';
+import { connectDaemon, unreachableBecause, type DaemonClient } from '../../daemon/client.js';
 import { rotatingLog, type Logger } from '../../daemon/logger.js';
-import { daemonLogPath, daemonOutputPath, daemonSocketPath } from '../../daemon/paths.js';
+import { daemonLockPath, daemonLogPath, daemonOutputPath, daemonSocketPath } from '../../daemon/paths.js';
 import type { DaemonStatus } from '../../daemon/protocol.js';
 import { CodectxError, describeError } from '../../errors.js';
-import { processAlive } from '../../index/lock.js';
-import { ago, parseCount } from '../shared.js';
+import { lockHolder, processAlive } from '../../index/lock.js';
+import { ago, elapsed, parseCount } from '../shared.js';
 import { packageVersion } from '../../version.js';
 import { count, printable } from '../../text.js';
 
@@ -19,6 +19,10 @@ import { count, printable } from '../../text.js';
 const START_TIMEOUT_MS = 60_000;
 /** Stopping waits for the current index run to reach a batch boundary. */
 const STOP_TIMEOUT_MS = 60_000;
+/** A daemon listens moments after taking its lock: one that holds it longer without answering cannot be reached. */
+const LISTEN_AFTER_LOCK_MS = 3_000;
+/** `daemon status` with no daemon, as `systemctl status` of a stopped unit: scripts can tell. */
+const NOT_RUNNING_EXIT = 3;
 
 export function registerDaemonCommand(program: Command): void {
   const daemon = program.command('daemon').description('the background indexer: keeps every registered codebase indexed as files change');
@@ -39,30 +43,39 @@ export function registerDaemonCommand(program: Command): void {
     .command('stop')
     .description('stop the daemon cleanly (finishes or aborts the current index run)')
     .action(async () => {
-      const client = await connectDaemon();
+      const client = await connectDaemon(undefined, { warn: false });
       if (!client) {
-        process.stdout.write('codectx daemon is not running\n');
+        // Its socket may be gone (a tmp cleaner) or refused while it runs: the lock still names it, checked as ours.
+        const holder = await lockHolder(daemonLockPath());
+        if (holder === undefined) {
+          process.stdout.write('codectx daemon is not running\n');
+          return;
+        }
+        if (!holder.checked) throw unreachable(holder);
+        const why = unreachableBecause();
+        process.kill(holder.pid, 'SIGTERM');
+        await stopped(holder.pid);
+        process.stdout.write(`codectx daemon stopped (pid ${holder.pid}, signalled: ${why})\n`);
         return;
       }
       const { pid } = await client.ping();
       await client.stop();
       client.close();
-      const deadline = Date.now() + STOP_TIMEOUT_MS;
-      while (processAlive(pid)) {
-        if (Date.now() > deadline) throw new CodectxError(`the daemon (pid ${pid}) did not stop within ${STOP_TIMEOUT_MS / 1000}s`);
-        await sleep(100);
-      }
+      await stopped(pid);
       process.stdout.write(`codectx daemon stopped (pid ${pid})\n`);
     });
 
   daemon
     .command('status')
-    .description('show the daemon and every codebase it serves: state, files, chunks, queue, latency, errors')
+    .description('show the daemon and every codebase it serves: state, files, chunks, queue, latency, errors (exit 3 when no daemon runs)')
     .option('--json', 'print as JSON')
     .action(async (flags: { json?: boolean }) => {
-      const client = await connectDaemon();
+      const client = await connectDaemon(undefined, { warn: false });
       if (!client) {
+        const holder = await lockHolder(daemonLockPath());
+        if (holder !== undefined) throw unreachable(holder);
         process.stdout.write(flags.json ? `${JSON.stringify({ running: false })}\n` : 'codectx daemon is not running\n');
+        process.exitCode = NOT_RUNNING_EXIT;
         return;
       }
       const status = await withClient(client, () => client.status());
@@ -107,7 +120,7 @@ export function registerDaemonCommand(program: Command): void {
  * the race (or one was already running), reports that daemon instead.
  */
 export async function startDaemon(): Promise<{ pid: number; socket: string; alreadyRunning: boolean }> {
-  const running = await connectDaemon();
+  const running = await connectDaemon(undefined, { warn: false });
   if (running) {
     const { pid } = await withClient(running, () => running.ping());
     return { pid, socket: daemonSocketPath(), alreadyRunning: true };
@@ -127,19 +140,45 @@ export async function startDaemon(): Promise<{ pid: number; socket: string; alre
   child.unref();
 
   const deadline = Date.now() + START_TIMEOUT_MS;
+  let holderSeenAt: number | undefined;
   while (Date.now() < deadline) {
-    const client = await connectDaemon();
+    const client = await connectDaemon(undefined, { warn: false });
     if (client) {
       const { pid } = await withClient(client, () => client.ping());
       return { pid, socket: daemonSocketPath(), alreadyRunning: pid !== child.pid };
     }
     if (exited) {
-      const lines = readLog(daemonOutputPath(), 0).trim().split('\n');
-      throw new CodectxError(`the daemon exited at start: ${lines.at(-1) || 'no output'} (see ${daemonOutputPath()})`);
+      // Another daemon holds the lock: one started at the same moment answers soon; one whose socket is gone never.
+      const holder = await lockHolder(daemonLockPath());
+      if (holder === undefined) {
+        const lines = readLog(daemonOutputPath(), 0).trim().split('\n');
+        throw new CodectxError(`the daemon exited at start: ${lines.at(-1) || 'no output'} (see ${daemonOutputPath()})`);
+      }
+      holderSeenAt ??= Date.now();
+      if (Date.now() - holderSeenAt > LISTEN_AFTER_LOCK_MS) throw unreachable(holder);
     }
     await sleep(100);
   }
   throw new CodectxError(`the daemon (pid ${child.pid}) did not answer within ${START_TIMEOUT_MS / 1000}s; see ${daemonLogPath()}`);
+}
+
+/** A daemon that holds the lock but answers on no socket this client will use. */
+function unreachable(holder: { pid: number; checked: boolean }): CodectxError {
+  const lock = daemonLockPath();
+  if (holder.checked) return new CodectxError(`a daemon (pid ${holder.pid}) holds ${lock} but ${unreachableBecause()}; \`codectx daemon stop\` stops it`);
+  // Only the pid could be checked (a lock of an older codectx, or no /proc): it may be another program by now.
+  return new CodectxError(
+    `process ${holder.pid} holds ${lock} but ${unreachableBecause()}; if it is a codectx daemon, \`kill ${holder.pid}\` stops it, else delete ${lock}`,
+  );
+}
+
+/** Waits for a daemon asked to stop to exit. */
+async function stopped(pid: number): Promise<void> {
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  while (processAlive(pid)) {
+    if (Date.now() > deadline) throw new CodectxError(`the daemon (pid ${pid}) did not stop within ${STOP_TIMEOUT_MS / 1000}s`);
+    await sleep(100);
+  }
 }
 
 async function withClient<T>(client: DaemonClient, call: () => Promise<T>): Promise<T> {
@@ -152,7 +191,7 @@ async function withClient<T>(client: DaemonClient, call: () => Promise<T>): Prom
 
 function formatStatus(status: DaemonStatus): string {
   const lines = [
-    `daemon:    pid ${status.pid}, codectx ${status.version}, up since ${ago(status.startedAt)}, ` +
+    `daemon:    pid ${status.pid}, codectx ${status.version}, up ${elapsed(status.startedAt)}, ` +
       `${Math.round(status.rssBytes / 1024 / 1024)} MB resident, ${count(status.runtimes, 'runtime')} loaded, ${count(status.searches, 'search', 'searches')} served`,
     `socket:    ${status.socket}`,
   ];

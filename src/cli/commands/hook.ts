@@ -39,8 +39,9 @@ async function readStdin(): Promise<string> {
 }
 
 function logHookFailure(session: string | undefined, message: string): void {
-  const home = codectxHome();
+  let home: string;
   try {
+    home = codectxHome(); // refused when CODECTX_HOME is relative: then there is nowhere to log
     makePrivateDir(home);
   } catch {
     return;
