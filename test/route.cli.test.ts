@@ -146,6 +146,20 @@ describe('codectx ask', () => {
     expect(stats.savingsUsd).toBeCloseTo(0.0165 - 0.00102, 12);
   });
 
+  it('escapes control characters in the answer, keeping its lines and tabs', async () => {
+    // Seen: an answer shaped by indexed code set the terminal's title and colours (ESC, OSC ... BEL went through raw).
+    server = await startChatServer([
+      { kind: 'stream', pieces: ['Hello \x1b[31mRED\x1b[0m ', '\x1b]0;pwned\x07', '\x1b]52;c;ZWNobyBoaQ==\x07\n', '\tdone\u009b2J\rfake\n'] },
+    ]);
+    writeFileSync(
+      join(project, 'codectx.config.json'),
+      JSON.stringify({ routing: { models: { 'kimi-k2': { baseURL: server.baseURL, apiKeyEnv: 'TEST_GROQ_KEY' } } } }),
+    );
+    const { stdout, error } = await run(['ask', 'Make the submit button hover color darker', '--no-context', '--path', project], { TEST_GROQ_KEY: 'k' });
+    expect(error).toBeUndefined();
+    expect(stdout).toBe('Hello \\x1b[31mRED\\x1b[0m \\x1b]0;pwned\\x07\\x1b]52;c;ZWNobyBoaQ==\\x07\n\tdone\\x9b2J\\rfake\n');
+  });
+
   it('refuses a wrong type under routing.models in one line, naming the key, before calling anything', async () => {
     // Seen: `codectx: 5: baseURL.endsWith is not a function`, from inside the SDK.
     writeFileSync(join(project, 'codectx.config.json'), JSON.stringify({ routing: { models: { 'kimi-k2': { baseURL: 5 } } } }));

@@ -5,7 +5,7 @@ import { formatUsd } from '../../route/cost.js';
 import { UsageError } from '../../errors.js';
 import { assertWithinBudget } from '../../route/limits.js';
 import { nonEmptyPath } from '../shared.js';
-import { count } from '../../text.js';
+import { count, printableLines } from '../../text.js';
 
 interface AskFlags {
   path: string;
@@ -60,7 +60,8 @@ export function registerAskCommand(program: Command): void {
         decision,
         system: prompt.system,
         prompt: prompt.prompt,
-        onToken: (text) => process.stdout.write(text),
+        // The answer can carry what the indexed code put in it: no escape sequence reaches the terminal.
+        onToken: (text) => process.stdout.write(printableLines(text)),
         onFallback: (from, to, error) => console.error(`codectx: ${from} failed (${error.message}); falling back to ${to}`),
         onSkip: (model, to, error) => console.error(`codectx: ${model} skipped (${error.message}); trying ${to}`),
       });
