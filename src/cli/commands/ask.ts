@@ -52,7 +52,9 @@ export function registerAskCommand(program: Command): void {
       const presearch = prepared.block
         ? `pre-search ${prepared.block.verdict.kind.toUpperCase()} (${count(prepared.block.snippets.length, 'snippet')})`
         : `no pre-search (${prepared.contextNote})`;
-      console.error(`codectx: ${decision.category} → ${decision.model}; ${presearch}${redaction.count > 0 ? `; ${redacted}` : ''}`);
+      // Why not the category's own model (at its limit, too small a window), as `route` says.
+      const passedOver = decision.passedOver.length > 0 ? ` (${decision.passedOver.join('; ')})` : '';
+      console.error(`codectx: ${decision.category} → ${decision.model}${passedOver}; ${presearch}${redaction.count > 0 ? `; ${redacted}` : ''}`);
       // Model SDKs load only when a model is really called (not for --dry-run, nor for other commands).
       const { routedCall } = await import('../../llm/routedCall.js');
       const result = await routedCall({
