@@ -8,10 +8,21 @@ const UNPRINTABLE = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 export function printable(name: string): string {
-  return name.replace(UNPRINTABLE, (char) => {
-    const code = char.charCodeAt(0);
-    return NAMED[char] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
-  });
+  return name.replace(UNPRINTABLE, escaped);
+}
+
+/**
+ * Text meant to be read as lines (a model's answer, shaped by the indexed code and so open to prompt injection):
+ * escaped as names are, except that newlines and tabs stay layout. A carriage return is escaped: it sends the
+ * cursor back so that later text hides earlier text on the line.
+ */
+export function printableLines(text: string): string {
+  return text.replace(UNPRINTABLE, (char) => (char === '\n' || char === '\t' ? char : escaped(char)));
+}
+
+function escaped(char: string): string {
+  const code = char.charCodeAt(0);
+  return NAMED[char] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
 }
 
 /** "1 file", "2 files": a count with its noun. */

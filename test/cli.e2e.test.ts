@@ -111,6 +111,15 @@ describe('input that is almost right', () => {
     expect(await refused(['chunk', ''], 'the file name is empty')).toBe(2);
   });
 
+  it('chunk refuses a FIFO, which index skips, instead of waiting for a writer', async () => {
+    // Seen: `codectx chunk pipe.ts` on a FIFO blocked forever.
+    const folder = join(base, 'fifo');
+    await mkdir(folder);
+    execFileSync('mkfifo', [join(folder, 'pipe.ts')]);
+    const result = await runCli(['chunk', 'pipe.ts'], { home, cwd: folder });
+    expect(result).toEqual({ code: 2, stdout: '', stderr: 'codectx: pipe.ts is not a regular file; index skips it\n' });
+  });
+
   it('a bad --store is a usage error (2) like the rest; a bad environment value is shown as given', async () => {
     expect(await refused(['status', '--store', 'foo'], 'unknown --store "foo"; use lancedb or milvus')).toBe(2);
     expect(await refused(['index', '--dry-run', '--store', 'foo'], 'unknown --store "foo"; use lancedb or milvus')).toBe(2);

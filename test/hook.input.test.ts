@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../src/errors.js';
 import { hookBudget, hookOutput, parseHookInput, searchQuery, taskEcho, worthSearching } from '../src/hook/promptHook.js';
 
 describe('UserPromptSubmit input and output', () => {
@@ -21,6 +22,16 @@ describe('UserPromptSubmit input and output', () => {
     expect(() => parseHookInput('{"cwd": "/repo"}')).toThrow('no "prompt" string');
     expect(() => parseHookInput('[1]')).toThrow('no "prompt" string');
     expect(() => parseHookInput('{"hook_event_name": "Stop", "prompt": "x"}')).toThrow('for Stop, not UserPromptSubmit');
+  });
+
+  it('rejects a cwd or session id that is not a string, in words', () => {
+    // Seen in hook.log: `The "paths[0]" argument must be of type string. Received type number (123)`.
+    expect(() => parseHookInput('{"prompt": "fix the login bug", "cwd": 123}')).toThrow(
+      new UsageError('hook input has a "cwd" that is not a string (number)'),
+    );
+    expect(() => parseHookInput('{"prompt": "fix the login bug", "cwd": null}')).toThrow('"cwd" that is not a string (null)');
+    expect(() => parseHookInput('{"prompt": "fix the login bug", "session_id": {"id": 1}}')).toThrow('"session_id" that is not a string (object)');
+    expect(parseHookInput('{"prompt": "fix the login bug"}')).toEqual({ prompt: 'fix the login bug' });
   });
 
   it('searches for tasks, not for acknowledgements or slash commands', () => {

@@ -103,6 +103,14 @@ describe('codectx hook user-prompt-submit (real model, LanceDB)', () => {
     expect(added).toEqual([expect.stringContaining('hook input is not JSON')]);
   });
 
+  it('prints nothing, exits 0 and logs one readable line when the cwd is not a string', async () => {
+    const logBefore = await hookLog();
+    const result = await hook(JSON.stringify({ session_id: 's1', cwd: 123, hook_event_name: 'UserPromptSubmit', prompt: 'where is the password checked' }));
+    expect([result.code, result.stdout]).toEqual([0, '']);
+    const added = (await hookLog()).slice(logBefore.length).trim().split('\n');
+    expect(added).toEqual([expect.stringMatching(/ error user-prompt-submit: hook input has a "cwd" that is not a string \(number\)$/)]);
+  });
+
   it('prints nothing and exits 0 when the project config is broken', async () => {
     const { repo: broken, home: brokenHome } = await fixtureWorkspace();
     expect((await runCli(['index', broken, '--quiet'], { home: brokenHome })).code).toBe(0);

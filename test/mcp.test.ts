@@ -147,7 +147,8 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
     expect(js.isError, js.text).toBe(false);
     expect(js.text).toContain('src/ui/chart.js:');
     expect(js.text).not.toMatch(/\.(py|ts):\d/);
-    const py = await call('search_code', { path: repo, query: 'totals per customer from invoices', extensionFilter: ['py', '.PY'] });
+    // An extension in any case, as the indexer reads them (globs are case-sensitive, as rg's are).
+    const py = await call('search_code', { path: repo, query: 'totals per customer from invoices', extensionFilter: ['.PY'] });
     expect(py.text).toContain('scripts/report.py:');
     expect(py.text).not.toContain('src/');
     const one = await call('search_code', { path: repo, query: 'render a chart', limit: 1, extensionFilter: ['.js'] });

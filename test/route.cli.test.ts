@@ -15,6 +15,7 @@ import { INQUIRY_INSTRUCTION } from '../src/context/prompt.js';
 import { ConfigError, IndexStateError, UsageError } from '../src/errors.js';
 import { callCostUsd } from '../src/route/cost.js';
 import { appendUsage, ledgerPath, readUsage } from '../src/route/ledger.js';
+import { markLimited } from '../src/route/limits.js';
 import { defaultPolicy } from '../src/route/policy.js';
 import { startChatServer, type ChatServer } from './helpers/chatServer.js';
 
@@ -144,6 +145,37 @@ describe('codectx ask', () => {
     // The same tokens at Opus prices: 900 × $15/M + 40 × $75/M.
     expect(stats.allOpusCostUsd).toBeCloseTo(0.0165, 12);
     expect(stats.savingsUsd).toBeCloseTo(0.0165 - 0.00102, 12);
+  });
+
+  it('escapes control characters in the answer, keeping its lines and tabs', async () => {
+    // Seen: an answer shaped by indexed code set the terminal's title and colours (ESC, OSC ... BEL went through raw).
+    server = await startChatServer([
+      { kind: 'stream', pieces: ['Hello \x1b[31mRED\x1b[0m ', '\x1b]0;pwned\x07', '\x1b]52;c;ZWNobyBoaQ==\x07\n', '\tdone\u009b2J\rfake\n'] },
+    ]);
+    writeFileSync(
+      join(project, 'codectx.config.json'),
+      JSON.stringify({ routing: { models: { 'kimi-k2': { baseURL: server.baseURL, apiKeyEnv: 'TEST_GROQ_KEY' } } } }),
+    );
+    const { stdout, error } = await run(['ask', 'Make the submit button hover color darker', '--no-context', '--path', project], { TEST_GROQ_KEY: 'k' });
+    expect(error).toBeUndefined();
+    expect(stdout).toBe('Hello \\x1b[31mRED\\x1b[0m \\x1b]0;pwned\\x07\\x1b]52;c;ZWNobyBoaQ==\\x07\n\tdone\\x9b2J\\rfake\n');
+  });
+
+  it('says why it passed over a model remembered at its limit, as route does', async () => {
+    // Seen: stderr said only "inline_comments → claude-sonnet", and the reason was in `codectx route` alone.
+    server = await startChatServer([{ kind: 'stream', pieces: ['Done.'] }]);
+    writeFileSync(
+      join(project, 'codectx.config.json'),
+      JSON.stringify({ routing: { models: { 'qwen3-coder': { baseURL: server.baseURL, apiKeyEnv: 'TEST_QWEN_KEY' } } } }),
+    );
+    markLimited('kimi-k2', '429: Rate limit reached for requests');
+    const { stdout, stderr, error } = await run(['ask', 'Make the submit button hover color darker', '--no-context', '--path', project], { TEST_QWEN_KEY: 'k' });
+    expect(error).toBeUndefined();
+    expect(stdout).toBe('Done.\n');
+    expect(stderr).toContain(
+      'codectx: css_tweaks → qwen3-coder (kimi-k2 at its limit (429: Rate limit reached for requests) → qwen3-coder); no pre-search (skipped with --no-context)\n',
+    );
+    expect(server.requests).toHaveLength(1);
   });
 
   it('refuses a wrong type under routing.models in one line, naming the key, before calling anything', async () => {

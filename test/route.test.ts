@@ -247,6 +247,8 @@ describe('routing decision', () => {
     });
     expect(decision.model).toBe('claude-sonnet');
     expect(decision.reason).toContain('claude-opus at its limit (429: rate limited) → claude-sonnet');
+    expect(decision.passedOver).toEqual(['claude-opus at its limit (429: rate limited) → claude-sonnet']);
+    expect(decideRoute(policy, { classification: classified('security_review'), promptTokens: 5000 }).passedOver).toEqual([]);
   });
 
   it('prices Qwen3-Coder by tier: $3/$15 up to 256K prompt tokens, $6/$60 above', () => {

@@ -56,6 +56,14 @@ describe('normaliseUnder', () => {
     expect(normaliseUnder('src\\auth', root)).toBe('src/auth/');
   });
 
+  it('resolves "..": a folder that comes back inside the codebase is fine', () => {
+    // Seen: `--under lib/../lib` was refused as "not a folder inside the codebase".
+    expect(normaliseUnder('lib/../lib', root)).toBe('lib/');
+    expect(normaliseUnder('./src/auth/../api/', root)).toBe('src/api/');
+    expect(normaliseUnder('/repo/lib/../src', root)).toBe('src/');
+    expect(normaliseUnder('lib/..', root)).toBeUndefined();
+  });
+
   it('means the whole codebase for the root itself', () => {
     for (const input of ['.', './', '', '/repo', '/repo/']) expect(normaliseUnder(input, root), input).toBeUndefined();
   });
@@ -111,6 +119,30 @@ describe('globFilter (rg -g)', () => {
   it('rejects an empty glob', () => {
     expect(() => globFilter(['!'])).toThrow(UsageError);
     expect(() => globFilter([''])).toThrow(/--glob needs a pattern/);
+  });
+
+  it('expands {a,b} alternation, as rg does', () => {
+    // Seen: `-g '*.{js,ts}'` matched nothing (gitignore globs have no braces).
+    expect(kept(['*.{js,ts}'])).toEqual(['src/app.ts', 'src/app.test.ts', 'src/ui/chart.js', 'lib/util.js', 'test/app.test.ts']);
+    expect(kept(['**/*.{js,ts}', '!{lib,test}/**'])).toEqual(['src/app.ts', 'src/app.test.ts', 'src/ui/chart.js']);
+    expect(kept(['{src,lib}/*.js'])).toEqual(['lib/util.js']);
+  });
+
+  it('reads classes, dotfiles, case and parentheses as rg does', () => {
+    const more = ['.eslintrc.js', 'src/a.c', 'src/a.h', 'src/a.o', 'App.TS', 'app/(auth)/login.tsx', 'app/auth/login.tsx'];
+    const keptOf = (globs: string[]) => more.filter(globFilter(globs));
+    expect(keptOf(['*.[ch]'])).toEqual(['src/a.c', 'src/a.h']);
+    expect(keptOf(['src/*.[!ch]'])).toEqual(['src/a.o']);
+    expect(keptOf(['*.js'])).toEqual(['.eslintrc.js']);
+    expect(keptOf(['*.ts'])).toEqual([]);
+    expect(keptOf(['app/(auth)/**'])).toEqual(['app/(auth)/login.tsx']);
+  });
+
+  it('rejects a glob with an unclosed class or alternation in one line, as rg does', () => {
+    // Seen: `-g '['` silently matched nothing.
+    const unclosed = (glob: string, bracket: string) => `invalid --glob "${glob}": Missing closing: "${bracket}" - use "\\${bracket}" to match literal characters`;
+    for (const glob of ['[', '*.[ch', '!src/[a']) expect(() => globFilter([glob]), glob).toThrow(new UsageError(unclosed(glob, ']')));
+    expect(() => globFilter(['*.ts', '*.{js,ts'])).toThrow(new UsageError(unclosed('*.{js,ts', '}')));
   });
 });
 

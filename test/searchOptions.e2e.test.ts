@@ -82,6 +82,20 @@ describe('codectx search filters and output, end to end (real model, LanceDB)', 
     const bad = await run(['password', '-g', '!']);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    // rg's alternation; an unclosed class is an error, not a glob that silently matches nothing.
+    const either = await search('invoice totals chart', ['-g', '*.{js,py}']);
+    expect(new Set(either.map((r) => r.file))).toEqual(new Set(['src/ui/chart.js', 'scripts/report.py']));
+    const unclosed = await run(['password', '-g', '[']);
+    expect([unclosed.code, unclosed.stdout, unclosed.stderr]).toEqual([2, '', 'codectx: invalid --glob "[": Missing closing: "]" - use "\\]" to match literal characters\n']);
+  });
+
+  it('--under resolves ".." inside the codebase and refuses a folder outside it', async () => {
+    const results = await search('password', ['--under', 'src/../src/auth']);
+    expect(results.length).toBeGreaterThan(0);
+    expect(results.every((r) => r.file.startsWith('src/auth/'))).toBe(true);
+    const outside = await run(['password', '--under', 'src/../..']);
+    expect([outside.code, outside.stdout]).toEqual([2, '']);
+    expect(outside.stderr).toMatch(/^codectx: --under src\/\.\.\/\.\. is outside the codebase \S+\n$/);
   });
 
   it('--files lists each matching file once, best first', async () => {

@@ -38,6 +38,13 @@ export function parseHookInput(text: string): UserPromptSubmitInput {
   if (typeof parsed !== 'object' || parsed === null || typeof (parsed as { prompt?: unknown }).prompt !== 'string') {
     throw new UsageError('hook input has no "prompt" string');
   }
+  // A cwd that is not a string reached path.resolve, and the log got Node's "paths[0]" TypeError.
+  for (const field of ['cwd', 'session_id'] as const) {
+    const value = (parsed as Record<string, unknown>)[field];
+    if (value !== undefined && typeof value !== 'string') {
+      throw new UsageError(`hook input has a "${field}" that is not a string (${value === null ? 'null' : typeof value})`);
+    }
+  }
   const input = parsed as UserPromptSubmitInput;
   if (input.hook_event_name !== undefined && input.hook_event_name !== 'UserPromptSubmit') {
     throw new UsageError(`hook input is for ${String(input.hook_event_name)}, not UserPromptSubmit`);

@@ -10,9 +10,13 @@ const SPLITTERS = ['ast', 'langchain'];
 
 const EXTENSION = /^\.?[A-Za-z0-9_+-]+$/;
 
-/** extensionFilter ([".ts", "py"]) as globs matching files with those extensions anywhere in the codebase. */
+/**
+ * extensionFilter ([".ts", "py"]) as globs matching files with those extensions anywhere in the codebase, in
+ * any case as the indexer reads extensions (globs themselves are case-sensitive, as rg's are): ".PY" is *.[pP][yY].
+ */
 export function extensionGlobs(extensions: readonly string[]): string[] {
-  return extensions.map((extension) => `*.${checkedExtension(extension, 'extensionFilter').slice(1)}`);
+  const anyCase = (char: string) => (char.toLowerCase() === char.toUpperCase() ? char : `[${char.toLowerCase()}${char.toUpperCase()}]`);
+  return extensions.map((extension) => `*.${[...checkedExtension(extension, 'extensionFilter').slice(1)].map(anyCase).join('')}`);
 }
 
 /** What to tell the caller about its `splitter`: codectx always cuts along the syntax tree. */

@@ -19,6 +19,8 @@ export interface RouteDecision {
   estimatedCostUsd: number;
   /** Models tried in order if `model` fails with a rate limit or quota error. */
   fallbacks: string[];
+  /** Why the routed model was passed over for `model` (at its limit, too small a window), step by step; also in `reason`. */
+  passedOver: string[];
 }
 
 export interface RouteInput {
@@ -36,6 +38,11 @@ export function decideRoute(policy: RoutingPolicy, input: RouteInput): RouteDeci
   const expectedOutputTokens = policy.expectedOutputTokens[category] ?? 1000;
   const needed = promptTokens + expectedOutputTokens;
   const reasons = [`${category} (${classification.reason || 'no evidence'})`];
+  const passedOver: string[] = [];
+  const passOver = (step: string) => {
+    passedOver.push(step);
+    reasons.push(step);
+  };
   const window = (name: string) => policy.models[name]!.contextWindow;
 
   let model: string;
@@ -46,7 +53,7 @@ export function decideRoute(policy: RoutingPolicy, input: RouteInput): RouteDeci
     model = policy.routes[category]!;
     for (const next of fallbackChain(policy, model)) {
       if (!limited.has(model)) break;
-      reasons.push(`${model} at its limit (${limited.get(model)}) → ${next}`);
+      passOver(`${model} at its limit (${limited.get(model)}) → ${next}`);
       model = next;
     }
   }
@@ -59,7 +66,7 @@ export function decideRoute(policy: RoutingPolicy, input: RouteInput): RouteDeci
       (name) => window(name) > window(model) && window(name) >= needed && !limited.has(name),
     );
     if (bigger) {
-      reasons.push(`${needed} tokens exceed ${model}'s ${formatWindow(window(model))} window → ${bigger} (${formatWindow(window(bigger))})`);
+      passOver(`${needed} tokens exceed ${model}'s ${formatWindow(window(model))} window → ${bigger} (${formatWindow(window(bigger))})`);
       model = bigger;
       contextFits = true;
     } else {
@@ -78,6 +85,7 @@ export function decideRoute(policy: RoutingPolicy, input: RouteInput): RouteDeci
     contextFits,
     estimatedCostUsd: callCostUsd(policy.models[model]!, promptTokens, expectedOutputTokens),
     fallbacks,
+    passedOver,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import ignore from 'ignore';
+import picomatch from 'picomatch';
 import { languageAliases, supportedLanguages } from '../chunk/languages.js';
 import { UsageError } from '../errors.js';
 import type { SearchFilter } from '../store/types.js';
@@ -44,17 +44,15 @@ export function resolveLanguage(input: string): string {
 
 /**
  * A folder of the codebase as the prefix its files' paths start with ("lib/"), or undefined for the whole
- * codebase. Accepts "./lib/", "lib", "lib//", Windows separators, and an absolute path inside `root`.
+ * codebase. Accepts "./lib/", "lib", "lib//", "lib/../lib", Windows separators, and an absolute path inside
+ * `root`; a folder that resolves outside `root` is refused.
  */
 export function normaliseUnder(input: string, root: string): string | undefined {
-  let relative = input.replaceAll('\\', '/');
-  if (path.posix.isAbsolute(relative) || path.isAbsolute(input)) {
-    relative = path.relative(root, input).replaceAll('\\', '/');
-    if (relative.startsWith('..') || path.isAbsolute(relative)) throw new UsageError(`--under ${input} is outside the codebase ${root}`);
+  const relative = path.relative(root, path.resolve(root, input.replaceAll('\\', '/'))).replaceAll('\\', '/');
+  if (relative === '..' || relative.startsWith('../') || path.isAbsolute(relative)) {
+    throw new UsageError(`--under ${input} is outside the codebase ${root}`);
   }
-  const segments = relative.split('/').filter((segment) => segment !== '' && segment !== '.');
-  if (segments.includes('..')) throw new UsageError(`--under takes a folder inside the codebase, got "${input}"`);
-  return segments.length > 0 ? `${segments.join('/')}/` : undefined;
+  return relative === '' ? undefined : `${relative}/`;
 }
 
 /** A typo in --under would answer "no results"; a file there is a folder-shaped mistake (-g takes files). */
@@ -66,21 +64,51 @@ export async function assertFolder(root: string, prefix: string): Promise<void> 
 }
 
 /**
- * rg's -g/--glob: gitignore-style globs on the result's path; "!glob" excludes. The last glob that matches a
- * path decides; a path no glob matches is kept only when every glob is an exclude.
+ * How rg reads a glob: `*` and `?` stop at "/", `**` crosses folders, `[...]` and `[!...]` are classes,
+ * `{a,b}` alternates, and `*` matches dotfiles. An unclosed bracket or brace is an error, as in rg, not a
+ * pattern that silently matches nothing. Extglobs and a leading "!" are not glob syntax there (the "!" of an
+ * exclude is taken off before).
+ */
+const RG_GLOB = { windows: false, dot: true, posix: true, noextglob: true, nonegate: true, literalBrackets: false, strictBrackets: true };
+
+/**
+ * rg's -g/--glob on the result's path; "!glob" excludes. A glob without a slash matches a name at any depth,
+ * one with a slash is anchored at the root; a glob that matches a folder matches the files in it, and a
+ * trailing slash matches folders only. The last glob that matches a path decides; a path no glob matches is
+ * kept only when every glob is an exclude.
  */
 export function globFilter(globs: string[]): (file: string) => boolean {
-  const rules = globs.map((glob) => {
-    const exclude = glob.startsWith('!');
-    const pattern = (exclude ? glob.slice(1) : glob).replace(/^(\.\/)+/, '');
-    if (pattern.trim() === '') throw new UsageError(`--glob needs a pattern, got "${glob}"`);
-    return { exclude, matcher: ignore().add(pattern) };
-  });
+  const rules = globs.map((glob) => ({ exclude: glob.startsWith('!'), matches: compileGlob(glob) }));
   const keepUnmatched = rules.every((rule) => rule.exclude);
   return (file) => {
     for (let i = rules.length - 1; i >= 0; i--) {
-      if (rules[i]!.matcher.ignores(file)) return !rules[i]!.exclude;
+      if (rules[i]!.matches(file)) return !rules[i]!.exclude;
     }
     return keepUnmatched;
+  };
+}
+
+function compileGlob(glob: string): (file: string) => boolean {
+  const written = (glob.startsWith('!') ? glob.slice(1) : glob).replace(/^(\.\/)+/, '');
+  const foldersOnly = written.endsWith('/');
+  const pattern = written.replace(/\/+$/, '');
+  if (pattern.trim() === '') throw new UsageError(`--glob needs a pattern, got "${glob}"`);
+  const anchored = pattern.includes('/');
+  let matches: (name: string) => boolean;
+  try {
+    // picomatch reads a bare "(…)" as a group even with extglobs off; rg reads it as itself (Next.js's "(auth)" folders).
+    matches = picomatch(pattern.replace(/^\/+/, '').replace(/\\.|[()]/g, (s) => (s.length === 1 ? `\\${s}` : s)), RG_GLOB);
+  } catch (error) {
+    // picomatch's hint is written for a JS string ("\\]"); on the command line it is "\]".
+    throw new UsageError(`invalid --glob "${glob}": ${(error as Error).message.replaceAll('\\\\', '\\')}`);
+  }
+  return (file) => {
+    const segments = file.split('/');
+    // The file's folders first, then the file itself: "src" keeps src/ui/chart.js as rg keeps what is under src.
+    for (let depth = 1; depth <= segments.length; depth++) {
+      if (foldersOnly && depth === segments.length) break;
+      if (matches(anchored ? segments.slice(0, depth).join('/') : segments[depth - 1]!)) return true;
+    }
+    return false;
   };
 }

@@ -5,7 +5,7 @@ import { formatUsd } from '../../route/cost.js';
 import { UsageError } from '../../errors.js';
 import { assertWithinBudget } from '../../route/limits.js';
 import { nonEmptyPath } from '../shared.js';
-import { count } from '../../text.js';
+import { count, printableLines } from '../../text.js';
 
 interface AskFlags {
   path: string;
@@ -52,7 +52,9 @@ export function registerAskCommand(program: Command): void {
       const presearch = prepared.block
         ? `pre-search ${prepared.block.verdict.kind.toUpperCase()} (${count(prepared.block.snippets.length, 'snippet')})`
         : `no pre-search (${prepared.contextNote})`;
-      console.error(`codectx: ${decision.category} → ${decision.model}; ${presearch}${redaction.count > 0 ? `; ${redacted}` : ''}`);
+      // Why not the category's own model (at its limit, too small a window), as `route` says.
+      const passedOver = decision.passedOver.length > 0 ? ` (${decision.passedOver.join('; ')})` : '';
+      console.error(`codectx: ${decision.category} → ${decision.model}${passedOver}; ${presearch}${redaction.count > 0 ? `; ${redacted}` : ''}`);
       // Model SDKs load only when a model is really called (not for --dry-run, nor for other commands).
       const { routedCall } = await import('../../llm/routedCall.js');
       const result = await routedCall({
@@ -60,7 +62,8 @@ export function registerAskCommand(program: Command): void {
         decision,
         system: prompt.system,
         prompt: prompt.prompt,
-        onToken: (text) => process.stdout.write(text),
+        // The answer can carry what the indexed code put in it: no escape sequence reaches the terminal.
+        onToken: (text) => process.stdout.write(printableLines(text)),
         onFallback: (from, to, error) => console.error(`codectx: ${from} failed (${error.message}); falling back to ${to}`),
         onSkip: (model, to, error) => console.error(`codectx: ${model} skipped (${error.message}); trying ${to}`),
       });

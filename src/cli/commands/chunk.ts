@@ -40,6 +40,8 @@ export function registerChunkCommand(program: Command): void {
       const info = await stat(file).catch(() => undefined);
       if (!info) throw new UsageError(`no such file: ${file}`);
       if (info.isDirectory()) throw new UsageError(`${file} is a folder; chunk takes one file (codectx index --dry-run ${file} plans a folder)`);
+      // Reading a FIFO waits for a writer that may never come (a device never ends); the index skips both.
+      if (!info.isFile()) throw new UsageError(`${file} is not a regular file; index skips it`);
       if (info.size > config.maxFileBytes) throw new UsageError(`${file} has ${info.size} bytes, over maxFileBytes (${config.maxFileBytes}); index skips it`);
       // Nothing outside the codebase is read, through a link or otherwise: the index never would.
       const real = await realpath(file);
