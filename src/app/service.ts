@@ -21,6 +21,10 @@ export interface ClearOutcome {
   clearedChunks?: number;
   /** The running daemon watched the codebase, and stopped (it would have rebuilt the index on the next save). */
   unwatched: boolean;
+  /** The store whose index was cleared (or was looked for). */
+  store: string;
+  /** Another store whose index the codebase's folder holds, which stays (as does the daemon's watch of it). */
+  kept?: string;
 }
 
 /**
@@ -102,13 +106,7 @@ export class CodectxService {
 
   /** The configuration with the store the index was built with, even if the settings changed since. */
   private async builtWith(codebase: Codebase): Promise<CodectxConfig> {
-    // A shared index may have no local trace, and a damaged file names none (`clear` must get past it, and the
-    // runtime reports it to the others): then the configured store.
-    const local = await readMeta(codebase.indexDir).catch((error: unknown) => {
-      if (error instanceof DamagedIndexError) return undefined;
-      throw error;
-    });
-    return loadConfig(codebase.root, { ...this.flags, store: this.flags.store ?? local?.store });
+    return loadConfig(codebase.root, { ...this.flags, store: this.flags.store ?? (await localStore(codebase)) });
   }
 
   /**
@@ -118,10 +116,14 @@ export class CodectxService {
   async clear(path: string): Promise<ClearOutcome> {
     // Any folder: an index of `/` or a home folder, made before they were refused, can still be dropped.
     const codebase = await resolveFolder(path);
-    const removal = await throughDaemon((daemon) => daemon.remove(codebase.root));
+    const config = await this.builtWith(codebase);
+    // `clear --store milvus` where the folder holds a LanceDB index: that index stays, and so does the daemon's watch of it.
+    const held = await localStore(codebase);
+    const kept = held !== undefined && held !== config.store ? held : undefined;
+    const removal = kept ? undefined : await throughDaemon((daemon) => daemon.remove(codebase.root));
     const unwatched = removal?.removed ?? false;
-    const cleared = await this.withRuntime(await this.builtWith(codebase), (runtime) => runtime.clear(codebase));
-    return { root: codebase.root, cleared: cleared !== undefined, clearedChunks: cleared?.chunks, unwatched };
+    const cleared = await this.withRuntime(config, (runtime) => runtime.clear(codebase));
+    return { root: codebase.root, cleared: cleared !== undefined, clearedChunks: cleared?.chunks, unwatched, store: config.store, kept };
   }
 
   /**
@@ -153,6 +155,16 @@ export class DaemonLeftRunning extends CodectxError {
   constructor() {
     super('interrupted: the codectx daemon goes on indexing in the background', 130);
   }
+}
+
+/** The store whose index the codebase's folder holds; a shared index may leave no local trace, and damaged metadata names none. */
+async function localStore(codebase: Codebase): Promise<string | undefined> {
+  // Damaged metadata: `clear` must get past it, and the runtime reports it to the others.
+  const local = await readMeta(codebase.indexDir).catch((error: unknown) => {
+    if (error instanceof DamagedIndexError) return undefined;
+    throw error;
+  });
+  return local?.store;
 }
 
 /** Runs `work` with a service for one command, and releases what it loaded afterwards. */
