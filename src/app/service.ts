@@ -1,5 +1,5 @@
 import { loadConfig, type CodectxConfig, type ConfigFlags } from '../config/config.js';
-import { CodectxError, DamagedIndexError } from '../errors.js';
+import { CodectxError, DamagedIndexError, UsageError } from '../errors.js';
 import { configKey } from '../config/configKey.js';
 import type { TaskServices } from '../context/prepare.js';
 import { resolveFolder, type Codebase } from '../index/codebase.js';
@@ -10,6 +10,8 @@ import type { RuntimePool } from '../runtime/runtimePool.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
+import { connectDaemon, DaemonCallError } from '../daemon/client.js';
+import { registerCodebase } from '../daemon/registry.js';
 import { throughDaemon } from './dispatch.js';
 import { indexedAbove, locateCodebase, pointsAtMilvus, type SharedIndexProbe } from './locate.js';
 
@@ -127,6 +129,25 @@ export class CodectxService {
   }
 
   /**
+   * Has the daemon keep a codebase indexed: the running daemon indexes and watches it now; with none running, it
+   * is registered for the daemon's next start. A running daemon whose settings for it differ from this command's
+   * is refused: it would keep an index with its own (another store or model), not the one this command means.
+   */
+  async watch(codebase: Codebase): Promise<{ added: boolean; daemonRuns: boolean }> {
+    const key = configKey(this.config(codebase));
+    const client = await connectDaemon();
+    if (!client) return { added: await registerCodebase(codebase.root), daemonRuns: false };
+    try {
+      return { added: (await client.add(codebase.root, key)).added, daemonRuns: true };
+    } catch (error) {
+      if (error instanceof DaemonCallError && error.code === 'config-mismatch') throw new DaemonSettingsDiffer(codebase.root);
+      throw error;
+    } finally {
+      client.close();
+    }
+  }
+
+  /**
    * Task services for one codebase while `work` runs: search as above, and the local model for the classifier,
    * the codebase's own when it embeds locally (one model loaded for both).
    */
@@ -154,6 +175,16 @@ export class CodectxService {
 export class DaemonLeftRunning extends CodectxError {
   constructor() {
     super('interrupted: the codectx daemon goes on indexing in the background', 130);
+  }
+}
+
+/** The running daemon would index a codebase with other settings than the caller's (see CodectxService.watch). */
+export class DaemonSettingsDiffer extends UsageError {
+  constructor(root: string) {
+    super(
+      `the running daemon would index ${root} with other settings than this command's (flags or CODECTX_* environment); ` +
+        'restart it with them (`codectx daemon stop`, then `codectx daemon start`), or run this without them',
+    );
   }
 }
 
