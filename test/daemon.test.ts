@@ -320,6 +320,27 @@ describe('codectx daemon: real processes, real model, LanceDB', () => {
     expect(JSON.parse((await cli(['status', third, '--json'])).stdout)).toMatchObject({ indexed: false });
   });
 
+  // `CODECTX_STORE=milvus codectx add` had a daemon running on LanceDB index and watch the codebase with its own settings, silently.
+  it("add and index --watch with other settings than the daemon's are refused in one line (exit 2)", async () => {
+    const fourth = join(repo, '..', 'fourth');
+    await mkdir(fourth, { recursive: true });
+    await writeFile(join(fourth, 'retry.py'), 'def backoff_delay(attempt):\n    return 2 ** attempt\n');
+    const fourthRoot = join(root, '..', 'fourth');
+    const refusal = new RegExp(`^codectx: the running daemon would index ${fourthRoot} with other settings than this command's [^\n]*\n$`);
+    const added = await runCli(['add', fourth], { home, env: { CODECTX_STORE: 'milvus', CODECTX_MILVUS_ADDRESS: '127.0.0.1:1' } });
+    expect(added.code).toBe(2);
+    expect(added.stdout).toBe('');
+    expect(added.stderr).toMatch(refusal);
+    // The run itself is done here, as any command with other settings does it; the watch is refused after it.
+    const indexed = await runCli(['index', fourth, '--quiet', '--watch'], { home, env: { CODECTX_MAX_FILE_BYTES: '500000' } });
+    expect(indexed.code).toBe(2);
+    expect(indexed.stdout).toMatch(/^indexed 1 file/);
+    expect(indexed.stderr).toMatch(refusal);
+    expect((await status()).codebases.map((codebase) => codebase.root)).not.toContain(fourthRoot);
+    const listed = JSON.parse((await cli(['list', '--json'])).stdout) as { codebases: { root: string }[] };
+    expect(listed.codebases.map((codebase) => codebase.root)).not.toContain(fourthRoot);
+  });
+
   it('logs what it did, and remove stops watching', async () => {
     const logs = await cli(['daemon', 'logs', '-n', '200']);
     expect(logs.code).toBe(0);

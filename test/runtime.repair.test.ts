@@ -53,7 +53,7 @@ describe('repairing an index', () => {
     await writeFile(metaPath(codebase.indexDir), '{garbage');
     const service = new CodectxService();
     try {
-      expect(await service.clear(root)).toEqual({ root, cleared: true, clearedChunks: undefined, unwatched: false });
+      expect(await service.clear(root)).toEqual({ root, cleared: true, clearedChunks: undefined, unwatched: false, store: 'lancedb' });
     } finally {
       await service.close();
     }

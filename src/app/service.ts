@@ -1,5 +1,5 @@
 import { loadConfig, type CodectxConfig, type ConfigFlags } from '../config/config.js';
-import { CodectxError, DamagedIndexError } from '../errors.js';
+import { CodectxError, DamagedIndexError, UsageError } from '../errors.js';
 import { configKey } from '../config/configKey.js';
 import type { TaskServices } from '../context/prepare.js';
 import { resolveFolder, type Codebase } from '../index/codebase.js';
@@ -10,6 +10,8 @@ import type { RuntimePool } from '../runtime/runtimePool.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
+import { connectDaemon, DaemonCallError } from '../daemon/client.js';
+import { registerCodebase } from '../daemon/registry.js';
 import { throughDaemon } from './dispatch.js';
 import { indexedAbove, locateCodebase, pointsAtMilvus, type SharedIndexProbe } from './locate.js';
 
@@ -21,6 +23,10 @@ export interface ClearOutcome {
   clearedChunks?: number;
   /** The running daemon watched the codebase, and stopped (it would have rebuilt the index on the next save). */
   unwatched: boolean;
+  /** The store whose index was cleared (or was looked for). */
+  store: string;
+  /** Another store whose index the codebase's folder holds, which stays (as does the daemon's watch of it). */
+  kept?: string;
 }
 
 /**
@@ -102,13 +108,7 @@ export class CodectxService {
 
   /** The configuration with the store the index was built with, even if the settings changed since. */
   private async builtWith(codebase: Codebase): Promise<CodectxConfig> {
-    // A shared index may have no local trace, and a damaged file names none (`clear` must get past it, and the
-    // runtime reports it to the others): then the configured store.
-    const local = await readMeta(codebase.indexDir).catch((error: unknown) => {
-      if (error instanceof DamagedIndexError) return undefined;
-      throw error;
-    });
-    return loadConfig(codebase.root, { ...this.flags, store: this.flags.store ?? local?.store });
+    return loadConfig(codebase.root, { ...this.flags, store: this.flags.store ?? (await localStore(codebase)) });
   }
 
   /**
@@ -118,10 +118,33 @@ export class CodectxService {
   async clear(path: string): Promise<ClearOutcome> {
     // Any folder: an index of `/` or a home folder, made before they were refused, can still be dropped.
     const codebase = await resolveFolder(path);
-    const removal = await throughDaemon((daemon) => daemon.remove(codebase.root));
+    const config = await this.builtWith(codebase);
+    // `clear --store milvus` where the folder holds a LanceDB index: that index stays, and so does the daemon's watch of it.
+    const held = await localStore(codebase);
+    const kept = held !== undefined && held !== config.store ? held : undefined;
+    const removal = kept ? undefined : await throughDaemon((daemon) => daemon.remove(codebase.root));
     const unwatched = removal?.removed ?? false;
-    const cleared = await this.withRuntime(await this.builtWith(codebase), (runtime) => runtime.clear(codebase));
-    return { root: codebase.root, cleared: cleared !== undefined, clearedChunks: cleared?.chunks, unwatched };
+    const cleared = await this.withRuntime(config, (runtime) => runtime.clear(codebase));
+    return { root: codebase.root, cleared: cleared !== undefined, clearedChunks: cleared?.chunks, unwatched, store: config.store, kept };
+  }
+
+  /**
+   * Has the daemon keep a codebase indexed: the running daemon indexes and watches it now; with none running, it
+   * is registered for the daemon's next start. A running daemon whose settings for it differ from this command's
+   * is refused: it would keep an index with its own (another store or model), not the one this command means.
+   */
+  async watch(codebase: Codebase): Promise<{ added: boolean; daemonRuns: boolean }> {
+    const key = configKey(this.config(codebase));
+    const client = await connectDaemon();
+    if (!client) return { added: await registerCodebase(codebase.root), daemonRuns: false };
+    try {
+      return { added: (await client.add(codebase.root, key)).added, daemonRuns: true };
+    } catch (error) {
+      if (error instanceof DaemonCallError && error.code === 'config-mismatch') throw new DaemonSettingsDiffer(codebase.root);
+      throw error;
+    } finally {
+      client.close();
+    }
   }
 
   /**
@@ -153,6 +176,26 @@ export class DaemonLeftRunning extends CodectxError {
   constructor() {
     super('interrupted: the codectx daemon goes on indexing in the background', 130);
   }
+}
+
+/** The running daemon would index a codebase with other settings than the caller's (see CodectxService.watch). */
+export class DaemonSettingsDiffer extends UsageError {
+  constructor(root: string) {
+    super(
+      `the running daemon would index ${root} with other settings than this command's (flags or CODECTX_* environment); ` +
+        'restart it with them (`codectx daemon stop`, then `codectx daemon start`), or run this without them',
+    );
+  }
+}
+
+/** The store whose index the codebase's folder holds; a shared index may leave no local trace, and damaged metadata names none. */
+async function localStore(codebase: Codebase): Promise<string | undefined> {
+  // Damaged metadata: `clear` must get past it, and the runtime reports it to the others.
+  const local = await readMeta(codebase.indexDir).catch((error: unknown) => {
+    if (error instanceof DamagedIndexError) return undefined;
+    throw error;
+  });
+  return local?.store;
 }
 
 /** Runs `work` with a service for one command, and releases what it loaded afterwards. */

@@ -124,8 +124,8 @@ export class DaemonClient {
     return this.call('index', { root, ...options }, { onProgress });
   }
 
-  add(root: string): Promise<{ root: string; added: boolean }> {
-    return this.call('add', { root });
+  add(root: string, configKey: string): Promise<{ root: string; added: boolean }> {
+    return this.call('add', { root, configKey });
   }
 
   remove(root: string): Promise<{ root: string; removed: boolean }> {

@@ -11,6 +11,7 @@ import { RunScheduler } from './scheduler.js';
 import { daemonLockPath, daemonSocketPath, preparePrivateSocketDir } from './paths.js';
 import {
   PROTOCOL_VERSION,
+  type AddParams,
   type DaemonMethod,
   type DaemonMethods,
   type DaemonStatus,
@@ -180,8 +181,10 @@ export class Daemon {
         return watched.index({ force, onProgress: progress });
       },
       add: async (params) => {
-        const { root } = expectParams<RootParams>(params, ['root']);
+        const { root, configKey: clientKey } = expectParams<AddParams>(params, ['root', 'configKey']);
         const codebase = await resolveCodebase(root);
+        // Watched here, it would be indexed with this daemon's settings: another store or model than the caller's.
+        this.configFor(codebase.root, clientKey);
         const added = await registerCodebase(codebase.root);
         await this.watch(codebase.root);
         return { root: codebase.root, added };

@@ -9,7 +9,8 @@ import type { SearchResult } from '../search/types.js';
  * `{ v, id, progress }` frames for long calls (index).
  */
 // 2: search takes globs (a v1 daemon would drop them and answer unfiltered).
-export const PROTOCOL_VERSION = 2;
+// 3: add takes the caller's configKey (a v2 daemon would watch the codebase with its own settings, silently).
+export const PROTOCOL_VERSION = 3;
 
 export interface DaemonRequest {
   v: number;
@@ -89,6 +90,11 @@ export interface IndexParams {
   configKey: string;
 }
 
+export interface AddParams {
+  root: string;
+  configKey: string;
+}
+
 export interface RootParams {
   root: string;
 }
@@ -99,7 +105,7 @@ export interface DaemonMethods {
   status: { params: undefined; result: DaemonStatus };
   search: { params: SearchParams; result: SearchResult[] };
   index: { params: IndexParams; result: IndexReport; progress: IndexProgress };
-  add: { params: RootParams; result: { root: string; added: boolean } };
+  add: { params: AddParams; result: { root: string; added: boolean } };
   remove: { params: RootParams; result: { root: string; removed: boolean } };
   stop: { params: undefined; result: { stopping: true } };
 }

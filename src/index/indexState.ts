@@ -17,7 +17,10 @@ export interface IndexState {
   loadManifest(): Promise<Manifest>;
   /** Forgets every file and the metadata, damaged or not (a forced rebuild starts from nothing). */
   reset(): Promise<void>;
-  /** Deletes the state for good (`codectx clear`). */
+  /**
+   * Deletes the state for good (`codectx clear`). A shared index's local folder is left to the caller: it may
+   * hold another store's index.
+   */
   drop(): Promise<void>;
   close(): Promise<void>;
 }
@@ -50,9 +53,10 @@ export function sharedIndexState(indexDir: string, table: StateTable): IndexStat
       } catch {
         throw new DamagedIndexError('the shared index metadata is damaged; run `codectx index --force` to rebuild');
       }
-      // "Interrupted" is about this machine's own last run: another writer's run in progress is not a crash.
+      // "Interrupted" is about this machine's own last run: another writer's run in progress is not a crash, and
+      // a LanceDB index the folder holds says nothing about this one.
       const mine = await readMeta(indexDir).catch(() => undefined);
-      return { ...meta, complete: mine?.complete ?? true };
+      return { ...meta, complete: mine?.store === meta.store ? mine.complete : true };
     },
     async writeMeta(meta) {
       await writeMeta(indexDir, meta);
@@ -67,10 +71,7 @@ export function sharedIndexState(indexDir: string, table: StateTable): IndexStat
       await rm(metaPath(indexDir), { force: true });
       await Manifest.reset(indexDir);
     },
-    async drop() {
-      await table.clear();
-      await rm(indexDir, { recursive: true, force: true });
-    },
+    drop: () => table.clear(),
     close: () => table.close(),
   };
 }

@@ -53,9 +53,18 @@ export function identityMismatch(meta: IndexIdentity, current: IndexIdentity): s
 
 export function assertCompatible(meta: IndexMeta, current: IndexIdentity): void {
   const change = identityMismatch(meta, current);
-  if (change) {
-    throw new IndexStateError(
-      `the index of ${meta.root} was built with another setup (${change}); run \`codectx index --force\` to rebuild it`,
-    );
-  }
+  if (change) throw anotherSetup(meta.root, change);
+}
+
+/**
+ * Refuses a run into `store` when the codebase's index folder holds another store's index. One folder keeps one
+ * store's local state (LanceDB: its table and manifest; Milvus: this machine's mtimes and last run), and a Milvus
+ * run, which reads its metadata from the server, took a LanceDB index over without a word.
+ */
+export function assertFolderStore(held: IndexMeta | undefined, store: string): void {
+  if (held && held.store !== store) throw anotherSetup(held.root, `store ${held.store} → ${store}`);
+}
+
+function anotherSetup(root: string, change: string): IndexStateError {
+  return new IndexStateError(`the index of ${root} was built with another setup (${change}); run \`codectx index --force\` to rebuild it`);
 }

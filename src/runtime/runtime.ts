@@ -18,7 +18,7 @@ import { EmbeddingCache, embeddingCacheDir } from '../index/embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexReport } from '../index/indexer.js';
 import { planIndex, type IndexPlan } from '../index/indexPlan.js';
 import { acquireLock } from '../index/lock.js';
-import { assertCompatible, type IndexIdentity, type IndexMeta } from '../index/meta.js';
+import { assertCompatible, assertFolderStore, readMeta, type IndexIdentity, type IndexMeta } from '../index/meta.js';
 
 /**
  * The loaded machinery for one configuration: embedding model, chunker, and open stores. Created once per CLI
@@ -112,7 +112,7 @@ export class Runtime {
       return openMilvusStore({ ...this.config.milvus, address: this.config.milvus.address!, ...place, dimension });
     }
     const { openLanceStore } = await import('../store/lance.js');
-    return openLanceStore({ dir: join(codebase.indexDir, 'lancedb'), table: codebase.collection, dimension });
+    return openLanceStore({ dir: lanceDir(codebase), table: codebase.collection, dimension });
   }
 
   /** The index of a codebase, ready to search; says how to fix it when there is none or it is incompatible. */
@@ -160,6 +160,8 @@ export class Runtime {
     makePrivateDir(codebase.indexDir);
     const release = await acquireLock(lockPath(codebase), `the index of ${codebase.root}`);
     try {
+      // Before a Milvus run reads its metadata from the server, which knows nothing of a LanceDB index here.
+      if (!options.force) assertFolderStore(await localMeta(codebase), identity.store);
       const meta = await (await this.state(codebase)).readMeta().catch((error: unknown) => {
         // Damaged metadata is what a forced rebuild is run to repair: it needs nothing from it.
         if (options.force && error instanceof DamagedIndexError) return undefined;
@@ -171,6 +173,8 @@ export class Runtime {
       if (options.force) {
         await (await this.store(codebase, meta?.dimension ?? identity.dimension)).drop();
         await (await this.state(codebase)).reset();
+        // A LanceDB index this Milvus rebuild replaces: its table would only take disk space.
+        if (this.config.store === 'milvus') await rm(lanceDir(codebase), { recursive: true, force: true });
         await this.forget(codebase);
       }
       const state = await this.state(codebase);
@@ -216,9 +220,14 @@ export class Runtime {
   /**
    * Drops a codebase's store and deletes its index folder (manifest, metadata); says what the index held, or
    * undefined when there was none. The embedding cache is shared with other codebases and stays: it is bounded by
-   * its own size cap.
+   * its own size cap. A folder that holds another store's index stays with it (`clear --store milvus` deleted
+   * the LanceDB index there): only this store's index, if any, goes.
    */
   async clear(codebase: Codebase): Promise<{ chunks?: number } | undefined> {
+    const held = (await localMeta(codebase))?.store;
+    const othersFolder = held !== undefined && held !== this.config.store;
+    // A local index's state is that folder: this store has no index here.
+    if (othersFolder && this.config.store !== 'milvus') return undefined;
     const meta = await (await this.state(codebase)).readMeta().catch((error: unknown) => {
       if (error instanceof DamagedIndexError) return 'damaged' as const;
       throw error;
@@ -233,7 +242,7 @@ export class Runtime {
       else if (this.config.store === 'milvus') await (await this.store(codebase, (await this.identity(codebase)).dimension)).drop();
       await (await this.state(codebase)).drop();
       await this.forget(codebase);
-      await rm(codebase.indexDir, { recursive: true, force: true });
+      if (!othersFolder) await rm(codebase.indexDir, { recursive: true, force: true });
     } finally {
       await release();
     }
@@ -272,6 +281,15 @@ export class Runtime {
 async function assertChunksStored(codebase: Codebase, store: ChunkStore, chunks: number): Promise<void> {
   if (store.kind !== 'lancedb' || chunks === 0 || (await store.count()) > 0) return;
   throw new IndexStateError(`the index of ${codebase.root} has lost its chunks (its LanceDB table is gone or empty); run \`codectx index\` to rebuild it`);
+}
+
+/** The codebase's index folder's metadata, whichever store wrote it; undefined when there is none or it is damaged. */
+function localMeta(codebase: Codebase): Promise<IndexMeta | undefined> {
+  return readMeta(codebase.indexDir).catch(() => undefined);
+}
+
+function lanceDir(codebase: Codebase): string {
+  return join(codebase.indexDir, 'lancedb');
 }
 
 function lockPath(codebase: Codebase): string {

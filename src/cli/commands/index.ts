@@ -4,7 +4,6 @@ import { dryRunIndex, type DryRun } from '../../index/dryRun.js';
 import { loadConfig } from '../../config/config.js';
 import { resolveCodebase } from '../../index/codebase.js';
 import { DaemonLeftRunning, withService } from '../../app/service.js';
-import { registerCodebase } from '../../daemon/registry.js';
 import { CodectxError } from '../../errors.js';
 import type { IndexProgress } from '../../index/indexer.js';
 import { progressReporter, formatSeconds } from '../progress.js';
@@ -57,17 +56,20 @@ export function registerIndexCommand(program: Command): void {
       interrupt.dispose();
       progress.finish();
     }
-    // The daemon registered the codebase when the run went through it. Otherwise only --watch does: a scratch
-    // folder indexed once must not be watched (and re-indexed) for good by a daemon started later.
-    const note = flags.watch && !viaDaemon ? await registerForLater(root) : undefined;
     process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, root));
-    if (note && !flags.json) process.stdout.write(`${note}\n`);
+    // The daemon registered the codebase when the run went through it. Otherwise only --watch does: a scratch
+    // folder indexed once must not be watched (and re-indexed) for good by a daemon started later. A daemon
+    // running with other settings refuses it (exit 2, after the report of the run done here).
+    if (flags.watch && !viaDaemon) {
+      const { added, daemonRuns } = await withService(flags, (service) => service.watch(codebase));
+      if (!flags.json) process.stdout.write(`${watchNote(root, added, daemonRuns)}\n`);
+    }
   });
 }
 
-async function registerForLater(root: string): Promise<string> {
-  const added = await registerCodebase(root);
-  return `${added ? 'registered' : 'already registered:'} ${root} (kept indexed while the daemon runs: \`codectx daemon start\`; \`codectx list\` shows what is watched)`;
+function watchNote(root: string, added: boolean, daemonRuns: boolean): string {
+  const kept = daemonRuns ? 'the daemon watches it' : 'kept indexed while the daemon runs: `codectx daemon start`';
+  return `${added ? 'registered' : 'already registered:'} ${root} (${kept}; \`codectx list\` shows what is watched)`;
 }
 
 /** Exit status of a run stopped by Ctrl-C, as shells report SIGINT. */

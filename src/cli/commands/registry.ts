@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { connectDaemon } from '../../daemon/client.js';
 import type { CodebaseStatus } from '../../daemon/protocol.js';
-import { listCodebases, registerCodebase, unregisterCodebase } from '../../daemon/registry.js';
+import { withService } from '../../app/service.js';
+import { listCodebases, unregisterCodebase } from '../../daemon/registry.js';
 import { UsageError } from '../../errors.js';
 import { resolveCodebase, resolveFolder } from '../../index/codebase.js';
 import { nonEmptyPath } from '../shared.js';
@@ -16,17 +17,10 @@ export function registerRegistryCommands(program: Command): void {
     .description('register a codebase with the daemon: it is indexed now and kept current as files change')
     .argument('<path>', 'codebase root', nonEmptyPath('the path'))
     .action(async (path: string) => {
-      const { root } = await resolveCodebase(path);
-      const client = await connectDaemon();
-      if (client) {
-        const { added } = await client.add(root).finally(() => client.close());
-        process.stdout.write(`${added ? 'added' : 'already registered:'} ${root} (the daemon is indexing and watching it)\n`);
-        return;
-      }
-      const added = await registerCodebase(root);
-      process.stdout.write(
-        `${added ? 'added' : 'already registered:'} ${root} (the daemon is not running; \`codectx daemon start\` to index and watch it)\n`,
-      );
+      const codebase = await resolveCodebase(path);
+      const { added, daemonRuns } = await withService({}, (service) => service.watch(codebase));
+      const state = daemonRuns ? 'the daemon is indexing and watching it' : 'the daemon is not running; `codectx daemon start` to index and watch it';
+      process.stdout.write(`${added ? 'added' : 'already registered:'} ${codebase.root} (${state})\n`);
     });
 
   program
