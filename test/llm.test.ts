@@ -43,6 +43,19 @@ function loopbackPolicy(kimi: ChatServer, qwen: ChatServer): RoutingPolicy {
 
 const env = { ...process.env, TEST_KIMI_KEY: 'kimi-secret', TEST_QWEN_KEY: 'qwen-secret' };
 
+/** A css_tweaks task routed to kimi-k2 with qwen3-coder behind it, both on loopback servers; `options` override. */
+function kimiThenQwen(kimi: ChatServer, qwen: ChatServer, options: Partial<Parameters<typeof routedCall>[0]> = {}) {
+  return routedCall({
+    policy: loopbackPolicy(kimi, qwen),
+    decision: { category: 'css_tweaks', model: 'kimi-k2', fallbacks: ['qwen3-coder'], expectedOutputTokens: 400 },
+    system: '',
+    prompt: 'x',
+    retry: FAST_RETRY,
+    env,
+    ...options,
+  });
+}
+
 describe('OpenAI-compatible provider', () => {
   it('streams pieces in order, sends the key from the named variable and takes the reported usage', async () => {
     const s = await server({ kind: 'stream', pieces: ['Hel', 'lo', ' world'], usage: { prompt_tokens: 42, completion_tokens: 3 } });
@@ -162,13 +175,9 @@ describe('routed call with fallback', () => {
     );
     const qwen = await server({ kind: 'stream', pieces: ['fixed'], usage: { prompt_tokens: 1000, completion_tokens: 200 } });
     const fallbacks: string[] = [];
-    const result = await routedCall({
-      policy: loopbackPolicy(kimi, qwen),
-      decision: { category: 'css_tweaks', model: 'kimi-k2', fallbacks: ['qwen3-coder'], expectedOutputTokens: 400 },
+    const result = await kimiThenQwen(kimi, qwen, {
       system: 'sys',
       prompt: 'make it blue',
-      retry: FAST_RETRY,
-      env,
       onFallback: (from, to) => fallbacks.push(`${from}→${to}`),
     });
     expect(kimi.requests).toHaveLength(2); // first try + one retry
@@ -196,13 +205,8 @@ describe('routed call with fallback', () => {
   it('recovers from a 5xx by retrying the same model', async () => {
     const kimi = await server({ kind: 'error', status: 502, message: 'bad gateway' }, { kind: 'stream', pieces: ['ok'] });
     const qwen = await server();
-    const result = await routedCall({
-      policy: loopbackPolicy(kimi, qwen),
+    const result = await kimiThenQwen(kimi, qwen, {
       decision: { category: 'basic_javascript', model: 'kimi-k2', fallbacks: ['qwen3-coder'], expectedOutputTokens: 600 },
-      system: '',
-      prompt: 'x',
-      retry: FAST_RETRY,
-      env,
     });
     expect(result.model).toBe('kimi-k2');
     expect(qwen.requests).toHaveLength(0);
@@ -215,15 +219,7 @@ describe('routed call with fallback', () => {
     const kimi = await server(garbage, garbage);
     const qwen = await server({ kind: 'stream', pieces: ['fixed'], usage: { prompt_tokens: 10, completion_tokens: 1 } });
     const fallbacks: string[] = [];
-    const result = await routedCall({
-      policy: loopbackPolicy(kimi, qwen),
-      decision: { category: 'css_tweaks', model: 'kimi-k2', fallbacks: ['qwen3-coder'], expectedOutputTokens: 400 },
-      system: '',
-      prompt: 'x',
-      retry: FAST_RETRY,
-      env,
-      onFallback: (from, to) => fallbacks.push(`${from}→${to}`),
-    });
+    const result = await kimiThenQwen(kimi, qwen, { onFallback: (from, to) => fallbacks.push(`${from}→${to}`) });
     expect(kimi.requests).toHaveLength(2);
     expect(fallbacks).toEqual(['kimi-k2→qwen3-coder']);
     expect(result).toMatchObject({ model: 'qwen3-coder', text: 'fixed' });
@@ -235,14 +231,7 @@ describe('routed call with fallback', () => {
   it('fails, recording nothing, when no model in the chain gives a readable answer', async () => {
     const kimi = await server({ kind: 'raw', contentType: 'application/json', body: '{not json' });
     const qwen = await server({ kind: 'stream', pieces: ['   '] });
-    const error = await routedCall({
-      policy: loopbackPolicy(kimi, qwen),
-      decision: { category: 'css_tweaks', model: 'kimi-k2', fallbacks: ['qwen3-coder'], expectedOutputTokens: 400 },
-      system: '',
-      prompt: 'x',
-      retry: { retries: 0, baseDelayMs: 1 },
-      env,
-    }).catch((e: unknown) => e);
+    const error = await kimiThenQwen(kimi, qwen, { retry: { retries: 0, baseDelayMs: 1 } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as Error).message).toBe(
       `no model in the chain answered: kimi-k2: ${kimi.baseURL} answered with no completion chunks ` +
@@ -254,16 +243,7 @@ describe('routed call with fallback', () => {
   it('does not fall back on errors a fallback cannot fix', async () => {
     const kimi = await server({ kind: 'error', status: 401, message: 'invalid key' });
     const qwen = await server();
-    await expect(
-      routedCall({
-        policy: loopbackPolicy(kimi, qwen),
-        decision: { category: 'css_tweaks', model: 'kimi-k2', fallbacks: ['qwen3-coder'], expectedOutputTokens: 400 },
-        system: '',
-        prompt: 'x',
-        retry: FAST_RETRY,
-        env,
-      }),
-    ).rejects.toThrow(/rejected the API key \(401; check TEST_KIMI_KEY\)/);
+    await expect(kimiThenQwen(kimi, qwen)).rejects.toThrow(/rejected the API key \(401; check TEST_KIMI_KEY\)/);
     expect(qwen.requests).toHaveLength(0);
     expect(readUsage()).toEqual([]);
   });
@@ -283,8 +263,7 @@ describe('routed call past models that cannot be called', () => {
     const qwen = await server();
     const withoutQwenKey = { ...fakeClaude('echo "sonnet answered"'), TEST_KIMI_KEY: 'kimi-secret', TEST_QWEN_KEY: undefined };
     const notes: string[] = [];
-    const result = await routedCall({
-      policy: loopbackPolicy(kimi, qwen),
+    const result = await kimiThenQwen(kimi, qwen, {
       decision: { category: 'css_tweaks', model: 'kimi-k2', fallbacks: ['qwen3-coder', 'claude-sonnet'], expectedOutputTokens: 400 },
       system: 's',
       prompt: 'make it blue',
@@ -305,11 +284,8 @@ describe('routed call past models that cannot be called', () => {
   it('names every model and what stopped it when none in the chain can answer', async () => {
     const kimi = await server({ kind: 'error', status: 429, message: 'Rate limit reached for model' });
     const qwen = await server();
-    const error = await routedCall({
-      policy: loopbackPolicy(kimi, qwen),
-      decision: { category: 'css_tweaks', model: 'kimi-k2', fallbacks: ['qwen3-coder'], expectedOutputTokens: 400 },
+    const error = await kimiThenQwen(kimi, qwen, {
       system: 's',
-      prompt: 'x',
       retry: { retries: 0, baseDelayMs: 1 },
       env: { TEST_KIMI_KEY: 'kimi-secret' },
     }).catch((e: unknown) => e);
