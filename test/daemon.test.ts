@@ -8,6 +8,8 @@ import { fixtureWorkspace, PROJECT_ROOT, runCli } from './helpers/cli.js';
 import { PROTOCOL_VERSION } from '../src/daemon/protocol.js';
 import { Manifest } from '../src/index/manifest.js';
 import { namesOf as names } from './helpers/results.js';
+import { processAlive as alive } from '../src/index/lock.js';
+import { poller } from './helpers/wait.js';
 
 interface JsonResult {
   file: string;
@@ -38,6 +40,7 @@ interface DaemonStatus {
 }
 
 const WAIT_MS = 90_000;
+const waitFor = poller(WAIT_MS);
 
 
 describe('codectx daemon: real processes, real model, LanceDB', () => {
@@ -395,22 +398,6 @@ describe('codectx watch and index without a daemon', () => {
   });
 });
 
-async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function rawRequest(socketPath: string, request: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {

@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, runCli } from './helpers/cli.js';
+import { processAlive as alive } from '../src/index/lock.js';
+import { poller } from './helpers/wait.js';
 
 const WAIT_MS = 30_000;
+const waitFor = poller(WAIT_MS);
 const isRoot = process.getuid?.() === 0;
 const hasProc = existsSync('/proc/self/stat');
 
@@ -144,20 +147,3 @@ describe('the daemon commands by the daemon lock', () => {
     expect(existsSync(join(home, 'daemon.lock'))).toBe(false);
   });
 });
-
-async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
