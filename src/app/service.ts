@@ -1,10 +1,10 @@
 import { loadConfig, type CodectxConfig, type ConfigFlags } from '../config/config.js';
-import { CodectxError, DamagedIndexError, UsageError } from '../errors.js';
+import { CodectxError, UsageError } from '../errors.js';
 import { configKey } from '../config/configKey.js';
 import type { TaskServices } from '../context/prepare.js';
 import { resolveFolder, type Codebase } from '../index/codebase.js';
 import type { IndexOptions, IndexReport } from '../index/indexer.js';
-import { readMeta, type IndexMeta } from '../index/meta.js';
+import { readMeta, readMetaIfSound, type IndexMeta } from '../index/meta.js';
 import type { IndexPlan } from '../index/indexPlan.js';
 import type { RuntimePool } from '../runtime/runtimePool.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -108,7 +108,12 @@ export class CodectxService {
 
   /** The configuration with the store the index was built with, even if the settings changed since. */
   private async builtWith(codebase: Codebase): Promise<CodectxConfig> {
-    return loadConfig(codebase.root, { ...this.flags, store: this.flags.store ?? (await localStore(codebase)) });
+    return this.withHeldStore(codebase, await localStore(codebase));
+  }
+
+  /** The configuration for a folder that holds `held`'s index, unless a flag names the store. */
+  private withHeldStore(codebase: Codebase, held: string | undefined): CodectxConfig {
+    return loadConfig(codebase.root, { ...this.flags, store: this.flags.store ?? held });
   }
 
   /**
@@ -118,9 +123,9 @@ export class CodectxService {
   async clear(path: string): Promise<ClearOutcome> {
     // Any folder: an index of `/` or a home folder, made before they were refused, can still be dropped.
     const codebase = await resolveFolder(path);
-    const config = await this.builtWith(codebase);
-    // `clear --store milvus` where the folder holds a LanceDB index: that index stays, and so does the daemon's watch of it.
     const held = await localStore(codebase);
+    const config = this.withHeldStore(codebase, held);
+    // `clear --store milvus` where the folder holds a LanceDB index: that index stays, and so does the daemon's watch of it.
     const kept = held !== undefined && held !== config.store ? held : undefined;
     const removal = kept ? undefined : await throughDaemon((daemon) => daemon.remove(codebase.root));
     const unwatched = removal?.removed ?? false;
@@ -190,12 +195,7 @@ export class DaemonSettingsDiffer extends UsageError {
 
 /** The store whose index the codebase's folder holds; a shared index may leave no local trace, and damaged metadata names none. */
 async function localStore(codebase: Codebase): Promise<string | undefined> {
-  // Damaged metadata: `clear` must get past it, and the runtime reports it to the others.
-  const local = await readMeta(codebase.indexDir).catch((error: unknown) => {
-    if (error instanceof DamagedIndexError) return undefined;
-    throw error;
-  });
-  return local?.store;
+  return (await readMetaIfSound(codebase.indexDir))?.store;
 }
 
 /** Runs `work` with a service for one command, and releases what it loaded afterwards. */

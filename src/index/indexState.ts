@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { DamagedIndexError } from '../errors.js';
 import type { StateTable } from '../store/types.js';
 import { Manifest } from './manifest.js';
-import { metaPath, readMeta, writeMeta, type IndexMeta } from './meta.js';
+import { metaPath, readMeta, readMetaIfSound, writeMeta, type IndexMeta } from './meta.js';
 
 /**
  * Where an index's manifest and metadata live. Locally (LanceDB) both are files in the index folder. A shared
@@ -55,7 +55,7 @@ export function sharedIndexState(indexDir: string, table: StateTable): IndexStat
       }
       // "Interrupted" is about this machine's own last run: another writer's run in progress is not a crash, and
       // a LanceDB index the folder holds says nothing about this one.
-      const mine = await readMeta(indexDir).catch(() => undefined);
+      const mine = await readMetaIfSound(indexDir);
       return { ...meta, complete: mine?.store === meta.store ? mine.complete : true };
     },
     async writeMeta(meta) {

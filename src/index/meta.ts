@@ -51,6 +51,17 @@ export function identityMismatch(meta: IndexIdentity, current: IndexIdentity): s
   return undefined;
 }
 
+/**
+ * The folder's metadata, whichever store wrote it, or undefined when there is none or it is damaged: for asking
+ * which store's index the folder holds (`clear` must get past damaged metadata; a run reports it in its own read).
+ */
+export function readMetaIfSound(indexDir: string): Promise<IndexMeta | undefined> {
+  return readMeta(indexDir).catch((error: unknown) => {
+    if (error instanceof DamagedIndexError) return undefined;
+    throw error;
+  });
+}
+
 export function assertCompatible(meta: IndexMeta, current: IndexIdentity): void {
   const change = identityMismatch(meta, current);
   if (change) throw anotherSetup(meta.root, change);

@@ -18,7 +18,7 @@ import { EmbeddingCache, embeddingCacheDir } from '../index/embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexReport } from '../index/indexer.js';
 import { planIndex, type IndexPlan } from '../index/indexPlan.js';
 import { acquireLock } from '../index/lock.js';
-import { assertCompatible, assertFolderStore, readMeta, type IndexIdentity, type IndexMeta } from '../index/meta.js';
+import { assertCompatible, assertFolderStore, readMetaIfSound, type IndexIdentity, type IndexMeta } from '../index/meta.js';
 
 /**
  * The loaded machinery for one configuration: embedding model, chunker, and open stores. Created once per CLI
@@ -161,7 +161,7 @@ export class Runtime {
     const release = await acquireLock(lockPath(codebase), `the index of ${codebase.root}`);
     try {
       // Before a Milvus run reads its metadata from the server, which knows nothing of a LanceDB index here.
-      if (!options.force) assertFolderStore(await localMeta(codebase), identity.store);
+      if (!options.force) assertFolderStore(await readMetaIfSound(codebase.indexDir), identity.store);
       const meta = await (await this.state(codebase)).readMeta().catch((error: unknown) => {
         // Damaged metadata is what a forced rebuild is run to repair: it needs nothing from it.
         if (options.force && error instanceof DamagedIndexError) return undefined;
@@ -224,7 +224,7 @@ export class Runtime {
    * the LanceDB index there): only this store's index, if any, goes.
    */
   async clear(codebase: Codebase): Promise<{ chunks?: number } | undefined> {
-    const held = (await localMeta(codebase))?.store;
+    const held = (await readMetaIfSound(codebase.indexDir))?.store;
     const othersFolder = held !== undefined && held !== this.config.store;
     // A local index's state is that folder: this store has no index here.
     if (othersFolder && this.config.store !== 'milvus') return undefined;
@@ -281,11 +281,6 @@ export class Runtime {
 async function assertChunksStored(codebase: Codebase, store: ChunkStore, chunks: number): Promise<void> {
   if (store.kind !== 'lancedb' || chunks === 0 || (await store.count()) > 0) return;
   throw new IndexStateError(`the index of ${codebase.root} has lost its chunks (its LanceDB table is gone or empty); run \`codectx index\` to rebuild it`);
-}
-
-/** The codebase's index folder's metadata, whichever store wrote it; undefined when there is none or it is damaged. */
-function localMeta(codebase: Codebase): Promise<IndexMeta | undefined> {
-  return readMeta(codebase.indexDir).catch(() => undefined);
 }
 
 function lanceDir(codebase: Codebase): string {
