@@ -15,8 +15,6 @@ const record = (over: Partial<ChunkRecord> & { id: string }): ChunkRecord => ({
   kind: 'function',
   container: '',
   content: '',
-  contentHash: over.id,
-  fileHash: 'f',
   ...over,
 });
 const role = (file: string, over: Partial<ChunkRecord> = {}) => chunkRole(record({ id: file, file, ...over }));

@@ -58,7 +58,7 @@ describe('collectionNameFor', () => {
 
 describe('fuseRankings', () => {
   const ranked = (id: string, score: number): RankedChunk => ({
-    chunk: { id, file: `${id}.ts`, language: 'typescript', symbol: id, kind: 'function', container: '', startLine: 1, endLine: 1, content: '', contentHash: '', fileHash: '' },
+    chunk: { id, file: `${id}.ts`, language: 'typescript', symbol: id, kind: 'function', container: '', startLine: 1, endLine: 1, content: '' },
     score,
   });
 

@@ -3,7 +3,7 @@ import { createChunker, type Chunker } from '../chunk/chunker.js';
 import type { Chunk } from '../chunk/types.js';
 import type { CodectxConfig } from '../config/config.js';
 import { createTokenCounter } from '../embed/index.js';
-import type { ChunkRecord } from '../store/types.js';
+import type { StoredChunk } from '../store/types.js';
 
 /** Tokens the symbol line that `embeddingText` puts before the content may take; the chunk budget leaves room. */
 const EMBEDDING_PREFIX_TOKENS = 16;
@@ -38,7 +38,7 @@ export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-export function toRecord(chunk: Chunk, fileHash: string): ChunkRecord {
+export function toRecord(chunk: Chunk, fileHash: string): Omit<StoredChunk, 'vector'> {
   const contentHash = sha256(embeddingText(chunk)).slice(0, 32);
   const id = sha256(`${chunk.file}\0${chunk.startLine}\0${chunk.endLine}\0${contentHash}`).slice(0, 32);
   return { ...chunk, id, contentHash, fileHash };

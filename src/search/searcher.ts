@@ -59,16 +59,15 @@ export async function searchIndex(
   // A limit above the default depth fetches (and ranks) that many from each side.
   const params = { ...DEFAULT_RANKING, depth: Math.max(DEFAULT_RANKING.depth, options.limit) };
   const asWritten = (side: 'raw' | 'task') => (side === 'task' ? taskText(query) : query);
-  const vector = await queryVectors.get(asWritten(params.denseQuery));
   const keep = options.globs?.length ? globFilter(options.globs) : undefined;
   const fetch = keep ? params.depth * GLOB_OVERFETCH : params.depth;
+  // The keyword side needs no vector: it runs while the query is embedded (~4 ms of a ~30 ms query).
+  const keywordSide = store.searchKeyword(asWritten(params.keywordQuery), fetch, options.filter);
+  const denseSide = queryVectors.get(asWritten(params.denseQuery)).then((vector) => store.searchDense(vector, fetch, options.filter));
   // Ranks are positions in each side's list, so the globs apply before fusion, as a store filter would.
-  const [dense, keyword] = (
-    await Promise.all([
-      store.searchDense(vector, fetch, options.filter),
-      store.searchKeyword(asWritten(params.keywordQuery), fetch, options.filter),
-    ])
-  ).map((side) => (keep ? side.filter((hit) => keep(hit.chunk.file)) : side));
+  const [dense, keyword] = (await Promise.all([denseSide, keywordSide])).map((side) =>
+    keep ? side.filter((hit) => keep(hit.chunk.file)) : side,
+  );
   const grouped = groupPieces(rankCandidates(query, dense, keyword, params), options.limit, params.joinWithin);
   // A joined result shows the real lines between its chunks (one lookup for all results; most gaps are one blank line).
   const gaps = grouped.flatMap((hit) => hit.gaps);

@@ -18,7 +18,7 @@ export interface ChunkColumns {
   search_text: string;
 }
 
-/** Columns a search reads back (everything but the vector and the BM25 text). */
+/** Columns a search reads back (everything but the vector, the BM25 text and the hashes). */
 export const RECORD_COLUMNS = [
   'id',
   'file',
@@ -29,8 +29,6 @@ export const RECORD_COLUMNS = [
   'start_line',
   'end_line',
   'content',
-  'content_hash',
-  'file_hash',
 ] as const;
 
 export function toColumns(chunk: StoredChunk): ChunkColumns {
@@ -62,7 +60,5 @@ export function fromColumns(row: Record<string, unknown>, id: string = String(ro
     startLine: Number(row.start_line),
     endLine: Number(row.end_line),
     content: String(row.content),
-    contentHash: String(row.content_hash),
-    fileHash: String(row.file_hash),
   };
 }
