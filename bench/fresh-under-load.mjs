@@ -53,11 +53,11 @@ try {
   client = await connectDaemon();
   const key = configKey(loadConfig(small));
   const status = async (root) => (await client.status()).codebases.find((codebase) => codebase.root === root);
-  await client.add(smallRoot);
+  await client.add(smallRoot, key);
   while ((await status(smallRoot))?.runs !== 1) await sleep(100);
 
   const bulkStarted = performance.now();
-  await client.add(bigRoot);
+  await client.add(bigRoot, configKey(loadConfig(bigRoot)));
   while ((await status(bigRoot))?.state !== 'indexing') await sleep(50);
   console.log(`bulk codebase: ${BULK_FILES} files (${BULK_FILES * 6} functions, nothing cached); edits start once it is indexing`);
 

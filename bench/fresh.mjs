@@ -93,7 +93,7 @@ try {
   let peakIndexing = 0;
   const sampler = setInterval(() => (peakIndexing = Math.max(peakIndexing, rssMb(pid))), 100);
   const initialStart = performance.now();
-  await client.add(repo);
+  await client.add(repo, key);
   while ((await runs()) === 0) await sleep(200);
   const initialSeconds = (performance.now() - initialStart) / 1000;
   clearInterval(sampler);
