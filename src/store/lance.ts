@@ -39,7 +39,9 @@ const VECTOR_INDEX_MIN_ROWS = 10_000;
 // recall@10 0.35 at any ef. PQ's quantization costs recall (0.58 at 30k); re-ranking 5x the candidates by their
 // full vectors lifts it to 0.77 for under a millisecond, and nprobes beyond the default changed nothing. With
 // MiniLM's vectors of real code (102k chunks, 20 queries, distinct contents found of the exact top 100): refine 0
-// 0.50, 2 0.66, 5 0.82 (top 3: 0.92), 10 0.91 (0.97) for 5, 7, 10, 18 ms a dense search.
+// 0.50, 2 0.66, 5 0.82 (top 3: 0.92), 10 0.91 (0.97) for 5, 7, 10, 18 ms a dense search. Sub-vectors of 8
+// dimensions instead of LanceDB's 16 gave 0.92 at refine 3 and 0.98 at refine 5 for the same time, but halved
+// bench:store's upsert throughput at 100k (2,300 → 1,100-1,450 chunks/s, same load): not taken.
 const vectorIndex = () => lancedb.Index.ivfPq({ distanceType: 'cosine' });
 const DENSE_REFINE_FACTOR = 5;
 
