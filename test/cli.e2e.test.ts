@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,30 @@ describe('file names in text output', () => {
   it('--files prints one line per file', async () => {
     const files = await cli(['search', 'parse config', '--files']);
     expect(files.stdout.split('\n').filter(Boolean).sort()).toEqual(['esc\\x1b[31mred.py', 'new\\nline.py']);
+  });
+});
+
+describe('a backslash in a file name', () => {
+  // On POSIX a backslash is an ordinary character in a name: `a\\b.py` is one file at the root, not `a/b.py`.
+  it('keeps the name as it is: both files indexed under their own paths, and deleting one keeps the other', async () => {
+    const names = join(base, 'names');
+    await mkdir(join(names, 'a'), { recursive: true });
+    await writeFile(join(names, 'a\\b.py'), 'def backslash_file():\n    return "from a-backslash-b"\n');
+    await writeFile(join(names, 'a', 'b.py'), 'def real_nested_file():\n    return "from a/b"\n');
+    const fileOf = async (query: string) => {
+      const result = await cli(['search', query, '--path', names, '--json', '--limit', '1']);
+      expect(result.code, result.stderr).toBe(0);
+      return (JSON.parse(result.stdout) as { results: Array<{ file: string }> }).results.map((r) => r.file);
+    };
+    expect((await cli(['index', names])).code).toBe(0);
+    expect(await fileOf('backslash_file')).toEqual(['a\\b.py']);
+    expect(await fileOf('real_nested_file')).toEqual(['a/b.py']);
+    expect(JSON.parse((await cli(['chunk', join(names, 'a\\b.py'), '--path', names, '--json'])).stdout)[0].file).toBe('a\\b.py');
+
+    await rm(join(names, 'a', 'b.py'));
+    expect((await cli(['index', names, '-q'])).stdout).toMatch(/^indexed 1 file in \d+s: 0 new or changed, 1 deleted, 1 unchanged\nchunks: .*, 1 in the index\n$/);
+    expect(await fileOf('backslash_file')).toEqual(['a\\b.py']);
+    expect(await fileOf('real_nested_file')).not.toContain('a/b.py');
   });
 });
 
