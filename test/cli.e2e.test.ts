@@ -107,6 +107,33 @@ describe('a backslash in a file name', () => {
   });
 });
 
+describe('the index of a folder that is gone', () => {
+  it('is listed by list --indexes, named by status, and dropped by clear with the old path', async () => {
+    const gone = join(base, 'gone');
+    await mkdir(gone);
+    await writeFile(join(gone, 'g.py'), 'def f():\n    pass\n');
+    expect((await cli(['index', gone])).code).toBe(0);
+    await rm(gone, { recursive: true });
+
+    const listed = await cli(['list', '--indexes']);
+    expect(listed.stdout).toContain(`${gone}  1 file, 1 chunk, `);
+    expect(listed.stdout).toMatch(new RegExp(`^${gone}  .*\\(folder missing: .*\\)$`, 'm'));
+    expect(listed.stdout).toMatch(new RegExp(`^${repo}  2 files, .*KiB$`, 'm'));
+    const json = JSON.parse((await cli(['list', '--indexes', '--json'])).stdout) as { indexes: Array<{ root: string; folderExists: boolean }> };
+    expect(json.indexes.find((index) => index.root === gone)?.folderExists).toBe(false);
+
+    expect(await cli(['status', gone])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `codectx: no such directory: ${gone} (its index is still here; \`codectx clear ${gone}\` drops it)\n`,
+    });
+    expect(await cli(['clear', gone])).toEqual({ code: 0, stdout: `cleared the index of ${gone} (1 chunk)\n`, stderr: '' });
+    expect((await cli(['list', '--indexes'])).stdout).not.toContain(gone);
+    // Once dropped, a missing folder is a bad path again.
+    expect((await cli(['clear', gone])).code).toBe(2);
+  });
+});
+
 describe('input that is almost right', () => {
   const refused = async (args: string[], message: string, env: NodeJS.ProcessEnv = {}) => {
     const result = await cli(args, env);
