@@ -29,3 +29,10 @@ function escaped(char: string): string {
 export function count(n: number, noun: string, plural = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : plural}`;
 }
+
+/** A size on disk as people read it: "3.2 MiB", "1.1 GiB", "12 KiB". */
+export function binaryBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${+(bytes / 2 ** 30).toFixed(1)} GiB`;
+  if (bytes >= 2 ** 20) return `${+(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return `${Math.ceil(bytes / 2 ** 10)} KiB`;
+}

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,57 @@ describe('file names in text output', () => {
   it('--files prints one line per file', async () => {
     const files = await cli(['search', 'parse config', '--files']);
     expect(files.stdout.split('\n').filter(Boolean).sort()).toEqual(['esc\\x1b[31mred.py', 'new\\nline.py']);
+  });
+});
+
+describe('a backslash in a file name', () => {
+  // On POSIX a backslash is an ordinary character in a name: `a\\b.py` is one file at the root, not `a/b.py`.
+  it('keeps the name as it is: both files indexed under their own paths, and deleting one keeps the other', async () => {
+    const names = join(base, 'names');
+    await mkdir(join(names, 'a'), { recursive: true });
+    await writeFile(join(names, 'a\\b.py'), 'def backslash_file():\n    return "from a-backslash-b"\n');
+    await writeFile(join(names, 'a', 'b.py'), 'def real_nested_file():\n    return "from a/b"\n');
+    const fileOf = async (query: string) => {
+      const result = await cli(['search', query, '--path', names, '--json', '--limit', '1']);
+      expect(result.code, result.stderr).toBe(0);
+      return (JSON.parse(result.stdout) as { results: Array<{ file: string }> }).results.map((r) => r.file);
+    };
+    expect((await cli(['index', names])).code).toBe(0);
+    expect(await fileOf('backslash_file')).toEqual(['a\\b.py']);
+    expect(await fileOf('real_nested_file')).toEqual(['a/b.py']);
+    expect(JSON.parse((await cli(['chunk', join(names, 'a\\b.py'), '--path', names, '--json'])).stdout)[0].file).toBe('a\\b.py');
+
+    await rm(join(names, 'a', 'b.py'));
+    expect((await cli(['index', names, '-q'])).stdout).toMatch(/^indexed 1 file in \d+s: 0 new or changed, 1 deleted, 1 unchanged\nchunks: .*, 1 in the index\n$/);
+    expect(await fileOf('backslash_file')).toEqual(['a\\b.py']);
+    expect(await fileOf('real_nested_file')).not.toContain('a/b.py');
+  });
+});
+
+describe('the index of a folder that is gone', () => {
+  it('is listed by list --indexes, named by status, and dropped by clear with the old path', async () => {
+    const gone = join(base, 'gone');
+    await mkdir(gone);
+    await writeFile(join(gone, 'g.py'), 'def f():\n    pass\n');
+    expect((await cli(['index', gone])).code).toBe(0);
+    await rm(gone, { recursive: true });
+
+    const listed = await cli(['list', '--indexes']);
+    expect(listed.stdout).toContain(`${gone}  1 file, 1 chunk, `);
+    expect(listed.stdout).toMatch(new RegExp(`^${gone}  .*\\(folder missing: .*\\)$`, 'm'));
+    expect(listed.stdout).toMatch(new RegExp(`^${repo}  2 files, .*KiB$`, 'm'));
+    const json = JSON.parse((await cli(['list', '--indexes', '--json'])).stdout) as { indexes: Array<{ root: string; folderExists: boolean }> };
+    expect(json.indexes.find((index) => index.root === gone)?.folderExists).toBe(false);
+
+    expect(await cli(['status', gone])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `codectx: no such directory: ${gone} (its index is still here; \`codectx clear ${gone}\` drops it)\n`,
+    });
+    expect(await cli(['clear', gone])).toEqual({ code: 0, stdout: `cleared the index of ${gone} (1 chunk)\n`, stderr: '' });
+    expect((await cli(['list', '--indexes'])).stdout).not.toContain(gone);
+    // Once dropped, a missing folder is a bad path again.
+    expect((await cli(['clear', gone])).code).toBe(2);
   });
 });
 

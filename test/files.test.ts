@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSourceFile } from '../src/files/read.js';
-import { walkCodebase } from '../src/files/walk.js';
+import { walkCodebase, walkPaths } from '../src/files/walk.js';
 
 let root: string;
 
@@ -83,6 +83,19 @@ describe('walkCodebase', () => {
     expect(result.skipped).toContainEqual(expect.objectContaining({ path: 'locked', reason: 'unreadable' }));
   });
 
+  it('lists a linked file once, under its own path; a link to a file the walk leaves out is listed', async () => {
+    await put('.gitignore', 'private/\n');
+    await put('deco.py', 'def log_calls(f):\n    return f\n');
+    await put('private/tool.py');
+    await symlink('deco.py', join(root, 'link_to_deco.py'));
+    await mkdir(join(root, 'sub'));
+    await symlink('../link_to_deco.py', join(root, 'sub', 'chained.py'));
+    await symlink('private/tool.py', join(root, 'tool.py'));
+    expect(await walkedPaths()).toEqual(['deco.py', 'tool.py']);
+    // The daemon's walk of the paths a change touched agrees, though the target is not among them.
+    expect((await walkPaths(root, ['link_to_deco.py', 'sub/chained.py', 'tool.py'])).files.map((file) => file.path)).toEqual(['tool.py']);
+  });
+
   it('rejects a missing root with a one-line usage error', async () => {
     await expect(walkCodebase(join(root, 'nope'))).rejects.toThrow(/no such directory/);
   });
@@ -130,12 +143,12 @@ describe('links out of the codebase (issue 13)', () => {
     await mkdir(`${root}2`, { recursive: true });
     await writeFile(`${root}2/near.py`, 'y = 2\n');
     await symlink(`${root}2`, join(root, 'near_link'));
-    // Links that stay inside keep working.
+    // Links that stay inside keep working (the file is listed once, under its own path).
     await symlink(join(root, 'src'), join(root, 'src_alias'));
     await symlink(join(root, 'src', 'app.py'), join(root, 'app_alias.py'));
     const walk = await walkCodebase(root);
     await rm(`${root}2`, { recursive: true, force: true });
-    expect(walk.files.map((f) => f.path).sort()).toEqual(['app_alias.py', 'src/app.py']);
+    expect(walk.files.map((f) => f.path).sort()).toEqual(['src/app.py']);
     expect(walk.skipped.filter((s) => s.reason === 'outside-root').map((s) => s.path).sort()).toEqual(['etc_link', 'near_link', 'notes.py']);
   });
 

@@ -35,7 +35,9 @@ export interface Chunker {
   /**
    * Chunks of one file, in line order, not overlapping. A chunk's content is exactly its lines startLine..endLine;
    * the parts of a definition split for size all carry its symbol, kind and container (the embedding text puts
-   * those before the content, which gives a later part its context).
+   * those before the content, which gives a later part its context). `relativePath` (`/` between folders) is
+   * kept exactly: on POSIX a backslash is part of a file's name, and reading it as `/` would report one file
+   * under another's path.
    */
   chunk(relativePath: string, content: string): Promise<Chunk[]>;
 }
@@ -49,8 +51,7 @@ export async function createChunker(options: ChunkerOptions = {}): Promise<Chunk
   await initParser();
   const parser = new Parser();
 
-  async function chunk(relativePath: string, content: string): Promise<Chunk[]> {
-    const file = relativePath.replaceAll('\\', '/');
+  async function chunk(file: string, content: string): Promise<Chunk[]> {
     let language = languageForPath(file) ?? 'text';
     if (language === 'c' && file.endsWith('.h') && CPP_IN_HEADER.test(content)) language = 'cpp';
     const lines = content.split(/\r?\n/);

@@ -56,7 +56,7 @@ export function languageAliases(): ReadonlyMap<string, string> {
 
 /** Language id for a path by file name, then extension; undefined when no grammar or splitter knows it. */
 export function languageForPath(relativePath: string): string | undefined {
-  const base = path.posix.basename(relativePath.replaceAll('\\', '/'));
+  const base = path.posix.basename(relativePath);
   const named = byFilename.get(base);
   if (named) return named;
   const dot = base.lastIndexOf('.');

@@ -1,5 +1,5 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { defaultIgnoreLevel, isIgnored, readIgnoreLevel, type IgnoreLevel } from './ignoreRules.js';
 import { isSourcePath } from './languages.js';
@@ -37,7 +37,8 @@ export interface WalkOptions {
  * Lists the source files of a codebase, honouring .gitignore/.codectxignore at every level and the built-in
  * defaults. Never throws for a bad file: it lands in `skipped` with a reason. Symlinks are followed once
  * (a directory reached again through a link is a loop), and only while their real path stays inside the root: a
- * link to /etc or ~/.ssh is never read (`outside-root`).
+ * link to /etc or ~/.ssh is never read (`outside-root`). A link to a file the walk lists under its own path is
+ * left out: that file is indexed once, not once more per link (its copies filled result slots).
  */
 export async function walkCodebase(root: string, options: WalkOptions = {}): Promise<WalkResult> {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -47,8 +48,8 @@ export async function walkCodebase(root: string, options: WalkOptions = {}): Pro
 
   const rootReal = await realpath(root);
   const walker = new TreeWalker(rootReal, maxFileBytes);
-  await walker.visit(root, '', [defaultIgnoreLevel(options.ignore)]);
-  return walker.sorted();
+  await walker.visit(root, rootReal, '', [defaultIgnoreLevel(options.ignore)]);
+  return walker.sorted(async () => false);
 }
 
 /**
@@ -79,7 +80,12 @@ export async function walkPaths(root: string, paths: readonly string[], options:
     const levels = await levelsInside(parentOf(path));
     if (levels) await walker.visitEntry(join(root, path), path, levels);
   }
-  return walker.sorted();
+  // A link's target need not be among the paths: ask whether a whole walk would list it.
+  return walker.sorted(async (real) => {
+    const target = relative(rootReal, real).split(sep).join('/');
+    const levels = await levelsInside(parentOf(target));
+    return levels !== undefined && isSourcePath(target) && !isIgnored(levels, target);
+  });
 }
 
 function parentOf(relPath: string): string {
@@ -87,10 +93,21 @@ function parentOf(relPath: string): string {
   return slash === -1 ? '' : relPath.slice(0, slash);
 }
 
+/** A file the walk reached: `link` when through a symlink, whose target's real path is `real`. */
+interface FoundFile {
+  relPath: string;
+  absPath: string;
+  real: string;
+  link: boolean;
+}
+
 class TreeWalker {
   private readonly result: WalkResult = { files: [], skipped: [] };
   private readonly visitedDirs: Set<string>;
   private readonly seenFiles = new Set<string>();
+  /** Real paths of the files reached by their own path, and the real path of each file reached through a link. */
+  private readonly ownReals = new Set<string>();
+  private readonly linkReals = new Map<string, string>();
 
   constructor(
     private readonly rootReal: string,
@@ -99,9 +116,16 @@ class TreeWalker {
     this.visitedDirs = new Set([rootReal]);
   }
 
-  sorted(): WalkResult {
-    this.result.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return this.result;
+  /** The result in path order, without the links to files listed under their own path (or that `listedElsewhere`). */
+  async sorted(listedElsewhere: (real: string) => Promise<boolean>): Promise<WalkResult> {
+    const copies = new Set<string>();
+    for (const [path, real] of this.linkReals) {
+      if (this.ownReals.has(real) || (await listedElsewhere(real))) copies.add(path);
+    }
+    const files = this.result.files.filter((file) => !copies.has(file.path));
+    const skipped = this.result.skipped.filter((file) => !copies.has(file.path));
+    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { files, skipped };
   }
 
   /** One path given by name: a file is listed (unless ignored), a folder walked, a missing path skipped. */
@@ -118,17 +142,19 @@ class TreeWalker {
     if (target.isDirectory()) {
       if (isIgnored(levels, `${relPath}/`) || this.visitedDirs.has(real)) return;
       this.visitedDirs.add(real);
-      await this.visit(absPath, relPath, levels);
+      await this.visit(absPath, real, relPath, levels);
     } else if (target.isFile() && isSourcePath(relPath) && !isIgnored(levels, relPath)) {
-      this.addFiles([{ relPath, absPath }], [target]);
+      this.addFiles([{ relPath, absPath, real, link: link.isSymbolicLink() }], [target]);
     }
   }
 
-  private addFiles(files: { relPath: string; absPath: string }[], infos: Array<{ size: number; mtimeMs: number } | undefined>): void {
+  private addFiles(files: FoundFile[], infos: Array<{ size: number; mtimeMs: number } | undefined>): void {
     const { result, maxFileBytes } = this;
-    files.forEach(({ relPath, absPath }, i) => {
+    files.forEach(({ relPath, absPath, real, link }, i) => {
       if (this.seenFiles.has(relPath)) return;
       this.seenFiles.add(relPath);
+      if (link) this.linkReals.set(relPath, real);
+      else this.ownReals.add(real);
       const info = infos[i];
       if (!info) {
         result.skipped.push({ path: relPath, reason: 'unreadable' });
@@ -140,7 +166,8 @@ class TreeWalker {
     });
   }
 
-  async visit(absDir: string, relDir: string, levels: IgnoreLevel[]): Promise<void> {
+  /** Walks the folder at `absDir`, whose real path is `realDir`. */
+  async visit(absDir: string, realDir: string, relDir: string, levels: IgnoreLevel[]): Promise<void> {
     const { result, rootReal, visitedDirs } = this;
     let entries;
     try {
@@ -152,29 +179,31 @@ class TreeWalker {
     const own = await readIgnoreLevel(absDir, relDir);
     const active = own ? [...levels, own] : levels;
 
-    const files: { relPath: string; absPath: string }[] = [];
+    const files: FoundFile[] = [];
     const dirs: { relPath: string; absPath: string }[] = [];
     for (const entry of entries) {
       const relPath = relDir ? `${relDir}/${entry.name}` : entry.name;
       const absPath = join(absDir, entry.name);
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
+      let real = join(realDir, entry.name);
       if (entry.isSymbolicLink()) {
         const target = await stat(absPath).catch(() => undefined);
         if (!target) {
           result.skipped.push({ path: relPath, reason: 'unreadable', detail: 'broken symlink' });
           continue;
         }
-        const real = await realpath(absPath).catch(() => undefined);
-        if (!real || !isInside(rootReal, real)) {
+        const linked = await realpath(absPath).catch(() => undefined);
+        if (!linked || !isInside(rootReal, linked)) {
           result.skipped.push({ path: relPath, reason: 'outside-root', detail: 'a link out of the codebase' });
           continue;
         }
+        real = linked;
         isDir = target.isDirectory();
         isFile = target.isFile();
       }
       if (isDir && !isIgnored(active, `${relPath}/`)) dirs.push({ relPath, absPath });
-      else if (isFile && isSourcePath(relPath) && !isIgnored(active, relPath)) files.push({ relPath, absPath });
+      else if (isFile && isSourcePath(relPath) && !isIgnored(active, relPath)) files.push({ relPath, absPath, real, link: entry.isSymbolicLink() });
     }
 
     // A directory's files are stat'ed together: one at a time left libuv's thread pool idle (0.75 s for 10k files).
@@ -191,7 +220,7 @@ class TreeWalker {
         continue;
       }
       visitedDirs.add(real);
-      await this.visit(absPath, relPath, active);
+      await this.visit(absPath, real, relPath, active);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { codectxHome } from '../config/paths.js';
 import { UsageError } from '../errors.js';
 import { collectionNameFor } from '../store/collectionName.js';
@@ -32,6 +32,19 @@ export async function resolveFolder(path: string): Promise<Codebase> {
   if (!info) throw new UsageError(`no such directory: ${path}`);
   if (!info.isDirectory()) throw new UsageError(`not a directory: ${path}`);
   return codebaseAt(await realpath(absolute));
+}
+
+/**
+ * The codebase of a folder deleted or moved since it was indexed, when its index is still here; undefined for a
+ * path that exists or that no index names. Lets `clear` drop an index nothing else would reach.
+ */
+export async function goneFolderWithIndex(path: string): Promise<Codebase | undefined> {
+  const absolute = resolve(path);
+  if (await stat(absolute).catch(() => undefined)) return undefined;
+  // Roots are recorded as real paths: resolve the part of the path that still exists.
+  const parent = await realpath(dirname(absolute)).catch(() => dirname(absolute));
+  const codebase = codebaseAt(join(parent, basename(absolute)));
+  return (await stat(codebase.indexDir).catch(() => undefined)) ? codebase : undefined;
 }
 
 /** The codebase whose root is the real path `root` (which may no longer exist). */

@@ -7,8 +7,9 @@ import { withService } from '../../app/service.js';
 import { listCodebases, unregisterCodebase } from '../../daemon/registry.js';
 import { UsageError } from '../../errors.js';
 import { resolveCodebase, resolveFolder } from '../../index/codebase.js';
+import { listIndexes } from '../../index/indexList.js';
 import { nonEmptyPath } from '../shared.js';
-import { printable } from '../../text.js';
+import { binaryBytes, count, printable } from '../../text.js';
 
 /** `add`, `remove`, `list`: the codebases the daemon keeps indexed. */
 export function registerRegistryCommands(program: Command): void {
@@ -41,8 +42,10 @@ export function registerRegistryCommands(program: Command): void {
   program
     .command('list')
     .description('list the registered codebases (with their state when the daemon runs)')
+    .option('--indexes', 'list every index kept here instead, with its size; a deleted or moved folder is marked')
     .option('--json', 'print as JSON')
-    .action(async (flags: { json?: boolean }) => {
+    .action(async (flags: { json?: boolean; indexes?: boolean }) => {
+      if (flags.indexes) return printIndexes(flags.json);
       const codebases = await listCodebases();
       const client = await connectDaemon();
       const states = new Map<string, CodebaseStatus>();
@@ -69,4 +72,21 @@ export function registerRegistryCommands(program: Command): void {
         process.stdout.write(`${printable(row.root)}  ${note}\n`);
       }
     });
+}
+
+/** `list --indexes`: every index under the codectx home, so one whose folder is gone can be found and cleared. */
+async function printIndexes(json?: boolean): Promise<void> {
+  const indexes = await listIndexes();
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ indexes }, null, 2)}\n`);
+    return;
+  }
+  if (indexes.length === 0) {
+    process.stdout.write('no indexes (`codectx index <path>`)\n');
+    return;
+  }
+  for (const index of indexes) {
+    const missing = index.folderExists ? '' : '  (folder missing: `codectx clear <path>` drops its index)';
+    process.stdout.write(`${printable(index.root)}  ${count(index.files, 'file')}, ${count(index.chunks, 'chunk')}, ${binaryBytes(index.bytes)}${missing}\n`);
+  }
 }

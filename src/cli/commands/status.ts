@@ -2,9 +2,11 @@ import type { Command } from 'commander';
 import { withService } from '../../app/service.js';
 import { loadConfig } from '../../config/config.js';
 import { codectxHome } from '../../config/paths.js';
+import { UsageError } from '../../errors.js';
+import { goneFolderWithIndex } from '../../index/codebase.js';
 import { DEFAULT_CACHE_BYTES, cacheFolderBytes, embeddingCacheDir } from '../../index/embeddingCache.js';
 import { addStoreOptions, ago, nonEmptyPath, skippedByReason, type StoreFlags } from '../shared.js';
-import { count, printable } from '../../text.js';
+import { binaryBytes, count, printable } from '../../text.js';
 
 export function registerStatusCommand(program: Command): void {
   addStoreOptions(
@@ -16,7 +18,11 @@ export function registerStatusCommand(program: Command): void {
   ).action(async (path: string, flags: StoreFlags & { json?: boolean }) => {
     const { codebase, found } = await withService(flags, async (service) => {
       // From a subfolder too, as search: the nearest index above, local or shared.
-      const codebase = await service.locate(path);
+      const codebase = await service.locate(path).catch(async (error: unknown) => {
+        const gone = await goneFolderWithIndex(path);
+        if (gone) throw new UsageError(`no such directory: ${path} (its index is still here; \`codectx clear ${gone.root}\` drops it)`);
+        throw error;
+      });
       return { codebase, found: await service.status(codebase) };
     });
     if (!found) {
@@ -66,10 +72,4 @@ export function registerStatusCommand(program: Command): void {
     for (const error of status.lastErrors.slice(0, 5)) lines.push(`error:     ${printable(error.file)}: ${error.message}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   });
-}
-
-function binaryBytes(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${+(bytes / 2 ** 30).toFixed(1)} GiB`;
-  if (bytes >= 2 ** 20) return `${+(bytes / 2 ** 20).toFixed(1)} MiB`;
-  return `${Math.ceil(bytes / 2 ** 10)} KiB`;
 }
