@@ -64,6 +64,14 @@ describe('IgnoreMatcher (the watcher side of the ignore rules)', () => {
     expect(matcher.ignores(root)).toBe(false);
   });
 
+  it('takes a root file whose name starts with two dots as inside the root, a parent path as outside', () => {
+    const matcher = new IgnoreMatcher(root);
+    expect(matcher.relativePath(join(root, '..notes.py'))).toBe('..notes.py');
+    expect(matcher.relativePath(join(root, 'lib', '..data', 'a.py'))).toBe('lib/..data/a.py');
+    expect(matcher.relativePath(join(root, '..', 'elsewhere.py'))).toBeUndefined();
+    expect(matcher.relativePath(root)).toBeUndefined();
+  });
+
   it('sees a changed ignore file after forget()', async () => {
     await put('a.ts');
     const matcher = new IgnoreMatcher(root);

@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, relative } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { printable } from '../text.js';
 
@@ -36,7 +36,7 @@ export function makePrivateDir(path: string): void {
   mkdirSync(path, { recursive: true, mode: PRIVATE_DIR_MODE });
   const home = codectxHome();
   const inside = relative(home, path);
-  if (inside.startsWith('..') || isAbsolute(inside)) return;
+  if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) return;
   const info = statSync(home);
   if (info.uid === process.getuid?.() && (info.mode & 0o077) !== 0) chmodSync(home, PRIVATE_DIR_MODE);
 }

@@ -1,5 +1,5 @@
 import { statSync, type Stats } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { defaultIgnoreLevel, isIgnored, readIgnoreLevelSync, type IgnoreLevel } from '../files/ignoreRules.js';
 
 /**
@@ -21,7 +21,8 @@ export class IgnoreMatcher {
   /** Path relative to the root with forward slashes; undefined for the root itself or paths outside it. */
   relativePath(absPath: string): string | undefined {
     const rel = relative(this.root, absPath);
-    if (rel === '' || rel.startsWith('..')) return undefined;
+    // `..` as a path segment, not a prefix: `..notes.py` at the root is inside it.
+    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
     return sep === '/' ? rel : rel.split(sep).join('/');
   }
 
