@@ -123,7 +123,19 @@ describe('input that is almost right', () => {
   it('a bad --store is a usage error (2) like the rest; a bad environment value is shown as given', async () => {
     expect(await refused(['status', '--store', 'foo'], 'unknown --store "foo"; use lancedb or milvus')).toBe(2);
     expect(await refused(['index', '--dry-run', '--store', 'foo'], 'unknown --store "foo"; use lancedb or milvus')).toBe(2);
-    expect(await refused(['status'], 'CODECTX_MAX_FILE_BYTES must be a positive number, got "abc"', { CODECTX_MAX_FILE_BYTES: 'abc' })).toBe(1);
+    expect(await refused(['status'], 'CODECTX_MAX_FILE_BYTES must be a positive integer, got "abc"', { CODECTX_MAX_FILE_BYTES: 'abc' })).toBe(1);
+  });
+
+  // `help serch` printed the whole help (exit 2) with no suggestion, where `serch` alone got one.
+  it('help for a misspelt command suggests the command, as the misspelt command does', async () => {
+    const direct = await cli(['serch']);
+    expect(direct).toEqual({ code: 2, stdout: '', stderr: "error: unknown command 'serch'\n(Did you mean search?)\n" });
+    expect(await cli(['help', 'serch'])).toEqual(direct);
+    expect(await cli(['--verbose', 'help', 'serch'])).toEqual(direct);
+    const help = await cli(['help', 'search']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: codectx search \[options\] <query>\n/);
+    expect((await cli(['help'])).stdout).toMatch(/^Usage: codectx \[options\] \[command\]\n/);
   });
 
   it('remove of a codebase that is not registered says so and fails', async () => {
