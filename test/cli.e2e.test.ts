@@ -174,7 +174,19 @@ describe('input that is almost right', () => {
   it('a bad --store is a usage error (2) like the rest; a bad environment value is shown as given', async () => {
     expect(await refused(['status', '--store', 'foo'], 'unknown --store "foo"; use lancedb or milvus')).toBe(2);
     expect(await refused(['index', '--dry-run', '--store', 'foo'], 'unknown --store "foo"; use lancedb or milvus')).toBe(2);
-    expect(await refused(['status'], 'CODECTX_MAX_FILE_BYTES must be a positive number, got "abc"', { CODECTX_MAX_FILE_BYTES: 'abc' })).toBe(1);
+    expect(await refused(['status'], 'CODECTX_MAX_FILE_BYTES must be a positive integer, got "abc"', { CODECTX_MAX_FILE_BYTES: 'abc' })).toBe(1);
+  });
+
+  // `help serch` printed the whole help (exit 2) with no suggestion, where `serch` alone got one.
+  it('help for a misspelt command suggests the command, as the misspelt command does', async () => {
+    const direct = await cli(['serch']);
+    expect(direct).toEqual({ code: 2, stdout: '', stderr: "error: unknown command 'serch'\n(Did you mean search?)\n" });
+    expect(await cli(['help', 'serch'])).toEqual(direct);
+    expect(await cli(['--verbose', 'help', 'serch'])).toEqual(direct);
+    const help = await cli(['help', 'search']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: codectx search \[options\] <query>\n/);
+    expect((await cli(['help'])).stdout).toMatch(/^Usage: codectx \[options\] \[command\]\n/);
   });
 
   it('remove of a codebase that is not registered says so and fails', async () => {
@@ -190,6 +202,40 @@ describe('input that is almost right', () => {
 });
 
 describe('counts as read', () => {
+  // The summary counted the walk's files ("8 files … 1 not indexed" where status said 7), a file turned binary as
+  // changed, and one grown past the size limit as deleted.
+  it('the index summary and status count the same files, and skips the same way', async () => {
+    const tree = join(base, 'skips');
+    await mkdir(tree);
+    const env = { CODECTX_MAX_FILE_BYTES: '4000' };
+    for (const name of ['a', 'b', 'c', 'd']) await writeFile(join(tree, `${name}.py`), `def ${name}_fn():\n    return "${name}"\n`);
+    await writeFile(join(tree, 'blob.py'), Buffer.from([0, 1, 2, 0, 255]));
+    await writeFile(join(tree, 'huge.py'), `# ${'x'.repeat(5000)}\n`);
+    const agree = async (summary: RegExp) => {
+      const index = await cli(['index', tree, '-q'], env);
+      expect(index.code, index.stderr).toBe(0);
+      expect(index.stdout).toMatch(summary);
+      const files = Number(/^(?:indexed|up to date:) (\d+) files?/.exec(index.stdout)![1]);
+      const status = await cli(['status', tree], env);
+      expect(status.stdout).toMatch(new RegExp(`^index: +${files} files?, `, 'm'));
+      expect(status.stdout).toContain(`\nstale:     0 changed or new, 0 deleted since the last index\n`);
+      const skippedLine = (text: string) => text.split('\n').find((line) => line.startsWith('skipped:'))?.replace(/ +/, ' ');
+      expect(skippedLine(status.stdout)).toBe(skippedLine(index.stdout));
+    };
+
+    await agree(/^indexed 4 files in \d+s: 4 new or changed, 0 deleted, 0 unchanged\nchunks: .*\nskipped: 1 too-large, 1 binary\n$/);
+    await agree(/^up to date: 4 files, 4 chunks \(nothing changed\)\nskipped: 1 too-large, 1 binary\n$/);
+
+    // One grows past the limit, one turns binary: status says what the next run does, and the run says it so.
+    await writeFile(join(tree, 'c.py'), `def c_fn():\n    return "${'c'.repeat(5000)}"\n`);
+    await writeFile(join(tree, 'd.py'), Buffer.from([0, 0, 7]));
+    const before = (await cli(['status', tree], env)).stdout;
+    expect(before).toContain('\nstale:     0 changed or new, 0 deleted, 2 now skipped since the last index (run `codectx index` to refresh)\n');
+    expect(JSON.parse((await cli(['status', tree, '--json'], env)).stdout).droppedFiles.sort()).toEqual(['c.py', 'd.py']);
+    await agree(/^indexed 2 files in \d+s: 0 new or changed, 0 deleted, 2 unchanged, 2 now skipped\nchunks: 0 written .*, 2 in the index\nskipped: 2 too-large, 2 binary\n$/);
+    await agree(/^up to date: 2 files, 2 chunks \(nothing changed\)\nskipped: 2 too-large, 2 binary\n$/);
+  });
+
   it('one file is "1 file"; a folder with nothing to index says so', async () => {
     const one = join(base, 'one');
     await mkdir(one);
@@ -199,12 +245,17 @@ describe('counts as read', () => {
     expect((await cli(['status', one])).stdout).toMatch(/^index: {5}1 file, 1 chunk, updated/m);
     expect((await cli(['clear', one])).stdout).toBe(`cleared the index of ${one} (1 chunk)\n`);
 
-    // The parts add up to the files found: a file skipped for its content is counted as not indexed.
+    // A file skipped for its content is among the skipped ones, not among the files indexed.
     await writeFile(join(one, 'blob.py'), Buffer.from([0, 1, 2, 0, 255, 0, 7]));
     await writeFile(join(one, 'a.py'), 'def answer():\n    return 43\n');
     expect((await cli(['index', one, '-q'])).stdout).toMatch(
-      /^indexed 2 files in \d+s: 1 new or changed, 0 deleted, 0 unchanged, 1 not indexed\nchunks: .*\nskipped: 1 binary\n$/,
+      /^indexed 1 file in \d+s: 1 new or changed, 0 deleted, 0 unchanged\nchunks: .*\nskipped: 1 binary\n$/,
     );
+
+    const binaryOnly = join(base, 'binary-only');
+    await mkdir(binaryOnly);
+    await writeFile(join(binaryOnly, 'blob.py'), Buffer.from([0, 1, 2]));
+    expect((await cli(['index', binaryOnly])).stdout).toBe(`no files to index in ${binaryOnly} (skipped: 1 binary)\n`);
 
     const empty = join(base, 'empty');
     await mkdir(empty);

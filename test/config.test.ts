@@ -108,10 +108,45 @@ describe('codectx.config.json', () => {
     }
   });
 
+  // What Windows Notepad writes: it was refused as `Unexpected token '\uFEFF'`, with no line or column.
+  it('takes a file that starts with a UTF-8 byte-order mark, and places errors as an editor shows them', () => {
+    expect(parse('\uFEFF{"store": "milvus"}')).toEqual({ store: 'milvus' });
+    expect(problem('\uFEFF{\n  "store": "lancedb",\n}')).toMatch(/^codectx\.config\.json:3:1 is not valid JSON/);
+  });
+
+  // An unclosed "[" made the pattern match nothing, silently, where -g refuses the same glob.
+  it('refuses an ignore pattern whose "[" is never closed, naming it', () => {
+    const unclosed = (pattern: string, at: number) =>
+      `codectx.config.json: "ignore.${at}" is ${JSON.stringify(pattern)}: its "[" is not closed by "]", so it would match nothing; use "\\\\[" for a literal bracket`;
+    expect(problem({ ignore: ['dist/', '[unclosed'] })).toBe(unclosed('[unclosed', 1));
+    for (const pattern of ['a[]', '[]', 'x[a\\]', '[abc]y[', '[!]']) expect(problem({ ignore: [pattern] })).toBe(unclosed(pattern, 0));
+    // Classes as .gitignore has them, a "]" alone, and escaped brackets stay as they were.
+    const fine = ['[abc]x', '*.[ch]', '[!a]*', '[]a]', '[!]]', 'x]', 'foo\\[', '\\[literal\\]', 'a[b/c]d'];
+    expect(parse({ ignore: fine }).ignore).toEqual(fine);
+  });
+
   it('names the line and column of a JSON error', () => {
     expect(problem('{\n  "store": "lancedb",\n}')).toMatch(/^codectx\.config\.json:3:1 is not valid JSON/);
     expect(problem('{\n  "store": ')).toMatch(/^codectx\.config\.json:2:12 is not valid JSON/);
     expect(problem('[1, 2]')).toBe('codectx.config.json must hold a JSON object');
+  });
+});
+
+describe('numbers from the environment', () => {
+  // The README says numbers are plain decimal integers; CODECTX_MAX_FILE_BYTES took "1.5", 1e20 and "".
+  it('takes a positive decimal integer and refuses the rest with one line', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'codectx-config-env-'));
+    expect(loadConfig(root, {}, { CODECTX_MAX_FILE_BYTES: '4096' }).maxFileBytes).toBe(4096);
+    expect(loadConfig(root, {}, { CODECTX_EMBEDDING_DIMENSIONS: '256' }).embedding.dimensions).toBe(256);
+    for (const value of ['1.5', '', '99999999999999999999', '1e3', ' 3', '0x10', '0', '-4']) {
+      expect(() => loadConfig(root, {}, { CODECTX_MAX_FILE_BYTES: value })).toThrow(
+        new ConfigError(`CODECTX_MAX_FILE_BYTES must be a positive integer, got ${JSON.stringify(value)}`),
+      );
+    }
+    expect(() => loadConfig(root, {}, { CODECTX_EMBEDDING_DIMENSIONS: '1.5' })).toThrow(
+      new ConfigError('CODECTX_EMBEDDING_DIMENSIONS must be a positive integer, got "1.5"'),
+    );
+    await rm(root, { recursive: true });
   });
 });
 

@@ -248,15 +248,31 @@ describe('incremental indexing', () => {
     expect(plan.estimatedTokens).toBeGreaterThan(0);
   });
 
-  it('a file that turns binary loses its chunks, and the run counts it as a change', async () => {
+  it('a file that turns binary loses its chunks, and the run counts it as dropped', async () => {
     await run();
     await writeFile(join(root, 'b.py'), Buffer.from([0x00, 0x01, 0x02]));
     const report = await run();
     expect(report.skipped.map((s) => s.reason)).toEqual(['binary']);
-    // It said "up to date … (nothing changed)" when a file that turned unreadable lost its chunks.
-    expect(report.filesChanged).toBe(1);
+    // It said "up to date … (nothing changed)" when a file that turned unreadable lost its chunks; then it counted
+    // it as changed, and one grown too large as deleted.
+    expect(report).toMatchObject({ filesChanged: 0, filesDeleted: 0, filesDropped: 1, filesUnchanged: 1, totalFiles: 1 });
     expect([...(await store.listFiles()).keys()]).toEqual(['a.ts']);
     expect((await diff()).toRead).toEqual([]);
+    expect((await run()).filesDropped).toBe(0);
+  });
+
+  it('a file grown past the size limit is dropped, not deleted; one turned binary after it was counted too', async () => {
+    await writeFile(join(root, 'c.py'), 'def gamma():\n    return 3\n');
+    await run();
+    await writeFile(join(root, 'a.ts'), `export const big = "${'x'.repeat(2 << 20)}";\n`);
+    await writeFile(join(root, 'b.py'), 'def beta(y):\n    return y * 3\n');
+    // b.py is counted as changed, then turns binary before it is cut again for embedding (no chunk text kept).
+    const report = await run({ onProgress: (progress) => {
+      if (progress.phase === 'embed' && progress.filesDone === 0) writeFileSync(join(root, 'b.py'), Buffer.from([0x00, 0x01]));
+    } }, 0);
+    expect(report).toMatchObject({ filesChanged: 0, filesDeleted: 0, filesDropped: 2, filesUnchanged: 1, totalFiles: 1 });
+    expect(report.skipped.map((s) => [s.path, s.reason]).sort()).toEqual([['a.ts', 'too-large'], ['b.py', 'binary']]);
+    expect([...(await store.listFiles()).keys()]).toEqual(['c.py']);
   });
 
   // status kept the skip counts of the last whole walk: a file the daemon found binary was not counted until then.

@@ -55,20 +55,22 @@ describe('formatIndexingStatus', () => {
 
   it('reports a finished run with its counts and errors, and a failed run with its error', () => {
     const report = {
-      filesScanned: 5,
+      filesScanned: 6,
       filesChanged: 2,
       filesDeleted: 1,
+      filesDropped: 1,
       filesUnchanged: 3,
       chunksWritten: 6,
       embedded: 4,
       cacheHits: 2,
+      totalFiles: 5,
       totalChunks: 13,
       skipped: [],
       errors: [{ file: 'bad.ts', message: 'parse failed' }],
       seconds: 2.345,
     };
     expect(formatIndexingStatus({ root: '/r', job: { state: 'done', startedAt: 0, finishedAt: 1, report } })).toBe(
-      'Indexing /r is complete: 5 files, 13 chunks (2 new or changed files, 6 chunks written, 1 file removed) in 2.3s.\nError: bad.ts: parse failed',
+      'Indexing /r is complete: 5 files, 13 chunks (2 new or changed files, 6 chunks written, 2 files removed) in 2.3s.\nError: bad.ts: parse failed',
     );
     expect(formatIndexingStatus({ root: '/r', job: { state: 'failed', startedAt: 0, finishedAt: 1, error: 'disk full' }, meta })).toBe(
       'Indexing /r failed: disk full. The index on disk has 120 files, 1042 chunks. Call index_codebase again to retry.',

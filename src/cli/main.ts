@@ -51,12 +51,24 @@ export async function main(argv: string[]): Promise<number> {
   registerChunkCommand(program);
 
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(unknownHelpTopicAsCommand(program, argv));
     // A command that answered in full may still report a state by its exit code (`daemon status`: 3, not running).
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     return reportError(error, argv.includes('--verbose'));
   }
+}
+
+/**
+ * `codectx help serch` printed the whole help and exit 2 with no suggestion, where `codectx serch` says "Did you
+ * mean search?": a help topic that names no command is parsed as that command, so commander reports it so.
+ */
+function unknownHelpTopicAsCommand(program: Command, argv: string[]): string[] {
+  const at = argv.findIndex((arg, index) => index >= 2 && !arg.startsWith('-'));
+  const topic = argv[at + 1];
+  if (at < 0 || argv[at] !== 'help' || topic === undefined || topic.startsWith('-')) return argv;
+  if (program.commands.some((command) => command.name() === topic || command.aliases().includes(topic))) return argv;
+  return [...argv.slice(0, at), ...argv.slice(at + 1)];
 }
 
 /**

@@ -102,10 +102,11 @@ export function loadConfig(root: string, flags: ConfigFlags = {}, env: NodeJS.Pr
     baseURL: env.CODECTX_EMBEDDING_BASE_URL,
     apiKeyEnv: env.CODECTX_EMBEDDING_API_KEY_ENV,
   });
-  if (env.CODECTX_EMBEDDING_DIMENSIONS) {
+  // Set but empty is refused too: taken as unset, a typo in a script went unnoticed.
+  if (env.CODECTX_EMBEDDING_DIMENSIONS !== undefined) {
     config.embedding.dimensions = parsePositive(env.CODECTX_EMBEDDING_DIMENSIONS, 'CODECTX_EMBEDDING_DIMENSIONS');
   }
-  if (env.CODECTX_MAX_FILE_BYTES) {
+  if (env.CODECTX_MAX_FILE_BYTES !== undefined) {
     config.maxFileBytes = parsePositive(env.CODECTX_MAX_FILE_BYTES, 'CODECTX_MAX_FILE_BYTES');
   }
 
@@ -153,11 +154,14 @@ function parseProvider(value: unknown): EmbeddingSettings['provider'] {
   throw new ConfigError(`unknown embedding provider "${String(value)}"; use local or openai`);
 }
 
-/** Converted here, so the message shows the value as given (converted by the caller, "abc" was shown as `got null`). */
+/**
+ * Converted here, so the message shows the value as given (converted by the caller, "abc" was shown as `got null`).
+ * Plain decimal digits, as the README says of every number: Number() took "1.5", "1e3" and "" (as 0).
+ */
 function parsePositive(value: string | number, name: string): number {
-  const parsed = Number(value);
-  if (Number.isFinite(parsed) && parsed > 0) return parsed;
-  throw new ConfigError(`${name} must be a positive number, got ${JSON.stringify(value)}`);
+  const parsed = /^[0-9]+$/.test(String(value)) ? Number(value) : NaN;
+  if (Number.isSafeInteger(parsed) && parsed > 0) return parsed;
+  throw new ConfigError(`${name} must be a positive integer, got ${JSON.stringify(String(value))}`);
 }
 
 function assignDefined<T extends object>(target: T, values: Partial<T>): void {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { unclosedBracket } from '../files/ignoreRules.js';
 import { contextSection, envVarName, hookSection, routingSection } from './sections.js';
 
 /**
@@ -48,7 +49,7 @@ export const configFileSchema = z.strictObject({
   embedding: embedding.optional(),
   maxFileBytes: z.int().positive().optional(),
   chunkTokens: z.int().min(CHUNK_TOKENS_RANGE.min).max(CHUNK_TOKENS_RANGE.max).optional(),
-  ignore: z.array(z.string()).optional(),
+  ignore: z.array(z.string().refine((pattern) => unclosedBracket(pattern) === undefined, { error: (issue) => unclosedMessage(String(issue.input)) })).optional(),
   model: z.string().min(1).optional(),
   routing: routingSection.optional(),
   context: contextSection.optional(),
@@ -59,9 +60,16 @@ export const configFileSchema = z.strictObject({
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 
+/** As -g refuses the glob: such a pattern would match nothing. Shown as written in the JSON file. */
+function unclosedMessage(pattern: string): string {
+  return `is ${JSON.stringify(pattern)}: its "[" is not closed by "]", so it would match nothing; use "\\\\[" for a literal bracket`;
+}
+
 /** Parses the file's text; every problem is a one-line ConfigError naming the file and where in it. */
 export function parseConfigFile(text: string, path: string): ConfigFile {
   let parsed: unknown;
+  // Windows editors (Notepad) start a UTF-8 file with a byte-order mark, which JSON.parse refuses.
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
   try {
     parsed = JSON.parse(text);
   } catch (error) {

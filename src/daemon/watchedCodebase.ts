@@ -267,9 +267,9 @@ export class WatchedCodebase {
       this.latencies.push(latency);
       if (this.latencies.length > LATENCY_SAMPLES) this.latencies.shift();
     }
-    if (report.filesChanged + report.filesDeleted > 0 || report.errors.length > 0) {
+    if (report.filesChanged + report.filesDeleted + report.filesDropped > 0 || report.errors.length > 0) {
       this.parts.log.info(
-        `indexed ${this.root}: ${report.filesChanged} changed, ${report.filesDeleted} deleted, ` +
+        `indexed ${this.root}: ${report.filesChanged} changed, ${report.filesDeleted} deleted, ${report.filesDropped} now skipped, ` +
           `${report.embedded} embedded, ${report.totalChunks} chunks in ${report.seconds.toFixed(2)}s` +
           (latency === undefined ? '' : `, ${latency} ms after the first change`) +
           (report.errors.length > 0 ? `, ${report.errors.length} files failed (first: ${this.lastError})` : ''),

@@ -98,6 +98,26 @@ function levelFrom(relDir: string, texts: (string | undefined)[]): IgnoreLevel |
   return matcher ? { dir: relDir, matcher } : undefined;
 }
 
+/**
+ * Where a pattern opens a "[" class that no "]" closes ("[unclosed", "a[]"), read as git reads .gitignore: a "!"
+ * or "^" first negates, a "]" first (after it) is one of the characters, "\" escapes. Git and the ignore package
+ * then match nothing with the whole pattern, silently; -g refuses such a glob.
+ */
+export function unclosedBracket(pattern: string): number | undefined {
+  for (let at = 0; at < pattern.length; at++) {
+    if (pattern[at] === '\\') at++;
+    else if (pattern[at] === '[') {
+      let end = at + 1;
+      if (pattern[end] === '!' || pattern[end] === '^') end++;
+      if (pattern[end] === ']') end++;
+      while (end < pattern.length && pattern[end] !== ']') end += pattern[end] === '\\' ? 2 : 1;
+      if (end >= pattern.length) return at;
+      at = end;
+    }
+  }
+  return undefined;
+}
+
 export function defaultIgnoreLevel(extra: readonly string[] = []): IgnoreLevel {
   return { dir: '', matcher: ignore().add([...DEFAULT_IGNORES, ...extra]) };
 }

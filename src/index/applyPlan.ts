@@ -40,6 +40,7 @@ export async function applyPlan(
     filesScanned: plan.walk.files.length,
     filesChanged: 0,
     filesDeleted: 0,
+    filesDropped: 0,
     filesUnchanged: plan.unchanged.length,
     chunksWritten: 0,
     embedded: 0,
@@ -51,12 +52,16 @@ export async function applyPlan(
     seconds: 0,
   };
 
-  // Deleted files before anything is embedded: their chunks must not outlive them even if the run stops later.
-  if (plan.deleted.length > 0) {
-    await deleteChunksOf(store, manifest, plan.deleted);
-    for (const path of plan.deleted) manifest.files.delete(path);
+  // Deleted files, and files skipped now, before anything is embedded: their chunks must not outlive them even if
+  // the run stops later. A skip the walk decides (too large) leaves no entry; one for the content is recorded below.
+  const skippedByWalk = plan.walk.skipped.map((skipped) => skipped.path).filter((path) => manifest.files.has(path));
+  const removed = [...new Set([...plan.deleted, ...plan.dropped, ...skippedByWalk])];
+  if (removed.length > 0) {
+    await deleteChunksOf(store, manifest, removed);
+    for (const path of removed) manifest.files.delete(path);
     await manifest.save();
     report.filesDeleted = plan.deleted.length;
+    report.filesDropped = plan.dropped.length;
   }
   for (const { file, skipped } of plan.contentSkips) await recordSkip(parts, manifest, report, file, skipped);
   for (const file of plan.touched) recordTouched(manifest, report, file);
@@ -155,13 +160,14 @@ async function pendingFile(
 }
 
 /**
- * A file skipped for its content loses its chunks, which counts as a change (a run that dropped a file turned
- * unreadable said "nothing changed"); the skip is remembered when its content decided it.
+ * A file skipped for its content is out of the index: one still in it (it turned binary after it was counted)
+ * loses its chunks and counts as dropped. The skip is remembered when its content decided it.
  */
 async function recordSkip(parts: IndexParts, manifest: Manifest, report: IndexReport, file: SourceFile, skipped: SkippedFile): Promise<void> {
-  if (manifest.files.get(file.path)?.chunks) {
-    await deleteChunksOf(parts.store, manifest, [file.path]);
-    report.filesChanged++;
+  const entry = manifest.files.get(file.path);
+  if (entry && !entry.skipped) {
+    if (entry.chunks > 0) await deleteChunksOf(parts.store, manifest, [file.path]);
+    report.filesDropped++;
   }
   if (rememberedSkip(skipped.reason)) {
     manifest.files.set(file.path, { hash: '', size: file.size, mtimeMs: file.mtimeMs, chunks: 0, skipped: skipped.reason });

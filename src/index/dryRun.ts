@@ -11,6 +11,7 @@ export interface DryRun {
   filesScanned: number;
   filesToIndex: number;
   filesUnchanged: number;
+  /** Deleted, or skipped now: taken out of the index. */
   filesToDelete: number;
   filesByLanguage: Record<string, number>;
   skippedByReason: Record<string, number>;
@@ -45,7 +46,7 @@ export async function dryRunIndex(codebase: Codebase, config: CodectxConfig): Pr
     filesScanned: plan.walk.files.length,
     filesToIndex: plan.changed.length,
     filesUnchanged: plan.unchanged.length + plan.touched.length,
-    filesToDelete: plan.deleted.length,
+    filesToDelete: plan.deleted.length + plan.dropped.length,
     filesByLanguage,
     skippedByReason: countReasons(plan.skipped),
     estimatedChunks: plan.chunks,

@@ -16,6 +16,11 @@ export interface IndexPlan {
   paths?: readonly string[];
   /** In the manifest, gone from the tree. */
   deleted: string[];
+  /**
+   * Indexed, and skipped now (grown too large, turned binary…): taken out of the index, and counted apart from the
+   * deleted ones (a file that grew past the size limit was reported as deleted, one that turned binary as changed).
+   */
+  dropped: string[];
   /** Size and mtime as recorded: taken as unchanged without reading. */
   unchanged: SourceFile[];
   /** Read, and the same content as recorded (a checkout, a save without edits): only their mtime is new. */
@@ -70,10 +75,16 @@ export async function planIndex(root: string, manifest: Manifest, options: PlanO
     onFile: (read) => options.onFile?.(read, diff.toRead.length),
     onChunks: options.onChunks,
   });
+  const skippedByWalk = new Set(diff.walk.skipped.map((skipped) => skipped.path));
+  const indexed = (path: string) => manifest.files.has(path) && !manifest.files.get(path)!.skipped;
   return {
     walk: diff.walk,
     paths: options.paths,
-    deleted: diff.deleted,
+    deleted: diff.deleted.filter((path) => !skippedByWalk.has(path)),
+    dropped: [
+      ...diff.deleted.filter((path) => skippedByWalk.has(path) && indexed(path)),
+      ...set.skipped.map(({ file }) => file.path).filter(indexed),
+    ],
     unchanged: diff.unchanged,
     touched: set.unchanged,
     changed: set.changed,

@@ -28,13 +28,18 @@ export interface IndexProgress {
 }
 
 export interface IndexReport {
+  /** Files the walk listed, skipped for their content or not; those it skipped itself (too large) are not among them. */
   filesScanned: number;
   filesChanged: number;
+  /** Gone from the tree. */
   filesDeleted: number;
+  /** Indexed before, skipped now (grown too large, turned binary…): taken out of the index. */
+  filesDropped: number;
   filesUnchanged: number;
   chunksWritten: number;
   embedded: number;
   cacheHits: number;
+  /** What the index holds after the run, as `status` shows it: every count a summary prints comes from these. */
   totalFiles: number;
   totalChunks: number;
   skipped: SkippedFile[];

@@ -87,7 +87,7 @@ async function beginIndex(parts: IndexParts): Promise<OpenRun> {
 /** Makes what was written visible (store flush) and records the run as complete, with the index's totals. */
 async function commitIndex(parts: IndexParts, run: OpenRun, plan: IndexPlan, report: IndexReport): Promise<void> {
   const { manifest, meta, previousMeta } = run;
-  if (report.filesChanged + report.filesDeleted > 0 || previousMeta?.complete === false) await parts.store.flush();
+  if (report.filesChanged + report.filesDeleted + report.filesDropped > 0 || previousMeta?.complete === false) await parts.store.flush();
   report.totalFiles = manifest.indexedFileCount;
   report.totalChunks = manifest.chunkCount;
   Object.assign(meta, {

@@ -58,8 +58,8 @@ export function formatIndexingStatus({ root, job, meta, daemon }: IndexingStatus
   if (job?.state === 'done') {
     const report = job.report;
     const lines = [
-      `Indexing ${root} is complete: ${count(report.filesScanned, 'file')}, ${count(report.totalChunks, 'chunk')} ` +
-        `(${count(report.filesChanged, 'new or changed file')}, ${count(report.chunksWritten, 'chunk')} written, ${count(report.filesDeleted, 'file')} removed) ` +
+      `Indexing ${root} is complete: ${count(report.totalFiles, 'file')}, ${count(report.totalChunks, 'chunk')} ` +
+        `(${count(report.filesChanged, 'new or changed file')}, ${count(report.chunksWritten, 'chunk')} written, ${count(report.filesDeleted + report.filesDropped, 'file')} removed) ` +
         `in ${report.seconds.toFixed(1)}s.`,
     ];
     if (daemon) lines.push(watchedLine(daemon));

@@ -106,25 +106,31 @@ function interruptedLine(last: IndexProgress | undefined, daemonRuns: boolean): 
   return `interrupted: the index holds ${count(last.indexFiles, 'file')} (${count(last.indexChunks, 'chunk')})${cached}; run \`codectx index\` again to resume`;
 }
 
+/**
+ * The summary counts files as `status` does: the index's files (new or changed, unchanged), the ones taken out
+ * (deleted, or skipped now), and every skip by reason. It counted the walk's files instead, skipped ones among them
+ * ("8 files … 1 not indexed" where status said 7).
+ */
 function formatReport(report: IndexReport, root: string): string {
   const skipped = skippedLine(report);
+  const removed = report.filesDeleted + report.filesDropped;
   // "up to date: 0 files" read as if an index of something was current.
-  if (report.filesScanned === 0 && report.filesDeleted === 0 && report.errors.length === 0) {
+  if (report.totalFiles === 0 && removed === 0 && report.errors.length === 0) {
     return `no files to index in ${printable(root)}${skipped ? ` (${skipped})` : ''}\n`;
   }
+  const lines: string[] = [];
   // "indexed 175 files: 0 new or changed" read as if work was done when nothing was.
-  if (report.filesChanged === 0 && report.filesDeleted === 0 && report.errors.length === 0) {
-    return `up to date: ${count(report.filesScanned, 'file')}, ${count(report.totalChunks, 'chunk')} (nothing changed)\n`;
+  if (report.filesChanged === 0 && removed === 0 && report.errors.length === 0) {
+    lines.push(`up to date: ${count(report.totalFiles, 'file')}, ${count(report.totalChunks, 'chunk')} (nothing changed)`);
+  } else {
+    lines.push(
+      `indexed ${count(report.totalFiles, 'file')} in ${formatSeconds(report.seconds)}: ` +
+        `${report.filesChanged} new or changed, ${report.filesDeleted} deleted, ${report.filesUnchanged} unchanged` +
+        (report.filesDropped > 0 ? `, ${report.filesDropped} now skipped` : ''),
+      `chunks: ${report.chunksWritten} written (${report.embedded} embedded, ${report.cacheHits} from cache), ` +
+        `${report.totalChunks} in the index`,
+    );
   }
-  // Files found but skipped for their content or failed by the chunker: without them the parts did not add up.
-  const notIndexed = report.filesScanned - report.filesChanged - report.filesUnchanged;
-  const lines = [
-    `indexed ${count(report.filesScanned, 'file')} in ${formatSeconds(report.seconds)}: ` +
-      `${report.filesChanged} new or changed, ${report.filesDeleted} deleted, ${report.filesUnchanged} unchanged` +
-      (notIndexed > 0 ? `, ${notIndexed} not indexed` : ''),
-    `chunks: ${report.chunksWritten} written (${report.embedded} embedded, ${report.cacheHits} from cache), ` +
-      `${report.totalChunks} in the index`,
-  ];
   if (skipped) lines.push(skipped);
   for (const error of report.errors.slice(0, 5)) lines.push(`error: ${printable(error.file)}: ${error.message}`);
   return `${lines.join('\n')}\n`;

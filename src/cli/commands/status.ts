@@ -34,6 +34,8 @@ export function registerStatusCommand(program: Command): void {
     // What the next index run would embed, by content: a file only touched (a checkout, a save without edits) is not stale.
     const stale = [...plan.changed.map((changed) => changed.file.path), ...plan.failed.map((failed) => failed.file)];
     const removed = plan.deleted;
+    // Indexed files the next run takes out because they are skipped now: not "deleted" (a file grown too large was).
+    const dropped = plan.dropped;
     const cacheDir = embeddingCacheDir(codectxHome(), meta.embeddingId, meta.dimension, loadConfig(codebase.root, flags).embedding.baseURL);
     const status = {
       root: codebase.root,
@@ -51,6 +53,7 @@ export function registerStatusCommand(program: Command): void {
       embeddingCache: { dir: cacheDir, bytes: await cacheFolderBytes(cacheDir), maxBytes: DEFAULT_CACHE_BYTES },
       staleFiles: stale,
       removedFiles: removed,
+      droppedFiles: dropped,
       skipped: meta.skipped,
       lastErrors: meta.lastErrors,
     };
@@ -64,9 +67,10 @@ export function registerStatusCommand(program: Command): void {
       `store:     ${status.store} (${status.collection})`,
       `embedding: ${status.embedding}, ${status.dimension} dimensions; chunker ${status.chunker}`,
       `cache:     ${cacheDir}, ${binaryBytes(status.embeddingCache.bytes)} of ${binaryBytes(DEFAULT_CACHE_BYTES)} (shared by codebases embedded with this model)`,
-      `stale:     ${stale.length} changed or new, ${removed.length} deleted since the last index${stale.length + removed.length > 0 ? ' (run `codectx index` to refresh)' : ''}`,
+      `stale:     ${stale.length} changed or new, ${removed.length} deleted${dropped.length > 0 ? `, ${dropped.length} now skipped` : ''} since the last index` +
+        (stale.length + removed.length + dropped.length > 0 ? ' (run `codectx index` to refresh)' : ''),
     ];
-    for (const file of [...stale, ...removed].slice(0, 10)) lines.push(`           ${printable(file)}`);
+    for (const file of [...stale, ...removed, ...dropped].slice(0, 10)) lines.push(`           ${printable(file)}`);
     const skipped = Object.entries(status.skipped);
     if (skipped.length > 0) lines.push(`skipped:   ${skippedByReason(skipped)}`);
     for (const error of status.lastErrors.slice(0, 5)) lines.push(`error:     ${printable(error.file)}: ${error.message}`);
