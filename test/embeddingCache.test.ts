@@ -4,7 +4,7 @@ import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createChunker } from '../src/chunk/chunker.js';
 import { EmbeddingCache, cacheFolderBytes, embeddingCacheDir } from '../src/index/embeddingCache.js';
 import { localIndexState } from '../src/index/indexState.js';
@@ -91,6 +91,30 @@ describe('embedding cache shared between codebases', () => {
     await writer.close();
     await expectCached(early, ['a', 'b']);
     await early.close();
+  });
+
+  // Vectors were written only every 4 MiB (about 2,700 of the local model's): `kill -9` lost a minute of embedding.
+  it('writes vectors out once the oldest has waited 5 seconds, so a killed writer loses only those seconds', async () => {
+    let now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      const writer = await EmbeddingCache.open(cacheDir, DIMENSION);
+      await writer.putMany([entry('first')]);
+      now += 4_000;
+      await writer.putMany([entry('second')]);
+      const reader = await EmbeddingCache.open(cacheDir, DIMENSION);
+      expect(await reader.getMany([entry('first').contentHash])).toEqual([undefined]);
+      now += 1_000;
+      await writer.putMany([entry('third')]);
+      await expectCached(reader, ['first', 'second', 'third']);
+      // Never closed, as a killed process: what it put since waits its 5 seconds.
+      await writer.putMany([entry('fourth')]);
+      expect(await reader.getMany([entry('fourth').contentHash])).toEqual([undefined]);
+      await reader.close();
+      await writer.close();
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('two processes writing at once lose nothing and corrupt nothing', async () => {

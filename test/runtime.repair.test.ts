@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CodectxService } from '../src/app/service.js';
 import { loadConfig } from '../src/config/config.js';
 import { resolveCodebase, type Codebase } from '../src/index/codebase.js';
-import { metaPath } from '../src/index/meta.js';
+import { acquireLock } from '../src/index/lock.js';
+import { metaPath, readMeta } from '../src/index/meta.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import { FakeEmbedder } from './helpers/fakeEmbedder.js';
 
@@ -76,5 +77,41 @@ describe('repairing an index', () => {
     expect(repaired).toMatchObject({ filesChanged: 2, totalFiles: 2 });
     expect((await search()).map((result) => result.file)).toContain('a.ts');
     expect((await runtime.status(codebase))?.meta).toMatchObject({ files: 2, chunks: repaired.totalChunks });
+  });
+
+  // An interrupted `index --force` left an empty index, and every search, the hook's and MCP's too, said "no results".
+  it('an interrupted `index --force`: search says the build stopped, and a plain `index` finishes it', async () => {
+    const controller = new AbortController();
+    const stopAtFirstEmbedding = (progress: { phase: string }) => progress.phase === 'embed' && controller.abort();
+    await expect(runtime.index(codebase, { force: true, signal: controller.signal, onProgress: stopAtFirstEmbedding })).rejects.toThrow();
+    expect(await readMeta(codebase.indexDir)).toMatchObject({ complete: false, fromScratch: true, files: 0 });
+
+    const stopped = `the index of ${root} was being built when it stopped (it holds 0 files so far); run \`codectx index ${root}\` to finish it`;
+    await expect(search()).rejects.toThrow(stopped);
+    // While a run holds the lock the build goes on: it is searched as it stands, like any run in progress.
+    const release = await acquireLock(join(codebase.indexDir, 'index.lock'), 'test');
+    try {
+      expect(await search()).toEqual([]);
+    } finally {
+      await release();
+    }
+
+    const finished = await runtime.index(codebase);
+    expect(finished).toMatchObject({ filesChanged: 2, totalFiles: 2 });
+    expect((await search()).map((result) => result.file)).toContain('a.ts');
+    expect(await readMeta(codebase.indexDir)).not.toHaveProperty('fromScratch');
+  });
+
+  it('a first index stopped part way is refused the same way, and an incremental run stopped part way is not', async () => {
+    await runtime.index(codebase, { force: true });
+    await writeFile(join(root, 'b.py'), 'def beta(y):\n    return y * 3\n');
+    const controller = new AbortController();
+    const stopAtFirstEmbedding = (progress: { phase: string }) => progress.phase === 'embed' && controller.abort();
+    await expect(runtime.index(codebase, { signal: controller.signal, onProgress: stopAtFirstEmbedding })).rejects.toThrow();
+    expect((await search()).map((result) => result.file)).toContain('a.ts');
+
+    await runtime.clear(codebase);
+    await expect(runtime.index(codebase, { signal: controller.signal })).rejects.toThrow();
+    await expect(search()).rejects.toThrow('was being built when it stopped');
   });
 });

@@ -53,14 +53,15 @@ export function sharedIndexState(indexDir: string, table: StateTable): IndexStat
       } catch {
         throw new DamagedIndexError('the shared index metadata is damaged; run `codectx index --force` to rebuild');
       }
-      // "Interrupted" is about this machine's own last run: another writer's run in progress is not a crash, and
-      // a LanceDB index the folder holds says nothing about this one.
+      // "Interrupted" (and a build from nothing that stopped) is about this machine's own last run: another
+      // writer's run in progress is not a crash, and a LanceDB index the folder holds says nothing about this one.
       const mine = await readMetaIfSound(indexDir);
-      return { ...meta, complete: mine?.store === meta.store ? mine.complete : true };
+      if (mine?.store !== meta.store) return { ...meta, complete: true };
+      return { ...meta, complete: mine.complete, ...(mine.fromScratch ? { fromScratch: true as const } : {}) };
     },
     async writeMeta(meta) {
       await writeMeta(indexDir, meta);
-      const { complete: _complete, ...shared } = meta;
+      const { complete: _complete, fromScratch: _fromScratch, ...shared } = meta;
       let body = JSON.stringify(shared);
       if (Buffer.byteLength(body) > MAX_META_BYTES) body = JSON.stringify({ ...shared, lastErrors: [] });
       await table.writeMeta(body);

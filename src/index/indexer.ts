@@ -75,6 +75,8 @@ async function beginIndex(parts: IndexParts): Promise<OpenRun> {
     createdAt: previousMeta?.createdAt ?? new Date().toISOString(),
     updatedAt: new Date().toISOString(),
     complete: false,
+    // A run that resumes a build from nothing goes on with it: the index is partial until one completes.
+    ...(!previousMeta || previousMeta.fromScratch ? { fromScratch: true as const } : {}),
     files: manifest.indexedFileCount,
     chunks: manifest.chunkCount,
     skipped: {},
@@ -98,6 +100,7 @@ async function commitIndex(parts: IndexParts, run: OpenRun, plan: IndexPlan, rep
     skipped: plan.paths ? skipsAfterPathsRun(previousMeta!.skipped, run.rememberedSkips, rememberedSkips(manifest)) : countReasons(report.skipped),
     lastErrors: report.errors.slice(0, 20),
   });
+  delete meta.fromScratch;
   await parts.state.writeMeta(meta);
 }
 

@@ -20,6 +20,11 @@ export interface IndexMeta extends IndexIdentity {
   updatedAt: string;
   /** False while a run is writing; a run that finds it false reconciles the store with the manifest first. */
   complete: boolean;
+  /**
+   * Set while the index is built from nothing (the first run, or `--force` after dropping the old one) and until a
+   * run completes it: an index that stopped then holds only part of the codebase, maybe none of it.
+   */
+  fromScratch?: true;
   files: number;
   chunks: number;
   skipped: Record<string, number>;

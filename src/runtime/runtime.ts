@@ -10,6 +10,7 @@ import { collectionNameFor, sharedCollectionName } from '../store/collectionName
 import type { ChunkStore } from '../store/types.js';
 import { QueryVectors, searchIndex, type SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
+import { count } from '../text.js';
 import type { Codebase } from '../index/codebase.js';
 import { codebaseKey } from '../index/codebaseKey.js';
 import { localIndexState, sharedIndexState, type IndexState } from '../index/indexState.js';
@@ -17,7 +18,7 @@ import { indexChunker } from '../index/chunkRecords.js';
 import { EmbeddingCache, embeddingCacheDir } from '../index/embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexReport } from '../index/indexer.js';
 import { planIndex, type IndexPlan } from '../index/indexPlan.js';
-import { acquireLock } from '../index/lock.js';
+import { acquireLock, lockHolder } from '../index/lock.js';
 import { assertCompatible, assertFolderStore, readMetaIfSound, type IndexIdentity, type IndexMeta } from '../index/meta.js';
 
 /**
@@ -122,6 +123,7 @@ export class Runtime {
       throw new NotIndexedError(`${codebase.root} is not indexed yet; run \`codectx index ${codebase.root}\` first`);
     }
     assertCompatible(meta, await this.identity(codebase));
+    await assertBuildNotStopped(codebase, meta);
     return { store: await this.store(codebase, meta.dimension), meta };
   }
 
@@ -281,6 +283,18 @@ export class Runtime {
 async function assertChunksStored(codebase: Codebase, store: ChunkStore, chunks: number): Promise<void> {
   if (store.kind !== 'lancedb' || chunks === 0 || (await store.count()) > 0) return;
   throw new IndexStateError(`the index of ${codebase.root} has lost its chunks (its LanceDB table is gone or empty); run \`codectx index\` to rebuild it`);
+}
+
+/**
+ * Refuses an index whose build from nothing (the first run, or `--force`) stopped before it finished: it holds part
+ * of the codebase, none of it right after `--force` dropped the old one, and searches said "no results". A build
+ * still running (its lock held) is searched as it stands, like any run in progress.
+ */
+async function assertBuildNotStopped(codebase: Codebase, meta: IndexMeta): Promise<void> {
+  if (meta.complete || !meta.fromScratch || (await lockHolder(lockPath(codebase)))) return;
+  throw new IndexStateError(
+    `the index of ${codebase.root} was being built when it stopped (it holds ${count(meta.files, 'file')} so far); run \`codectx index ${codebase.root}\` to finish it`,
+  );
 }
 
 function lanceDir(codebase: Codebase): string {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,26 @@ export function runCli(args: string[], options: { home: string; cwd?: string; en
     );
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
+}
+
+/** Starts the built CLI like runCli, for a test that signals it while it runs; `done` gives how it ended. */
+export function startCli(
+  args: string[],
+  options: { home: string; cwd?: string },
+): { child: ChildProcess; done: Promise<CliResult & { signal: NodeJS.Signals | null }> } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? PROJECT_ROOT,
+    env: { ...process.env, CODECTX_HOME: options.home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+  child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+  const done = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code: code ?? 1, signal, stdout, stderr })),
+  );
+  return { child, done };
 }
 
 /** A fresh copy of the fixture codebase and an empty CODECTX_HOME. */

@@ -39,7 +39,7 @@ export function registerIndexCommand(program: Command): void {
     const codebase = await resolveCodebase(path);
     const root = codebase.root;
     const progress = progressReporter(Boolean(flags.quiet || flags.json));
-    const interrupt = interruptOnSigint(progress.finish);
+    const interrupt = interruptOnSignals(progress.finish);
     const options = { force: flags.force, onProgress: progress.update, signal: interrupt.signal };
     let report: IndexReport;
     let viaDaemon: IndexReport | undefined;
@@ -49,7 +49,7 @@ export function registerIndexCommand(program: Command): void {
       viaDaemon = outcome.viaDaemon ? report : undefined;
     } catch (error) {
       if (interrupt.signal.aborted) {
-        throw new InterruptedError(interruptedLine(progress.last(), error instanceof DaemonLeftRunning));
+        throw new InterruptedError(interruptedLine(progress.last(), error instanceof DaemonLeftRunning), interrupt.exitCode());
       }
       throw error;
     } finally {
@@ -72,30 +72,35 @@ function watchNote(root: string, added: boolean, daemonRuns: boolean): string {
   return `${added ? 'registered' : 'already registered:'} ${root} (${kept}; \`codectx list\` shows what is watched)`;
 }
 
-/** Exit status of a run stopped by Ctrl-C, as shells report SIGINT. */
-class InterruptedError extends CodectxError {
-  constructor(message: string) {
-    super(message, 130);
-  }
-}
+/** A run stopped by a signal, with the exit status shells report for it (128 + its number). */
+class InterruptedError extends CodectxError {}
+
+/** SIGTERM is what `timeout`, systemd and CI cancellation send: it stopped the run with no word and no cache flush. */
+const STOPPING_SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /**
- * Ctrl-C stops the run at its next check (between files or embedding calls): what is stored stays, recorded in
- * the manifest, and the next run goes on from there. A second Ctrl-C exits at once. When the daemon does the
- * work, this process only hangs up (DaemonLeftRunning) and the daemon goes on.
+ * Ctrl-C or SIGTERM stops the run at its next check (between files or embedding calls): what is stored stays,
+ * recorded in the manifest, the vectors embedded are flushed to the cache, and the next run goes on from there. A
+ * second signal exits at once. When the daemon does the work, this process only hangs up (DaemonLeftRunning) and
+ * the daemon goes on.
  */
-function interruptOnSigint(clearLine: () => void): { signal: AbortSignal; dispose: () => void } {
+function interruptOnSignals(clearLine: () => void): { signal: AbortSignal; exitCode: () => number; dispose: () => void } {
   const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) {
-      clearLine();
-      process.stderr.write('codectx: interrupted\n');
-      process.exit(130);
-    }
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+  let exitCode: number = STOPPING_SIGNALS.SIGINT;
+  const handlers = Object.entries(STOPPING_SIGNALS).map(([name, code]) => {
+    const onSignal = () => {
+      if (controller.signal.aborted) {
+        clearLine();
+        process.stderr.write('codectx: interrupted\n');
+        process.exit(code);
+      }
+      exitCode = code;
+      controller.abort();
+    };
+    process.on(name, onSignal);
+    return () => process.off(name, onSignal);
+  });
+  return { signal: controller.signal, exitCode: () => exitCode, dispose: () => handlers.forEach((off) => off()) };
 }
 
 function interruptedLine(last: IndexProgress | undefined, daemonRuns: boolean): string {
