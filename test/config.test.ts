@@ -125,6 +125,11 @@ describe('codectx.config.json', () => {
     expect(parse({ ignore: fine }).ignore).toEqual(fine);
   });
 
+  it('refuses an ignore pattern that ends in an unescaped backslash (the ignore package threw at the first match)', () => {
+    expect(problem({ ignore: ['a\\\\\\'] })).toMatch(/"ignore\.0".*trailing "\\" escapes nothing/);
+    expect(parse({ ignore: ['a\\\\'] }).ignore).toEqual(['a\\\\']);
+  });
+
   it('names the line and column of a JSON error', () => {
     expect(problem('{\n  "store": "lancedb",\n}')).toMatch(/^codectx\.config\.json:3:1 is not valid JSON/);
     expect(problem('{\n  "store": ')).toMatch(/^codectx\.config\.json:2:12 is not valid JSON/);

@@ -47,6 +47,16 @@ describe('walkCodebase', () => {
     ]);
   });
 
+  // The ignore package threw an invalid-regex error at the first match, and every index run of the repo failed.
+  it('passes over a .gitignore line it cannot compile (a trailing backslash) and keeps the other lines', async () => {
+    await put('.gitignore', 'a\\\\\\\n*.log.py\n');
+    await put('app.py');
+    await put('debug.log.py');
+    expect(await walkedPaths()).toEqual(['app.py']);
+    // Patterns given with the run (an MCP client's ignorePatterns) likewise.
+    expect(await walkedPaths({ ignore: ['b\\\\\\', '*.log.py'] })).toEqual(['app.py']);
+  });
+
   it('applies .codectxignore, configured patterns and the built-in defaults', async () => {
     await put('.codectxignore', 'fixtures/\n');
     await put('src/main.ts');

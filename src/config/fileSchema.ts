@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { unclosedBracket } from '../files/ignoreRules.js';
+import { compilesAsIgnorePattern, unclosedBracket } from '../files/ignoreRules.js';
 import { contextSection, envVarName, hookSection, routingSection } from './sections.js';
 
 /**
@@ -49,7 +49,14 @@ export const configFileSchema = z.strictObject({
   embedding: embedding.optional(),
   maxFileBytes: z.int().positive().optional(),
   chunkTokens: z.int().min(CHUNK_TOKENS_RANGE.min).max(CHUNK_TOKENS_RANGE.max).optional(),
-  ignore: z.array(z.string().refine((pattern) => unclosedBracket(pattern) === undefined, { error: (issue) => unclosedMessage(String(issue.input)) })).optional(),
+  ignore: z
+    .array(
+      z
+        .string()
+        .refine((pattern) => unclosedBracket(pattern) === undefined, { error: (issue) => unclosedMessage(String(issue.input)) })
+        .refine(compilesAsIgnorePattern, { error: (issue) => `"${String(issue.input)}" is not a pattern (a trailing "\\" escapes nothing)` }),
+    )
+    .optional(),
   model: z.string().min(1).optional(),
   routing: routingSection.optional(),
   context: contextSection.optional(),

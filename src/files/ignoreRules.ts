@@ -94,8 +94,26 @@ export function readIgnoreLevelSync(absDir: string, relDir: string): IgnoreLevel
 function levelFrom(relDir: string, texts: (string | undefined)[]): IgnoreLevel | undefined {
   let matcher: Ignore | undefined;
   // One add per file: given a list, `ignore` takes each item as a single pattern, not as a file's lines.
-  for (const text of texts) if (text !== undefined) matcher = (matcher ?? ignore()).add(text);
+  for (const text of texts) if (text !== undefined) matcher = (matcher ?? ignore()).add(compilableLines(text));
   return matcher ? { dir: relDir, matcher } : undefined;
+}
+
+/**
+ * The lines of an ignore file the ignore package can compile. A pattern ending in an unescaped backslash (`a\\\`)
+ * made it throw an invalid-regex error at the first match, so one line of a cloned repository's .gitignore stopped
+ * every index run; git matches nothing with such a line, and so does codectx now.
+ */
+function compilableLines(text: string): string {
+  return text.split(/\r?\n/).filter(compilesAsIgnorePattern).join('\n');
+}
+
+export function compilesAsIgnorePattern(pattern: string): boolean {
+  try {
+    ignore().add(pattern).test('x');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -119,7 +137,8 @@ export function unclosedBracket(pattern: string): number | undefined {
 }
 
 export function defaultIgnoreLevel(extra: readonly string[] = []): IgnoreLevel {
-  return { dir: '', matcher: ignore().add([...DEFAULT_IGNORES, ...extra]) };
+  // `extra` comes from config (validated) but also from MCP clients' ignorePatterns: a bad one must not throw later.
+  return { dir: '', matcher: ignore().add([...DEFAULT_IGNORES, ...extra.filter(compilesAsIgnorePattern)]) };
 }
 
 /**
