@@ -173,6 +173,14 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
     expect(custom.isError).toBe(true);
     expect(custom.text).toMatch(/^customExtensions: codectx does not index \.foo; it indexes these extensions \(and no others\): \.ts .*\.py .*\.vue/);
 
+    expect(await call('index_codebase', { path: repo, ignorePatterns: ['scripts/', '[unclosed'] })).toEqual({
+      isError: true,
+      text: 'ignorePatterns: "[unclosed" opens a "[" that no "]" closes, so it would match nothing; use "\\[" for a literal bracket',
+    });
+    expect(await call('index_codebase', { path: repo, ignorePatterns: ['a\\\\\\'] })).toEqual({
+      isError: true,
+      text: 'ignorePatterns: "a\\\\\\" is not a pattern (a trailing "\\" escapes nothing)',
+    });
     const ignored = await call('index_codebase', { path: repo, ignorePatterns: ['scripts/'] });
     expect(ignored.text).toContain('ignorePatterns (scripts/) apply to this run only: a later run, or the daemon');
     expect((await waitForIndexing()).at(-1), serverLog).toMatch(/is complete: 4 files/);

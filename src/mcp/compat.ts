@@ -4,6 +4,7 @@
  * extensions are checked against the ones codectx indexes. A value codectx cannot honour is refused in one line.
  */
 import { UsageError } from '../errors.js';
+import { compilesAsIgnorePattern, unclosedBracket } from '../files/ignoreRules.js';
 import { isSourceExtension, sourceExtensions } from '../files/languages.js';
 
 const SPLITTERS = ['ast', 'langchain'];
@@ -38,6 +39,16 @@ export function checkCustomExtensions(extensions: readonly string[] | undefined)
   throw new UsageError(
     `customExtensions: codectx does not index ${unknown.join(', ')}; it indexes these extensions (and no others): ${sourceExtensions().join(' ')}`,
   );
+}
+
+/** Refuses, as codectx.config.json's "ignore" does, a pattern that would match nothing or cannot be compiled. */
+export function checkIgnorePatterns(patterns: readonly string[] | undefined): void {
+  for (const pattern of patterns ?? []) {
+    if (unclosedBracket(pattern) !== undefined) {
+      throw new UsageError(`ignorePatterns: "${pattern}" opens a "[" that no "]" closes, so it would match nothing; use "\\[" for a literal bracket`);
+    }
+    if (!compilesAsIgnorePattern(pattern)) throw new UsageError(`ignorePatterns: "${pattern}" is not a pattern (a trailing "\\" escapes nothing)`);
+  }
 }
 
 function checkedExtension(extension: string, option: string): string {

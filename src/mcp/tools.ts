@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { describeError } from '../errors.js';
 import { redactSecrets } from '../redact/redact.js';
 import { resolveLanguage } from '../search/filters.js';
-import { checkCustomExtensions, extensionGlobs, splitterNote } from './compat.js';
+import { checkCustomExtensions, checkIgnorePatterns, extensionGlobs, splitterNote } from './compat.js';
 import { formatIndexingStatus, formatSearchResults } from './format.js';
 import type { McpBackend } from './backend.js';
 import { formatRoute } from './routeTask.js';
@@ -51,6 +51,7 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
         const note = splitterNote(args.splitter);
         checkCustomExtensions(args.customExtensions);
         const ignore = args.ignorePatterns?.filter((pattern) => pattern.trim() !== '');
+        checkIgnorePatterns(ignore);
         const { root, outcome } = await backend.startIndexing(args.path, { force: args.force ?? false, ignore });
         const ignored = ignore?.length
           ? ` ignorePatterns (${ignore.join(', ')}) apply to this run only: a later run, or the daemon's next walk of the whole tree (within 10 minutes) if it watches this codebase, indexes those files again; to keep them out, add them to "ignore" in codectx.config.json.`
