@@ -40,8 +40,10 @@ const VECTOR_INDEX_MIN_ROWS = 10_000;
 // full vectors lifts it to 0.77 for under a millisecond, and nprobes beyond the default changed nothing. With
 // MiniLM's vectors of real code (102k chunks, 20 queries, distinct contents found of the exact top 100): refine 0
 // 0.50, 2 0.66, 5 0.82 (top 3: 0.92), 10 0.91 (0.97) for 5, 7, 10, 18 ms a dense search. Sub-vectors of 8
-// dimensions instead of LanceDB's 16 gave 0.92 at refine 3 and 0.98 at refine 5 for the same time, but halved
-// bench:store's upsert throughput at 100k (2,300 → 1,100-1,450 chunks/s, same load): not taken.
+// dimensions instead of LanceDB's 16 gave 0.92 at refine 3 and 0.98 at refine 5 for the same dense time; with
+// refine 3, bench:store on a quiet machine: upsert 3,400 → 3,000 chunks/s, flush 3.6 → 4.1 s, hybrid p50 13.7 →
+// 16.3 ms, recall@10 of random vectors 0.59 → 0.67. Not taken yet: what the recall buys in ranked results above
+// 10k chunks is unmeasured (the quality cases' repositories are all below), and the query has ~2 ms to spare.
 const vectorIndex = () => lancedb.Index.ivfPq({ distanceType: 'cosine' });
 const DENSE_REFINE_FACTOR = 5;
 
