@@ -14,6 +14,7 @@ import { openLanceStore } from '../src/store/lance.js';
 import type { ChunkStore } from '../src/store/types.js';
 import { loadConfig } from '../src/config/config.js';
 import { FakeEmbedder } from './helpers/fakeEmbedder.js';
+import { writeTwoFiles } from './helpers/twoFiles.js';
 
 /** The indexer's incremental paths on a real LanceDB store and the real chunker, with a fake embedder. */
 describe('incremental indexing', () => {
@@ -50,8 +51,7 @@ describe('incremental indexing', () => {
     indexDir = await mkdtemp(join(tmpdir(), 'codectx-incr-index-'));
     store = await openLanceStore({ dir: join(indexDir, 'lancedb'), table: 'c_test', dimension: 16 });
     embedder = new FakeEmbedder();
-    await writeFile(join(root, 'a.ts'), 'export function alpha(x: number) {\n  return x + 1;\n}\n');
-    await writeFile(join(root, 'b.py'), 'def beta(y):\n    return y * 2\n');
+    await writeTwoFiles(root);
   });
 
   afterEach(async () => {

@@ -10,6 +10,7 @@ import { openMilvusStore } from '../src/store/milvus.js';
 import { openMilvusState } from '../src/store/milvusState.js';
 import type { ChunkStore } from '../src/store/types.js';
 import { FakeEmbedder } from './helpers/fakeEmbedder.js';
+import { writeTwoFiles } from './helpers/twoFiles.js';
 
 /**
  * A shared index's state on a real Milvus-API server (Milvus Lite): a run that dies after storing chunks but
@@ -48,8 +49,7 @@ describe.runIf(runs)('shared index state in Milvus', () => {
     expect(address, 'CI=true but MILVUS_ADDRESS is not set').toBeTruthy();
     root = await mkdtemp(join(tmpdir(), 'codectx-state-'));
     indexDir = await mkdtemp(join(tmpdir(), 'codectx-state-index-'));
-    await writeFile(join(root, 'a.ts'), 'export function alpha(x: number) {\n  return x + 1;\n}\n');
-    await writeFile(join(root, 'b.py'), 'def beta(y):\n    return y * 2\n');
+    await writeTwoFiles(root);
     store = dyingAfterUpsert(await openMilvusStore({ address: address!, collection, codebase: 'cb', dimension: embedder.dimension }));
   });
 

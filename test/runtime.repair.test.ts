@@ -1,43 +1,34 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CodectxService } from '../src/app/service.js';
 import { loadConfig } from '../src/config/config.js';
-import { resolveCodebase, type Codebase } from '../src/index/codebase.js';
+import type { Codebase } from '../src/index/codebase.js';
 import { acquireLock } from '../src/index/lock.js';
 import { metaPath, readMeta } from '../src/index/meta.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import { FakeEmbedder } from './helpers/fakeEmbedder.js';
+import { twoFileCodebase } from './helpers/twoFiles.js';
 
 /** An index whose own files were damaged or lost, on LanceDB with a fake embedder: the commands that say they repair it do. */
 describe('repairing an index', () => {
-  let home: string;
   let root: string;
   let codebase: Codebase;
+  let dispose: () => Promise<void>;
   let runtime: Runtime;
-  const savedHome = process.env.CODECTX_HOME;
   const newRuntime = () => new Runtime(loadConfig(root), new FakeEmbedder());
   const search = () => runtime.search(codebase, 'alpha', { limit: 5 });
 
   beforeEach(async () => {
-    home = await mkdtemp(join(tmpdir(), 'codectx-repair-home-'));
-    process.env.CODECTX_HOME = home;
-    root = await realpath(await mkdtemp(join(tmpdir(), 'codectx-repair-')));
-    await writeFile(join(root, 'a.ts'), 'export function alpha(x: number) {\n  return x + 1;\n}\n');
-    await writeFile(join(root, 'b.py'), 'def beta(y):\n    return y * 2\n');
-    codebase = await resolveCodebase(root);
+    ({ root, codebase, dispose } = await twoFileCodebase('repair'));
     runtime = newRuntime();
     await runtime.index(codebase);
   });
 
   afterEach(async () => {
     await runtime.close();
-    if (savedHome === undefined) delete process.env.CODECTX_HOME;
-    else process.env.CODECTX_HOME = savedHome;
-    await rm(root, { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
+    await dispose();
   });
 
   // Every command, `index --force` and `clear` too, failed with "damaged; run `codectx index --force`".

@@ -1,16 +1,16 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CodectxService } from '../src/app/service.js';
 import { loadConfig } from '../src/config/config.js';
 import { daemonSocketPath } from '../src/daemon/paths.js';
 import { serveSocket, type SocketServer } from '../src/daemon/server.js';
-import { resolveCodebase, type Codebase } from '../src/index/codebase.js';
+import type { Codebase } from '../src/index/codebase.js';
 import { metaPath, readMeta, writeMeta } from '../src/index/meta.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import { FakeEmbedder } from './helpers/fakeEmbedder.js';
+import { twoFileCodebase } from './helpers/twoFiles.js';
 
 /**
  * LanceDB and Milvus indexes of one codebase share its index folder (~/.codectx/indexes/<name>/): a run or a
@@ -25,11 +25,10 @@ const runsMilvus = Boolean(address) || process.env.CI === 'true';
 const NO_SERVER = '127.0.0.1:1';
 
 describe('one index folder, two stores', () => {
-  let home: string;
   let root: string;
   let codebase: Codebase;
+  let dispose: () => Promise<void>;
   const runtimes: Runtime[] = [];
-  const savedHome = process.env.CODECTX_HOME;
   const runtime = (flags: { store?: string; milvusAddress?: string } = {}) => {
     const made = new Runtime(loadConfig(root, flags), new FakeEmbedder());
     runtimes.push(made);
@@ -40,20 +39,12 @@ describe('one index folder, two stores', () => {
   const files = async (on: Runtime) => (await on.search(codebase, 'alpha', { limit: 5 })).map((result) => result.file);
 
   beforeEach(async () => {
-    home = await mkdtemp(join(tmpdir(), 'codectx-switch-home-'));
-    process.env.CODECTX_HOME = home;
-    root = await realpath(await mkdtemp(join(tmpdir(), 'codectx-switch-')));
-    await writeFile(join(root, 'a.ts'), 'export function alpha(x: number) {\n  return x + 1;\n}\n');
-    await writeFile(join(root, 'b.py'), 'def beta(y):\n    return y * 2\n');
-    codebase = await resolveCodebase(root);
+    ({ root, codebase, dispose } = await twoFileCodebase('switch'));
   });
 
   afterEach(async () => {
     for (const made of runtimes.splice(0)) await made.close();
-    if (savedHome === undefined) delete process.env.CODECTX_HOME;
-    else process.env.CODECTX_HOME = savedHome;
-    await rm(root, { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
+    await dispose();
   });
 
   it('a Milvus run refuses a folder that holds a LanceDB index, before asking the server, as the reverse run does', async () => {
