@@ -1,7 +1,8 @@
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { isInside } from '../files/walk.js';
 import { printable } from '../text.js';
 
 /**
@@ -35,8 +36,7 @@ const PRIVATE_DIR_MODE = 0o700;
 export function makePrivateDir(path: string): void {
   mkdirSync(path, { recursive: true, mode: PRIVATE_DIR_MODE });
   const home = codectxHome();
-  const inside = relative(home, path);
-  if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) return;
+  if (!isInside(resolve(home), resolve(path))) return;
   const info = statSync(home);
   if (info.uid === process.getuid?.() && (info.mode & 0o077) !== 0) chmodSync(home, PRIVATE_DIR_MODE);
 }

@@ -1,6 +1,7 @@
 import { statSync, type Stats } from 'node:fs';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { defaultIgnoreLevel, isIgnored, readIgnoreLevelSync, type IgnoreLevel } from '../files/ignoreRules.js';
+import { isInside } from '../files/walk.js';
 
 /**
  * The walker's ignore rules as a synchronous predicate over absolute paths, for chokidar's `ignored` option
@@ -20,9 +21,10 @@ export class IgnoreMatcher {
 
   /** Path relative to the root with forward slashes; undefined for the root itself or paths outside it. */
   relativePath(absPath: string): string | undefined {
-    const rel = relative(this.root, absPath);
-    // `..` as a path segment, not a prefix: `..notes.py` at the root is inside it.
-    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
+    // Segment-aware (`..notes.py` at the root is inside it), on the normalised path as relative() reads it.
+    const [root, normalised] = [resolve(this.root), resolve(absPath)];
+    if (normalised === root || !isInside(root, normalised)) return undefined;
+    const rel = relative(root, normalised);
     return sep === '/' ? rel : rel.split(sep).join('/');
   }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import { languageAliases, supportedLanguages } from '../chunk/languages.js';
 import { UsageError } from '../errors.js';
+import { isInside } from '../files/walk.js';
 import type { SearchFilter } from '../store/types.js';
 
 /** Files no grammar or splitter knows are indexed with this language. */
@@ -48,10 +49,9 @@ export function resolveLanguage(input: string): string {
  * `root`; a folder that resolves outside `root` is refused.
  */
 export function normaliseUnder(input: string, root: string): string | undefined {
-  const relative = path.relative(root, path.resolve(root, input.replaceAll('\\', '/'))).replaceAll('\\', '/');
-  if (relative === '..' || relative.startsWith('../') || path.isAbsolute(relative)) {
-    throw new UsageError(`--under ${input} is outside the codebase ${root}`);
-  }
+  const resolved = path.resolve(root, input.replaceAll('\\', '/'));
+  if (!isInside(path.resolve(root), resolved)) throw new UsageError(`--under ${input} is outside the codebase ${root}`);
+  const relative = path.relative(root, resolved).replaceAll('\\', '/');
   return relative === '' ? undefined : `${relative}/`;
 }
 
