@@ -21,6 +21,15 @@
     right: (assignment_expression
       right: [(function_expression) (generator_function) (arrow_function body: (statement_block))]))) @chunk.function
 
+; const handlers = { onKey(e) {...}, send: function () {...} }: an object of functions is their container, as a
+; namespace is, and a chunk of the whole literal is named after it.
+(variable_declarator
+  name: (identifier) @name
+  value: (object [
+    (method_definition)
+    (pair value: [(function_expression) (generator_function) (arrow_function body: (statement_block))])
+  ])) @chunk.module
+
 ; { send: function (body) {...}, parse: (text) => {...} } in object literals
 (pair
   key: (_) @name

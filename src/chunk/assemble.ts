@@ -6,7 +6,7 @@
  * syntax boundaries (see split.ts). Then tiny neighbours are merged so the index is not flooded with
  * three-line scraps.
  */
-import type { Definition } from './definitions.js';
+import type { Definition, Label } from './definitions.js';
 import { packRange, type CutsFor } from './split.js';
 import type { LineCosts } from './tokens.js';
 import { NAME_SEPARATOR } from './symbolNames.js';
@@ -24,6 +24,13 @@ export interface Layout {
   budget: number;
   /** Pieces below this many tokens are merged with neighbours, even if that exceeds the budget by as much. */
   minTokens: number;
+  /** Names for top-level lines that would have none (C macros): they name without cutting. */
+  labels: readonly Label[];
+  /**
+   * Whether a row opens a statement or comment of its own, rather than closing something opened above (`}`,
+   * `end`, `#endif`). Without a syntax tree, no row does.
+   */
+  opensNode: (row: number) => boolean;
 }
 
 interface Piece {
@@ -63,7 +70,7 @@ function expand(layout: Layout, def: Definition, container: string): Piece[] {
 
 function breakUp(layout: Layout, def: Definition, outer: string, isFile: boolean): Piece[] {
   const container = def.container ?? outer;
-  const inner = isFile ? '' : def.symbol;
+  const inner = isFile ? '' : (def.scope ?? def.symbol);
   // A function broken up for size keeps its small nested functions (callbacks, one-line helpers) in its lines,
   // and its first lines have no header role: a lone `describe('x', function () {` joins what follows.
   const keepsSmall = !isFile && !BROKEN_UP_WHEN_MEMBERS.has(def.kind);
@@ -77,7 +84,18 @@ function breakUp(layout: Layout, def: Definition, outer: string, isFile: boolean
     row = child.last + 1;
   }
   pieces.push(...cutOwnLines(layout, def, container, row, def.last, 'own'));
-  return mergeTiny(layout, pieces);
+  // The statements of a file or a function are its own; a type's (a field, Ruby's `private`) go with its members.
+  const ownStatements = isFile || keepsSmall;
+  return mergeTiny(layout, isFile ? pieces.map((piece) => labelled(layout, piece)) : pieces, ownStatements);
+}
+
+/** Top-level lines named by the labels on them (`#define MAX(a, b)` → function MAX), as merged definitions are. */
+function labelled(layout: Layout, piece: Piece): Piece {
+  if (piece.symbol !== '' || (piece.role !== 'own' && piece.role !== 'part')) return piece;
+  const labels = layout.labels.filter((label) => label.first <= piece.last && label.last >= piece.first);
+  if (labels.length === 0) return piece;
+  const names = [...new Set(labels.map((label) => label.symbol))];
+  return { ...piece, kind: labels[0]!.kind, symbol: listNames(names), names };
 }
 
 /** A definition's own lines first..last (blank lines at the ends dropped), cut to the budget. */
@@ -107,9 +125,10 @@ function cost(layout: Layout, first: number, last: number): number {
 /**
  * Runs of tiny whole definitions and own lines become one chunk (up to the budget), and a type's header keeps the
  * tiny members that follow it (a class chunk holds its fields and one-line methods). A tiny leftover of own lines
- * (a closing brace, a field between methods, a trailing statement) then joins the piece before it, or after it.
+ * (a closing brace, a field between methods) then joins the piece before it, or after it; a statement of a file
+ * or a function only the piece after it, or stays alone.
  */
-function mergeTiny(layout: Layout, pieces: Piece[]): Piece[] {
+function mergeTiny(layout: Layout, pieces: Piece[], ownStatements: boolean): Piece[] {
   const tiny = (p: Piece) => cost(layout, p.first, p.last) < layout.minTokens;
   const joinable = (p: Piece) => (p.role === 'unit' || p.role === 'own') && tiny(p);
   const runs: Piece[] = [];
@@ -130,8 +149,10 @@ function mergeTiny(layout: Layout, pieces: Piece[]): Piece[] {
     const previous = folded.at(-1);
     const next = runs[i + 1];
     if (piece.role === 'own' && tiny(piece)) {
-      // Slack of one scrap, as in packRange: a closing brace is better over budget than alone.
-      if (previous && cost(layout, previous.first, piece.last) < layout.budget + layout.minTokens) {
+      // Slack of one scrap, as in packRange: a closing brace is better over budget than alone. A statement of
+      // the owner's is not (a constant after a function, `return wrapper` after the nested `wrapper`).
+      const foreign = ownStatements && layout.opensNode(piece.first);
+      if (previous && !foreign && cost(layout, previous.first, piece.last) < layout.budget + layout.minTokens) {
         previous.last = piece.last;
         continue;
       }

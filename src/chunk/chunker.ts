@@ -3,9 +3,9 @@
  * Files in languages with a grammar are cut along their syntax tree; Markdown by headings; anything else, or
  * a file whose parse fails, by paragraphs. Every non-blank line of a file lands in exactly one chunk.
  */
-import { Parser, type Tree } from 'web-tree-sitter';
+import { Parser, type Node, type Tree } from 'web-tree-sitter';
 import { assemble, type Layout } from './assemble.js';
-import { findDefinitions } from './definitions.js';
+import { findDefinitions, type Label } from './definitions.js';
 import { initParser, languageForPath, loadGrammar, splitterFor, type LoadedGrammar } from './languages.js';
 import { markdownStructure } from './markdown.js';
 import { paragraphCuts, syntaxCuts, type CutsFor } from './split.js';
@@ -18,9 +18,11 @@ export { estimateWordPieceTokens, type CountTokens } from './tokens.js';
 /**
  * Bumped whenever chunk boundaries or what is stored per chunk (its contents, its keyword text) change for the
  * same input; recorded with each index. 2: names weighted in the keyword text, and setext headings whose title
- * starts with a number (changelog versions).
+ * starts with a number (changelog versions). 3: names for C function-pointer returns, K&R definitions, macros
+ * and typedefs, JS object literals of functions, Ruby `class << self` methods, Rust trait impls and C#'s
+ * file-scoped namespace; a statement after a function no longer joins its chunk.
  */
-export const CHUNKER_VERSION = '2';
+export const CHUNKER_VERSION = '3';
 
 export const DEFAULT_MAX_TOKENS = 400;
 
@@ -57,7 +59,17 @@ export async function createChunker(options: ChunkerOptions = {}): Promise<Chunk
     const lines = content.split(/\r?\n/);
     if (lines.length > 1 && lines.at(-1) === '') lines.pop();
     const costs = new LineCosts(lines, countTokens);
-    const layout = (cuts: CutsFor): Layout => ({ file, language, lines, costs, cuts, budget, minTokens: Math.max(24, Math.round(budget / 10)) });
+    const layout = (cuts: CutsFor, labels: readonly Label[] = [], opensNode = (_row: number) => false): Layout => ({
+      file,
+      language,
+      lines,
+      costs,
+      cuts,
+      budget,
+      minTokens: Math.max(24, Math.round(budget / 10)),
+      labels,
+      opensNode,
+    });
 
     if (splitterFor(language) === 'markdown') {
       const { definitions, cuts } = markdownStructure(lines, costs, budget);
@@ -67,8 +79,9 @@ export async function createChunker(options: ChunkerOptions = {}): Promise<Chunk
     const tree = grammar && parse(parser, grammar, content);
     if (tree) {
       try {
-        const definitions = findDefinitions(tree.rootNode, grammar.query, lines);
-        return assemble(layout(syntaxCuts(tree.rootNode, lines, costs, budget)), definitions);
+        const { definitions, labels } = findDefinitions(tree.rootNode, grammar.query, lines);
+        const opens = (row: number) => opensNode(tree.rootNode, row, lines);
+        return assemble(layout(syntaxCuts(tree.rootNode, lines, costs, budget), labels, opens), definitions);
       } finally {
         tree.delete(); // wasm memory is not garbage collected
       }
@@ -78,6 +91,14 @@ export async function createChunker(options: ChunkerOptions = {}): Promise<Chunk
   }
 
   return { chunk };
+}
+
+/** Whether the first token of a row starts a named node (a statement, a comment) instead of closing one. */
+function opensNode(root: Node, row: number, lines: readonly string[]): boolean {
+  const column = lines[row]!.search(/\S/);
+  if (column < 0) return false;
+  const node = root.namedDescendantForPosition({ row, column });
+  return node?.startPosition.row === row && node.startPosition.column === column;
 }
 
 function parse(parser: Parser, grammar: LoadedGrammar, content: string): Tree | undefined {

@@ -1,7 +1,10 @@
 /**
  * Definitions: the code units a chunk can follow (functions, classes, ...), found by a language's query and
  * arranged as a tree by line containment. Query captures follow grammars/README.md: `@chunk.<kind>` on the
- * node, `@name` on its name, optional `@container` when the enclosing type is not an enclosing node (Go).
+ * node, `@name` on its name (several: their texts joined by spaces), optional `@container` when the enclosing
+ * type is not an enclosing node (Go), `@scope` when its members' container is not its symbol, and `@end` when
+ * the definition runs on past its node (a K&R C body the grammar parses as a sibling). `@label.<kind>` marks
+ * a definition that cuts no chunk of its own (C macros): it only names the top-level lines it is on.
  */
 import type { Node, Query } from 'web-tree-sitter';
 import type { ChunkKind } from './types.js';
@@ -11,10 +14,21 @@ export interface Definition {
   symbol: string;
   /** Enclosing symbol given by the query itself (Go receivers); otherwise the parent definition's symbol. */
   container?: string;
+  /** Container of its members when not its symbol: `impl Display for Point` → Point. */
+  scope?: string;
   /** 0-based rows, inclusive; first includes leading comments and attributes. */
   first: number;
   last: number;
   children: Definition[];
+}
+
+/** A definition that only names the chunks its lines end up in, when they have no name otherwise. */
+export interface Label {
+  kind: ChunkKind;
+  symbol: string;
+  /** 0-based rows, inclusive. */
+  first: number;
+  last: number;
 }
 
 const KINDS = new Set<ChunkKind>(['function', 'method', 'class', 'interface', 'struct', 'enum', 'trait', 'impl', 'module', 'type']);
@@ -63,20 +77,28 @@ function wrapsOnly(parent: Node, node: Node): boolean {
   return parent.namedChildren.every((child) => !child || child.id === node.id || child.type !== node.type);
 }
 
-function symbolText(node: Node | undefined): string {
-  if (!node) return '';
-  return node.text.replace(/\s+/g, ' ').trim().slice(0, 120);
+function symbolText(...nodes: Node[]): string {
+  return nodes
+    .map((node) => node.text)
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 120);
 }
 
 interface Found extends Definition {
   nodeFirst: number;
+  /** Byte offset of the node: of two definitions on the same lines, the one opening first holds the other. */
+  nodeStart: number;
 }
 
 interface Captured {
   node: Node;
   kind: ChunkKind;
-  name?: Node;
+  names: Node[];
   container?: string;
+  scope?: string;
+  end?: Node;
 }
 
 /**
@@ -86,26 +108,38 @@ interface Captured {
  */
 const MAX_NESTING = 64;
 
-function collect(root: Node, query: Query, lines: readonly string[]): Found[] {
+function collect(root: Node, query: Query, lines: readonly string[]): { found: Found[]; labels: Label[] } {
   const captured: Captured[] = [];
+  const labels: Label[] = [];
   for (const match of query.matches(root)) {
     let node: Node | undefined;
     let kind: ChunkKind | undefined;
-    let name: Node | undefined;
+    const names: Node[] = [];
     let container: string | undefined;
+    let scope: string | undefined;
+    let end: Node | undefined;
+    let label: Label | undefined;
     for (const capture of match.captures) {
       if (capture.name.startsWith('chunk.')) {
         const kindCaptured = capture.name.slice('chunk.'.length) as ChunkKind;
         if (KINDS.has(kindCaptured)) [node, kind] = [capture.node, kindCaptured];
-      } else if (capture.name === 'name') name ??= capture.node;
+      } else if (capture.name.startsWith('label.')) {
+        const kindCaptured = capture.name.slice('label.'.length) as ChunkKind;
+        if (KINDS.has(kindCaptured)) label = { kind: kindCaptured, symbol: '', first: capture.node.startPosition.row, last: endRow(capture.node) };
+      } else if (capture.name === 'name') names.push(capture.node);
       else if (capture.name === 'container') container = symbolText(capture.node);
+      else if (capture.name === 'scope') scope = symbolText(capture.node);
+      else if (capture.name === 'end' && (!end || capture.node.endIndex > end.endIndex)) end = capture.node;
     }
-    if (node && kind) captured.push({ node, kind, name, container });
+    names.sort((a, b) => a.startIndex - b.startIndex);
+    if (label && names.length > 0) labels.push({ ...label, symbol: symbolText(...names) });
+    if (node && kind) captured.push({ node, kind, names, container, scope, end });
   }
   const byNode = new Map<number, Found>();
   const seenNames = new Set<number>();
-  for (const { node: definition, kind, name, container } of withinNesting(captured)) {
+  for (const { node: definition, kind, names, container, scope, end } of withinNesting(captured)) {
     // One definition per name: `export function f` and `function f` both match; the outer node wins below.
+    const name = names[0];
     if (name && seenNames.has(name.startIndex)) continue;
     let node = definition;
     while (node.parent && WRAPPERS.has(node.parent.type) && wrapsOnly(node.parent, node)) node = node.parent;
@@ -113,15 +147,17 @@ function collect(root: Node, query: Query, lines: readonly string[]): Found[] {
     if (name) seenNames.add(name.startIndex);
     byNode.set(node.startIndex, {
       kind,
-      symbol: symbolText(name),
+      symbol: symbolText(...names),
       container,
+      scope,
       first: firstRowWithTrivia(node, lines),
-      last: endRow(node),
+      last: Math.max(endRow(node), end ? endRow(end) : 0),
       nodeFirst: node.startPosition.row,
+      nodeStart: node.startIndex,
       children: [],
     });
   }
-  return [...byNode.values()];
+  return { found: [...byNode.values()], labels };
 }
 
 /** The definitions at most MAX_NESTING deep in one another, by their byte ranges (no tree walk), in their order. */
@@ -141,9 +177,10 @@ function withinNesting(captured: Captured[]): Captured[] {
  * Definitions as a tree by line containment. Line ranges of siblings never overlap: a definition sharing its
  * first line with its parent or its lines with an earlier sibling stays inside that chunk instead.
  */
-export function findDefinitions(root: Node, query: Query, lines: readonly string[]): Definition[] {
-  const found = collect(root, query, lines).sort((a, b) => a.first - b.first || b.last - a.last);
-  const top: Found = { kind: 'module', symbol: '', first: -1, last: Infinity, nodeFirst: -1, children: [] };
+export function findDefinitions(root: Node, query: Query, lines: readonly string[]): { definitions: Definition[]; labels: Label[] } {
+  const { found, labels } = collect(root, query, lines);
+  found.sort((a, b) => a.first - b.first || b.last - a.last || a.nodeStart - b.nodeStart);
+  const top: Found = { kind: 'module', symbol: '', first: -1, last: Infinity, nodeFirst: -1, nodeStart: -1, children: [] };
   const stack: Found[] = [top];
   for (const def of found) {
     while (stack.at(-1)!.last < def.first) stack.pop();
@@ -159,5 +196,5 @@ export function findDefinitions(root: Node, query: Query, lines: readonly string
     parent.children.push(def);
     stack.push(def);
   }
-  return top.children;
+  return { definitions: top.children, labels };
 }
