@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/globalSetup.ts'],
     // Real model, real stores, real grammars: some tests take seconds on 2 cores.
     testTimeout: 120_000,
     hookTimeout: 180_000,
