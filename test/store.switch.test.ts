@@ -66,7 +66,7 @@ describe('one index folder, two stores', () => {
     const removed: unknown[] = [];
     const daemon = await fakeDaemon(removed);
     try {
-      expect(await lance().clear(codebase)).toBeUndefined();
+      expect(await lance().clear(codebase, 'milvus')).toBeUndefined();
       const service = new CodectxService({ store: 'lancedb' });
       try {
         expect(await service.clear(root)).toEqual({ root, cleared: false, unwatched: false, store: 'lancedb', kept: 'milvus' });
@@ -117,7 +117,7 @@ describe('one index folder, two stores', () => {
       await writeMeta(codebase.indexDir, local);
 
       // Clearing Milvus drops its rows and state on the server; the LanceDB index here stays, and answers.
-      expect(await milvus().clear(codebase)).toEqual({ chunks: local.chunks });
+      expect(await milvus().clear(codebase, 'lancedb')).toEqual({ chunks: local.chunks });
       expect(await (await milvus().state(codebase)).readMeta()).toBeUndefined();
       expect(await readMeta(codebase.indexDir)).toMatchObject({ store: 'lancedb', chunks: local.chunks });
       expect(await files(lance())).toEqual(['a.ts']);

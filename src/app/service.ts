@@ -134,7 +134,7 @@ export class CodectxService {
     const kept = held !== undefined && held !== config.store ? held : undefined;
     const removal = kept ? undefined : await throughDaemon((daemon) => daemon.remove(codebase.root));
     const unwatched = removal?.removed ?? false;
-    const cleared = await this.withRuntime(config, (runtime) => runtime.clear(codebase));
+    const cleared = await this.withRuntime(config, (runtime) => runtime.clear(codebase, held));
     return { root: codebase.root, cleared: cleared !== undefined, clearedChunks: cleared?.chunks, unwatched, store: config.store, kept };
   }
 

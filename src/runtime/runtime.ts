@@ -223,10 +223,10 @@ export class Runtime {
    * Drops a codebase's store and deletes its index folder (manifest, metadata); says what the index held, or
    * undefined when there was none. The embedding cache is shared with other codebases and stays: it is bounded by
    * its own size cap. A folder that holds another store's index stays with it (`clear --store milvus` deleted
-   * the LanceDB index there): only this store's index, if any, goes.
+   * the LanceDB index there): only this store's index, if any, goes. `held` is the store the folder's local
+   * metadata names (readMetaIfSound), which the caller read to choose this runtime's store.
    */
-  async clear(codebase: Codebase): Promise<{ chunks?: number } | undefined> {
-    const held = (await readMetaIfSound(codebase.indexDir))?.store;
+  async clear(codebase: Codebase, held: string | undefined): Promise<{ chunks?: number } | undefined> {
     const othersFolder = held !== undefined && held !== this.config.store;
     // A local index's state is that folder: this store has no index here.
     if (othersFolder && this.config.store !== 'milvus') return undefined;
