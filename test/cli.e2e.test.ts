@@ -105,6 +105,18 @@ describe('a backslash in a file name', () => {
     expect(await fileOf('backslash_file')).toEqual(['a\\b.py']);
     expect(await fileOf('real_nested_file')).not.toContain('a/b.py');
   });
+
+  it('--under a folder with a backslash in its name searches that folder, not the one the backslash would make', async () => {
+    const folders = join(base, 'folders');
+    await mkdir(join(folders, 'src', 'auth'), { recursive: true });
+    await mkdir(join(folders, 'src\\auth'));
+    await writeFile(join(folders, 'src', 'auth', 'login.py'), 'def slash_login():\n    return "in src/auth"\n');
+    await writeFile(join(folders, 'src\\auth', 'login.py'), 'def backslash_login():\n    return "in src-backslash-auth"\n');
+    expect((await cli(['index', folders])).code).toBe(0);
+    const result = await cli(['search', 'login', '--path', folders, '--under', 'src\\auth', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect((JSON.parse(result.stdout) as { results: Array<{ file: string }> }).results.map((r) => r.file)).toEqual(['src\\auth/login.py']);
+  });
 });
 
 describe('the index of a folder that is gone', () => {

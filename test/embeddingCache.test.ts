@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createChunker } from '../src/chunk/chunker.js';
-import { EmbeddingCache, cacheFolderBytes, embeddingCacheDir } from '../src/index/embeddingCache.js';
+import { EmbeddingCache, embeddingCacheDir } from '../src/index/embeddingCache.js';
+import { folderBytes } from '../src/index/folderBytes.js';
 import { localIndexState } from '../src/index/indexState.js';
 import { indexCodebase, type IndexReport } from '../src/index/indexer.js';
 import { openLanceStore } from '../src/store/lance.js';
@@ -168,7 +169,7 @@ describe('embedding cache shared between codebases', () => {
     const writer = await EmbeddingCache.open(cacheDir, DIMENSION, cap);
     await writer.putMany(Array.from({ length: 20 }, (_, i) => entry(`new${i}`)));
     await writer.flush();
-    expect(await cacheFolderBytes(cacheDir)).toBeLessThanOrEqual(cap * 0.8 + 100);
+    expect(await folderBytes(cacheDir)).toBeLessThanOrEqual(cap * 0.8 + 100);
     const evicted = await writer.getMany(['old0', 'old30'].map((name) => entry(name).contentHash));
     expect(evicted).toEqual([undefined, undefined]);
     await expectCached(writer, ['old40', 'old89', 'new0', 'new19']);
@@ -179,7 +180,7 @@ describe('embedding cache shared between codebases', () => {
     const bigger = await EmbeddingCache.open(cacheDir, DIMENSION, cap);
     await bigger.putMany(Array.from({ length: 10 }, (_, i) => entry(`newest${i}`)));
     await bigger.flush();
-    expect(await cacheFolderBytes(cacheDir)).toBeLessThanOrEqual(cap);
+    expect(await folderBytes(cacheDir)).toBeLessThanOrEqual(cap);
     await expectCached(bigger, ['old40', 'old41', 'old42', 'newer0', 'newest9']);
     expect(await bigger.getMany([entry('old43').contentHash])).toEqual([undefined]);
     await bigger.close();

@@ -106,6 +106,25 @@ describe('walkCodebase', () => {
     expect((await walkPaths(root, ['link_to_deco.py', 'sub/chained.py', 'tool.py'])).files.map((file) => file.path)).toEqual(['tool.py']);
   });
 
+  it('lists a linked folder\'s files once, under their real path, whichever name readdir gives first', async () => {
+    // Seen: with src_alias -> src, the files were indexed as src_alias/… when the walk reached the link first,
+    // and src itself was reported as a symlink loop.
+    await put('.gitignore', 'private/\n');
+    await put('m_real/auth.py');
+    await put('m_real/deep/token.py');
+    await put('private/tools/tool.py');
+    await symlink('m_real', join(root, 'a_link'));
+    await symlink('m_real', join(root, 'z_link'));
+    await symlink('..', join(root, 'm_real', 'deep', 'up'));
+    await symlink('private/tools', join(root, 'tools'));
+    const walk = await walkCodebase(root);
+    expect(walk.files.map((file) => file.path)).toEqual(['m_real/auth.py', 'm_real/deep/token.py', 'tools/tool.py']);
+    // A copy is left out quietly, as a linked file is; a link back up is still a loop.
+    expect(walk.skipped).toEqual([expect.objectContaining({ path: 'm_real/deep/up', reason: 'symlink-loop' })]);
+    // The daemon's walk of a new link agrees, though the target is not among the paths.
+    expect((await walkPaths(root, ['a_link', 'tools'])).files.map((file) => file.path)).toEqual(['tools/tool.py']);
+  });
+
   it('rejects a missing root with a one-line usage error', async () => {
     await expect(walkCodebase(join(root, 'nope'))).rejects.toThrow(/no such directory/);
   });

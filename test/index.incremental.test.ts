@@ -275,6 +275,16 @@ describe('incremental indexing', () => {
     expect([...(await store.listFiles()).keys()]).toEqual(['c.py']);
   });
 
+  it('a file skipped for its content, then grown past the size limit, leaves the manifest as a walk\'s skip does', async () => {
+    await writeFile(join(root, 'blob.ts'), Buffer.from([0x63, 0x00, 0x01]));
+    await run();
+    expect((await Manifest.load(indexDir)).files.get('blob.ts')?.skipped).toBe('binary');
+    await writeFile(join(root, 'blob.ts'), Buffer.alloc(2 << 20));
+    // Not indexed before, so neither deleted nor dropped now; only its remembered skip goes.
+    expect(await run()).toMatchObject({ filesDeleted: 0, filesDropped: 0 });
+    expect((await Manifest.load(indexDir)).files.has('blob.ts')).toBe(false);
+  });
+
   // status kept the skip counts of the last whole walk: a file the daemon found binary was not counted until then.
   it('a run over some paths counts its content skips in the metadata, and keeps the walk\'s', async () => {
     await writeFile(join(root, 'huge.ts'), 'x'.repeat(2 << 20));

@@ -101,7 +101,7 @@ describe('repairing an index', () => {
     await expect(runtime.index(codebase, { signal: controller.signal, onProgress: stopAtFirstEmbedding })).rejects.toThrow();
     expect((await search()).map((result) => result.file)).toContain('a.ts');
 
-    await runtime.clear(codebase);
+    await runtime.clear(codebase, await readMeta(codebase.indexDir));
     await expect(runtime.index(codebase, { signal: controller.signal })).rejects.toThrow();
     await expect(search()).rejects.toThrow('was being built when it stopped');
   });

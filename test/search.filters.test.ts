@@ -1,4 +1,5 @@
 import { fc, test as fcTest } from '@fast-check/vitest';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { wantsColor } from '../src/cli/color.js';
 import { UsageError } from '../src/errors.js';
@@ -49,11 +50,17 @@ describe('normaliseUnder', () => {
   const root = '/repo';
 
   it('turns the ways people write a folder into the prefix of its files', () => {
-    for (const input of ['lib', 'lib/', './lib/', './lib', './/lib//', 'lib\\', '/repo/lib', '/repo/lib/']) {
+    for (const input of ['lib', 'lib/', './lib/', './lib', './/lib//', '/repo/lib', '/repo/lib/']) {
       expect(normaliseUnder(input, root), input).toBe('lib/');
     }
     expect(normaliseUnder('./src/auth/', root)).toBe('src/auth/');
-    expect(normaliseUnder('src\\auth', root)).toBe('src/auth/');
+  });
+
+  it.skipIf(path.sep !== '/')('keeps a backslash as part of a folder name, as the indexed paths do (POSIX)', () => {
+    // Seen: `--under 'src\auth'` searched src/auth, another folder, and never the folder named src\auth.
+    expect(normaliseUnder('src\\auth', root)).toBe('src\\auth/');
+    expect(normaliseUnder('./src\\auth/', root)).toBe('src\\auth/');
+    expect(normaliseUnder('lib\\', root)).toBe('lib\\/');
   });
 
   it('resolves "..": a folder that comes back inside the codebase is fine', () => {
@@ -76,7 +83,7 @@ describe('normaliseUnder', () => {
 
   fcTest.prop([
     fc.array(fc.constantFrom('a', 'src', 'lib', '.'), { maxLength: 6 }),
-    fc.constantFrom('/', '//', '\\'),
+    fc.constantFrom('/', '//'),
     fc.constantFrom('', './', '/repo/'),
     fc.constantFrom('', '/'),
   ])('gives the same prefix however a folder is written, and is idempotent', (segments, separator, lead, trail) => {

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CodectxService } from '../src/app/service.js';
 import { loadConfig } from '../src/config/config.js';
 import { daemonSocketPath } from '../src/daemon/paths.js';
 import { serveSocket, type SocketServer } from '../src/daemon/server.js';
-import type { Codebase } from '../src/index/codebase.js';
+import { resolveCodebase, type Codebase } from '../src/index/codebase.js';
 import { metaPath, readMeta, writeMeta } from '../src/index/meta.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import { FakeEmbedder } from './helpers/fakeEmbedder.js';
@@ -66,7 +66,7 @@ describe('one index folder, two stores', () => {
     const removed: unknown[] = [];
     const daemon = await fakeDaemon(removed);
     try {
-      expect(await lance().clear(codebase)).toBeUndefined();
+      expect(await lance().clear(codebase, { ...meta, store: 'milvus' })).toBeUndefined();
       const service = new CodectxService({ store: 'lancedb' });
       try {
         expect(await service.clear(root)).toEqual({ root, cleared: false, unwatched: false, store: 'lancedb', kept: 'milvus' });
@@ -117,10 +117,34 @@ describe('one index folder, two stores', () => {
       await writeMeta(codebase.indexDir, local);
 
       // Clearing Milvus drops its rows and state on the server; the LanceDB index here stays, and answers.
-      expect(await milvus().clear(codebase)).toEqual({ chunks: local.chunks });
+      expect(await milvus().clear(codebase, local)).toEqual({ chunks: local.chunks });
       expect(await (await milvus().state(codebase)).readMeta()).toBeUndefined();
       expect(await readMeta(codebase.indexDir)).toMatchObject({ store: 'lancedb', chunks: local.chunks });
       expect(await files(lance())).toEqual(['a.ts']);
+    });
+
+    // Seen: `clear <old path>` of a checkout moved away answered "has no index; nothing to clear", and list
+    // --indexes went on telling to run it: the key read from the gone folder was its path, not its git remote.
+    it('clear of a moved checkout drops this machine\'s record and says which shared index stays for the others', async () => {
+      const remote = `github.com/acme/moved-${process.pid}-${Date.now()}`;
+      await mkdir(join(root, '.git'));
+      await writeFile(join(root, '.git', 'config'), `[remote "origin"]\n\turl = git@${remote.replace('/', ':')}.git\n`);
+      expect(await milvus().index(codebase)).toMatchObject({ filesChanged: 2 });
+      const local = (await readMeta(codebase.indexDir))!;
+      expect(local.sharedKey).toBe(`git:${remote}`);
+
+      const moved = `${root}-moved`;
+      await rename(root, moved);
+      try {
+        expect(await milvus().clear(codebase, local)).toEqual({ sharedKept: `git:${remote}` });
+        expect(existsSync(codebase.indexDir)).toBe(false);
+        // The checkout where it is now still finds the shared index, and clears it from there.
+        const there = await resolveCodebase(moved);
+        expect((await milvus().search(there, 'alpha', { limit: 5 })).map((result) => result.file)).toEqual(['a.ts']);
+        expect(await milvus().clear(there, undefined)).toEqual({ chunks: 2 });
+      } finally {
+        await rename(moved, root);
+      }
     });
   });
 });

@@ -27,6 +27,11 @@ export interface ClearOutcome {
   store: string;
   /** Another store whose index the codebase's folder holds, which stays (as does the daemon's watch of it). */
   kept?: string;
+  /**
+   * Only this machine's record of a Milvus index went: the folder no longer gives the key its shared index is
+   * stored under (deleted, or its remote changed), which stays on the server. The key, or '' when not recorded.
+   */
+  sharedKept?: string;
 }
 
 /**
@@ -128,14 +133,23 @@ export class CodectxService {
       if (!gone) throw error;
       return gone;
     });
-    const held = await localStore(codebase);
+    const local = await readMetaIfSound(codebase.indexDir);
+    const held = local?.store;
     const config = this.withHeldStore(codebase, held);
     // `clear --store milvus` where the folder holds a LanceDB index: that index stays, and so does the daemon's watch of it.
     const kept = held !== undefined && held !== config.store ? held : undefined;
     const removal = kept ? undefined : await throughDaemon((daemon) => daemon.remove(codebase.root));
     const unwatched = removal?.removed ?? false;
-    const cleared = await this.withRuntime(config, (runtime) => runtime.clear(codebase));
-    return { root: codebase.root, cleared: cleared !== undefined, clearedChunks: cleared?.chunks, unwatched, store: config.store, kept };
+    const cleared = await this.withRuntime(config, (runtime) => runtime.clear(codebase, local));
+    return {
+      root: codebase.root,
+      cleared: cleared !== undefined,
+      clearedChunks: cleared?.chunks,
+      unwatched,
+      store: config.store,
+      kept,
+      ...(cleared?.sharedKept !== undefined ? { sharedKept: cleared.sharedKept } : {}),
+    };
   }
 
   /**

@@ -1,5 +1,5 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { defaultIgnoreLevel, isIgnored, readIgnoreLevel, type IgnoreLevel } from './ignoreRules.js';
 import { isSourcePath } from './languages.js';
@@ -36,9 +36,10 @@ export interface WalkOptions {
 /**
  * Lists the source files of a codebase, honouring .gitignore/.codectxignore at every level and the built-in
  * defaults. Never throws for a bad file: it lands in `skipped` with a reason. Symlinks are followed once
- * (a directory reached again through a link is a loop), and only while their real path stays inside the root: a
- * link to /etc or ~/.ssh is never read (`outside-root`). A link to a file the walk lists under its own path is
- * left out: that file is indexed once, not once more per link (its copies filled result slots).
+ * (a link to a folder above it is a loop), and only while their real path stays inside the root: a
+ * link to /etc or ~/.ssh is never read (`outside-root`). A link to a file or folder the walk lists under its own
+ * path is left out: that file is indexed once, under its real path, not once more per link (its copies filled
+ * result slots) nor under the link's name when the walk happened to reach the link first.
  */
 export async function walkCodebase(root: string, options: WalkOptions = {}): Promise<WalkResult> {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -49,7 +50,7 @@ export async function walkCodebase(root: string, options: WalkOptions = {}): Pro
   const rootReal = await realpath(root);
   const walker = new TreeWalker(rootReal, maxFileBytes);
   await walker.visit(root, rootReal, '', [defaultIgnoreLevel(options.ignore)]);
-  return walker.sorted(async () => false);
+  return walker.finish(async () => false);
 }
 
 /**
@@ -81,8 +82,9 @@ export async function walkPaths(root: string, paths: readonly string[], options:
     if (levels) await walker.visitEntry(join(root, path), path, levels);
   }
   // A link's target need not be among the paths: ask whether a whole walk would list it.
-  return walker.sorted(async (real) => {
+  return walker.finish(async (real, folder) => {
     const target = relative(rootReal, real).split(sep).join('/');
+    if (folder) return (await levelsInside(target)) !== undefined;
     const levels = await levelsInside(parentOf(target));
     return levels !== undefined && isSourcePath(target) && !isIgnored(levels, target);
   });
@@ -101,6 +103,16 @@ interface FoundFile {
   link: boolean;
 }
 
+/** A folder reached through a symlink, followed once the folders reached by their own paths are walked. */
+interface LinkedDir {
+  relPath: string;
+  absPath: string;
+  real: string;
+  /** The real path of the folder holding the link: a link to it or above is a loop. */
+  parentReal: string;
+  levels: IgnoreLevel[];
+}
+
 class TreeWalker {
   private readonly result: WalkResult = { files: [], skipped: [] };
   private readonly visitedDirs: Set<string>;
@@ -108,6 +120,7 @@ class TreeWalker {
   /** Real paths of the files reached by their own path, and the real path of each file reached through a link. */
   private readonly ownReals = new Set<string>();
   private readonly linkReals = new Map<string, string>();
+  private readonly linkedDirs: LinkedDir[] = [];
 
   constructor(
     private readonly rootReal: string,
@@ -116,16 +129,41 @@ class TreeWalker {
     this.visitedDirs = new Set([rootReal]);
   }
 
-  /** The result in path order, without the links to files listed under their own path (or that `listedElsewhere`). */
-  async sorted(listedElsewhere: (real: string) => Promise<boolean>): Promise<WalkResult> {
+  /**
+   * The result in path order, once the linked folders are walked: without the links to files or folders listed
+   * under their own path (or that `listedElsewhere`, which a walk of some paths asks about the rest of the tree).
+   */
+  async finish(listedElsewhere: (real: string, folder: boolean) => Promise<boolean>): Promise<WalkResult> {
+    await this.followLinkedDirs(listedElsewhere);
     const copies = new Set<string>();
     for (const [path, real] of this.linkReals) {
-      if (this.ownReals.has(real) || (await listedElsewhere(real))) copies.add(path);
+      if (this.ownReals.has(real) || (await listedElsewhere(real, false))) copies.add(path);
     }
     const files = this.result.files.filter((file) => !copies.has(file.path));
     const skipped = this.result.skipped.filter((file) => !copies.has(file.path));
     files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return { files, skipped };
+  }
+
+  /**
+   * Walks the folders reached through links whose target no walk lists under its own path (a link into an
+   * ignored folder). They wait until the rest is walked, so which name a folder is listed under does not depend
+   * on the order readdir gives; links found inside them wait for the next round, each round in path order.
+   */
+  private async followLinkedDirs(listedElsewhere: (real: string, folder: boolean) => Promise<boolean>): Promise<void> {
+    while (this.linkedDirs.length > 0) {
+      const round = this.linkedDirs.splice(0).sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
+      for (const dir of round) {
+        if (this.visitedDirs.has(dir.real) || (await listedElsewhere(dir.real, true))) {
+          if (isInside(dir.real, dir.parentReal)) {
+            this.result.skipped.push({ path: dir.relPath, reason: 'symlink-loop', detail: `links back to ${dir.real}` });
+          }
+          continue;
+        }
+        this.visitedDirs.add(dir.real);
+        await this.visit(dir.absPath, dir.real, dir.relPath, dir.levels);
+      }
+    }
   }
 
   /** One path given by name: a file is listed (unless ignored), a folder walked, a missing path skipped. */
@@ -140,7 +178,13 @@ class TreeWalker {
       return;
     }
     if (target.isDirectory()) {
-      if (isIgnored(levels, `${relPath}/`) || this.visitedDirs.has(real)) return;
+      if (isIgnored(levels, `${relPath}/`)) return;
+      if (link.isSymbolicLink()) {
+        const parentReal = await realpath(dirname(absPath)).catch(() => undefined);
+        if (parentReal) this.linkedDirs.push({ relPath, absPath, real, parentReal, levels });
+        return;
+      }
+      if (this.visitedDirs.has(real)) return;
       this.visitedDirs.add(real);
       await this.visit(absPath, real, relPath, levels);
     } else if (target.isFile() && isSourcePath(relPath) && !isIgnored(levels, relPath)) {
@@ -180,7 +224,7 @@ class TreeWalker {
     const active = own ? [...levels, own] : levels;
 
     const files: FoundFile[] = [];
-    const dirs: { relPath: string; absPath: string }[] = [];
+    const dirs: { relPath: string; absPath: string; real: string }[] = [];
     for (const entry of entries) {
       const relPath = relDir ? `${relDir}/${entry.name}` : entry.name;
       const absPath = join(absDir, entry.name);
@@ -202,19 +246,16 @@ class TreeWalker {
         isDir = target.isDirectory();
         isFile = target.isFile();
       }
-      if (isDir && !isIgnored(active, `${relPath}/`)) dirs.push({ relPath, absPath });
-      else if (isFile && isSourcePath(relPath) && !isIgnored(active, relPath)) files.push({ relPath, absPath, real, link: entry.isSymbolicLink() });
+      if (isDir && !isIgnored(active, `${relPath}/`)) {
+        if (entry.isSymbolicLink()) this.linkedDirs.push({ relPath, absPath, real, parentReal: realDir, levels: active });
+        else dirs.push({ relPath, absPath, real });
+      } else if (isFile && isSourcePath(relPath) && !isIgnored(active, relPath)) files.push({ relPath, absPath, real, link: entry.isSymbolicLink() });
     }
 
     // A directory's files are stat'ed together: one at a time left libuv's thread pool idle (0.75 s for 10k files).
     this.addFiles(files, await Promise.all(files.map((file) => stat(file.absPath).catch(() => undefined))));
 
-    for (const { relPath, absPath } of dirs) {
-      const real = await realpath(absPath).catch(() => undefined);
-      if (!real) {
-        result.skipped.push({ path: relPath, reason: 'unreadable' });
-        continue;
-      }
+    for (const { relPath, absPath, real } of dirs) {
       if (visitedDirs.has(real)) {
         result.skipped.push({ path: relPath, reason: 'symlink-loop', detail: `already visited ${real}` });
         continue;

@@ -54,8 +54,7 @@ export async function applyPlan(
 
   // Deleted files, and files skipped now, before anything is embedded: their chunks must not outlive them even if
   // the run stops later. A skip the walk decides (too large) leaves no entry; one for the content is recorded below.
-  const skippedByWalk = plan.walk.skipped.map((skipped) => skipped.path).filter((path) => manifest.files.has(path));
-  const removed = [...new Set([...plan.deleted, ...plan.dropped, ...skippedByWalk])];
+  const removed = [...new Set([...plan.deleted, ...plan.dropped, ...plan.skippedByWalk])];
   if (removed.length > 0) {
     await deleteChunksOf(store, manifest, removed);
     for (const path of removed) manifest.files.delete(path);

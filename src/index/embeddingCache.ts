@@ -1,6 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compactCache, smallSegments } from './cacheCompaction.js';
+import { folderBytes } from './folderBytes.js';
 import { KEY_BYTES, Segment, isBase, segmentName, writeSegment } from './cacheSegment.js';
 import { makePrivateDir } from '../config/paths.js';
 
@@ -160,7 +161,7 @@ export class EmbeddingCache {
 
   /** Folds segments when there are many small ones, and evicts when the folder is over the cap. */
   private async compactIfDue(): Promise<void> {
-    const major = (await cacheFolderBytes(this.dir)) > this.maxBytes;
+    const major = (await folderBytes(this.dir)) > this.maxBytes;
     if (!major && (await smallSegments(this.dir)).length <= MAX_SMALL_SEGMENTS) return;
     if (await compactCache(this.dir, this.dimension, { major, targetBytes: this.maxBytes * EVICT_TO })) await this.scan();
   }
@@ -178,11 +179,4 @@ function toKey(contentHash: string): string {
 export function embeddingCacheDir(home: string, embeddingId: string, dimension: number, baseURL?: string): string {
   const endpoint = baseURL ? `@${baseURL}` : '';
   return join(home, 'cache', 'embeddings', `${embeddingId}${endpoint}-${dimension}d`.replace(/[^a-zA-Z0-9._@-]+/g, '_'));
-}
-
-/** Bytes the cache in `dir` holds on disk (0 when there is none). */
-export async function cacheFolderBytes(dir: string): Promise<number> {
-  const names = await readdir(dir).catch(() => []);
-  const sizes = await Promise.all(names.map((name) => stat(join(dir, name)).then((info) => info.size, () => 0)));
-  return sizes.reduce((sum, size) => sum + size, 0);
 }

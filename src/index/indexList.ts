@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { codectxHome } from '../config/paths.js';
+import { folderBytes } from './folderBytes.js';
 import { readMetaIfSound } from './meta.js';
 
 /** One index folder under the codectx home, and whether the folder it indexes is still there. */
@@ -31,15 +32,4 @@ export async function listIndexes(): Promise<IndexListing[]> {
     listings.push({ root, indexDir, store, files, chunks, bytes: await folderBytes(indexDir), folderExists: existsSync(root) });
   }
   return listings.sort((a, b) => (a.root < b.root ? -1 : a.root > b.root ? 1 : 0));
-}
-
-async function folderBytes(dir: string): Promise<number> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  let total = 0;
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) total += await folderBytes(path);
-    else if (entry.isFile()) total += (await stat(path).catch(() => undefined))?.size ?? 0;
-  }
-  return total;
 }

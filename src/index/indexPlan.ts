@@ -17,6 +17,11 @@ export interface IndexPlan {
   /** In the manifest, gone from the tree. */
   deleted: string[];
   /**
+   * In the manifest, and skipped by the walk now (grown too large, a link out of the root…): their entries go, as
+   * a skip the walk decides leaves none. The indexed ones among them are also `dropped`.
+   */
+  skippedByWalk: string[];
+  /**
    * Indexed, and skipped now (grown too large, turned binary…): taken out of the index, and counted apart from the
    * deleted ones (a file that grew past the size limit was reported as deleted, one that turned binary as changed).
    */
@@ -75,16 +80,16 @@ export async function planIndex(root: string, manifest: Manifest, options: PlanO
     onFile: (read) => options.onFile?.(read, diff.toRead.length),
     onChunks: options.onChunks,
   });
-  const skippedByWalk = new Set(diff.walk.skipped.map((skipped) => skipped.path));
+  // A path the walk skips is not among its files, so those in the manifest are all in diff.deleted.
+  const walkSkips = new Set(diff.walk.skipped.map((skipped) => skipped.path));
+  const skippedByWalk = diff.deleted.filter((path) => walkSkips.has(path));
   const indexed = (path: string) => manifest.files.has(path) && !manifest.files.get(path)!.skipped;
   return {
     walk: diff.walk,
     paths: options.paths,
-    deleted: diff.deleted.filter((path) => !skippedByWalk.has(path)),
-    dropped: [
-      ...diff.deleted.filter((path) => skippedByWalk.has(path) && indexed(path)),
-      ...set.skipped.map(({ file }) => file.path).filter(indexed),
-    ],
+    deleted: diff.deleted.filter((path) => !walkSkips.has(path)),
+    skippedByWalk,
+    dropped: [...skippedByWalk.filter(indexed), ...set.skipped.map(({ file }) => file.path).filter(indexed)],
     unchanged: diff.unchanged,
     touched: set.unchanged,
     changed: set.changed,

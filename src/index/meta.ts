@@ -11,6 +11,11 @@ export interface IndexIdentity {
   embeddingId: string;
   dimension: number;
   chunkerVersion: string;
+  /**
+   * A Milvus index's codebase key (see codebaseKey: "git:github.com/acme/widgets"), recorded so that `clear` of a
+   * folder deleted since can say which shared index stays: the key can no longer be read from the folder.
+   */
+  sharedKey?: string;
 }
 
 export interface IndexMeta extends IndexIdentity {

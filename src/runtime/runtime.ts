@@ -12,7 +12,7 @@ import { QueryVectors, searchIndex, type SearchOptions } from '../search/searche
 import type { SearchResult } from '../search/types.js';
 import { count } from '../text.js';
 import type { Codebase } from '../index/codebase.js';
-import { codebaseKey } from '../index/codebaseKey.js';
+import { codebaseKey, type CodebaseKey } from '../index/codebaseKey.js';
 import { localIndexState, sharedIndexState, type IndexState } from '../index/indexState.js';
 import { indexChunker } from '../index/chunkRecords.js';
 import { EmbeddingCache, embeddingCacheDir } from '../index/embeddingCache.js';
@@ -53,13 +53,19 @@ export class Runtime {
 
   async identity(codebase: Codebase): Promise<IndexIdentity> {
     const embedder = await this.embedder();
+    const shared = this.config.store === 'milvus';
     return {
       store: this.config.store,
-      collection: this.config.store === 'milvus' ? sharedCollectionName(embedder.id, embedder.dimension) : codebase.collection,
+      collection: shared ? sharedCollectionName(embedder.id, embedder.dimension) : codebase.collection,
       embeddingId: embedder.id,
       dimension: embedder.dimension,
       chunkerVersion: CHUNKER_VERSION,
+      ...(shared ? { sharedKey: (await this.key(codebase)).key } : {}),
     };
+  }
+
+  private key(codebase: Codebase): Promise<CodebaseKey> {
+    return codebaseKey(codebase.root, projectName(codebase.root));
   }
 
   /**
@@ -69,7 +75,7 @@ export class Runtime {
    */
   private async milvusPlace(codebase: Codebase, dimension?: number): Promise<{ collection: string; codebase: string }> {
     const embedder = await this.embedder();
-    const key = await codebaseKey(codebase.root, projectName(codebase.root));
+    const key = await this.key(codebase);
     return {
       collection: sharedCollectionName(embedder.id, dimension ?? embedder.dimension),
       codebase: key.source === 'path' ? codebase.collection : collectionNameFor(key.key, key.label),
@@ -223,10 +229,16 @@ export class Runtime {
    * Drops a codebase's store and deletes its index folder (manifest, metadata); says what the index held, or
    * undefined when there was none. The embedding cache is shared with other codebases and stays: it is bounded by
    * its own size cap. A folder that holds another store's index stays with it (`clear --store milvus` deleted
-   * the LanceDB index there): only this store's index, if any, goes.
+   * the LanceDB index there): only this store's index, if any, goes. `local` is the folder's metadata
+   * (readMetaIfSound), which the caller read to choose this runtime's store.
+   *
+   * A Milvus index is found on the server by the key the folder gives now (its git remote or config name). When
+   * the folder is gone, or its remote or name changed, the key no longer leads there: this machine's record of it
+   * goes, and the shared index, which other checkouts may use, stays; `sharedKept` names it when recorded ('' when
+   * the index predates the record).
    */
-  async clear(codebase: Codebase): Promise<{ chunks?: number } | undefined> {
-    const held = (await readMetaIfSound(codebase.indexDir))?.store;
+  async clear(codebase: Codebase, local: IndexMeta | undefined): Promise<{ chunks?: number; sharedKept?: string } | undefined> {
+    const held = local?.store;
     const othersFolder = held !== undefined && held !== this.config.store;
     // A local index's state is that folder: this store has no index here.
     if (othersFolder && this.config.store !== 'milvus') return undefined;
@@ -234,10 +246,18 @@ export class Runtime {
       if (error instanceof DamagedIndexError) return 'damaged' as const;
       throw error;
     });
-    if (!meta) return undefined;
+    if (!meta && !(held === 'milvus' && this.config.store === 'milvus')) return undefined;
     makePrivateDir(codebase.indexDir);
     const release = await acquireLock(lockPath(codebase), `the index of ${codebase.root}`);
     try {
+      if (!meta) {
+        const sharedKept = local!.sharedKey ?? '';
+        const reached = sharedKept === (await this.key(codebase)).key;
+        await this.forget(codebase);
+        await rm(codebase.indexDir, { recursive: true, force: true });
+        // The key leads to the server and it holds nothing there: someone cleared the shared index already.
+        return reached ? {} : { sharedKept };
+      }
       if (meta !== 'damaged') await (await this.store(codebase, meta.dimension)).drop();
       // Damaged metadata names no vector dimension: a LanceDB table goes with the index folder below, and the
       // Milvus rows to drop are the configured model's.

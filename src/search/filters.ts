@@ -45,13 +45,14 @@ export function resolveLanguage(input: string): string {
 
 /**
  * A folder of the codebase as the prefix its files' paths start with ("lib/"), or undefined for the whole
- * codebase. Accepts "./lib/", "lib", "lib//", "lib/../lib", Windows separators, and an absolute path inside
- * `root`; a folder that resolves outside `root` is refused.
+ * codebase. Accepts "./lib/", "lib", "lib//", "lib/../lib" and an absolute path inside `root`; a folder that
+ * resolves outside `root` is refused. Separators are the platform's, as in the indexed paths: on POSIX a
+ * backslash is part of a folder's name ("src\auth" is not src/auth).
  */
 export function normaliseUnder(input: string, root: string): string | undefined {
-  const resolved = path.resolve(root, input.replaceAll('\\', '/'));
+  const resolved = path.resolve(root, input);
   if (!isInside(path.resolve(root), resolved)) throw new UsageError(`--under ${input} is outside the codebase ${root}`);
-  const relative = path.relative(root, resolved).replaceAll('\\', '/');
+  const relative = path.relative(root, resolved).split(path.sep).join('/');
   return relative === '' ? undefined : `${relative}/`;
 }
 

@@ -4,7 +4,8 @@ import { loadConfig } from '../../config/config.js';
 import { codectxHome } from '../../config/paths.js';
 import { UsageError } from '../../errors.js';
 import { goneFolderWithIndex } from '../../index/codebase.js';
-import { DEFAULT_CACHE_BYTES, cacheFolderBytes, embeddingCacheDir } from '../../index/embeddingCache.js';
+import { DEFAULT_CACHE_BYTES, embeddingCacheDir } from '../../index/embeddingCache.js';
+import { folderBytes } from '../../index/folderBytes.js';
 import { addStoreOptions, ago, nonEmptyPath, skippedByReason, type StoreFlags } from '../shared.js';
 import { binaryBytes, count, printable } from '../../text.js';
 
@@ -50,7 +51,7 @@ export function registerStatusCommand(program: Command): void {
       dimension: meta.dimension,
       chunker: meta.chunkerVersion,
       indexDir: codebase.indexDir,
-      embeddingCache: { dir: cacheDir, bytes: await cacheFolderBytes(cacheDir), maxBytes: DEFAULT_CACHE_BYTES },
+      embeddingCache: { dir: cacheDir, bytes: await folderBytes(cacheDir), maxBytes: DEFAULT_CACHE_BYTES },
       staleFiles: stale,
       removedFiles: removed,
       droppedFiles: dropped,
