@@ -69,16 +69,23 @@ const objective = (combo, over) => {
   return over.reduce((s, r) => s + per[r]['line@5'] + 1e-3 * per[r].mrr, 0) / over.length;
 };
 
-// Coordinate ascent over the grid from a fixed neutral start (plain RRF, every idea off; the defaults before any
-// tuning): each constant in turn takes its best value with the others held, until a whole round changes nothing.
-// Deterministic, and the same procedure for every held-out repository and for the shipped defaults.
+// Coordinate ascent over the grid from fixed neutral starts (every idea off; plain RRF, and plain convex fusion): each
+// constant in turn takes its best value with the others held, until a whole round changes nothing; the start whose
+// end is better on the repositories tuned on wins. One start left the result to the path: from RRF alone, folds
+// that would score higher on their own ten with convex fusion never reached it (the LOO mean moved 0.683 → 0.698
+// on the same pools with the second start). Deterministic, and the same procedure for every held-out repository
+// and for the shipped defaults.
 const start = {
   ...fromParams(DEFAULT_RANKING),
   denseQuery: 'raw', keywordQuery: 'raw', depth: 50, fusion: 'rrf', rrfK: 60, denseWeight: 1,
   test: 0.4, docs: 0.4, config: 0.4, vendor: 0.4, exactBoost: 0, joinWithin: 0,
 };
 function bestOn(over) {
-  let best = { ...start };
+  const ends = [start, { ...start, fusion: 'convex' }].map((from) => ascend(from, over));
+  return ends.reduce((a, b) => (objective(b, over) > objective(a, over) + 1e-9 ? b : a));
+}
+function ascend(from, over) {
+  let best = { ...from };
   for (let round = 0; round < 6; round++) {
     let changed = false;
     for (const [key, values] of Object.entries(GRID)) {
