@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -216,6 +216,50 @@ describe('codectx init --claude', () => {
     ]);
     const mcp = JSON.parse(await read('.mcp.json')) as { mcpServers: Record<string, unknown> };
     expect(mcp.mcpServers).toEqual({ other: otherServer, codectx: { ...npxServer, command: process.execPath, args: [OWN_BIN, 'mcp'] } });
+  });
+
+  // A cloned repository can ship `.claude` as a link to ~/.claude: init edited the user's global settings.
+  it('refuses to write through a linked folder that leaves the project, and writes nothing', async () => {
+    const userClaude = join(base, 'userhome', '.claude');
+    await mkdir(userClaude, { recursive: true });
+    await writeFile(join(userClaude, 'settings.json'), '{"model":"opus"}\n');
+    await rm(join(project, '.claude'), { recursive: true });
+    await symlink(join('..', 'userhome', '.claude'), join(project, '.claude'));
+    const result = await runCli(['init', project, '--claude', '--yes'], { home, env: bareEnv });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `codectx: .claude is a link to ${realpathSync(userClaude)}, outside the project; init does not write through it (replace it with a folder and run init again)\n`,
+    );
+    expect(await readFile(join(userClaude, 'settings.json'), 'utf8')).toBe('{"model":"opus"}\n');
+    await expect(read('codectx.config.json')).rejects.toThrow();
+
+    // A link that leads nowhere is refused too; one to a folder inside the project is written through.
+    await rm(join(project, '.claude'));
+    await symlink(join(base, 'gone'), join(project, '.claude'));
+    const dangling = await runCli(['init', project, '--claude', '--yes'], { home, env: bareEnv });
+    expect(dangling.code).toBe(1);
+    expect(dangling.stderr).toContain('.claude is a link to ');
+    await rm(join(project, '.claude'));
+    await mkdir(join(project, 'shared', '.claude'), { recursive: true });
+    await symlink(join('shared', '.claude'), join(project, '.claude'));
+    const inside = await runCli(['init', project, '--claude', '--yes'], { home, env: bareEnv });
+    expect(inside.code, inside.stderr).toBe(0);
+    expect(await readFile(join(project, 'shared', '.claude', 'settings.json'), 'utf8')).toContain('user-prompt-submit');
+  });
+
+  // It said "codectx is already set up" and exited 0, while every other command stopped on the file.
+  it('refuses a codectx.config.json that every command would refuse, in one line', async () => {
+    await writeFile(join(project, 'codectx.config.json'), '{"store": "lancedb",\n');
+    const broken = await runCli(['init', project, '--yes'], { home });
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toBe('');
+    expect(broken.stderr).toMatch(/^codectx: .*codectx\.config\.json:2:1 is not valid JSON[^\n]*\n$/);
+    await writeFile(join(project, 'codectx.config.json'), '{"store": "sqlite"}\n');
+    expect((await runCli(['init', project, '--yes'], { home })).stderr).toMatch(/codectx\.config\.json: "store" .*"lancedb"/);
+    await rm(join(project, 'codectx.config.json'));
+    await mkdir(join(project, 'codectx.config.json'));
+    const folder = await runCli(['init', project, '--yes'], { home });
+    expect([folder.code, folder.stderr]).toEqual([1, 'codectx: codectx.config.json is a folder, not a file; move it away and run init again\n']);
   });
 
   it('without --claude writes only the project config', async () => {

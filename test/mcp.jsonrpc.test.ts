@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorReply, requestSchemas, screenJsonRpc } from '../src/mcp/jsonRpcScreen.js';
+import { errorReply, leadingRequestId, requestSchemas, screenJsonRpc } from '../src/mcp/jsonRpcScreen.js';
 import { PROJECT_ROOT } from './helpers/cli.js';
 
 const schemas = requestSchemas(['initialize', 'ping', 'tools/list', 'tools/call']);
@@ -77,6 +77,37 @@ describe('the JSON-RPC screen', () => {
     expect(Buffer.concat(passed).toString('utf8')).toBe(ping);
     expect(JSON.parse(output.read().toString('utf8'))).toMatchObject({ id: null, error: { code: -32700 } });
   });
+
+  // A line over the SDK's 10 MB closed its transport: no answer to it or to anything after, and the server exited.
+  it('answers a line too long with -32600 to its id, keeping only its head, and reads on', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const screened = screenJsonRpc(input, output, ['ping', 'tools/call'], 2048);
+    const long = JSON.stringify({ jsonrpc: '2.0', id: 'big', method: 'tools/call', params: { name: 'route_task', arguments: { task: 'x'.repeat(5000) } } });
+    const ping = '{"jsonrpc":"2.0","id":2,"method":"ping"}\n';
+    // In pieces smaller than the limit, so the line only turns out too long as it goes on.
+    const bytes = Buffer.from(`${long}\n${ping}`);
+    for (let at = 0; at < bytes.length; at += 1000) input.write(bytes.subarray(at, at + 1000));
+    input.end();
+    const passed: Buffer[] = [];
+    for await (const chunk of screened) passed.push(chunk as Buffer);
+    expect(Buffer.concat(passed).toString('utf8')).toBe(ping);
+    expect(JSON.parse(output.read().toString('utf8'))).toEqual({
+      jsonrpc: '2.0',
+      id: 'big',
+      error: { code: -32600, message: 'Invalid Request: the message is 5 KiB, over the 2 KiB this server reads in one message' },
+    });
+  });
+
+  it("finds a long request's id among the top-level members of its head only", () => {
+    expect(leadingRequestId('{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"argu')).toBe(5);
+    expect(leadingRequestId('{"method":"tools/call","params":{"id":9,"arguments":{"task":"fix')).toBeNull();
+    expect(leadingRequestId('{"params":{"id":9,"x":[1,{"id":3}]},"id":"a\\"b","method":"tools/call","z":"')).toBe('a"b');
+    // A response's id may be one of the client's own requests: not answered to.
+    expect(leadingRequestId('{"jsonrpc":"2.0","id":4,"result":{"roots":[')).toBeNull();
+    expect(leadingRequestId('[{"id":1,"method":"ping"}')).toBeNull();
+    expect(leadingRequestId('xxxxxxxx')).toBeNull();
+  });
 });
 
 describe('codectx mcp over stdio, sent malformed lines and blank tasks', () => {
@@ -131,6 +162,17 @@ describe('codectx mcp over stdio, sent malformed lines and blank tasks', () => {
     const byCode = answers.map((answer) => `${String(answer.id)} ${answer.error?.code ?? 'result'}`).sort();
     expect(byCode).toEqual(['8 -32602', '9 result', 'null -32600', 'null -32600', 'null -32600', 'null -32700']);
     for (const answer of answers) if (answer.error) expect(answer.error.message).not.toContain('\n');
+  });
+
+  it('answers a request over 10 MB with -32600 to its id, and goes on serving', async () => {
+    const task = 'fix the error handling '.repeat(500_000);
+    const call = JSON.stringify({ jsonrpc: '2.0', id: 30, method: 'tools/call', params: { name: 'route_task', arguments: { task } } });
+    const answers = await exchange([call, '{"jsonrpc":"2.0","id":31,"method":"ping"}'], [30, 31]);
+    expect(answers.find((answer) => answer.id === 30)?.error).toEqual({
+      code: -32600,
+      message: 'Invalid Request: the message is 11 MiB, over the 10 MiB this server reads in one message',
+    });
+    expect(answers.find((answer) => answer.id === 31)?.result).toEqual({});
   });
 
   it('refuses a blank query or task as the CLI does', async () => {

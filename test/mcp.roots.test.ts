@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemFolderRefusal } from '../src/mcp/roots.js';
-import { fixtureWorkspace, PROJECT_ROOT } from './helpers/cli.js';
+import { fixtureWorkspace, PROJECT_ROOT, runCli } from './helpers/cli.js';
 
 /** A real MCP client on a real `codectx mcp` process, started in `cwd`; with `roots`, it offers them. */
 async function connect(cwd: string, home: string, roots?: () => string[]): Promise<Client> {
@@ -24,10 +24,12 @@ async function connect(cwd: string, home: string, roots?: () => string[]): Promi
   return client;
 }
 
-async function indexCall(client: Client, path: string): Promise<{ text: string; isError: boolean }> {
-  const result = (await client.callTool({ name: 'index_codebase', arguments: { path } })) as CallToolResult;
+async function toolCall(client: Client, name: string, args: Record<string, unknown>): Promise<{ text: string; isError: boolean }> {
+  const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
   return { text: result.content.map((part) => (part.type === 'text' ? part.text : '')).join(''), isError: result.isError === true };
 }
+
+const indexCall = (client: Client, path: string) => toolCall(client, 'index_codebase', { path });
 
 // index_codebase({path: "/"}) started indexing the whole filesystem, and /etc became searchable.
 describe('MCP indexes only where the client may work', () => {
@@ -45,7 +47,7 @@ describe('MCP indexes only where the client may work', () => {
     expect(systemFolderRefusal('/home/ana/projects/shop')).toBeUndefined();
   });
 
-  it('without client roots: only inside the working folder, or codebases already indexed', async () => {
+  it('without client roots: only inside the working folder', async () => {
     const { repo, home } = await fixtureWorkspace();
     const outside = join(repo, '..', 'elsewhere');
     await mkdir(outside, { recursive: true });
@@ -60,9 +62,58 @@ describe('MCP indexes only where the client may work', () => {
     }
     const elsewhere = await indexCall(client, outside);
     expect(elsewhere.isError).toBe(true);
-    expect(elsewhere.text).toMatch(/outside the server's working folder .* and not indexed yet/);
+    expect(elsewhere.text).toMatch(/outside the server's working folder .*; codectx works only inside it/);
     const inside = await indexCall(client, join(repo, 'src'));
     expect(inside.isError, inside.text).toBe(false);
+  });
+
+  // Only index_codebase was checked: a client searched other projects' code and deleted their indexes.
+  it('every tool that names a codebase stays inside: search, task context, status and clear too', async () => {
+    const { repo, home } = await fixtureWorkspace();
+    const other = join(repo, '..', 'other');
+    await mkdir(other, { recursive: true });
+    await writeFile(join(other, 'b.py'), 'def rotate_staging_passwords(cluster):\n    return cluster\n');
+    const indexed = await runCli(['index', other, '-q'], { home });
+    expect(indexed.code, indexed.stderr).toBe(0);
+
+    for (const roots of [undefined, () => [repo]]) {
+      const client = await connect(repo, home, roots);
+      clients.push(client);
+      for (const [name, args] of [
+        ['search_code', { path: other, query: 'rotate staging passwords' }],
+        ['get_task_context', { path: other, task: 'rotate the staging passwords' }],
+        ['get_indexing_status', { path: other }],
+        ['clear_index', { path: other }],
+        ['index_codebase', { path: other, force: true }],
+      ] as const) {
+        const refused = await toolCall(client, name, args);
+        expect(refused.isError, `${name} ${refused.text}`).toBe(true);
+        expect(refused.text).toMatch(roots ? /outside this client's roots/ : /outside the server's working folder/);
+      }
+    }
+    const search = await runCli(['search', 'rotate staging passwords', '-p', other, '--files'], { home });
+    expect(search.stdout, search.stderr).toContain('b.py');
+  });
+
+  it('a client in a subfolder of a codebase indexed at its top reads only that subfolder', async () => {
+    const { repo, home } = await fixtureWorkspace();
+    const indexed = await runCli(['index', repo, '-q'], { home });
+    expect(indexed.code, indexed.stderr).toBe(0);
+    const src = join(repo, 'src');
+
+    for (const roots of [undefined, () => [src]]) {
+      const client = await connect(src, home, roots);
+      clients.push(client);
+      const search = await toolCall(client, 'search_code', { path: src, query: 'totals per customer from invoices', limit: 20 });
+      expect(search.isError, search.text).toBe(false);
+      expect(search.text).toContain(`in ${repo} (only src/: this client works in ${src})`);
+      expect(search.text).toContain('src/');
+      expect(search.text).not.toContain('scripts/report.py');
+      const context = await toolCall(client, 'get_task_context', { path: src, task: 'total the invoices per customer', budget: 3000 });
+      expect(context.isError, context.text).toBe(false);
+      expect(context.text).not.toContain('scripts/report.py');
+      expect((await toolCall(client, 'search_code', { path: repo, query: 'totals' })).isError).toBe(true);
+    }
   });
 
   it("with client roots: only inside them, following the client's changes", async () => {

@@ -1,8 +1,9 @@
+import { relative } from 'node:path';
 import { throughDaemon } from '../app/dispatch.js';
 import { classifierConfig, CodectxService } from '../app/service.js';
 import type { ContextBlock } from '../context/build.js';
 import { taskContext } from '../context/taskContext.js';
-import { resolveCodebase, resolveFolder } from '../index/codebase.js';
+import { resolveCodebase, resolveFolder, type Codebase } from '../index/codebase.js';
 import { NotIndexedError, UsageError } from '../errors.js';
 import type { RouteDecision } from '../route/router.js';
 import { routingSettings } from '../route/settings.js';
@@ -10,8 +11,10 @@ import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
 import type { IndexingStatus } from './format.js';
 import { IndexJobs } from './indexJobs.js';
-import type { IndexingScope } from './roots.js';
+import type { ClientScope } from './roots.js';
 import { routeTask } from './routeTask.js';
+
+type Search = (query: string, options: SearchOptions) => Promise<SearchResult[]>;
 
 /** Pre-search budget for get_task_context when neither the call nor the project's `context.budgetTokens` sets one. */
 const DEFAULT_TASK_BUDGET = 4000;
@@ -25,7 +28,7 @@ export class McpBackend {
   private readonly service = new CodectxService();
   private readonly jobs = new IndexJobs();
 
-  constructor(private readonly scope: IndexingScope) {}
+  constructor(private readonly scope: ClientScope) {}
 
   /**
    * `ignore` adds rules for this run only, so it runs here: the daemon indexes with the configured rules alone
@@ -37,12 +40,13 @@ export class McpBackend {
   ): Promise<{ root: string; outcome: 'started' | 'already running' }> {
     // The folder given is the codebase to index (a subfolder of an indexed one is indexed on its own, as `codectx index` does).
     const codebase = await resolveCodebase(path);
-    await this.scope.check(codebase);
+    await this.scope.checkIndexing(codebase);
     const outcome = this.jobs.start(codebase, async ({ onProgress, signal }) => (await this.service.index(codebase, { ...options, onProgress, signal })).report);
     return { root: codebase.root, outcome };
   }
 
   async indexingStatus(path: string): Promise<IndexingStatus> {
+    await this.scope.areaOf((await resolveFolder(path)).root);
     const codebase = await this.service.locate(path);
     const status = await throughDaemon((daemon) => daemon.status());
     return {
@@ -55,9 +59,9 @@ export class McpBackend {
 
   async search(path: string, query: string, options: SearchOptions): Promise<{ root: string; results: SearchResult[] }> {
     if (query.trim() === '') throw new UsageError('the query is empty');
-    const codebase = await this.service.locate(path);
+    const { codebase, label, search } = await this.readable(path);
     try {
-      return { root: codebase.root, results: await this.service.search(codebase, query, options) };
+      return { root: label, results: await search(query, options) };
     } catch (error) {
       // Said the MCP way: the runtime's own message tells a person to run `codectx index`. The runtime decides,
       // from the index state (local, or a shared Milvus index with no local trace), not a local file check here.
@@ -68,16 +72,35 @@ export class McpBackend {
 
   /** Stops any indexing of the codebase (here and in the daemon), then drops its store and index folder. */
   async clear(path: string): Promise<{ root: string; cleared: boolean; clearedChunks?: number }> {
-    await this.jobs.cancel(await resolveFolder(path));
+    const folder = await resolveFolder(path);
+    await this.scope.areaOf(folder.root);
+    await this.jobs.cancel(folder);
     return this.service.clear(path);
   }
 
   async taskContext(path: string, task: string, budgetTokens?: number): Promise<ContextBlock> {
     refuseEmptyTask(task);
-    const codebase = await this.service.locate(path);
+    const { codebase, search } = await this.readable(path);
     const config = this.service.config(codebase);
     const budget = budgetTokens ?? routingSettings(config.project).context.budgetTokens ?? DEFAULT_TASK_BUDGET;
-    return taskContext(config, task, budget, (query, options) => this.service.search(codebase, query, options));
+    return taskContext(config, task, budget, search);
+  }
+
+  /**
+   * The codebase a read about `path` goes to, and a search of it kept to the part the client may read: the whole
+   * codebase, or, when its index is a parent's (found by walking up out of the client's folder), that folder only.
+   */
+  private async readable(path: string): Promise<{ codebase: Codebase; label: string; search: Search }> {
+    const folder = (await resolveFolder(path)).root;
+    const codebase = await this.service.locate(folder);
+    const area = await this.scope.readableArea(codebase, folder);
+    if (area === undefined) return { codebase, label: codebase.root, search: (query, options) => this.service.search(codebase, query, options) };
+    const pathPrefix = `${relative(codebase.root, area)}/`;
+    return {
+      codebase,
+      label: `${codebase.root} (only ${pathPrefix}: this client works in ${area})`,
+      search: (query, options) => this.service.search(codebase, query, { ...options, filter: { ...options.filter, pathPrefix } }),
+    };
   }
 
   /** Routes with the policy of the project at `projectPath` (the server's working directory). */

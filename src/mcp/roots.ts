@@ -4,7 +4,6 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { isInside } from '../files/walk.js';
 import { UsageError } from '../errors.js';
-import { readMeta } from '../index/meta.js';
 import { notACodebase, type Codebase } from '../index/codebase.js';
 
 /** Folders that are never a codebase, nor anything inside them. */
@@ -13,13 +12,13 @@ const SYSTEM_TREES = ['/etc', '/proc', '/sys', '/dev', '/boot', '/bin', '/sbin',
 const CONTAINERS = ['/home', '/Users', '/root', '/usr', '/usr/local', '/var', '/opt', '/srv', '/mnt', '/media', '/tmp', '/private', '/Volumes'];
 
 /**
- * What an MCP client may have indexed. An MCP client is told where it may work by the user (its roots); a
- * request to index anything else — `/`, a home folder, /etc — is refused, because whatever is indexed becomes
- * searchable and can reach a model. With the client's roots (`roots/list`, refreshed on `list_changed`) a
- * codebase must lie inside one of them; a client without roots may index inside the server's working folder,
- * and re-index codebases that are already indexed.
+ * Where an MCP client may work. An MCP client is told where it may work by the user (its roots): every tool that
+ * names a codebase stays inside them, because what is indexed becomes searchable, what is searched goes to a
+ * model, and clear_index deletes. With the client's roots (`roots/list`, refreshed on `list_changed`) a path must
+ * lie inside one of them; a client without roots works inside the server's working folder. Indexing `/`, a home
+ * folder or /etc is refused whatever the roots.
  */
-export class IndexingScope {
+export class ClientScope {
   private roots?: Promise<string[] | undefined>;
 
   constructor(
@@ -32,19 +31,35 @@ export class IndexingScope {
   }
 
   /** Throws a UsageError, worded for the client, unless the codebase may be indexed. */
-  async check(codebase: Codebase): Promise<void> {
+  async checkIndexing(codebase: Codebase): Promise<void> {
     const refusal = systemFolderRefusal(codebase.root);
     if (refusal) throw new UsageError(refusal);
+    await this.areaOf(codebase.root);
+  }
+
+  /**
+   * The part of `codebase` the client may read, for a call about the real folder `folder` in it: undefined for
+   * all of it, else the folder of the client's that holds `folder` (the index found by walking up from a root may
+   * be a parent's: a monorepo's, indexed at its top). Throws a UsageError when `folder` is outside.
+   */
+  async readableArea(codebase: Codebase, folder: string): Promise<string | undefined> {
+    const area = await this.areaOf(folder);
+    return isInside(area, codebase.root) ? undefined : area;
+  }
+
+  /** The client's folder (a root, or the working folder) that holds the real path `path`; a UsageError if none does. */
+  async areaOf(path: string): Promise<string> {
     const roots = await this.clientRoots();
     if (roots) {
-      if (roots.some((root) => isInside(root, codebase.root))) return;
-      throw new UsageError(`${codebase.root} is outside this client's roots (${roots.join(', ') || 'none'}); codectx indexes only inside them`);
+      const area = roots.find((root) => isInside(root, path));
+      if (area) return area;
+      throw new UsageError(`${path} is outside this client's roots (${roots.join(', ') || 'none'}); codectx works only inside them`);
     }
-    if (isInside(await realpath(this.workingFolder), codebase.root)) return;
-    if (await readMeta(codebase.indexDir).catch(() => undefined)) return;
+    const working = await realpath(this.workingFolder);
+    if (isInside(working, path)) return working;
     throw new UsageError(
-      `${codebase.root} is outside the server's working folder ${this.workingFolder} and not indexed yet; ` +
-        `index it with \`codectx index ${codebase.root}\`, or use a client that shares its roots`,
+      `${path} is outside the server's working folder ${working}; codectx works only inside it ` +
+        `(start the server in that project, or use a client that shares its roots)`,
     );
   }
 

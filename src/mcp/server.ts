@@ -4,7 +4,7 @@ import { format } from 'node:util';
 import { packageVersion } from '../version.js';
 import { McpBackend } from './backend.js';
 import { screenJsonRpc } from './jsonRpcScreen.js';
-import { IndexingScope } from './roots.js';
+import { ClientScope } from './roots.js';
 import { registerCodectxTools } from './tools.js';
 
 /** The requests this server answers (the SDK answers others with -32601): their params are checked on arrival. */
@@ -17,7 +17,7 @@ const SERVED_METHODS = ['initialize', 'ping', 'tools/list', 'tools/call'];
 export async function runMcpServer(): Promise<void> {
   keepConsoleOffStdout();
   const server = new McpServer({ name: 'codectx', version: packageVersion() }, { capabilities: { tools: {} } });
-  const backend = new McpBackend(new IndexingScope(server.server, process.cwd()));
+  const backend = new McpBackend(new ClientScope(server.server, process.cwd()));
   registerCodectxTools(server, backend);
 
   const stopped = new Promise<string>((resolve) => {

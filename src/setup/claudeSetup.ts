@@ -4,9 +4,10 @@
  * and an entry codectx already has is left as the user made it, except the `npx codectx` entries earlier versions
  * of init wrote, which only ran inside codectx's own checkout.
  */
-import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readlink, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { CONFIG_FILE } from '../config/config.js';
+import { CONFIG_FILE, projectConfigFile } from '../config/config.js';
+import { isInside } from '../files/walk.js';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_HOOK_BUDGET } from '../hook/promptHook.js';
 import { shellCommand } from './launcher.js';
@@ -33,7 +34,7 @@ export interface InitPlan {
 
 type JsonObject = Record<string, unknown>;
 
-/** `launcher`: the command that runs codectx (findLauncher's), needed with `claude`. */
+/** `root`: the project's real path. `launcher`: the command that runs codectx (findLauncher's), needed with `claude`. */
 export async function planInit(root: string, options: { claude: false } | { claude: true; launcher: string[] }): Promise<InitPlan> {
   const plan: InitPlan = { changes: [], unchanged: [] };
   const steps: Array<(root: string) => Promise<Outcome>> = [planProjectConfig];
@@ -58,7 +59,7 @@ const PROJECT_FILE_MODE = 0o644;
 
 export async function applyInit(root: string, plan: InitPlan): Promise<void> {
   for (const change of plan.changes) {
-    const file = join(root, change.path);
+    const file = await projectFile(root, change.path);
     const created = await mkdir(dirname(file), { recursive: true });
     // Every folder mkdir made: from the file's up to the first it created.
     for (let dir = dirname(file); created !== undefined; dir = dirname(dir)) {
@@ -76,7 +77,11 @@ export async function applyInit(root: string, plan: InitPlan): Promise<void> {
 type Outcome = FileChange | { unchanged: string };
 
 async function planProjectConfig(root: string): Promise<Outcome> {
-  if ((await readText(join(root, CONFIG_FILE))) !== undefined) return { unchanged: `${CONFIG_FILE} exists (left as it is)` };
+  if ((await readText(root, CONFIG_FILE)) !== undefined) {
+    // Checked as every command reads it: a broken file is not "set up", and left as it is it stops them all.
+    projectConfigFile(root);
+    return { unchanged: `${CONFIG_FILE} exists (left as it is)` };
+  }
   const config = {
     store: 'lancedb',
     embedding: { provider: 'local' },
@@ -88,7 +93,7 @@ async function planProjectConfig(root: string): Promise<Outcome> {
 
 async function planMcpServer(root: string, launcher: string[]): Promise<Outcome> {
   const path = '.mcp.json';
-  const before = await readText(join(root, path));
+  const before = await readText(root, path);
   const json = parseObject(before, path);
   const servers = objectAt(json, 'mcpServers', path);
   const existing = servers[MCP_SERVER_NAME];
@@ -100,7 +105,7 @@ async function planMcpServer(root: string, launcher: string[]): Promise<Outcome>
 
 async function planPromptHook(root: string, launcher: string[]): Promise<Outcome> {
   const path = '.claude/settings.json';
-  const before = await readText(join(root, path));
+  const before = await readText(root, path);
   const json = parseObject(before, path);
   const hooks = objectAt(json, 'hooks', path);
   const groups = (hooks.UserPromptSubmit ??= []);
@@ -131,13 +136,35 @@ function isNpxServer(entry: unknown): boolean {
   return command === 'npx' && JSON.stringify(args) === JSON.stringify(NPX_MCP_ARGS);
 }
 
-async function readText(file: string): Promise<string | undefined> {
+async function readText(root: string, path: string): Promise<string | undefined> {
+  const file = await projectFile(root, path);
+  if ((await stat(file).catch(() => undefined))?.isDirectory()) throw new ConfigError(`${path} is a folder, not a file; move it away and run init again`);
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+}
+
+/**
+ * The project file at `path` (relative to the real `root`), refused when the folder it goes in is reached through
+ * a link that leaves the project: a cloned repository can ship `.claude` as a link to ~/.claude, and init would
+ * edit the user's own settings. (A linked file itself is fine: it is replaced, never written through.)
+ */
+async function projectFile(root: string, path: string): Promise<string> {
+  const file = join(root, path);
+  // The nearest folder on the way that exists (init creates the rest inside it), as the link resolves.
+  let dir = dirname(file);
+  while (dir !== root && !(await lstat(dir).catch(() => undefined))) dir = dirname(dir);
+  const real = await realpath(dir).catch(() => undefined);
+  if (real !== undefined && isInside(root, real)) return file;
+  const link = dir.slice(root.length + 1);
+  const target = await readlink(dir).catch(() => undefined);
+  throw new ConfigError(
+    `${link} is a link to ${real ?? target ?? 'nowhere'}, ${real ? 'outside the project' : 'which does not exist'}; ` +
+      `init does not write through it (replace it with a folder and run init again)`,
+  );
 }
 
 function parseObject(text: string | undefined, path: string): JsonObject {
