@@ -169,6 +169,8 @@ describe('Rust trait impls', () => {
   });
 });
 
+// A tiny top-level statement after a function still joins it (a constant, `module.exports = …`): keeping it apart
+// changed 571 chunk ranges in 20 repositories and cost 0.009 of the LOO line@5 (bench/quality/RESULTS.md).
 describe('statements after a function', () => {
   const content = [
     'import functools',
@@ -195,14 +197,6 @@ describe('statements after a function', () => {
     '    "b": 2,',
     '}',
   ];
-
-  it('keeps a module-level statement out of the function before it', async () => {
-    expect(await rows('deco.py', content)).toEqual([
-      [1, 10, 'function', 'log_calls', ''],
-      [13, 18, 'function', 'top_level_after_comment', ''],
-      [20, 23, 'block', '', ''],
-    ]);
-  });
 
   it("labels a function's own statement after a nested function as the outer function", async () => {
     expect((await rows('deco.py', content, tiny)).slice(2, 5)).toEqual([

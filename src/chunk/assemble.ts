@@ -84,8 +84,10 @@ function breakUp(layout: Layout, def: Definition, outer: string, isFile: boolean
     row = child.last + 1;
   }
   pieces.push(...cutOwnLines(layout, def, container, row, def.last, 'own'));
-  // The statements of a file or a function are its own; a type's (a field, Ruby's `private`) go with its members.
-  const ownStatements = isFile || keepsSmall;
+  // A function's statements are its own (`return wrapper` is not the nested wrapper's); a type's (a field, Ruby's
+  // `private`) go with its members. A file's tiny statement still joins the definition before it (`module.exports`,
+  // a constant after a function): keeping those apart cost 0.009 of the LOO line@5 (bench/quality/RESULTS.md).
+  const ownStatements = keepsSmall;
   return mergeTiny(layout, isFile ? pieces.map((piece) => labelled(layout, piece)) : pieces, ownStatements);
 }
 
@@ -125,8 +127,8 @@ function cost(layout: Layout, first: number, last: number): number {
 /**
  * Runs of tiny whole definitions and own lines become one chunk (up to the budget), and a type's header keeps the
  * tiny members that follow it (a class chunk holds its fields and one-line methods). A tiny leftover of own lines
- * (a closing brace, a field between methods) then joins the piece before it, or after it; a statement of a file
- * or a function only the piece after it, or stays alone.
+ * (a closing brace, a field between methods) then joins the piece before it, or after it; a statement of a
+ * function broken up for size only the piece after it, or stays alone.
  */
 function mergeTiny(layout: Layout, pieces: Piece[], ownStatements: boolean): Piece[] {
   const tiny = (p: Piece) => cost(layout, p.first, p.last) < layout.minTokens;
@@ -150,7 +152,7 @@ function mergeTiny(layout: Layout, pieces: Piece[], ownStatements: boolean): Pie
     const next = runs[i + 1];
     if (piece.role === 'own' && tiny(piece)) {
       // Slack of one scrap, as in packRange: a closing brace is better over budget than alone. A statement of
-      // the owner's is not (a constant after a function, `return wrapper` after the nested `wrapper`).
+      // the owner's is not (`return wrapper` after the nested `wrapper`).
       const foreign = ownStatements && layout.opensNode(piece.first);
       if (previous && !foreign && cost(layout, previous.first, piece.last) < layout.budget + layout.minTokens) {
         previous.last = piece.last;
