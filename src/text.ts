@@ -1,8 +1,9 @@
 /**
- * Names from the codebase (file names, symbols, folders) as text output shows them: control characters escaped,
- * as ls and rg do, so a name cannot drive the terminal (ESC starts colour and cursor sequences) nor split a
- * one-per-line list (a newline). Line separators and bidi overrides are escaped too: they move what is shown.
- * JSON output keeps names exact.
+ * Names from the codebase (file names, symbols, folders, paths in messages) as text shows them: control characters
+ * escaped, as ls and rg do, so a name cannot drive the terminal (ESC starts colour and cursor sequences) nor split a
+ * one-per-line list (a newline). Line separators and bidi overrides are escaped too: they move what is shown. Text
+ * for models (the pre-search block, MCP answers) needs it as much: a newline in a file name would start a line of
+ * its own there, a forged `Verdict:` or a fence. JSON output keeps names exact.
  */
 const UNPRINTABLE = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };

@@ -93,6 +93,19 @@ describe('codectx.config.json', () => {
     for (const context of [{ reuseThreshold: 0.2, extendThreshold: 0.3 }, { extendThreshold: 0.6 }, { reuseThreshold: 0.2 }]) {
       expect(problem({ context })).toMatch(/^codectx\.config\.json: "context\.extendThreshold" must not be above "context\.reuseThreshold"/);
     }
+    // QA round 4: the message said both were unset, with the defaults, when both were set.
+    expect(problem({ context: { reuseThreshold: 0.1, extendThreshold: 0.9 } })).toBe(
+      'codectx.config.json: "context.extendThreshold" must not be above "context.reuseThreshold" (extend 0.9; reuse 0.1)',
+    );
+    expect(problem({ context: { extendThreshold: 0.6 } })).toMatch(/\(extend 0\.6; reuse 0\.5, the default\)$/);
+    expect(problem({ context: { reuseThreshold: 0.2 } })).toMatch(/\(extend 0\.25, the default; reuse 0\.2\)$/);
+    // QA round 4: budgets take what --budget takes, integers from 200 to 100000, in both sections.
+    for (const [section, key] of [['hook', 'budget'], ['context', 'budgetTokens']] as const) {
+      for (const value of [5, 50, 199, 1.5, 250.5, 100_001]) {
+        expect(problem({ [section]: { [key]: value } })).toMatch(new RegExp(`"${section}\\.${key}" (Too small|Too big|expected int)`));
+      }
+      for (const value of [200, 1500, 100_000]) expect(parse({ [section]: { [key]: value } })[section]).toEqual({ [key]: value });
+    }
     expect(parse({ context: { reuseThreshold: 0.7, budgetTokens: 3000 } }).context).toEqual({ reuseThreshold: 0.7, budgetTokens: 3000 });
     expect(problem({ model: 5 })).toBe('codectx.config.json: "model" expected string, received number');
   });

@@ -278,6 +278,89 @@ describe('redactSecrets', () => {
   });
 });
 
+describe('redactSecrets: QA round 4', () => {
+  // Each form went out unredacted: the name is an argument, an XML tag or attribute, a flag, or a DSN's user.
+  it('redacts secrets given by name to a call, in XML, in a Go MySQL DSN, on mysql/curl/sshpass command lines and in C++ brace init', async () => {
+    const pw = () => randomAlnum(14);
+    const values = Array.from({ length: 13 }, pw);
+    const lines = [
+      `props.setProperty("password", "${values[0]}");`,
+      `define('DB_PASSWORD', '${values[1]}');`,
+      `define( 'AUTH_KEY', '${values[2]}' );`,
+      `'password' => env('DB_PASSWORD', '${values[3]}'),`,
+      `System.getenv().getOrDefault("DB_PASSWORD", "${values[4]}")`,
+      `dsn := "appuser:${values[5]}@tcp(db:3306)/app"`,
+      `<password>${values[6]}</password>`,
+      `<add key="Password" value="${values[7]}"/>`,
+      `mysql -u root -p${values[8]} app`,
+      `curl -u admin:${values[9]} https://api.example.com`,
+      `sshpass -p '${values[10]}' ssh host`,
+      `std::string password{"${values[11]}"};`,
+      `define('SECURE_AUTH_SALT', '${values[12]}');`,
+    ];
+    expect((await redactSecrets(lines.join('\n'))).text.split('\n')).toEqual([
+      'props.setProperty("password", "[REDACTED:password]");',
+      "define('DB_PASSWORD', '[REDACTED:password]');",
+      "define( 'AUTH_KEY', '[REDACTED:api-key]' );",
+      "'password' => env('DB_PASSWORD', '[REDACTED:password]'),",
+      'System.getenv().getOrDefault("DB_PASSWORD", "[REDACTED:password]")',
+      'dsn := "appuser:[REDACTED:url-credentials]@tcp(db:3306)/app"',
+      '<password>[REDACTED:password]</password>',
+      '<add key="Password" value="[REDACTED:password]"/>',
+      'mysql -u root -p[REDACTED:password] app',
+      'curl -u admin:[REDACTED:password] https://api.example.com',
+      "sshpass -p '[REDACTED:password]' ssh host",
+      'std::string password{"[REDACTED:password]"};',
+      "define('SECURE_AUTH_SALT', '[REDACTED:secret]');",
+    ]);
+  });
+
+  it('leaves salts, versions, integrity digests, messages, properties and prompted passwords alone', async () => {
+    const code = [
+      'salt = "cookie-session"',
+      `<script integrity="sha512-${randomFrom(`${ALNUM}+/`, 86)}==" src="app.js"></script>`,
+      `"integrity": "sha384-${randomFrom(`${ALNUM}+/`, 64)}",`,
+      '"pbkdf2-password": "1.2.1",',
+      'errors.add("password", "is-too-short")'.replace('is-too-short', 'is too short'),
+      '<password>${env.DB_PASSWORD}</password>',
+      '<privateKey>${user.home}/.ssh/id_rsa</privateKey>',
+      'mysql -u root -p app',
+      'curl -u "$USER:$PASSWORD" https://api.example.com',
+      'ssh -p 2222 host',
+    ].join('\n');
+    const result = await redactSecrets(code);
+    expect(result.text).toBe(code);
+    expect(result.count).toBe(0);
+  });
+
+  // A JDBC URL was reported from after `jdbc:`, so its closing `";` went into the redaction.
+  it('keeps the closing quote and what follows a database URL behind a prefix', async () => {
+    const password = randomAlnum(12);
+    const source = [
+      `String u = "jdbc:postgresql://admin:${password}@db.internal:5432/billing"; // note`,
+      `url = 'jdbc:mysql://app:${password}@db/app', next`,
+    ].join('\n');
+    const { text } = await redactSecrets(source);
+    expect(text).not.toContain(password);
+    expect(text.split('\n')[0]).toMatch(/^String u = "jdbc:\[REDACTED:[a-z-]+\]"; \/\/ note$/);
+    expect(text.split('\n')[1]).toMatch(/^url = '(?:jdbc:)?\[REDACTED:[a-z-]+\]', next$/);
+  });
+
+  // The prompt hook and MCP redact a block that was already redacted to fit its budget.
+  it('finds nothing more in text it has redacted', async () => {
+    const source = [
+      `token = "${'ghp_' + randomAlnum(36)}"`,
+      `password = "${randomAlnum(5)}"`,
+      `DATABASE_URL = "postgresql://etl:${randomAlnum(16)}@warehouse.internal/etl"`,
+      `const signingSeed = "${randomAlnum(32)}";`,
+      `curl -u admin:${randomAlnum(10)} https://x`,
+    ].join('\n');
+    const once = await redactSecrets(source);
+    expect(once.count).toBe(5);
+    expect(await redactSecrets(once.text)).toEqual({ text: once.text, count: 0, byKind: {} });
+  });
+});
+
 function randomFrom(alphabet: string, n: number): string {
   return Array.from({ length: n }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join('');
 }

@@ -62,23 +62,35 @@ export const DEFAULT_CONTEXT = { reuseThreshold: 0.5, extendThreshold: 0.25 } as
 
 const similarity = z.number().min(-1).max(1);
 
+/**
+ * A pre-search budget in tokens, wherever it is given: `context.budgetTokens`, `hook.budget`, `--budget` and MCP's
+ * `get_task_context.budget`. Below 200 the block is hardly more than its header; far above what 20 results take is
+ * a typo.
+ */
+export const BUDGET_TOKENS = { min: 200, max: 100_000 } as const;
+export const budgetTokens = z.int().min(BUDGET_TOKENS.min).max(BUDGET_TOKENS.max);
+
 export const contextSection = z
   .strictObject({
     reuseThreshold: similarity.optional(),
     extendThreshold: similarity.optional(),
     /** Fixed pre-search budget in tokens; absent means a share of the routed model's window. */
-    budgetTokens: z.number().positive().optional(),
+    budgetTokens: budgetTokens.optional(),
   })
-  .refine(
-    (context) =>
-      (context.extendThreshold ?? DEFAULT_CONTEXT.extendThreshold) <= (context.reuseThreshold ?? DEFAULT_CONTEXT.reuseThreshold),
-    {
+  .superRefine((context, issues) => {
+    const reuse = context.reuseThreshold ?? DEFAULT_CONTEXT.reuseThreshold;
+    const extend = context.extendThreshold ?? DEFAULT_CONTEXT.extendThreshold;
+    if (extend <= reuse) return;
+    // The values in force, saying which are defaults: the message once claimed both were unset when both were set.
+    const value = (set: number | undefined, used: number) => (set === undefined ? `${used}, the default` : `${used}`);
+    issues.addIssue({
+      code: 'custom',
       path: ['extendThreshold'],
-      message: `must not be above "context.reuseThreshold" (unset, they are ${DEFAULT_CONTEXT.extendThreshold} and ${DEFAULT_CONTEXT.reuseThreshold})`,
-    },
-  );
+      message: `must not be above "context.reuseThreshold" (extend ${value(context.extendThreshold, extend)}; reuse ${value(context.reuseThreshold, reuse)})`,
+    });
+  });
 
 export const hookSection = z.strictObject({
   /** Pre-search budget of the prompt hook, in tokens. */
-  budget: z.number().positive().optional(),
+  budget: budgetTokens.optional(),
 });

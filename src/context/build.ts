@@ -4,10 +4,12 @@
  * orders them for reading and states the verdict with its evidence (for a question, a review or an explanation:
  * only where the relevant code is).
  */
+import { redactSecrets, type RedactionResult } from '../redact/redact.js';
 import type { SearchResult } from '../search/types.js';
 import { mergeResults, type ContextSnippet } from './merge.js';
 import { isInquiry } from './intent.js';
-import { decideVerdict, relevantCode, type Thresholds, type Verdict } from './verdict.js';
+import { printable } from '../text.js';
+import { decideVerdict, relevantCode, thresholdDecimals, type Thresholds, type Verdict } from './verdict.js';
 
 export interface BuildContextOptions {
   budgetTokens: number;
@@ -72,6 +74,30 @@ export function buildContext(task: string, results: SearchResult[], options: Bui
   };
 }
 
+/** A block as it leaves the machine: `text` and `tokens` are the redacted text's; the snippets keep the code as it is. */
+export interface RedactedContextBlock extends ContextBlock {
+  redaction: RedactionResult;
+}
+
+/**
+ * The block with its secrets redacted, within the budget after redaction: `[REDACTED:password]` is longer than the
+ * short value it replaces, so a block fitted before redaction went over it (the hook sent 331 tokens for a budget
+ * of 300). Each pass fits to less by the overshoot; the budget shrinks every pass, so it ends (at worst with the
+ * header alone).
+ */
+export async function buildRedactedContext(task: string, results: SearchResult[], options: BuildContextOptions): Promise<RedactedContextBlock> {
+  let budgetTokens = options.budgetTokens;
+  for (;;) {
+    const block = buildContext(task, results, { ...options, budgetTokens });
+    const redaction = await redactSecrets(block.text);
+    const tokens = options.countTokens(redaction.text);
+    if (tokens <= options.budgetTokens || block.snippets.length === 0) {
+      return { ...block, text: redaction.text, tokens, budgetTokens: options.budgetTokens, redaction };
+    }
+    budgetTokens = Math.min(budgetTokens, block.tokens) - (tokens - options.budgetTokens);
+  }
+}
+
 /** Keyword hits this high are kept whatever their similarity: an identifier the task names exactly. */
 const TOP_KEYWORD_RANK = 3;
 
@@ -118,7 +144,8 @@ function trimToFit(snippet: ContextSnippet, available: number, countTokens: (t: 
 }
 
 function renderHeader(task: string, verdict: Verdict, queries: string[], unrelated: number, thresholds: Thresholds): string {
-  const leftOut = unrelated > 0 ? ` (${unrelated} result(s) below similarity ${(thresholds.extend / 2).toFixed(2)} left out)` : '';
+  const floor = thresholds.extend / 2;
+  const leftOut = unrelated > 0 ? ` (${unrelated} result(s) below similarity ${floor.toFixed(thresholdDecimals(floor))} left out)` : '';
   const inquiry = verdict.kind === 'relevant';
   return [
     inquiry ? '## Pre-search: relevant code' : '## Pre-search: existing code (Search → Reuse → Extend → Create)',
@@ -136,8 +163,8 @@ export function snippetLocation(snippet: ContextSnippet): string {
 function renderSnippet(snippet: ContextSnippet): string {
   const scores = [`score ${snippet.score.toFixed(3)}`];
   if (snippet.similarity !== undefined) scores.push(`similarity ${snippet.similarity.toFixed(2)}`);
-  const names = snippet.symbols.length > 0 ? ` ${snippet.symbols.join(', ')}` : '';
-  const lines = [`### ${snippetLocation(snippet)}${names} (${snippet.kinds.join(', ')}; ${scores.join(', ')})`];
+  const names = snippet.symbols.length > 0 ? ` ${snippet.symbols.map(printable).join(', ')}` : '';
+  const lines = [`### ${printable(snippetLocation(snippet))}${names} (${snippet.kinds.join(', ')}; ${scores.join(', ')})`];
   // A fence longer than any backtick run inside (Markdown sections carry their own fences).
   const fence = '`'.repeat(Math.max(3, ...(snippet.content.match(/`+/g) ?? []).map((run) => run.length + 1)));
   lines.push(`${fence}${snippet.language}`, snippet.content, fence);

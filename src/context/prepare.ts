@@ -16,7 +16,7 @@ import { decideRoute, type RouteDecision } from '../route/router.js';
 import { routingSettings, type ContextSettings } from '../route/settings.js';
 import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
-import { buildContext, type ContextBlock } from './build.js';
+import { buildRedactedContext, type RedactedContextBlock } from './build.js';
 import { buildPrompt, type Prompt } from './prompt.js';
 
 /** Pre-search gets this share of the routed model's window, up to DEFAULT_BUDGET_CAP tokens. */
@@ -41,7 +41,7 @@ export interface PreparedTask {
   policy: RoutingPolicy;
   contextSettings: ContextSettings;
   decision: RouteDecision;
-  block?: ContextBlock;
+  block?: RedactedContextBlock;
   /** Why there is no pre-search block, when there is none. */
   contextNote?: string;
   /** The prompt as it would be sent: secrets already redacted. */
@@ -80,7 +80,7 @@ export async function prepareTask(options: PrepareOptions, services: TaskService
   const budgetTokens =
     options.budgetTokens ?? settings.context.budgetTokens ?? Math.min(DEFAULT_BUDGET_CAP, Math.floor(window * BUDGET_SHARE_OF_WINDOW));
   const block = search.results
-    ? buildContext(options.task, search.results, {
+    ? await buildRedactedContext(options.task, search.results, {
         budgetTokens,
         countTokens: estimatePromptTokens,
         thresholds: { reuse: settings.context.reuseThreshold, extend: settings.context.extendThreshold },
@@ -89,11 +89,19 @@ export async function prepareTask(options: PrepareOptions, services: TaskService
   const contextNote = search.note;
 
   const built = buildPrompt(options.task, block, contextNote);
-  const redaction = await redactSecrets(built.prompt);
+  // The block is redacted already (to fit its budget after redaction); this finds the secrets in the task.
+  const redaction = withBlockRedactions(await redactSecrets(built.prompt), block?.redaction);
   const prompt = { system: built.system, prompt: redaction.text };
   const promptTokens = estimatePromptTokens(prompt.system) + estimatePromptTokens(prompt.prompt);
   const decision = decideRoute(policy, { classification, promptTokens, override, limited });
   return { policy, contextSettings: settings.context, decision, block, contextNote, prompt, redaction, rulesOnlyNote };
+}
+
+function withBlockRedactions(prompt: RedactionResult, block: RedactionResult | undefined): RedactionResult {
+  if (!block) return prompt;
+  const byKind = { ...block.byKind };
+  for (const [kind, n] of Object.entries(prompt.byKind)) byKind[kind] = (byKind[kind] ?? 0) + n;
+  return { text: prompt.text, count: prompt.count + block.count, byKind };
 }
 
 /** A project's routing: its settings, the merged policy, the model override in force and models over their caps. */

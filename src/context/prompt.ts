@@ -4,6 +4,7 @@
  */
 import type { ContextBlock } from './build.js';
 import { isInquiry } from './intent.js';
+import { printable } from '../text.js';
 
 export const SYSTEM_INSTRUCTION = [
   'You are a senior engineer working inside an existing codebase. Work in this order: Search → Reuse → Extend → Create.',
@@ -29,7 +30,7 @@ export interface Prompt {
 export function buildPrompt(task: string, block: ContextBlock | undefined, missingContext?: string): Prompt {
   const parts = block
     ? [block.text, '## Task', task]
-    : [`## Pre-search: none (${missingContext ?? 'skipped'})`, '', '## Task', task];
+    : [`## Pre-search: none (${printable(missingContext ?? 'skipped')})`, '', '## Task', task];
   const system = isInquiry(task) ? INQUIRY_INSTRUCTION : SYSTEM_INSTRUCTION;
   return { system, prompt: parts.join('\n') };
 }

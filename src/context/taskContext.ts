@@ -1,5 +1,5 @@
 import type { CodectxConfig } from '../config/config.js';
-import { buildContext, type ContextBlock } from './build.js';
+import { buildRedactedContext, type RedactedContextBlock } from './build.js';
 import { estimatePromptTokens } from '../llm/tokens.js';
 import { routingSettings } from '../route/settings.js';
 import type { SearchOptions } from '../search/searcher.js';
@@ -9,7 +9,8 @@ import type { SearchResult } from '../search/types.js';
 const CONTEXT_RESULTS = 12;
 
 /**
- * The pre-search block for a task: the code to reuse or extend, within `budgetTokens`, with its verdict.
+ * The pre-search block for a task: the code to reuse or extend, within `budgetTokens` once its secrets are
+ * redacted, with its verdict.
  * `query` is what is searched for when it should differ from the task shown (a long prompt's start).
  */
 export async function taskContext(
@@ -18,9 +19,9 @@ export async function taskContext(
   budgetTokens: number,
   search: (query: string, options: SearchOptions) => Promise<SearchResult[]>,
   query = task,
-): Promise<ContextBlock> {
+): Promise<RedactedContextBlock> {
   const { context } = routingSettings(config.project);
-  return buildContext(task, await search(query, { limit: CONTEXT_RESULTS }), {
+  return buildRedactedContext(task, await search(query, { limit: CONTEXT_RESULTS }), {
     budgetTokens,
     countTokens: estimatePromptTokens,
     thresholds: { reuse: context.reuseThreshold, extend: context.extendThreshold },

@@ -8,6 +8,7 @@ import { asksForAbility, changesExisting, quotesCode, removesSomething } from '.
 import { oneDefinition } from './oneDefinition.js';
 import { termCoverage, type TermCoverage } from './termCoverage.js';
 import type { SearchResult } from '../search/types.js';
+import { printable } from '../text.js';
 
 export type VerdictKind = 'reuse' | 'extend' | 'create' | 'relevant';
 
@@ -64,6 +65,7 @@ const COVERAGE_RESULTS = 3;
 const MIN_REUSE_COVERAGE = 0.5;
 
 export function decideVerdict(results: SearchResult[], thresholds: Thresholds, queries: string[], task = queries.join(' ')): Verdict {
+  const shown = precision(thresholds);
   const searched = `searched: ${queries.map((q) => `"${q}"`).join(', ')}`;
   const { code, skipped } = implementationCode(results);
   const best = code[0];
@@ -77,7 +79,7 @@ export function decideVerdict(results: SearchResult[], thresholds: Thresholds, q
     if (changesExisting(task, topCallable.symbol) || asksForAbility(task) || quotesCode(task)) {
       return {
         kind: 'extend',
-        evidence: `the task changes ${describe(target)} (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholds.reuse.toFixed(2)}, but it asks for a change, not a call); extend it`,
+        evidence: `the task changes ${describe(target)} (similarity ${shown(target.similarity)} ≥ reuse threshold ${shown(thresholds.reuse)}, but it asks for a change, not a call); extend it`,
         target,
       };
     }
@@ -85,13 +87,13 @@ export function decideVerdict(results: SearchResult[], thresholds: Thresholds, q
     if (own.share < MIN_REUSE_COVERAGE) {
       return {
         kind: 'extend',
-        evidence: `${describe(target)} is close (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholds.reuse.toFixed(2)}), but it uses ${keyTermsFound(own)}, so it does not do all of this yet; extend it`,
+        evidence: `${describe(target)} is close (similarity ${shown(target.similarity)} ≥ reuse threshold ${shown(thresholds.reuse)}), but it uses ${keyTermsFound(own)}, so it does not do all of this yet; extend it`,
         target,
       };
     }
     return {
       kind: 'reuse',
-      evidence: `${describe(target)} already does this (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholds.reuse.toFixed(2)}); call it instead of writing new code`,
+      evidence: `${describe(target)} already does this (similarity ${shown(target.similarity)} ≥ reuse threshold ${shown(thresholds.reuse)}); call it instead of writing new code`,
       target,
     };
   }
@@ -103,31 +105,44 @@ export function decideVerdict(results: SearchResult[], thresholds: Thresholds, q
     if (coverage.share < extendCoverageBar(task, target.similarity) && !changesIt) {
       return {
         kind: 'create',
-        evidence: `closest code is ${describe(target)} (similarity ${target.similarity.toFixed(2)} ≥ extend threshold ${thresholds.extend.toFixed(2)}), but the code found uses ${keyTermsFound(coverage)}; ${searched}; write new code following the snippets' conventions`,
+        evidence: `closest code is ${describe(target)} (similarity ${shown(target.similarity)} ≥ extend threshold ${shown(thresholds.extend)}), but the code found uses ${keyTermsFound(coverage)}; ${searched}; write new code following the snippets' conventions`,
       };
     }
     return {
       kind: 'extend',
-      evidence: `closest code is ${describe(target)} (similarity ${target.similarity.toFixed(2)} ≥ extend threshold ${thresholds.extend.toFixed(2)}, below reuse ${thresholds.reuse.toFixed(2)}); extend or adapt it`,
+      evidence: `closest code is ${describe(target)} (similarity ${shown(target.similarity)} ≥ extend threshold ${shown(thresholds.extend)}, below reuse ${shown(thresholds.reuse)}); extend or adapt it`,
       target,
     };
   }
   return {
     kind: 'create',
-    evidence: `nothing close: best similarity ${best.dense!.score.toFixed(2)} (${best.file}:${best.startLine}-${best.endLine}) < extend threshold ${thresholds.extend.toFixed(2)}; ${searched}; write new code following the snippets' conventions`,
+    evidence: `nothing close: best similarity ${shown(best.dense!.score)} (${printable(best.file)}:${best.startLine}-${best.endLine}) < extend threshold ${shown(thresholds.extend)}; ${searched}; write new code following the snippets' conventions`,
   };
 }
 
 /** For a question, a review or an explanation: where the closest implementation code is, and nothing to act on. */
 export function relevantCode(results: SearchResult[], thresholds: Thresholds, queries: string[]): Verdict {
+  const shown = precision(thresholds);
   const { code } = implementationCode(results);
   const best = code[0];
   if (!best || best.dense!.score < thresholds.extend) {
-    const closest = best ? `best similarity ${best.dense!.score.toFixed(2)} (${best.file}:${best.startLine}-${best.endLine}) < ${thresholds.extend.toFixed(2)}` : 'nothing in the index';
+    const closest = best ? `best similarity ${shown(best.dense!.score)} (${printable(best.file)}:${best.startLine}-${best.endLine}) < ${shown(thresholds.extend)}` : 'nothing in the index';
     return { kind: 'relevant', evidence: `no implementation code is close (${closest}; searched: ${queries.map((q) => `"${q}"`).join(', ')})` };
   }
   const target = targetOf(best, queries.join(' '));
-  return { kind: 'relevant', evidence: `${describe(target)} (similarity ${target.similarity.toFixed(2)}), with the snippets below`, target };
+  return { kind: 'relevant', evidence: `${describe(target)} (similarity ${shown(target.similarity)}), with the snippets below`, target };
+}
+
+/** Decimals that show a threshold as configured (0.125, not 0.13): two at least, up to four. */
+export function thresholdDecimals(threshold: number): number {
+  for (let decimals = 2; decimals < 4; decimals++) if (Number(threshold.toFixed(decimals)) === threshold) return decimals;
+  return 4;
+}
+
+/** Thresholds and the similarities compared with them, at the precision the thresholds need. */
+function precision(thresholds: Thresholds): (value: number) => string {
+  const decimals = Math.max(thresholdDecimals(thresholds.reuse), thresholdDecimals(thresholds.extend));
+  return (value) => value.toFixed(decimals);
 }
 
 const skippedWhat = 'test, docs, config, vendored or generated result(s) skipped';
@@ -152,7 +167,8 @@ function keyTermsFound(coverage: TermCoverage): string {
   return `${coverage.found.length} of the task's ${coverage.found.length + coverage.missing.length} key terms (missing: ${coverage.missing.join(', ')})`;
 }
 
+/** The evidence names the target in text a model reads; the target itself keeps the names exact. */
 function describe(target: NonNullable<Verdict['target']>): string {
-  const name = target.symbol ? `${target.kind} ${target.symbol}` : target.kind;
-  return `${name} in ${target.file}:${target.startLine}-${target.endLine}`;
+  const name = target.symbol ? `${target.kind} ${printable(target.symbol)}` : target.kind;
+  return `${name} in ${printable(target.file)}:${target.startLine}-${target.endLine}`;
 }

@@ -76,7 +76,8 @@ export function hookBudget(project: ConfigFile): number {
 
 /**
  * The documented JSON form of UserPromptSubmit output that adds context without blocking the prompt. The context
- * goes to Claude's servers, so secrets in the snippets are redacted first.
+ * goes to Claude's servers, so it is redacted (the pre-search block already is, to fit its budget; redacting it
+ * again changes nothing).
  */
 export async function hookOutput(context: string): Promise<string> {
   const additionalContext = (await redactSecrets(context)).text;

@@ -1,19 +1,23 @@
-/** Tool answers as text a model reads well: `path:start-end symbol` headers over fenced code. */
+/**
+ * Tool answers as text a model reads well: `path:start-end symbol` headers over fenced code. Names from the codebase
+ * and paths are escaped (printable): a newline in one would write a line of its own into the answer.
+ */
 import type { CodebaseStatus } from '../daemon/protocol.js';
 import type { IndexMeta } from '../index/meta.js';
 import type { SearchResult } from '../search/types.js';
 import type { IndexJob } from './indexJobs.js';
-import { count } from '../text.js';
+import { count, printable } from '../text.js';
 
-export function formatSearchResults(results: SearchResult[], query: string, root: string): string {
-  if (results.length === 0) return `No results for "${query}" in ${root}.`;
+export function formatSearchResults(results: SearchResult[], query: string, codebaseRoot: string): string {
+  const root = printable(codebaseRoot);
+  if (results.length === 0) return `No results for "${printable(query)}" in ${root}.`;
   const blocks = results.map((result, index) => {
-    const name = [result.container, result.symbol].filter(Boolean).join('.');
-    const header = `${index + 1}. ${result.file}:${result.startLine}-${result.endLine}${name ? ` ${name}` : ''}`;
+    const name = printable([result.container, result.symbol].filter(Boolean).join('.'));
+    const header = `${index + 1}. ${printable(result.file)}:${result.startLine}-${result.endLine}${name ? ` ${name}` : ''}`;
     const details = `(${result.kind}, ${result.language}, score ${result.score.toFixed(4)})`;
     return `${header} ${details}\n${fenced(result.content, result.language)}`;
   });
-  return `Found ${count(results.length, 'result')} for "${query}" in ${root}:\n\n${blocks.join('\n\n')}`;
+  return `Found ${count(results.length, 'result')} for "${printable(query)}" in ${root}:\n\n${blocks.join('\n\n')}`;
 }
 
 /** A fence longer than any backtick run inside, so Markdown chunks with their own fences stay intact. */
@@ -32,7 +36,9 @@ export interface IndexingStatus {
   daemon?: CodebaseStatus;
 }
 
-export function formatIndexingStatus({ root, job, meta, daemon }: IndexingStatus, now = Date.now()): string {
+export function formatIndexingStatus(status: IndexingStatus, now = Date.now()): string {
+  const { job, meta, daemon } = status;
+  const root = printable(status.root);
   if (job?.state === 'running') {
     const progress = job.progress;
     if (!progress || (progress.phase === 'count' ? progress.filesToCount : progress.filesTotal) === 0) {
@@ -53,7 +59,7 @@ export function formatIndexingStatus({ root, job, meta, daemon }: IndexingStatus
   }
   if (job?.state === 'failed') {
     const before = meta ? ` The index on disk has ${count(meta.files, 'file')}, ${count(meta.chunks, 'chunk')}.` : '';
-    return `Indexing ${root} failed: ${job.error}.${before} Call index_codebase again to retry.`;
+    return `Indexing ${root} failed: ${printable(job.error)}.${before} Call index_codebase again to retry.`;
   }
   if (job?.state === 'done') {
     const report = job.report;
@@ -63,7 +69,7 @@ export function formatIndexingStatus({ root, job, meta, daemon }: IndexingStatus
         `in ${report.seconds.toFixed(1)}s.`,
     ];
     if (daemon) lines.push(watchedLine(daemon));
-    for (const error of report.errors.slice(0, 5)) lines.push(`Error: ${error.file}: ${error.message}`);
+    for (const error of report.errors.slice(0, 5)) lines.push(`Error: ${printable(`${error.file}: ${error.message}`)}`);
     return lines.join('\n');
   }
   if (daemon?.state === 'indexing') {
@@ -77,12 +83,12 @@ export function formatIndexingStatus({ root, job, meta, daemon }: IndexingStatus
         `another process may be indexing it, or a run was interrupted (index_codebase repairs it).`,
   ];
   if (daemon) lines.push(watchedLine(daemon));
-  for (const error of meta.lastErrors.slice(0, 5)) lines.push(`Error: ${error.file}: ${error.message}`);
+  for (const error of meta.lastErrors.slice(0, 5)) lines.push(`Error: ${printable(`${error.file}: ${error.message}`)}`);
   return lines.join('\n');
 }
 
 function watchedLine(daemon: CodebaseStatus): string {
-  return `The codectx daemon watches it and re-indexes changed files${daemon.lastError ? `; its last run failed: ${daemon.lastError}` : ''}.`;
+  return `The codectx daemon watches it and re-indexes changed files${daemon.lastError ? `; its last run failed: ${printable(daemon.lastError)}` : ''}.`;
 }
 
 function seconds(ms: number): string {

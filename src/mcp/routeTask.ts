@@ -5,6 +5,7 @@ import { estimatePromptTokens } from '../llm/tokens.js';
 import { TaskClassifier } from '../route/classify.js';
 import { formatUsd } from '../route/cost.js';
 import { decideRoute, type RouteDecision } from '../route/router.js';
+import { printable } from '../text.js';
 
 /** The routing decision for a task alone, by a project's policy (the examples' vectors are cached on disk). */
 export async function routeTask(task: string, project: ConfigFile, embedder: EmbeddingProvider): Promise<RouteDecision> {
@@ -17,12 +18,13 @@ export async function routeTask(task: string, project: ConfigFile, embedder: Emb
   });
 }
 
+/** Model names and rule terms come from codectx.config.json, which a cloned repository writes: escaped. */
 export function formatRoute(decision: RouteDecision): string {
   const lines = [
-    `Model: ${decision.model}`,
+    `Model: ${printable(decision.model)}`,
     `Category: ${decision.category} (confidence ${decision.confidence.toFixed(2)})`,
-    `Reason: ${decision.reason}`,
-    `Fallbacks: ${decision.fallbacks.length > 0 ? decision.fallbacks.join(' → ') : 'none'}`,
+    `Reason: ${printable(decision.reason)}`,
+    `Fallbacks: ${decision.fallbacks.length > 0 ? printable(decision.fallbacks.join(' → ')) : 'none'}`,
     `Prompt: ${decision.promptTokens} tokens, expected output ${decision.expectedOutputTokens} tokens; ` +
       `${decision.contextFits ? 'fits the context window' : 'does NOT fit any available context window'}`,
     `Estimated cost: ${formatUsd(decision.estimatedCostUsd)}`,

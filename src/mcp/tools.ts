@@ -14,6 +14,8 @@ import { checkCustomExtensions, checkIgnorePatterns, extensionGlobs, splitterNot
 import { formatIndexingStatus, formatSearchResults } from './format.js';
 import type { McpBackend } from './backend.js';
 import { formatRoute } from './routeTask.js';
+import { printable } from '../text.js';
+import { BUDGET_TOKENS } from '../config/sections.js';
 
 const MAX_SEARCH_RESULTS = 50;
 
@@ -52,11 +54,12 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
         checkCustomExtensions(args.customExtensions);
         const ignore = args.ignorePatterns?.filter((pattern) => pattern.trim() !== '');
         checkIgnorePatterns(ignore);
-        const { root, outcome } = await backend.startIndexing(args.path, { force: args.force ?? false, ignore });
+        const started = await backend.startIndexing(args.path, { force: args.force ?? false, ignore });
+        const root = printable(started.root);
         const ignored = ignore?.length
-          ? ` ignorePatterns (${ignore.join(', ')}) apply to this run only: a later run, or the daemon's next walk of the whole tree (within 10 minutes) if it watches this codebase, indexes those files again; to keep them out, add them to "ignore" in codectx.config.json.`
+          ? ` ignorePatterns (${printable(ignore.join(', '))}) apply to this run only: a later run, or the daemon's next walk of the whole tree (within 10 minutes) if it watches this codebase, indexes those files again; to keep them out, add them to "ignore" in codectx.config.json.`
           : '';
-        return outcome === 'started'
+        return started.outcome === 'started'
           ? `Started ${args.force ? 'rebuilding' : 'indexing'} ${root} in the background.${note}${ignored} Call get_indexing_status to follow progress; search_code already works on what is indexed.`
           : `Indexing of ${root} is already running.${note} Call get_indexing_status to follow progress.`;
       }),
@@ -116,9 +119,10 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
     },
     (args) =>
       answer(async () => {
-        const { root, cleared, clearedChunks } = await backend.clear(args.path);
-        if (!cleared) return `${root} has no index; nothing to clear.`;
-        return `Cleared the index of ${root}${clearedChunks === undefined ? '' : ` (${clearedChunks} chunks)`}.`;
+        const cleared = await backend.clear(args.path);
+        const root = printable(cleared.root);
+        if (!cleared.cleared) return `${root} has no index; nothing to clear.`;
+        return `Cleared the index of ${root}${cleared.clearedChunks === undefined ? '' : ` (${cleared.clearedChunks} chunks)`}.`;
       }),
   );
 
@@ -132,7 +136,13 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
       inputSchema: {
         path: pathParameter('the task is about'),
         task: z.string().min(1).describe('The task, as the user described it'),
-        budget: z.number().int().min(200).optional().describe('Token budget for the block (default from codectx.config.json, else 4000)'),
+        budget: z
+          .number()
+          .int()
+          .min(BUDGET_TOKENS.min)
+          .max(BUDGET_TOKENS.max)
+          .optional()
+          .describe(`Token budget for the block, ${BUDGET_TOKENS.min} to ${BUDGET_TOKENS.max} (default from codectx.config.json, else 4000)`),
       },
     },
     (args) => answer(async () => (await backend.taskContext(args.path, args.task, args.budget)).text),
@@ -151,13 +161,14 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
 }
 
 /**
- * Expected failures (not indexed, bad path) become an error answer the model can read and act on. Every answer
- * goes to an agent's model, off this machine: secrets in snippets are redacted first.
+ * Expected failures (not indexed, bad path) become an error answer the model can read and act on (paths in it
+ * escaped, as in answers). Every answer goes to an agent's model, off this machine: secrets in snippets are
+ * redacted first.
  */
 async function answer(work: () => Promise<string>): Promise<CallToolResult> {
   try {
     return { content: [{ type: 'text', text: (await redactSecrets(await work())).text }] };
   } catch (error) {
-    return { content: [{ type: 'text', text: describeError(error) }], isError: true };
+    return { content: [{ type: 'text', text: printable(describeError(error)) }], isError: true };
   }
 }

@@ -115,8 +115,31 @@ const PARAM_SECRET = /[?&;]\s*(?:password|passwd|pwd|access_token|api_key|apikey
 /** A literal bearer or basic credential: `Authorization: Bearer abc…`. */
 const AUTH_HEADER = /\b(?:Bearer|Basic)\s+([A-Za-z0-9._~+/-]{20,}=*)/g;
 
+/**
+ * Go's MySQL DSN, a database URL without a scheme: `user:password@tcp(db:3306)/app`, `…@unix(/run/mysqld.sock)/app`.
+ * From the colon, bounded: a long run of `a:b:c…` must not be scanned to its end from each colon.
+ */
+const MYSQL_DSN = /:([^\s@'"`]{3,128})@(?:tcp6?|udp|unix)\(/g;
+/**
+ * Passwords on command lines, for the commands where the flag means one (elsewhere `-p` is a port or a path):
+ * `mysql -pPW` (joined: `-p PW` asks for it), `sshpass -p PW`, `curl -u user:PW` (or `--user`). Group 2 is the
+ * password, inside its quotes if any.
+ */
+const COMMAND_LINE_PASSWORDS = [
+  /\bmysql(?:dump|admin|import|check|slap|sh)?\b[^\n]*?[ \t]-p(["']?)([^\s"'`]{3,})\1/g,
+  /\bsshpass\b[^\n]*?[ \t]-p[ \t]*(["']?)([^\s"'`]{3,})\1/g,
+  /\bcurl\b[^\n]*?[ \t](?:-u|--user)(?:[ \t]+|=)(["']?)[^\s:"'`]*:([^\s"'`]{3,})\1/g,
+];
+
 function credentialsInText(text: string): SecretSpan[] {
+  const commandLine = COMMAND_LINE_PASSWORDS.flatMap((pattern) =>
+    [...text.matchAll(pattern)]
+      .filter((match) => !PLACEHOLDER.test(match[2]!))
+      .map((match) => spanAt(match.index + match[0].lastIndexOf(match[2]!), match[2]!, 'password')),
+  );
   return [
+    ...commandLine,
+    ...groupSpans(text, MYSQL_DSN, 'url-credentials'),
     ...groupSpans(text, URL_PASSWORD, 'url-credentials'),
     ...groupSpans(text, PARAM_SECRET, 'password'),
     ...groupSpans(text, AUTH_HEADER, 'token'),
@@ -125,8 +148,12 @@ function credentialsInText(text: string): SecretSpan[] {
 
 // ---- Literals assigned to secret-like names ---------------------------------------------------------------------
 
-/** Names whose literal values are secrets: the name ends in one of these words (DB_PASSWORD, clientSecret, apiKey). */
-const SECRET_WORD = String.raw`(?:password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?key|private[_-]?key|(?:signing|encryption|hmac|master|session|secret|client|app|webhook)[_-]?key|auth[_-]?token|access[_-]?token|refresh[_-]?token|token|credentials?|pepper|salt)`;
+/**
+ * Names whose literal values are secrets: the name ends in one of these words (DB_PASSWORD, clientSecret, apiKey).
+ * A salt is public by design (stored beside the hash; flask's `salt = "cookie-session"` names a signing namespace),
+ * except WordPress's AUTH_SALT and its kin, which are keys.
+ */
+const SECRET_WORD = String.raw`(?:password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?key|private[_-]?key|(?:signing|encryption|hmac|master|session|secret|client|app|webhook)[_-]?key|(?:auth|nonce|logged[_-]?in)[_-]?(?:key|salt)|auth[_-]?token|access[_-]?token|refresh[_-]?token|token|credentials?|pepper)`;
 /** Short words that end too many other names (bypass, compass): only whole, or after a separator (pass, DB_PASS, smtp.pw). */
 const SHORT_SECRET_WORD = String.raw`(?:pass|pw)`;
 /** A few suffixes that still name the secret itself (SECRET_KEY_BASE, api_key_hex). */
@@ -160,25 +187,45 @@ const UNQUOTED_ASSIGNMENT = new RegExp(String.raw`(^[ \t]*(?:export\s+)?${SECRET
 const INLINE_ASSIGNMENT = new RegExp(String.raw`((?<=^|\s)${SECRET_NAME}=)([A-Za-z0-9_\-+/=!@#$%^*.~]{6,}?)(?=[.!?]?(?:\s|$))`, 'gim');
 /**
  * A literal default of an environment lookup: `os.getenv("PW", "…")`, `os.environ.get("PW") or "…"`,
- * `ENV.fetch("PW", "…")`, `process.env.PW || "…"`, `ENV["PW"] ?? "…"`, `getenv('PW') ?: '…'`. A secret when the
+ * `ENV.fetch("PW", "…")`, Laravel's `env('PW', '…')`, Java's `getenv().getOrDefault("PW", "…")` and
+ * `getProperty("pw", "…")`, `process.env.PW || "…"`, `ENV["PW"] ?? "…"`, `getenv('PW') ?: '…'`. A secret when the
  * variable read, or the name it is assigned to, is secret-like.
  */
 const OR_ELSE = String.raw`(?:or|\|\||\?\?|\?:)`;
 const ENV_DEFAULT = new RegExp(
-  String.raw`((?:\b(?:getenv|os\.environ\.get|ENV\.fetch)\(\s*["'](?<called>[\w.-]+)["']\s*(?:,|\)\s*${OR_ELSE})|\b(?:process\.env|ENV|os\.environ)(?:\.(?<property>\w+)|\[\s*["'](?<key>[\w.-]+)["']\s*\])\s*${OR_ELSE})\s*${STRING_PREFIX})${QUOTED_VALUE}`,
+  String.raw`((?:\b(?:getenv|os\.environ\.get|ENV\.fetch|env|getOrDefault|getProperty)\(\s*["'](?<called>[\w.-]+)["']\s*(?:,|\)\s*${OR_ELSE})|\b(?:process\.env|ENV|os\.environ)(?:\.(?<property>\w+)|\[\s*["'](?<key>[\w.-]+)["']\s*\])\s*${OR_ELSE})\s*${STRING_PREFIX})${QUOTED_VALUE}`,
   'g',
 );
+/**
+ * A call given the secret's name as a string, then its literal: `props.setProperty("password", "…")`, wp-config's
+ * `define('DB_PASSWORD', '…')`, `map.put("apiKey", "…")` (environment lookups with such names too). A value with a
+ * space is a message (`error("password", "is too short")`), not a secret.
+ */
+const NAMED_ARGUMENT = new RegExp(String.raw`(\w\(\s*(?<named>["'])${SECRET_NAME}\k<named>\s*,\s*${STRING_PREFIX})(?<quote>["'\`])(?<value>[^\s"'\`\\]{4,})\k<quote>`, 'gi');
+/** C++ brace initialisation: `std::string password{"…"}`. */
+const BRACE_INIT = new RegExp(String.raw`(\b${SECRET_NAME}\s*\{\s*${STRING_PREFIX})${QUOTED_VALUE}\s*\}`, 'gi');
+/** An XML element named for the secret: `<password>…</password>` (Maven's settings.xml, Spring, Tomcat). */
+const XML_ELEMENT = new RegExp(String.raw`(<(?<tag>${SECRET_NAME})>)(?<value>[^<>\s]{4,})</\k<tag>>`, 'gi');
+/** A name and its value as attributes: .NET's `<add key="Password" value="…"/>`, Spring's `<property name="password" value="…"/>`. */
+const KEY_VALUE_ATTRIBUTES = new RegExp(String.raw`(\b(?:key|name)\s*=\s*(?<named>["'])${SECRET_NAME}\k<named>\s+value\s*=\s*)${QUOTED_VALUE}`, 'gi');
 const WHOLE_SECRET_NAME = new RegExp(String.raw`^${SECRET_NAME}$`, 'i');
 const ASSIGNED_TO_SECRET_NAME = new RegExp(String.raw`${NAME_AND_OPERATOR}$`, 'i');
 /** A hex literal of 32+ digits assigned to a name that contains a secret-like word anywhere (secret_key_id_hex…). */
 const HEX_ASSIGNMENT = /(["']?\b[A-Za-z0-9_.-]*(?:secret|token|passw|pwd|salt|pepper|hmac|signing|encryption|api_?key|private_?key|master_?key)[A-Za-z0-9_.-]*["']?\s*(?::=|=>|[:=])\s*["'`]?)([0-9a-fA-F]{32,})\b/gi;
 
-const PLACEHOLDER = /^(?:\$\{.*\}|\$[A-Z_]+|\{\{.*\}\}|<.*>|%s|\*+|x+|\.\.\.|change[-_]?me|password|secret|passwd|pass|pwd|your[_-].*|process\.env.*)$/i;
+/** Values that stand in for a secret (`${PW}`, Ruby's `#{…}`), and codectx's own redactions (redacting twice changes nothing). */
+const PLACEHOLDER = /^(?:\[REDACTED:[a-z0-9-]+\]|[$#]\{.*\}|\$[A-Z_]+|\{\{.*\}\}|<.*>|%s|\*+|x+|\.\.\.|change[-_]?me|password|secret|passwd|pass|pwd|your[_-].*|process\.env.*)$/i;
+
+/**
+ * Values that look like a secret's place but are not one: a version (`"pbkdf2-password": "1.2.1"` in package.json)
+ * or a Subresource Integrity digest (`integrity="sha512-…"` in HTML and lockfiles).
+ */
+const NOT_A_SECRET = /^(?:[~^=v]?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?|sha(?:1|256|384|512)-[A-Za-z0-9+/]+={0,2})$/;
 
 function assignments(text: string): SecretSpan[] {
   const spans: SecretSpan[] = [];
   const take = (match: RegExpExecArray, lead: string, value: string, kind = kindOf(lead)) => {
-    if (!PLACEHOLDER.test(value)) spans.push(spanAt(match.index + match[0].indexOf(value, lead.length), value, kind));
+    if (!PLACEHOLDER.test(value) && !NOT_A_SECRET.test(value)) spans.push(spanAt(match.index + match[0].indexOf(value, lead.length), value, kind));
   };
   for (const match of text.matchAll(QUOTED_ASSIGNMENT)) take(match, match[1]!, match.groups!.value!);
   for (const match of text.matchAll(SETTER_CALL)) {
@@ -195,6 +242,11 @@ function assignments(text: string): SecretSpan[] {
     if (WHOLE_SECRET_NAME.test(variable)) take(match, match[1]!, match.groups!.value!, kindOf(variable));
     else if (ASSIGNED_TO_SECRET_NAME.test(before)) take(match, match[1]!, match.groups!.value!, kindOf(before));
   }
+  for (const pattern of [NAMED_ARGUMENT, BRACE_INIT, KEY_VALUE_ATTRIBUTES]) {
+    for (const match of text.matchAll(pattern)) take(match, match[1]!, match.groups!.value!);
+  }
+  // `<password>${env.PW}</password>`, `<privateKey>${user.home}/.ssh/id_rsa</privateKey>`: a property, not the value.
+  for (const match of text.matchAll(XML_ELEMENT)) if (!match.groups!.value!.includes('${')) take(match, match[1]!, match.groups!.value!);
   for (const match of text.matchAll(HEX_ASSIGNMENT)) take(match, match[1]!, match[2]!, 'hex-secret');
   return spans;
 }
@@ -217,7 +269,7 @@ function highEntropyLiterals(text: string): SecretSpan[] {
   const spans: SecretSpan[] = [];
   for (const match of text.matchAll(LONG_LITERAL)) {
     const [, lead, , value] = match as unknown as [string, string, string, string];
-    if (entropy(value) >= HIGH_ENTROPY_BITS_PER_CHAR) spans.push(spanAt(match.index + lead.length + 1, value, 'high-entropy-string'));
+    if (entropy(value) >= HIGH_ENTROPY_BITS_PER_CHAR && !NOT_A_SECRET.test(value)) spans.push(spanAt(match.index + lead.length + 1, value, 'high-entropy-string'));
   }
   return spans;
 }
@@ -249,7 +301,7 @@ function groupSpans(text: string, pattern: RegExp, kind: string): SecretSpan[] {
   const spans: SecretSpan[] = [];
   for (const match of text.matchAll(pattern)) {
     const value = match[1]!;
-    if (PLACEHOLDER.test(value)) continue;
+    if (PLACEHOLDER.test(value) || NOT_A_SECRET.test(value)) continue;
     spans.push(spanAt(match.index + match[0].lastIndexOf(value), value, kind));
   }
   return spans;

@@ -75,10 +75,17 @@ function spansOf(text: string, message: Message): SecretSpan[] {
 
 /**
  * A value in a quoted literal ends at its closing quote: the database URL rules take any character but a space,
- * so `"mongodb://…/app";` lost its `";` to the redaction.
+ * so `"mongodb://…/app";` lost its `";` to the redaction. The literal's opening quote may stand before a prefix
+ * the rule did not take (`"jdbc:postgresql://…"` is reported from `postgresql`): it is the nearest quote before
+ * the value with no space between (looked for over a scheme's length, so a long line of no spaces stays linear).
  */
+const MAX_PREFIX = 40;
+
 function endAtClosingQuote(text: string, span: SecretSpan): SecretSpan {
-  const quote = text[span.start - 1];
+  const floor = Math.max(-1, span.start - 1 - MAX_PREFIX);
+  let open = span.start - 1;
+  while (open > floor && !/[\s"'`]/.test(text[open]!)) open--;
+  const quote = text[open];
   if (quote !== '"' && quote !== "'" && quote !== '`') return span;
   const closing = text.indexOf(quote, span.start);
   return closing > span.start && closing < span.end ? { ...span, end: closing } : span;

@@ -5,10 +5,7 @@ import { withService } from '../../app/service.js';
 import { IndexStateError } from '../../errors.js';
 import { nonEmptyPath, parseCount } from '../shared.js';
 import { count } from '../../text.js';
-
-// The least is get_task_context's (a smaller block holds hardly a snippet); the most is far above what the pre-search's
-// 20 results take.
-const BUDGET_RANGE = { min: 200, max: 100_000 };
+import { BUDGET_TOKENS } from '../../config/sections.js';
 
 interface ContextFlags {
   path: string;
@@ -24,11 +21,11 @@ export function registerContextCommand(program: Command): void {
     .option('-p, --path <dir>', 'codebase to search', nonEmptyPath('--path'), '.')
     .option(
       '--budget <tokens>',
-      `token budget for the block, ${BUDGET_RANGE.min} to ${BUDGET_RANGE.max} (default: 5% of the routed model's window, at most 8000)`,
+      `token budget for the block, ${BUDGET_TOKENS.min} to ${BUDGET_TOKENS.max} (default: 5% of the routed model's window, at most 8000)`,
     )
     .option('--json', 'print JSON')
     .action(async (task: string, flags: ContextFlags) => {
-      const budgetTokens = flags.budget === undefined ? undefined : parseCount(flags.budget, '--budget', BUDGET_RANGE);
+      const budgetTokens = flags.budget === undefined ? undefined : parseCount(flags.budget, '--budget', BUDGET_TOKENS);
       const prepared = await withService({}, async (service) => {
         const codebase = await service.locate(flags.path);
         return service.withTaskServices(codebase, (services) =>
