@@ -50,6 +50,7 @@ export function registerStatusCommand(program: Command): void {
       embedding: meta.embeddingId,
       dimension: meta.dimension,
       chunker: meta.chunkerVersion,
+      chunkTokens: meta.chunkTokens,
       indexDir: codebase.indexDir,
       embeddingCache: { dir: cacheDir, bytes: await folderBytes(cacheDir), maxBytes: DEFAULT_CACHE_BYTES },
       staleFiles: stale,
@@ -66,7 +67,7 @@ export function registerStatusCommand(program: Command): void {
       `codebase:  ${printable(status.root)}`,
       `index:     ${count(status.files, 'file')}, ${count(status.chunks, 'chunk')}, updated ${ago(status.updatedAt)}${status.complete ? '' : ' (last run interrupted; the next index run repairs it)'}`,
       `store:     ${status.store} (${status.collection})`,
-      `embedding: ${status.embedding}, ${status.dimension} dimensions; chunker ${status.chunker}`,
+      `embedding: ${status.embedding}, ${status.dimension} dimensions; chunker ${status.chunker}${status.chunkTokens ? `, ${status.chunkTokens} tokens per chunk` : ''}`,
       `cache:     ${cacheDir}, ${binaryBytes(status.embeddingCache.bytes)} of ${binaryBytes(DEFAULT_CACHE_BYTES)} (shared by codebases embedded with this model)`,
       `stale:     ${stale.length} changed or new, ${removed.length} deleted${dropped.length > 0 ? `, ${dropped.length} now skipped` : ''} since the last index` +
         (stale.length + removed.length + dropped.length > 0 ? ' (run `codectx index` to refresh)' : ''),
