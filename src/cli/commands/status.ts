@@ -74,7 +74,7 @@ export function registerStatusCommand(program: Command): void {
     ];
     for (const file of [...stale, ...removed, ...dropped].slice(0, 10)) lines.push(`           ${printable(file)}`);
     const skipped = Object.entries(status.skipped);
-    if (skipped.length > 0) lines.push(`skipped:   ${skippedByReason(skipped)}`);
+    if (skipped.length > 0) lines.push(`skipped:   ${skippedByReason(skipped)} (\`codectx index --dry-run\` names them)`);
     for (const error of status.lastErrors.slice(0, 5)) lines.push(`error:     ${printable(error.file)}: ${error.message}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   });
