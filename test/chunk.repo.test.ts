@@ -114,7 +114,7 @@ describe('codectx chunk', () => {
       ['src', /^codectx: \S*src is a folder; chunk takes one file/],
       ['image.png', /^codectx: \S*image\.png is a binary file; index skips it$/],
       ['latin1.txt', /^codectx: \S*latin1\.txt is not UTF-8 text; index skips it$/],
-      ['.env', /^codectx: \S*\.env matches codectx's built-in ignore rules or the config's ignore list; index skips it$/],
+      ['.env', /^codectx: \S*\.env matches codectx's built-in ignore rules, the config's ignore list or an ignore file above the codebase; index skips it$/],
       ['id_rsa', /^codectx: \S*id_rsa matches codectx's built-in ignore rules/],
       ['linked.py', /^codectx: \S*linked\.py is outside the codebase \S+ \(outside-root\)/],
     ];

@@ -144,6 +144,18 @@ describe('readSourceFile', () => {
     expect(await readSourceFile(join(root, 'gone.js'), root)).toMatchObject({ ok: false, reason: 'unreadable' });
   });
 
+  // Random bytes with no NUL were "minified"; UTF-16 text (its NULs) was "binary".
+  it('calls control-character noise binary and UTF-16 text not UTF-8, and reads text with colour codes', async () => {
+    let seed = 1;
+    const noise = Buffer.from(Array.from({ length: 5000 }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), 1 + (seed % 126))));
+    await put('blob.c', Buffer.from(noise.map((byte) => (byte === 0x0a ? 0x20 : byte))));
+    await put('utf16.py', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('x = 1\n', 'utf16le')]));
+    await put('ansi.txt', '\x1b[31mred\x1b[0m\tand\fplain\r\n'.repeat(50));
+    expect(await readSourceFile(join(root, 'blob.c'), root)).toMatchObject({ ok: false, reason: 'binary' });
+    expect(await readSourceFile(join(root, 'utf16.py'), root)).toMatchObject({ ok: false, reason: 'not-utf8', detail: 'UTF-16, by its byte order mark' });
+    expect(await readSourceFile(join(root, 'ansi.txt'), root)).toMatchObject({ ok: true });
+  });
+
   it('refuses minified one-liners but reads long ordinary files', async () => {
     await put('bundle.js', `var a=${'[1,2,3],'.repeat(2000)}0;\n`);
     await put('long.js', 'const value = compute(1, 2, 3);\n'.repeat(2000));

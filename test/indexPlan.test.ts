@@ -190,3 +190,34 @@ describe('the dry run and status report the plan', () => {
     }
   });
 });
+
+// The dry run and status counted skips by reason only ("skipped: 2 minified, 1 binary"): no way to find the files.
+describe('the dry run names every skip', () => {
+  it('with its reason, in text and in --json, file names escaped', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'codectx-plan-skips-'));
+    const root = join(base, 'repo');
+    try {
+      await mkdir(join(root, 'coverage'), { recursive: true });
+      await writeFile(join(root, 'a.py'), 'def alpha():\n    return 1\n');
+      await writeFile(join(root, 'blob\n.py'), Buffer.from([0x61, 0x00, 0x62]));
+      await writeFile(join(root, 'bundle.js'), `var a=${'[1,2,3],'.repeat(2000)}0;\n`);
+      await writeFile(join(root, 'coverage', 'report.py'), 'x = 1\n');
+      const text = await runCli(['index', root, '--dry-run'], { home: join(base, 'home') });
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toContain(
+        'skipped: 1 ignored-by-default, 1 binary, 1 minified\n' +
+          '  blob\\n.py: binary\n' +
+          '  bundle.js: minified\n' +
+          '  coverage/: ignored-by-default (a built-in ignore rule; a `!` rule in .gitignore or .codectxignore brings it back)\n',
+      );
+      const json = await runCli(['index', root, '--dry-run', '--json'], { home: join(base, 'home') });
+      expect((JSON.parse(json.stdout) as { skipped: unknown[] }).skipped).toEqual([
+        { path: 'blob\n.py', reason: 'binary' },
+        { path: 'bundle.js', reason: 'minified' },
+        expect.objectContaining({ path: 'coverage/', reason: 'ignored-by-default' }),
+      ]);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+});

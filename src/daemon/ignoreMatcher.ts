@@ -1,6 +1,7 @@
 import { statSync, type Stats } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { defaultIgnoreLevel, isIgnored, readIgnoreLevelSync, type IgnoreLevel } from '../files/ignoreRules.js';
+import { isIgnoredWithFolders, readIgnoreLevelSync, type IgnoreLevel } from '../files/ignoreRules.js';
+import { rootIgnoresSync, type RootIgnores } from '../files/repoIgnores.js';
 import { isInside } from '../files/walk.js';
 
 /**
@@ -10,14 +11,13 @@ import { isInside } from '../files/walk.js';
  */
 export class IgnoreMatcher {
   private readonly levels = new Map<string, IgnoreLevel | null>();
-  private readonly base: IgnoreLevel;
+  /** The rules at the root (built-in, configured, the repository's above it), read at the first question. */
+  private base?: RootIgnores;
 
   constructor(
     readonly root: string,
-    extra: readonly string[] = [],
-  ) {
-    this.base = defaultIgnoreLevel(extra);
-  }
+    private readonly extra: readonly string[] = [],
+  ) {}
 
   /** Path relative to the root with forward slashes; undefined for the root itself or paths outside it. */
   relativePath(absPath: string): string | undefined {
@@ -33,24 +33,26 @@ export class IgnoreMatcher {
     if (rel === undefined) return false;
     const isDirectory = (stats ?? statSync(absPath, { throwIfNoEntry: false }))?.isDirectory() ?? false;
     const parts = rel.split('/');
-    const active: IgnoreLevel[] = [this.base];
+    this.base ??= rootIgnoresSync(this.root, this.extra);
+    const active: IgnoreLevel[] = [...this.base.levels];
     const rootLevel = this.level('');
     if (rootLevel) active.push(rootLevel);
     for (let depth = 1; depth < parts.length; depth++) {
       const level = this.level(parts.slice(0, depth).join('/'));
       if (level) active.push(level);
     }
-    return isIgnored(active, isDirectory ? `${rel}/` : rel);
+    return isIgnoredWithFolders(active, isDirectory ? `${rel}/` : rel);
   }
 
   forget(): void {
     this.levels.clear();
+    this.base = undefined;
   }
 
   private level(relDir: string): IgnoreLevel | undefined {
     let level = this.levels.get(relDir);
     if (level === undefined) {
-      level = readIgnoreLevelSync(join(this.root, relDir), relDir) ?? null;
+      level = readIgnoreLevelSync(join(this.root, relDir), relDir, this.base!.ignoreCase) ?? null;
       this.levels.set(relDir, level);
     }
     return level ?? undefined;

@@ -67,34 +67,56 @@ export const DEFAULT_IGNORES = [
 /** The ignore files codectx reads in every directory, in order: later files may re-include with `!`. */
 export const IGNORE_FILE_NAMES = ['.gitignore', '.codectxignore'];
 
+/**
+ * Built-in folder rules whose names some projects use for source (bat's build/ build script, coverage.py's
+ * coverage/): a folder they match is indexed anyway when git tracks files in it. Dependency and bundle folders
+ * (node_modules/, dist/, vendor/bundle/) stay skipped even when committed: that code is not the project's.
+ */
+export const SOURCE_LIKE_OUTPUT_FOLDERS = ['build', 'out', 'target', 'coverage'];
+
 /** One directory's rules, matched against paths relative to that directory. */
 export interface IgnoreLevel {
   /** Directory relative to the walk root ('' for the root), forward slashes. */
   dir: string;
+  /**
+   * Set for a folder above the walk root (the repository's top, a parent package): the walk root's path from
+   * that folder ('packages/api'), put before every path the level matches, as git matches it.
+   */
+  above?: string;
   matcher: Ignore;
+  /** Set on the built-in rules only: what they skip is reported, and `keep` folders ('build/') are not skipped. */
+  builtin?: { keep: ReadonlySet<string> };
 }
 
-export async function readIgnoreLevel(absDir: string, relDir: string): Promise<IgnoreLevel | undefined> {
+/**
+ * A matcher with git's case rule: exact on a case-sensitive file system (core.ignorecase false), as git on
+ * Linux matches; the ignore package's default ignored case everywhere, so `Src/` dropped src/.
+ */
+export function newMatcher(ignoreCase: boolean): Ignore {
+  return ignore({ ignorecase: ignoreCase });
+}
+
+export async function readIgnoreLevel(absDir: string, relDir: string, ignoreCase: boolean): Promise<IgnoreLevel | undefined> {
   const texts = await Promise.all(IGNORE_FILE_NAMES.map((name) => readFile(join(absDir, name), 'utf8').catch(() => undefined)));
-  return levelFrom(relDir, texts);
+  return levelFrom(relDir, texts, ignoreCase);
 }
 
 /** The same, for callers that cannot wait (chokidar's `ignored` predicate). */
-export function readIgnoreLevelSync(absDir: string, relDir: string): IgnoreLevel | undefined {
-  const texts = IGNORE_FILE_NAMES.map((name) => {
+export function readIgnoreLevelSync(absDir: string, relDir: string, ignoreCase: boolean, names = IGNORE_FILE_NAMES): IgnoreLevel | undefined {
+  const texts = names.map((name) => {
     try {
       return readFileSync(join(absDir, name), 'utf8');
     } catch {
       return undefined;
     }
   });
-  return levelFrom(relDir, texts);
+  return levelFrom(relDir, texts, ignoreCase);
 }
 
-function levelFrom(relDir: string, texts: (string | undefined)[]): IgnoreLevel | undefined {
+function levelFrom(relDir: string, texts: (string | undefined)[], ignoreCase: boolean): IgnoreLevel | undefined {
   let matcher: Ignore | undefined;
   // One add per file: given a list, `ignore` takes each item as a single pattern, not as a file's lines.
-  for (const text of texts) if (text !== undefined) matcher = (matcher ?? ignore()).add(compilableLines(text));
+  for (const text of texts) if (text !== undefined) matcher = (matcher ?? newMatcher(ignoreCase)).add(compilableLines(text));
   return matcher ? { dir: relDir, matcher } : undefined;
 }
 
@@ -136,22 +158,67 @@ export function unclosedBracket(pattern: string): number | undefined {
   return undefined;
 }
 
-export function defaultIgnoreLevel(extra: readonly string[] = []): IgnoreLevel {
+/**
+ * The built-in rules, then the configured patterns as a level of their own: a folder git tracks is exempt from
+ * the built-in rules only (`keep`, paths relative to the walk root ending in '/'), never from the user's.
+ */
+export function defaultIgnoreLevels(extra: readonly string[] = [], ignoreCase = true, keep: ReadonlySet<string> = new Set()): IgnoreLevel[] {
+  const levels: IgnoreLevel[] = [{ dir: '', matcher: newMatcher(ignoreCase).add(DEFAULT_IGNORES), builtin: { keep } }];
   // `extra` comes from config (validated) but also from MCP clients' ignorePatterns: a bad one must not throw later.
-  return { dir: '', matcher: ignore().add([...DEFAULT_IGNORES, ...extra.filter(compilesAsIgnorePattern)]) };
+  const patterns = extra.filter(compilesAsIgnorePattern);
+  if (patterns.length > 0) levels.push({ dir: '', matcher: newMatcher(ignoreCase).add(patterns) });
+  return levels;
 }
 
 /**
- * Git semantics across levels: every level from the root down may ignore or re-include (`!pattern`) the path,
- * and the deepest level with an opinion wins. `relPath` is relative to the walk root; directories end in '/'.
+ * The level whose rule ignores `relPath` itself, or undefined when it is kept: git's semantics across levels,
+ * where every level from the outermost down may ignore or re-include (`!pattern`) the path, and the deepest with
+ * an opinion wins. The folders above the path are taken as kept (the walk only enters kept folders): a level's
+ * rule for a folder above, such as the built-in `build/`, does not reach the files of a folder that a later
+ * level re-included (`!build/`). `relPath` is relative to the walk root; directories end in '/'.
  */
-export function isIgnored(levels: readonly IgnoreLevel[], relPath: string): boolean {
-  let ignored = false;
+export function ignoringLevel(levels: readonly IgnoreLevel[], relPath: string): IgnoreLevel | undefined {
+  let decided: IgnoreLevel | undefined;
   for (const level of levels) {
-    const local = level.dir === '' ? relPath : relPath.slice(level.dir.length + 1);
-    const verdict = level.matcher.test(local);
-    if (verdict.ignored) ignored = true;
-    else if (verdict.unignored) ignored = false;
+    const local = pathInLevel(level, relPath);
+    if (local === undefined) continue;
+    const verdict = ownVerdict(level.matcher, local);
+    if (verdict.ignored) decided = level.builtin?.keep.has(relPath) ? undefined : level;
+    else if (verdict.unignored) decided = undefined;
   }
-  return ignored;
+  return decided;
+}
+
+/** Whether the walk leaves `relPath` out, its folders above being kept (see ignoringLevel). */
+export function isIgnored(levels: readonly IgnoreLevel[], relPath: string): boolean {
+  return ignoringLevel(levels, relPath) !== undefined;
+}
+
+/** The same for a path on its own: ignored too when a folder above it is (node_modules/x/index.js). */
+export function isIgnoredWithFolders(levels: readonly IgnoreLevel[], relPath: string): boolean {
+  for (let slash = relPath.indexOf('/'); slash !== -1 && slash < relPath.length - 1; slash = relPath.indexOf('/', slash + 1)) {
+    if (isIgnored(levels, relPath.slice(0, slash + 1))) return true;
+  }
+  return isIgnored(levels, relPath);
+}
+
+/** `relPath` as the level matches it, or undefined when it is not below the level's folder. */
+function pathInLevel(level: IgnoreLevel, relPath: string): string | undefined {
+  if (level.above !== undefined) return level.above === '' ? relPath : `${level.above}/${relPath}`;
+  if (level.dir === '') return relPath;
+  return relPath.startsWith(`${level.dir}/`) && relPath.length > level.dir.length + 1 ? relPath.slice(level.dir.length + 1) : undefined;
+}
+
+interface Verdict {
+  ignored: boolean;
+  unignored: boolean;
+}
+
+/**
+ * The level's rules applied to the path alone. The ignore package's test() first applies them to every folder
+ * above, and answers "ignored" for a file under a folder the level ignores, whatever a later level says about
+ * that folder; its rule list (internal, pinned by test/files.test.ts) tests one path as git's last-match does.
+ */
+function ownVerdict(matcher: Ignore, path: string): Verdict {
+  return (matcher as unknown as { _rules: { test(path: string, checkUnignored: boolean, mode: 'regex'): Verdict } })._rules.test(path, true, 'regex');
 }

@@ -21,9 +21,16 @@ export async function readSourceFile(absPath: string, rootReal: string): Promise
   return decodeSource(bytes);
 }
 
-/** A file's bytes as the text codectx indexes, or why it indexes none: binary, not UTF-8, or minified. */
+/**
+ * A file's bytes as the text codectx indexes, or why it indexes none: binary, not UTF-8, or minified. Random
+ * bytes without a NUL were "minified" (one long line) and UTF-16 text was "binary" (its NULs); both misled.
+ */
 export function decodeSource(bytes: Buffer): ReadOutcome {
-  if (bytes.subarray(0, 8192).includes(0)) return { ok: false, reason: 'binary' };
+  const head = bytes.subarray(0, 8192);
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
+    return { ok: false, reason: 'not-utf8', detail: 'UTF-16, by its byte order mark' };
+  }
+  if (head.includes(0) || controlShare(head) > BINARY_CONTROL_SHARE) return { ok: false, reason: 'binary' };
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -33,6 +40,20 @@ export function decodeSource(bytes: Buffer): ReadOutcome {
   if (looksMinified(text)) return { ok: false, reason: 'minified' };
   return { ok: true, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, bytes };
 }
+
+/**
+ * Text has almost no control characters besides tab, line ends, form feed and ESC (colour codes); random or
+ * packed bytes have about one in ten, and some formats none that is NUL.
+ */
+const BINARY_CONTROL_SHARE = 0.05;
+
+function controlShare(head: Buffer): number {
+  let controls = 0;
+  for (const byte of head) if ((byte < 0x20 && !TEXT_CONTROLS.has(byte)) || byte === 0x7f) controls++;
+  return head.length === 0 ? 0 : controls / head.length;
+}
+
+const TEXT_CONTROLS = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1b]);
 
 /** Bundles and generated one-liners: no line structure to chunk, and nothing a person would search for. */
 const MINIFIED_AVERAGE_LINE = 500;

@@ -1,12 +1,14 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { UsageError } from '../errors.js';
-import { defaultIgnoreLevel, isIgnored, readIgnoreLevel, type IgnoreLevel } from './ignoreRules.js';
+import { ignoringLevel, isIgnored, readIgnoreLevel, type IgnoreLevel } from './ignoreRules.js';
+import { rootIgnores } from './repoIgnores.js';
 import { isSourcePath } from './languages.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
-export type SkipReason = 'too-large' | 'binary' | 'not-utf8' | 'minified' | 'unreadable' | 'symlink-loop' | 'outside-root';
+/** `ignored-by-default`: a folder only the built-in rules skip (build/), reported so its absence can be explained. */
+export type SkipReason = 'too-large' | 'binary' | 'not-utf8' | 'minified' | 'unreadable' | 'symlink-loop' | 'outside-root' | 'ignored-by-default';
 
 export interface SourceFile {
   /** Relative to the walk root, forward slashes. */
@@ -48,8 +50,9 @@ export async function walkCodebase(root: string, options: WalkOptions = {}): Pro
   if (!rootStat.isDirectory()) throw new UsageError(`not a directory: ${root}`);
 
   const rootReal = await realpath(root);
-  const walker = new TreeWalker(rootReal, maxFileBytes);
-  await walker.visit(root, rootReal, '', [defaultIgnoreLevel(options.ignore)]);
+  const rules = await rootIgnores(root, options.ignore);
+  const walker = new TreeWalker(rootReal, maxFileBytes, rules.ignoreCase);
+  await walker.visit(root, rootReal, '', rules.levels);
   return walker.finish(async () => false);
 }
 
@@ -61,16 +64,17 @@ export async function walkCodebase(root: string, options: WalkOptions = {}): Pro
  */
 export async function walkPaths(root: string, paths: readonly string[], options: WalkOptions = {}): Promise<WalkResult> {
   const rootReal = await realpath(root);
-  const walker = new TreeWalker(rootReal, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+  const rules = await rootIgnores(root, options.ignore);
+  const walker = new TreeWalker(rootReal, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, rules.ignoreCase);
   const levelsOf = new Map<string, Promise<IgnoreLevel[] | undefined>>();
   // The ignore levels in force inside folder `relDir`, or undefined when that folder (or one above) is ignored.
   const levelsInside = (relDir: string): Promise<IgnoreLevel[] | undefined> => {
     let levels = levelsOf.get(relDir);
     if (!levels) {
       levels = (async () => {
-        const parentLevels = relDir === '' ? [defaultIgnoreLevel(options.ignore)] : await levelsInside(parentOf(relDir));
+        const parentLevels = relDir === '' ? rules.levels : await levelsInside(parentOf(relDir));
         if (!parentLevels || (relDir !== '' && isIgnored(parentLevels, `${relDir}/`))) return undefined;
-        const own = await readIgnoreLevel(join(root, relDir), relDir);
+        const own = await readIgnoreLevel(join(root, relDir), relDir, rules.ignoreCase);
         return own ? [...parentLevels, own] : parentLevels;
       })();
       levelsOf.set(relDir, levels);
@@ -125,6 +129,7 @@ class TreeWalker {
   constructor(
     private readonly rootReal: string,
     private readonly maxFileBytes: number,
+    private readonly ignoreCase: boolean,
   ) {
     this.visitedDirs = new Set([rootReal]);
   }
@@ -220,7 +225,7 @@ class TreeWalker {
       result.skipped.push({ path: relDir || '.', reason: 'unreadable', detail: (error as Error).message });
       return;
     }
-    const own = await readIgnoreLevel(absDir, relDir);
+    const own = await readIgnoreLevel(absDir, relDir, this.ignoreCase);
     const active = own ? [...levels, own] : levels;
 
     const files: FoundFile[] = [];
@@ -246,9 +251,12 @@ class TreeWalker {
         isDir = target.isDirectory();
         isFile = target.isFile();
       }
-      if (isDir && !isIgnored(active, `${relPath}/`)) {
+      const ignoredBy = isDir ? ignoringLevel(active, `${relPath}/`) : undefined;
+      if (isDir && !ignoredBy) {
         if (entry.isSymbolicLink()) this.linkedDirs.push({ relPath, absPath, real, parentReal: realDir, levels: active });
         else dirs.push({ relPath, absPath, real });
+      } else if (ignoredBy?.builtin && !VCS_FOLDERS.has(entry.name)) {
+        result.skipped.push({ path: `${relPath}/`, reason: 'ignored-by-default', detail: 'a built-in ignore rule; a `!` rule in .gitignore or .codectxignore brings it back' });
       } else if (isFile && isSourcePath(relPath) && !isIgnored(active, relPath)) files.push({ relPath, absPath, real, link: entry.isSymbolicLink() });
     }
 
@@ -266,6 +274,9 @@ class TreeWalker {
   }
 }
 
+
+/** Folders the built-in rules skip without a word: a repository's own metadata is never anyone's question. */
+const VCS_FOLDERS = new Set(['.git', '.hg', '.svn', '.codectx']);
 
 /** Whether a real path is the root or lies under it (segment-aware: /a/bc is not inside /a/b). */
 export function isInside(rootReal: string, real: string): boolean {

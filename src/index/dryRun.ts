@@ -1,6 +1,7 @@
 import { languageForPath } from '../chunk/chunker.js';
 import type { CodectxConfig } from '../config/config.js';
 import { createTokenCounter, embeddingCostUsd } from '../embed/index.js';
+import type { SkippedFile } from '../files/walk.js';
 import type { Codebase } from './codebase.js';
 import { embeddingText, indexChunker } from './chunkRecords.js';
 import { countReasons, planIndex } from './indexPlan.js';
@@ -15,6 +16,8 @@ export interface DryRun {
   filesToDelete: number;
   filesByLanguage: Record<string, number>;
   skippedByReason: Record<string, number>;
+  /** Every skip by name, in path order: the counts alone left no way to find which files (or folders) they were. */
+  skipped: SkippedFile[];
   estimatedChunks: number;
   estimatedTokens: number;
   embedding: string;
@@ -49,6 +52,7 @@ export async function dryRunIndex(codebase: Codebase, config: CodectxConfig): Pr
     filesToDelete: plan.deleted.length + plan.dropped.length,
     filesByLanguage,
     skippedByReason: countReasons(plan.skipped),
+    skipped: [...plan.skipped].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     estimatedChunks: plan.chunks,
     estimatedTokens,
     embedding: config.embedding.provider === 'local' ? 'local all-MiniLM-L6-v2' : `openai ${config.embedding.model}`,

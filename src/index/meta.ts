@@ -12,6 +12,12 @@ export interface IndexIdentity {
   dimension: number;
   chunkerVersion: string;
   /**
+   * Tokens per chunk the files were cut at (chunkTokens within the model's limit): a changed budget cut only the
+   * files that changed, and the index mixed both sizes without a word. Absent in metadata written before it was
+   * recorded, and then not compared.
+   */
+  chunkTokens?: number;
+  /**
    * A Milvus index's codebase key (see codebaseKey: "git:github.com/acme/widgets"), recorded so that `clear` of a
    * folder deleted since can say which shared index stays: the key can no longer be read from the folder.
    */
@@ -58,6 +64,9 @@ export function identityMismatch(meta: IndexIdentity, current: IndexIdentity): s
   if (meta.embeddingId !== current.embeddingId) return `embedding model ${meta.embeddingId} → ${current.embeddingId}`;
   if (meta.dimension !== current.dimension) return `vector dimension ${meta.dimension} → ${current.dimension}`;
   if (meta.chunkerVersion !== current.chunkerVersion) return `chunker ${meta.chunkerVersion} → ${current.chunkerVersion}`;
+  if (meta.chunkTokens !== undefined && meta.chunkTokens !== current.chunkTokens) {
+    return `chunk budget ${meta.chunkTokens} → ${current.chunkTokens} tokens`;
+  }
   return undefined;
 }
 

@@ -14,7 +14,7 @@ import { count } from '../text.js';
 import type { Codebase } from '../index/codebase.js';
 import { codebaseKey, type CodebaseKey } from '../index/codebaseKey.js';
 import { localIndexState, sharedIndexState, type IndexState } from '../index/indexState.js';
-import { indexChunker } from '../index/chunkRecords.js';
+import { chunkBudget, indexChunker } from '../index/chunkRecords.js';
 import { EmbeddingCache, embeddingCacheDir } from '../index/embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexReport } from '../index/indexer.js';
 import { planIndex, type IndexPlan } from '../index/indexPlan.js';
@@ -60,6 +60,7 @@ export class Runtime {
       embeddingId: embedder.id,
       dimension: embedder.dimension,
       chunkerVersion: CHUNKER_VERSION,
+      chunkTokens: chunkBudget(this.config.chunkTokens, embedder.maxTokens),
       ...(shared ? { sharedKey: (await this.key(codebase)).key } : {}),
     };
   }

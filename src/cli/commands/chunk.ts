@@ -6,7 +6,8 @@ import { loadConfig } from '../../config/config.js';
 import { CHUNK_TOKENS_RANGE } from '../../config/fileSchema.js';
 import { UsageError } from '../../errors.js';
 import { decodeSource } from '../../files/read.js';
-import { defaultIgnoreLevel, isIgnored } from '../../files/ignoreRules.js';
+import { isIgnoredWithFolders } from '../../files/ignoreRules.js';
+import { rootIgnores } from '../../files/repoIgnores.js';
 import { isInside, type SkipReason } from '../../files/walk.js';
 import { indexChunker } from '../../index/chunkRecords.js';
 import { resolveCodebase } from '../../index/codebase.js';
@@ -51,8 +52,8 @@ export function registerChunkCommand(program: Command): void {
       // The index names files relative to its root.
       const name = path.relative(root, real).split(path.sep).join('/');
       // Key files and .env are never read, not even to show how they would be cut.
-      if (isIgnored([defaultIgnoreLevel(config.ignore)], name)) {
-        throw new UsageError(`${file} matches codectx's built-in ignore rules or the config's ignore list; index skips it`);
+      if (isIgnoredWithFolders((await rootIgnores(root, config.ignore)).levels, name)) {
+        throw new UsageError(`${file} matches codectx's built-in ignore rules, the config's ignore list or an ignore file above the codebase; index skips it`);
       }
       const read = decodeSource(await readFile(real));
       if (!read.ok) throw new UsageError(`${file} ${NOT_INDEXED[read.reason] ?? read.reason}; index skips it`);

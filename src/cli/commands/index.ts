@@ -148,6 +148,9 @@ function skippedLine(report: IndexReport): string | undefined {
   return `skipped: ${skippedByReason(reasons)}`;
 }
 
+/** Skipped files the text dry run names; a tree of generated bundles would bury the rest of the plan. */
+const SKIPS_LISTED = 50;
+
 function formatPlan(plan: DryRun): string {
   const lines = [`dry run for ${plan.root} (nothing embedded or written)`];
   lines.push(`files to index: ${plan.filesToIndex} of ${plan.filesScanned} (${plan.filesUnchanged} unchanged)`);
@@ -157,6 +160,8 @@ function formatPlan(plan: DryRun): string {
   if (plan.filesToDelete > 0) lines.push(`files to remove from the index: ${plan.filesToDelete}`);
   const skipped = Object.entries(plan.skippedByReason);
   if (skipped.length > 0) lines.push(`skipped: ${skippedByReason(skipped)}`);
+  for (const item of plan.skipped.slice(0, SKIPS_LISTED)) lines.push(`  ${printable(item.path)}: ${item.reason}${item.detail ? ` (${printable(item.detail)})` : ''}`);
+  if (plan.skipped.length > SKIPS_LISTED) lines.push(`  … and ${plan.skipped.length - SKIPS_LISTED} more (--json lists them all)`);
   lines.push(`estimated chunks: ${plan.estimatedChunks}, tokens: ${plan.estimatedTokens}`);
   lines.push(
     `embedding: ${plan.embedding}; estimated cost: ${plan.estimatedCostUsd === 0 ? '$0 (local model)' : `$${plan.estimatedCostUsd.toFixed(4)}`}`,

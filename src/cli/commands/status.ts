@@ -50,6 +50,7 @@ export function registerStatusCommand(program: Command): void {
       embedding: meta.embeddingId,
       dimension: meta.dimension,
       chunker: meta.chunkerVersion,
+      chunkTokens: meta.chunkTokens,
       indexDir: codebase.indexDir,
       embeddingCache: { dir: cacheDir, bytes: await folderBytes(cacheDir), maxBytes: DEFAULT_CACHE_BYTES },
       staleFiles: stale,
@@ -66,14 +67,14 @@ export function registerStatusCommand(program: Command): void {
       `codebase:  ${printable(status.root)}`,
       `index:     ${count(status.files, 'file')}, ${count(status.chunks, 'chunk')}, updated ${ago(status.updatedAt)}${status.complete ? '' : ' (last run interrupted; the next index run repairs it)'}`,
       `store:     ${status.store} (${status.collection})`,
-      `embedding: ${status.embedding}, ${status.dimension} dimensions; chunker ${status.chunker}`,
+      `embedding: ${status.embedding}, ${status.dimension} dimensions; chunker ${status.chunker}${status.chunkTokens ? `, ${status.chunkTokens} tokens per chunk` : ''}`,
       `cache:     ${cacheDir}, ${binaryBytes(status.embeddingCache.bytes)} of ${binaryBytes(DEFAULT_CACHE_BYTES)} (shared by codebases embedded with this model)`,
       `stale:     ${stale.length} changed or new, ${removed.length} deleted${dropped.length > 0 ? `, ${dropped.length} now skipped` : ''} since the last index` +
         (stale.length + removed.length + dropped.length > 0 ? ' (run `codectx index` to refresh)' : ''),
     ];
     for (const file of [...stale, ...removed, ...dropped].slice(0, 10)) lines.push(`           ${printable(file)}`);
     const skipped = Object.entries(status.skipped);
-    if (skipped.length > 0) lines.push(`skipped:   ${skippedByReason(skipped)}`);
+    if (skipped.length > 0) lines.push(`skipped:   ${skippedByReason(skipped)} (\`codectx index --dry-run\` names them)`);
     for (const error of status.lastErrors.slice(0, 5)) lines.push(`error:     ${printable(error.file)}: ${error.message}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   });

@@ -1,0 +1,126 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { promisify } from 'node:util';
+import { defaultIgnoreLevels, readIgnoreLevelSync, SOURCE_LIKE_OUTPUT_FOLDERS, type IgnoreLevel } from './ignoreRules.js';
+
+/** The rules in force at a walk root before its own ignore files, and how they match case. */
+export interface RootIgnores {
+  levels: IgnoreLevel[];
+  ignoreCase: boolean;
+}
+
+/**
+ * The rules a walk of `root` starts from, as git applies them: the built-in ones (less the output folders git
+ * tracks files in), the configured `extra`, and, when the root lies inside a git repository, that repository's
+ * .git/info/exclude and the .gitignore/.codectxignore of every folder from its top down to the root's parent.
+ * Indexing packages/api of a monorepo indexed the files the top .gitignore keeps out (credentials.json). Nothing
+ * above the repository's top is read.
+ */
+export async function rootIgnores(root: string, extra: readonly string[] = []): Promise<RootIgnores> {
+  const place = placeOf(root);
+  return withTracked(place, extra, place.top ? await trackedFiles(place.rootReal, 'async') : undefined);
+}
+
+/** The same, for callers that cannot wait (the daemon's watcher starts synchronously). */
+export function rootIgnoresSync(root: string, extra: readonly string[] = []): RootIgnores {
+  const place = placeOf(root);
+  return withTracked(place, extra, place.top ? trackedFiles(place.rootReal, 'sync') : undefined);
+}
+
+interface Place {
+  rootReal: string;
+  top?: string;
+  ignoreCase: boolean;
+  outer: IgnoreLevel[];
+}
+
+function placeOf(root: string): Place {
+  const rootReal = realpathSync(root);
+  const ignoreCase = fileSystemIgnoresCase(rootReal);
+  const top = repositoryTop(rootReal);
+  const outer: IgnoreLevel[] = [];
+  if (top) {
+    const inside = relative(top, rootReal).split(sep).join('/');
+    // A .git file (worktree, submodule) names a git folder elsewhere: its exclude file is not read.
+    const exclude = statSync(join(top, '.git'), { throwIfNoEntry: false })?.isDirectory() ? readIgnoreLevelSync(join(top, '.git', 'info'), '', ignoreCase, ['exclude']) : undefined;
+    if (exclude) outer.push({ ...exclude, above: inside });
+    const parts = inside === '' ? [] : inside.split('/');
+    for (let depth = 0; depth < parts.length; depth++) {
+      const level = readIgnoreLevelSync(join(top, ...parts.slice(0, depth)), '', ignoreCase);
+      if (level) outer.push({ ...level, above: parts.slice(depth).join('/') });
+    }
+  }
+  return { rootReal, top, ignoreCase, outer };
+}
+
+function withTracked(place: Place, extra: readonly string[], tracked: Set<string> | undefined): RootIgnores {
+  const keep = tracked ? outputFoldersHolding(tracked, place.ignoreCase) : new Set<string>();
+  return { levels: [...defaultIgnoreLevels(extra, place.ignoreCase, keep), ...place.outer], ignoreCase: place.ignoreCase };
+}
+
+/** The nearest folder at or above `dir` holding a `.git` folder or file, or undefined outside any repository. */
+function repositoryTop(dir: string): string | undefined {
+  for (let at = dir; ; at = dirname(at)) {
+    if (lstatSync(join(at, '.git'), { throwIfNoEntry: false })) return at;
+    if (dirname(at) === at) return undefined;
+  }
+}
+
+/**
+ * Whether names differ only in case on this file system, as git decides core.ignorecase when it creates a
+ * repository: the root's real path with one letter's case flipped is looked up. A path without letters says
+ * nothing; then the platform's usual file system decides.
+ */
+function fileSystemIgnoresCase(rootReal: string): boolean {
+  for (let at = rootReal; dirname(at) !== at; at = dirname(at)) {
+    const name = basename(at);
+    const flipped = [...name].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('');
+    if (flipped === name) continue;
+    const same = statSync(join(dirname(at), flipped), { throwIfNoEntry: false });
+    const own = statSync(at);
+    return same !== undefined && same.ino === own.ino && same.dev === own.dev;
+  }
+  return process.platform === 'darwin' || process.platform === 'win32';
+}
+
+/**
+ * The files git tracks under `rootReal` (relative to it), from one `git ls-files`: offline, reads the index
+ * only. Undefined without git, outside a work tree, or when git refuses (another user's repository): then the
+ * built-in rules apply as they are. The repository's own config cannot run a command here (core.fsmonitor is
+ * off), and GIT_DIR and the like from the environment cannot point it at another repository.
+ */
+function trackedFiles(rootReal: string, mode: 'sync'): Set<string> | undefined;
+function trackedFiles(rootReal: string, mode: 'async'): Promise<Set<string> | undefined>;
+function trackedFiles(rootReal: string, mode: 'sync' | 'async'): Set<string> | undefined | Promise<Set<string> | undefined> {
+  const args = ['-c', 'core.fsmonitor=false', 'ls-files', '-z'];
+  const env = { ...process.env, GIT_DIR: undefined, GIT_WORK_TREE: undefined, GIT_INDEX_FILE: undefined, GIT_CONFIG_PARAMETERS: undefined };
+  const options = { cwd: rootReal, env, timeout: GIT_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' as const };
+  const parse = (out: string) => new Set(out.split('\0').filter((path) => path !== ''));
+  if (mode === 'sync') {
+    try {
+      return parse(execFileSync('git', args, { ...options, stdio: ['ignore', 'pipe', 'ignore'] }));
+    } catch {
+      return undefined;
+    }
+  }
+  return promisify(execFile)('git', args, options).then(
+    ({ stdout }) => parse(stdout),
+    () => undefined,
+  );
+}
+
+const GIT_TIMEOUT_MS = 10_000;
+
+/** The folders ('build/', 'crates/x/target/') named like SOURCE_LIKE_OUTPUT_FOLDERS that hold a tracked file. */
+function outputFoldersHolding(tracked: Set<string>, ignoreCase: boolean): Set<string> {
+  const names = new Set(SOURCE_LIKE_OUTPUT_FOLDERS);
+  const folders = new Set<string>();
+  for (const path of tracked) {
+    const parts = path.split('/');
+    for (let depth = 0; depth < parts.length - 1; depth++) {
+      if (names.has(ignoreCase ? parts[depth]!.toLowerCase() : parts[depth]!)) folders.add(`${parts.slice(0, depth + 1).join('/')}/`);
+    }
+  }
+  return folders;
+}
