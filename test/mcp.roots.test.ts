@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ListRootsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -93,6 +93,24 @@ describe('MCP indexes only where the client may work', () => {
     }
     const search = await runCli(['search', 'rotate staging passwords', '-p', other, '--files'], { home });
     expect(search.stdout, search.stderr).toContain('b.py');
+  });
+
+  // clear_index resolved the folder before anything else: the index of a folder deleted since stayed for good.
+  it('clear_index drops the index of a folder inside the client\'s folder that was deleted since', async () => {
+    const { repo, home } = await fixtureWorkspace();
+    const gone = join(repo, 'scratch');
+    await mkdir(gone);
+    await writeFile(join(gone, 'c.py'), 'def rotate_staging_passwords(cluster):\n    return cluster\n');
+    const indexed = await runCli(['index', gone, '-q'], { home });
+    expect(indexed.code, indexed.stderr).toBe(0);
+    await rm(gone, { recursive: true });
+
+    const client = await connect(repo, home);
+    clients.push(client);
+    const cleared = await toolCall(client, 'clear_index', { path: gone });
+    expect(cleared.isError, cleared.text).toBe(false);
+    expect(cleared.text).toMatch(/^Cleared the index of .*scratch \(1 chunks?\)/);
+    expect((await runCli(['list', '--indexes'], { home })).stdout).not.toContain('scratch');
   });
 
   it('a client in a subfolder of a codebase indexed at its top reads only that subfolder', async () => {

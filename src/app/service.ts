@@ -2,7 +2,7 @@ import { loadConfig, type CodectxConfig, type ConfigFlags } from '../config/conf
 import { CodectxError, UsageError } from '../errors.js';
 import { configKey } from '../config/configKey.js';
 import type { TaskServices } from '../context/prepare.js';
-import { goneFolderWithIndex, resolveFolder, type Codebase } from '../index/codebase.js';
+import { folderToClear, type Codebase } from '../index/codebase.js';
 import type { IndexOptions, IndexReport } from '../index/indexer.js';
 import { readMeta, readMetaIfSound, type IndexMeta } from '../index/meta.js';
 import type { IndexPlan } from '../index/indexPlan.js';
@@ -126,13 +126,7 @@ export class CodectxService {
    * then the store the index was built with, and the index folder, are removed.
    */
   async clear(path: string): Promise<ClearOutcome> {
-    // Any folder: an index of `/` or a home folder, made before they were refused, can still be dropped; so can
-    // the index of a folder deleted or moved since.
-    const codebase = await resolveFolder(path).catch(async (error: unknown) => {
-      const gone = await goneFolderWithIndex(path);
-      if (!gone) throw error;
-      return gone;
-    });
+    const codebase = await folderToClear(path);
     const local = await readMetaIfSound(codebase.indexDir);
     const held = local?.store;
     const config = this.withHeldStore(codebase, held);

@@ -47,6 +47,18 @@ export async function goneFolderWithIndex(path: string): Promise<Codebase | unde
   return (await stat(codebase.indexDir).catch(() => undefined)) ? codebase : undefined;
 }
 
+/**
+ * The codebase `clear` drops: the folder's, or that of a folder deleted or moved since it was indexed. Any folder:
+ * an index of `/` or a home folder, made before they were refused, can still be dropped.
+ */
+export async function folderToClear(path: string): Promise<Codebase> {
+  return resolveFolder(path).catch(async (error: unknown) => {
+    const gone = await goneFolderWithIndex(path);
+    if (!gone) throw error;
+    return gone;
+  });
+}
+
 /** The codebase whose root is the real path `root` (which may no longer exist). */
 export function codebaseAt(root: string): Codebase {
   const collection = collectionNameFor(root);

@@ -3,7 +3,7 @@ import { throughDaemon } from '../app/dispatch.js';
 import { classifierConfig, CodectxService } from '../app/service.js';
 import type { ContextBlock } from '../context/build.js';
 import { taskContext } from '../context/taskContext.js';
-import { resolveCodebase, resolveFolder, type Codebase } from '../index/codebase.js';
+import { folderToClear, resolveCodebase, resolveFolder, type Codebase } from '../index/codebase.js';
 import { NotIndexedError, UsageError } from '../errors.js';
 import type { RouteDecision } from '../route/router.js';
 import { routingSettings } from '../route/settings.js';
@@ -72,7 +72,7 @@ export class McpBackend {
 
   /** Stops any indexing of the codebase (here and in the daemon), then drops its store and index folder. */
   async clear(path: string): Promise<{ root: string; cleared: boolean; clearedChunks?: number }> {
-    const folder = await resolveFolder(path);
+    const folder = await folderToClear(path);
     await this.scope.areaOf(folder.root);
     await this.jobs.cancel(folder);
     return this.service.clear(path);
