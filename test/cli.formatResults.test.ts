@@ -35,6 +35,11 @@ describe('formatResults', () => {
     expect(text).toMatch(/^ +41: {2}return bcrypt\.hash\(a, 12\);$/m);
   });
 
+  it('says when a result is part of a definition split for size', () => {
+    const part = { ...result('lib/application.js', 'respond', 264, 'function respond (ctx) {', 0.9), definition: { startLine: 264, endLine: 337 } };
+    expect(formatResults([part], 'respond', false)).toContain(' 1. respond  264-264 of 264-337 [function');
+  });
+
   it('says so when nothing matched', () => {
     expect(formatResults([], 'x', false)).toBe('no results\n');
   });

@@ -1,5 +1,6 @@
 import { escapeRegExp } from '../regexp.js';
 import { displayTerms, selectLines, type LineSelection } from '../search/matchLines.js';
+import { lineRange } from '../search/pieces.js';
 import type { SearchResult } from '../search/types.js';
 import { count, printable } from '../text.js';
 
@@ -49,7 +50,7 @@ function groupByFile(results: SearchResult[]): Map<string, { result: SearchResul
 
 function describe(result: SearchResult): string {
   const name = printable([result.container, result.symbol].filter(Boolean).join('.')) || `(${result.kind})`;
-  return `${name}  ${result.startLine}-${result.endLine}`;
+  return `${name}  ${lineRange(result)}`;
 }
 
 function scores(result: SearchResult): string {

@@ -20,7 +20,7 @@ export async function taskContext(
   query = task,
 ): Promise<ContextBlock> {
   const { context } = routingSettings(config.project);
-  return buildContext(task, await search(query, { limit: CONTEXT_RESULTS }), {
+  return buildContext(task, await search(query, { limit: CONTEXT_RESULTS, definitionText: true }), {
     budgetTokens,
     countTokens: estimatePromptTokens,
     thresholds: { reuse: context.reuseThreshold, extend: context.extendThreshold },

@@ -1,6 +1,7 @@
 /** Tool answers as text a model reads well: `path:start-end symbol` headers over fenced code. */
 import type { CodebaseStatus } from '../daemon/protocol.js';
 import type { IndexMeta } from '../index/meta.js';
+import { lineRange } from '../search/pieces.js';
 import type { SearchResult } from '../search/types.js';
 import type { IndexJob } from './indexJobs.js';
 import { count } from '../text.js';
@@ -9,7 +10,7 @@ export function formatSearchResults(results: SearchResult[], query: string, root
   if (results.length === 0) return `No results for "${query}" in ${root}.`;
   const blocks = results.map((result, index) => {
     const name = [result.container, result.symbol].filter(Boolean).join('.');
-    const header = `${index + 1}. ${result.file}:${result.startLine}-${result.endLine}${name ? ` ${name}` : ''}`;
+    const header = `${index + 1}. ${result.file}:${lineRange(result)}${name ? ` ${name}` : ''}`;
     const details = `(${result.kind}, ${result.language}, score ${result.score.toFixed(4)})`;
     return `${header} ${details}\n${fenced(result.content, result.language)}`;
   });

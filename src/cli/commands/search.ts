@@ -82,5 +82,7 @@ function toJson(result: SearchResult) {
     dense: result.dense,
     keyword: result.keyword,
     content: result.content,
+    // Only for a part of a definition split for size: its whole range.
+    ...(result.definition && { definition: { startLine: result.definition.startLine, endLine: result.definition.endLine } }),
   };
 }
