@@ -14,7 +14,11 @@ const STYLE = { file: '35;1', lineNumber: '32', match: '31;1', dim: '2' };
  * of their best result), each with its rank, name, line range and scores, then the lines that mention the query.
  */
 export function formatResults(results: SearchResult[], query: string, color: boolean): string {
-  if (results.length === 0) return 'no results\n';
+  if (results.length === 0) {
+    // Both sides match words: BM25 skips symbols and emoji, and a query of them means nothing to the model either.
+    const hasWords = /[\p{L}\p{N}]/u.test(query);
+    return hasWords ? 'no results\n' : 'no results: the query has no letters or digits to search for (symbols and emoji are not indexed as words); describe the code in words\n';
+  }
   const paint = (style: string, text: string) => (color ? `\x1b[${style}m${text}\x1b[0m` : text);
   const terms = displayTerms(query);
   const out: string[] = [];
