@@ -93,6 +93,9 @@ describe('codectx.config.json', () => {
     for (const context of [{ reuseThreshold: 0.2, extendThreshold: 0.3 }, { extendThreshold: 0.6 }, { reuseThreshold: 0.2 }]) {
       expect(problem({ context })).toMatch(/^codectx\.config\.json: "context\.extendThreshold" must not be above "context\.reuseThreshold"/);
     }
+    // The values in force, not the defaults (QA round 4 #15).
+    expect(problem({ context: { reuseThreshold: 0.1, extendThreshold: 0.9 } })).toContain('(extendThreshold 0.9, reuseThreshold 0.1)');
+    expect(problem({ context: { extendThreshold: 0.6 } })).toContain('(extendThreshold 0.6, reuseThreshold 0.5 by default)');
     expect(parse({ context: { reuseThreshold: 0.7, budgetTokens: 3000 } }).context).toEqual({ reuseThreshold: 0.7, budgetTokens: 3000 });
     expect(problem({ model: 5 })).toBe('codectx.config.json: "model" expected string, received number');
   });

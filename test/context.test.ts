@@ -136,6 +136,13 @@ describe('buildContext', () => {
     expect(block.snippets.map((s) => s.symbols[0])).toContain('hashIt');
     expect(block.unrelated).toBe(2);
     expect(block.text).toContain('Searched: "hash a password" (2 result(s) below similarity 0.20 left out)');
+    // At the default extend threshold, 0.25: the floor is 0.125, not 0.13 (QA round 4 #15).
+    const far = result('src/chart.ts', other, 1, 5, { symbol: 'far', score: 0.02, dense: { score: 0.05, rank: 5 } });
+    const defaults = buildContext('hash a password', [...results, far], {
+      budgetTokens: 10_000, countTokens: estimatePromptTokens, thresholds: { reuse: 0.5, extend: 0.25 },
+    });
+    expect(defaults.text).toContain('below similarity 0.125 left out');
+    expect(defaults.verdict.evidence).toContain('reuse threshold 0.50');
   });
 
   it('builds the prompt: the Search → Reuse → Extend → Create instruction, the block, then the task', () => {

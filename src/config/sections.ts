@@ -69,14 +69,18 @@ export const contextSection = z
     /** Fixed pre-search budget in tokens; absent means a share of the routed model's window. */
     budgetTokens: z.number().positive().optional(),
   })
-  .refine(
-    (context) =>
-      (context.extendThreshold ?? DEFAULT_CONTEXT.extendThreshold) <= (context.reuseThreshold ?? DEFAULT_CONTEXT.reuseThreshold),
-    {
+  .superRefine((context, check) => {
+    const value = (key: keyof typeof DEFAULT_CONTEXT) => (context[key] === undefined ? `${DEFAULT_CONTEXT[key]} by default` : `${context[key]}`);
+    const extend = context.extendThreshold ?? DEFAULT_CONTEXT.extendThreshold;
+    const reuse = context.reuseThreshold ?? DEFAULT_CONTEXT.reuseThreshold;
+    if (extend <= reuse) return;
+    // The values in force, set or defaulted: a message showing the defaults when both were set misled (QA round 4).
+    check.addIssue({
+      code: 'custom',
       path: ['extendThreshold'],
-      message: `must not be above "context.reuseThreshold" (unset, they are ${DEFAULT_CONTEXT.extendThreshold} and ${DEFAULT_CONTEXT.reuseThreshold})`,
-    },
-  );
+      message: `must not be above "context.reuseThreshold" (extendThreshold ${value('extendThreshold')}, reuseThreshold ${value('reuseThreshold')})`,
+    });
+  });
 
 export const hookSection = z.strictObject({
   /** Pre-search budget of the prompt hook, in tokens. */

@@ -7,7 +7,7 @@
 import type { SearchResult } from '../search/types.js';
 import { mergeResults, type ContextSnippet } from './merge.js';
 import { isInquiry } from './intent.js';
-import { decideVerdict, relevantCode, type Thresholds, type Verdict } from './verdict.js';
+import { decideVerdict, relevantCode, thresholdText, type Thresholds, type Verdict } from './verdict.js';
 
 export interface BuildContextOptions {
   budgetTokens: number;
@@ -163,7 +163,7 @@ function trimToFit(snippet: ContextSnippet, available: number, countTokens: (t: 
 }
 
 function renderHeader(task: string, verdict: Verdict, queries: string[], unrelated: number, thresholds: Thresholds): string {
-  const leftOut = unrelated > 0 ? ` (${unrelated} result(s) below similarity ${(thresholds.extend / 2).toFixed(2)} left out)` : '';
+  const leftOut = unrelated > 0 ? ` (${unrelated} result(s) below similarity ${thresholdText(thresholds.extend / 2)} left out)` : '';
   const inquiry = verdict.kind === 'relevant';
   return [
     inquiry ? '## Pre-search: relevant code' : '## Pre-search: existing code (Search → Reuse → Extend → Create)',

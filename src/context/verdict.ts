@@ -77,7 +77,7 @@ export function decideVerdict(results: SearchResult[], thresholds: Thresholds, q
     if (changesExisting(task, topCallable.symbol) || asksForAbility(task) || quotesCode(task)) {
       return {
         kind: 'extend',
-        evidence: `the task changes ${describe(target)} (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholds.reuse.toFixed(2)}, but it asks for a change, not a call); extend it`,
+        evidence: `the task changes ${describe(target)} (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholdText(thresholds.reuse)}, but it asks for a change, not a call); extend it`,
         target,
       };
     }
@@ -85,13 +85,13 @@ export function decideVerdict(results: SearchResult[], thresholds: Thresholds, q
     if (own.share < MIN_REUSE_COVERAGE) {
       return {
         kind: 'extend',
-        evidence: `${describe(target)} is close (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholds.reuse.toFixed(2)}), but it uses ${keyTermsFound(own)}, so it does not do all of this yet; extend it`,
+        evidence: `${describe(target)} is close (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholdText(thresholds.reuse)}), but it uses ${keyTermsFound(own)}, so it does not do all of this yet; extend it`,
         target,
       };
     }
     return {
       kind: 'reuse',
-      evidence: `${describe(target)} already does this (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholds.reuse.toFixed(2)}); call it instead of writing new code`,
+      evidence: `${describe(target)} already does this (similarity ${target.similarity.toFixed(2)} ≥ reuse threshold ${thresholdText(thresholds.reuse)}); call it instead of writing new code`,
       target,
     };
   }
@@ -103,18 +103,18 @@ export function decideVerdict(results: SearchResult[], thresholds: Thresholds, q
     if (coverage.share < extendCoverageBar(task, target.similarity) && !changesIt) {
       return {
         kind: 'create',
-        evidence: `closest code is ${describe(target)} (similarity ${target.similarity.toFixed(2)} ≥ extend threshold ${thresholds.extend.toFixed(2)}), but the code found uses ${keyTermsFound(coverage)}; ${searched}; write new code following the snippets' conventions`,
+        evidence: `closest code is ${describe(target)} (similarity ${target.similarity.toFixed(2)} ≥ extend threshold ${thresholdText(thresholds.extend)}), but the code found uses ${keyTermsFound(coverage)}; ${searched}; write new code following the snippets' conventions`,
       };
     }
     return {
       kind: 'extend',
-      evidence: `closest code is ${describe(target)} (similarity ${target.similarity.toFixed(2)} ≥ extend threshold ${thresholds.extend.toFixed(2)}, below reuse ${thresholds.reuse.toFixed(2)}); extend or adapt it`,
+      evidence: `closest code is ${describe(target)} (similarity ${target.similarity.toFixed(2)} ≥ extend threshold ${thresholdText(thresholds.extend)}, below reuse ${thresholdText(thresholds.reuse)}); extend or adapt it`,
       target,
     };
   }
   return {
     kind: 'create',
-    evidence: `nothing close: best similarity ${best.dense!.score.toFixed(2)} (${best.file}:${best.startLine}-${best.endLine}) < extend threshold ${thresholds.extend.toFixed(2)}; ${searched}; write new code following the snippets' conventions`,
+    evidence: `nothing close: best similarity ${best.dense!.score.toFixed(2)} (${best.file}:${best.startLine}-${best.endLine}) < extend threshold ${thresholdText(thresholds.extend)}; ${searched}; write new code following the snippets' conventions`,
   };
 }
 
@@ -123,11 +123,17 @@ export function relevantCode(results: SearchResult[], thresholds: Thresholds, qu
   const { code } = implementationCode(results);
   const best = code[0];
   if (!best || best.dense!.score < thresholds.extend) {
-    const closest = best ? `best similarity ${best.dense!.score.toFixed(2)} (${best.file}:${best.startLine}-${best.endLine}) < ${thresholds.extend.toFixed(2)}` : 'nothing in the index';
+    const closest = best ? `best similarity ${best.dense!.score.toFixed(2)} (${best.file}:${best.startLine}-${best.endLine}) < ${thresholdText(thresholds.extend)}` : 'nothing in the index';
     return { kind: 'relevant', evidence: `no implementation code is close (${closest}; searched: ${queries.map((q) => `"${q}"`).join(', ')})` };
   }
   const target = targetOf(best, queries.join(' '));
   return { kind: 'relevant', evidence: `${describe(target)} (similarity ${target.similarity.toFixed(2)}), with the snippets below`, target };
+}
+
+/** A threshold as set: two decimals, or as many as it has (0.125 is not 0.13), up to four. */
+export function thresholdText(threshold: number): string {
+  const two = threshold.toFixed(2);
+  return Number(two) === threshold ? two : String(Number(threshold.toFixed(4)));
 }
 
 const skippedWhat = 'test, docs, config, vendored or generated result(s) skipped';
