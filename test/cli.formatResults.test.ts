@@ -35,8 +35,24 @@ describe('formatResults', () => {
     expect(text).toMatch(/^ +41: {2}return bcrypt\.hash\(a, 12\);$/m);
   });
 
+  it('says when a result is part of a definition split for size', () => {
+    const part = { ...result('lib/application.js', 'respond', 264, 'function respond (ctx) {', 0.9), definition: { startLine: 264, endLine: 337 } };
+    expect(formatResults([part], 'respond', false)).toContain(' 1. respond  264-264 of 264-337 [function');
+  });
+
   it('says so when nothing matched', () => {
     expect(formatResults([], 'x', false)).toBe('no results\n');
+  });
+
+  it('says why a query of symbols or emoji found nothing (QA round 4 #15)', () => {
+    for (const query of ['🚀', '.', '!!!???']) expect(formatResults([], query, false)).toMatch(/^no results: the query has no letters or digits/);
+  });
+
+  it('marks the lines that hold a query word in any script (QA round 4 #15)', () => {
+    const content = 'def grüße_an_alle(名前):\n    """Begrüßt alle."""\n    return f"Hallo {名前}"';
+    const lines = (query: string) => formatResults([result('grüße.py', 'grüße_an_alle', 1, content, 1)], query, false).split('\n');
+    expect(lines('grüße').filter((line) => /^ +\d:/.test(line)).map((line) => line.trim()[0])).toEqual(['1']);
+    expect(lines('名前').filter((line) => /^ +\d:/.test(line)).map((line) => line.trim()[0])).toEqual(['1', '3']);
   });
 });
 

@@ -1,5 +1,5 @@
 import { fc, test as fcTest } from '@fast-check/vitest';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +147,37 @@ describe('codectx.config.json', () => {
     expect(problem('{\n  "store": "lancedb",\n}')).toMatch(/^codectx\.config\.json:3:1 is not valid JSON/);
     expect(problem('{\n  "store": ')).toMatch(/^codectx\.config\.json:2:12 is not valid JSON/);
     expect(problem('[1, 2]')).toBe('codectx.config.json must hold a JSON object');
+  });
+});
+
+describe('settings that would be ignored (QA round 4 #15)', () => {
+  it('refuses a model for the local provider, which runs its built-in model only', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'codectx-config-model-'));
+    try {
+      const refused = /^the local embedding provider runs all-MiniLM-L6-v2 only .* the embedding model "nope-model" would be ignored/;
+      await writeFile(join(root, 'codectx.config.json'), JSON.stringify({ embedding: { provider: 'local', model: 'nope-model' } }));
+      expect(() => loadConfig(root, {}, {})).toThrow(refused);
+      expect(loadConfig(root, { embeddingProvider: 'openai' }, {}).embedding.model).toBe('nope-model');
+      await writeFile(join(root, 'codectx.config.json'), JSON.stringify({ embedding: { model: 'nope-model' } }));
+      expect(() => loadConfig(root, {}, {})).toThrow(refused);
+      // The file's openai model, set aside for a run on the local provider.
+      await writeFile(join(root, 'codectx.config.json'), JSON.stringify({ embedding: { provider: 'openai', model: 'text-embedding-3-large' } }));
+      expect(loadConfig(root, { embeddingProvider: 'local' }, {}).embedding).toEqual({ provider: 'local', variant: 'int8' });
+      expect(loadConfig(root, {}, { CODECTX_EMBEDDING_PROVIDER: 'local' }).embedding.model).toBeUndefined();
+      expect(() => loadConfig(root, { embeddingProvider: 'local', embeddingModel: 'nope-model' }, {})).toThrow(refused);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a codectx.config.json that is a folder', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'codectx-config-folder-'));
+    try {
+      await mkdir(join(root, 'codectx.config.json'));
+      expect(() => loadConfig(root, {}, {})).toThrow(new ConfigError(`${join(root, 'codectx.config.json')} is a folder; codectx reads its settings from a file of that name`));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -136,6 +136,13 @@ describe('buildContext', () => {
     expect(block.snippets.map((s) => s.symbols[0])).toContain('hashIt');
     expect(block.unrelated).toBe(2);
     expect(block.text).toContain('Searched: "hash a password" (2 result(s) below similarity 0.20 left out)');
+    // At the default extend threshold, 0.25: the floor is 0.125, not 0.13 (QA round 4 #15).
+    const far = result('src/chart.ts', other, 1, 5, { symbol: 'far', score: 0.02, dense: { score: 0.05, rank: 5 } });
+    const defaults = buildContext('hash a password', [...results, far], {
+      budgetTokens: 10_000, countTokens: estimatePromptTokens, thresholds: { reuse: 0.5, extend: 0.25 },
+    });
+    expect(defaults.text).toContain('below similarity 0.125 left out');
+    expect(defaults.verdict.evidence).toContain('reuse threshold 0.50');
   });
 
   it('builds the prompt: the Search → Reuse → Extend → Create instruction, the block, then the task', () => {
@@ -497,5 +504,49 @@ describe('thresholds are shown as configured, not rounded', () => {
     ], { budgetTokens: 10_000, countTokens: estimatePromptTokens, thresholds: { reuse: 0.625, extend: 0.25 } });
     expect(block.text).toContain('(1 result(s) below similarity 0.125 left out)');
     expect(block.verdict.evidence).toContain('(similarity 0.400 ≥ extend threshold 0.250)');
+  });
+});
+
+// QA round 4 #9: `respond` is lines 264-337 of koa's application.js, split for size; search found 264-317. The
+// verdict named 264-317 as the function to change and the block showed two thirds of it among 15 low-scoring tests.
+describe('a verdict target that search found only part of', () => {
+  const app = fileLines(400, 'app');
+  const whole = { startLine: 264, endLine: 337, content: app.slice(263, 337).join('\n') };
+  const respond = result('lib/application.js', app, 264, 317, {
+    symbol: 'respond', language: 'javascript', score: 0.94, dense: { score: 0.61, rank: 1 }, definition: whole,
+  });
+  const tests = [1, 2, 3, 4].map((n) =>
+    result(`test/t${n}.js`, fileLines(60, `t${n}`), 1, 40, { symbol: `case ${n}`, language: 'javascript', score: 0.05, dense: { score: 0.5, rank: n + 1 } }),
+  );
+  const task = 'change how respond handles a HEAD request';
+  const build = (budgetTokens: number, others = tests) =>
+    buildContext(task, [respond, ...others], { budgetTokens, countTokens: estimatePromptTokens, thresholds });
+
+  it('names the whole definition in the verdict', () => {
+    expect(build(10_000).verdict.target).toMatchObject({ symbol: 'respond', startLine: 264, endLine: 337 });
+    expect(build(10_000).text).toContain('function respond in lib/application.js:264-337');
+  });
+
+  it('shows it whole, leaving out low-scoring snippets to make room', () => {
+    const partOnly = buildContext(task, [{ ...respond, definition: undefined }, ...tests], { budgetTokens: 950, countTokens: estimatePromptTokens, thresholds });
+    const block = build(950);
+    expect(block.snippets.find((s) => s.file === 'lib/application.js')).toMatchObject({ startLine: 264, endLine: 337, content: whole.content });
+    expect(block.snippets.length).toBeLessThan(partOnly.snippets.length);
+    expect(block.tokens).toBeLessThanOrEqual(950);
+  });
+
+  it('keeps the part, said to be one, when the rest would push out a snippet scoring near it', () => {
+    const close = result('lib/context.js', fileLines(200, 'ctx'), 10, 60, { symbol: 'onerror', language: 'javascript', score: 0.8, dense: { score: 0.55, rank: 2 } });
+    const block = build(550, [close]);
+    const part = block.snippets.find((s) => s.file === 'lib/application.js');
+    expect([part?.startLine, part?.endLine]).toEqual([264, 317]);
+    expect(block.snippets.some((s) => s.file === 'lib/context.js')).toBe(true);
+    expect(block.text).toContain('### lib/application.js:264-317 of 264-337 respond (function;');
+  });
+
+  it('keeps the part when the whole does not fit', () => {
+    const block = build(360);
+    expect(block.text).toContain('### lib/application.js:264-317 of 264-337 respond');
+    expect(block.tokens).toBeLessThanOrEqual(360);
   });
 });

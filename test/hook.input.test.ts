@@ -41,6 +41,13 @@ describe('UserPromptSubmit input and output', () => {
     expect(worthSearching('/review the changes in src/auth please')).toBe(false);
   });
 
+  it('counts the words of prompts written without spaces (QA round 4 #12)', () => {
+    expect(worthSearching('修复中间件里的错误处理逻辑，让 app.onerror 能收到异步错误')).toBe(true);
+    expect(worthSearching('ミドルウェアのエラー処理を修正してください')).toBe(true);
+    expect(worthSearching('好的，继续吧')).toBe(false);
+    expect(worthSearching('yes -- go ahead')).toBe(false);
+  });
+
   it('searches by the start of a long prompt and echoes it shortened on one line', () => {
     const long = `refactor the session store\n${'x '.repeat(2000)}`;
     expect(searchQuery(long)).toHaveLength(1000);

@@ -67,9 +67,13 @@ describe('codectx index + search, end to end (real model, LanceDB)', () => {
   it('finds the index from a subfolder, as git finds its repository', async () => {
     const result = await runCli(['search', 'renderChart', '--path', join(repo, 'src', 'ui'), '--json'], { home });
     expect(result.code, result.stderr).toBe(0);
-    const [top] = (JSON.parse(result.stdout) as { results: JsonResult[] }).results;
-    expect(top?.file).toBe('src/ui/chart.js');
-    expect(names(top)[0]).toBe('renderChart');
+    const { results } = JSON.parse(result.stdout) as { results: JsonResult[] };
+    expect(results[0]?.file).toBe('src/ui/chart.js');
+    expect(names(results[0])[0]).toBe('renderChart');
+    // The folder -p names is searched, not the whole codebase above it (QA round 4 #15); --under still decides.
+    expect(results.every((r) => r.file.startsWith('src/ui/'))).toBe(true);
+    const under = await runCli(['search', 'password', '--path', join(repo, 'src', 'ui'), '--under', 'scripts', '--json'], { home });
+    expect((JSON.parse(under.stdout) as { results: JsonResult[] }).results.every((r) => r.file.startsWith('scripts/'))).toBe(true);
     const context = await runCli(['context', 'draw a chart', '--path', join(repo, 'src'), '--json'], { home });
     expect(context.code, context.stderr).toBe(0);
   });

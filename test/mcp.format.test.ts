@@ -139,6 +139,11 @@ describe('formatSearchResults', () => {
     expect(status.split('\n').at(-1)).toBe('Error: a\\nb.py: bad\\rworse');
   });
 
+  it('says when a result is part of a definition split for size', () => {
+    const part = { ...result, definition: { startLine: 1, endLine: 20 } };
+    expect(formatSearchResults([part], 'session refresh', '/r')).toContain('1. docs/guide.md:3-9 of 1-20 Session.refresh (method');
+  });
+
   it('says when nothing was found', () => {
     expect(formatSearchResults([], 'nothing', '/r')).toBe('No results for "nothing" in /r.');
   });

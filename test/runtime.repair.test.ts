@@ -33,8 +33,13 @@ describe('repairing an index', () => {
 
   // Every command, `index --force` and `clear` too, failed with "damaged; run `codectx index --force`".
   it('damaged metadata: `index --force` rebuilds the index, and `clear` removes it', async () => {
-    await writeFile(metaPath(codebase.indexDir), '{garbage');
     const damaged = 'is damaged; run `codectx index --force` to rebuild';
+    // JSON that is not metadata said "the index of undefined was built with another setup (store undefined → lancedb)".
+    for (const text of ['{}', '[]', 'null', '{"root": 5}']) {
+      await writeFile(metaPath(codebase.indexDir), text);
+      await expect(search(), text).rejects.toThrow(damaged);
+    }
+    await writeFile(metaPath(codebase.indexDir), '{garbage');
     await expect(search()).rejects.toThrow(damaged);
     await expect(runtime.index(codebase)).rejects.toThrow(damaged);
 

@@ -86,7 +86,7 @@ describe('codectx search filters and output, end to end (real model, LanceDB)', 
     const either = await search('invoice totals chart', ['-g', '*.{js,py}']);
     expect(new Set(either.map((r) => r.file))).toEqual(new Set(['src/ui/chart.js', 'scripts/report.py']));
     const unclosed = await run(['password', '-g', '[']);
-    expect([unclosed.code, unclosed.stdout, unclosed.stderr]).toEqual([2, '', 'codectx: invalid --glob "[": Missing closing: "]" - use "\\]" to match literal characters\n']);
+    expect([unclosed.code, unclosed.stdout, unclosed.stderr]).toEqual([2, '', 'codectx: invalid --glob "[": unclosed "["; write "\\[" to match it literally\n']);
   });
 
   it('--under resolves ".." inside the codebase and refuses a folder outside it', async () => {

@@ -26,6 +26,15 @@ export function loadPools(repo) {
   });
 }
 
+/**
+ * A stand-in for ChunkStore.chunksAt over the chunks a repository's pools hold: candidates only, not the whole index,
+ * so pieces of a split definition no case ranked are missing (what uses it measures a lower bound).
+ */
+export function poolChunksAt(repo) {
+  const chunks = Object.values(JSON.parse(readFileSync(join(CACHE_DIR, 'pools', `${repo}.json`), 'utf8')).chunks);
+  return async (lines) => chunks.filter((c) => lines.some((at) => c.file === at.file && c.startLine <= at.endLine && c.endLine >= at.startLine));
+}
+
 /** The first stage's ranking of a case under `params`, from the pools its query variants select. */
 export function firstStage(c, params) {
   const dense = c.pools[params.denseQuery === 'task' ? 'denseTask' : 'dense'];

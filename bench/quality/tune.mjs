@@ -7,12 +7,12 @@
 //   node bench/quality/tune.mjs [--repos a,b] [--json out.json]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { firstStage, hasPools, loadPools } from './pools.mjs';
+import { firstStage, hasPools, loadPools, poolChunksAt } from './pools.mjs';
 import { project, wantedRepos } from './repos.mjs';
 import { figures, firstHits } from './score.mjs';
 
 const { DEFAULT_RANKING } = await import(join(project, 'dist/search/ranking.js'));
-const { groupPieces } = await import(join(project, 'dist/search/pieces.js'));
+const { definitionExtents, definitionOf, groupPieces } = await import(join(project, 'dist/search/pieces.js'));
 const { buildContext } = await import(join(project, 'dist/context/build.js'));
 const { estimatePromptTokens } = await import(join(project, 'dist/llm/tokens.js'));
 const BASELINE = JSON.parse(readFileSync(new URL('./bm25-baseline.json', import.meta.url), 'utf8'));
@@ -156,13 +156,17 @@ for (const [label, params] of Object.entries(ablations)) row(label, params);
 row('no grouping of split pieces', base, { pieces: false });
 
 // What an agent feels: the block the Claude Code hook would inject (1,500 tokens, pre-search's 20 results, default
-// thresholds). A case hits when a gold range overlaps a snippet of the block.
+// thresholds, split definitions completed from the pools' chunks). A case hits when a gold range overlaps a snippet of the block.
 const HOOK_BUDGET = 1500;
-function hookBlock(cases, params) {
+async function hookBlock(repo, params) {
+  const cases = pools[repo];
+  const chunksAt = poolChunksAt(repo);
   let hits = 0;
   let tokens = 0;
   for (const c of cases) {
-    const results = groupPieces(firstStage(c, params), 20, params.joinWithin).map(({ chunk, ...side }) => ({ ...chunk, ...side }));
+    const grouped = groupPieces(firstStage(c, params), 20, params.joinWithin);
+    const extents = await definitionExtents(grouped.map((h) => h.chunk), chunksAt);
+    const results = grouped.map(({ chunk, gaps, ...side }, i) => ({ ...chunk, ...side, ...definitionOf(chunk, extents[i], true) }));
     const block = buildContext(c.query, results, { budgetTokens: HOOK_BUDGET, countTokens: estimatePromptTokens, thresholds: { reuse: 0.5, extend: 0.25 } });
     tokens += block.tokens;
     if (block.snippets.some((s) => (c.gold[s.file] ?? []).some(([a, b]) => s.startLine <= b && a <= s.endLine))) hits++;
@@ -170,7 +174,8 @@ function hookBlock(cases, params) {
   return { hitRate: hits / cases.length, tokensPerHit: hits > 0 ? tokens / hits : Infinity };
 }
 console.log(`\n| repo | hook block (1,500 tokens): gold inside | tokens per hit | without joining: gold inside | tokens per hit |\n|---|---|---|---|---|`);
-const blocks = repos.map((repo) => [repo, hookBlock(pools[repo], base), hookBlock(pools[repo], { ...base, joinWithin: 0 })]);
+const blocks = [];
+for (const repo of repos) blocks.push([repo, await hookBlock(repo, base), await hookBlock(repo, { ...base, joinWithin: 0 })]);
 for (const [repo, b, u] of blocks) console.log(`| ${repo} | ${b.hitRate.toFixed(2)} | ${b.tokensPerHit.toFixed(0)} | ${u.hitRate.toFixed(2)} | ${u.tokensPerHit.toFixed(0)} |`);
 const avg = (i, key) => blocks.reduce((s, row) => s + row[i][key], 0) / blocks.length;
 console.log(`| mean | ${avg(1, 'hitRate').toFixed(3)} | ${avg(1, 'tokensPerHit').toFixed(0)} | ${avg(2, 'hitRate').toFixed(3)} | ${avg(2, 'tokensPerHit').toFixed(0)} |`);

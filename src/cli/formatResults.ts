@@ -1,5 +1,6 @@
 import { escapeRegExp } from '../regexp.js';
 import { displayTerms, selectLines, type LineSelection } from '../search/matchLines.js';
+import { lineRange } from '../search/pieces.js';
 import type { SearchResult } from '../search/types.js';
 import { count, printable } from '../text.js';
 
@@ -13,7 +14,11 @@ const STYLE = { file: '35;1', lineNumber: '32', match: '31;1', dim: '2' };
  * of their best result), each with its rank, name, line range and scores, then the lines that mention the query.
  */
 export function formatResults(results: SearchResult[], query: string, color: boolean): string {
-  if (results.length === 0) return 'no results\n';
+  if (results.length === 0) {
+    // Both sides match words: BM25 skips symbols and emoji, and a query of them means nothing to the model either.
+    const hasWords = /[\p{L}\p{N}]/u.test(query);
+    return hasWords ? 'no results\n' : 'no results: the query has no letters or digits to search for (symbols and emoji are not indexed as words); describe the code in words\n';
+  }
   const paint = (style: string, text: string) => (color ? `\x1b[${style}m${text}\x1b[0m` : text);
   const terms = displayTerms(query);
   const out: string[] = [];
@@ -49,7 +54,7 @@ function groupByFile(results: SearchResult[]): Map<string, { result: SearchResul
 
 function describe(result: SearchResult): string {
   const name = printable([result.container, result.symbol].filter(Boolean).join('.')) || `(${result.kind})`;
-  return `${name}  ${result.startLine}-${result.endLine}`;
+  return `${name}  ${lineRange(result)}`;
 }
 
 function scores(result: SearchResult): string {

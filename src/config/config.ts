@@ -116,6 +116,17 @@ export function loadConfig(root: string, flags: ConfigFlags = {}, env: NodeJS.Pr
   if (flags.embeddingModel) config.embedding.model = flags.embeddingModel;
   if (flags.maxFileBytes !== undefined) config.maxFileBytes = parsePositive(flags.maxFileBytes, '--max-file-bytes');
 
+  if (config.embedding.provider === 'local' && config.embedding.model !== undefined) {
+    // The local provider chosen above the file (environment, flag) sets aside the file's model, written for openai.
+    const modelAboveFile = Boolean(flags.embeddingModel || env.CODECTX_EMBEDDING_MODEL);
+    if ((flags.embeddingProvider || env.CODECTX_EMBEDDING_PROVIDER) && !modelAboveFile) delete config.embedding.model;
+  }
+  // Otherwise it would be ignored without a word: the local model is built in.
+  if (config.embedding.provider === 'local' && config.embedding.model !== undefined) {
+    throw new ConfigError(
+      `the local embedding provider runs all-MiniLM-L6-v2 only (embedding.variant picks int8 or fp32), so the embedding model "${config.embedding.model}" would be ignored; remove it, or set the provider to openai`,
+    );
+  }
   if (config.embedding.provider === 'openai' && !config.embedding.model) config.embedding.model = 'text-embedding-3-small';
   if (config.store === 'milvus' && !config.milvus.address) {
     throw new ConfigError('the milvus store needs an address: --milvus-address host:19530 or CODECTX_MILVUS_ADDRESS');
@@ -138,8 +149,12 @@ export function projectConfigFile(root: string): ConfigFile | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    // Taken for no file, a folder of that name (or a file codectx may not read) left every setting at its default.
+    if (code === 'EISDIR') throw new ConfigError(`${path} is a folder; codectx reads its settings from a file of that name`);
+    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`);
   }
   return parseConfigFile(text, path);
 }

@@ -17,6 +17,8 @@ export interface ContextSnippet {
   content: string;
   /** Set when the snippet was cut at a line boundary to fit the budget: the last line kept. */
   truncatedAt?: number;
+  /** Set when the snippet holds part of a definition split for size: the whole definition's lines. */
+  definition?: { startLine: number; endLine: number };
 }
 
 /**
@@ -40,7 +42,11 @@ export function mergeResults(results: SearchResult[]): ContextSnippet[] {
     }
     if (current) snippets.push(current);
   }
-  return snippets;
+  return snippets.map((snippet) => (snippet.definition && holds(snippet, snippet.definition) ? { ...snippet, definition: undefined } : snippet));
+}
+
+function holds(snippet: ContextSnippet, lines: { startLine: number; endLine: number }): boolean {
+  return snippet.startLine <= lines.startLine && snippet.endLine >= lines.endLine;
 }
 
 function fromResult(r: SearchResult): ContextSnippet {
@@ -54,6 +60,7 @@ function fromResult(r: SearchResult): ContextSnippet {
     score: r.score,
     similarity: r.dense?.score,
     content: r.content,
+    ...(r.definition && { definition: { startLine: r.definition.startLine, endLine: r.definition.endLine } }),
   };
 }
 
@@ -67,6 +74,7 @@ function absorb(snippet: ContextSnippet, r: SearchResult): void {
   const name = r.symbol ? qualified(r) : '';
   if (name && !snippet.symbols.includes(name)) snippet.symbols.push(name);
   if (!snippet.kinds.includes(r.kind)) snippet.kinds.push(r.kind);
+  if (r.definition && !snippet.definition) snippet.definition = { startLine: r.definition.startLine, endLine: r.definition.endLine };
   snippet.score = Math.max(snippet.score, r.score);
   if (r.dense) snippet.similarity = Math.max(snippet.similarity ?? -1, r.dense.score);
 }

@@ -139,7 +139,7 @@ async function classify(
 /** Search results for the task, or why there are none (no index, or an index built with another model). */
 async function presearch(services: TaskServices, task: string): Promise<{ results?: SearchResult[]; note?: string }> {
   try {
-    return { results: await services.search(task, { limit: SEARCH_LIMIT }) };
+    return { results: await services.search(task, { limit: SEARCH_LIMIT, definitionText: true }) };
   } catch (error) {
     if (!(error instanceof IndexStateError)) throw error;
     return { results: undefined, note: `no usable index: ${describeError(error)}` };

@@ -21,7 +21,7 @@ export async function taskContext(
   query = task,
 ): Promise<RedactedContextBlock> {
   const { context } = routingSettings(config.project);
-  return buildRedactedContext(task, await search(query, { limit: CONTEXT_RESULTS }), {
+  return buildRedactedContext(task, await search(query, { limit: CONTEXT_RESULTS, definitionText: true }), {
     budgetTokens,
     countTokens: estimatePromptTokens,
     thresholds: { reuse: context.reuseThreshold, extend: context.extendThreshold },

@@ -158,9 +158,13 @@ function implementationCode(results: SearchResult[]): { code: SearchResult[]; sk
   return { code, skipped: scored.length - code.length };
 }
 
-/** The result as a target, naming one definition of a joined result (see oneDefinition). */
+/**
+ * The result as a target, naming one definition of a joined result (see oneDefinition), or the whole definition of
+ * a result that holds part of one: the model is told to change what the target's lines say.
+ */
 function targetOf(r: SearchResult, task: string): NonNullable<Verdict['target']> {
-  return { file: r.file, ...oneDefinition(r, task), kind: r.kind, similarity: r.dense!.score };
+  const whole = r.definition && { startLine: r.definition.startLine, endLine: r.definition.endLine };
+  return { file: r.file, ...oneDefinition(r, task), ...whole, kind: r.kind, similarity: r.dense!.score };
 }
 
 function keyTermsFound(coverage: TermCoverage): string {

@@ -165,11 +165,11 @@ export class Daemon {
       ping: async () => ({ pid: process.pid, version: this.options.version, protocol: PROTOCOL_VERSION }),
       status: async () => this.status(),
       search: async (params) => {
-        const { root, query, limit, filter, globs, configKey: clientKey } = expectParams<SearchParams>(params, ['root', 'query', 'limit', 'configKey']);
+        const { root, query, limit, filter, globs, definitionText, configKey: clientKey } = expectParams<SearchParams>(params, ['root', 'query', 'limit', 'configKey']);
         const codebase = await resolveCodebase(root);
         const config = this.configFor(codebase.root, clientKey);
         this.searches++;
-        return this.runtimes.use(config, (runtime) => runtime.search(codebase, query, { limit, filter, globs }));
+        return this.runtimes.use(config, (runtime) => runtime.search(codebase, query, { limit, filter, globs, definitionText }));
       },
       index: async (params, progress) => {
         const { root, force, configKey: clientKey } = expectParams<IndexParams>(params, ['root', 'configKey']);

@@ -81,6 +81,7 @@ export interface SearchParams {
   limit: number;
   filter?: SearchFilter;
   globs?: string[];
+  definitionText?: boolean;
   configKey: string;
 }
 

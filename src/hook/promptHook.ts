@@ -52,11 +52,16 @@ export function parseHookInput(text: string): UserPromptSubmitInput {
   return input;
 }
 
+// Words as Unicode splits them: Chinese and Japanese write no spaces between words.
+const WORDS = new Intl.Segmenter(undefined, { granularity: 'word' });
+
 /** Slash commands and short replies carry no task to search for. */
 export function worthSearching(prompt: string): boolean {
   const text = prompt.trim();
   if (text.startsWith('/')) return false;
-  return text.split(/\s+/).filter(Boolean).length >= MIN_PROMPT_WORDS;
+  let words = 0;
+  for (const segment of WORDS.segment(text)) if (segment.isWordLike && ++words >= MIN_PROMPT_WORDS) return true;
+  return false;
 }
 
 export function searchQuery(prompt: string): string {

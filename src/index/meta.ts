@@ -47,11 +47,23 @@ export function metaPath(indexDir: string): string {
 }
 
 export async function readMeta(indexDir: string): Promise<IndexMeta | undefined> {
+  const damaged = () => new DamagedIndexError(`the index metadata in ${indexDir} is damaged; run \`codectx index --force\` to rebuild`);
+  let meta: unknown;
   try {
-    return await readJsonOr<IndexMeta | undefined>(metaPath(indexDir), undefined);
+    meta = await readJsonOr<unknown>(metaPath(indexDir), undefined);
   } catch {
-    throw new DamagedIndexError(`the index metadata in ${indexDir} is damaged; run \`codectx index --force\` to rebuild`);
+    throw damaged();
   }
+  // Valid JSON is not yet metadata: `{}` got as far as "the index of undefined was built with another setup".
+  if (meta !== undefined && !isMeta(meta)) throw damaged();
+  return meta;
+}
+
+const META_FIELDS = { root: 'string', store: 'string', collection: 'string', embeddingId: 'string', dimension: 'number', chunkerVersion: 'string', complete: 'boolean', files: 'number', chunks: 'number' };
+
+function isMeta(value: unknown): value is IndexMeta {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.entries(META_FIELDS).every(([field, type]) => typeof (value as Record<string, unknown>)[field] === type);
 }
 
 export async function writeMeta(indexDir: string, meta: IndexMeta): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import type { CodebaseStatus } from '../daemon/protocol.js';
 import type { IndexMeta } from '../index/meta.js';
+import { lineRange } from '../search/pieces.js';
 import type { SearchResult } from '../search/types.js';
 import type { IndexJob } from './indexJobs.js';
 import { count, printable } from '../text.js';
@@ -13,7 +14,7 @@ export function formatSearchResults(results: SearchResult[], query: string, code
   if (results.length === 0) return `No results for "${printable(query)}" in ${root}.`;
   const blocks = results.map((result, index) => {
     const name = printable([result.container, result.symbol].filter(Boolean).join('.'));
-    const header = `${index + 1}. ${printable(result.file)}:${result.startLine}-${result.endLine}${name ? ` ${name}` : ''}`;
+    const header = `${index + 1}. ${printable(result.file)}:${lineRange(result)}${name ? ` ${name}` : ''}`;
     const details = `(${result.kind}, ${result.language}, score ${result.score.toFixed(4)})`;
     return `${header} ${details}\n${fenced(result.content, result.language)}`;
   });

@@ -89,6 +89,17 @@ export function globFilter(globs: string[]): (file: string) => boolean {
   };
 }
 
+const OPENER: Record<string, string> = { ']': '[', '}': '{' };
+
+/**
+ * picomatch's message for an unclosed class or alternation names the closer and escapes it for a JS string
+ * ('use "\\]"'); what is literal is the opener, written `\[` on the command line.
+ */
+function globProblem(message: string): string {
+  const opener = OPENER[/^Missing closing: "(.)"/.exec(message)?.[1] ?? ''];
+  return opener ? `unclosed "${opener}"; write "\\${opener}" to match it literally` : message;
+}
+
 function compileGlob(glob: string): (file: string) => boolean {
   const written = (glob.startsWith('!') ? glob.slice(1) : glob).replace(/^(\.\/)+/, '');
   const foldersOnly = written.endsWith('/');
@@ -100,8 +111,7 @@ function compileGlob(glob: string): (file: string) => boolean {
     // picomatch reads a bare "(…)" as a group even with extglobs off; rg reads it as itself (Next.js's "(auth)" folders).
     matches = picomatch(pattern.replace(/^\/+/, '').replace(/\\.|[()]/g, (s) => (s.length === 1 ? `\\${s}` : s)), RG_GLOB);
   } catch (error) {
-    // picomatch's hint is written for a JS string ("\\]"); on the command line it is "\]".
-    throw new UsageError(`invalid --glob "${glob}": ${(error as Error).message.replaceAll('\\\\', '\\')}`);
+    throw new UsageError(`invalid --glob "${glob}": ${globProblem((error as Error).message)}`);
   }
   return (file) => {
     const segments = file.split('/');

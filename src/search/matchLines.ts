@@ -31,10 +31,13 @@ export interface LineOptions {
 
 export const DEFAULT_LINE_OPTIONS: LineOptions = { context: 1, maxLines: 12, headLines: 6 };
 
-/** The words of a query worth finding in a line: no function words, identifiers also split, three letters or more. */
+/**
+ * The words of a query worth finding in a line: no function words, identifiers also split, in any script (grüße,
+ * 名前); three letters or more, or two outside ASCII (Chinese and Japanese words are often two characters).
+ */
 export function displayTerms(query: string): string[] {
-  const words = keywordQuery(taskText(query)).toLowerCase().split(/[^a-z0-9_$]+/);
-  return [...new Set(words)].filter((word) => word.length > 2);
+  const words = keywordQuery(taskText(query)).toLowerCase().split(/[^\p{L}\p{M}\p{N}_$]+/u);
+  return [...new Set(words)].filter((word) => word.length > 2 || (word.length === 2 && /[^\x00-\x7f]/.test(word)));
 }
 
 export function selectLines(content: string, startLine: number, terms: string[], options: LineOptions = DEFAULT_LINE_OPTIONS): LineSelection {

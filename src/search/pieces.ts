@@ -1,6 +1,8 @@
-import { NAME_SEPARATOR, symbolNames } from '../chunk/symbolNames.js';
+import { memberName, NAME_SEPARATOR, symbolNames } from '../chunk/symbolNames.js';
+import { escapeRegExp } from '../regexp.js';
 import type { FusedHit } from '../store/hybrid.js';
 import type { ChunkRecord, FileLines } from '../store/types.js';
+import type { SearchResult } from './types.js';
 
 /** A ranked hit and the hits joined into it. */
 export interface GroupedHit extends FusedHit {
@@ -68,8 +70,13 @@ function linesBetween(a: ChunkRecord, b: ChunkRecord): FileLines | undefined {
   return second.startLine > first.endLine + 1 ? { file: a.file, startLine: first.endLine + 1, endLine: second.startLine - 1 } : undefined;
 }
 
+/** Whether two chunks are pieces of one definition: same file, name, owner and kind. */
+function sameDefinition(a: ChunkRecord, b: ChunkRecord): boolean {
+  return a.file === b.file && a.symbol !== '' && a.symbol === b.symbol && a.container === b.container && a.kind === b.kind;
+}
+
 function samePieceRun(a: ChunkRecord, b: ChunkRecord): boolean {
-  if (a.file !== b.file || a.symbol === '' || a.symbol !== b.symbol || a.container !== b.container || a.kind !== b.kind) return false;
+  if (!sameDefinition(a, b)) return false;
   const gap = gapBetween(a, b);
   return gap >= 0 && gap <= MAX_GAP_LINES;
 }
@@ -87,4 +94,139 @@ function joinPieces(a: ChunkRecord, b: ChunkRecord): ChunkRecord {
   // found, the other came along as its neighbour.
   const names = [...new Set([a, b].flatMap((c) => symbolNames(c.symbol)))];
   return { ...a, symbol: names.join(NAME_SEPARATOR), startLine: first.startLine, endLine: second.endLine, content: `${first.content}${blank}${second.content}` };
+}
+
+/** `264-317`, or `264-317 of 264-337` for a part of a definition split for size. */
+export function lineRange(result: Pick<SearchResult, 'startLine' | 'endLine' | 'definition'>): string {
+  const whole = result.definition ? ` of ${result.definition.startLine}-${result.definition.endLine}` : '';
+  return `${result.startLine}-${result.endLine}${whole}`;
+}
+
+/** The whole of a definition split for size that a result holds only part of. */
+export interface DefinitionExtent {
+  startLine: number;
+  endLine: number;
+  /** Its pieces outside the result, in line order. */
+  rest: ChunkRecord[];
+}
+
+// Lines read past an edge of a result by the first lookup; each further lookup for a longer definition reads twice as far.
+const EXTENT_WINDOW = 200;
+
+/**
+ * For each result named after one definition, the whole definition when the index holds more pieces of it than the
+ * result joined (see groupPieces): a result ranks only the pieces that matched, so `respond` may come back as lines
+ * 264-317 of 264-337, and whoever reads it, a model told to change it most of all, must not take it for the whole.
+ * One lookup for all results; a definition longer than the window takes another, reading twice as far.
+ */
+export async function definitionExtents(
+  results: ChunkRecord[],
+  chunksAt: (lines: FileLines[]) => Promise<ChunkRecord[]>,
+): Promise<(DefinitionExtent | undefined)[]> {
+  const runs = results.map((chunk) => {
+    if (symbolNames(chunk.symbol).length !== 1) return undefined;
+    const { before, after } = mayContinue(chunk);
+    return { chunk, startLine: chunk.startLine, endLine: chunk.endLine, near: [] as ChunkRecord[], before, after };
+  });
+  for (let window = EXTENT_WINDOW; runs.some((run) => run && (run.before || run.after)); window *= 2) {
+    const wanted = runs.flatMap((run) => {
+      if (!run) return [];
+      const { file } = run.chunk;
+      const before = run.before && run.startLine > 1 ? [{ file, startLine: Math.max(1, run.startLine - window), endLine: run.startLine - 1 }] : [];
+      const after = run.after ? [{ file, startLine: run.endLine + 1, endLine: run.endLine + window }] : [];
+      return [...before, ...after];
+    });
+    const found = await chunksAt(wanted);
+    for (const run of runs) {
+      if (!run) continue;
+      const named = found.filter((piece) => sameDefinition(run.chunk, piece));
+      const lowest = run.startLine - window;
+      const highest = run.endLine + window;
+      // Still open when the next piece may lie past what this lookup read.
+      if (run.before) run.before = extendRun(run, named, 'before') && run.startLine - 1 - MAX_GAP_LINES < lowest;
+      if (run.after) run.after = extendRun(run, named, 'after') && run.endLine + 1 + MAX_GAP_LINES > highest;
+    }
+  }
+  return runs.map((run) => {
+    if (!run || run.near.length === 0) return undefined;
+    const rest = ownPieces(run.chunk, run.near);
+    if (rest.length === 0) return undefined;
+    const span = [run.chunk, ...rest];
+    return { startLine: Math.min(...span.map((c) => c.startLine)), endLine: Math.max(...span.map((c) => c.endLine)), rest };
+  });
+}
+
+/** A result's `definition` field (see SearchResult): its whole definition's lines, and its text when asked for. */
+export function definitionOf(chunk: ChunkRecord, extent: DefinitionExtent | undefined, withText: boolean): Pick<SearchResult, 'definition'> {
+  if (!extent) return {};
+  const { startLine, endLine } = extent;
+  if (!withText) return { definition: { startLine, endLine } };
+  // Lines between two pieces that neither holds are blank lines of the file (see groupPieces).
+  const lines: string[] = new Array(endLine - startLine + 1).fill('');
+  for (const piece of [chunk, ...extent.rest]) lines.splice(piece.startLine - startLine, piece.endLine - piece.startLine + 1, ...piece.content.split('\n'));
+  return { definition: { startLine, endLine, content: lines.join('\n') } };
+}
+
+/** Grows the run by the same-named chunks next to it on one side, one after the other; whether it grew. */
+function extendRun(run: { startLine: number; endLine: number; near: ChunkRecord[] }, named: ChunkRecord[], side: 'before' | 'after'): boolean {
+  let grew = false;
+  for (;;) {
+    const next = named.find((piece) => {
+      const gap = side === 'before' ? run.startLine - piece.endLine - 1 : piece.startLine - run.endLine - 1;
+      return gap >= 0 && gap <= MAX_GAP_LINES;
+    });
+    if (!next) return grew;
+    run.near.push(next);
+    if (side === 'before') run.startLine = next.startLine;
+    else run.endLine = next.endLine;
+    grew = true;
+  }
+}
+
+/**
+ * Of the same-named chunks next to a result, those of its own definition. Neighbours that share a name are not
+ * always one definition cut for size: a getter and its setter, overloads, a Python property and its setter. Every
+ * piece after a definition's first starts inside its body, indented deeper than its first line; a chunk that starts
+ * no deeper than the first line of the definition before it starts a definition of its own.
+ */
+function ownPieces(result: ChunkRecord, near: ChunkRecord[]): ChunkRecord[] {
+  const run = [result, ...near].sort((a, b) => a.startLine - b.startLine);
+  const definitions: ChunkRecord[][] = [];
+  for (const chunk of run) {
+    const current = definitions.at(-1);
+    if (current && continues(current[0]!, chunk)) current.push(chunk);
+    else definitions.push([chunk]);
+  }
+  return definitions.find((definition) => definition.includes(result))!.filter((chunk) => chunk !== result);
+}
+
+/**
+ * Which sides of a chunk other pieces of its definition may lie on, by the rule of `continues` (each lookup reads
+ * the table, ~10 ms at 10k chunks): none before a chunk that starts unindented; none after one that ends no deeper
+ * than its definition's first line (a closing `}` or `end`), unless it may start inside a body.
+ */
+function mayContinue(chunk: ChunkRecord): { before: boolean; after: boolean } {
+  if (chunk.kind === 'section') return { before: !/^#/.test(chunk.content), after: true };
+  const before = indentOf(chunk.content) > 0;
+  return { before, after: before || indentOf(chunk.content.slice(chunk.content.lastIndexOf('\n') + 1)) > headerIndent(chunk) };
+}
+
+function continues(first: ChunkRecord, later: ChunkRecord): boolean {
+  // A Markdown section is not indented: its later pieces are the ones that do not open with a heading.
+  if (first.kind === 'section') return !/^#/.test(later.content);
+  return indentOf(later.content) > headerIndent(first);
+}
+
+/**
+ * The indentation of a definition's first line: the first that names it (`set length(n) {`, `def name`), as a
+ * chunk may open with lines of what holds it (`module.exports = {`), else the chunk's first.
+ */
+function headerIndent(chunk: ChunkRecord): number {
+  const name = new RegExp(`(?<![\\w$])${escapeRegExp(memberName(chunk.symbol))}(?![\\w$])`);
+  const lines = chunk.content.split('\n');
+  return indentOf(lines.find((line) => name.test(line)) ?? lines[0]!);
+}
+
+function indentOf(content: string): number {
+  return /^[ \t]*/.exec(content)![0].length;
 }

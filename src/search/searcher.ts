@@ -1,7 +1,7 @@
 import type { EmbeddingProvider } from '../embed/types.js';
 import type { ChunkStore, SearchFilter } from '../store/types.js';
 import { globFilter } from './filters.js';
-import { fillGaps, groupPieces } from './pieces.js';
+import { definitionExtents, definitionOf, fillGaps, groupPieces } from './pieces.js';
 import { taskText } from './queryTerms.js';
 import { DEFAULT_RANKING, rankCandidates } from './ranking.js';
 import type { SearchResult } from './types.js';
@@ -11,6 +11,8 @@ export interface SearchOptions {
   filter?: SearchFilter;
   /** rg-style path globs ("src/**", "!*.test.ts"); the stores cannot filter by them, so each side's list is. */
   globs?: string[];
+  /** Also return the whole text of a definition a result is part of: pre-search shows its verdict's target whole. */
+  definitionText?: boolean;
 }
 
 /** With globs, each side fetches this many times its depth so that enough hits remain once they are applied. */
@@ -71,8 +73,14 @@ export async function searchIndex(
   const grouped = groupPieces(rankCandidates(query, dense, keyword, params), options.limit, params.joinWithin);
   // A joined result shows the real lines between its chunks (one lookup for all results; most gaps are one blank line).
   const gaps = grouped.flatMap((hit) => hit.gaps);
-  const hits = gaps.length > 0 ? fillGaps(grouped, await store.chunksAt(gaps)) : grouped;
-  return hits.map(({ chunk, score, dense, keyword }) => ({
+  const [hits, extents] = await Promise.all([
+    gaps.length > 0 ? store.chunksAt(gaps).then((found) => fillGaps(grouped, found)) : grouped,
+    definitionExtents(
+      grouped.map((hit) => hit.chunk),
+      (lines) => store.chunksAt(lines),
+    ),
+  ]);
+  return hits.map(({ chunk, score, dense, keyword }, index) => ({
     file: chunk.file,
     startLine: chunk.startLine,
     endLine: chunk.endLine,
@@ -84,5 +92,6 @@ export async function searchIndex(
     dense,
     keyword,
     content: chunk.content,
+    ...definitionOf(chunk, extents[index], options.definitionText === true),
   }));
 }

@@ -21,4 +21,9 @@ export interface SearchResult {
   dense?: SideScore;
   keyword?: SideScore;
   content: string;
+  /**
+   * Set when the result is part of a definition split for size whose other pieces it does not hold: the whole
+   * definition's lines, and its text when the search asked for it (SearchOptions.definitionText).
+   */
+  definition?: { startLine: number; endLine: number; content?: string };
 }

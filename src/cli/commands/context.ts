@@ -50,6 +50,7 @@ export function registerContextCommand(program: Command): void {
                 startLine: s.startLine,
                 endLine: s.truncatedAt ?? s.endLine,
                 truncated: s.truncatedAt !== undefined,
+                definition: s.definition,
                 symbols: s.symbols,
                 kinds: s.kinds,
                 score: s.score,

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { CHUNK_KINDS, type ChunkKind } from '../../chunk/types.js';
 import { withService } from '../../app/service.js';
 import { UsageError } from '../../errors.js';
+import { isInside } from '../../files/walk.js';
+import { resolveFolder } from '../../index/codebase.js';
 import { assertFolder, searchFilters } from '../../search/filters.js';
 import type { SearchOptions } from '../../search/searcher.js';
 import type { SearchResult } from '../../search/types.js';
@@ -10,7 +12,7 @@ import { formatFiles, formatResults } from '../formatResults.js';
 import { addStoreOptions, nonEmptyPath, parseCount, type StoreFlags } from '../shared.js';
 
 interface SearchFlags extends StoreFlags {
-  path: string;
+  path?: string;
   limit: string;
   lang?: string;
   kind?: string;
@@ -32,7 +34,7 @@ export function registerSearchCommand(program: Command): void {
       .command('search')
       .description('hybrid search (meaning + keywords) of an indexed codebase')
       .argument('<query>', 'what you are looking for, in words or identifiers')
-      .option('-p, --path <dir>', 'codebase root', nonEmptyPath('--path'), '.')
+      .option('-p, --path <dir>', 'the codebase, or a folder of it to search only there (default: the codebase of the current folder)', nonEmptyPath('--path'))
       .option('-n, --limit <n>', `number of results (files with --files), ${LIMIT_RANGE.min} to ${LIMIT_RANGE.max}`, '10')
       .option('--lang <language>', 'only this language: a name or an extension (typescript, ts, py, rs, go, …)')
       .option('--kind <kind>', `only chunks of this kind (${CHUNK_KINDS.join('|')})`)
@@ -52,8 +54,9 @@ export function registerSearchCommand(program: Command): void {
     const color = wantsColor(flags.color, process.stdout.isTTY === true, process.env);
     if (query.trim() === '') throw new UsageError('the query is empty');
     const results = await withService(flags, async (service) => {
-      const codebase = await service.locate(flags.path);
-      const filters = searchFilters({ language: flags.lang, kind, under: flags.under, globs: flags.glob }, codebase.root);
+      const codebase = await service.locate(flags.path ?? '.');
+      const under = flags.under ?? (flags.path === undefined ? undefined : await folderOf(codebase.root, flags.path));
+      const filters = searchFilters({ language: flags.lang, kind, under, globs: flags.glob }, codebase.root);
       if (filters.filter.pathPrefix) await assertFolder(codebase.root, filters.filter.pathPrefix);
       const options: SearchOptions = { limit: flags.files ? limit * RESULTS_PER_FILE : limit, ...filters };
       return service.search(codebase, query, options);
@@ -62,6 +65,15 @@ export function registerSearchCommand(program: Command): void {
     else if (flags.files) process.stdout.write(formatFiles(results, limit));
     else process.stdout.write(formatResults(results, query, color));
   });
+}
+
+/**
+ * `-p src` inside an indexed codebase searches src, as `rg pattern src` does: the index found by walking up
+ * holds the whole codebase, and results from outside src came back with no word. --under, if given, decides.
+ */
+async function folderOf(root: string, path: string): Promise<string | undefined> {
+  const folder = (await resolveFolder(path)).root;
+  return folder !== root && isInside(root, folder) ? folder : undefined;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -82,5 +94,7 @@ function toJson(result: SearchResult) {
     dense: result.dense,
     keyword: result.keyword,
     content: result.content,
+    // Only for a part of a definition split for size: its whole range.
+    ...(result.definition && { definition: { startLine: result.definition.startLine, endLine: result.definition.endLine } }),
   };
 }

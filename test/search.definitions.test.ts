@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChunker } from '../src/chunk/chunker.js';
+import type { Chunk } from '../src/chunk/types.js';
+import { definitionExtents } from '../src/search/pieces.js';
+import { QueryVectors, searchIndex } from '../src/search/searcher.js';
+import { openLanceStore } from '../src/store/lance.js';
+import type { ChunkRecord, ChunkStore, FileLines } from '../src/store/types.js';
+import { FakeEmbedder } from './helpers/fakeEmbedder.js';
+
+/** A function of `steps` statements, then an object with a setter and a getter of one name (two definitions). */
+function source(steps: number): string {
+  const lines = ['function respond(ctx) {'];
+  for (let i = 0; i < steps; i++) lines.push(`  const step${i} = ctx.stage${i}(ctx.value${i} + ${i})`);
+  lines.push('  return ctx', '}', '', 'module.exports = {', '  set length(n) {');
+  for (let i = 0; i < 6; i++) lines.push(`    this.header${i} = n + ${i}`);
+  lines.push('  },', '', '  get length() {');
+  for (let i = 0; i < 6; i++) lines.push(`    if (this.header${i}) return this.header${i}`);
+  lines.push('    return 0', '  },', '}');
+  return lines.join('\n');
+}
+
+const chunkSource = async (text: string) => (await createChunker({ maxTokens: 100 })).chunk('r.js', text);
+
+describe('a result that is part of a definition split for size', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'codectx-definitions-'));
+  const embedder = new FakeEmbedder();
+  const text = source(24);
+  let chunks: Chunk[];
+  let store: ChunkStore;
+
+  beforeAll(async () => {
+    chunks = await chunkSource(text);
+    // respond in five pieces (the last takes `module.exports = {`, a tiny statement of the file); the setter and the
+    // getter of `length` are two chunks of one name, one blank line apart.
+    expect(chunks.map((c) => [c.symbol, c.startLine, c.endLine])).toEqual([
+      ['respond', 1, 6],
+      ['respond', 7, 11],
+      ['respond', 12, 16],
+      ['respond', 17, 21],
+      ['respond', 22, 29],
+      ['length', 30, 37],
+      ['length', 39, 48],
+    ]);
+    // Each query finds one chunk: the dense side is pointed at it, and only it holds the query's words.
+    const vectors = await embedder.embed(chunks.map((c) => c.content));
+    store = await openLanceStore({ dir, table: 'definitions', dimension: embedder.dimension });
+    await store.upsert(chunks.map((c, i) => ({ ...c, id: `c${i}`, contentHash: `h${i}`, fileHash: 'f', vector: vectors[i]! })));
+  });
+
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const searchFor = (chunk: Chunk, definitionText = false) => {
+    const vectors = new QueryVectors(embedder);
+    // The chunk's own text as the query: its vector is the chunk's, its words are the chunk's.
+    return searchIndex(store, vectors, chunk.content, { limit: 1, definitionText });
+  };
+
+  it('says which definition it is part of, with its whole range', async () => {
+    const [result] = await searchFor(chunks[2]!);
+    expect([result!.symbol, result!.startLine, result!.endLine]).toEqual(['respond', 12, 16]);
+    expect(result!.definition).toEqual({ startLine: 1, endLine: 29 });
+  });
+
+  it('gives the whole text when asked for it', async () => {
+    const [result] = await searchFor(chunks[2]!, true);
+    expect(result!.definition?.content).toBe(text.split('\n').slice(0, 29).join('\n'));
+  });
+
+  it('does not take a setter and the getter next to it for one definition', async () => {
+    // (Search joins them into one result, as neighbours.)
+    const lengths = chunks.filter((c) => c.symbol === 'length');
+    expect(await definitionExtents(lengths.map(record), lookup(chunks))).toEqual([undefined, undefined]);
+  });
+
+  it('leaves a whole definition unmarked', async () => {
+    const whole = await chunkSource(source(3));
+    expect(whole[0]).toMatchObject({ symbol: 'respond', startLine: 1, endLine: 8 });
+    const extents = await definitionExtents(whole.map(record), lookup(whole));
+    expect(extents).toEqual(whole.map(() => undefined));
+  });
+});
+
+describe('definitionExtents', () => {
+  it('finds the ends of a definition longer than one lookup reads, reading further each time', async () => {
+    const chunks = await chunkSource(source(1000));
+    const pieces = chunks.filter((c) => c.symbol === 'respond');
+    const middle = pieces[Math.floor(pieces.length / 2)]!;
+    let lookups = 0;
+    const chunksAt = lookup(chunks);
+    const [extent] = await definitionExtents([record(middle)], (lines) => {
+      lookups++;
+      return chunksAt(lines);
+    });
+    expect([extent!.startLine, extent!.endLine]).toEqual([1, pieces.at(-1)!.endLine]);
+    expect(extent!.rest).toHaveLength(pieces.length - 1);
+    // ~500 lines each way: windows of 200, 400 (and a last look past the end on each side).
+    expect(lookups).toBeLessThanOrEqual(3);
+  });
+});
+
+function record(chunk: Chunk): ChunkRecord {
+  return { ...chunk, id: `${chunk.startLine}` };
+}
+
+/** ChunkStore.chunksAt over chunks in memory. */
+function lookup(chunks: Chunk[]): (lines: FileLines[]) => Promise<ChunkRecord[]> {
+  return async (lines) =>
+    chunks.filter((c) => lines.some((at) => c.file === at.file && c.startLine <= at.endLine && c.endLine >= at.startLine)).map(record);
+}
