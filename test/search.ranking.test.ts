@@ -185,6 +185,13 @@ describe('groupPieces', () => {
     expect(grouped[0]!.chunk.symbol).toBe('run, other'); // both names, in line order
   });
 
+  it('gives a joined result the kind and owner of its first name: an unnamed block ranked above a method', () => {
+    const block = { chunk: record({ id: 'b', startLine: 1, endLine: 8, symbol: '', kind: 'block', container: '', content: 'b' }), score: 1 };
+    const method = { chunk: record({ id: 'm', startLine: 9, endLine: 20, symbol: 'check', kind: 'method', container: 'Auth', content: 'm' }), score: 0.9 };
+    const [joined] = groupPieces([block, method], 5, 3);
+    expect([joined!.chunk.symbol, joined!.chunk.kind, joined!.chunk.container]).toEqual(['check', 'method', 'Auth']);
+  });
+
   it('records the lines between joined chunks, which fillGaps fills with the chunks found there', () => {
     const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}`).join('\n');
     const at = (id: string, startLine: number, endLine: number) => ({ chunk: record({ id, startLine, endLine, symbol: id, content: lines(startLine, endLine) }), score: 1 });

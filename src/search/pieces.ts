@@ -93,7 +93,9 @@ function joinPieces(a: ChunkRecord, b: ChunkRecord): ChunkRecord {
   // Neighbours keep both names, the better-ranked hit's first ("verifyPassword, User"): it is what the search
   // found, the other came along as its neighbour.
   const names = [...new Set([a, b].flatMap((c) => symbolNames(c.symbol)))];
-  return { ...a, symbol: names.join(NAME_SEPARATOR), startLine: first.startLine, endLine: second.endLine, content: `${first.content}${blank}${second.content}` };
+  // The kind and owner go with the first name: an unnamed block joined to a function read "credentialsInText [block]".
+  const { kind, container } = a.symbol !== '' || b.symbol === '' ? a : b;
+  return { ...a, kind, container, symbol: names.join(NAME_SEPARATOR), startLine: first.startLine, endLine: second.endLine, content: `${first.content}${blank}${second.content}` };
 }
 
 /** `264-317`, or `264-317 of 264-337` for a part of a definition split for size. */
