@@ -53,15 +53,13 @@ export class Runtime {
 
   async identity(codebase: Codebase): Promise<IndexIdentity> {
     const embedder = await this.embedder();
-    const shared = this.config.store === 'milvus';
     return {
       store: this.config.store,
-      collection: shared ? sharedCollectionName(embedder.id, embedder.dimension) : codebase.collection,
+      collection: this.config.store === 'milvus' ? sharedCollectionName(embedder.id, embedder.dimension) : codebase.collection,
       embeddingId: embedder.id,
       dimension: embedder.dimension,
       chunkerVersion: CHUNKER_VERSION,
       chunkTokens: chunkBudget(this.config.chunkTokens, embedder.maxTokens),
-      ...(shared ? { sharedKey: (await this.key(codebase)).key } : {}),
     };
   }
 
@@ -165,7 +163,9 @@ export class Runtime {
    * gitignore-style rules to the configured ones for this run only.
    */
   async index(codebase: Codebase, options: IndexOptions & { force?: boolean; ignore?: readonly string[] } = {}): Promise<IndexReport> {
-    const identity = await this.identity(codebase);
+    // A Milvus index records its key as it is written (for `clear` of the folder once gone); compatibility
+    // checks, one per search, need no git config read for it.
+    const identity = { ...(await this.identity(codebase)), ...(this.config.store === 'milvus' ? { sharedKey: (await this.key(codebase)).key } : {}) };
     makePrivateDir(codebase.indexDir);
     const release = await acquireLock(lockPath(codebase), `the index of ${codebase.root}`);
     try {
