@@ -6,7 +6,7 @@
  */
 import { redactSecrets, type RedactionResult } from '../redact/redact.js';
 import type { SearchResult } from '../search/types.js';
-import { mergeResults, type ContextSnippet } from './merge.js';
+import { covers, mergeResults, type ContextSnippet } from './merge.js';
 import { isInquiry } from './intent.js';
 import { printable } from '../text.js';
 import { decideVerdict, relevantCode, thresholdDecimals, type Thresholds, type Verdict } from './verdict.js';
@@ -43,8 +43,8 @@ export function buildContext(task: string, results: SearchResult[], options: Bui
   const header = renderHeader(task, verdict, queries, unrelated, options.thresholds);
   const available = options.budgetTokens - options.countTokens(header);
   const partial = mergeResults(relevant).sort(byScore);
-  const { candidates, kept } =
-    withWholeTarget(relevant, verdict, partial, available, options.countTokens) ?? { candidates: partial, kept: fitBudget(partial, available, options.countTokens) };
+  const partialKept = fitBudget(partial, available, options.countTokens);
+  const { candidates, kept } = withWholeTarget(relevant, verdict, partialKept, available, options.countTokens) ?? { candidates: partial, kept: partialKept };
 
   const snippets = orderForReading(kept);
   const text = [header, ...snippets.map(renderSnippet)].join('\n');
@@ -117,12 +117,12 @@ const LOW_SCORE_SHARE = 0.5;
  * The block's candidates and snippets with the verdict's target whole, when search found only part of it (see
  * SearchResult.definition) and the rest fits in the budget by leaving out only low-scoring snippets: the model is
  * told to call or change that definition, and would take the part shown for all of it. Otherwise the part stays,
- * and its header says what it is part of.
+ * and its header says what it is part of. `partialKept`: what the budget keeps with the part.
  */
 function withWholeTarget(
   results: SearchResult[],
   verdict: Verdict,
-  partial: ContextSnippet[],
+  partialKept: ContextSnippet[],
   available: number,
   countTokens: (text: string) => number,
 ): { candidates: ContextSnippet[]; kept: ContextSnippet[] } | undefined {
@@ -134,13 +134,8 @@ function withWholeTarget(
   const kept = fitBudget(candidates, available, countTokens);
   const whole = kept.find((s) => covers(s, { file: target!.file, startLine: target!.startLine, endLine: target!.endLine }));
   if (!whole || whole.truncatedAt !== undefined) return undefined;
-  const before = fitBudget(partial, available, countTokens);
-  const displaced = before.filter((s) => !kept.some((k) => covers(k, s)));
+  const displaced = partialKept.filter((s) => !kept.some((k) => covers(k, s)));
   return displaced.every((s) => s.score < LOW_SCORE_SHARE * whole.score) ? { candidates, kept } : undefined;
-}
-
-function covers(snippet: ContextSnippet, lines: { file: string; startLine: number; endLine: number }): boolean {
-  return snippet.file === lines.file && snippet.startLine <= lines.startLine && snippet.endLine >= lines.endLine;
 }
 
 /** Keyword hits this high are kept whatever their similarity: an identifier the task names exactly. */

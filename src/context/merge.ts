@@ -42,11 +42,14 @@ export function mergeResults(results: SearchResult[]): ContextSnippet[] {
     }
     if (current) snippets.push(current);
   }
-  return snippets.map((snippet) => (snippet.definition && holds(snippet, snippet.definition) ? { ...snippet, definition: undefined } : snippet));
+  return snippets.map((snippet) =>
+    snippet.definition && covers(snippet, { file: snippet.file, ...snippet.definition }) ? { ...snippet, definition: undefined } : snippet,
+  );
 }
 
-function holds(snippet: ContextSnippet, lines: { startLine: number; endLine: number }): boolean {
-  return snippet.startLine <= lines.startLine && snippet.endLine >= lines.endLine;
+/** Whether the snippet holds all of those lines of that file. */
+export function covers(snippet: ContextSnippet, lines: { file: string; startLine: number; endLine: number }): boolean {
+  return snippet.file === lines.file && snippet.startLine <= lines.startLine && snippet.endLine >= lines.endLine;
 }
 
 function fromResult(r: SearchResult): ContextSnippet {
