@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { compilesAsIgnorePattern, unclosedBracket } from '../files/ignoreRules.js';
+import { ignorePatternProblem } from '../files/ignoreRules.js';
 import { contextSection, envVarName, hookSection, routingSection } from './sections.js';
 
 /**
@@ -51,10 +51,10 @@ export const configFileSchema = z.strictObject({
   chunkTokens: z.int().min(CHUNK_TOKENS_RANGE.min).max(CHUNK_TOKENS_RANGE.max).optional(),
   ignore: z
     .array(
-      z
-        .string()
-        .refine((pattern) => unclosedBracket(pattern) === undefined, { error: (issue) => unclosedMessage(String(issue.input)) })
-        .refine(compilesAsIgnorePattern, { error: (issue) => `"${String(issue.input)}" is not a pattern (a trailing "\\" escapes nothing)` }),
+      z.string().superRefine((pattern, issues) => {
+        const problem = ignorePatternProblem(pattern);
+        if (problem) issues.addIssue({ code: 'custom', message: IGNORE_PATTERN_PROBLEM[problem](pattern) });
+      }),
     )
     .optional(),
   model: z.string().min(1).optional(),
@@ -67,10 +67,11 @@ export const configFileSchema = z.strictObject({
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 
-/** As -g refuses the glob: such a pattern would match nothing. Shown as written in the JSON file. */
-function unclosedMessage(pattern: string): string {
-  return `is ${JSON.stringify(pattern)}: its "[" is not closed by "]", so it would match nothing; use "\\\\[" for a literal bracket`;
-}
+/** Unclosed "[": shown as written in the JSON file, as -g refuses such a glob (it would match nothing). */
+const IGNORE_PATTERN_PROBLEM = {
+  'unclosed-bracket': (pattern: string) => `is ${JSON.stringify(pattern)}: its "[" is not closed by "]", so it would match nothing; use "\\\\[" for a literal bracket`,
+  'trailing-backslash': (pattern: string) => `"${pattern}" is not a pattern (a trailing "\\" escapes nothing)`,
+};
 
 /** Parses the file's text; every problem is a one-line ConfigError naming the file and where in it. */
 export function parseConfigFile(text: string, path: string): ConfigFile {

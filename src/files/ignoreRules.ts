@@ -139,11 +139,21 @@ export function compilesAsIgnorePattern(pattern: string): boolean {
 }
 
 /**
+ * Why a configured ignore pattern cannot be honoured, or undefined: a "[" no "]" closes (git then matches nothing
+ * with it, silently), or a trailing unescaped "\" (the ignore package throws at the first match). The config file
+ * and MCP's ignorePatterns refuse such patterns, each in its own words.
+ */
+export function ignorePatternProblem(pattern: string): 'unclosed-bracket' | 'trailing-backslash' | undefined {
+  if (unclosedBracket(pattern) !== undefined) return 'unclosed-bracket';
+  return compilesAsIgnorePattern(pattern) ? undefined : 'trailing-backslash';
+}
+
+/**
  * Where a pattern opens a "[" class that no "]" closes ("[unclosed", "a[]"), read as git reads .gitignore: a "!"
  * or "^" first negates, a "]" first (after it) is one of the characters, "\" escapes. Git and the ignore package
  * then match nothing with the whole pattern, silently; -g refuses such a glob.
  */
-export function unclosedBracket(pattern: string): number | undefined {
+function unclosedBracket(pattern: string): number | undefined {
   for (let at = 0; at < pattern.length; at++) {
     if (pattern[at] === '\\') at++;
     else if (pattern[at] === '[') {

@@ -4,7 +4,7 @@
  * extensions are checked against the ones codectx indexes. A value codectx cannot honour is refused in one line.
  */
 import { UsageError } from '../errors.js';
-import { compilesAsIgnorePattern, unclosedBracket } from '../files/ignoreRules.js';
+import { ignorePatternProblem } from '../files/ignoreRules.js';
 import { isSourceExtension, sourceExtensions } from '../files/languages.js';
 
 const SPLITTERS = ['ast', 'langchain'];
@@ -44,10 +44,11 @@ export function checkCustomExtensions(extensions: readonly string[] | undefined)
 /** Refuses, as codectx.config.json's "ignore" does, a pattern that would match nothing or cannot be compiled. */
 export function checkIgnorePatterns(patterns: readonly string[] | undefined): void {
   for (const pattern of patterns ?? []) {
-    if (unclosedBracket(pattern) !== undefined) {
+    const problem = ignorePatternProblem(pattern);
+    if (problem === 'unclosed-bracket') {
       throw new UsageError(`ignorePatterns: "${pattern}" opens a "[" that no "]" closes, so it would match nothing; use "\\[" for a literal bracket`);
     }
-    if (!compilesAsIgnorePattern(pattern)) throw new UsageError(`ignorePatterns: "${pattern}" is not a pattern (a trailing "\\" escapes nothing)`);
+    if (problem === 'trailing-backslash') throw new UsageError(`ignorePatterns: "${pattern}" is not a pattern (a trailing "\\" escapes nothing)`);
   }
 }
 
