@@ -20,7 +20,8 @@ export { estimateWordPieceTokens, type CountTokens } from './tokens.js';
  * same input; recorded with each index. 2: names weighted in the keyword text, and setext headings whose title
  * starts with a number (changelog versions). 3: names for C function-pointer returns, K&R definitions, macros
  * and typedefs, JS object literals of functions, Ruby `class << self` methods, Rust trait impls and C#'s
- * file-scoped namespace; a statement after a function no longer joins its chunk.
+ * file-scoped namespace; in a function broken up for size, a statement after a nested function is no longer the
+ * nested one's.
  */
 export const CHUNKER_VERSION = '3';
 
