@@ -1,5 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { throughDaemon } from '../src/app/dispatch.js';
 import { loadConfig } from '../src/config/config.js';
 import { configKey } from '../src/config/configKey.js';
 import { fixtureWorkspace, PROJECT_ROOT, runCli } from './helpers/cli.js';
+import { connectMcp } from './helpers/mcpClient.js';
 
 interface DaemonStatusJson {
   running: boolean;
@@ -54,16 +54,7 @@ describe('codectx mcp and hook with a running daemon (real model, LanceDB)', () 
     ({ repo, home } = await fixtureWorkspace());
     const started = await runCli(['daemon', 'start'], { home });
     expect(started.code, started.stderr).toBe(0);
-    client = new Client({ name: 'codectx-test', version: '1.0.0' });
-    await client.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: [join(PROJECT_ROOT, 'bin', 'codectx.js'), 'mcp'],
-        cwd: repo,
-        env: { ...(process.env as Record<string, string>), CODECTX_HOME: home },
-        stderr: 'ignore',
-      }),
-    );
+    client = await connectMcp(repo, home);
   });
 
   afterAll(async () => {

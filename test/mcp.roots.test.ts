@@ -1,28 +1,12 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ListRootsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemFolderRefusal } from '../src/mcp/roots.js';
-import { fixtureWorkspace, PROJECT_ROOT, runCli } from './helpers/cli.js';
-
-/** A real MCP client on a real `codectx mcp` process, started in `cwd`; with `roots`, it offers them. */
-async function connect(cwd: string, home: string, roots?: () => string[]): Promise<Client> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [join(PROJECT_ROOT, 'bin', 'codectx.js'), 'mcp'],
-    cwd,
-    env: { ...(process.env as Record<string, string>), CODECTX_HOME: home },
-    stderr: 'pipe',
-  });
-  const client = new Client({ name: 'codectx-roots-test', version: '1.0.0' }, roots ? { capabilities: { roots: { listChanged: true } } } : {});
-  if (roots) client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: roots().map((path) => ({ uri: pathToFileURL(path).href })) }));
-  await client.connect(transport);
-  return client;
-}
+import { fixtureWorkspace, runCli } from './helpers/cli.js';
+import { connectMcp } from './helpers/mcpClient.js';
 
 async function toolCall(client: Client, name: string, args: Record<string, unknown>): Promise<{ text: string; isError: boolean }> {
   const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
@@ -52,7 +36,7 @@ describe('MCP indexes only where the client may work', () => {
     const outside = join(repo, '..', 'elsewhere');
     await mkdir(outside, { recursive: true });
     await writeFile(join(outside, 'a.py'), 'def a():\n    return 1\n');
-    const client = await connect(repo, home);
+    const client = await connectMcp(repo, home);
     clients.push(client);
 
     for (const path of ['/', '/etc', homedir()]) {
@@ -77,7 +61,7 @@ describe('MCP indexes only where the client may work', () => {
     expect(indexed.code, indexed.stderr).toBe(0);
 
     for (const roots of [undefined, () => [repo]]) {
-      const client = await connect(repo, home, roots);
+      const client = await connectMcp(repo, home, { roots });
       clients.push(client);
       for (const [name, args] of [
         ['search_code', { path: other, query: 'rotate staging passwords' }],
@@ -105,7 +89,7 @@ describe('MCP indexes only where the client may work', () => {
     expect(indexed.code, indexed.stderr).toBe(0);
     await rm(gone, { recursive: true });
 
-    const client = await connect(repo, home);
+    const client = await connectMcp(repo, home);
     clients.push(client);
     const cleared = await toolCall(client, 'clear_index', { path: gone });
     expect(cleared.isError, cleared.text).toBe(false);
@@ -120,7 +104,7 @@ describe('MCP indexes only where the client may work', () => {
     const src = join(repo, 'src');
 
     for (const roots of [undefined, () => [src]]) {
-      const client = await connect(src, home, roots);
+      const client = await connectMcp(src, home, { roots });
       clients.push(client);
       const search = await toolCall(client, 'search_code', { path: src, query: 'totals per customer from invoices', limit: 20 });
       expect(search.isError, search.text).toBe(false);
@@ -141,7 +125,7 @@ describe('MCP indexes only where the client may work', () => {
     await writeFile(join(other, 'b.py'), 'def b():\n    return 2\n');
     let roots = [other];
     // Started inside `repo`: with roots, the working folder no longer counts.
-    const client = await connect(repo, home, () => roots);
+    const client = await connectMcp(repo, home, { roots: () => roots });
     clients.push(client);
 
     const outsideRoots = await indexCall(client, repo);

@@ -1,15 +1,14 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureWorkspace, PROJECT_ROOT } from './helpers/cli.js';
+import { fixtureWorkspace } from './helpers/cli.js';
+import { connectMcp } from './helpers/mcpClient.js';
 
 describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)', () => {
   let repo: string;
   let client: Client;
-  let transport: StdioClientTransport;
   let serverLog = '';
   const transportErrors: Error[] = [];
 
@@ -34,18 +33,11 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
   beforeAll(async () => {
     let home: string;
     ({ repo, home } = await fixtureWorkspace());
-    transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [join(PROJECT_ROOT, 'bin', 'codectx.js'), 'mcp'],
-      cwd: repo,
-      env: { ...(process.env as Record<string, string>), CODECTX_HOME: home },
-      stderr: 'pipe',
+    client = await connectMcp(repo, home, {
+      onStderr: (text) => (serverLog += text),
+      // Anything on the server's stdout that is not a protocol message surfaces here.
+      onError: (error) => transportErrors.push(error),
     });
-    transport.stderr?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
-    client = new Client({ name: 'codectx-test', version: '1.0.0' });
-    // Anything on the server's stdout that is not a protocol message surfaces here.
-    client.onerror = (error) => transportErrors.push(error);
-    await client.connect(transport);
   });
 
   afterAll(async () => {

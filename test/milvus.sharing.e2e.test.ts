@@ -1,10 +1,9 @@
 import { cp, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, runCli } from './helpers/cli.js';
+import { connectMcp } from './helpers/mcpClient.js';
 import { namesOf } from './helpers/results.js';
 
 /**
@@ -152,15 +151,7 @@ describe.runIf(runs)('Milvus shared by two machines', () => {
       expect(JSON.parse(status.stdout)).toMatchObject({ root: bob.repo, indexed: true, chunks: totalChunks, store: 'milvus' });
       expect(await found()).toContain('src/ui/chart.js#formatCurrency');
 
-      const transport = new StdioClientTransport({
-        command: process.execPath,
-        args: [join(PROJECT_ROOT, 'bin', 'codectx.js'), 'mcp'],
-        cwd: subfolder,
-        env: { ...(process.env as Record<string, string>), CODECTX_HOME: bob.home },
-        stderr: 'pipe',
-      });
-      const client = new Client({ name: 'codectx-test', version: '1.0.0' });
-      await client.connect(transport);
+      const client = await connectMcp(subfolder, bob.home);
       try {
         const answer = await client.callTool({ name: 'get_indexing_status', arguments: { path: subfolder } });
         const text = (answer.content as { text: string }[])[0]!.text;
