@@ -117,6 +117,21 @@ describe('built-in folder rules', () => {
     expect(await walked(base)).toEqual(['src/lib.rs']);
   });
 
+  // git's answer is remembered while its index is unchanged (the daemon asks on every change batch).
+  it('follow what git tracks after `git add` and `git rm` between walks', async () => {
+    await put('target/gen.rs', 'fn gen() {}\n');
+    await put('src/lib.rs', 'fn lib() {}\n');
+    git(base, 'init', '-q');
+    git(base, 'add', 'src');
+    expect(await walked(base)).toEqual(['src/lib.rs']);
+    expect((await walkPaths(base, ['target/gen.rs'])).files).toEqual([]);
+    git(base, 'add', 'target');
+    expect(await walked(base)).toEqual(['src/lib.rs', 'target/gen.rs']);
+    expect((await walkPaths(base, ['target/gen.rs'])).files.map((file) => file.path)).toEqual(['target/gen.rs']);
+    git(base, 'rm', '-q', '--cached', 'target/gen.rs');
+    expect(await walked(base)).toEqual(['src/lib.rs']);
+  });
+
   it('are not reported for a folder the repository\'s own rules skip too', async () => {
     await put('.gitignore', 'node_modules/\n');
     await put('node_modules/dep/index.js');
