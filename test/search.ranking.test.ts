@@ -3,7 +3,8 @@ import { fillGaps, groupPieces } from '../src/search/pieces.js';
 import { exactMatchShare, queryTerms, taskText } from '../src/search/queryTerms.js';
 import { DEFAULT_RANKING, rankCandidates } from '../src/search/ranking.js';
 import { chunkRole, rolesAskedFor } from '../src/search/roles.js';
-import { fuseScores } from '../src/store/hybrid.js';
+import fc from 'fast-check';
+import { fuseRankings, fuseScores } from '../src/store/hybrid.js';
 import type { ChunkRecord } from '../src/store/types.js';
 
 const record = (over: Partial<ChunkRecord> & { id: string }): ChunkRecord => ({
@@ -159,6 +160,33 @@ describe('fuseScores', () => {
     expect(fuseScores(dense, keyword, 1, 4)[0]!.chunk.id).toBe('lead');
     const rrf = { ...DEFAULT_RANKING, fusion: 'rrf' as const, rrfK: 30, denseWeight: 1, depth: 4 };
     expect(rankCandidates('q', dense, keyword, rrf)[0]!.chunk.id).toBe('both');
+  });
+});
+
+// Seen: two gatherings of the same bench cases ordered 93 of 240 keyword lists differently (ties in storage order,
+// BM25 sums differing in the last float bit), and reciprocal rank scored a tie placed first or second differently.
+describe('fusion depends on the index\'s content, not its storage order', () => {
+  const place = (id: number) => record({ id: `c${id}`, file: `src/f${id % 3}.ts`, startLine: id * 10, endLine: id * 10 + 5 });
+  const side = fc.uniqueArray(fc.record({ id: fc.integer({ min: 0, max: 30 }), score: fc.integer({ min: 1, max: 4 }) }), { selector: (h) => h.id, maxLength: 12 });
+  const order = (fused: { chunk: ChunkRecord; score: number }[]) => fused.map((h) => `${h.chunk.id}:${h.score}`);
+
+  it('gives the same ranking for sides listed in any order, with ties scored alike', () => {
+    fc.assert(
+      fc.property(side, side, fc.integer(), (dense, keyword, seed) => {
+        const ranked = (hits: typeof dense) => hits.map((h) => ({ chunk: place(h.id), score: h.score }));
+        const shuffled = (hits: typeof dense) => ranked(hits).sort((a, b) => ((a.chunk.startLine * 7919 + seed) % 101) - ((b.chunk.startLine * 7919 + seed) % 101));
+        // Last-bit noise of a store's float sums changes nothing either.
+        const noisy = (hits: typeof dense) => shuffled(hits).map((h) => ({ ...h, score: h.score * (1 + 1e-8) }));
+        expect(order(fuseRankings(noisy(dense), shuffled(keyword), Infinity))).toEqual(order(fuseRankings(ranked(dense), ranked(keyword), Infinity)));
+        expect(order(fuseScores(shuffled(dense), noisy(keyword), 0.7, 5))).toEqual(order(fuseScores(ranked(dense), ranked(keyword), 0.7, 5)));
+      }),
+    );
+  });
+
+  it('gives tied hits one rank', () => {
+    const hits = [record({ id: 'b', file: 'b.ts' }), record({ id: 'a', file: 'a.ts' }), record({ id: 'c', file: 'c.ts' })].map((chunk, i) => ({ chunk, score: i < 2 ? 5 : 3 }));
+    const fused = fuseRankings([], hits, Infinity);
+    expect(fused.map((h) => [h.chunk.id, h.keyword!.rank])).toEqual([['a', 1], ['b', 1], ['c', 3]]);
   });
 });
 

@@ -52,7 +52,7 @@ export async function hybridSearch(store: ChunkStore, query: HybridQuery): Promi
   return fuseRankings(dense, keyword, query.limit, query.weights);
 }
 
-/** Reciprocal rank fusion of two rankings, best first; ties keep the dense side's order. */
+/** Reciprocal rank fusion of two rankings, best first. */
 export function fuseRankings(
   dense: RankedChunk[],
   keyword: RankedChunk[],
@@ -93,14 +93,36 @@ function combineSides(
 ): FusedHit[] {
   const hits = new Map<string, FusedHit>();
   for (const [side, ranking] of [['dense', dense], ['keyword', keyword]] as const) {
-    const worth = contribution(side, ranking);
-    ranking.forEach((ranked, index) => {
+    const ordered = tiedRanks(ranking);
+    const worth = contribution(side, ordered.map(({ ranked, key }) => ({ ...ranked, score: key })));
+    for (const { ranked, key, rank } of ordered) {
       const hit = hits.get(ranked.chunk.id) ?? { chunk: ranked.chunk, score: 0 };
-      if (hit[side] !== undefined) return; // a store returning one id twice must not count it twice
-      hit[side] = { score: ranked.score, rank: index + 1 };
-      hit.score += worth(ranked.score, index + 1);
+      if (hit[side] !== undefined) continue; // a store returning one id twice must not count it twice
+      hit[side] = { score: ranked.score, rank };
+      hit.score += worth(key, rank);
       hits.set(ranked.chunk.id, hit);
-    });
+    }
   }
-  return [...hits.values()].sort((a, b) => b.score - a.score);
+  return [...hits.values()].sort((a, b) => b.score - a.score || byPlace(a.chunk, b.chunk));
+}
+
+/**
+ * A side's ranking in an order that depends on the index's content only: equal scores (the same text twice, BM25
+ * ties) came back in storage order, which an incremental index's history decides, and under reciprocal rank a tie
+ * placed first or second scores differently. Scores are compared and fused at six significant digits (BM25 sums the
+ * same terms in another order after an update: 7.1456108 vs 7.1456099); ties share the first rank of their group
+ * and are listed by file and line. Two gatherings of the same bench cases ordered 93 of 240 keyword lists differently.
+ */
+function tiedRanks(ranking: RankedChunk[]): { ranked: RankedChunk; key: number; rank: number }[] {
+  const keyed = ranking.map((ranked) => ({ ranked, key: Number(ranked.score.toPrecision(6)) }));
+  keyed.sort((a, b) => b.key - a.key || byPlace(a.ranked.chunk, b.ranked.chunk));
+  let rank = 0;
+  return keyed.map(({ ranked, key }, index) => {
+    if (index === 0 || key !== keyed[index - 1]!.key) rank = index + 1;
+    return { ranked, key, rank };
+  });
+}
+
+function byPlace(a: ChunkRecord, b: ChunkRecord): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.startLine - b.startLine || a.endLine - b.endLine;
 }
