@@ -97,8 +97,12 @@ describe('labelled tasks with the local model (rules + nearest examples)', () =>
     expect((await withoutPrecedence.classify('Check the comment form for XSS')).category).toBe('inline_comments');
   });
 
+  // A task far from a boundary: "Lock down who can see other tenants' invoices" sat on one (security_review and
+  // critical_validation at 0.377 each here, no security example among its neighbours); the same code and packages
+  // passed on the machine of 4 December and failed on this one (another CPU, so other float sums in the model).
   it('names the nearest examples and their similarity in the reason', async () => {
-    const result = await new TaskClassifier(policy, embedder).classify('Lock down who can see other tenants\' invoices');
+    const result = await new TaskClassifier(policy, embedder).classify('Tidy the spacing between the buttons in the toolbar');
+    expect(result.category).toBe('css_tweaks');
     expect(result.reason).toMatch(/nearest examples: '[^']+' \(0\.\d\d\)/);
   });
 });
