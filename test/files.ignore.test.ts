@@ -132,6 +132,19 @@ describe('built-in folder rules', () => {
     expect(await walked(base)).toEqual(['src/lib.rs']);
   });
 
+  // Seen: `mv` of a watched codebase stopped the daemon: chokidar asked about the dropped paths after the rules
+  // were forgotten, and reading the gone root's rules threw ENOENT out of its callback.
+  it('answer for a root that is gone (ignored: nothing left to watch) instead of throwing', async () => {
+    await put('proj/.gitignore', 'gen/\n');
+    await put('proj/src/a.py');
+    const matcher = new IgnoreMatcher(join(base, 'proj'));
+    expect(matcher.ignores(join(base, 'proj/src/a.py'))).toBe(false);
+    matcher.forget();
+    await rm(join(base, 'proj'), { recursive: true });
+    expect(matcher.ignores(join(base, 'proj/src/a.py'))).toBe(true);
+    expect(matcher.ignores(join(base, 'proj/src'))).toBe(true);
+  });
+
   it('are not reported for a folder the repository\'s own rules skip too', async () => {
     await put('.gitignore', 'node_modules/\n');
     await put('node_modules/dep/index.js');

@@ -33,7 +33,9 @@ export class IgnoreMatcher {
     if (rel === undefined) return false;
     const isDirectory = (stats ?? statSync(absPath, { throwIfNoEntry: false }))?.isDirectory() ?? false;
     const parts = rel.split('/');
-    this.base ??= rootIgnoresSync(this.root, this.extra);
+    this.base ??= this.rootRules();
+    // The root is gone (renamed or deleted): nothing under it is watched, and the watcher reports it missing.
+    if (!this.base) return true;
     const active: IgnoreLevel[] = [...this.base.levels];
     const rootLevel = this.level('');
     if (rootLevel) active.push(rootLevel);
@@ -42,6 +44,20 @@ export class IgnoreMatcher {
       if (level) active.push(level);
     }
     return isIgnoredWithFolders(active, isDirectory ? `${rel}/` : rel);
+  }
+
+  /**
+   * The root's rules, or undefined when the root no longer exists: chokidar asks about the paths it drops after
+   * the codebase folder was renamed, and the ENOENT thrown from its callback stopped the whole daemon.
+   */
+  private rootRules(): RootIgnores | undefined {
+    try {
+      return rootIgnoresSync(this.root, this.extra);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw error;
+    }
   }
 
   forget(): void {
