@@ -146,6 +146,19 @@ describe('the index of a folder that is gone', () => {
   });
 });
 
+describe('hints that name a command to run', () => {
+  // Seen: "run `codectx index /tmp/qa5 space dir/never here`": pasted, it indexed /tmp/qa5 (or failed).
+  it('quote a path that a shell would split', async () => {
+    const spaced = join(base, "never here's");
+    await mkdir(spaced);
+    const quoted = `'${base}/never here'\\''s'`;
+    expect((await cli(['status', spaced])).stdout).toBe(`${spaced} is not indexed; run \`codectx index ${quoted}\`\n`);
+    expect((await runCli(['status', "never here's"], { home, cwd: base })).stdout).toContain("run `codectx index 'never here'\\''s'`\n");
+    const search = await cli(['search', 'config', '-p', spaced]);
+    expect(search.stderr).toBe(`codectx: ${spaced} is not indexed yet; run \`codectx index ${quoted}\` first\n`);
+  });
+});
+
 describe('input that is almost right', () => {
   const refused = async (args: string[], message: string, env: NodeJS.ProcessEnv = {}) => {
     const result = await cli(args, env);
