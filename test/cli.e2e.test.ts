@@ -187,6 +187,14 @@ describe('input that is almost right', () => {
     expect(await refused(['chunk', ''], 'the file name is empty')).toBe(2);
   });
 
+  // Seen: `--model "$MODEL"` with MODEL unset routed by the rules without a word (exit 0).
+  it('an empty or blank --model is refused, not read as no --model', async () => {
+    for (const model of ['', '   ']) {
+      expect(await refused(['route', 'Add a retry option', '--rules-only', '--model', model], '--model is empty; leave it out to route by the task')).toBe(2);
+      expect(await refused(['ask', 'Add a retry option', '--no-context', '--model', model], '--model is empty; leave it out to route by the task')).toBe(2);
+    }
+  });
+
   it('chunk refuses a FIFO, which index skips, instead of waiting for a writer', async () => {
     // Seen: `codectx chunk pipe.ts` on a FIFO blocked forever.
     const folder = join(base, 'fifo');
