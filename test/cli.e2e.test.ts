@@ -159,6 +159,32 @@ describe('hints that name a command to run', () => {
   });
 });
 
+describe('index in a folder of an indexed codebase', () => {
+  // Seen: `codectx index` in doc/ of an indexed project made a second index, which search in doc/ then preferred
+  // while only the project's was kept fresh.
+  it('without a path indexes the enclosing codebase, as search finds it; with one, indexes the folder and warns', async () => {
+    const project = join(base, 'nested');
+    const doc = join(project, 'doc');
+    await mkdir(doc, { recursive: true });
+    await writeFile(join(project, 'a.py'), 'def top():\n    return 1\n');
+    await writeFile(join(doc, 'b.py'), 'def inner():\n    return 2\n');
+    expect((await cli(['index', project, '-q'])).code).toBe(0);
+
+    const inDoc = (args: string[]) => runCli(args, { home, cwd: doc });
+    expect(await inDoc(['index', '-q'])).toEqual({
+      code: 0,
+      stdout: 'up to date: 2 files, 2 chunks (nothing changed)\n',
+      stderr: `codectx: indexing ${project}, the indexed codebase this folder is in (\`codectx index .\` indexes the folder on its own)\n`,
+    });
+    expect((await cli(['list', '--indexes'])).stdout).not.toContain(doc);
+
+    const own = await inDoc(['index', '.', '-q']);
+    expect(own.stdout).toMatch(/^indexed 1 file in /);
+    expect(own.stderr).toBe(`codectx: ${doc} is inside the indexed codebase ${project}; it is indexed on its own, and search there uses its index, not that one\n`);
+    expect((await inDoc(['status'])).stdout).toMatch(new RegExp(`^codebase: +${doc}$`, 'm'));
+  });
+});
+
 describe('input that is almost right', () => {
   const refused = async (args: string[], message: string, env: NodeJS.ProcessEnv = {}) => {
     const result = await cli(args, env);
