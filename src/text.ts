@@ -26,6 +26,16 @@ function escaped(char: string): string {
   return NAMED[char] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * A path as one word of a shell command shown for copying ("run `codectx index …`"): single-quoted when it holds
+ * anything but plain path characters, with ' written as '\''. Seen: "run `codectx index /tmp/a dir`" pasted
+ * indexed /tmp/a. Then made printable: a control character shown escaped beats one that drives the terminal.
+ */
+export function shellArg(path: string): string {
+  const word = /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`;
+  return printable(word);
+}
+
 /** "1 file", "2 files": a count with its noun. */
 export function count(n: number, noun: string, plural = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : plural}`;

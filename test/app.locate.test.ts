@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { indexedAbove, locateCodebase, pointsAtMilvus, type SharedIndexProbe } from '../src/app/locate.js';
+import { indexedAbove, indexTarget, locateCodebase, pointsAtMilvus, type SharedIndexProbe } from '../src/app/locate.js';
 import { UsageError } from '../src/errors.js';
 import { codebaseAt, resolveCodebase, resolveFolder, type Codebase } from '../src/index/codebase.js';
 import { writeMeta, type IndexMeta } from '../src/index/meta.js';
@@ -149,6 +149,68 @@ describe('folders that are never a codebase', () => {
     const indexed = await runCli(['index'], { home: process.env.CODECTX_HOME!, env, cwd: join(base, 'me') });
     expect(indexed.code).toBe(2);
     expect(indexed.stderr).toBe(`codectx: ${join(base, 'me')} is your home folder, not a codebase; index a project inside it\n`);
+  });
+});
+
+/**
+ * `codectx index` in doc/ of an indexed project built a second index there, which search in doc/ then preferred
+ * while only the project's was kept fresh.
+ */
+describe('what `codectx index` indexes in a folder of an indexed codebase', () => {
+  let base: string;
+  let project: string;
+  let doc: string;
+  const savedHome = process.env.CODECTX_HOME;
+  const savedCwd = process.cwd();
+
+  beforeEach(async () => {
+    base = await realpath(await mkdtemp(join(tmpdir(), 'codectx-target-')));
+    process.env.CODECTX_HOME = join(base, 'home');
+    project = join(base, 'project');
+    doc = join(project, 'doc');
+    await mkdir(join(doc, 'api'), { recursive: true });
+    const { collection, indexDir } = codebaseAt(project);
+    await writeMeta(indexDir, unfinishedIndex(project, collection));
+  });
+
+  afterEach(async () => {
+    process.chdir(savedCwd);
+    if (savedHome === undefined) delete process.env.CODECTX_HOME;
+    else process.env.CODECTX_HOME = savedHome;
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('without a path, the enclosing indexed codebase, as search finds it', async () => {
+    process.chdir(join(doc, 'api'));
+    const target = await indexTarget(undefined);
+    expect(target.codebase.root).toBe(project);
+    expect(target.enclosing?.root).toBe(project);
+  });
+
+  it('with a path, that folder, naming the indexed codebase around it', async () => {
+    process.chdir(doc);
+    for (const path of ['.', doc]) {
+      const target = await indexTarget(path);
+      expect(target.codebase.root).toBe(doc);
+      expect(target.enclosing?.root).toBe(project);
+    }
+  });
+
+  it('a folder with an index of its own is indexed without a path too, as search uses it', async () => {
+    const { collection, indexDir } = codebaseAt(doc);
+    await writeMeta(indexDir, unfinishedIndex(doc, collection));
+    process.chdir(doc);
+    const target = await indexTarget(undefined);
+    expect(target.codebase.root).toBe(doc);
+    expect(target.enclosing?.root).toBe(project);
+  });
+
+  it('the top of an indexed codebase, or a folder in none, has nothing around it', async () => {
+    process.chdir(project);
+    expect(await indexTarget(undefined)).toEqual({ codebase: codebaseAt(project), enclosing: undefined });
+    const alone = join(base, 'alone');
+    await mkdir(alone);
+    expect(await indexTarget(alone)).toEqual({ codebase: codebaseAt(alone), enclosing: undefined });
   });
 });
 

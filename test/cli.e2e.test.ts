@@ -146,6 +146,45 @@ describe('the index of a folder that is gone', () => {
   });
 });
 
+describe('hints that name a command to run', () => {
+  // Seen: "run `codectx index /tmp/qa5 space dir/never here`": pasted, it indexed /tmp/qa5 (or failed).
+  it('quote a path that a shell would split', async () => {
+    const spaced = join(base, "never here's");
+    await mkdir(spaced);
+    const quoted = `'${base}/never here'\\''s'`;
+    expect((await cli(['status', spaced])).stdout).toBe(`${spaced} is not indexed; run \`codectx index ${quoted}\`\n`);
+    expect((await runCli(['status', "never here's"], { home, cwd: base })).stdout).toContain("run `codectx index 'never here'\\''s'`\n");
+    const search = await cli(['search', 'config', '-p', spaced]);
+    expect(search.stderr).toBe(`codectx: ${spaced} is not indexed yet; run \`codectx index ${quoted}\` first\n`);
+  });
+});
+
+describe('index in a folder of an indexed codebase', () => {
+  // Seen: `codectx index` in doc/ of an indexed project made a second index, which search in doc/ then preferred
+  // while only the project's was kept fresh.
+  it('without a path indexes the enclosing codebase, as search finds it; with one, indexes the folder and warns', async () => {
+    const project = join(base, 'nested');
+    const doc = join(project, 'doc');
+    await mkdir(doc, { recursive: true });
+    await writeFile(join(project, 'a.py'), 'def top():\n    return 1\n');
+    await writeFile(join(doc, 'b.py'), 'def inner():\n    return 2\n');
+    expect((await cli(['index', project, '-q'])).code).toBe(0);
+
+    const inDoc = (args: string[]) => runCli(args, { home, cwd: doc });
+    expect(await inDoc(['index', '-q'])).toEqual({
+      code: 0,
+      stdout: 'up to date: 2 files, 2 chunks (nothing changed)\n',
+      stderr: `codectx: indexing ${project}, the indexed codebase this folder is in (\`codectx index .\` indexes the folder on its own)\n`,
+    });
+    expect((await cli(['list', '--indexes'])).stdout).not.toContain(doc);
+
+    const own = await inDoc(['index', '.', '-q']);
+    expect(own.stdout).toMatch(/^indexed 1 file in /);
+    expect(own.stderr).toBe(`codectx: ${doc} is inside the indexed codebase ${project}; it is indexed on its own, and search there uses its index, not that one\n`);
+    expect((await inDoc(['status'])).stdout).toMatch(new RegExp(`^codebase: +${doc}$`, 'm'));
+  });
+});
+
 describe('input that is almost right', () => {
   const refused = async (args: string[], message: string, env: NodeJS.ProcessEnv = {}) => {
     const result = await cli(args, env);
@@ -172,6 +211,14 @@ describe('input that is almost right', () => {
     expect(await refused(['remove', ''], 'the path is empty; use . for the current folder')).toBe(2);
     expect(await refused(['search', 'config', '--path', ''], '--path is empty; use . for the current folder')).toBe(2);
     expect(await refused(['chunk', ''], 'the file name is empty')).toBe(2);
+  });
+
+  // Seen: `--model "$MODEL"` with MODEL unset routed by the rules without a word (exit 0).
+  it('an empty or blank --model is refused, not read as no --model', async () => {
+    for (const model of ['', '   ']) {
+      expect(await refused(['route', 'Add a retry option', '--rules-only', '--model', model], '--model is empty; leave it out to route by the task')).toBe(2);
+      expect(await refused(['ask', 'Add a retry option', '--no-context', '--model', model], '--model is empty; leave it out to route by the task')).toBe(2);
+    }
   });
 
   it('chunk refuses a FIFO, which index skips, instead of waiting for a writer', async () => {

@@ -22,6 +22,28 @@ export async function locateCodebase(path: string, shared?: SharedIndexProbe): P
   return (await indexedAbove(asGiven.root, shared)) ?? asGiven;
 }
 
+/** What `codectx index` indexes, and the indexed codebase around the folder it was run for. */
+export interface IndexTarget {
+  codebase: Codebase;
+  /** An indexed codebase that holds the folder: indexed in its place (no path given), or left beside it (a path given). */
+  enclosing?: Codebase;
+}
+
+/**
+ * Without a path, the codebase search uses from the current folder (its own index, else the nearest above);
+ * with one, that folder itself. Seen: `codectx index` run in doc/ of an indexed project made a second index
+ * there, which search in doc/ then preferred while only the project's was kept fresh.
+ */
+export async function indexTarget(path: string | undefined, shared?: SharedIndexProbe): Promise<IndexTarget> {
+  const asGiven = await resolveCodebase(path ?? '.');
+  const nearest = await indexedAbove(asGiven.root, shared);
+  const ownIndex = nearest?.root === asGiven.root;
+  const parent = dirname(asGiven.root);
+  const enclosing = ownIndex ? (parent === asGiven.root ? undefined : await indexedAbove(parent, shared)) : nearest;
+  if (path === undefined && enclosing && !ownIndex) return { codebase: enclosing, enclosing };
+  return { codebase: asGiven, enclosing };
+}
+
 /**
  * `start` or its nearest parent that has an index; undefined when none has. An index is found by its local
  * metadata, or, for a folder whose settings point at a shared index, on the server: a reader machine that never

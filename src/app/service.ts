@@ -13,7 +13,7 @@ import type { SearchResult } from '../search/types.js';
 import { connectDaemon, DaemonCallError } from '../daemon/client.js';
 import { registerCodebase } from '../daemon/registry.js';
 import { throughDaemon } from './dispatch.js';
-import { indexedAbove, locateCodebase, pointsAtMilvus, type SharedIndexProbe } from './locate.js';
+import { indexedAbove, indexTarget, locateCodebase, pointsAtMilvus, type IndexTarget, type SharedIndexProbe } from './locate.js';
 
 export interface ClearOutcome {
   root: string;
@@ -54,6 +54,11 @@ export class CodectxService {
   /** The codebase a path is about (see locateCodebase), found by a shared index too. */
   locate(path: string): Promise<Codebase> {
     return locateCodebase(path, this.sharedProbe);
+  }
+
+  /** What `codectx index` run for `path` (or for no path) indexes (see indexTarget). */
+  indexTarget(path: string | undefined): Promise<IndexTarget> {
+    return indexTarget(path, this.sharedProbe);
   }
 
   /** `start` or its nearest parent with an index, local or shared (see indexedAbove). */

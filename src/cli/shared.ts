@@ -43,6 +43,15 @@ export function nonEmptyPath(name: string): (value: string) => string {
   };
 }
 
+/**
+ * Commander's parser for --model: an empty or blank name is refused. Seen: `--model "$MODEL"` with MODEL unset
+ * routed by the rules without a word, while '   ' was an unknown model.
+ */
+export function modelName(value: string): string {
+  if (value.trim() === '') throw new UsageError('--model is empty; leave it out to route by the task');
+  return value;
+}
+
 /** Skipped files by reason, as index, its dry run and status print them: "3 binary, 1 unreadable". */
 export function skippedByReason(counts: Iterable<[string, number]>): string {
   return [...counts].map(([reason, n]) => `${n} ${reason}`).join(', ');

@@ -10,7 +10,7 @@ import { collectionNameFor, sharedCollectionName } from '../store/collectionName
 import type { ChunkStore } from '../store/types.js';
 import { QueryVectors, searchIndex, type SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
-import { count } from '../text.js';
+import { count, shellArg } from '../text.js';
 import type { Codebase } from '../index/codebase.js';
 import { codebaseKey, type CodebaseKey } from '../index/codebaseKey.js';
 import { localIndexState, sharedIndexState, type IndexState } from '../index/indexState.js';
@@ -125,7 +125,7 @@ export class Runtime {
   async openIndex(codebase: Codebase): Promise<{ store: ChunkStore; meta: IndexMeta }> {
     const meta = await (await this.state(codebase)).readMeta(true);
     if (!meta) {
-      throw new NotIndexedError(`${codebase.root} is not indexed yet; run \`codectx index ${codebase.root}\` first`);
+      throw new NotIndexedError(`${codebase.root} is not indexed yet; run \`codectx index ${shellArg(codebase.root)}\` first`);
     }
     assertCompatible(meta, await this.identity(codebase));
     await assertBuildNotStopped(codebase, meta);
@@ -314,7 +314,7 @@ async function assertChunksStored(codebase: Codebase, store: ChunkStore, chunks:
 async function assertBuildNotStopped(codebase: Codebase, meta: IndexMeta): Promise<void> {
   if (meta.complete || !meta.fromScratch || (await lockHolder(lockPath(codebase)))) return;
   throw new IndexStateError(
-    `the index of ${codebase.root} was being built when it stopped (it holds ${count(meta.files, 'file')} so far); run \`codectx index ${codebase.root}\` to finish it`,
+    `the index of ${codebase.root} was being built when it stopped (it holds ${count(meta.files, 'file')} so far); run \`codectx index ${shellArg(codebase.root)}\` to finish it`,
   );
 }
 

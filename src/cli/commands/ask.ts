@@ -4,7 +4,7 @@ import { withService } from '../../app/service.js';
 import { formatUsd } from '../../route/cost.js';
 import { UsageError } from '../../errors.js';
 import { assertWithinBudget } from '../../route/limits.js';
-import { nonEmptyPath } from '../shared.js';
+import { modelName, nonEmptyPath } from '../shared.js';
 import { count, printableLines } from '../../text.js';
 
 interface AskFlags {
@@ -21,7 +21,7 @@ export function registerAskCommand(program: Command): void {
     .description('pre-search the codebase, route the task to a model and stream its answer (Search → Reuse → Extend → Create)')
     .argument('<task>', 'the task, in words')
     .option('-p, --path <dir>', 'codebase to pre-search', nonEmptyPath('--path'), '.')
-    .option('--model <name>', 'force a model (beats CODECTX_MODEL and the config)')
+    .option('--model <name>', 'force a model (beats CODECTX_MODEL and the config)', modelName)
     .option('--no-context', 'skip pre-search and send the task alone')
     .option('--dry-run', 'print the routing decision and the exact prompt, call nothing')
     .action(async (task: string, flags: AskFlags) => {

@@ -12,7 +12,7 @@ import { isInside, type SkipReason } from '../../files/walk.js';
 import { indexChunker } from '../../index/chunkRecords.js';
 import { resolveCodebase } from '../../index/codebase.js';
 import { nonEmptyPath, parseCount } from '../shared.js';
-import { printable } from '../../text.js';
+import { printable, shellArg } from '../../text.js';
 
 interface ChunkFlags {
   path: string;
@@ -40,7 +40,7 @@ export function registerChunkCommand(program: Command): void {
       if (file === '') throw new UsageError('the file name is empty');
       const info = await stat(file).catch(() => undefined);
       if (!info) throw new UsageError(`no such file: ${file}`);
-      if (info.isDirectory()) throw new UsageError(`${file} is a folder; chunk takes one file (codectx index --dry-run ${file} plans a folder)`);
+      if (info.isDirectory()) throw new UsageError(`${file} is a folder; chunk takes one file (\`codectx index --dry-run ${shellArg(file)}\` plans a folder)`);
       // Reading a FIFO waits for a writer that may never come (a device never ends); the index skips both.
       if (!info.isFile()) throw new UsageError(`${file} is not a regular file; index skips it`);
       if (info.size > config.maxFileBytes) throw new UsageError(`${file} has ${info.size} bytes, over maxFileBytes (${config.maxFileBytes}); index skips it`);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { IndexReport } from '../../index/indexer.js';
 import { dryRunIndex, type DryRun } from '../../index/dryRun.js';
 import { loadConfig } from '../../config/config.js';
-import { resolveCodebase } from '../../index/codebase.js';
+import type { Codebase } from '../../index/codebase.js';
 import { DaemonLeftRunning, withService } from '../../app/service.js';
 import { CodectxError } from '../../errors.js';
 import type { IndexProgress } from '../../index/indexer.js';
@@ -23,20 +23,20 @@ export function registerIndexCommand(program: Command): void {
     program
       .command('index')
       .description('index a codebase (incremental: only new or changed files are embedded)')
-      .argument('[path]', 'codebase root', nonEmptyPath('the path'), '.')
+      .argument('[path]', 'codebase root (default: the indexed codebase the current folder is in, else the current folder)', nonEmptyPath('the path'))
       .option('--force', 'drop the index and rebuild it from scratch')
       .option('--dry-run', 'show what would be indexed (files, skipped files, chunks, tokens, cost) and stop')
       .option('--json', 'print the report as JSON')
       .option('-q, --quiet', 'no progress output')
       .option('--watch', 'also register the codebase with the daemon, which keeps it indexed as files change'),
-  ).action(async (path: string, flags: IndexFlags) => {
+  ).action(async (path: string | undefined, flags: IndexFlags) => {
+    const { codebase, enclosing } = await withService(flags, (service) => service.indexTarget(path));
+    if (enclosing) process.stderr.write(`codectx: ${enclosingNote(codebase, enclosing)}\n`);
     if (flags.dryRun) {
-      const codebase = await resolveCodebase(path);
       const plan = await dryRunIndex(codebase, loadConfig(codebase.root, flags));
       process.stdout.write(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
       return;
     }
-    const codebase = await resolveCodebase(path);
     const root = codebase.root;
     const progress = progressReporter(Boolean(flags.quiet || flags.json));
     const interrupt = interruptOnSignals(progress.finish);
@@ -65,6 +65,14 @@ export function registerIndexCommand(program: Command): void {
       if (!flags.json) process.stdout.write(`${watchNote(root, added, daemonRuns)}\n`);
     }
   });
+}
+
+/** Which index the run builds when the folder is part of an indexed codebase (see indexTarget). */
+function enclosingNote(codebase: Codebase, enclosing: Codebase): string {
+  if (codebase === enclosing) {
+    return `indexing ${printable(enclosing.root)}, the indexed codebase this folder is in (\`codectx index .\` indexes the folder on its own)`;
+  }
+  return `${printable(codebase.root)} is inside the indexed codebase ${printable(enclosing.root)}; it is indexed on its own, and search there uses its index, not that one`;
 }
 
 function watchNote(root: string, added: boolean, daemonRuns: boolean): string {

@@ -3,7 +3,7 @@ import { prepareTask, type PreparedTask } from '../../context/prepare.js';
 import { withService } from '../../app/service.js';
 import { formatUsd, priceTier } from '../../route/cost.js';
 import { formatWindow } from '../../route/router.js';
-import { nonEmptyPath } from '../shared.js';
+import { modelName, nonEmptyPath } from '../shared.js';
 
 interface RouteFlags {
   json?: boolean;
@@ -18,7 +18,7 @@ export function registerRouteCommand(program: Command): void {
     .description('show which model a task would go to, why, what the prompt would cost, and the fallback chain')
     .argument('<task>', 'the task, in words')
     .option('-p, --path <dir>', 'codebase to pre-search', nonEmptyPath('--path'), '.')
-    .option('--model <name>', 'force a model (beats CODECTX_MODEL and the config)')
+    .option('--model <name>', 'force a model (beats CODECTX_MODEL and the config)', modelName)
     .option('--rules-only', 'classify with keyword rules only (skips loading the embedding model)')
     .option('--json', 'print JSON')
     .action(async (task: string, flags: RouteFlags) => {

@@ -7,7 +7,7 @@ import { goneFolderWithIndex } from '../../index/codebase.js';
 import { DEFAULT_CACHE_BYTES, embeddingCacheDir } from '../../index/embeddingCache.js';
 import { folderBytes } from '../../index/folderBytes.js';
 import { addStoreOptions, ago, nonEmptyPath, skippedByReason, type StoreFlags } from '../shared.js';
-import { binaryBytes, count, printable } from '../../text.js';
+import { binaryBytes, count, printable, shellArg } from '../../text.js';
 
 export function registerStatusCommand(program: Command): void {
   addStoreOptions(
@@ -21,14 +21,14 @@ export function registerStatusCommand(program: Command): void {
       // From a subfolder too, as search: the nearest index above, local or shared.
       const codebase = await service.locate(path).catch(async (error: unknown) => {
         const gone = await goneFolderWithIndex(path);
-        if (gone) throw new UsageError(`no such directory: ${path} (its index is still here; \`codectx clear ${gone.root}\` drops it)`);
+        if (gone) throw new UsageError(`no such directory: ${path} (its index is still here; \`codectx clear ${shellArg(gone.root)}\` drops it)`);
         throw error;
       });
       return { codebase, found: await service.status(codebase) };
     });
     if (!found) {
       if (flags.json) process.stdout.write(`${JSON.stringify({ root: codebase.root, indexed: false })}\n`);
-      else process.stdout.write(`${printable(codebase.root)} is not indexed; run \`codectx index ${printable(path)}\`\n`);
+      else process.stdout.write(`${printable(codebase.root)} is not indexed; run \`codectx index ${shellArg(path)}\`\n`);
       return;
     }
     const { meta, plan } = found;
