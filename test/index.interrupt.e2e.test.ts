@@ -6,11 +6,14 @@ import { poller } from './helpers/wait.js';
 
 const waitFor = poller(120_000);
 
-/** The fixture and enough distinct functions that embedding takes seconds with the real model (fewer than 2,700). */
+/**
+ * The fixture and enough distinct functions that embedding outlasts the cache's 5 s timed write with the real model,
+ * yet stays under its 4 MiB write (about 2,700 vectors): 900 took 5 s on an idle machine, and the run ended first.
+ */
 async function workspace(): Promise<{ repo: string; home: string }> {
   const space = await fixtureWorkspace();
   await mkdir(join(space.repo, 'gen'));
-  for (let i = 0; i < 900; i++) {
+  for (let i = 0; i < 2500; i++) {
     await writeFile(
       join(space.repo, 'gen', `handler_${i}.py`),
       `def handle_event_${i}(event, store_${i}):\n    """Routes event kind ${i} to shelf ${i * 7} of the store."""\n    return store_${i}.put("k${i}", event.get("v${i * 3}"))\n`,
