@@ -119,6 +119,17 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
 export const TEMP_PREFIX = 'tmp-';
 
 /** Segment names start with a millisecond stamp, so sorting names sorts segments oldest first. */
+/**
+ * A stamp for a new segment: now, but after every stamp this process gave before. Names sort by stamp and recency
+ * decides what eviction keeps; two flushes in one millisecond (an idle, fast machine) sorted by their random
+ * suffix, and an older segment could outlive a newer one.
+ */
+export function nextStamp(): number {
+  lastStamp = Math.max(Date.now(), lastStamp + 1);
+  return lastStamp;
+}
+let lastStamp = 0;
+
 export function segmentName(stamp: number, kind: 'seg' | 'base.seg'): string {
   return `${String(stamp).padStart(15, '0')}-${process.pid}-${Math.random().toString(36).slice(2, 10)}.${kind}`;
 }

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compactCache, smallSegments } from './cacheCompaction.js';
 import { folderBytes } from './folderBytes.js';
-import { KEY_BYTES, Segment, isBase, segmentName, writeSegment } from './cacheSegment.js';
+import { KEY_BYTES, Segment, isBase, nextStamp, segmentName, writeSegment } from './cacheSegment.js';
 import { makePrivateDir } from '../config/paths.js';
 
 /** The cache's size cap when none is given: about 690k vectors of the local model (1,552 bytes each). */
@@ -117,7 +117,7 @@ export class EmbeddingCache {
     const keys = Buffer.alloc(entries.length * KEY_BYTES);
     entries.forEach(([key], i) => keys.write(key, i * KEY_BYTES, 'hex'));
     const vectors = entries.map(([, vector]) => new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
-    const name = segmentName(Date.now(), 'seg');
+    const name = segmentName(nextStamp(), 'seg');
     await writeSegment(join(this.dir, name), this.dimension, keys, vectors);
     await this.add(name);
     for (const [key, vector] of entries) if (this.pending.get(key) === vector) this.pending.delete(key);
