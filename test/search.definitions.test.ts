@@ -110,6 +110,8 @@ function record(chunk: Chunk): ChunkRecord {
 
 /** ChunkStore.chunksAt over chunks in memory. */
 function lookup(chunks: Chunk[]): (lines: FileLines[]) => Promise<ChunkRecord[]> {
+  const named = (c: Chunk, at: FileLines) =>
+    !at.definition || (c.symbol === at.definition.symbol && c.container === at.definition.container && c.kind === at.definition.kind);
   return async (lines) =>
-    chunks.filter((c) => lines.some((at) => c.file === at.file && c.startLine <= at.endLine && c.endLine >= at.startLine)).map(record);
+    chunks.filter((c) => lines.some((at) => c.file === at.file && c.startLine <= at.endLine && c.endLine >= at.startLine && named(c, at))).map(record);
 }

@@ -282,6 +282,30 @@ describe.each(specs)('$kind store conformance', (spec) => {
     }
   });
 
+  it('reads back only the named definition\'s chunks when a lookup names one', async () => {
+    const piece = (id: string, symbol: string, container: string, kind: ChunkKind, line: number) =>
+      chunk({ id, file: 'src/split.ts', symbol, container, kind, content: `// ${id}`, startLine: line, endLine: line });
+    const rows = [
+      piece('split-1', 'render', 'View', 'method', 1),
+      piece('split-2', 'render', 'View', 'method', 2),
+      piece('split-other-owner', 'render', 'Page', 'method', 3),
+      piece('split-other-kind', 'render', 'View', 'function', 4),
+      piece('split-other-name', "it's", 'View', 'method', 5),
+      piece('split-3', 'render', 'View', 'method', 6),
+    ];
+    await store.upsert(rows);
+    try {
+      const lookup = (definition: { symbol: string; container: string; kind: ChunkKind }, startLine = 1, endLine = 6) =>
+        store.chunksAt([{ file: 'src/split.ts', startLine, endLine, definition }]).then((found) => found.map((c) => c.id).sort());
+      expect(await lookup({ symbol: 'render', container: 'View', kind: 'method' })).toEqual(['split-1', 'split-2', 'split-3']);
+      expect(await lookup({ symbol: 'render', container: 'View', kind: 'method' }, 2, 5)).toEqual(['split-2']);
+      expect(await lookup({ symbol: "it's", container: 'View', kind: 'method' })).toEqual(['split-other-name']);
+      expect(await lookup({ symbol: 'render', container: '', kind: 'method' })).toEqual([]);
+    } finally {
+      await store.deleteChunks(rows.map((c) => c.id));
+    }
+  });
+
   it('replaces a chunk upserted again under the same id', async () => {
     const changed = { ...CORPUS[5]!, content: '## Usage\nRun the tool from a shell prompt.', contentHash: 'changed' };
     await store.upsert([changed]);
@@ -341,12 +365,16 @@ describe.each(specs)('$kind store conformance', (spec) => {
       const indexes = await (await db.openTable(table)).listIndices();
       db.close();
       expect(indexes.map((index) => index.indexType)).toContain('IvfPq');
+      expect(indexes.find((index) => index.columns.includes('file'))?.indexType).toBe('BTree');
     }
     // A row written after the table grew large enough for an ANN index is found at once on both sides.
     const late = chunk({ id: 'late', file: 'late.ts', content: 'const lateArrival = true;', vector: vectorNear(7, 1, 0) });
     await store.upsert([late]);
     expect((await store.searchDense(late.vector, 1))[0]!.chunk.id).toBe('late');
     expect((await store.searchKeyword('lateArrival', 1))[0]!.chunk.id).toBe('late');
+    // Line lookups go through the file index, and see rows written after it was built.
+    const lookup = await store.chunksAt([{ file: 'late.ts', startLine: 1, endLine: 1 }, { file: 'bulk/file4242.ts', startLine: 1, endLine: 11 }]);
+    expect(lookup.map((c) => c.id).sort()).toEqual(['bulk-8484', 'bulk-8485', 'late']);
     await store.deleteFiles(['late.ts']);
     await store.deleteFiles(Array.from({ length: 8_500 }, (_, i) => `bulk/file${i}.ts`));
     expect(await store.count()).toBe(CORPUS.length);

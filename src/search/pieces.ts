@@ -133,9 +133,10 @@ export async function definitionExtents(
   for (let window = EXTENT_WINDOW; runs.some((run) => run && (run.before || run.after)); window *= 2) {
     const wanted = runs.flatMap((run) => {
       if (!run) return [];
-      const { file } = run.chunk;
-      const before = run.before && run.startLine > 1 ? [{ file, startLine: Math.max(1, run.startLine - window), endLine: run.startLine - 1 }] : [];
-      const after = run.after ? [{ file, startLine: run.endLine + 1, endLine: run.endLine + window }] : [];
+      const { file, symbol, container, kind } = run.chunk;
+      const definition = { symbol, container, kind };
+      const before = run.before && run.startLine > 1 ? [{ file, startLine: Math.max(1, run.startLine - window), endLine: run.startLine - 1, definition }] : [];
+      const after = run.after ? [{ file, startLine: run.endLine + 1, endLine: run.endLine + window, definition }] : [];
       return [...before, ...after];
     });
     const found = await chunksAt(wanted);

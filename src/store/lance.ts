@@ -45,6 +45,10 @@ const VECTOR_INDEX_MIN_ROWS = 10_000;
 // 16.3 ms, recall@10 of random vectors 0.59 → 0.67. Not taken yet: what the recall buys in ranked results above
 // 10k chunks is unmeasured (the quality cases' repositories are all below), and the query has ~2 ms to spare.
 const vectorIndex = () => lancedb.Index.ivfPq({ distanceType: 'cosine' });
+// Line lookups (a joined result's gaps, the rest of a split definition) and deletes name files: at 100k chunks a
+// B-tree on `file` takes a search's hybrid p50 from ~31 to ~29 ms (96k chunks of real code, in-process). Built with
+// the ANN index, as below that size a scan is as quick; optimize() keeps both up to date.
+const FILE_COLUMN = 'file';
 const DENSE_REFINE_FACTOR = 5;
 
 function chunkSchema(dimension: number): Schema {
@@ -100,7 +104,7 @@ class LanceStore implements ListingStore {
   readonly kind = 'lancedb' as const;
   // One write at a time per handle: concurrent commits on one table would only retry against each other.
   private writes: Promise<unknown> = Promise.resolve();
-  private vectorIndexed = false;
+  private largeIndexed = false;
 
   constructor(
     private readonly db: lancedb.Connection,
@@ -135,7 +139,7 @@ class LanceStore implements ListingStore {
     const rows = chunks.map((chunk) => ({ ...toColumns(chunk), vector: chunk.vector }));
     return this.write('upsert', async () => {
       await this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
-      await this.indexVectorsOnceLarge();
+      await this.indexOnceLarge();
       await this.foldIfBehind(UNINDEXED_SHARE_WHILE_WRITING, UNINDEXED_ROWS_WHILE_WRITING);
     });
   }
@@ -219,7 +223,11 @@ class LanceStore implements ListingStore {
 
   async chunksAt(lines: FileLines[]): Promise<ChunkRecord[]> {
     if (lines.length === 0) return [];
-    const overlapping = lines.map((at) => `(file = ${sqlString(at.file)} AND start_line <= ${at.endLine} AND end_line >= ${at.startLine})`);
+    const overlapping = lines.map((at) => {
+      const { definition: d } = at;
+      const named = d ? ` AND symbol = ${sqlString(d.symbol)} AND container = ${sqlString(d.container)} AND kind = ${sqlString(d.kind)}` : '';
+      return `(file = ${sqlString(at.file)} AND start_line <= ${at.endLine} AND end_line >= ${at.startLine}${named})`;
+    });
     return guarded('chunk lookup', async () => {
       const rows = (await this.table.query().where(overlapping.join(' OR ')).select([...RECORD_COLUMNS]).toArray()) as Record<string, unknown>[];
       return rows.map((row) => fromColumns(row));
@@ -247,15 +255,22 @@ class LanceStore implements ListingStore {
   }
 
   /**
-   * Builds the ANN index once the table is large enough. Rows added later stay searchable (LanceDB scans
-   * unindexed rows flat) and optimize() folds them into the index. Retraining as the table doubled was measured
-   * too (bench/store.mjs, 100k rows): no better recall, half the upsert throughput.
+   * Builds the ANN index and the file index once the table is large enough (a table indexed before the file index
+   * existed gets it on its next write). Rows added later stay searchable (LanceDB scans unindexed rows) and
+   * optimize() folds them into the indexes. Retraining as the table doubled was measured too (bench/store.mjs,
+   * 100k rows): no better recall, half the upsert throughput.
    */
-  private async indexVectorsOnceLarge(): Promise<void> {
-    this.vectorIndexed ||= (await this.table.listIndices()).some((index) => index.columns.includes('vector'));
-    if (this.vectorIndexed || (await this.table.countRows()) < VECTOR_INDEX_MIN_ROWS) return;
-    await this.table.createIndex('vector', { config: vectorIndex() });
-    this.vectorIndexed = true;
+  private async indexOnceLarge(): Promise<void> {
+    if (this.largeIndexed) return;
+    const indexed = new Set((await this.table.listIndices()).flatMap((index) => index.columns));
+    if (indexed.has('vector') && indexed.has(FILE_COLUMN)) {
+      this.largeIndexed = true;
+      return;
+    }
+    if ((await this.table.countRows()) < VECTOR_INDEX_MIN_ROWS) return;
+    if (!indexed.has('vector')) await this.table.createIndex('vector', { config: vectorIndex() });
+    if (!indexed.has(FILE_COLUMN)) await this.table.createIndex(FILE_COLUMN, { config: lancedb.Index.btree() });
+    this.largeIndexed = true;
   }
 
   /** Folds waiting rows into the indexes (compacting the table) once `share` of it, and at least `minRows`, wait. */

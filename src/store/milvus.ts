@@ -246,7 +246,11 @@ class MilvusStore implements ChunkStore {
 
   async chunksAt(lines: FileLines[]): Promise<ChunkRecord[]> {
     if (lines.length === 0) return [];
-    const overlapping = lines.map((at) => `(file == ${milvusString(at.file)} and start_line <= ${at.endLine} and end_line >= ${at.startLine})`);
+    const overlapping = lines.map((at) => {
+      const { definition: d } = at;
+      const named = d ? ` and symbol == ${milvusString(d.symbol)} and container == ${milvusString(d.container)} and kind == ${milvusString(d.kind)}` : '';
+      return `(file == ${milvusString(at.file)} and start_line <= ${at.endLine} and end_line >= ${at.startLine}${named})`;
+    });
     return this.guarded('chunk lookup', async () => {
       const result = await this.client.query({
         collection_name: this.name,
