@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChunker } from '../src/chunk/chunker.js';
 import type { Chunk } from '../src/chunk/types.js';
 import { definitionExtents } from '../src/search/pieces.js';
+import { answers } from '../src/search/lineLookups.js';
 import { QueryVectors, searchIndex } from '../src/search/searcher.js';
 import { openLanceStore } from '../src/store/lance.js';
 import type { ChunkRecord, ChunkStore, FileLines } from '../src/store/types.js';
@@ -110,8 +111,5 @@ function record(chunk: Chunk): ChunkRecord {
 
 /** ChunkStore.chunksAt over chunks in memory. */
 function lookup(chunks: Chunk[]): (lines: FileLines[]) => Promise<ChunkRecord[]> {
-  const named = (c: Chunk, at: FileLines) =>
-    !at.definition || (c.symbol === at.definition.symbol && c.container === at.definition.container && c.kind === at.definition.kind);
-  return async (lines) =>
-    chunks.filter((c) => lines.some((at) => c.file === at.file && c.startLine <= at.endLine && c.endLine >= at.startLine && named(c, at))).map(record);
+  return async (lines) => chunks.map(record).filter((c) => lines.some((at) => answers(at, c)));
 }

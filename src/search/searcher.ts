@@ -1,6 +1,7 @@
 import type { EmbeddingProvider } from '../embed/types.js';
 import type { ChunkStore, SearchFilter } from '../store/types.js';
 import { globFilter } from './filters.js';
+import { coalescedLookups } from './lineLookups.js';
 import { definitionExtents, definitionOf, fillGaps, groupPieces } from './pieces.js';
 import { taskText } from './queryTerms.js';
 import { DEFAULT_RANKING, rankCandidates } from './ranking.js';
@@ -71,13 +72,15 @@ export async function searchIndex(
     keep ? side.filter((hit) => keep(hit.chunk.file)) : side,
   );
   const grouped = groupPieces(rankCandidates(query, dense, keyword, params), options.limit, params.joinWithin);
-  // A joined result shows the real lines between its chunks (one lookup for all results; most gaps are one blank line).
+  // A joined result shows the real lines between its chunks (most gaps are one blank line), and a part of a split
+  // definition says so: both looked up in one store query.
+  const lookup = coalescedLookups((lines) => store.chunksAt(lines));
   const gaps = grouped.flatMap((hit) => hit.gaps);
   const [hits, extents] = await Promise.all([
-    gaps.length > 0 ? store.chunksAt(gaps).then((found) => fillGaps(grouped, found)) : grouped,
+    gaps.length > 0 ? lookup(gaps).then((found) => fillGaps(grouped, found)) : grouped,
     definitionExtents(
       grouped.map((hit) => hit.chunk),
-      (lines) => store.chunksAt(lines),
+      lookup,
     ),
   ]);
   return hits.map(({ chunk, score, dense, keyword }, index) => ({
