@@ -60,14 +60,16 @@ try {
   const key = configKey(loadConfig(repo));
   const search = (query, limit = 10) => client.search(repo, query, { limit, configKey: key });
   const runs = async () => (await client.status()).codebases[0]?.runs ?? 0;
-  // Every query once through the daemon, then a few as CLI processes through it.
+  // Every query in three wordings through the daemon (60 samples: 20 left the p50 a few ms apart between runs), then
+  // a few as CLI processes through it.
+  const wordings = QUERIES.flatMap((query) => ['', ' please', ' quickly'].map((wording) => `${query}${wording}`));
   const warmQueries = async (suffix) => ({
-    warm: await timeEach(QUERIES, (query) => search(`${query}${suffix}`)),
+    warm: await timeEach(wordings, (query) => search(`${query}${suffix}`)),
     cliWarm: await timeEach(QUERIES.slice(0, 8), cliSearch),
   });
   // Prints the warm figures, then stops the daemon and times CLI processes that load the model themselves.
   const reportQueries = async ({ chunks, warm, cliWarm }) => {
-    console.log(`\nqueries at ${chunks} chunks (${QUERIES.length} distinct, top 10):`);
+    console.log(`\nqueries at ${chunks} chunks (${wordings.length}: ${QUERIES.length} distinct in 3 wordings, top 10):`);
     console.log(`  through the daemon (warm model, new query): p50 ${ms(pct(warm, 50))}  p95 ${ms(pct(warm, 95))}`);
     console.log(`  CLI process through the daemon:            p50 ${ms(pct(cliWarm, 50))}  p95 ${ms(pct(cliWarm, 95))}`);
     client.close();

@@ -228,8 +228,11 @@ class LanceStore implements ListingStore {
       const named = d ? ` AND symbol = ${sqlString(d.symbol)} AND container = ${sqlString(d.container)} AND kind = ${sqlString(d.kind)}` : '';
       return `(file = ${sqlString(at.file)} AND start_line <= ${at.endLine} AND end_line >= ${at.startLine}${named})`;
     });
+    // The leading IN lets the file index narrow the rows first; an OR of ranges alone was scanned (at 101k chunks,
+    // 20 ranges naming their definition: 19 ms alone, 5 ms behind the IN).
+    const where = `${sqlFileList([...new Set(lines.map((at) => at.file))])} AND (${overlapping.join(' OR ')})`;
     return guarded('chunk lookup', async () => {
-      const rows = (await this.table.query().where(overlapping.join(' OR ')).select([...RECORD_COLUMNS]).toArray()) as Record<string, unknown>[];
+      const rows = (await this.table.query().where(where).select([...RECORD_COLUMNS]).toArray()) as Record<string, unknown>[];
       return rows.map((row) => fromColumns(row));
     });
   }
