@@ -10,6 +10,7 @@ interface CodebaseStatus {
   chunks: number;
   runs: number;
   waiting?: string;
+  progress?: { phase: string; done: number; total: number };
 }
 
 /** Source no cache has seen: every chunk is embedded, so indexing it is real bulk work for the model. */
@@ -57,6 +58,10 @@ describe('daemon scheduling: a save is not stuck behind another codebase bulk in
 
     expect((await cli(['add', big])).code).toBe(0);
     await waitFor(async () => (await status(bigRoot))?.state === 'indexing');
+    // Status tells how far the bulk run is, not "0 files, 0 chunks" until its first group lands.
+    await waitFor(async () => (await status(bigRoot))?.progress !== undefined);
+    expect((await status(bigRoot))?.progress?.total).toBe(120);
+    expect((await cli(['daemon', 'status'])).stdout).toMatch(/indexing \((counting )?\d+\/120 files\)/);
     await writeFile(join(small, 'invoice.py'), 'def apply_late_payment_fee(invoice):\n    return invoice.total * 1.05\n');
     await waitFor(async () => {
       const found = await cli(['search', 'apply_late_payment_fee', '--path', small, '--json']);

@@ -47,6 +47,11 @@ export interface CodebaseStatus {
   lastError?: string;
   /** Why its run is not going now: which codebase's run is ahead of it, or that it paused for a change. */
   waiting?: string;
+  /**
+   * While it indexes: how far the run is (files read to count what changed, then files embedded and stored), since
+   * `files` and `chunks` count only what the index holds and stay 0 until a first group lands.
+   */
+  progress?: { phase: 'count' | 'embed'; done: number; total: number };
   /** Median time from a change to its being searchable, over recent runs. */
   p50LatencyMs?: number;
   runs: number;

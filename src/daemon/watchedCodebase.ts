@@ -72,6 +72,7 @@ export class WatchedCodebase {
 
   private files = 0;
   private chunks = 0;
+  private progress?: CodebaseStatus['progress'];
   private runs = 0;
   private lastIndexedAt?: string;
   private lastError?: string;
@@ -133,6 +134,7 @@ export class WatchedCodebase {
       lastIndexedAt: this.lastIndexedAt,
       lastError: this.lastError,
       waiting,
+      ...(this.state === 'indexing' && this.progress ? { progress: this.progress } : {}),
       p50LatencyMs: sorted.length > 0 ? Math.round(sorted[Math.floor((sorted.length - 1) / 2)]!) : undefined,
       runs: this.runs,
     };
@@ -223,10 +225,12 @@ export class WatchedCodebase {
               onProgress: (progress) => {
                 this.files = progress.indexFiles;
                 this.chunks = progress.indexChunks;
+                this.progress = runProgress(progress);
                 for (const listener of listeners) listener(progress);
               },
             });
           } finally {
+            this.progress = undefined;
             if (this.state === 'indexing') this.state = 'idle';
           }
         }),
@@ -362,4 +366,10 @@ export class WatchedCodebase {
 
 function isLockBusy(error: unknown): boolean {
   return error instanceof IndexStateError && / is busy: process \d+ holds /.test(error.message);
+}
+
+function runProgress(progress: IndexProgress): CodebaseStatus['progress'] {
+  return progress.phase === 'count'
+    ? { phase: 'count', done: progress.filesCounted, total: progress.filesToCount }
+    : { phase: 'embed', done: progress.filesDone, total: progress.filesTotal };
 }

@@ -8,7 +8,7 @@ import { Daemon } from '../../daemon/daemon.js';
 import { connectDaemon, unreachableBecause, type DaemonClient } from '../../daemon/client.js';
 import { rotatingLog, type Logger } from '../../daemon/logger.js';
 import { daemonLockPath, daemonLogPath, daemonOutputPath, daemonSocketPath } from '../../daemon/paths.js';
-import type { DaemonStatus } from '../../daemon/protocol.js';
+import type { CodebaseStatus, DaemonStatus } from '../../daemon/protocol.js';
 import { CodectxError, describeError } from '../../errors.js';
 import { lockHolder, processAlive } from '../../index/lock.js';
 import { ago, elapsed, parseCount } from '../shared.js';
@@ -204,7 +204,7 @@ function formatStatus(status: DaemonStatus): string {
   const header = ['codebase', 'state', 'files', 'chunks', 'queue', 'p50', 'last event', 'last error'];
   const rows = status.codebases.map((codebase) => [
     printable(codebase.root),
-    codebase.waiting ? `${codebase.state}, ${codebase.waiting}` : codebase.state,
+    codebase.waiting ? `${codebase.state}, ${codebase.waiting}` : codebase.progress ? `${codebase.state} ${runProgress(codebase.progress)}` : codebase.state,
     String(codebase.files),
     String(codebase.chunks),
     String(codebase.queue),
@@ -220,6 +220,11 @@ function formatStatus(status: DaemonStatus): string {
       .trimEnd();
   lines.push('', format(header), ...rows.map(format));
   return `${lines.join('\n')}\n`;
+}
+
+/** `(counting 120/236 files)` while a run reads what changed, then `(49/236 files)` as they are stored. */
+function runProgress({ phase, done, total }: NonNullable<CodebaseStatus['progress']>): string {
+  return phase === 'count' ? `(counting ${done}/${total} files)` : `(${done}/${total} files)`;
 }
 
 function readLog(path: string, from: number): string {
