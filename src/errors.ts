@@ -51,6 +51,17 @@ export class ProviderError extends CodectxError {
   }
 }
 
+/**
+ * The endpoint could not be reached, or dropped the connection before any text came (refused, unknown host, reset).
+ * Retryable in that the fallback chain goes on, but the same endpoint is not retried: a dead local server stays
+ * dead for the seconds a backoff would make the user wait, and another provider may well be up.
+ */
+export class ConnectionFailedError extends ProviderError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, true, undefined, options);
+  }
+}
+
 /** One readable line for any thrown value, for the CLI boundary and logs. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;

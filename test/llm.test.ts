@@ -1,60 +1,22 @@
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError, ProviderError } from '../src/errors.js';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { ConfigError, ConnectionFailedError, ProviderError } from '../src/errors.js';
 import { ClaudeCliProvider } from '../src/llm/claudeCli.js';
 import { OpenAICompatibleProvider } from '../src/llm/openaiCompatible.js';
 import { routedCall } from '../src/llm/routedCall.js';
 import { readUsage } from '../src/route/ledger.js';
 import { limitedModels, limitsPath } from '../src/route/limits.js';
-import { defaultPolicy, mergePolicy, type RoutingPolicy } from '../src/route/policy.js';
-import { startChatServer, type ChatServer } from './helpers/chatServer.js';
+import { defaultPolicy } from '../src/route/policy.js';
+import { serversClosedAfterEach, type ScriptedReply } from './helpers/chatServer.js';
+import { env, kimiThenQwen } from './helpers/routedPair.js';
 
-const FAST_RETRY = { retries: 1, baseDelayMs: 1 };
-let servers: ChatServer[] = [];
-let home: string;
+const server = serversClosedAfterEach();
 
 beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'codectx-providers-'));
-  process.env.CODECTX_HOME = home;
+  process.env.CODECTX_HOME = mkdtempSync(join(tmpdir(), 'codectx-providers-'));
 });
-
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-async function server(...replies: Parameters<typeof startChatServer>[0]): Promise<ChatServer> {
-  const s = await startChatServer(replies);
-  servers.push(s);
-  return s;
-}
-
-/** The default policy with Kimi and Qwen pointed at loopback servers. */
-function loopbackPolicy(kimi: ChatServer, qwen: ChatServer): RoutingPolicy {
-  return mergePolicy(defaultPolicy(), {
-    models: {
-      'kimi-k2': { baseURL: kimi.baseURL, apiKeyEnv: 'TEST_KIMI_KEY' },
-      'qwen3-coder': { baseURL: qwen.baseURL, apiKeyEnv: 'TEST_QWEN_KEY' },
-    },
-  });
-}
-
-const env = { ...process.env, TEST_KIMI_KEY: 'kimi-secret', TEST_QWEN_KEY: 'qwen-secret' };
-
-/** A css_tweaks task routed to kimi-k2 with qwen3-coder behind it, both on loopback servers; `options` override. */
-function kimiThenQwen(kimi: ChatServer, qwen: ChatServer, options: Partial<Parameters<typeof routedCall>[0]> = {}) {
-  return routedCall({
-    policy: loopbackPolicy(kimi, qwen),
-    decision: { category: 'css_tweaks', model: 'kimi-k2', fallbacks: ['qwen3-coder'], expectedOutputTokens: 400 },
-    system: '',
-    prompt: 'x',
-    retry: FAST_RETRY,
-    env,
-    ...options,
-  });
-}
 
 describe('OpenAI-compatible provider', () => {
   it('streams pieces in order, sends the key from the named variable and takes the reported usage', async () => {
@@ -85,15 +47,14 @@ describe('OpenAI-compatible provider', () => {
     );
   });
 
-  it('says when the endpoint cannot be reached, without retrying', async () => {
+  it('says when the endpoint cannot be reached, as a failed connection the fallback chain goes past', async () => {
     const s = await server();
     await s.close();
-    servers = [];
     const provider = new OpenAICompatibleProvider({ baseURL: s.baseURL, timeoutMs: 5000, env });
     const error = await provider.complete({ model: 'm', system: '', prompt: 'x' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toBeInstanceOf(ConnectionFailedError);
     expect((error as ProviderError).message).toMatch(/^cannot reach http:\/\/127\.0\.0\.1:\d+\/v1 \(ECONNREFUSED\)$/);
-    expect((error as ProviderError).retryable).toBe(false);
+    expect((error as ProviderError).retryable).toBe(true);
   });
 
   it('marks 429 and 5xx retryable, 401 not, with the key variable named', async () => {
@@ -112,7 +73,7 @@ describe('OpenAI-compatible provider', () => {
 });
 
 describe('OpenAI-compatible provider: a 200 without a readable answer', () => {
-  const call = async (...replies: Parameters<typeof startChatServer>[0]) => {
+  const call = async (...replies: ScriptedReply[]) => {
     const s = await server(...replies);
     const provider = new OpenAICompatibleProvider({ baseURL: s.baseURL, timeoutMs: 5000, env });
     const pieces: string[] = [];
@@ -291,7 +252,7 @@ describe('routed call past models that cannot be called', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toBe(
-      `no model in the chain answered: kimi-k2: ${kimi.baseURL} answered 429: 429 Rate limit reached for model; ` +
+      `no model in the chain answered: kimi-k2: ${kimi.baseURL} answered 429: Rate limit reached for model; ` +
         `qwen3-coder: TEST_QWEN_KEY is not set (the API key for ${qwen.baseURL})`,
     );
     expect(readUsage()).toEqual([]);

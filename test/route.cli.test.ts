@@ -104,7 +104,7 @@ describe('codectx route', () => {
     const { stdout } = await run(['route', 'Center the login card vertically', '--path', project]);
     expect(stdout).toMatch(/^category {5}css_tweaks \(confidence 0\.\d\d\)$/m);
     expect(stdout).toMatch(/^model {8}kimi-k2$/m);
-    expect(stdout).toMatch(/^context fit {2}fits: \d+ tokens \(prompt \+ 400 expected output\) of 128K$/m);
+    expect(stdout).toMatch(/^context fit {2}fits: \d+ tokens \(prompt \d+ \+ expected output 400\) of 128K$/m);
     expect(stdout).toMatch(/^est\. cost {4}\$0\.\d+ \(\d+ in × \$1\/M \+ 400 out × \$3\/M\)$/m);
     expect(stdout).toMatch(/^est\. time {4}~2 s to write 400 tokens at ~250 tokens\/s$/m);
     expect(stdout).toMatch(/^fallbacks {4}qwen3-coder → claude-sonnet$/m);
@@ -176,6 +176,42 @@ describe('codectx ask', () => {
       'codectx: css_tweaks → qwen3-coder (kimi-k2 at its limit (429: Rate limit reached for requests) → qwen3-coder); no pre-search (skipped with --no-context)\n',
     );
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('ends a broken-off answer\'s line before the error, which names the endpoint, and records the billed call', async () => {
+    // Seen: "Use darkercodectx: terminated" on one line, and no ledger line for tokens the provider billed.
+    server = await startChatServer([{ kind: 'drop', pieces: ['Use ', 'darker'] }]);
+    writeFileSync(
+      join(project, 'codectx.config.json'),
+      JSON.stringify({ routing: { models: { 'kimi-k2': { baseURL: server.baseURL, apiKeyEnv: 'TEST_GROQ_KEY' } } } }),
+    );
+    const { stdout, error } = await run(['ask', 'Make the submit button hover color darker', '--no-context', '--path', project], { TEST_GROQ_KEY: 'k' });
+    expect(stdout).toBe('Use darker\n');
+    expect((error as Error).message).toBe(`${server.baseURL} closed the stream mid-answer after 10 characters (terminated)`);
+    expect(readUsage()).toMatchObject([{ model: 'kimi-k2', outputTokens: 3, tokensEstimated: true, incomplete: true }]);
+    expect((await run(['stats'])).stdout).toMatch(/^total {8}1 call, .*; 0 answered by a fallback; 1 broken off mid-answer$/m);
+  });
+
+  it('prints the answer of a server that ignores `stream: true`', async () => {
+    server = await startChatServer([{ kind: 'completion', content: 'Use darker blue.', usage: { prompt_tokens: 900, completion_tokens: 40 } }]);
+    writeFileSync(
+      join(project, 'codectx.config.json'),
+      JSON.stringify({ routing: { models: { 'kimi-k2': { baseURL: server.baseURL, apiKeyEnv: 'TEST_GROQ_KEY' } } } }),
+    );
+    const { stdout, stderr, error } = await run(['ask', 'Make the submit button hover color darker', '--no-context', '--path', project], { TEST_GROQ_KEY: 'k' });
+    expect(error).toBeUndefined();
+    expect(stdout).toBe('Use darker blue.\n');
+    expect(stderr).toMatch(/kimi-k2 · 900 in \/ 40 out tokens · /);
+  });
+
+  it('says what does not fit a forced model\'s window: the prompt and the expected output, counted apart', async () => {
+    // Seen: "the prompt (40 tokens) does not fit kimi-k2's window", when the expected output was what did not fit.
+    writeFileSync(join(project, 'codectx.config.json'), JSON.stringify({ routing: { expectedOutputTokens: { css_tweaks: 140000 } } }));
+    const { error } = await run(['ask', 'Make the submit button hover color darker', '--no-context', '--model', 'kimi', '--path', project]);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(
+      /^\d+ tokens \(prompt \d+ \+ expected output 140000\) do not fit kimi-k2's 128K window; lower the pre-search budget, use --no-context or another --model$/,
+    );
   });
 
   it('refuses a wrong type under routing.models in one line, naming the key, before calling anything', async () => {

@@ -226,15 +226,24 @@ describe('routing decision', () => {
     const decision = decideRoute(policy, { classification: classified('basic_javascript'), promptTokens: 200_000 });
     expect(decision.model).toBe('qwen3-coder');
     expect(decision.contextFits).toBe(true);
-    expect(decision.reason).toContain("200600 tokens exceed kimi-k2's 128K window → qwen3-coder (1M)");
+    expect(decision.reason).toContain("200600 tokens (prompt 200000 + expected output 600) exceed kimi-k2's 128K window → qwen3-coder (1M)");
     // Sonnet's 200K window cannot take it, so it is no fallback here.
     expect(decision.fallbacks).toEqual([]);
+  });
+
+  it('counts the prompt and the expected output apart when it is the output that does not fit', () => {
+    // Seen: "18000 tokens exceed …", read as a prompt too big, for a 10000-token prompt and a long expected answer.
+    const small = mergePolicy(policy, { models: { 'kimi-k2': { contextWindow: 16_000 } }, expectedOutputTokens: { css_tweaks: 8000 } });
+    const decision = decideRoute(small, { classification: classified('css_tweaks'), promptTokens: 10_000 });
+    expect(decision.passedOver).toEqual(["18000 tokens (prompt 10000 + expected output 8000) exceed kimi-k2's 16K window → qwen3-coder (1M)"]);
+    const forced = decideRoute(small, { classification: classified('css_tweaks'), promptTokens: 10_000, override: { model: 'kimi-k2', source: '--model' } });
+    expect(forced.reason).toContain("18000 tokens (prompt 10000 + expected output 8000) exceed kimi-k2's 16K window; kept because of --model");
   });
 
   it('reports a prompt no window fits, and keeps an explicit model even when it does not fit', () => {
     const huge = decideRoute(policy, { classification: classified('codebase_overview'), promptTokens: 2_000_000 });
     expect(huge.contextFits).toBe(false);
-    expect(huge.reason).toContain("exceed every available model's window");
+    expect(huge.reason).toContain("2001500 tokens (prompt 2000000 + expected output 1500) exceed every available model's window");
     const forced = decideRoute(policy, {
       classification: classified('css_tweaks'),
       promptTokens: 150_000,

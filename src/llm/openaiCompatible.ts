@@ -4,10 +4,10 @@
  * Retries are ours (withRetries + the fallback chain), so the SDK's own are off.
  */
 import OpenAI from 'openai';
-import { ConfigError, ProviderError } from '../errors.js';
+import { ConfigError, ConnectionFailedError, ProviderError } from '../errors.js';
 import { AnswerText } from './answerText.js';
 import { estimatePromptTokens } from './tokens.js';
-import type { CompletionHooks, CompletionRequest, CompletionResult, ModelProvider } from './types.js';
+import { PartialAnswerError, type CompletionHooks, type CompletionRequest, type CompletionResult, type ModelProvider } from './types.js';
 
 export interface OpenAICompatibleOptions {
   baseURL: string;
@@ -34,75 +34,130 @@ export class OpenAICompatibleProvider implements ModelProvider {
     let chunks = 0;
     let usage: OpenAI.CompletionUsage | undefined;
     try {
-      const stream = await this.client.chat.completions.create({
-        model: request.model,
-        messages: [
-          { role: 'system', content: request.system },
-          { role: 'user', content: request.prompt },
-        ],
-        max_tokens: request.maxOutputTokens,
-        stream: true,
-        stream_options: { include_usage: true },
-      });
-      for await (const chunk of stream) {
-        chunks++;
-        // `choices` is typed as always there; some servers send chunks without it.
-        const piece = chunk.choices?.[0]?.delta?.content;
-        if (piece) answer.add(piece);
-        if (chunk.usage) usage = chunk.usage;
+      const { data: stream, response } = await this.client.chat.completions
+        .create({
+          model: request.model,
+          messages: [
+            { role: 'system', content: request.system },
+            { role: 'user', content: request.prompt },
+          ],
+          max_tokens: request.maxOutputTokens,
+          stream: true,
+          stream_options: { include_usage: true },
+        })
+        .withResponse();
+      if (/\bjson\b/i.test(response.headers.get('content-type') ?? '')) {
+        // Some local servers and proxies ignore `stream: true` and send the whole completion at once.
+        const completion = plainCompletion(await response.text());
+        if (completion) {
+          chunks = 1;
+          answer.add(completion.content);
+          usage = completion.usage;
+        }
+      } else {
+        for await (const chunk of stream) {
+          chunks++;
+          // `choices` is typed as always there; some servers send chunks without it.
+          const piece = chunk.choices?.[0]?.delta?.content;
+          if (piece) answer.add(piece);
+          if (chunk.usage) usage = chunk.usage;
+        }
       }
     } catch (error) {
-      throw this.describe(error, answer.started);
+      throw answer.started ? this.brokenOff(error, request, answer.text) : this.describe(error);
     }
-    // A 200 that carries no answer is a failed call (a proxy's error page, a non-streaming server): retried, then
-    // the fallback chain, and never billed as an answer.
+    // A 200 that carries no answer is a failed call (a proxy's error page, not a completion): retried, then the
+    // fallback chain, and never billed as an answer.
     if (answer.blank) {
       const what = chunks === 0
         ? 'no completion chunks (is it an OpenAI-compatible chat-completions endpoint?)'
         : 'an empty completion';
       throw new ProviderError(`${this.options.baseURL} answered with ${what}`, true);
     }
-    const { text } = answer;
-    return {
-      text,
-      inputTokens: usage?.prompt_tokens ?? estimatePromptTokens(request.system + request.prompt),
-      outputTokens: usage?.completion_tokens ?? estimatePromptTokens(text),
-      tokensEstimated: !usage,
-    };
+    return completionResult(request, answer.text, usage);
   }
 
-  /** One readable line; retryable only for rate limits and server errors hit before any text was streamed. */
-  private describe(error: unknown, streamed: boolean): Error {
+  /**
+   * One readable line for a failure before any text was shown. Retryable for rate limits, server errors and
+   * unreadable streams; a failed connection goes on to the fallback chain without retrying.
+   */
+  private describe(error: unknown): Error {
     const where = this.options.baseURL;
     if (error instanceof OpenAI.APIConnectionTimeoutError) {
-      return new ProviderError(`${where} did not answer within ${this.options.timeoutMs} ms`, !streamed, undefined, { cause: error });
+      return new ProviderError(`${where} did not answer within ${this.options.timeoutMs} ms`, true, undefined, { cause: error });
     }
     if (error instanceof OpenAI.APIConnectionError) {
-      return new ProviderError(`cannot reach ${where} (${networkCode(error) ?? 'connection failed'})`, false, undefined, { cause: error });
+      return new ConnectionFailedError(`cannot reach ${where} (${networkReason(error) ?? 'connection failed'})`, { cause: error });
     }
     if (error instanceof OpenAI.APIError) {
       const status = error.status;
-      const detail = firstLine(error.message);
+      // The SDK's message opens with the status ("429 Rate limit reached"), which the line names already.
+      const line = firstLine(error.message);
+      const detail = status === undefined ? line : line.replace(new RegExp(`^${status}\\s+`), '');
       if (status === 401 || status === 403) {
         const key = this.options.apiKeyEnv ? `check ${this.options.apiKeyEnv}` : 'the endpoint needs a key';
         return new ProviderError(`${where} rejected the API key (${status}; ${key})`, false, status, { cause: error });
       }
       if (status === 404) return new ProviderError(`${where}: model not found (${detail})`, false, status, { cause: error });
-      const retryable = !streamed && (status === 429 || (status !== undefined && status >= 500));
+      const retryable = status === 429 || (status !== undefined && status >= 500);
       return new ProviderError(`${where} answered ${status ?? 'an error'}: ${detail}`, retryable, status, { cause: error });
     }
     if (error instanceof SyntaxError) {
       // The stream's data was not JSON: a broken server or proxy, like a 5xx.
-      return new ProviderError(`${where} sent an unreadable completion stream (${firstLine(error.message)})`, !streamed, undefined, { cause: error });
+      return new ProviderError(`${where} sent an unreadable completion stream (${firstLine(error.message)})`, true, undefined, { cause: error });
     }
-    return new ProviderError(`${where}: ${firstLine(error instanceof Error ? error.message : String(error))}`, false, undefined, { cause: error });
+    const message = firstLine(error instanceof Error ? error.message : String(error));
+    if (networkReason(error)) {
+      // The stream was cut (undici's "terminated") before any text came: nothing shown, so another model may answer.
+      return new ConnectionFailedError(`${where} closed the connection before answering (${message})`, { cause: error });
+    }
+    return new ProviderError(`${where}: ${message}`, false, undefined, { cause: error });
+  }
+
+  /** A failure after text was shown: one line naming the endpoint, and the partial call's estimated usage. */
+  private brokenOff(error: unknown, request: CompletionRequest, text: string): PartialAnswerError {
+    const what = error instanceof OpenAI.APIError ? 'sent an error'
+      : error instanceof SyntaxError ? 'sent unreadable data'
+      : 'closed the stream';
+    const detail = firstLine(error instanceof Error ? error.message : String(error));
+    return new PartialAnswerError(
+      `${this.options.baseURL} ${what} mid-answer after ${text.length} characters (${detail})`,
+      completionResult(request, text, undefined),
+      { cause: error },
+    );
   }
 }
 
-/** The system error code (ECONNREFUSED, ENOTFOUND) buried in the SDK error → fetch error → socket error chain. */
-function networkCode(error: unknown): string | undefined {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (typeof e.code === 'string') return e.code;
+/** The answer of a non-streaming `chat.completion` body, or undefined when the body is not one. */
+function plainCompletion(body: string): { content: string; usage?: OpenAI.CompletionUsage } | undefined {
+  let completion: Partial<OpenAI.ChatCompletion> | null;
+  try {
+    completion = JSON.parse(body) as Partial<OpenAI.ChatCompletion> | null;
+  } catch {
+    return undefined;
+  }
+  const content = completion?.choices?.[0]?.message?.content;
+  return typeof content === 'string' ? { content, usage: completion?.usage ?? undefined } : undefined;
+}
+
+/** The reported usage, or estimates from the text when the endpoint reported none. */
+function completionResult(request: CompletionRequest, text: string, usage: OpenAI.CompletionUsage | undefined): CompletionResult {
+  return {
+    text,
+    inputTokens: usage?.prompt_tokens ?? estimatePromptTokens(request.system + request.prompt),
+    outputTokens: usage?.completion_tokens ?? estimatePromptTokens(text),
+    tokensEstimated: !usage,
+  };
+}
+
+/**
+ * Why a connection failed: the system error code (ECONNREFUSED, ENOTFOUND) buried in the SDK error → fetch error
+ * → socket error chain, else the socket error's own words (undici's "other side closed").
+ */
+function networkReason(error: unknown): string | undefined {
+  for (let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code !== 'string') continue;
+    return /^E[A-Z]+$/.test(e.code) || typeof e.message !== 'string' ? e.code : firstLine(e.message);
   }
   return undefined;
 }

@@ -2,8 +2,8 @@
  * One routed model call: the decided model first, then its fallback chain when a model answers with a rate
  * limit, quota or server error, or with no readable answer, after bounded retries. A model that cannot be called
  * here at all (its API key is not set, its CLI is not installed) is skipped with a note, so the chain goes on to
- * one that can. A 429 marks the model as limited for later runs. Only the call that answers is appended to the
- * usage ledger.
+ * one that can. A 429 marks the model as limited for later runs. The call that answers is appended to the usage
+ * ledger, and so is one that broke off mid-answer (billed all the same), flagged incomplete; failed calls are not.
  */
 import { ConfigError, ProviderError } from '../errors.js';
 import { callCostUsd } from '../route/cost.js';
@@ -13,7 +13,7 @@ import type { RoutingPolicy } from '../route/policy.js';
 import type { RouteDecision } from '../route/router.js';
 import { createModelProvider } from './index.js';
 import { DEFAULT_RETRY, withRetries, type RetryOptions } from './retry.js';
-import type { CompletionResult } from './types.js';
+import { PartialAnswerError, type CompletionResult } from './types.js';
 
 export interface RoutedCallOptions {
   policy: RoutingPolicy;
@@ -59,6 +59,10 @@ export async function routedCall(options: RoutedCallOptions): Promise<RoutedCall
         options.retry ?? DEFAULT_RETRY,
       );
     } catch (error) {
+      if (error instanceof PartialAnswerError) {
+        appendUsage(usageRecord(options, model, error.partial, started, { incomplete: true }));
+        throw error;
+      }
       const cannotCall = error instanceof ConfigError;
       if (!cannotCall && !(error instanceof ProviderError && error.retryable)) throw error;
       if (error instanceof ProviderError && error.status === 429) markLimited(model, `429: ${error.message}`);
@@ -68,21 +72,33 @@ export async function routedCall(options: RoutedCallOptions): Promise<RoutedCall
       else options.onFallback?.(model, next, error);
       continue;
     }
-    const usage: UsageRecord = {
-      time: new Date().toISOString(),
-      category: decision.category,
-      model,
-      inputTokens: result.inputTokens,
-      outputTokens: result.outputTokens,
-      tokensEstimated: result.tokensEstimated,
-      costUsd: callCostUsd(entry, result.inputTokens, result.outputTokens),
-      latencyMs: Date.now() - started,
-      ...(model !== decision.model ? { fallbackFrom: decision.model } : {}),
-    };
+    const usage = usageRecord(options, model, result, started);
     appendUsage(usage);
     return { ...result, model, usage };
   }
   throw new ProviderError('no model to call', false);
+}
+
+/** The ledger line for a call of `model` that answered, in full or (with `incomplete`) broken off. */
+function usageRecord(
+  { policy, decision }: RoutedCallOptions,
+  model: string,
+  result: CompletionResult,
+  started: number,
+  extra: Pick<UsageRecord, 'incomplete'> = {},
+): UsageRecord {
+  return {
+    time: new Date().toISOString(),
+    category: decision.category,
+    model,
+    inputTokens: result.inputTokens,
+    outputTokens: result.outputTokens,
+    tokensEstimated: result.tokensEstimated,
+    costUsd: callCostUsd(policy.models[model]!, result.inputTokens, result.outputTokens),
+    latencyMs: Date.now() - started,
+    ...(model !== decision.model ? { fallbackFrom: decision.model } : {}),
+    ...extra,
+  };
 }
 
 /** The last model's error, naming what happened to every model tried before it. */

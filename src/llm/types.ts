@@ -1,4 +1,5 @@
 /** Calling a language model: one small interface, two real implementations (OpenAI-compatible HTTP, claude CLI). */
+import { ProviderError } from '../errors.js';
 
 export interface CompletionRequest {
   /** The provider's own model id (catalog `apiModel`). */
@@ -23,6 +24,23 @@ export interface CompletionHooks {
 
 export interface ModelProvider {
   readonly kind: 'openai-compatible' | 'claude-cli';
-  /** Streams a completion; throws ProviderError (retryable on 429/5xx and a blank or unreadable answer) or ConfigError (missing key, no CLI). */
+  /**
+   * Streams a completion; throws ProviderError (retryable on 429/5xx and a blank or unreadable answer), ConfigError
+   * (missing key, no CLI), or PartialAnswerError when the answer breaks off after text was shown.
+   */
   complete(request: CompletionRequest, hooks?: CompletionHooks): Promise<CompletionResult>;
+}
+
+/**
+ * The answer broke off after some of it was shown: not retried nor fallen back (the user has read part of one
+ * answer, a second would follow it), but the provider bills what it sent, so `partial` carries its estimated usage.
+ */
+export class PartialAnswerError extends ProviderError {
+  constructor(
+    message: string,
+    readonly partial: CompletionResult,
+    options?: { cause?: unknown },
+  ) {
+    super(message, false, undefined, options);
+  }
 }

@@ -1,6 +1,7 @@
 /**
- * The usage ledger: one JSON line per completed model call in <codectxHome>/usage.jsonl. Appending a line is
- * atomic enough for concurrent CLI runs (each write is a single small append), and the file stays greppable.
+ * The usage ledger: one JSON line per model call that answered, in full or broken off mid-answer, in
+ * <codectxHome>/usage.jsonl. Appending a line is atomic enough for concurrent CLI runs (each write is a single
+ * small append), and the file stays greppable.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -23,6 +24,8 @@ const usageRecord = z.object({
   latencyMs: nonNegative,
   /** The model that was routed to but failed (429, quota, 5xx) before this one answered. */
   fallbackFrom: z.string().optional(),
+  /** The answer broke off mid-stream: the tokens are estimates of what was sent before (billed all the same). */
+  incomplete: z.boolean().optional(),
 });
 
 export type UsageRecord = z.infer<typeof usageRecord>;

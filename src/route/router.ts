@@ -37,6 +37,8 @@ export function decideRoute(policy: RoutingPolicy, input: RouteInput): RouteDeci
   const category = classification.category;
   const expectedOutputTokens = policy.expectedOutputTokens[category] ?? 1000;
   const needed = promptTokens + expectedOutputTokens;
+  // Both parts named: a small prompt with a long expected answer must not read as a prompt too big.
+  const counted = formatNeeded(promptTokens, expectedOutputTokens);
   const reasons = [`${category} (${classification.reason || 'no evidence'})`];
   const passedOver: string[] = [];
   const passOver = (step: string) => {
@@ -60,17 +62,17 @@ export function decideRoute(policy: RoutingPolicy, input: RouteInput): RouteDeci
 
   let contextFits = needed <= window(model);
   if (!contextFits && override) {
-    reasons.push(`${needed} tokens exceed ${model}'s ${formatWindow(window(model))} window; kept because of ${override.source}`);
+    reasons.push(`${counted} exceed ${model}'s ${formatWindow(window(model))} window; kept because of ${override.source}`);
   } else if (!contextFits) {
     const bigger = policy.contextFitOrder.find(
       (name) => window(name) > window(model) && window(name) >= needed && !limited.has(name),
     );
     if (bigger) {
-      passOver(`${needed} tokens exceed ${model}'s ${formatWindow(window(model))} window → ${bigger} (${formatWindow(window(bigger))})`);
+      passOver(`${counted} exceed ${model}'s ${formatWindow(window(model))} window → ${bigger} (${formatWindow(window(bigger))})`);
       model = bigger;
       contextFits = true;
     } else {
-      reasons.push(`${needed} tokens exceed every available model's window`);
+      reasons.push(`${counted} exceed every available model's window`);
     }
   }
 
@@ -87,6 +89,11 @@ export function decideRoute(policy: RoutingPolicy, input: RouteInput): RouteDeci
     fallbacks,
     passedOver,
   };
+}
+
+/** What a context window must hold, counted: "18000 tokens (prompt 10000 + expected output 8000)". */
+export function formatNeeded(promptTokens: number, expectedOutputTokens: number): string {
+  return `${promptTokens + expectedOutputTokens} tokens (prompt ${promptTokens} + expected output ${expectedOutputTokens})`;
 }
 
 export function formatWindow(tokens: number): string {

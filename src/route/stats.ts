@@ -19,6 +19,8 @@ export interface UsageSummary {
   savingsUsd: number;
   /** Calls that were answered by a fallback model. */
   fallbacks: number;
+  /** Calls whose answer broke off mid-stream (counted above at estimated tokens, since they are billed). */
+  incomplete: number;
   /** Calendar days (UTC) from the first call to the last, both included: the divisor for per-day figures. */
   days: number;
 }
@@ -51,6 +53,7 @@ export function summarizeUsage(records: UsageRecord[], opus: ModelEntry): UsageS
     allOpusCostUsd,
     savingsUsd: allOpusCostUsd - total.costUsd,
     fallbacks: records.filter((r) => r.fallbackFrom).length,
+    incomplete: records.filter((r) => r.incomplete).length,
     days: records.length > 0 ? lastDay - firstDay + 1 : 1,
   };
 }

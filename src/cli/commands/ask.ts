@@ -4,6 +4,7 @@ import { withService } from '../../app/service.js';
 import { formatUsd } from '../../route/cost.js';
 import { UsageError } from '../../errors.js';
 import { assertWithinBudget } from '../../route/limits.js';
+import { formatNeeded, formatWindow } from '../../route/router.js';
 import { modelName, nonEmptyPath } from '../shared.js';
 import { count, printableLines } from '../../text.js';
 
@@ -46,7 +47,9 @@ export function registerAskCommand(program: Command): void {
         return;
       }
       if (!decision.contextFits) {
-        throw new UsageError(`the prompt (${decision.promptTokens} tokens) does not fit ${decision.model}'s window; lower the pre-search budget, use --no-context or another --model`);
+        const needed = formatNeeded(decision.promptTokens, decision.expectedOutputTokens);
+        const window = formatWindow(policy.models[decision.model]!.contextWindow);
+        throw new UsageError(`${needed} do not fit ${decision.model}'s ${window} window; lower the pre-search budget, use --no-context or another --model`);
       }
       assertWithinBudget(policy);
       const presearch = prepared.block
@@ -57,17 +60,24 @@ export function registerAskCommand(program: Command): void {
       console.error(`codectx: ${decision.category} → ${decision.model}${passedOver}; ${presearch}${redaction.count > 0 ? `; ${redacted}` : ''}`);
       // Model SDKs load only when a model is really called (not for --dry-run, nor for other commands).
       const { routedCall } = await import('../../llm/routedCall.js');
+      /** Whether the answer so far ends mid-line: ended before anything else is printed, error lines included. */
+      let lineOpen = false;
       const result = await routedCall({
         policy,
         decision,
         system: prompt.system,
         prompt: prompt.prompt,
-        // The answer can carry what the indexed code put in it: no escape sequence reaches the terminal.
-        onToken: (text) => process.stdout.write(printableLines(text)),
+        onToken: (text) => {
+          // The answer can carry what the indexed code put in it: no escape sequence reaches the terminal.
+          const shown = printableLines(text);
+          process.stdout.write(shown);
+          if (shown) lineOpen = !shown.endsWith('\n');
+        },
         onFallback: (from, to, error) => console.error(`codectx: ${from} failed (${error.message}); falling back to ${to}`),
         onSkip: (model, to, error) => console.error(`codectx: ${model} skipped (${error.message}); trying ${to}`),
+      }).finally(() => {
+        if (lineOpen) process.stdout.write('\n');
       });
-      if (!result.text.endsWith('\n')) process.stdout.write('\n');
       const { usage } = result;
       const estimated = usage.tokensEstimated ? ' (estimated)' : '';
       console.error(

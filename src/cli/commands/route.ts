@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { prepareTask, type PreparedTask } from '../../context/prepare.js';
 import { withService } from '../../app/service.js';
 import { formatUsd, priceTier } from '../../route/cost.js';
-import { formatWindow } from '../../route/router.js';
+import { formatNeeded, formatWindow } from '../../route/router.js';
 import { modelName, nonEmptyPath } from '../shared.js';
 
 interface RouteFlags {
@@ -37,13 +37,12 @@ export function registerRouteCommand(program: Command): void {
       }
       const entry = prepared.policy.models[decision.model]!;
       const tier = priceTier(entry, decision.promptTokens);
-      const needed = decision.promptTokens + decision.expectedOutputTokens;
       const rows: Array<[string, string]> = [
         ['category', `${decision.category} (confidence ${decision.confidence.toFixed(2)})`],
         ['model', decision.model],
         ['reason', [decision.reason, prepared.rulesOnlyNote].filter(Boolean).join('; ')],
         ['prompt', `${decision.promptTokens} tokens (${promptSource(prepared)})`],
-        ['context fit', `${decision.contextFits ? 'fits' : 'DOES NOT FIT'}: ${needed} tokens (prompt + ${decision.expectedOutputTokens} expected output) of ${formatWindow(entry.contextWindow)}`],
+        ['context fit', `${decision.contextFits ? 'fits' : 'DOES NOT FIT'}: ${formatNeeded(decision.promptTokens, decision.expectedOutputTokens)} of ${formatWindow(entry.contextWindow)}`],
         ['est. cost', `${formatUsd(decision.estimatedCostUsd)} (${decision.promptTokens} in × $${tier.inputPerMTok}/M + ${decision.expectedOutputTokens} out × $${tier.outputPerMTok}/M)`],
         ['est. time', `~${Math.ceil(decision.expectedOutputTokens / entry.tokensPerSecond)} s to write ${decision.expectedOutputTokens} tokens at ~${entry.tokensPerSecond} tokens/s`],
         ['fallbacks', decision.fallbacks.join(' → ') || 'none'],

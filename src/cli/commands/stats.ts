@@ -51,7 +51,8 @@ export function registerStatsCommand(program: Command): void {
       printTable('category', summary.byCategory, usd);
       console.log('');
       const savings = roundedSavings(summary, decimals);
-      console.log(`total        ${count(total.calls, 'call')}, ${usd(savings.spentUsd)} (${usd(perDay(total.costUsd))}/day over ${count(summary.days, 'day')}); ${summary.fallbacks} answered by a fallback`);
+      const incomplete = summary.incomplete > 0 ? `; ${summary.incomplete} broken off mid-answer` : '';
+      console.log(`total        ${count(total.calls, 'call')}, ${usd(savings.spentUsd)} (${usd(perDay(total.costUsd))}/day over ${count(summary.days, 'day')}); ${summary.fallbacks} answered by a fallback${incomplete}`);
       console.log(`all-Opus     ${usd(savings.allOpusUsd)} (${usd(perDay(allOpusCostUsd))}/day) for the same tokens`);
       const share = savings.savedPercent === undefined ? '' : ` (${savings.savedPercent}%)`;
       console.log(`saved        ${usd(savings.savedUsd)}${share}`);

@@ -1,0 +1,125 @@
+/**
+ * Model calls against servers that misbehave in ways seen in the field: one that cannot be reached, one that
+ * ignores `stream: true`, one that dies mid-answer. Loopback servers speak the OpenAI protocol to the real SDK.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ConnectionFailedError, ProviderError } from '../src/errors.js';
+import { OpenAICompatibleProvider } from '../src/llm/openaiCompatible.js';
+import { PartialAnswerError } from '../src/llm/types.js';
+import { readLedger, readUsage } from '../src/route/ledger.js';
+import { defaultPolicy } from '../src/route/policy.js';
+import { summarizeUsage } from '../src/route/stats.js';
+import { serversClosedAfterEach, type ScriptedReply } from './helpers/chatServer.js';
+import { env, kimiThenQwen } from './helpers/routedPair.js';
+
+const server = serversClosedAfterEach();
+
+beforeEach(() => {
+  process.env.CODECTX_HOME = mkdtempSync(join(tmpdir(), 'codectx-server-faults-'));
+});
+
+/** One call to a server answering `reply`: what it returned or threw, and the pieces shown on the way. */
+async function callOnce(reply: ScriptedReply) {
+  const s = await server(reply);
+  const provider = new OpenAICompatibleProvider({ baseURL: s.baseURL, timeoutMs: 5000, env });
+  const pieces: string[] = [];
+  const outcome = await provider
+    .complete({ model: 'm', system: 'sys', prompt: 'x'.repeat(32) }, { onToken: (p) => pieces.push(p) })
+    .catch((error: unknown) => error);
+  return { s, outcome, pieces };
+}
+
+describe('a model whose endpoint cannot be reached', () => {
+  it('is passed over for the next model in the chain at once, not retried (connection refused)', async () => {
+    // Seen: a stopped local server (ECONNREFUSED) ended the call; the fallback chain was never tried.
+    const kimi = await server();
+    await kimi.close();
+    const qwen = await server({ kind: 'stream', pieces: ['fixed'] });
+    const notes: string[] = [];
+    // A backoff this long would outlast the test: the refused endpoint must not be retried.
+    const result = await kimiThenQwen(kimi, qwen, {
+      retry: { retries: 2, baseDelayMs: 60_000 },
+      onFallback: (from, to, error) => notes.push(`${from} → ${to}: ${error.message}`),
+    });
+    expect(result).toMatchObject({ model: 'qwen3-coder', text: 'fixed' });
+    expect(notes).toEqual([`kimi-k2 → qwen3-coder: cannot reach ${kimi.baseURL} (ECONNREFUSED)`]);
+    expect(readUsage()).toMatchObject([{ model: 'qwen3-coder', fallbackFrom: 'kimi-k2' }]);
+  });
+
+  it('is passed over, once tried, when it drops the connection before answering', async () => {
+    const kimi = await server({ kind: 'reset' }, { kind: 'reset' });
+    const qwen = await server({ kind: 'stream', pieces: ['fixed'] });
+    const result = await kimiThenQwen(kimi, qwen);
+    expect(result.model).toBe('qwen3-coder');
+    expect(kimi.requests).toHaveLength(1);
+  });
+
+  it('is passed over when the stream is cut before any text was shown', async () => {
+    // Whitespace is held back until text follows, so nothing reached the user: another model may answer.
+    const kimi = await server({ kind: 'drop', pieces: ['\n'] });
+    const qwen = await server({ kind: 'stream', pieces: ['fixed'] });
+    const notes: string[] = [];
+    const result = await kimiThenQwen(kimi, qwen, { onFallback: (_from, _to, error) => notes.push(error.message) });
+    expect(result.model).toBe('qwen3-coder');
+    expect(notes).toEqual([`${kimi.baseURL} closed the connection before answering (terminated)`]);
+  });
+});
+
+describe('a server that ignores `stream: true`', () => {
+  it('is answered by its one JSON completion: shown whole, with its usage', async () => {
+    // Seen: a proxy answering with a plain chat.completion was rejected as "no completion chunks".
+    const { outcome, pieces } = await callOnce({ kind: 'completion', content: 'Use a darker blue.\n', usage: { prompt_tokens: 12, completion_tokens: 5 } });
+    expect(outcome).toEqual({ text: 'Use a darker blue.\n', inputTokens: 12, outputTokens: 5, tokensEstimated: false });
+    expect(pieces).toEqual(['Use a darker blue.\n']);
+  });
+
+  it('has its tokens estimated when the completion carries no usage', async () => {
+    const { outcome } = await callOnce({ kind: 'completion', content: 'abcdefg' });
+    expect(outcome).toEqual({ text: 'abcdefg', inputTokens: 10, outputTokens: 2, tokensEstimated: true });
+  });
+
+  it('still fails, retryable, with a blank completion or a 200 that is an HTML page', async () => {
+    const blank = await callOnce({ kind: 'completion', content: '  ' });
+    expect([(blank.outcome as ProviderError).message, (blank.outcome as ProviderError).retryable]).toEqual([
+      `${blank.s.baseURL} answered with an empty completion`,
+      true,
+    ]);
+    const page = await callOnce({ kind: 'raw', contentType: 'text/html', body: '<html><body>502 Bad Gateway</body></html>' });
+    expect(page.outcome).toBeInstanceOf(ProviderError);
+    expect((page.outcome as ProviderError).message).toBe(
+      `${page.s.baseURL} answered with no completion chunks (is it an OpenAI-compatible chat-completions endpoint?)`,
+    );
+    expect((page.outcome as ProviderError).retryable).toBe(true);
+  });
+});
+
+describe('a stream that breaks off mid-answer', () => {
+  it('fails in one line naming the endpoint and how much was shown, with the partial call estimated', async () => {
+    // Seen: a bare "terminated", and nothing in the ledger although the provider billed the tokens.
+    const { s, outcome, pieces } = await callOnce({ kind: 'drop', pieces: ['Use ', 'darker'] });
+    expect(pieces).toEqual(['Use ', 'darker']);
+    expect(outcome).toBeInstanceOf(PartialAnswerError);
+    const error = outcome as PartialAnswerError;
+    expect(error.message).toBe(`${s.baseURL} closed the stream mid-answer after 10 characters (terminated)`);
+    expect(error.retryable).toBe(false);
+    // 'sys' + 32 characters of prompt, 10 of answer, at 3.5 characters a token.
+    expect(error.partial).toEqual({ text: 'Use darker', inputTokens: 10, outputTokens: 3, tokensEstimated: true });
+  });
+
+  it('is not retried nor passed to a fallback, and is recorded in the ledger as incomplete', async () => {
+    const kimi = await server({ kind: 'drop', pieces: ['Use ', 'darker'] }, { kind: 'stream', pieces: ['again'] });
+    const qwen = await server({ kind: 'stream', pieces: ['another answer'] });
+    const error = await kimiThenQwen(kimi, qwen).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(`${kimi.baseURL} closed the stream mid-answer after 10 characters (terminated)`);
+    expect([kimi.requests.length, qwen.requests.length]).toEqual([1, 0]);
+    const { records, malformed } = readLedger();
+    expect(malformed).toBe(0);
+    expect(records).toMatchObject([{ model: 'kimi-k2', category: 'css_tweaks', inputTokens: 1, outputTokens: 3, tokensEstimated: true, incomplete: true }]);
+    // Billed, so counted in the totals; and counted apart.
+    const summary = summarizeUsage(records, defaultPolicy().models['claude-opus']!);
+    expect([summary.total.calls, summary.incomplete]).toEqual([1, 1]);
+  });
+});
