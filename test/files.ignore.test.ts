@@ -132,6 +132,22 @@ describe('built-in folder rules', () => {
     expect(await walked(base)).toEqual(['src/lib.rs']);
   });
 
+  // Seen: in a git worktree (its .git a file naming the git folder) every walk failed with ENOTDIR.
+  it('follow what git tracks in a worktree, whose .git is a file', async () => {
+    await put('main/target/gen.rs', 'fn gen() {}\n');
+    await put('main/src/lib.rs', 'fn lib() {}\n');
+    const main = join(base, 'main');
+    git(main, 'init', '-q');
+    git(main, 'add', 'src', 'target');
+    git(main, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'first');
+    const tree = join(base, 'tree');
+    git(main, 'worktree', 'add', '-q', tree);
+    expect(await walked(tree)).toEqual(['src/lib.rs', 'target/gen.rs']);
+    git(tree, 'rm', '-q', '--cached', 'target/gen.rs');
+    expect(await walked(tree)).toEqual(['src/lib.rs']);
+    expect((await walkPaths(tree, ['target/gen.rs'])).files).toEqual([]);
+  });
+
   // Seen: `mv` of a watched codebase stopped the daemon: chokidar asked about the dropped paths after the rules
   // were forgotten, and reading the gone root's rules threw ENOENT out of its callback.
   it('answer for a root that is gone (ignored: nothing left to watch) instead of throwing', async () => {

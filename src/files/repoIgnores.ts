@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { lstatSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { defaultIgnoreLevels, readIgnoreLevelSync, SOURCE_LIKE_OUTPUT_FOLDERS, type IgnoreLevel } from './ignoreRules.js';
 
@@ -61,13 +61,12 @@ function withTracked(place: Place, extra: readonly string[], keep: Set<string> |
 /**
  * The output folders to keep under the root, from `git ls-files`, remembered per root while git's index file is
  * unchanged (same inode, size and mtime): the daemon asks on every change batch, and on a 70,000-file repository
- * one ls-files and the pass over its paths took 60-190 ms of a one-file batch (1-4 ms when remembered). A worktree
- * or submodule (its .git is a file) has its index elsewhere and is asked each time.
+ * one ls-files and the pass over its paths took 60-190 ms of a one-file batch (1-4 ms when remembered).
  */
 function outputFoldersKept(place: Place, mode: 'sync'): Set<string> | undefined;
 function outputFoldersKept(place: Place, mode: 'async'): Promise<Set<string> | undefined>;
 function outputFoldersKept(place: Place, mode: 'sync' | 'async'): Set<string> | undefined | Promise<Set<string> | undefined> {
-  const index = statSync(join(place.top!, '.git', 'index'), { throwIfNoEntry: false });
+  const index = gitIndexFile(place.top!);
   const stamp = index?.isFile() ? `${index.dev}:${index.ino}:${index.size}:${index.mtimeMs}:${place.ignoreCase}` : undefined;
   const known = stamp !== undefined ? keptByRoot.get(place.rootReal) : undefined;
   if (known && known.stamp === stamp) return mode === 'sync' ? known.keep : Promise.resolve(known.keep);
@@ -81,6 +80,23 @@ function outputFoldersKept(place: Place, mode: 'sync' | 'async'): Set<string> | 
 }
 
 const keptByRoot = new Map<string, { stamp: string; keep: Set<string> }>();
+
+/**
+ * The stat of git's index file for the repository at `top`, or undefined when there is none to read. A worktree or
+ * submodule has a `.git` file naming its git folder (`gitdir: ../.git/worktrees/x`), where its index is; stat of
+ * `.git/index` through that file failed with ENOTDIR, and `codectx index` failed in every worktree.
+ */
+function gitIndexFile(top: string): Stats | undefined {
+  try {
+    const dotGit = join(top, '.git');
+    if (!lstatSync(dotGit).isFile()) return statSync(join(dotGit, 'index'), { throwIfNoEntry: false });
+    const named = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotGit, 'utf8'))?.[1];
+    return named ? statSync(join(resolve(top, named), 'index'), { throwIfNoEntry: false }) : undefined;
+  } catch {
+    // Unreadable: git is asked each time, as for a repository whose index is not there.
+    return undefined;
+  }
+}
 
 /** The nearest folder at or above `dir` holding a `.git` folder or file, or undefined outside any repository. */
 function repositoryTop(dir: string): string | undefined {
