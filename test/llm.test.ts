@@ -302,6 +302,37 @@ describe('claude CLI provider (a fake `claude` executable first on PATH)', () =>
     expect(readUsage()).toMatchObject([{ model: 'claude-sonnet', fallbackFrom: 'claude-opus' }]);
   });
 
+  // Seen: a crash after half an answer that mentioned "rate limit" was taken for a usage limit, and Sonnet's answer
+  // followed Opus's half on screen; a timeout after output was not in the ledger.
+  it('stops, with the partial call in the ledger, when the CLI fails or times out after printing part of an answer', async () => {
+    const decision = { category: 'security_review', model: 'claude-opus', fallbacks: ['claude-sonnet'], expectedOutputTokens: 2000 };
+    const crash = fakeClaude('if [ "$2" = opus ]; then printf "Add a rate limit to the login route.\\nStep one:\\nThen"; echo "segfault" >&2; exit 139; fi; echo "sonnet answered"');
+    const fellBack: string[] = [];
+    const call = (env: NodeJS.ProcessEnv, timeoutMs?: number) =>
+      routedCall({ policy: defaultPolicy(), decision, system: 's', prompt: 'review this', retry: { retries: 0, baseDelayMs: 1 }, env, timeoutMs, onFallback: (from) => fellBack.push(from) });
+    await expect(call(crash)).rejects.toThrow('claude --model opus failed (segfault) mid-answer after 51 characters');
+    const slow = fakeClaude('printf "Half an answer"; sleep 5');
+    await expect(call(slow, 500)).rejects.toThrow('claude --model opus did not finish within 500 ms mid-answer after 14 characters');
+    expect(fellBack).toEqual([]);
+    expect(readUsage()).toMatchObject([
+      { model: 'claude-opus', incomplete: true, tokensEstimated: true },
+      { model: 'claude-opus', incomplete: true, tokensEstimated: true },
+    ]);
+  });
+
+  it('falls back on a one-line usage-limit notice printed on stdout', async () => {
+    const fakeEnv = fakeClaude('if [ "$2" = opus ]; then echo "Claude AI usage limit reached|1767225600"; exit 1; fi; echo "sonnet answered"');
+    const result = await routedCall({
+      policy: defaultPolicy(),
+      decision: { category: 'security_review', model: 'claude-opus', fallbacks: ['claude-sonnet'], expectedOutputTokens: 2000 },
+      system: 's',
+      prompt: 'review this',
+      retry: { retries: 0, baseDelayMs: 1 },
+      env: fakeEnv,
+    });
+    expect(result.text).toBe('sonnet answered\n');
+  });
+
   it('says when the CLI is not installed', async () => {
     const provider = new ClaudeCliProvider({ timeoutMs: 10_000, env: { PATH: mkdtempSync(join(tmpdir(), 'empty-')) } });
     await expect(provider.complete({ model: 'opus', system: '', prompt: 'x' })).rejects.toThrow(

@@ -7,10 +7,15 @@ import { spawn } from 'node:child_process';
 import { ConfigError, ProviderError } from '../errors.js';
 import { AnswerText } from './answerText.js';
 import { estimatePromptTokens } from './tokens.js';
-import type { CompletionHooks, CompletionRequest, CompletionResult, ModelProvider } from './types.js';
+import { PartialAnswerError, type CompletionHooks, type CompletionRequest, type CompletionResult, type ModelProvider } from './types.js';
 
 /** What the CLI prints when Claude's rate limit or usage quota is hit: these trigger the fallback chain. */
 const LIMIT_PATTERN = /rate.?limit|usage limit|quota|429|overloaded|limit reached/i;
+/**
+ * A limit notice on stdout is a line or two; a longer output that mentions "rate limit" is an answer (about rate
+ * limiting, say) that broke off, and must not be followed by a fallback's second answer.
+ */
+const NOTICE_MAX_LINES = 2;
 
 export class ClaudeCliProvider implements ModelProvider {
   readonly kind = 'claude-cli';
@@ -47,13 +52,22 @@ export class ClaudeCliProvider implements ModelProvider {
       });
       child.on('close', (code) => {
         clearTimeout(timer);
+        const estimated = (text: string) => ({ text, inputTokens: estimatePromptTokens(input), outputTokens: estimatePromptTokens(text), tokensEstimated: true });
+        const shown = answer.text;
+        const notice = shown.trim().split('\n').length <= NOTICE_MAX_LINES && LIMIT_PATTERN.test(shown);
+        const limited = code !== 0 && (LIMIT_PATTERN.test(stderr) || notice);
+        // Part of an answer is on screen: no retry, no fallback, and the ledger gets what was billed.
+        if (answer.started && !limited && (timedOut || code !== 0)) {
+          const why = timedOut ? `did not finish within ${this.options.timeoutMs} ms` : `failed (${stderr.trim().split('\n')[0] || `exit code ${code}`})`;
+          reject(new PartialAnswerError(`${command} --model ${request.model} ${why} mid-answer after ${shown.length} characters`, estimated(shown)));
+          return;
+        }
         if (timedOut) {
-          reject(new ProviderError(`${command} did not finish within ${this.options.timeoutMs} ms`, !answer.started));
+          reject(new ProviderError(`${command} did not finish within ${this.options.timeoutMs} ms`, true));
           return;
         }
         if (code !== 0) {
-          const detail = (stderr.trim() || answer.text.trim()).split('\n')[0] || `exit code ${code}`;
-          const limited = LIMIT_PATTERN.test(stderr) || LIMIT_PATTERN.test(answer.text);
+          const detail = (stderr.trim() || shown.trim()).split('\n')[0] || `exit code ${code}`;
           reject(new ProviderError(`${command} --model ${request.model} failed: ${detail}`, limited, limited ? 429 : undefined));
           return;
         }
@@ -61,8 +75,7 @@ export class ClaudeCliProvider implements ModelProvider {
           reject(new ProviderError(`${command} --model ${request.model} answered with no text`, true));
           return;
         }
-        const { text } = answer;
-        resolve({ text, inputTokens: estimatePromptTokens(input), outputTokens: estimatePromptTokens(text), tokensEstimated: true });
+        resolve(estimated(shown));
       });
       child.stdin.on('error', () => {
         // The CLI may exit before reading everything (bad flag); its exit code tells the story.
