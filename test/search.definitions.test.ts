@@ -88,6 +88,29 @@ describe('a result that is part of a definition split for size', () => {
 });
 
 describe('definitionExtents', () => {
+  it('looks nothing up for a whole method, and still finds the rest of an indented method split for size', async () => {
+    const steps = Array.from({ length: 24 }, (_, i) => `    const step${i} = req.stage${i}(req.value${i} + ${i})`);
+    const text = ['class Router {', '  /** Routes one request. */', '  route(req) {', ...steps, '    return req', '  }', '', '  reset() {', '    this.routes = []', '  }', '}'];
+    const chunks = await (await createChunker({ maxTokens: 100 })).chunk('r.js', text.join('\n'));
+    const route = chunks.filter((c) => c.symbol === 'route');
+    const reset = chunks.find((c) => c.symbol === 'reset')!;
+    expect(route.length).toBeGreaterThan(2);
+    expect(route[0]!.content.split('\n')[0]).toBe('  /** Routes one request. */');
+    let lookups = 0;
+    const chunksAt = lookup(chunks);
+    const counted = (lines: FileLines[]) => {
+      lookups++;
+      return chunksAt(lines);
+    };
+    expect(await definitionExtents([record(reset)], counted)).toEqual([undefined]);
+    expect(lookups).toBe(0);
+    const whole = [route[0]!.startLine, route.at(-1)!.endLine];
+    for (const piece of [route[0]!, route[1]!, route.at(-1)!]) {
+      const [extent] = await definitionExtents([record(piece)], counted);
+      expect([extent!.startLine, extent!.endLine]).toEqual(whole);
+    }
+  });
+
   it('finds the ends of a definition longer than one lookup reads, reading further each time', async () => {
     const chunks = await chunkSource(source(1000));
     const pieces = chunks.filter((c) => c.symbol === 'respond');
