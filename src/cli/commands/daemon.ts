@@ -129,12 +129,10 @@ export async function startDaemon(): Promise<{ pid: number; socket: string; alre
   const output = openSync(daemonOutputPath(), 'w', PRIVATE_FILE_MODE);
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
   // glibc tuning for a long-lived process: native threads (LanceDB, ONNX) each get a malloc arena, and a
-  // fragmented arena never shrinks, so two arenas only; and buffers over 4 MB always get their own mapping,
-  // given back when freed (glibc otherwise raises that threshold as big buffers come and go, and indexing's
-  // buffers then stay resident). Measured after indexing 12k chunks: ~420 → ~340 MB resident once idle. The
-  // threshold was 128 KB, but then every query mapped and faulted in its column reads afresh (bench:fresh, same
-  // load: warm query p50 52 → 37 ms at 8.4k chunks, 38 → 35 ms at 101k; idle RSS 303 → 338 and 587 → 595 MB).
-  const env = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '4194304', ...process.env };
+  // fragmented arena never shrinks, so two arenas only (resident after queries ~420 → ~310 MB). A fixed mmap
+  // threshold (4 MB, and 128 KB before it) was tried for the memory indexing leaves behind, but it turns off glibc's
+  // own tuning and every query paid for it: through the daemon at 8.4k chunks p50 26 → 40 ms (2026-12-05).
+  const env = { MALLOC_ARENA_MAX: '2', ...process.env };
   const child = spawn(process.execPath, [main, 'daemon', 'run'], { detached: true, stdio: ['ignore', output, output], env });
   closeSync(output);
   let exited = false;
