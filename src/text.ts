@@ -36,6 +36,15 @@ export function shellArg(path: string): string {
   return printable(word);
 }
 
+/**
+ * A task or query repeated back (a block's header, a verdict's "searched:"): on one line, at most `maxChars`. The
+ * reader already has it whole; an MCP client's 1 MB task came back three times in a 3 MB answer.
+ */
+export function echoed(text: string, maxChars = 200): string {
+  const line = text.trim().replace(/\s+/g, ' ');
+  return line.length <= maxChars ? line : `${line.slice(0, maxChars - 1)}…`;
+}
+
 /** "1 file", "2 files": a count with its noun. */
 export function count(n: number, noun: string, plural = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : plural}`;

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { indexedAbove, indexTarget, locateCodebase, pointsAtMilvus, type SharedIndexProbe } from '../src/app/locate.js';
+import { ownHomeIgnores } from '../src/config/paths.js';
 import { UsageError } from '../src/errors.js';
+import { walkCodebase } from '../src/files/walk.js';
 import { codebaseAt, resolveCodebase, resolveFolder, type Codebase } from '../src/index/codebase.js';
 import { writeMeta, type IndexMeta } from '../src/index/meta.js';
 import { runCli } from './helpers/cli.js';
@@ -131,6 +133,28 @@ describe('folders that are never a codebase', () => {
     expect((await resolveCodebase(project)).root).toBe(project);
     // An index made of one before they were refused can still be found to be dropped (`codectx clear /`).
     expect((await resolveFolder('/')).root).toBe('/');
+  });
+
+  // `codectx add $CODECTX_HOME` had the daemon index its own writes there, three runs a second without end.
+  it("refuses codectx's own home and any folder in it", async () => {
+    const home = process.env.CODECTX_HOME!;
+    await mkdir(join(home, 'indexes'), { recursive: true });
+    await expect(resolveCodebase(home)).rejects.toThrow(new UsageError(`${home} is codectx's own home (its indexes and logs), not a codebase`));
+    await expect(resolveCodebase(join(home, 'indexes'))).rejects.toThrow(/codectx's own home/);
+    expect((await resolveCodebase(base)).root).toBe(base);
+  });
+
+  it('leaves codectx\'s home out of the walk of a project that holds it, whatever its name', async () => {
+    const home = join(project, 'tools', 'my [home] #1!');
+    process.env.CODECTX_HOME = home;
+    await mkdir(join(home, 'indexes'), { recursive: true });
+    await writeFile(join(home, 'indexes', 'state.json'), '{"a": 1}\n');
+    await writeFile(join(home, 'ledger.js'), 'export const x = 1;\n');
+    await writeFile(join(project, 'src', 'app.js'), 'export function main() {}\n');
+    const walked = await walkCodebase(project, { ignore: ownHomeIgnores(project) });
+    expect(walked.files.map((file) => file.path)).toEqual(['src/app.js']);
+    expect((await walkCodebase(project)).files.map((file) => file.path)).toContain('tools/my [home] #1!/ledger.js');
+    expect(ownHomeIgnores(join(project, 'src'))).toEqual([]);
   });
 
   it('a search walking up never lands on an index of the home folder or of / left from before', async () => {

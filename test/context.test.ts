@@ -112,6 +112,15 @@ describe('buildContext', () => {
     expect(block.snippets.map((s) => s.symbols[0])).toEqual(['hashPassword', 'create', 'expire']);
   });
 
+  it('repeats a long task and its searches shortened on one line, so the header stays small', () => {
+    const task = `hash a password ${'and more words '.repeat(20_000)}`;
+    const block = buildContext(task, results, { budgetTokens: 500, countTokens: estimatePromptTokens, thresholds, queries: [task, 'hash password'] });
+    expect(block.text.length).toBeLessThan(4000);
+    expect(block.text).toMatch(/^Task: hash a password and more words .{100,}…$/m);
+    expect(block.text).toContain('"hash password"');
+    expect(block.tokens).toBeLessThanOrEqual(500);
+  });
+
   it('cuts the best snippet at a line boundary, and says so, when nothing fits whole', () => {
     const big = result('src/big.ts', fileLines(400, 'big'), 1, 400, { symbol: 'huge', score: 0.1, dense: { score: 0.5, rank: 1 } });
     const block = buildContext('x', [big], { budgetTokens: 300, countTokens: estimatePromptTokens, thresholds });

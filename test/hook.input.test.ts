@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
-import { hookBudget, hookOutput, parseHookInput, searchQuery, taskEcho, worthSearching } from '../src/hook/promptHook.js';
+import { hookBudget, hookOutput, parseHookInput, searchQuery, worthSearching } from '../src/hook/promptHook.js';
+import { echoed } from '../src/text.js';
 
 describe('UserPromptSubmit input and output', () => {
   it('reads the prompt and session from Claude Code input, ignoring fields it does not use', () => {
@@ -52,7 +53,7 @@ describe('UserPromptSubmit input and output', () => {
     const long = `refactor the session store\n${'x '.repeat(2000)}`;
     expect(searchQuery(long)).toHaveLength(1000);
     expect(searchQuery('  short one  ')).toBe('short one');
-    const echo = taskEcho(long);
+    const echo = echoed(long);
     expect(echo).toHaveLength(200);
     expect(echo.startsWith('refactor the session store x x')).toBe(true);
     expect(echo.endsWith('…')).toBe(true);

@@ -28,6 +28,9 @@ describe('MCP indexes only where the client may work', () => {
     expect(systemFolderRefusal(homedir())).toMatch(/home folder/);
     expect(systemFolderRefusal('/etc')).toMatch(/system folder/);
     expect(systemFolderRefusal('/usr/lib/node_modules')).toMatch(/system folder/);
+    expect(systemFolderRefusal('/usr/share/doc')).toMatch(/system folder/);
+    expect(systemFolderRefusal('/var/log')).toMatch(/system folder/);
+    expect(systemFolderRefusal('/usr/local/src/app')).toBeUndefined();
     expect(systemFolderRefusal('/home/ana/projects/shop')).toBeUndefined();
   });
 

@@ -147,6 +147,11 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
     expect(one.text).toMatch(/^Found 1 result for "render a chart" in .*:\n\n1\. src\/ui\/chart\.js:/);
     const bad = await call('search_code', { path: repo, query: 'chart', extensionFilter: ['src/**'] });
     expect(bad).toEqual({ isError: true, text: 'extensionFilter takes file extensions such as ".ts" or "py", got "src/**"' });
+    // 50,000 extensions held the daemon 45 s for every codebase: a list is bounded before any work.
+    const many = await call('search_code', { path: repo, query: 'chart', extensionFilter: Array.from({ length: 101 }, (_, i) => `.e${i}`) });
+    expect(many.isError).toBe(true);
+    expect(many.text).toContain('at most 100 extensions');
+    expect(many.text.length).toBeLessThan(2000);
   });
 
   it("honours claude-context's index_codebase options: splitter, customExtensions, ignorePatterns", async () => {

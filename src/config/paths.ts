@@ -1,6 +1,6 @@
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { isInside } from '../files/walk.js';
 import { printable } from '../text.js';
@@ -17,6 +17,29 @@ export function codectxHome(): string {
     throw new UsageError(`CODECTX_HOME must be an absolute path, not '${printable(home)}': relative, it would name another home in each folder`);
   }
   return home;
+}
+
+/** The home's real path (as codebase roots are recorded), or the path as given when it does not exist yet. */
+export function realCodectxHome(): string {
+  const home = codectxHome();
+  try {
+    return realpathSync(home);
+  } catch {
+    return resolve(home);
+  }
+}
+
+/**
+ * An ignore pattern for codectx's home when it lies inside the codebase at real path `root` (CODECTX_HOME set to a
+ * folder of the project): its indexes, logs and ledger are not source, and a daemon watching them re-indexed on its
+ * own writes without end (each run wrote the manifest and the log it then saw change).
+ */
+export function ownHomeIgnores(root: string): string[] {
+  const home = realCodectxHome();
+  if (home === root || !isInside(root, home)) return [];
+  const rel = relative(root, home).split(sep).join('/');
+  // Anchored at the root, every character that means something in .gitignore syntax escaped.
+  return [`/${rel.replace(/[\\*?[\]!# ]/g, (c) => `\\${c}`)}/`];
 }
 
 /** Where built model files (ONNX graphs) are cached. */

@@ -8,7 +8,7 @@ import { redactSecrets, type RedactionResult } from '../redact/redact.js';
 import type { SearchResult } from '../search/types.js';
 import { covers, mergeResults, type ContextSnippet } from './merge.js';
 import { isInquiry } from './intent.js';
-import { printable } from '../text.js';
+import { echoed, printable } from '../text.js';
 import { decideVerdict, relevantCode, thresholdDecimals, type Thresholds, type Verdict } from './verdict.js';
 
 export interface BuildContextOptions {
@@ -189,8 +189,8 @@ function renderHeader(task: string, verdict: Verdict, queries: string[], unrelat
   const inquiry = verdict.kind === 'relevant';
   return [
     inquiry ? '## Pre-search: relevant code' : '## Pre-search: existing code (Search → Reuse → Extend → Create)',
-    `Task: ${task}`,
-    `Searched: ${queries.map((q) => `"${q}"`).join(', ')}${leftOut}`,
+    `Task: ${echoed(task)}`,
+    `Searched: ${queries.map((q) => `"${echoed(q)}"`).join(', ')}${leftOut}`,
     inquiry ? `Relevant code: ${verdict.evidence}` : `Verdict: ${verdict.kind.toUpperCase()}: ${verdict.evidence}`,
     '',
   ].join('\n');

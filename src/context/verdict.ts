@@ -8,7 +8,7 @@ import { asksForAbility, changesExisting, quotesCode, removesSomething } from '.
 import { oneDefinition } from './oneDefinition.js';
 import { termCoverage, type TermCoverage } from './termCoverage.js';
 import type { SearchResult } from '../search/types.js';
-import { printable } from '../text.js';
+import { echoed, printable } from '../text.js';
 
 export type VerdictKind = 'reuse' | 'extend' | 'create' | 'relevant';
 
@@ -66,7 +66,7 @@ const MIN_REUSE_COVERAGE = 0.5;
 
 export function decideVerdict(results: SearchResult[], thresholds: Thresholds, queries: string[], task = queries.join(' ')): Verdict {
   const shown = precision(thresholds);
-  const searched = `searched: ${queries.map((q) => `"${q}"`).join(', ')}`;
+  const searched = `searched: ${queries.map((q) => `"${echoed(q)}"`).join(', ')}`;
   const { code, skipped } = implementationCode(results);
   const best = code[0];
   if (!best) {
@@ -127,7 +127,7 @@ export function relevantCode(results: SearchResult[], thresholds: Thresholds, qu
   const best = code[0];
   if (!best || best.dense!.score < thresholds.extend) {
     const closest = best ? `best similarity ${shown(best.dense!.score)} (${printable(best.file)}:${best.startLine}-${best.endLine}) < ${shown(thresholds.extend)}` : 'nothing in the index';
-    return { kind: 'relevant', evidence: `no implementation code is close (${closest}; searched: ${queries.map((q) => `"${q}"`).join(', ')})` };
+    return { kind: 'relevant', evidence: `no implementation code is close (${closest}; searched: ${queries.map((q) => `"${echoed(q)}"`).join(', ')})` };
   }
   const target = targetOf(best, queries.join(' '));
   return { kind: 'relevant', evidence: `${describe(target)} (similarity ${shown(target.similarity)}), with the snippets below`, target };

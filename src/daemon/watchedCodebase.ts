@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { loadConfig } from '../config/config.js';
+import { ownHomeIgnores } from '../config/paths.js';
 import { describeError, IndexStateError } from '../errors.js';
 import { codebaseAt, type Codebase } from '../index/codebase.js';
 import type { IndexProgress, IndexReport } from '../index/indexer.js';
@@ -289,9 +290,9 @@ export class WatchedCodebase {
   }
 
   private startWatcher(): void {
-    let extraIgnores: string[] = [];
+    let extraIgnores = ownHomeIgnores(this.root);
     try {
-      extraIgnores = loadConfig(this.root).ignore;
+      extraIgnores = [...loadConfig(this.root).ignore, ...extraIgnores];
     } catch (error) {
       // A broken config file is reported by the run that follows; watch with the defaults meanwhile.
       this.lastError = describeError(error);

@@ -10,6 +10,7 @@ import { redactSecrets } from '../redact/redact.js';
 import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
 import { taskContext } from '../context/taskContext.js';
+import { echoed } from '../text.js';
 
 /** The fields of Claude Code's hook input codectx reads (it also sends transcript_path, permission_mode, ...). */
 export interface UserPromptSubmitInput {
@@ -25,8 +26,6 @@ export const DEFAULT_HOOK_BUDGET = 1500;
 const MIN_PROMPT_WORDS = 4;
 /** Long prompts (pasted logs, files) are searched by their start; the rest adds noise, not precision. */
 const MAX_QUERY_CHARS = 1000;
-/** The pre-search block repeats the task in its header; the model already has the prompt in full. */
-const MAX_TASK_ECHO_CHARS = 200;
 
 export function parseHookInput(text: string): UserPromptSubmitInput {
   let parsed: unknown;
@@ -69,11 +68,6 @@ export function searchQuery(prompt: string): string {
   return text.length <= MAX_QUERY_CHARS ? text : text.slice(0, MAX_QUERY_CHARS);
 }
 
-export function taskEcho(prompt: string): string {
-  const text = prompt.trim().replace(/\s+/g, ' ');
-  return text.length <= MAX_TASK_ECHO_CHARS ? text : `${text.slice(0, MAX_TASK_ECHO_CHARS - 1)}…`;
-}
-
 /** `hook.budget` from codectx.config.json (checked when the file was read), in tokens. */
 export function hookBudget(project: ConfigFile): number {
   return project.hook?.budget ?? DEFAULT_HOOK_BUDGET;
@@ -102,6 +96,6 @@ export async function userPromptContext(
   if (!codebase) throw new IndexStateError(`no index for ${start} or its parents; run \`codectx index\` there`);
   const config = loadConfig(codebase.root);
   const searchThisCodebase = (query: string, options: SearchOptions) => search(codebase, query, options);
-  const block = await taskContext(config, taskEcho(input.prompt), hookBudget(config.project), searchThisCodebase, searchQuery(input.prompt));
+  const block = await taskContext(config, echoed(input.prompt), hookBudget(config.project), searchThisCodebase, searchQuery(input.prompt));
   return block.text;
 }

@@ -2,7 +2,8 @@ import { realpathSync, statSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { codectxHome } from '../config/paths.js';
+import { codectxHome, realCodectxHome } from '../config/paths.js';
+import { isInside } from '../files/walk.js';
 import { UsageError } from '../errors.js';
 import { collectionNameFor } from '../store/collectionName.js';
 
@@ -72,6 +73,8 @@ const SHARED_TEMPORARY = 0o1002;
 export function notACodebase(root: string): string | undefined {
   if (dirname(root) === root) return `${root} is the filesystem root, not a codebase; index a project folder`;
   if (root === realHome()) return `${root} is your home folder, not a codebase; index a project inside it`;
+  // The daemon re-indexed its own home on every write it made there, three times a second without end.
+  if (isInside(realCodectxHome(), root)) return `${root} is codectx's own home (its indexes and logs), not a codebase`;
   // /tmp, /var/tmp, /dev/shm: world-writable with the sticky bit, they hold other users' files (and the daemon
   // would walk and watch all of them); a project folder inside one is fine.
   if (((statSync(root, { throwIfNoEntry: false })?.mode ?? 0) & SHARED_TEMPORARY) === SHARED_TEMPORARY) {

@@ -1,5 +1,6 @@
 import type { Chunk } from '../chunk/types.js';
 import type { Chunker } from '../chunk/chunker.js';
+import { ownHomeIgnores } from '../config/paths.js';
 import type { SkippedFile, SourceFile, WalkResult } from '../files/walk.js';
 import { countChanges, type ChangedFile } from './changeSet.js';
 import type { Manifest } from './manifest.js';
@@ -70,7 +71,7 @@ export interface PlanOptions {
  * Reads only: the store and the manifest are left as they are.
  */
 export async function planIndex(root: string, manifest: Manifest, options: PlanOptions): Promise<IndexPlan> {
-  const walkOptions = { maxFileBytes: options.maxFileBytes, ignore: options.ignore };
+  const walkOptions = { maxFileBytes: options.maxFileBytes, ignore: [...options.ignore, ...ownHomeIgnores(root)] };
   const diff = options.paths
     ? await diffPaths(root, manifest, options.paths, walkOptions)
     : await diffTree(root, manifest, walkOptions);

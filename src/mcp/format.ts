@@ -7,11 +7,11 @@ import type { IndexMeta } from '../index/meta.js';
 import { lineRange } from '../search/pieces.js';
 import type { SearchResult } from '../search/types.js';
 import type { IndexJob } from './indexJobs.js';
-import { count, printable } from '../text.js';
+import { count, echoed, printable } from '../text.js';
 
 export function formatSearchResults(results: SearchResult[], query: string, codebaseRoot: string): string {
   const root = printable(codebaseRoot);
-  if (results.length === 0) return `No results for "${printable(query)}" in ${root}.`;
+  if (results.length === 0) return `No results for "${printable(echoed(query))}" in ${root}.`;
   const blocks = results.map((result, index) => {
     const name = printable([result.container, result.symbol].filter(Boolean).join('.'));
     const header = `${index + 1}. ${printable(result.file)}:${lineRange(result)}${name ? ` ${name}` : ''}`;

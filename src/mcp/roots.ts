@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { notACodebase, type Codebase } from '../index/codebase.js';
 
 /** Folders that are never a codebase, nor anything inside them. */
-const SYSTEM_TREES = ['/etc', '/proc', '/sys', '/dev', '/boot', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/usr/bin', '/usr/sbin', '/usr/lib', '/usr/include', '/System', '/Library', '/private/etc'];
+const SYSTEM_TREES = ['/etc', '/proc', '/sys', '/dev', '/run', '/boot', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/usr/bin', '/usr/sbin', '/usr/lib', '/usr/libexec', '/usr/include', '/usr/share', '/var/log', '/var/lib', '/var/cache', '/var/spool', '/var/mail', '/var/backups', '/snap', '/nix/store', '/System', '/Library', '/private/etc'];
 /** Folders that hold codebases but are not one: refused themselves, fine below (`/` and the home folder: everywhere). */
 const CONTAINERS = ['/home', '/Users', '/root', '/usr', '/usr/local', '/var', '/opt', '/srv', '/mnt', '/media', '/tmp', '/private', '/Volumes'];
 

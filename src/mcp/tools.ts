@@ -18,6 +18,12 @@ import { printable } from '../text.js';
 import { BUDGET_TOKENS } from '../config/sections.js';
 
 const MAX_SEARCH_RESULTS = 50;
+/**
+ * Longest list an argument may hold: far more than any real use, and a bound on the work one call can ask for
+ * (50,000 extensions held the daemon, and every codebase's searches and saves with it, for 45 s).
+ */
+const MAX_LIST_ITEMS = 100;
+const listOf = (what: string) => z.array(z.string().max(1000)).max(MAX_LIST_ITEMS, `at most ${MAX_LIST_ITEMS} ${what}`);
 
 export function registerCodectxTools(server: McpServer, backend: McpBackend): void {
   const cwd = process.cwd();
@@ -38,12 +44,10 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
           .string()
           .optional()
           .describe('"ast" or "langchain"; codectx always splits along the syntax tree (tree-sitter), and says so'),
-        customExtensions: z
-          .array(z.string())
+        customExtensions: listOf('extensions')
           .optional()
           .describe('Extensions to index, e.g. [".vue"]; codectx indexes a fixed set and refuses others, naming the set'),
-        ignorePatterns: z
-          .array(z.string())
+        ignorePatterns: listOf('patterns')
           .optional()
           .describe('gitignore-style patterns to leave out of this run, added to .gitignore and codectx.config.json "ignore"'),
       },
@@ -83,8 +87,7 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
           .optional()
           .describe(`Maximum number of results (default 10, at most ${MAX_SEARCH_RESULTS})`),
         language: z.string().optional().describe('Only code of this language: a name or an extension, e.g. typescript, ts, python, py, javascript'),
-        extensionFilter: z
-          .array(z.string())
+        extensionFilter: listOf('extensions')
           .optional()
           .describe('Only files with these extensions, e.g. [".ts", ".py"]'),
       },
