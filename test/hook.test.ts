@@ -73,6 +73,24 @@ describe('codectx hook user-prompt-submit (real model, LanceDB)', () => {
     expect(context).toContain('[REDACTED');
   });
 
+  // A stuck daemon held every prompt 60 s, where Claude Code gives up on a hook: the hook waits 5 s for it.
+  it('searches in its own process when the daemon does not answer, and logs why', async () => {
+    const started = await runCli(['daemon', 'start'], { home });
+    expect(started.code, started.stderr).toBe(0);
+    const pid = Number(/pid (\d+)/.exec(started.stdout)?.[1]);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const logBefore = await hookLog();
+      const result = await hook(await hookInput('prompt-password', repo));
+      expect(result.code, result.stderr).toBe(0);
+      expect((JSON.parse(result.stdout) as HookOutput).hookSpecificOutput.additionalContext).toContain('verifyPassword');
+      expect((await hookLog()).slice(logBefore.length)).toContain('the codectx daemon did not answer search within 5s; searched without it');
+    } finally {
+      process.kill(pid, 'SIGCONT');
+      await runCli(['daemon', 'stop'], { home });
+    }
+  });
+
   it('prints nothing and exits 0 for a short prompt or a slash command', async () => {
     for (const name of ['short-prompt', 'slash-command']) {
       const result = await hook(await hookInput(name, repo));
@@ -109,6 +127,15 @@ describe('codectx hook user-prompt-submit (real model, LanceDB)', () => {
     expect([result.code, result.stdout]).toEqual([0, '']);
     const added = (await hookLog()).slice(logBefore.length).trim().split('\n');
     expect(added).toEqual([expect.stringMatching(/ error user-prompt-submit: hook input has a "cwd" that is not a string \(number\)$/)]);
+  });
+
+  it('logs a hostile cwd escaped, never a raw control character', async () => {
+    const logBefore = await hookLog();
+    const result = await hook(JSON.stringify({ session_id: 's2', cwd: `${repo}\u0000x\u001b[2J`, hook_event_name: 'UserPromptSubmit', prompt: 'where is the password checked' }));
+    expect([result.code, result.stdout]).toEqual([0, '']);
+    const added = (await hookLog()).slice(logBefore.length);
+    expect(added).toContain('\\x00x\\x1b[2J');
+    expect(added).not.toMatch(/[\u0000\u001b]/);
   });
 
   it('prints nothing and exits 0 when the project config is broken', async () => {

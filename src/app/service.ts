@@ -77,11 +77,20 @@ export class CodectxService {
     return loadConfig(codebase.root, this.flags);
   }
 
-  async search(codebase: Codebase, query: string, options: SearchOptions): Promise<SearchResult[]> {
+  /**
+   * Through the daemon when it runs, else in this process. `daemon.waitMs` bounds the wait for the daemon's answer
+   * before searching here instead (the hook's prompt cannot wait long), and `daemon.onGone` hears why it gave up.
+   */
+  async search(
+    codebase: Codebase,
+    query: string,
+    options: SearchOptions,
+    daemon: { waitMs?: number; onGone?: (why: string) => void } = {},
+  ): Promise<SearchResult[]> {
     const config = this.config(codebase);
     const key = configKey(config);
     return (
-      (await throughDaemon((daemon) => daemon.search(codebase.root, query, { ...options, configKey: key }))) ??
+      (await throughDaemon((client) => client.search(codebase.root, query, { ...options, configKey: key }, daemon.waitMs), daemon.onGone)) ??
       (await this.withRuntime(config, (runtime) => runtime.search(codebase, query, options)))
     );
   }

@@ -18,7 +18,8 @@ import {
 
 /** Answers that need no work (ping, status) come at once from a healthy daemon. */
 const QUICK_CALL_MS = 10_000;
-const SEARCH_CALL_MS = 60_000;
+/** A search through a healthy daemon takes well under a second; a first one may wait for the model to load. */
+const SEARCH_CALL_MS = 20_000;
 
 /** An error answered by the daemon; `code` says what kind ('config-mismatch', 'version', an error class name…). */
 export class DaemonCallError extends CodectxError {
@@ -115,9 +116,9 @@ export class DaemonClient {
   }
 
   /** Bounded: a first search may wait for the model to load, but a stuck daemon must not hang the caller. */
-  search(root: string, query: string, options: SearchOptions & { configKey: string }): Promise<SearchResult[]> {
+  search(root: string, query: string, options: SearchOptions & { configKey: string }, timeoutMs = SEARCH_CALL_MS): Promise<SearchResult[]> {
     // Cut here as the daemon would: a query past the bound must not make the request line too large to send.
-    return this.call('search', { root, query: boundQuery(query), ...options }, { timeoutMs: SEARCH_CALL_MS });
+    return this.call('search', { root, query: boundQuery(query), ...options }, { timeoutMs });
   }
 
   index(root: string, options: { force?: boolean; configKey: string }, onProgress?: (progress: IndexProgress) => void): Promise<IndexReport> {

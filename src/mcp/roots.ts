@@ -8,6 +8,8 @@ import { notACodebase, type Codebase } from '../index/codebase.js';
 
 /** Folders that are never a codebase, nor anything inside them. */
 const SYSTEM_TREES = ['/etc', '/proc', '/sys', '/dev', '/run', '/boot', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/usr/bin', '/usr/sbin', '/usr/lib', '/usr/libexec', '/usr/include', '/usr/share', '/var/log', '/var/lib', '/var/cache', '/var/spool', '/var/mail', '/var/backups', '/snap', '/nix/store', '/System', '/Library', '/private/etc'];
+/** How long a client has to answer roots/list. */
+const ROOTS_ANSWER_MS = 5000;
 /** Folders that hold codebases but are not one: refused themselves, fine below (`/` and the home folder: everywhere). */
 const CONTAINERS = ['/home', '/Users', '/root', '/usr', '/usr/local', '/var', '/opt', '/srv', '/mnt', '/media', '/tmp', '/private', '/Volumes'];
 
@@ -66,7 +68,8 @@ export class ClientScope {
   /** The client's roots as real paths; undefined when the client does not offer roots. */
   private clientRoots(): Promise<string[] | undefined> {
     if (!this.server.getClientCapabilities()?.roots) return Promise.resolve(undefined);
-    this.roots ??= this.server.listRoots().then(
+    // The SDK waits 60 s by default: a client that offers roots but never answers held every tool call a minute.
+    this.roots ??= this.server.listRoots(undefined, { timeout: ROOTS_ANSWER_MS }).then(
       async ({ roots }) => {
         const paths = roots.filter((root) => root.uri.startsWith('file://')).map((root) => fileURLToPath(root.uri));
         return Promise.all(paths.map((path) => realpath(path).catch(() => path)));

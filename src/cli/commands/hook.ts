@@ -4,7 +4,14 @@ import { withService } from '../../app/service.js';
 import { codectxHome, makePrivateDir } from '../../config/paths.js';
 import { rotatingLog } from '../../daemon/logger.js';
 import { describeError, UsageError } from '../../errors.js';
+import { printable } from '../../text.js';
 import { hookOutput, parseHookInput, userPromptContext, type UserPromptSubmitInput } from '../../hook/promptHook.js';
+
+/**
+ * How long the hook waits for the daemon's search before searching in its own process (about a second): a stuck
+ * daemon held every prompt 60 s, which is also where Claude Code gives up on a hook and drops its context.
+ */
+const DAEMON_WAIT_MS = 5000;
 
 export function registerHookCommand(program: Command): void {
   const hook = program.command('hook').description('hooks for Claude Code (see `codectx init --claude`)');
@@ -20,13 +27,17 @@ export function registerHookCommand(program: Command): void {
         const context = await withService({}, (service) =>
           userPromptContext(
             parsed,
-            (codebase, query, options) => service.search(codebase, query, options),
+            (codebase, query, options) =>
+              service.search(codebase, query, options, {
+                waitMs: DAEMON_WAIT_MS,
+                onGone: (why) => logHook(parsed.session_id, `${why}; searched without it`),
+              }),
             (start) => service.indexedAbove(start),
           ),
         );
         if (context) process.stdout.write(await hookOutput(context));
       } catch (error) {
-        logHookFailure(input?.session_id, describeError(error));
+        logHook(input?.session_id, describeError(error));
       }
     });
 }
@@ -38,7 +49,7 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function logHookFailure(session: string | undefined, message: string): void {
+function logHook(session: string | undefined, message: string): void {
   let home: string;
   try {
     home = codectxHome(); // refused when CODECTX_HOME is relative: then there is nowhere to log
@@ -47,6 +58,6 @@ function logHookFailure(session: string | undefined, message: string): void {
     return;
   }
   rotatingLog(join(home, 'hook.log'), { maxBytes: 1024 * 1024, keep: 1 }).error(
-    `user-prompt-submit${session ? ` session ${session}` : ''}: ${message}`,
+    printable(`user-prompt-submit${session ? ` session ${session}` : ''}: ${message}`),
   );
 }
