@@ -6,6 +6,7 @@ import type { Codebase } from '../../index/codebase.js';
 import { DaemonLeftRunning, withService } from '../../app/service.js';
 import { CodectxError } from '../../errors.js';
 import type { IndexProgress } from '../../index/indexer.js';
+import { interruptOnSignals } from '../interrupt.js';
 import { progressReporter, formatSeconds } from '../progress.js';
 import { addStoreOptions, nonEmptyPath, skippedByReason, type StoreFlags } from '../shared.js';
 import { count, printable } from '../../text.js';
@@ -33,7 +34,7 @@ export function registerIndexCommand(program: Command): void {
     const { codebase, enclosing } = await withService(flags, (service) => service.indexTarget(path));
     if (enclosing) process.stderr.write(`codectx: ${enclosingNote(codebase, enclosing)}\n`);
     if (flags.dryRun) {
-      const plan = await dryRunIndex(codebase, loadConfig(codebase.root, flags));
+      const plan = await dryRunIndex(codebase, loadConfig(codebase.root, flags), { force: flags.force });
       process.stdout.write(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
       return;
     }
@@ -82,34 +83,6 @@ function watchNote(root: string, added: boolean, daemonRuns: boolean): string {
 
 /** A run stopped by a signal, with the exit status shells report for it (128 + its number). */
 class InterruptedError extends CodectxError {}
-
-/** SIGTERM is what `timeout`, systemd and CI cancellation send: it stopped the run with no word and no cache flush. */
-const STOPPING_SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
-
-/**
- * Ctrl-C or SIGTERM stops the run at its next check (between files or embedding calls): what is stored stays,
- * recorded in the manifest, the vectors embedded are flushed to the cache, and the next run goes on from there. A
- * second signal exits at once. When the daemon does the work, this process only hangs up (DaemonLeftRunning) and
- * the daemon goes on.
- */
-function interruptOnSignals(clearLine: () => void): { signal: AbortSignal; exitCode: () => number; dispose: () => void } {
-  const controller = new AbortController();
-  let exitCode: number = STOPPING_SIGNALS.SIGINT;
-  const handlers = Object.entries(STOPPING_SIGNALS).map(([name, code]) => {
-    const onSignal = () => {
-      if (controller.signal.aborted) {
-        clearLine();
-        process.stderr.write('codectx: interrupted\n');
-        process.exit(code);
-      }
-      exitCode = code;
-      controller.abort();
-    };
-    process.on(name, onSignal);
-    return () => process.off(name, onSignal);
-  });
-  return { signal: controller.signal, exitCode: () => exitCode, dispose: () => handlers.forEach((off) => off()) };
-}
 
 function interruptedLine(last: IndexProgress | undefined, daemonRuns: boolean): string {
   if (daemonRuns) return 'interrupted: the codectx daemon goes on indexing in the background; `codectx status` shows how far it is';

@@ -1,0 +1,34 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from './helpers/cli.js';
+
+/** A process that stops on signals as `codectx index` does, and is sent `signals` one after another. */
+function signalled(signals: NodeJS.Signals[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  const module = pathToFileURL(join(PROJECT_ROOT, 'dist', 'cli', 'interrupt.js')).href;
+  const script = `
+    const { interruptOnSignals } = await import(${JSON.stringify(module)});
+    const interrupt = interruptOnSignals(() => {});
+    interrupt.signal.addEventListener('abort', () => process.stderr.write('stopping\\n'));
+    const send = ${JSON.stringify(signals)};
+    for (const [i, name] of send.entries()) setTimeout(() => process.kill(process.pid, name), 100 * (i + 1));
+    setTimeout(() => process.exit(interrupt.exitCode()), 100 * (send.length + 2));`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
+}
+
+describe('index stopped by signals', () => {
+  it('the first signal asks the run to stop and sets the exit status', async () => {
+    expect(await signalled(['SIGTERM'])).toEqual({ code: 143, signal: null, stderr: 'stopping\n' });
+  });
+
+  // process.exit() on the second signal tore the process down under a running native LanceDB or ONNX call, which
+  // aborted it ("terminate called after throwing an instance of 'Napi::Error'", exit 134).
+  it('a second signal ends the process by that signal, without running exit handlers', async () => {
+    expect(await signalled(['SIGINT', 'SIGINT'])).toEqual({ code: null, signal: 'SIGINT', stderr: 'stopping\ncodectx: interrupted\n' });
+    expect(await signalled(['SIGINT', 'SIGTERM'])).toEqual({ code: null, signal: 'SIGTERM', stderr: 'stopping\ncodectx: interrupted\n' });
+  });
+});
