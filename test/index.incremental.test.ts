@@ -94,6 +94,10 @@ describe('incremental indexing', () => {
     expect(now.stillSkipped.map((s) => s.path).sort()).toEqual(['blob.ts', 'latin1.py']);
     const plan = await dryRunIndex(codebase(), loadConfig(root));
     expect(plan).toMatchObject({ filesToIndex: 0, skippedByReason: { binary: 1, 'not-utf8': 1 } });
+    // A rebuild reads and embeds every file again (`--force --dry-run` planned 0 files).
+    const rebuild = await dryRunIndex(codebase(), loadConfig(root), { force: true });
+    expect(rebuild).toMatchObject({ filesToIndex: 2, filesUnchanged: 0, skippedByReason: { binary: 1, 'not-utf8': 1 } });
+    expect(rebuild.estimatedChunks).toBeGreaterThan(0);
 
     await writeFile(binary, 'export const gamma = 3;\n');
     await utimes(binary, new Date(), new Date(Date.now() + 5000));

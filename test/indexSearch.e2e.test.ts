@@ -70,10 +70,21 @@ describe('codectx index + search, end to end (real model, LanceDB)', () => {
     const { results } = JSON.parse(result.stdout) as { results: JsonResult[] };
     expect(results[0]?.file).toBe('src/ui/chart.js');
     expect(names(results[0])[0]).toBe('renderChart');
-    // The folder -p names is searched, not the whole codebase above it (QA round 4 #15); --under still decides.
+    // The folder -p names is searched, not the whole codebase above it (QA round 4 #15).
     expect(results.every((r) => r.file.startsWith('src/ui/'))).toBe(true);
-    const under = await runCli(['search', 'password', '--path', join(repo, 'src', 'ui'), '--under', 'scripts', '--json'], { home });
-    expect((JSON.parse(under.stdout) as { results: JsonResult[] }).results.every((r) => r.file.startsWith('scripts/'))).toBe(true);
+    // With --under both hold: --under replaced --path, and `--path src/ui --under scripts` answered from scripts.
+    const apart = await runCli(['search', 'password', '--path', join(repo, 'src', 'ui'), '--under', 'scripts', '--json'], { home });
+    expect([apart.code, apart.stdout]).toEqual([2, '']);
+    expect(apart.stderr).toBe(`codectx: --under scripts is not inside --path ${join(repo, 'src', 'ui')}, nor --path inside it: no file is in both\n`);
+    for (const [path, under] of [[join(repo, 'src'), 'src/ui'], [join(repo, 'src', 'ui'), 'src']]) {
+      const both = await runCli(['search', 'chart', '--path', path!, '--under', under!, '--json'], { home });
+      expect(both.code, both.stderr).toBe(0);
+      const files = (JSON.parse(both.stdout) as { results: JsonResult[] }).results.map((r) => r.file);
+      expect(files.length).toBeGreaterThan(0);
+      expect(files.every((file) => file.startsWith('src/ui/'))).toBe(true);
+    }
+    const empty = await runCli(['search', 'password', '--path', repo, '--under', ''], { home });
+    expect([empty.code, empty.stderr]).toEqual([2, 'codectx: --under is empty; use . for the current folder\n']);
     const context = await runCli(['context', 'draw a chart', '--path', join(repo, 'src'), '--json'], { home });
     expect(context.code, context.stderr).toBe(0);
   });

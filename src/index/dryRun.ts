@@ -29,8 +29,9 @@ export interface DryRun {
  * and counting pass with the index's chunker), with tokens counted by the model's tokenizer, so a paid
  * provider's bill is known up front.
  */
-export async function dryRunIndex(codebase: Codebase, config: CodectxConfig): Promise<DryRun> {
-  const manifest = await Manifest.load(codebase.indexDir);
+export async function dryRunIndex(codebase: Codebase, config: CodectxConfig, { force = false } = {}): Promise<DryRun> {
+  // A rebuild embeds every file again: its plan starts from no manifest (`--force --dry-run` showed 0 to index).
+  const manifest = force ? Manifest.empty(codebase.indexDir) : await Manifest.load(codebase.indexDir);
   const counter = await createTokenCounter(config.embedding);
   let estimatedTokens = 0;
   const plan = await planIndex(codebase.root, manifest, {

@@ -65,6 +65,11 @@ export class Manifest {
     return new Manifest(log, FileTable.of(files), { table: shared, synced });
   }
 
+  /** No file known, nothing on disk read: what `index --force --dry-run` plans against. */
+  static empty(indexDir: string): Manifest {
+    return new Manifest(ManifestLog.empty(indexDir), FileTable.of(new Map()));
+  }
+
   /** Forgets every file (a forced rebuild starts from nothing). */
   static reset(indexDir: string): Promise<void> {
     return ManifestLog.reset(indexDir);

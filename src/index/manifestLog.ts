@@ -49,9 +49,14 @@ export class ManifestLog {
     return { entries, log: new ManifestLog(indexDir, state) };
   }
 
+  /** A log with no files that has not been written: what a rebuild from nothing starts from. */
+  static empty(indexDir: string): ManifestLog {
+    return new ManifestLog(indexDir, { baseBytes: 0, logBytes: 0, appendable: false });
+  }
+
   /** Forgets every file: an empty base under a new generation, which disowns the old log at once. */
   static async reset(indexDir: string): Promise<void> {
-    await new ManifestLog(indexDir, { baseBytes: 0, logBytes: 0, appendable: false }).fold(new Map());
+    await ManifestLog.empty(indexDir).fold(new Map());
   }
 
   /** Records the changed paths (set, or deleted when `files` no longer has them). */

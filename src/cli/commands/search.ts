@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import { CHUNK_KINDS, type ChunkKind } from '../../chunk/types.js';
 import { withService } from '../../app/service.js';
 import { UsageError } from '../../errors.js';
@@ -38,7 +39,7 @@ export function registerSearchCommand(program: Command): void {
       .option('-n, --limit <n>', `number of results (files with --files), ${LIMIT_RANGE.min} to ${LIMIT_RANGE.max}`, '10')
       .option('--lang <language>', 'only this language: a name or an extension (typescript, ts, py, rs, go, …)')
       .option('--kind <kind>', `only chunks of this kind (${CHUNK_KINDS.join('|')})`)
-      .option('--under <folder>', 'only files in this folder of the codebase (e.g. src/auth)')
+      .option('--under <folder>', 'only files in this folder of the codebase (e.g. src/auth)', nonEmptyPath('--under'))
       .option('-g, --glob <glob>', 'only paths matching this glob; !glob excludes; repeatable (e.g. -g "*.ts" -g "!*.test.ts")', collect)
       .option('--color <when>', 'colour the text output: auto (a terminal without NO_COLOR), always or never', 'auto')
       .option('--files', 'print only the matching files, best first, one per line')
@@ -55,7 +56,7 @@ export function registerSearchCommand(program: Command): void {
     if (query.trim() === '') throw new UsageError('the query is empty');
     const results = await withService(flags, async (service) => {
       const codebase = await service.locate(flags.path ?? '.');
-      const under = flags.under ?? (flags.path === undefined ? undefined : await folderOf(codebase.root, flags.path));
+      const under = narrowest(codebase.root, flags.under, flags.path === undefined ? undefined : await folderOf(codebase.root, flags.path), flags.path);
       const filters = searchFilters({ language: flags.lang, kind, under, globs: flags.glob }, codebase.root);
       if (filters.filter.pathPrefix) await assertFolder(codebase.root, filters.filter.pathPrefix);
       const options: SearchOptions = { limit: flags.files ? limit * RESULTS_PER_FILE : limit, ...filters };
@@ -69,11 +70,23 @@ export function registerSearchCommand(program: Command): void {
 
 /**
  * `-p src` inside an indexed codebase searches src, as `rg pattern src` does: the index found by walking up
- * holds the whole codebase, and results from outside src came back with no word. --under, if given, decides.
+ * holds the whole codebase, and results from outside src came back with no word.
  */
 async function folderOf(root: string, path: string): Promise<string | undefined> {
   const folder = (await resolveFolder(path)).root;
   return folder !== root && isInside(root, folder) ? folder : undefined;
+}
+
+/**
+ * Both filters hold: --under inside --path's folder narrows it, and --path inside --under's folder stays. --under
+ * used to replace --path, and `--path src/flask/json --under tests` answered from tests. Folders apart match nothing.
+ */
+function narrowest(root: string, under: string | undefined, pathFolder: string | undefined, path: string | undefined): string | undefined {
+  if (under === undefined || pathFolder === undefined) return under ?? pathFolder;
+  const underFolder = resolve(root, under);
+  if (isInside(pathFolder, underFolder)) return under;
+  if (isInside(underFolder, pathFolder)) return pathFolder;
+  throw new UsageError(`--under ${under} is not inside --path ${path}, nor --path inside it: no file is in both`);
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
