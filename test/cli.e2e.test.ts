@@ -239,8 +239,10 @@ describe('input that is almost right', () => {
   // `help serch` printed the whole help (exit 2) with no suggestion, where `serch` alone got one.
   it('help for a misspelt command suggests the command, as the misspelt command does', async () => {
     const direct = await cli(['serch']);
-    expect(direct).toEqual({ code: 2, stdout: '', stderr: "error: unknown command 'serch'\n(Did you mean search?)\n" });
+    expect(direct).toEqual({ code: 2, stdout: '', stderr: "codectx: unknown command 'serch'\n(Did you mean search?)\n" });
     expect(await cli(['help', 'serch'])).toEqual(direct);
+    // Commander's usage errors read as every other codectx error does.
+    expect(await cli(['search', 'x', '--bogus'])).toEqual({ code: 2, stdout: '', stderr: "codectx: unknown option '--bogus'\n" });
     expect(await cli(['--verbose', 'help', 'serch'])).toEqual(direct);
     const help = await cli(['help', 'search']);
     expect(help.code).toBe(0);

@@ -30,7 +30,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--verbose', 'show full error details and debug output')
     .showSuggestionAfterError()
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    // Commander's own usage errors ("error: unknown option '--bogus'") in the form of every other one.
+    .configureOutput({ writeErr: (text) => process.stderr.write(text), outputError: (text, write) => write(text.replace(/^error: /, 'codectx: ')) });
 
   // Ordered as the pipeline runs: index and search, then pre-search and routing, then keeping indexes fresh
   // and plugging into agents.
