@@ -30,6 +30,7 @@ const GRID = {
   vendor: [0.2, 0.4, 0.7, 1],
   exactBoost: [0, 0.5, 1, 2],
   joinWithin: [0, 5, 10, 20, 40],
+  lengthPrior: [0, 0.1, 0.2, 0.3, 0.4, 0.5],
 };
 
 const toParams = ({ test, docs, config, vendor, ...rest }) => ({ ...DEFAULT_RANKING, ...rest, roleFactor: { test, docs, config, vendor, generated: config } });
@@ -78,7 +79,7 @@ const objective = (combo, over) => {
 const start = {
   ...fromParams(DEFAULT_RANKING),
   denseQuery: 'raw', keywordQuery: 'raw', depth: 50, fusion: 'rrf', rrfK: 60, denseWeight: 1,
-  test: 0.4, docs: 0.4, config: 0.4, vendor: 0.4, exactBoost: 0, joinWithin: 0,
+  test: 0.4, docs: 0.4, config: 0.4, vendor: 0.4, exactBoost: 0, joinWithin: 0, lengthPrior: 0,
 };
 function bestOn(over) {
   const ends = [start, { ...start, fusion: 'convex' }].map((from) => ascend(from, over));
@@ -129,7 +130,7 @@ for (const repo of repos) {
   const c = l.combo;
   console.log(
     `| ${repo} | ${f2(BASELINE[repo]?.['line@5'] ?? NaN)} | ${f2(defaults[repo]['line@5'])} | ${f2(l['line@5'])} | ${f2(l['file@5'])} | ${f2(l.mrr)} | ` +
-      `${f2(BASELINE[repo]?.mrr ?? NaN)} | ${l.lines5.toFixed(0)} | d${c.depth} ${c.fusion === 'convex' ? 'cc' : `k${c.rrfK}`} w${c.denseWeight} t${c.test}/${c.docs}/${c.config}/${c.vendor} x${c.exactBoost} j${c.joinWithin} |`,
+      `${f2(BASELINE[repo]?.mrr ?? NaN)} | ${l.lines5.toFixed(0)} | d${c.depth} ${c.fusion === 'convex' ? 'cc' : `k${c.rrfK}`} w${c.denseWeight} t${c.test}/${c.docs}/${c.config}/${c.vendor} x${c.exactBoost} j${c.joinWithin} p${c.lengthPrior} |`,
   );
 }
 const bm25Mean = (key) => repos.reduce((s, r) => s + (BASELINE[r]?.[key] ?? NaN), 0) / repos.length;
@@ -149,6 +150,7 @@ const ablations = {
   'RRF k 60, equal weights': { ...base, fusion: 'rrf', rrfK: 60, denseWeight: 1 },
   'RRF k 30, dense 0.7 (before convex fusion)': { ...base, fusion: 'rrf', rrfK: 30, denseWeight: 0.7 },
   'no joining of neighbours': { ...base, joinWithin: 0 },
+  'no length prior': { ...base, lengthPrior: 0 },
   'keyword side only': { ...base, denseWeight: 0 },
   'dense side only': { ...base, denseWeight: 1e6 },
 };
