@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, runCli } from './helpers/cli.js';
+import { PROJECT_ROOT, runCli, startCli } from './helpers/cli.js';
 import { processAlive as alive } from '../src/index/lock.js';
 import { poller } from './helpers/wait.js';
 
@@ -100,6 +100,18 @@ describe('the daemon commands by the daemon lock', () => {
       stderr: '',
     });
     expect(alive(pid)).toBe(false);
+  });
+
+  // `daemon start` right after a kill -9 failed: the killed daemon was still exiting, holding its lock, and the new
+  // one gave up at once ("process N holds daemon.lock").
+  it.skipIf(!hasProc)('a daemon starting while the old one still exits waits for its lock', async () => {
+    const old = await lockTaker();
+    const run = startCli(['daemon', 'run'], { home });
+    setTimeout(() => process.kill(old, 'SIGKILL'), 1000);
+    await waitFor('the new daemon to answer', async () => run.child.exitCode !== null || (await cli(['daemon', 'status'])).code === 0);
+    if (run.child.exitCode !== null) expect.fail(`the new daemon exited: ${(await run.done).stderr}`);
+    expect((await cli(['daemon', 'stop'])).code).toBe(0);
+    expect((await run.done).code).toBe(0);
   });
 
   it.skipIf(!hasProc)('never signals a process that only an older lock (a pid alone) names', async () => {

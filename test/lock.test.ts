@@ -95,6 +95,24 @@ describe.skipIf(!existsSync('/proc/self/stat'))('acquireLock when the pid now be
     }
   });
 
+  // A daemon killed with -9 in a container whose first process never reaps stayed a zombie: signal 0 reached it,
+  // and its lock refused every later `daemon start`.
+  it('takes over a lock whose holder exited and is a zombie nobody reaped', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'codectx-lock-'));
+    const path = join(dir, 'index.lock');
+    // The shell's child exits at once, and the shell, replaced by sleep, never reaps it.
+    other = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const zombie = Number(await new Promise<string>((resolve) => other!.stdout!.once('data', (data: Buffer) => resolve(data.toString()))));
+    const deadline = Date.now() + 10_000;
+    while (!/^Z/.test(readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]!) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]![0]).toBe('Z');
+    await writeFile(path, `${zombie} ${startOf(zombie)}@${bootId()}`);
+    expect(await lockHolder(path)).toBeUndefined();
+    const release = await acquireLock(path, 'the index');
+    expect((await readFile(path, 'utf8')).split(' ')[0]).toBe(String(process.pid));
+    await release();
+  });
+
   it("still honours an older version's lock (a pid alone), and says which file to delete", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'codectx-lock-'));
     const path = join(dir, 'index.lock');

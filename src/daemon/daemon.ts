@@ -67,12 +67,7 @@ export class Daemon {
   async run(): Promise<void> {
     const log = this.options.log;
     makePrivateDir(codectxHome());
-    try {
-      this.releaseLock = await acquireLock(daemonLockPath(), 'the codectx daemon');
-    } catch (error) {
-      if (error instanceof IndexStateError) throw new CodectxError(`a daemon is already running (${error.message})`);
-      throw error;
-    }
+    this.releaseLock = await daemonLock();
     try {
       // We hold the lock, so a socket file left here belongs to a daemon that died: clear it.
       preparePrivateSocketDir(this.socketPath);
@@ -232,4 +227,24 @@ function expectParams<T>(params: unknown, required: (keyof T & string)[]): T {
     if ((params as Record<string, unknown>)[key] === undefined) throw new UsageError(`missing parameter "${key}"`);
   }
   return params as T;
+}
+
+/** How long a starting daemon waits for the lock of one that is going away (stopping, or killed and still exiting). */
+const LOCK_PATIENCE_MS = 3000;
+
+/**
+ * The daemon lock. A daemon killed with -9 takes a second or two to exit, and `daemon start` right after it failed
+ * ("process N holds daemon.lock"): a holder that does not go within the patience is a running daemon.
+ */
+async function daemonLock(): Promise<() => Promise<void>> {
+  const deadline = Date.now() + LOCK_PATIENCE_MS;
+  for (;;) {
+    try {
+      return await acquireLock(daemonLockPath(), 'the codectx daemon');
+    } catch (error) {
+      if (!(error instanceof IndexStateError)) throw error;
+      if (Date.now() >= deadline) throw new CodectxError(`a daemon is already running (${error.message})`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }

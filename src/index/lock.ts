@@ -1,14 +1,30 @@
 import { link, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { PRIVATE_FILE_MODE } from '../config/paths.js';
 import { IndexStateError } from '../errors.js';
 
-/** True when a process with this pid exists (signal 0 checks without touching it). */
+/** True when a process with this pid exists and runs (signal 0 checks without touching it). */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !exited(pid);
+}
+
+/**
+ * Whether the process has exited and only its entry is left (a zombie its parent has not reaped, or one being torn
+ * down): signal 0 still reaches it. In a container whose first process never reaps, a daemon killed with -9 stayed
+ * a zombie and its lock held every later `daemon start` off for good.
+ */
+function exited(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 3, the state, follows the command name in parentheses (which may hold spaces or ')').
+    return /^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false; // no /proc (not Linux), or gone since signal 0: the next check sees it
   }
 }
 
