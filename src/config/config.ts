@@ -131,8 +131,18 @@ export function loadConfig(root: string, flags: ConfigFlags = {}, env: NodeJS.Pr
   if (config.store === 'milvus' && !config.milvus.address) {
     throw new ConfigError('the milvus store needs an address: --milvus-address host:19530 or CODECTX_MILVUS_ADDRESS');
   }
+  // Named without the address: messages and logs show the address, and `http://root:secret@host` was printed whole
+  // (and failed as "host name not found", as the client does not read credentials from it).
+  if (config.milvus.address !== undefined && CREDENTIALS_IN_ADDRESS.test(config.milvus.address)) {
+    throw new ConfigError(
+      'the Milvus address holds credentials (user:password@); give only host:port there, and the credentials in CODECTX_MILVUS_TOKEN (user:password or an API key) or CODECTX_MILVUS_USERNAME and CODECTX_MILVUS_PASSWORD',
+    );
+  }
   return config;
 }
+
+/** `user:password@` or `user@` before the host, with or without a scheme. */
+const CREDENTIALS_IN_ADDRESS = /^(?:[a-z][a-z0-9+.-]*:\/\/)?[^/@]+@/i;
 
 /** `name` in a codebase's codectx.config.json: what its shared index is called on every machine. */
 export function projectName(root: string): string | undefined {
