@@ -1,13 +1,14 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createChunker } from '../src/chunk/chunker.js';
 import { EmbeddingCache } from '../src/index/embeddingCache.js';
 import { indexCodebase, type IndexReport } from '../src/index/indexer.js';
 import { sharedIndexState } from '../src/index/indexState.js';
 import { openMilvusStore } from '../src/store/milvus.js';
-import { openMilvusState } from '../src/store/milvusState.js';
+import { openMilvusState, stateCollectionName } from '../src/store/milvusState.js';
 import type { ChunkStore } from '../src/store/types.js';
 import { FakeEmbedder } from './helpers/fakeEmbedder.js';
 import { writeTwoFiles } from './helpers/twoFiles.js';
@@ -81,6 +82,23 @@ describe.runIf(runs)('shared index state in Milvus', () => {
       await table.close();
     }
   };
+
+  // After the server restarted, a daemon's every call failed "in state 'released'; call load()" until it restarted.
+  it('loads a collection released under an open store and state again, and goes on', async () => {
+    const first = await run();
+    const table = await openMilvusState({ address: address!, collection, codebase: 'cb' });
+    const admin = new MilvusClient({ address: address! });
+    try {
+      for (const name of [collection, stateCollectionName(collection)]) await admin.releaseCollection({ collection_name: name });
+      expect((await store.searchKeyword('alpha', 10)).length).toBeGreaterThan(0);
+      expect(await store.count()).toBe(first.totalChunks);
+      expect((await table.readFiles()).size).toBe(2);
+    } finally {
+      await table.clear(); // the next test starts from no state, as the store is dropped after each
+      await admin.closeConnection();
+      await table.close();
+    }
+  });
 
   it('repairs a run that died between storing chunks and recording them, from the state alone', async () => {
     const first = await run();

@@ -52,14 +52,25 @@ function explain(address: string, error: unknown): string {
 }
 
 /** Runs Milvus calls, turning transport and SDK errors into one StoreError line that names the server. */
-export async function guardedMilvus<T>(address: string, what: string, call: () => Promise<T>): Promise<T> {
+export async function guardedMilvus<T>(address: string, what: string, call: () => Promise<T>, load?: () => Promise<void>): Promise<T> {
   try {
-    return await call();
+    try {
+      return await call();
+    } catch (error) {
+      // A server restarted since this process loaded the collection has it released: every later call of a
+      // long-lived process (the daemon) failed "in state 'released'; call load()" until it was restarted too.
+      if (!load || !NOT_LOADED.test(describeError(error))) throw error;
+      await load();
+      return await call();
+    }
   } catch (error) {
     if (error instanceof StoreError) throw new StoreError(`Milvus at ${address}: ${error.message}`, 1, { cause: error });
     throw new StoreError(explain(address, `${what}: ${describeError(error)}`), 1, { cause: error });
   }
 }
+
+/** What Milvus (standalone, distributed, Lite) answers for a call on a collection that is not loaded. */
+const NOT_LOADED = /not loaded|in state 'released'|call load\(\)/i;
 
 /** Why a server could not be reached, in a few words (the gRPC text is long and names internals). */
 function unreachableReason(error: unknown): string {

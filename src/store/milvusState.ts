@@ -59,7 +59,9 @@ class MilvusStateTable implements StateTable {
   }
 
   private guarded<T>(what: string, call: () => Promise<T>): Promise<T> {
-    return guardedMilvus(this.address, `${what} on collection ${this.name}`, call);
+    return guardedMilvus(this.address, `${what} on collection ${this.name}`, call, async () => {
+      ensureOk(await this.client.loadCollection({ collection_name: this.name, timeout: DDL_TIMEOUT_MS }), 'loadCollection');
+    });
   }
 
   async ensure(): Promise<void> {
