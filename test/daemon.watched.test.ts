@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../src/daemon/logger.js';
+import { EmbeddingError } from '../src/errors.js';
 import { RunScheduler } from '../src/daemon/scheduler.js';
 import { WatchedCodebase } from '../src/daemon/watchedCodebase.js';
 import { Runtime } from '../src/runtime/runtime.js';
@@ -30,7 +31,7 @@ describe('WatchedCodebase batching', () => {
     process.env.CODECTX_HOME = home;
   });
 
-  const start = async (timing: { quietMs: number; maxWaitMs: number }) => {
+  const start = async (timing: { quietMs: number; maxWaitMs: number; unreachableRetryMs?: number }) => {
     const runtimes = new RuntimePool((config) => new Runtime(config, embedder));
     watched = new WatchedCodebase(root, { runtimes, scheduler: new RunScheduler(), log: quiet, timing: { ...timing, pollMs: 60_000 } });
     await watched.start();
@@ -47,6 +48,19 @@ describe('WatchedCodebase batching', () => {
     const embedded = embedder.embeddedTexts.slice(before);
     expect(embedded).toHaveLength(5);
     expect(embedded.every((text) => /beta\d/.test(text))).toBe(true);
+  });
+
+  // A file saved while Milvus or the embedding endpoint was down was indexed only when another file changed.
+  it('a run that failed on an unreachable provider is tried again without a new save', async () => {
+    await start({ quietMs: 100, maxWaitMs: 400, unreachableRetryMs: 1500 });
+    embedder.failure = new EmbeddingError('cannot reach the embedding endpoint');
+    await writeFile(join(root, 'late.ts'), 'export function late() {\n  return 2;\n}\n');
+    await until(() => watched.status().runs === 1 && watched.status().lastError !== undefined);
+    expect(watched.status().lastError).toContain('cannot reach the embedding endpoint');
+    embedder.failure = undefined;
+    await until(() => watched.status().runs === 2, 10_000);
+    expect(watched.status()).toMatchObject({ files: 2, state: 'idle' });
+    expect(watched.status().lastError).toBeUndefined();
   });
 
   it('a save storm longer than the maximum wait is indexed while it goes on', async () => {
@@ -86,8 +100,11 @@ describe('WatchedCodebase batching', () => {
 class HeldEmbedder extends FakeEmbedder {
   hold?: Promise<void>;
   waiting = 0;
+  /** Thrown by every call while set: an endpoint that is down. */
+  failure?: Error;
 
   override async embed(texts: string[]): Promise<Float32Array[]> {
+    if (this.failure) throw this.failure;
     this.waiting++;
     await this.hold;
     this.waiting--;

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { loadConfig } from '../config/config.js';
 import { ownHomeIgnores } from '../config/paths.js';
-import { describeError, IndexStateError } from '../errors.js';
+import { describeError, EmbeddingError, IndexStateError, StoreError } from '../errors.js';
 import { codebaseAt, type Codebase } from '../index/codebase.js';
 import type { IndexProgress, IndexReport } from '../index/indexer.js';
 import { readMeta } from '../index/meta.js';
@@ -22,11 +22,20 @@ export interface WatchTiming {
   busyRetryMs: number;
   /** A change batch walks the whole tree again when the last whole walk is older than this. */
   reconcileMs: number;
+  /** Wait before trying again after a run failed on the store or the embedding provider (a server down or restarting). */
+  unreachableRetryMs: number;
 }
 
 // 200 ms of quiet covers an editor's save (temp file, rename, chmod land within a few ms) and measured ~150 ms
 // faster change → searchable than 300 ms; a formatter rewriting after save just costs one more cheap run.
-export const DEFAULT_TIMING: WatchTiming = { quietMs: 200, maxWaitMs: 2000, pollMs: 10_000, busyRetryMs: 2000, reconcileMs: 10 * 60_000 };
+export const DEFAULT_TIMING: WatchTiming = {
+  quietMs: 200,
+  maxWaitMs: 2000,
+  pollMs: 10_000,
+  busyRetryMs: 2000,
+  reconcileMs: 10 * 60_000,
+  unreachableRetryMs: 30_000,
+};
 
 export interface WatchedCodebaseParts {
   runtimes: RuntimePool;
@@ -166,12 +175,15 @@ export class WatchedCodebase {
     this.scheduleBatch(this.timing.quietMs);
   }
 
-  /** (Re)arms the quiet timer; the max-wait timer is armed once per burst and never pushed back. */
+  /**
+   * (Re)arms the quiet timer; the max-wait timer is armed once per burst and never pushed back, and only for a wait
+   * shorter than itself (a retry after a failed run waits its own time).
+   */
   private scheduleBatch(quietMs: number): void {
     if (this.stopped) return;
     clearTimeout(this.quietTimer);
     this.quietTimer = setTimeout(() => this.fireBatch(), quietMs);
-    if (!this.maxTimer && quietMs > 0) this.maxTimer = setTimeout(() => this.fireBatch(), this.timing.maxWaitMs);
+    if (!this.maxTimer && quietMs > 0 && quietMs < this.timing.maxWaitMs) this.maxTimer = setTimeout(() => this.fireBatch(), this.timing.maxWaitMs);
   }
 
   private fireBatch(): void {
@@ -256,6 +268,11 @@ export class WatchedCodebase {
         this.scheduleBatch(this.timing.busyRetryMs);
       } else if (!this.stopped && !(await this.rootPresent())) {
         this.markMissing();
+      } else if ((error instanceof StoreError || error instanceof EmbeddingError) && !this.stopped) {
+        // A file saved while Milvus or the embedding endpoint was down waited for the next save to be indexed;
+        // the retry walks the whole tree, so it also takes up what this run left.
+        this.reconcileDue = true;
+        this.scheduleBatch(this.timing.unreachableRetryMs);
       }
       throw error;
     }
