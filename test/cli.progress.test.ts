@@ -35,6 +35,28 @@ describe('progressReporter', () => {
     expect(t.writes[0]).toContain('\x1b[32m############\x1b[0m');
   });
 
+  // In logs and pipes every run showed "counting changes: 1/103 files read", the first file's report, and no other.
+  it('off a terminal: the complete count, then a plain line every 5 s, never a stale first sample', () => {
+    const writes: string[] = [];
+    const stream = { isTTY: false, write: (text: string) => writes.push(text) } as unknown as NodeJS.WriteStream;
+    let clock = 0;
+    const reporter = progressReporter(false, stream, { NO_COLOR: '1' }, () => clock);
+    for (let read = 1; read <= 103; read++) {
+      clock += 10;
+      reporter.update(progress({ phase: 'count', filesToCount: 103, filesCounted: read }));
+    }
+    expect(writes).toEqual(['counting changes: 103/103 files read\n']);
+    for (let done = 1; done <= 100; done++) {
+      clock += 200;
+      reporter.update(progress({ filesTotal: 103, chunksTotal: 100, chunksDone: done, filesDone: done }));
+    }
+    // 20 s of embedding: a line at 5, 10, 15 and 20 s after the count's line.
+    expect(writes).toHaveLength(5);
+    expect(writes.slice(1).every((line) => /^\[[#-]+\] \d+%.*\n$/.test(line))).toBe(true);
+    reporter.finish();
+    expect(writes).toHaveLength(5);
+  });
+
   it('draws nothing when silent, but remembers what the index held', () => {
     const t = terminal();
     const reporter = progressReporter(true, t.stream, {}, t.now);

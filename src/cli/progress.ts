@@ -3,6 +3,8 @@ import { wantsColor } from './color.js';
 
 /** Redraws at most this often: the counting pass reports every file, thousands a second. */
 const REDRAW_MS = 100;
+/** Off a terminal, a plain line at most this often. */
+const PLAIN_EVERY_MS = 5000;
 
 /**
  * Indexing progress for people: one redrawn line on a terminal, a plain line every few seconds otherwise
@@ -26,7 +28,8 @@ export function progressReporter(
   const shown = { fraction: 0, filesDone: 0, chunksDone: 0 };
   let embedStarted = 0;
   let lastDraw = 0;
-  let lastPlain = 0;
+  let lastPlain: number | undefined;
+  let countShown = false;
   let drawn = false;
   let latest: IndexProgress | undefined;
   return {
@@ -42,9 +45,16 @@ export function progressReporter(
         stream.write(`\r\x1b[2K${line}`);
         lastDraw = now();
         drawn = true;
-      } else if (now() - lastPlain > 5000) {
-        stream.write(`${line}\n`);
-        lastPlain = now();
+      } else {
+        // A log keeps every line: the first one, drawn at once, named the count's first file for the whole run.
+        // So: the count when it is complete, then a line every 5 s, the first of them 5 s in.
+        const counted = progress.phase === 'count' && progress.filesCounted >= progress.filesToCount;
+        lastPlain ??= now();
+        if ((counted && !countShown) || now() - lastPlain >= PLAIN_EVERY_MS) {
+          stream.write(`${line}\n`);
+          lastPlain = now();
+          if (progress.phase === 'count') countShown = counted;
+        }
       }
     },
     finish() {
