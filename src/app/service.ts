@@ -121,7 +121,7 @@ export class CodectxService {
   }
 
   /** What the index holds and what changed since (a shared index's state is read from the store). */
-  async status(codebase: Codebase): Promise<{ meta: IndexMeta; plan: IndexPlan } | undefined> {
+  async status(codebase: Codebase): Promise<{ meta: IndexMeta; plan: IndexPlan; settingsChange?: string } | undefined> {
     return this.withRuntime(await this.builtWith(codebase), (runtime) => runtime.status(codebase));
   }
 

@@ -5,7 +5,7 @@ import { projectName, type CodectxConfig } from '../config/config.js';
 import { codectxHome, makePrivateDir } from '../config/paths.js';
 import { createEmbeddingProvider } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/types.js';
-import { DamagedIndexError, IndexStateError, NotIndexedError } from '../errors.js';
+import { DamagedIndexError, describeError, IndexStateError, NotIndexedError } from '../errors.js';
 import { collectionNameFor, sharedCollectionName } from '../store/collectionName.js';
 import type { ChunkStore } from '../store/types.js';
 import { QueryVectors, searchIndex, type SearchOptions } from '../search/searcher.js';
@@ -19,7 +19,7 @@ import { EmbeddingCache, embeddingCacheDir } from '../index/embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexReport } from '../index/indexer.js';
 import { planIndex, type IndexPlan } from '../index/indexPlan.js';
 import { acquireLock, lockHolder } from '../index/lock.js';
-import { assertCompatible, assertFolderStore, readMetaIfSound, type IndexIdentity, type IndexMeta } from '../index/meta.js';
+import { assertCompatible, assertFolderStore, identityMismatch, readMetaIfSound, type IndexIdentity, type IndexMeta } from '../index/meta.js';
 
 /**
  * The loaded machinery for one configuration: embedding model, chunker, and open stores. Created once per CLI
@@ -136,17 +136,25 @@ export class Runtime {
    * What the index holds, and the plan the next index run would carry out (what changed by content, what is
    * gone); undefined when there is no index.
    */
-  async status(codebase: Codebase): Promise<{ meta: IndexMeta; plan: IndexPlan } | undefined> {
+  /**
+   * What the index holds and what the next run would change; `settingsChange` names a setting that no longer
+   * matches the index (search refuses it until a rebuild), where status showed the old model and said nothing.
+   */
+  async status(codebase: Codebase): Promise<{ meta: IndexMeta; plan: IndexPlan; settingsChange?: string } | undefined> {
     const state = await this.state(codebase);
     const meta = await state.readMeta();
     if (!meta) return undefined;
+    const settingsChange = await this.identity(codebase).then(
+      (current) => identityMismatch(meta, current),
+      (error: unknown) => `the configured embedding cannot be used: ${describeError(error)}`,
+    );
     if (meta.store === 'lancedb') await assertChunksStored(codebase, await this.store(codebase, meta.dimension), meta.chunks);
     const plan = await planIndex(codebase.root, await state.loadManifest(), {
       chunker: await this.chunker(),
       maxFileBytes: this.config.maxFileBytes,
       ignore: this.config.ignore,
     });
-    return { meta, plan };
+    return { meta, plan, ...(settingsChange && { settingsChange }) };
   }
 
   async search(codebase: Codebase, query: string, options: SearchOptions): Promise<SearchResult[]> {

@@ -31,7 +31,7 @@ export function registerStatusCommand(program: Command): void {
       else process.stdout.write(`${printable(codebase.root)} is not indexed; run \`codectx index ${shellArg(path)}\`\n`);
       return;
     }
-    const { meta, plan } = found;
+    const { meta, plan, settingsChange } = found;
     // What the next index run would embed, by content: a file only touched (a checkout, a save without edits) is not stale.
     const stale = [...plan.changed.map((changed) => changed.file.path), ...plan.failed.map((failed) => failed.file)];
     const removed = plan.deleted;
@@ -58,6 +58,7 @@ export function registerStatusCommand(program: Command): void {
       droppedFiles: dropped,
       skipped: meta.skipped,
       lastErrors: meta.lastErrors,
+      ...(settingsChange && { settingsChange }),
     };
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
@@ -76,6 +77,9 @@ export function registerStatusCommand(program: Command): void {
     const skipped = Object.entries(status.skipped);
     if (skipped.length > 0) lines.push(`skipped:   ${skippedByReason(skipped)} (\`codectx index --dry-run\` names them)`);
     for (const error of status.lastErrors.slice(0, 5)) lines.push(`error:     ${printable(error.file)}: ${error.message}`);
+    if (settingsChange) {
+      lines.push(`settings:  changed since this index was built (${settingsChange}); search refuses it until \`codectx index --force\` rebuilds it, or undo the change`);
+    }
     process.stdout.write(`${lines.join('\n')}\n`);
   });
 }
