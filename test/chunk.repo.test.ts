@@ -106,6 +106,13 @@ describe('codectx chunk', () => {
     // Key files and .env are never read, not even to be shown cut.
     await writeFile(path.join(dir, '.env'), 'API_TOKEN=x\n');
     await writeFile(path.join(dir, 'id_rsa'), '-----BEGIN OPENSSH PRIVATE KEY-----\n');
+    // What the codebase's own ignore files leave out, and file types the index does not read, are not cut either.
+    await writeFile(path.join(dir, '.gitignore'), 'generated/\n');
+    await mkdir(path.join(dir, 'generated'));
+    await writeFile(path.join(dir, 'generated', 'out.js'), 'export function built() {}\n');
+    await writeFile(path.join(dir, 'src', '.codectxignore'), 'scratch.py\n');
+    await writeFile(path.join(dir, 'src', 'scratch.py'), 'def scratch():\n    pass\n');
+    await writeFile(path.join(dir, 'app.log'), 'GET / 200\n');
     // A link out of the codebase is never read (issue 13: /etc/passwd through a link).
     const outside = await mkdtemp(path.join(tmpdir(), 'codectx-chunk-outside-'));
     await writeFile(path.join(outside, 'secret.py'), 'TOKEN = "x"\n');
@@ -117,6 +124,9 @@ describe('codectx chunk', () => {
       ['.env', /^codectx: \S*\.env matches codectx's built-in ignore rules, the config's ignore list or an ignore file above the codebase; index skips it$/],
       ['id_rsa', /^codectx: \S*id_rsa matches codectx's built-in ignore rules/],
       ['linked.py', /^codectx: \S*linked\.py is outside the codebase \S+ \(outside-root\)/],
+      ['generated/out.js', /^codectx: \S*out\.js is left out by a \.gitignore or \.codectxignore of the codebase; index skips it$/],
+      ['src/scratch.py', /^codectx: \S*scratch\.py is left out by a \.gitignore or \.codectxignore of the codebase; index skips it$/],
+      ['app.log', /^codectx: \S*app\.log is not a file type codectx indexes; index skips it$/],
     ];
     for (const [name, message] of cases) {
       const result = await runCli(['chunk', path.join(dir, name), '--path', dir], { home });

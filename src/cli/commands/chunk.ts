@@ -8,7 +8,8 @@ import { UsageError } from '../../errors.js';
 import { decodeSource } from '../../files/read.js';
 import { isIgnoredWithFolders } from '../../files/ignoreRules.js';
 import { rootIgnores } from '../../files/repoIgnores.js';
-import { isInside, type SkipReason } from '../../files/walk.js';
+import { isSourcePath } from '../../files/languages.js';
+import { isInside, walkPaths, type SkipReason } from '../../files/walk.js';
 import { indexChunker } from '../../index/chunkRecords.js';
 import { resolveCodebase } from '../../index/codebase.js';
 import { nonEmptyPath, parseCount } from '../shared.js';
@@ -57,6 +58,13 @@ export function registerChunkCommand(program: Command): void {
       }
       const read = decodeSource(await readFile(real));
       if (!read.ok) throw new UsageError(`${file} ${NOT_INDEXED[read.reason] ?? read.reason}; index skips it`);
+      // As the index walks: a file type it does not read, or one a .gitignore or .codectxignore inside the codebase
+      // leaves out, was cut and shown as if indexed.
+      if (!isSourcePath(name)) throw new UsageError(`${file} is not a file type codectx indexes; index skips it`);
+      const walked = await walkPaths(root, [name], { ignore: config.ignore, maxFileBytes: config.maxFileBytes });
+      if (!walked.files.some((found) => found.path === name) && !walked.skipped.some((skip) => skip.path === name)) {
+        throw new UsageError(`${file} is left out by a .gitignore or .codectxignore of the codebase; index skips it`);
+      }
 
       const chunks = await (await indexChunker(config)).chunk(name, read.text);
       process.stdout.write(flags.json ? `${JSON.stringify(chunks, null, 2)}\n` : chunks.map(describe).join(''));
