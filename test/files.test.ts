@@ -85,6 +85,20 @@ describe('walkCodebase', () => {
     expect(reasons).toEqual({ 'large.ts': 'too-large', 'loop/back': 'symlink-loop', 'dangling.ts': 'unreadable' });
   });
 
+  // `ln -s self self` was reported as a broken symlink, and a name that is not UTF-8 as "unreadable" with U+FFFD shown.
+  it('names a link to itself a loop, and a file name that is not UTF-8 by its bytes', async () => {
+    await put('good.ts', 'let a = 1;\n');
+    await put('ok\uFFFD.ts', 'let b = 2;\n'); // U+FFFD is a character of its own, and valid UTF-8
+    await symlink('self', join(root, 'self'));
+    await writeFile(Buffer.from(`${root}/bad\xff\xfename.ts`, 'latin1'), 'let c = 3;\n');
+    const result = await walkCodebase(root);
+    expect(result.files.map((file) => file.path).sort()).toEqual(['good.ts', 'ok\uFFFD.ts']);
+    expect([...result.skipped].sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: 'bad\\xff\\xfename.ts', reason: 'unreadable', detail: 'its name is not valid UTF-8' },
+      { path: 'self', reason: 'symlink-loop', detail: 'a link that leads back to itself' },
+    ]);
+  });
+
   // root reads every directory whatever its mode, so this case only exists for ordinary users.
   it.skipIf(process.getuid?.() === 0)('records an unreadable directory instead of failing', async () => {
     await put('locked/a.ts');

@@ -230,16 +230,25 @@ class TreeWalker {
 
     const files: FoundFile[] = [];
     const dirs: { relPath: string; absPath: string; real: string }[] = [];
+    const badNames = entries.some((entry) => entry.name.includes(NOT_UTF8)) ? await rawNames(absDir) : undefined;
     for (const entry of entries) {
       const relPath = relDir ? `${relDir}/${entry.name}` : entry.name;
+      const bad = badNames?.find((raw) => raw.decoded === entry.name && raw.escaped !== entry.name);
+      if (bad) {
+        // Node decodes names as UTF-8, so such a name is no path that can be opened: said so, with its real bytes.
+        result.skipped.push({ path: relDir ? `${relDir}/${bad.escaped}` : bad.escaped, reason: 'unreadable', detail: 'its name is not valid UTF-8' });
+        continue;
+      }
       const absPath = join(absDir, entry.name);
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
       let real = join(realDir, entry.name);
       if (entry.isSymbolicLink()) {
-        const target = await stat(absPath).catch(() => undefined);
-        if (!target) {
-          result.skipped.push({ path: relPath, reason: 'unreadable', detail: 'broken symlink' });
+        const target = await stat(absPath).catch((error: NodeJS.ErrnoException) => error);
+        if (target instanceof Error) {
+          // A link to itself or round a circle of links (ELOOP) is no broken link: it points somewhere, endlessly.
+          if (target.code === 'ELOOP') result.skipped.push({ path: relPath, reason: 'symlink-loop', detail: 'a link that leads back to itself' });
+          else result.skipped.push({ path: relPath, reason: 'unreadable', detail: 'broken symlink' });
           continue;
         }
         const linked = await realpath(absPath).catch(() => undefined);
@@ -274,6 +283,42 @@ class TreeWalker {
   }
 }
 
+
+/** What Node puts for bytes of a file name that are not UTF-8. */
+const NOT_UTF8 = '\uFFFD';
+
+/** A folder's names as Node decodes them and with their bytes that are not UTF-8 written `\xff`. */
+async function rawNames(dir: string): Promise<Array<{ decoded: string; escaped: string }>> {
+  const names = await readdir(dir, { encoding: 'buffer' }).catch(() => [] as Buffer[]);
+  return names.map((raw) => ({ decoded: raw.toString('utf8'), escaped: escapeInvalidUtf8(raw) }));
+}
+
+function escapeInvalidUtf8(raw: Buffer): string {
+  let shown = '';
+  for (let at = 0; at < raw.length; ) {
+    const length = utf8Length(raw, at);
+    shown += length > 0 ? raw.subarray(at, at + length).toString('utf8') : `\\x${raw[at]!.toString(16).padStart(2, '0')}`;
+    at += Math.max(length, 1);
+  }
+  return shown;
+}
+
+/** Bytes of the well-formed UTF-8 character at `at`, or 0 when none starts there. */
+function utf8Length(raw: Buffer, at: number): number {
+  const first = raw[at]!;
+  const length = first < 0x80 ? 1 : first >= 0xc2 && first <= 0xdf ? 2 : first >= 0xe0 && first <= 0xef ? 3 : first >= 0xf0 && first <= 0xf4 ? 4 : 0;
+  if (length <= 1) return length;
+  const piece = raw.subarray(at, at + length);
+  if (piece.length < length) return 0;
+  try {
+    STRICT_UTF8.decode(piece);
+    return length;
+  } catch {
+    return 0;
+  }
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Folders the built-in rules skip without a word: a repository's own metadata is never anyone's question. */
 const VCS_FOLDERS = new Set(['.git', '.hg', '.svn', '.codectx']);
