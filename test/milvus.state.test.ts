@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createChunker } from '../src/chunk/chunker.js';
 import { EmbeddingCache } from '../src/index/embeddingCache.js';
 import { indexCodebase, type IndexReport } from '../src/index/indexer.js';
-import { sharedIndexState } from '../src/index/indexState.js';
+import { SHARED_BUILD_SILENCE_MS, sharedIndexState } from '../src/index/indexState.js';
+import type { IndexMeta } from '../src/index/meta.js';
 import { openMilvusStore } from '../src/store/milvus.js';
 import { openMilvusState, stateCollectionName } from '../src/store/milvusState.js';
 import type { ChunkStore } from '../src/store/types.js';
@@ -97,6 +98,32 @@ describe.runIf(runs)('shared index state in Milvus', () => {
       await table.clear(); // the next test starts from no state, as the store is dropped after each
       await admin.closeConnection();
       await table.close();
+    }
+  });
+
+  // A teammate's `index --force` killed part way left everyone else an empty index and silent empty results.
+  it("a build from nothing another machine stopped is a stopped build here too; one under way is not", async () => {
+    const table = await openMilvusState({ address: address!, collection, codebase: 'cb' });
+    const elsewhere = await mkdtemp(join(tmpdir(), 'codectx-state-other-'));
+    const [alice, bob] = [sharedIndexState(indexDir, table), sharedIndexState(elsewhere, table)];
+    const at = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+    const meta: IndexMeta = {
+      format: 1, root, store: 'milvus', collection, embeddingId: embedder.id, dimension: embedder.dimension, chunkerVersion: 't',
+      createdAt: at(0), updatedAt: at(0), complete: false, fromScratch: true, files: 3, chunks: 9, skipped: {}, lastErrors: [],
+    };
+    try {
+      await alice.writeMeta(meta);
+      expect(await bob.readMeta(true)).toMatchObject({ complete: true, files: 3 });
+      expect((await bob.readMeta(true))?.fromScratch).toBeUndefined();
+      await alice.writeMeta({ ...meta, updatedAt: at(SHARED_BUILD_SILENCE_MS + 1000) });
+      expect(await bob.readMeta(true)).toMatchObject({ complete: false, fromScratch: true });
+      const { fromScratch: _done, ...finished } = meta;
+      await alice.writeMeta({ ...finished, complete: true, updatedAt: at(SHARED_BUILD_SILENCE_MS + 1000) });
+      expect(await bob.readMeta(true)).toMatchObject({ complete: true });
+    } finally {
+      await table.clear();
+      await table.close();
+      await rm(elsewhere, { recursive: true, force: true });
     }
   });
 

@@ -41,6 +41,11 @@ export function localIndexState(indexDir: string): IndexState {
 
 // Milvus VarChar ceiling for one row; the error list is what can grow past it.
 const MAX_META_BYTES = 60_000;
+/**
+ * A shared build from nothing that has written nothing for this long has stopped: its groups land every few
+ * seconds, and counting the changes of a 100k-chunk codebase before the first group takes well under a minute.
+ */
+export const SHARED_BUILD_SILENCE_MS = 3 * 60_000;
 
 export function sharedIndexState(indexDir: string, table: StateTable): IndexState {
   return {
@@ -53,15 +58,21 @@ export function sharedIndexState(indexDir: string, table: StateTable): IndexStat
       } catch {
         throw new DamagedIndexError('the shared index metadata is damaged; run `codectx index --force` to rebuild');
       }
-      // "Interrupted" (and a build from nothing that stopped) is about this machine's own last run: another
-      // writer's run in progress is not a crash, and a LanceDB index the folder holds says nothing about this one.
+      // "Interrupted" is about this machine's own last run: another writer's run in progress is not a crash, and a
+      // LanceDB index the folder holds says nothing about this one. A build from nothing, though, empties the index
+      // for everyone: one whose writer stopped writing (killed, its machine gone) is a stopped build here too.
+      const { building, ...shared } = meta as IndexMeta & { building?: true };
+      const stoppedElsewhere = building === true && Date.now() - Date.parse(shared.updatedAt) > SHARED_BUILD_SILENCE_MS;
       const mine = await readMetaIfSound(indexDir);
-      if (mine?.store !== meta.store) return { ...meta, complete: true };
-      return { ...meta, complete: mine.complete, ...(mine.fromScratch ? { fromScratch: true as const } : {}) };
+      const own = mine?.store === shared.store ? mine : undefined;
+      const fromScratch = stoppedElsewhere || own?.fromScratch === true;
+      return { ...shared, complete: (own?.complete ?? true) && !stoppedElsewhere, ...(fromScratch ? { fromScratch: true as const } : {}) };
     },
     async writeMeta(meta) {
       await writeMeta(indexDir, meta);
-      const { complete: _complete, fromScratch: _fromScratch, ...shared } = meta;
+      const { complete, fromScratch, ...rest } = meta;
+      // Every group a build writes renews updatedAt: its silence is what tells other machines it stopped.
+      const shared = fromScratch && !complete ? { ...rest, building: true } : rest;
       let body = JSON.stringify(shared);
       if (Buffer.byteLength(body) > MAX_META_BYTES) body = JSON.stringify({ ...shared, lastErrors: [] });
       await table.writeMeta(body);

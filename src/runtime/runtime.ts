@@ -134,11 +134,8 @@ export class Runtime {
 
   /**
    * What the index holds, and the plan the next index run would carry out (what changed by content, what is
-   * gone); undefined when there is no index.
-   */
-  /**
-   * What the index holds and what the next run would change; `settingsChange` names a setting that no longer
-   * matches the index (search refuses it until a rebuild), where status showed the old model and said nothing.
+   * gone); undefined when there is no index. `settingsChange` names a setting that no longer matches the index
+   * (search refuses it until a rebuild), where status showed the old model and said nothing.
    */
   async status(codebase: Codebase): Promise<{ meta: IndexMeta; plan: IndexPlan; settingsChange?: string } | undefined> {
     const state = await this.state(codebase);
