@@ -204,6 +204,8 @@ describe('the dry run names every skip', () => {
       await writeFile(join(root, 'coverage', 'report.py'), 'x = 1\n');
       const text = await runCli(['index', root, '--dry-run'], { home: join(base, 'home') });
       expect(text.code, text.stderr).toBe(0);
+      // "files to index: 1 of 3" next to 3 skipped added up to nothing: the scanned total mixed two kinds of skip.
+      expect(text.stdout).toContain('files to index: 1 (0 unchanged, 3 skipped)\n');
       expect(text.stdout).toContain(
         'skipped: 1 ignored-by-default, 1 binary, 1 minified\n' +
           '  blob\\n.py: binary\n' +

@@ -134,7 +134,9 @@ const SKIPS_LISTED = 50;
 
 function formatPlan(plan: DryRun): string {
   const lines = [`dry run for ${plan.root} (nothing embedded or written)`];
-  lines.push(`files to index: ${plan.filesToIndex} of ${plan.filesScanned} (${plan.filesUnchanged} unchanged)`);
+  // No "of N": the source files found, the skips the walk made (too large, links) and those made for content
+  // (binary…) are counted in different places, and "9 of 13" next to 8 skipped added up to nothing.
+  lines.push(`files to index: ${plan.filesToIndex} (${plan.filesUnchanged} unchanged, ${plan.skipped.length} skipped)`);
   for (const [language, count] of Object.entries(plan.filesByLanguage).sort((a, b) => b[1] - a[1])) {
     lines.push(`  ${language.padEnd(12)} ${count}`);
   }
