@@ -9,7 +9,7 @@ import type { SearchResult } from '../search/types.js';
 import { covers, mergeResults, type ContextSnippet } from './merge.js';
 import { isInquiry } from './intent.js';
 import { echoed, printable } from '../text.js';
-import { decideVerdict, relevantCode, thresholdDecimals, type Thresholds, type Verdict } from './verdict.js';
+import { decideVerdict, quotedQueries, relevantCode, thresholdDecimals, type Thresholds, type Verdict } from './verdict.js';
 
 export interface BuildContextOptions {
   budgetTokens: number;
@@ -190,7 +190,7 @@ function renderHeader(task: string, verdict: Verdict, queries: string[], unrelat
   return [
     inquiry ? '## Pre-search: relevant code' : '## Pre-search: existing code (Search → Reuse → Extend → Create)',
     `Task: ${echoed(task)}`,
-    `Searched: ${queries.map((q) => `"${echoed(q)}"`).join(', ')}${leftOut}`,
+    `Searched: ${quotedQueries(queries)}${leftOut}`,
     inquiry ? `Relevant code: ${verdict.evidence}` : `Verdict: ${verdict.kind.toUpperCase()}: ${verdict.evidence}`,
     '',
   ].join('\n');

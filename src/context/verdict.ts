@@ -66,7 +66,7 @@ const MIN_REUSE_COVERAGE = 0.5;
 
 export function decideVerdict(results: SearchResult[], thresholds: Thresholds, queries: string[], task = queries.join(' ')): Verdict {
   const shown = precision(thresholds);
-  const searched = `searched: ${queries.map((q) => `"${echoed(q)}"`).join(', ')}`;
+  const searched = `searched: ${quotedQueries(queries)}`;
   const { code, skipped } = implementationCode(results);
   const best = code[0];
   if (!best) {
@@ -127,10 +127,15 @@ export function relevantCode(results: SearchResult[], thresholds: Thresholds, qu
   const best = code[0];
   if (!best || best.dense!.score < thresholds.extend) {
     const closest = best ? `best similarity ${shown(best.dense!.score)} (${printable(best.file)}:${best.startLine}-${best.endLine}) < ${shown(thresholds.extend)}` : 'nothing in the index';
-    return { kind: 'relevant', evidence: `no implementation code is close (${closest}; searched: ${queries.map((q) => `"${echoed(q)}"`).join(', ')})` };
+    return { kind: 'relevant', evidence: `no implementation code is close (${closest}; searched: ${quotedQueries(queries)})` };
   }
   const target = targetOf(best, queries.join(' '));
   return { kind: 'relevant', evidence: `${describe(target)} (similarity ${shown(target.similarity)}), with the snippets below`, target };
+}
+
+/** The queries a search ran, each quoted and shortened to a line: they are the reader's own words, repeated. */
+export function quotedQueries(queries: string[]): string {
+  return queries.map((q) => `"${echoed(q)}"`).join(', ');
 }
 
 /** Decimals that show a threshold as configured (0.125, not 0.13): two at least, up to four. */

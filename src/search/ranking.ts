@@ -51,7 +51,7 @@ export const DEFAULT_RANKING: RankingParams = {
   minDense: 0.25,
   joinWithin: 20,
   // A one-line constant or import that matches a task's words is rarely what the task changes; a long function that
-  // matches as well more often is. LOO line@5 0.671 → 0.698, MRR 0.543 → 0.557 on the pools of 5 December, the
+  // matches as well more often is. LOO line@5 0.671 → 0.695, MRR 0.543 → 0.545 on the pools of 5 December, the
   // hook block 0.664 → 0.670 gold inside at the same tokens per hit (bench/quality/RESULTS.md).
   lengthPrior: 0.3,
 };

@@ -3,7 +3,7 @@ import { StoreError } from '../errors.js';
 import { fromColumns, RECORD_COLUMNS, toColumns } from './columns.js';
 import { contentOffset, keywordQuery } from './keywordText.js';
 import { milvusExpr, milvusFileList, milvusIn, milvusString } from './milvusFilter.js';
-import { BOUNDED_STALENESS_MS, connectMilvus, DDL_TIMEOUT_MS, ensureOk, guardedMilvus, truncateUtf8 } from './milvusClient.js';
+import { BOUNDED_STALENESS_MS, connectMilvus, DDL_TIMEOUT_MS, ensureOk, guardedMilvus, loadCollection, truncateUtf8 } from './milvusClient.js';
 import {
   collectionFields,
   collectionFunctions,
@@ -85,9 +85,7 @@ class MilvusStore implements ChunkStore {
   }
 
   private guarded<T>(what: string, call: () => Promise<T>): Promise<T> {
-    return guardedMilvus(this.address, `${what} on collection ${this.name}`, call, async () => {
-      ensureOk(await this.client.loadCollection({ collection_name: this.name, timeout: DDL_TIMEOUT_MS }), 'loadCollection');
-    });
+    return guardedMilvus(this.address, `${what} on collection ${this.name}`, call, () => loadCollection(this.client, this.name));
   }
 
   async ensureCollection(): Promise<void> {
@@ -98,7 +96,7 @@ class MilvusStore implements ChunkStore {
       const created = !exists.value && (await this.createCollection());
       if (!created) await this.checkCollection();
       await this.ensureIndexes(created);
-      ensureOk(await this.client.loadCollection({ collection_name, timeout: DDL_TIMEOUT_MS }), 'loadCollection');
+      await loadCollection(this.client, collection_name);
     });
   }
 

@@ -69,6 +69,11 @@ export async function guardedMilvus<T>(address: string, what: string, call: () =
   }
 }
 
+/** Loads a collection for search and query: after it is set up, and again when the server released it. */
+export async function loadCollection(client: MilvusClient, collection_name: string): Promise<void> {
+  ensureOk(await client.loadCollection({ collection_name, timeout: DDL_TIMEOUT_MS }), 'loadCollection');
+}
+
 /** What Milvus (standalone, distributed, Lite) answers for a call on a collection that is not loaded. */
 const NOT_LOADED = /not loaded|in state 'released'|call load\(\)/i;
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConsistencyLevelEnum, DataType, type MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { milvusIn, milvusString } from './milvusFilter.js';
-import { BOUNDED_STALENESS_MS, connectMilvus, DDL_TIMEOUT_MS, ensureOk, guardedMilvus, type MilvusConnection } from './milvusClient.js';
+import { BOUNDED_STALENESS_MS, connectMilvus, DDL_TIMEOUT_MS, ensureOk, guardedMilvus, loadCollection, type MilvusConnection } from './milvusClient.js';
 import type { StateTable } from './types.js';
 
 // Milvus caps one query's offset+limit at 16384 rows.
@@ -59,9 +59,7 @@ class MilvusStateTable implements StateTable {
   }
 
   private guarded<T>(what: string, call: () => Promise<T>): Promise<T> {
-    return guardedMilvus(this.address, `${what} on collection ${this.name}`, call, async () => {
-      ensureOk(await this.client.loadCollection({ collection_name: this.name, timeout: DDL_TIMEOUT_MS }), 'loadCollection');
-    });
+    return guardedMilvus(this.address, `${what} on collection ${this.name}`, call, () => loadCollection(this.client, this.name));
   }
 
   async ensure(): Promise<void> {
@@ -70,7 +68,7 @@ class MilvusStateTable implements StateTable {
       const exists = await this.client.hasCollection({ collection_name });
       ensureOk(exists.status, 'hasCollection');
       if (!exists.value) await this.create();
-      ensureOk(await this.client.loadCollection({ collection_name, timeout: DDL_TIMEOUT_MS }), 'loadCollection');
+      await loadCollection(this.client, collection_name);
     });
   }
 
