@@ -56,3 +56,17 @@ export function binaryBytes(bytes: number): string {
   if (bytes >= 2 ** 20) return `${+(bytes / 2 ** 20).toFixed(1)} MiB`;
   return `${Math.ceil(bytes / 2 ** 10)} KiB`;
 }
+
+/** Relative time for humans: "12s ago", "3h ago". */
+export function ago(iso: string, now = Date.now()): string {
+  return `${elapsed(iso, now)} ago`;
+}
+
+/** Time since then, for humans: "12s", "3h". */
+export function elapsed(iso: string, now = Date.now()): string {
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 86400) return `${Math.round(seconds / 3600)}h`;
+  return `${Math.round(seconds / 86400)}d`;
+}

@@ -2,7 +2,7 @@ import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../src/errors.js';
 import { openMilvusStore } from '../src/store/milvus.js';
-import { checkServerVersion } from '../src/store/milvusClient.js';
+import { checkServerVersion, connectMilvus, guardedMilvus } from '../src/store/milvusClient.js';
 import { collectionFields, collectionFunctions, schemaProblem, type DescribedSchema } from '../src/store/milvusSchema.js';
 
 /**
@@ -33,6 +33,23 @@ describe('checkServerVersion', () => {
     expect(checkServerVersion('3.0.0', 'x')).toEqual({ lite: false });
     expect(checkServerVersion('milvus_lite-3.2.2', 'x')).toEqual({ lite: true });
   });
+});
+
+// `http://root:Milvus@host` was printed whole in "cannot reach Milvus at …"; the config refuses it, and should an
+// address with credentials get past that, neither the client's message nor ours may show them.
+describe('an address with credentials', () => {
+  it('is never shown whole, connecting or calling', async () => {
+    for (const address of ['http://root:pa/ss@127.0.0.1:9', 'root:Milvus@127.0.0.1:9']) {
+      const error = await connectMilvus({ address }).then(() => undefined, (caught: unknown) => caught);
+      expect(error, address).toBeInstanceOf(StoreError);
+      expect((error as Error).message).toMatch(/^cannot reach Milvus at (http:\/\/)?\*\*\*@127\.0\.0\.1:9: /);
+      expect((error as Error).message).not.toMatch(/pa\/ss|Milvus@|root/);
+    }
+    const quoting = () => Promise.reject(new Error('14 UNAVAILABLE: Name resolution failed for target dns:root:pa/ss@db:19530'));
+    const failed = await guardedMilvus('http://root:pa/ss@db:19530', 'query', quoting).catch((caught: Error) => caught.message);
+    expect(failed).toContain('Milvus at http://***@db:19530 is unreachable');
+    expect(failed).not.toContain('pa/ss');
+  }, 30_000);
 });
 
 /** A schema as describeCollection reports it, from the fields codectx creates. */

@@ -2,9 +2,10 @@ import { cp, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, runCli } from './helpers/cli.js';
+import { PROJECT_ROOT, runCli, startCli } from './helpers/cli.js';
 import { connectMcp } from './helpers/mcpClient.js';
 import { namesOf } from './helpers/results.js';
+import { poller } from './helpers/wait.js';
 
 /**
  * Milvus as a shared team index (issue 15): two machines — two CODECTX_HOMEs, two checkout paths of one
@@ -19,6 +20,7 @@ const RUN = `${process.pid}_${Date.now()}`;
 interface Machine {
   repo: string;
   home: string;
+  store: string[];
   cli(args: string[]): ReturnType<typeof runCli>;
 }
 
@@ -31,7 +33,7 @@ async function twoMachines(identify: (repo: string) => Promise<void>): Promise<[
     await identify(repo);
     const home = join(base, who, 'home');
     const store = ['--store', 'milvus', '--milvus-address', address!];
-    return { repo, home, cli: (args) => runCli([...args, ...store], { home, cwd: repo }) };
+    return { repo, home, store, cli: (args) => runCli([...args, ...store], { home, cwd: repo }) };
   };
   return [await machine('alice'), await machine('bob')];
 }
@@ -42,7 +44,7 @@ async function files(machine: Machine, query: string): Promise<string[]> {
   return (JSON.parse(result.stdout) as { results: { file: string; symbol: string }[] }).results.flatMap((hit) => namesOf(hit).map((name) => `${hit.file}#${name}`));
 }
 
-async function status(machine: Machine): Promise<{ indexed: boolean; files: number; chunks: number; collection: string }> {
+async function status(machine: Machine): Promise<{ indexed: boolean; complete: boolean; files: number; chunks: number; collection: string }> {
   const result = await machine.cli(['status', machine.repo, '--json']);
   expect(result.code, result.stderr).toBe(0);
   return JSON.parse(result.stdout);
@@ -123,6 +125,41 @@ describe.runIf(runs)('Milvus shared by two machines', () => {
     try {
       await index(alice);
       expect(await files(bob, 'create a session token for a user')).toContain('src/auth/session.ts#createSession');
+    } finally {
+      await alice.cli(['clear', alice.repo]);
+    }
+  }, 300_000);
+
+  // Alice's `index --force` killed part way left Bob, whose machine holds no trace of that run, silent empty results.
+  it("a teammate's build from nothing, killed part way, is refused on every machine until one finishes it", async () => {
+    expect(address, 'CI=true but MILVUS_ADDRESS is not set').toBeTruthy();
+    const [alice, bob] = await twoMachines((repo) => writeFile(join(repo, 'codectx.config.json'), JSON.stringify({ name: `share-force-${RUN}` })));
+    try {
+      await index(alice);
+      // Enough functions that the real model embeds them for several seconds.
+      await mkdir(join(alice.repo, 'gen'));
+      for (let i = 0; i < 2500; i++) await writeFile(join(alice.repo, 'gen', `h${i}.py`), `def handle_${i}(event):\n    return event.get("v${i}")\n`);
+      const rebuild = startCli(['index', alice.repo, '--force', ...alice.store], { home: alice.home });
+      await poller(120_000)('a first group of the rebuild', async () => rebuild.child.exitCode !== null || (await status(bob)).files > 0);
+      expect(rebuild.child.exitCode, 'the rebuild ended before it was stopped').toBeNull();
+      const running = await bob.cli(['search', 'handle event', '-p', bob.repo]);
+      expect(running.code).toBe(1);
+      expect(running.stderr).toMatch(/^codectx: the shared index of \S+ is being built from nothing on another machine and is not finished \(it holds \d+ files? so far, last written \d+s ago\); search again when that build is done, or run `codectx index \S+` to finish it if it stopped\n$/);
+      rebuild.child.kill('SIGKILL');
+      await rebuild.done;
+
+      for (const machine of [alice, bob]) {
+        const search = await machine.cli(['search', 'handle event', '-p', machine.repo]);
+        expect(search.code, search.stdout).toBe(1);
+        expect(search.stderr).toMatch(/being built/);
+        expect(await status(machine)).toMatchObject({ complete: false, fromScratch: true });
+      }
+      // Bob finishes it: the index is whole for Alice too, though her own run stopped.
+      await index(bob);
+      for (const machine of [alice, bob]) {
+        expect(await files(machine, 'create a session token for a user')).toContain('src/auth/session.ts#createSession');
+        expect(await status(machine)).not.toHaveProperty('fromScratch');
+      }
     } finally {
       await alice.cli(['clear', alice.repo]);
     }

@@ -102,7 +102,7 @@ describe.runIf(runs)('shared index state in Milvus', () => {
   });
 
   // A teammate's `index --force` killed part way left everyone else an empty index and silent empty results.
-  it("a build from nothing another machine stopped is a stopped build here too; one under way is not", async () => {
+  it('a build from nothing is unfinished on every machine until one completes it, whoever that is', async () => {
     const table = await openMilvusState({ address: address!, collection, codebase: 'cb' });
     const elsewhere = await mkdtemp(join(tmpdir(), 'codectx-state-other-'));
     const [alice, bob] = [sharedIndexState(indexDir, table), sharedIndexState(elsewhere, table)];
@@ -113,13 +113,21 @@ describe.runIf(runs)('shared index state in Milvus', () => {
     };
     try {
       await alice.writeMeta(meta);
-      expect(await bob.readMeta(true)).toMatchObject({ complete: true, files: 3 });
-      expect((await bob.readMeta(true))?.fromScratch).toBeUndefined();
-      await alice.writeMeta({ ...meta, updatedAt: at(SHARED_BUILD_SILENCE_MS + 1000) });
-      expect(await bob.readMeta(true)).toMatchObject({ complete: false, fromScratch: true });
+      // Written a moment ago or long ago: no lock on Bob's machine says whether Alice's run still goes on.
+      for (const updatedAt of [at(0), at(SHARED_BUILD_SILENCE_MS + 1000)]) {
+        await alice.writeMeta({ ...meta, updatedAt });
+        expect(await bob.readMeta(true)).toMatchObject({ complete: false, fromScratch: true, buildingElsewhere: true, files: 3 });
+        const own = await alice.readMeta(true);
+        expect(own).toMatchObject({ complete: false, fromScratch: true });
+        expect(own?.buildingElsewhere).toBeUndefined();
+      }
+      // Bob finishes the build Alice stopped: Alice's own record of her stopped run no longer makes it unfinished.
       const { fromScratch: _done, ...finished } = meta;
-      await alice.writeMeta({ ...finished, complete: true, updatedAt: at(SHARED_BUILD_SILENCE_MS + 1000) });
-      expect(await bob.readMeta(true)).toMatchObject({ complete: true });
+      await bob.writeMeta({ ...finished, complete: true, files: 5 });
+      expect(await bob.readMeta(true)).toMatchObject({ complete: true, files: 5 });
+      const mine = await alice.readMeta(true);
+      expect(mine).toMatchObject({ files: 5 });
+      expect(mine?.fromScratch).toBeUndefined();
     } finally {
       await table.clear();
       await table.close();

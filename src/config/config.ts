@@ -141,8 +141,11 @@ export function loadConfig(root: string, flags: ConfigFlags = {}, env: NodeJS.Pr
   return config;
 }
 
-/** `user:password@` or `user@` before the host, with or without a scheme. */
-const CREDENTIALS_IN_ADDRESS = /^(?:[a-z][a-z0-9+.-]*:\/\/)?[^/@]+@/i;
+/**
+ * A Milvus address is host:port or a URL with no user info, so an `@` anywhere is credentials: `user:password@`
+ * matched only up to a `/`, and a password holding one (`root:pa/ss@host`) was printed whole.
+ */
+const CREDENTIALS_IN_ADDRESS = /@/;
 
 /** `name` in a codebase's codectx.config.json: what its shared index is called on every machine. */
 export function projectName(root: string): string | undefined {

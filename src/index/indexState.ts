@@ -42,8 +42,9 @@ export function localIndexState(indexDir: string): IndexState {
 // Milvus VarChar ceiling for one row; the error list is what can grow past it.
 const MAX_META_BYTES = 60_000;
 /**
- * A shared build from nothing that has written nothing for this long has stopped: its groups land every few
- * seconds, and counting the changes of a 100k-chunk codebase before the first group takes well under a minute.
+ * A shared build from nothing whose writer has written nothing for this long has stopped (killed, its machine gone):
+ * its groups land every few seconds, and counting the changes of a 100k-chunk codebase before the first group takes
+ * well under a minute. Before that, another machine cannot tell a running build from one that stopped.
  */
 export const SHARED_BUILD_SILENCE_MS = 3 * 60_000;
 
@@ -60,13 +61,14 @@ export function sharedIndexState(indexDir: string, table: StateTable): IndexStat
       }
       // "Interrupted" is about this machine's own last run: another writer's run in progress is not a crash, and a
       // LanceDB index the folder holds says nothing about this one. A build from nothing, though, empties the index
-      // for everyone: one whose writer stopped writing (killed, its machine gone) is a stopped build here too.
+      // for everyone, so the shared marker decides it on every machine: a teammate's `index --force` killed part
+      // way left everyone else silent empty results, and one finished elsewhere is finished here too.
       const { building, ...shared } = meta as IndexMeta & { building?: true };
-      const stoppedElsewhere = building === true && Date.now() - Date.parse(shared.updatedAt) > SHARED_BUILD_SILENCE_MS;
       const mine = await readMetaIfSound(indexDir);
       const own = mine?.store === shared.store ? mine : undefined;
-      const fromScratch = stoppedElsewhere || own?.fromScratch === true;
-      return { ...shared, complete: (own?.complete ?? true) && !stoppedElsewhere, ...(fromScratch ? { fromScratch: true as const } : {}) };
+      if (building !== true) return { ...shared, complete: own?.complete ?? true };
+      const buildingHere = own?.fromScratch === true && !own.complete;
+      return { ...shared, complete: false, fromScratch: true, ...(buildingHere ? {} : { buildingElsewhere: true as const }) };
     },
     async writeMeta(meta) {
       await writeMeta(indexDir, meta);

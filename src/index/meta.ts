@@ -36,6 +36,11 @@ export interface IndexMeta extends IndexIdentity {
    * run completes it: an index that stopped then holds only part of the codebase, maybe none of it.
    */
   fromScratch?: true;
+  /**
+   * Set with fromScratch on a shared index whose build from nothing another machine started: no lock here says
+   * whether it still runs, only how long ago it last wrote (updatedAt).
+   */
+  buildingElsewhere?: true;
   files: number;
   chunks: number;
   skipped: Record<string, number>;

@@ -10,10 +10,10 @@ import { collectionNameFor, sharedCollectionName } from '../store/collectionName
 import type { ChunkStore } from '../store/types.js';
 import { QueryVectors, searchIndex, type SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
-import { count, shellArg } from '../text.js';
+import { ago, count, shellArg } from '../text.js';
 import type { Codebase } from '../index/codebase.js';
 import { codebaseKey, type CodebaseKey } from '../index/codebaseKey.js';
-import { localIndexState, sharedIndexState, type IndexState } from '../index/indexState.js';
+import { localIndexState, SHARED_BUILD_SILENCE_MS, sharedIndexState, type IndexState } from '../index/indexState.js';
 import { chunkBudget, indexChunker } from '../index/chunkRecords.js';
 import { EmbeddingCache, embeddingCacheDir } from '../index/embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexReport } from '../index/indexer.js';
@@ -314,13 +314,23 @@ async function assertChunksStored(codebase: Codebase, store: ChunkStore, chunks:
 /**
  * Refuses an index whose build from nothing (the first run, or `--force`) stopped before it finished: it holds part
  * of the codebase, none of it right after `--force` dropped the old one, and searches said "no results". A build
- * still running (its lock held) is searched as it stands, like any run in progress.
+ * still running here (its lock held) is searched as it stands, like any run in progress; a shared one another
+ * machine builds is refused, running or not, as no lock here can tell.
  */
 async function assertBuildNotStopped(codebase: Codebase, meta: IndexMeta): Promise<void> {
-  if (meta.complete || !meta.fromScratch || (await lockHolder(lockPath(codebase)))) return;
-  throw new IndexStateError(
-    `the index of ${codebase.root} was being built when it stopped (it holds ${count(meta.files, 'file')} so far); run \`codectx index ${shellArg(codebase.root)}\` to finish it`,
-  );
+  if (meta.complete || !meta.fromScratch) return;
+  const holds = `it holds ${count(meta.files, 'file')} so far`;
+  const finish = `\`codectx index ${shellArg(codebase.root)}\``;
+  if (meta.buildingElsewhere) {
+    const silence = Date.now() - Date.parse(meta.updatedAt);
+    throw new IndexStateError(
+      silence > SHARED_BUILD_SILENCE_MS
+        ? `the shared index of ${codebase.root} was being built from nothing on another machine when it stopped (${holds}, last written ${ago(meta.updatedAt)}); run ${finish} to finish it`
+        : `the shared index of ${codebase.root} is being built from nothing on another machine and is not finished (${holds}, last written ${ago(meta.updatedAt)}); search again when that build is done, or run ${finish} to finish it if it stopped`,
+    );
+  }
+  if (await lockHolder(lockPath(codebase))) return;
+  throw new IndexStateError(`the index of ${codebase.root} was being built when it stopped (${holds}); run ${finish} to finish it`);
 }
 
 function lanceDir(codebase: Codebase): string {

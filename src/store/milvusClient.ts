@@ -64,14 +64,23 @@ export async function guardedMilvus<T>(address: string, what: string, call: () =
       return await call();
     }
   } catch (error) {
-    if (error instanceof StoreError) throw new StoreError(`Milvus at ${address}: ${error.message}`, 1, { cause: error });
-    throw new StoreError(explain(address, `${what}: ${describeError(error)}`), 1, { cause: error });
+    const message = error instanceof StoreError ? `Milvus at ${address}: ${error.message}` : explain(address, `${what}: ${describeError(error)}`);
+    throw new StoreError(withoutCredentials(message, address), 1, { cause: error });
   }
 }
 
 /** Loads a collection for search and query: after it is set up, and again when the server released it. */
 export async function loadCollection(client: MilvusClient, collection_name: string): Promise<void> {
   ensureOk(await client.loadCollection({ collection_name, timeout: DDL_TIMEOUT_MS }), 'loadCollection');
+}
+
+/**
+ * A message with the address's user info (`user:password` of `http://user:password@host`) masked, there and in the
+ * client's own text that quotes it. The config refuses such an address; this keeps logs safe from any other way in.
+ */
+export function withoutCredentials(message: string, address: string): string {
+  const userInfo = /^(?:[a-z][a-z0-9+.-]*:\/\/)?(.*)@/i.exec(address)?.[1];
+  return userInfo ? message.split(userInfo).join('***') : message;
 }
 
 /** What Milvus (standalone, distributed, Lite) answers for a call on a collection that is not loaded. */
@@ -150,13 +159,13 @@ export async function connectMilvus(options: MilvusConnection): Promise<MilvusSe
     return { client, lite };
   } catch (error) {
     await client?.closeConnection().catch(() => undefined);
-    if (error instanceof StoreError) throw error;
-    if (AUTH_FAILURE.test(describeError(error))) throw new StoreError(explain(address, error), 1, { cause: error });
-    throw new StoreError(
-      `cannot reach Milvus at ${address}: ${unreachableReason(error)} (check --milvus-address and that the server is running)`,
-      1,
-      { cause: error },
-    );
+    const message =
+      error instanceof StoreError
+        ? error.message
+        : AUTH_FAILURE.test(describeError(error))
+          ? explain(address, error)
+          : `cannot reach Milvus at ${address}: ${unreachableReason(error)} (check --milvus-address and that the server is running)`;
+    throw new StoreError(withoutCredentials(message, address), 1, { cause: error });
   }
 }
 

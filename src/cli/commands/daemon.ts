@@ -11,9 +11,9 @@ import { daemonLockPath, daemonLogPath, daemonOutputPath, daemonSocketPath } fro
 import type { CodebaseStatus, DaemonStatus } from '../../daemon/protocol.js';
 import { CodectxError, describeError } from '../../errors.js';
 import { lockHolder, processAlive } from '../../index/lock.js';
-import { ago, elapsed, parseCount } from '../shared.js';
+import { parseCount } from '../shared.js';
 import { packageVersion } from '../../version.js';
-import { count, printable } from '../../text.js';
+import { ago, count, elapsed, printable } from '../../text.js';
 
 /** A first start loads nothing heavy before listening, but a cold disk can still be slow. */
 const START_TIMEOUT_MS = 60_000;

@@ -6,8 +6,9 @@ import { UsageError } from '../../errors.js';
 import { goneFolderWithIndex } from '../../index/codebase.js';
 import { DEFAULT_CACHE_BYTES, embeddingCacheDir } from '../../index/embeddingCache.js';
 import { folderBytes } from '../../index/folderBytes.js';
-import { addStoreOptions, ago, nonEmptyPath, skippedByReason, type StoreFlags } from '../shared.js';
-import { binaryBytes, count, printable, shellArg } from '../../text.js';
+import type { IndexMeta } from '../../index/meta.js';
+import { addStoreOptions, nonEmptyPath, skippedByReason, type StoreFlags } from '../shared.js';
+import { ago, binaryBytes, count, printable, shellArg } from '../../text.js';
 
 export function registerStatusCommand(program: Command): void {
   addStoreOptions(
@@ -42,6 +43,8 @@ export function registerStatusCommand(program: Command): void {
       root: codebase.root,
       indexed: true,
       complete: meta.complete,
+      ...(meta.fromScratch && { fromScratch: true }),
+      ...(meta.buildingElsewhere && { buildingElsewhere: true }),
       files: meta.files,
       chunks: meta.chunks,
       updatedAt: meta.updatedAt,
@@ -66,7 +69,7 @@ export function registerStatusCommand(program: Command): void {
     }
     const lines = [
       `codebase:  ${printable(status.root)}`,
-      `index:     ${count(status.files, 'file')}, ${count(status.chunks, 'chunk')}, updated ${ago(status.updatedAt)}${status.complete ? '' : ' (last run interrupted; the next index run repairs it)'}`,
+      `index:     ${count(status.files, 'file')}, ${count(status.chunks, 'chunk')}, updated ${ago(status.updatedAt)}${unfinished(meta)}`,
       `store:     ${status.store} (${status.collection})`,
       `embedding: ${status.embedding}, ${status.dimension} dimensions; chunker ${status.chunker}${status.chunkTokens ? `, ${status.chunkTokens} tokens per chunk` : ''}`,
       `cache:     ${cacheDir}, ${binaryBytes(status.embeddingCache.bytes)} of ${binaryBytes(DEFAULT_CACHE_BYTES)} (shared by codebases embedded with this model)`,
@@ -82,4 +85,12 @@ export function registerStatusCommand(program: Command): void {
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   });
+}
+
+/** Why the index is not complete, as a suffix of the index line; a build from nothing is one search refuses. */
+function unfinished(meta: IndexMeta): string {
+  if (meta.complete) return '';
+  if (meta.buildingElsewhere) return ' (a build from nothing on another machine, not finished; search refuses it until it is)';
+  if (meta.fromScratch) return ' (a build from nothing, not finished; if its run stopped, search refuses it until `codectx index` finishes it)';
+  return ' (last run interrupted; the next index run repairs it)';
 }
