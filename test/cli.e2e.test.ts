@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -228,6 +228,25 @@ describe('input that is almost right', () => {
     execFileSync('mkfifo', [join(folder, 'pipe.ts')]);
     const result = await runCli(['chunk', 'pipe.ts'], { home, cwd: folder });
     expect(result).toEqual({ code: 2, stdout: '', stderr: 'codectx: pipe.ts is not a regular file; index skips it\n' });
+  });
+
+  // Both were "no such file", the name shown with U+FFFD where its bytes are not UTF-8; index names them as here.
+  it('chunk names a symlink loop, and a file name that is not UTF-8 by its bytes', async () => {
+    const folder = join(base, 'odd-names');
+    await mkdir(folder);
+    await symlink('self.ts', join(folder, 'self.ts'));
+    await writeFile(Buffer.from(`${folder}/bad\xff.ts`, 'latin1'), 'let c = 3;\n');
+    expect(await runCli(['chunk', 'self.ts'], { home, cwd: folder })).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'codectx: self.ts is a symlink loop (a link that leads back to itself); index skips it\n',
+    });
+    // What Node makes of the name's bytes on the command line: U+FFFD in place of \xff.
+    expect(await runCli(['chunk', 'bad\uFFFD.ts'], { home, cwd: folder })).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'codectx: bad\\xff.ts: its name is not valid UTF-8; index skips it\n',
+    });
   });
 
   it('a bad --store is a usage error (2) like the rest; a bad environment value is shown as given', async () => {

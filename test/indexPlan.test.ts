@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -204,8 +204,7 @@ describe('the dry run names every skip', () => {
       await writeFile(join(root, 'coverage', 'report.py'), 'x = 1\n');
       const text = await runCli(['index', root, '--dry-run'], { home: join(base, 'home') });
       expect(text.code, text.stderr).toBe(0);
-      // "files to index: 1 of 3" next to 3 skipped added up to nothing: the scanned total mixed two kinds of skip.
-      expect(text.stdout).toContain('files to index: 1 (0 unchanged, 3 skipped)\n');
+      expect(text.stdout).toContain('files to index: 1 of 1 source files (0 unchanged); 3 skipped\n');
       expect(text.stdout).toContain(
         'skipped: 1 ignored-by-default, 1 binary, 1 minified\n' +
           '  blob\\n.py: binary\n' +
@@ -218,6 +217,33 @@ describe('the dry run names every skip', () => {
         { path: 'bundle.js', reason: 'minified' },
         expect.objectContaining({ path: 'coverage/', reason: 'ignored-by-default' }),
       ]);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+});
+
+// "files to index: 9 of 13" next to 8 skipped added up to nothing (the total held content skips, not the walk's);
+// then "9 (4 unchanged, 8 skipped)" read as if the skips were among the 9.
+describe('the dry run counts add up', () => {
+  it('to index of the files the index will hold, unchanged among them, every skip named after them', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'codectx-plan-counts-'));
+    const root = join(base, 'repo');
+    const home = join(base, 'home');
+    try {
+      await mkdir(root);
+      await writeFile(join(root, 'a.py'), 'def alpha():\n    return 1\n');
+      await writeFile(join(root, 'b.py'), 'def beta():\n    return 2\n');
+      expect((await runCli(['index', root, '--quiet'], { home })).code).toBe(0);
+      await writeFile(join(root, 'c.py'), 'def gamma():\n    return 3\n');
+      await writeFile(join(root, 'blob.py'), Buffer.from([0x61, 0x00, 0x62]));
+      await writeFile(join(root, 'big.py'), `x = 1\n${'#'.repeat(2 * 1024 * 1024)}\n`);
+      await symlink('loop.py', join(root, 'loop.py'));
+      const text = await runCli(['index', root, '--dry-run'], { home });
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toContain('files to index: 1 of 3 source files (2 unchanged); 3 skipped\n');
+      expect(text.stdout).toContain('skipped: 1 symlink-loop, 1 too-large, 1 binary\n');
+      expect(text.stdout.split('\n').filter((line) => /^ {2}\S+\.py: /.test(line))).toHaveLength(3);
     } finally {
       await rm(base, { recursive: true, force: true });
     }

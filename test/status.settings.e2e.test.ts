@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtureWorkspace, runCli } from './helpers/cli.js';
+import { startOpenAIServer } from './helpers/openaiServer.js';
 
 // After a setting changed (another model, another chunk budget), status showed the old setup with no word while
 // search refused the index ("built with another setup") or asked for an API key.
@@ -23,6 +24,42 @@ describe('status when the settings no longer match the index', () => {
     await writeFile(join(repo, 'codectx.config.json'), JSON.stringify({ embedding: { provider: 'openai' } }));
     const noKey = await runCli(['status', repo], { home, env: { OPENAI_API_KEY: '' } });
     expect(noKey.code, noKey.stderr).toBe(0);
-    expect(noKey.stdout).toMatch(/^settings: {2}changed since this index was built \(the configured embedding cannot be used: .*OPENAI_API_KEY/m);
+    // It named neither model: which one the index holds and which one the settings ask for.
+    expect(noKey.stdout).toMatch(
+      /^settings: {2}changed since this index was built \(embedding model local:all-MiniLM-L6-v2:int8 → openai:text-embedding-3-small, which cannot be used here: .*OPENAI_API_KEY.*\); search refuses it until `codectx index --force` rebuilds it/m,
+    );
+  });
+
+  // Status reads the index with the store it was built in, so a config naming another store (which search then
+  // uses) showed the index as it was, with no word.
+  it('names a store the settings now choose over the one the index was built in', async () => {
+    const { repo, home } = await fixtureWorkspace();
+    expect((await runCli(['index', repo, '--quiet'], { home })).code).toBe(0);
+    await writeFile(join(repo, 'codectx.config.json'), JSON.stringify({ store: 'milvus', milvus: { address: '127.0.0.1:1' } }));
+    const text = await runCli(['status', repo], { home });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^store: {5}lancedb /m);
+    expect(text.stdout).toMatch(/^settings: {2}changed since this index was built \(store lancedb → milvus\); search refuses it until `codectx index --force`/m);
+  });
+});
+
+// An index built by an embedding server, read while the server is down: nothing changed, and a rebuild needs that
+// server too, yet status said the settings had changed and sent people to `codectx index --force`.
+describe("status when the index's own embedding cannot be used here", () => {
+  it('says so, with no settings change and no rebuild offered', async () => {
+    const server = await startOpenAIServer();
+    const { repo, home } = await fixtureWorkspace();
+    await writeFile(join(repo, 'codectx.config.json'), JSON.stringify({ embedding: { provider: 'openai', baseURL: server.baseURL } }));
+    const indexed = await runCli(['index', repo, '--quiet'], { home });
+    await server.close();
+    expect(indexed.code, indexed.stderr).toBe(0);
+
+    const down = await runCli(['status', repo], { home });
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stdout).not.toContain('settings:');
+    expect(down.stdout).toMatch(/^warning: {3}the index's embedding cannot be used here \(cannot reach the embedding endpoint .*\); search and index fail until it can$/m);
+    const json = JSON.parse((await runCli(['status', repo, '--json'], { home })).stdout) as Record<string, unknown>;
+    expect(json.settingsChange).toBeUndefined();
+    expect(json.embeddingUnavailable).toMatch(/^cannot reach the embedding endpoint/);
   });
 });

@@ -5,9 +5,8 @@ import type { TaskServices } from '../context/prepare.js';
 import { folderToClear, type Codebase } from '../index/codebase.js';
 import type { IndexOptions, IndexReport } from '../index/indexer.js';
 import { readMeta, readMetaIfSound, type IndexMeta } from '../index/meta.js';
-import type { IndexPlan } from '../index/indexPlan.js';
 import type { RuntimePool } from '../runtime/runtimePool.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { IndexStatus, Runtime } from '../runtime/runtime.js';
 import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
 import { connectDaemon, DaemonCallError } from '../daemon/client.js';
@@ -120,9 +119,16 @@ export class CodectxService {
     return { report: await this.withRuntime(config, (runtime) => runtime.index(codebase, options)), viaDaemon: false };
   }
 
-  /** What the index holds and what changed since (a shared index's state is read from the store). */
-  async status(codebase: Codebase): Promise<{ meta: IndexMeta; plan: IndexPlan; settingsChange?: string } | undefined> {
-    return this.withRuntime(await this.builtWith(codebase), (runtime) => runtime.status(codebase));
+  /**
+   * What the index holds and what changed since (a shared index's state is read from the store). It is read with
+   * the store it was built in, so a configuration that now names another store is reported here: search uses the
+   * configured one, and status said nothing while search failed on a store that holds no such index.
+   */
+  async status(codebase: Codebase): Promise<IndexStatus | undefined> {
+    const found = await this.withRuntime(await this.builtWith(codebase), (runtime) => runtime.status(codebase));
+    const configured = this.config(codebase).store;
+    if (!found || configured === found.meta.store) return found;
+    return { ...found, settingsChange: `store ${found.meta.store} → ${configured}` };
   }
 
   /** The configuration with the store the index was built with, even if the settings changed since. */

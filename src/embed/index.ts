@@ -1,7 +1,7 @@
 import type { ModelVariant } from './local/bertGraph.js';
-import { LocalEmbeddingProvider, loadLocalTokenCounter } from './local/localProvider.js';
+import { DEFAULT_LOCAL_VARIANT, LocalEmbeddingProvider, loadLocalTokenCounter } from './local/localProvider.js';
 import { estimateOpenAiTokens, openAiMaxTokens } from './openaiTokens.js';
-import type { EmbeddingProvider, TokenCounter } from './types.js';
+import { EMBEDDING_IDS, type EmbeddingProvider, type TokenCounter } from './types.js';
 
 export { LOCAL_MAX_TOKENS } from './local/localProvider.js';
 export type { EmbeddingProvider, TokenCounter } from './types.js';
@@ -39,6 +39,12 @@ export function createEmbeddingProvider(options: EmbeddingOptions): Promise<Embe
   return import('./openaiProvider.js').then(({ OpenAIEmbeddingProvider }) =>
     OpenAIEmbeddingProvider.create({ ...options, model: options.model ?? DEFAULT_OPENAI_MODEL }),
   );
+}
+
+/** The id of the model `options` ask for, as its provider records it with an index, without loading the model. */
+export function configuredEmbeddingId(options: EmbeddingOptions): string {
+  if (options.provider === 'local') return EMBEDDING_IDS.local(options.variant ?? DEFAULT_LOCAL_VARIANT);
+  return EMBEDDING_IDS.openai(options.model ?? DEFAULT_OPENAI_MODEL);
 }
 
 /**

@@ -1,6 +1,6 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { EmbeddingError } from '../errors.js';
-import type { EmbeddingProvider } from './types.js';
+import { EMBEDDING_IDS, type EmbeddingProvider } from './types.js';
 import { estimateOpenAiTokens, openAiMaxTokens } from './openaiTokens.js';
 import { l2Normalize } from './vectors.js';
 
@@ -46,7 +46,7 @@ export class OpenAIEmbeddingProvider implements EmbeddingProvider {
     private readonly options: OpenAIProviderOptions & { baseURL: string; apiKeyEnv: string },
     private detectedDimension: number,
   ) {
-    this.id = `openai:${options.model}`;
+    this.id = EMBEDDING_IDS.openai(options.model);
     this.maxTokens = options.maxTokens ?? openAiMaxTokens(options.model);
     this.textsPerCall = this.batchSize * this.concurrency;
   }

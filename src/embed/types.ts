@@ -23,3 +23,12 @@ export interface TokenCounter {
   readonly maxTokens: number;
   countTokens(text: string): number;
 }
+
+/**
+ * The ids the providers record with an index, also known from a configuration without loading its model: status
+ * names the model a configuration asks for when it cannot be loaded (no API key, no server).
+ */
+export const EMBEDDING_IDS = {
+  local: (variant: string): string => `local:all-MiniLM-L6-v2:${variant}`,
+  openai: (model: string): string => `openai:${model}`,
+};

@@ -1,5 +1,5 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { ignoringLevel, isIgnored, readIgnoreLevel, type IgnoreLevel } from './ignoreRules.js';
 import { rootIgnores } from './repoIgnores.js';
@@ -291,6 +291,17 @@ const NOT_UTF8 = '\uFFFD';
 async function rawNames(dir: string): Promise<Array<{ decoded: string; escaped: string }>> {
   const names = await readdir(dir, { encoding: 'buffer' }).catch(() => [] as Buffer[]);
   return names.map((raw) => ({ decoded: raw.toString('utf8'), escaped: escapeInvalidUtf8(raw) }));
+}
+
+/**
+ * `path` with the bytes of its file name that are not UTF-8 written `\xff`, when its name is one Node decoded with
+ * U+FFFD in their place (a command-line argument is decoded so too); undefined when it is no such name.
+ */
+export async function escapedFileName(path: string): Promise<string | undefined> {
+  const name = basename(path);
+  if (!name.includes(NOT_UTF8)) return undefined;
+  const bad = (await rawNames(dirname(path))).find((raw) => raw.decoded === name && raw.escaped !== name);
+  return bad && join(dirname(path), bad.escaped);
 }
 
 function escapeInvalidUtf8(raw: Buffer): string {

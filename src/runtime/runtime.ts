@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CHUNKER_VERSION, type Chunker } from '../chunk/chunker.js';
 import { projectName, type CodectxConfig } from '../config/config.js';
 import { codectxHome, makePrivateDir } from '../config/paths.js';
-import { createEmbeddingProvider } from '../embed/index.js';
+import { configuredEmbeddingId, createEmbeddingProvider } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/types.js';
 import { DamagedIndexError, describeError, IndexStateError, NotIndexedError } from '../errors.js';
 import { collectionNameFor, sharedCollectionName } from '../store/collectionName.js';
@@ -20,6 +20,27 @@ import { indexCodebase, type IndexOptions, type IndexReport } from '../index/ind
 import { planIndex, type IndexPlan } from '../index/indexPlan.js';
 import { acquireLock, lockHolder } from '../index/lock.js';
 import { assertCompatible, assertFolderStore, identityMismatch, readMetaIfSound, type IndexIdentity, type IndexMeta } from '../index/meta.js';
+
+export interface IndexStatus {
+  meta: IndexMeta;
+  plan: IndexPlan;
+  /** A setting that no longer matches the index (search refuses it until a rebuild); status said nothing of it. */
+  settingsChange?: string;
+  /** Why the index's own model cannot be used here (no API key, no server): nothing changed, a rebuild would not help. */
+  embeddingUnavailable?: string;
+}
+
+type SettingsMismatch = Pick<IndexStatus, 'settingsChange' | 'embeddingUnavailable'>;
+
+/**
+ * When the configured model cannot be loaded: another model than the index's is a settings change (named, as
+ * `index` and `search` would); the index's own model is only out of reach ("changed since this index was built"
+ * sent people to a rebuild that needs the same key or server).
+ */
+function unusableEmbedding(meta: IndexMeta, configuredId: string, error: unknown): SettingsMismatch {
+  if (configuredId === meta.embeddingId) return { embeddingUnavailable: describeError(error) };
+  return { settingsChange: `embedding model ${meta.embeddingId} → ${configuredId}, which cannot be used here: ${describeError(error)}` };
+}
 
 /**
  * The loaded machinery for one configuration: embedding model, chunker, and open stores. Created once per CLI
@@ -134,16 +155,18 @@ export class Runtime {
 
   /**
    * What the index holds, and the plan the next index run would carry out (what changed by content, what is
-   * gone); undefined when there is no index. `settingsChange` names a setting that no longer matches the index
-   * (search refuses it until a rebuild), where status showed the old model and said nothing.
+   * gone); undefined when there is no index.
    */
-  async status(codebase: Codebase): Promise<{ meta: IndexMeta; plan: IndexPlan; settingsChange?: string } | undefined> {
+  async status(codebase: Codebase): Promise<IndexStatus | undefined> {
     const state = await this.state(codebase);
     const meta = await state.readMeta();
     if (!meta) return undefined;
-    const settingsChange = await this.identity(codebase).then(
-      (current) => identityMismatch(meta, current),
-      (error: unknown) => `the configured embedding cannot be used: ${describeError(error)}`,
+    const mismatch: SettingsMismatch = await this.identity(codebase).then(
+      (current) => {
+        const change = identityMismatch(meta, current);
+        return change ? { settingsChange: change } : {};
+      },
+      (error: unknown) => unusableEmbedding(meta, configuredEmbeddingId(this.config.embedding), error),
     );
     if (meta.store === 'lancedb') await assertChunksStored(codebase, await this.store(codebase, meta.dimension), meta.chunks);
     const plan = await planIndex(codebase.root, await state.loadManifest(), {
@@ -151,7 +174,7 @@ export class Runtime {
       maxFileBytes: this.config.maxFileBytes,
       ignore: this.config.ignore,
     });
-    return { meta, plan, ...(settingsChange && { settingsChange }) };
+    return { meta, plan, ...mismatch };
   }
 
   async search(codebase: Codebase, query: string, options: SearchOptions): Promise<SearchResult[]> {

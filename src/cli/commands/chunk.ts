@@ -9,7 +9,7 @@ import { decodeSource } from '../../files/read.js';
 import { isIgnoredWithFolders } from '../../files/ignoreRules.js';
 import { rootIgnores } from '../../files/repoIgnores.js';
 import { isSourcePath } from '../../files/languages.js';
-import { isInside, walkPaths, type SkipReason } from '../../files/walk.js';
+import { escapedFileName, isInside, walkPaths, type SkipReason } from '../../files/walk.js';
 import { indexChunker } from '../../index/chunkRecords.js';
 import { resolveCodebase } from '../../index/codebase.js';
 import { nonEmptyPath, parseCount } from '../shared.js';
@@ -39,8 +39,8 @@ export function registerChunkCommand(program: Command): void {
       const config = loadConfig(root);
       if (flags.maxTokens !== undefined) config.chunkTokens = parseCount(flags.maxTokens, '--max-tokens', CHUNK_TOKENS_RANGE);
       if (file === '') throw new UsageError('the file name is empty');
-      const info = await stat(file).catch(() => undefined);
-      if (!info) throw new UsageError(`no such file: ${file}`);
+      const info = await stat(file).catch((error: NodeJS.ErrnoException) => error);
+      if (info instanceof Error) throw new UsageError(await cannotOpen(file, info));
       if (info.isDirectory()) throw new UsageError(`${file} is a folder; chunk takes one file (\`codectx index --dry-run ${shellArg(file)}\` plans a folder)`);
       // Reading a FIFO waits for a writer that may never come (a device never ends); the index skips both.
       if (!info.isFile()) throw new UsageError(`${file} is not a regular file; index skips it`);
@@ -69,6 +69,15 @@ export function registerChunkCommand(program: Command): void {
       const chunks = await (await indexChunker(config)).chunk(name, read.text);
       process.stdout.write(flags.json ? `${JSON.stringify(chunks, null, 2)}\n` : chunks.map(describe).join(''));
     });
+}
+
+/** Why a file named on the command line cannot be opened, in the words of the index's walk for the same file. */
+async function cannotOpen(file: string, error: NodeJS.ErrnoException): Promise<string> {
+  // "no such file" for both: a link round to itself exists, and a name that is not UTF-8 reached Node with U+FFFD.
+  if (error.code === 'ELOOP') return `${file} is a symlink loop (a link that leads back to itself); index skips it`;
+  const escaped = await escapedFileName(file);
+  if (escaped) return `${escaped}: its name is not valid UTF-8; index skips it`;
+  return `no such file: ${file}`;
 }
 
 function describe(chunk: { startLine: number; endLine: number; kind: string; symbol: string; container: string }): string {

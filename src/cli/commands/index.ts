@@ -134,9 +134,11 @@ const SKIPS_LISTED = 50;
 
 function formatPlan(plan: DryRun): string {
   const lines = [`dry run for ${plan.root} (nothing embedded or written)`];
-  // No "of N": the source files found, the skips the walk made (too large, links) and those made for content
-  // (binary…) are counted in different places, and "9 of 13" next to 8 skipped added up to nothing.
-  lines.push(`files to index: ${plan.filesToIndex} (${plan.filesUnchanged} unchanged, ${plan.skipped.length} skipped)`);
+  // "of N" counts the files the index will hold, the skips come after it: "9 of 13" once counted the walk's files
+  // (content skips such as binary among them, its own such as too large not) next to 8 skipped, and then
+  // "9 (4 unchanged, 8 skipped)" read as if the skips were among the 9.
+  const skipNote = plan.skipped.length > 0 ? `; ${plan.skipped.length} skipped` : '';
+  lines.push(`files to index: ${plan.filesToIndex} of ${plan.filesToIndex + plan.filesUnchanged} source files (${plan.filesUnchanged} unchanged)${skipNote}`);
   for (const [language, count] of Object.entries(plan.filesByLanguage).sort((a, b) => b[1] - a[1])) {
     lines.push(`  ${language.padEnd(12)} ${count}`);
   }

