@@ -124,8 +124,8 @@ describe('codectx chunk', () => {
       ['.env', /^codectx: \S*\.env matches codectx's built-in ignore rules, the config's ignore list or an ignore file above the codebase; index skips it$/],
       ['id_rsa', /^codectx: \S*id_rsa matches codectx's built-in ignore rules/],
       ['linked.py', /^codectx: \S*linked\.py is outside the codebase \S+ \(outside-root\)/],
-      ['generated/out.js', /^codectx: \S*out\.js is left out by a \.gitignore or \.codectxignore of the codebase; index skips it$/],
-      ['src/scratch.py', /^codectx: \S*scratch\.py is left out by a \.gitignore or \.codectxignore of the codebase; index skips it$/],
+      ['generated/out.js', /^codectx: \S*out\.js is left out by a \.gitignore or \.codectxignore of the codebase, or is in codectx's own folder; index skips it$/],
+      ['src/scratch.py', /^codectx: \S*scratch\.py is left out by a \.gitignore or \.codectxignore of the codebase, or is in codectx's own folder; index skips it$/],
       ['app.log', /^codectx: \S*app\.log is not a file type codectx indexes; index skips it$/],
     ];
     for (const [name, message] of cases) {
@@ -135,6 +135,20 @@ describe('codectx chunk', () => {
       expect(result.stderr.trim().split('\n'), name).toHaveLength(1);
       expect(result.stderr.trim(), name).toMatch(message);
     }
+  });
+
+  it("refuses a file in codectx's own home when that lies inside the codebase, as index leaves it out", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'codectx-chunk-home-'));
+    const inside = path.join(dir, 'tools', 'codectx-home');
+    await mkdir(inside, { recursive: true });
+    await writeFile(path.join(inside, 'hook.js'), 'export function logged() {}\n');
+    await writeFile(path.join(dir, 'main.js'), 'export function main() {}\n');
+    const refused = await runCli(['chunk', path.join(inside, 'hook.js'), '--path', dir], { home: inside });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toMatch(/^codectx: \S*hook\.js is left out by .* or is in codectx's own folder; index skips it$/);
+    const shown = await runCli(['chunk', path.join(dir, 'main.js'), '--path', dir], { home: inside });
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain('function main');
   });
 
   it('prints the chunks the index holds, with the configured budget and the model tokenizer', async () => {

@@ -10,6 +10,7 @@ import { isIgnoredWithFolders } from '../../files/ignoreRules.js';
 import { rootIgnores } from '../../files/repoIgnores.js';
 import { isSourcePath } from '../../files/languages.js';
 import { escapedFileName, isInside, walkPaths, type SkipReason } from '../../files/walk.js';
+import { ownHomeIgnores } from '../../config/paths.js';
 import { indexChunker } from '../../index/chunkRecords.js';
 import { resolveCodebase } from '../../index/codebase.js';
 import { nonEmptyPath, parseCount } from '../shared.js';
@@ -61,9 +62,9 @@ export function registerChunkCommand(program: Command): void {
       // As the index walks: a file type it does not read, or one a .gitignore or .codectxignore inside the codebase
       // leaves out, was cut and shown as if indexed.
       if (!isSourcePath(name)) throw new UsageError(`${file} is not a file type codectx indexes; index skips it`);
-      const walked = await walkPaths(root, [name], { ignore: config.ignore, maxFileBytes: config.maxFileBytes });
+      const walked = await walkPaths(root, [name], { ignore: [...config.ignore, ...ownHomeIgnores(root)], maxFileBytes: config.maxFileBytes });
       if (!walked.files.some((found) => found.path === name) && !walked.skipped.some((skip) => skip.path === name)) {
-        throw new UsageError(`${file} is left out by a .gitignore or .codectxignore of the codebase; index skips it`);
+        throw new UsageError(`${file} is left out by a .gitignore or .codectxignore of the codebase, or is in codectx's own folder; index skips it`);
       }
 
       const chunks = await (await indexChunker(config)).chunk(name, read.text);
