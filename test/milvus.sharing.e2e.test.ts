@@ -111,6 +111,10 @@ describe.runIf(runs)('Milvus shared by two machines', () => {
     const after = await bob.cli(['search', 'currency', '-p', bob.repo]);
     expect(after.code).not.toBe(0);
     expect(after.stderr).toMatch(/not indexed yet/);
+    // Bob's listing cannot know of Alice's clear without asking the server, so it says whose view its counts are.
+    const listed = await runCli(['list', '--indexes'], { home: bob.home });
+    expect(listed.stdout).toContain(`${bob.repo}  `);
+    expect(listed.stdout).toMatch(/chunks? on Milvus as this machine last saw them \(`codectx status` asks the server\)/);
   }, 300_000);
 
   it('shares one index between checkouts of one git remote cloned by different URLs', async () => {

@@ -87,6 +87,9 @@ async function printIndexes(json?: boolean): Promise<void> {
   }
   for (const index of indexes) {
     const missing = index.folderExists ? '' : '  (folder missing: `codectx clear <path>` drops its index)';
-    process.stdout.write(`${printable(index.root)}  ${count(index.files, 'file')}, ${count(index.chunks, 'chunk')}, ${binaryBytes(index.bytes)}${missing}\n`);
+    // A shared index lives on the server, where teammates change it; what is kept here is this machine's last view.
+    const counts = `${count(index.files, 'file')}, ${count(index.chunks, 'chunk')}`;
+    const held = index.store === 'milvus' ? `${counts} on Milvus as this machine last saw them (\`codectx status\` asks the server)` : `${counts}, ${binaryBytes(index.bytes)}`;
+    process.stdout.write(`${printable(index.root)}  ${held}${missing}\n`);
   }
 }
