@@ -83,6 +83,26 @@ describe('file names in text output', () => {
   });
 });
 
+// A codebase at 'we ird/a\nb': add, remove, clear and `index --dry-run` printed its path with the newline in it,
+// one message read as two lines (search and list escaped it already).
+describe('a codebase whose path holds a control character', () => {
+  it('is named escaped, on one line, by add, remove, clear and index --dry-run', async () => {
+    const odd = join(base, 'we ird', 'a\nb');
+    await mkdir(odd, { recursive: true });
+    await writeFile(join(odd, 'app.py'), 'def main():\n    return 1\n');
+    const shown = join(base, 'we ird', 'a\\nb');
+    const outputs = [await cli(['add', odd]), await cli(['remove', odd]), await cli(['clear', odd]), await cli(['index', odd, '--dry-run'])];
+    for (const result of outputs) {
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(shown);
+      expect(result.stdout).not.toContain('a\nb');
+    }
+    const again = await cli(['remove', odd]);
+    expect(again.code).toBe(2);
+    expect(again.stderr.trimEnd().split('\n')).toEqual([`codectx: ${shown} is not registered (\`codectx list\` shows the registered codebases)`]);
+  });
+});
+
 describe('a backslash in a file name', () => {
   // On POSIX a backslash is an ordinary character in a name: `a\\b.py` is one file at the root, not `a/b.py`.
   it('keeps the name as it is: both files indexed under their own paths, and deleting one keeps the other', async () => {

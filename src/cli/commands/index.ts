@@ -78,7 +78,7 @@ function enclosingNote(codebase: Codebase, enclosing: Codebase): string {
 
 function watchNote(root: string, added: boolean, daemonRuns: boolean): string {
   const kept = daemonRuns ? 'the daemon watches it' : 'kept indexed while the daemon runs: `codectx daemon start`';
-  return `${added ? 'registered' : 'already registered:'} ${root} (${kept}; \`codectx list\` shows what is watched)`;
+  return `${added ? 'registered' : 'already registered:'} ${printable(root)} (${kept}; \`codectx list\` shows what is watched)`;
 }
 
 /** A run stopped by a signal, with the exit status shells report for it (128 + its number). */
@@ -133,7 +133,7 @@ function skippedLine(report: IndexReport): string | undefined {
 const SKIPS_LISTED = 50;
 
 function formatPlan(plan: DryRun): string {
-  const lines = [`dry run for ${plan.root} (nothing embedded or written)`];
+  const lines = [`dry run for ${printable(plan.root)} (nothing embedded or written)`];
   // "of N" counts the files the index will hold, the skips come after it: "9 of 13" once counted the walk's files
   // (content skips such as binary among them, its own such as too large not) next to 8 skipped, and then
   // "9 (4 unchanged, 8 skipped)" read as if the skips were among the 9.

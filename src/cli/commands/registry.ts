@@ -21,7 +21,7 @@ export function registerRegistryCommands(program: Command): void {
       const codebase = await resolveCodebase(path);
       const { added, daemonRuns } = await withService({}, (service) => service.watch(codebase));
       const state = daemonRuns ? 'the daemon is indexing and watching it' : 'the daemon is not running; `codectx daemon start` to index and watch it';
-      process.stdout.write(`${added ? 'added' : 'already registered:'} ${codebase.root} (${state})\n`);
+      process.stdout.write(`${added ? 'added' : 'already registered:'} ${printable(codebase.root)} (${state})\n`);
     });
 
   program
@@ -35,8 +35,8 @@ export function registerRegistryCommands(program: Command): void {
         ? (await client.remove(root).finally(() => client.close())).removed
         : await unregisterCodebase(root);
       // As a bad path does: the command did not do what was asked, so scripts see it.
-      if (!removed) throw new UsageError(`${root} is not registered (\`codectx list\` shows the registered codebases)`);
-      process.stdout.write(`removed ${root}\n`);
+      if (!removed) throw new UsageError(`${printable(root)} is not registered (\`codectx list\` shows the registered codebases)`);
+      process.stdout.write(`removed ${printable(root)}\n`);
     });
 
   program

@@ -6,6 +6,7 @@ import { RunScheduler } from '../../daemon/scheduler.js';
 import { WatchedCodebase } from '../../daemon/watchedCodebase.js';
 import { resolveCodebase } from '../../index/codebase.js';
 import { nonEmptyPath } from '../shared.js';
+import { printable } from '../../text.js';
 
 export function registerWatchCommand(program: Command): void {
   program
@@ -24,7 +25,7 @@ export function registerWatchCommand(program: Command): void {
       const runtimes = new RuntimePool();
       const log = consoleLog(process.stdout);
       const watched = new WatchedCodebase(root, { runtimes, scheduler: new RunScheduler(), log });
-      log.info(`watching ${root} (Ctrl-C to stop)`);
+      log.info(`watching ${printable(root)} (Ctrl-C to stop)`);
       await watched.start();
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
