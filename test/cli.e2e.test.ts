@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, runCli, type CliResult } from './helpers/cli.js';
+import { PROJECT_ROOT, runCli, startCli, type CliResult } from './helpers/cli.js';
+import { poller } from './helpers/wait.js';
 
 /**
  * The built CLI at its edges, as a QA pass drove it: output to a reader that went away, file names that are
@@ -202,6 +203,30 @@ describe('index in a folder of an indexed codebase', () => {
     expect(own.stdout).toMatch(/^indexed 1 file in /);
     expect(own.stderr).toBe(`codectx: ${doc} is inside the indexed codebase ${project}; it is indexed on its own, and search there uses its index, not that one\n`);
     expect((await inDoc(['status'])).stdout).toMatch(new RegExp(`^codebase: +${doc}$`, 'm'));
+  });
+
+  // Seen: `codectx watch` in src/ of an indexed project built and kept a second index of src/ (which search there
+  // then preferred), and `add src` did the same, neither with the word `index` gives.
+  it('watch without a path watches the enclosing codebase; add of a folder in one warns as index does', async () => {
+    const project = join(base, 'nested-watch');
+    const src = join(project, 'src');
+    await mkdir(src, { recursive: true });
+    await writeFile(join(src, 'b.py'), 'def inner():\n    return 2\n');
+    expect((await cli(['index', project, '-q'])).code).toBe(0);
+
+    const watch = startCli(['watch'], { home, cwd: src });
+    let out = '';
+    watch.child.stdout!.on('data', (data: Buffer) => (out += data.toString()));
+    await poller(20_000)('the watch to start', async () => out.includes('watching'));
+    watch.child.kill('SIGINT');
+    const watched = await watch.done;
+    expect(watched.stdout).toContain(`watching ${project} (Ctrl-C to stop)`);
+    expect(watched.stderr).toBe(`codectx: watching ${project}, the indexed codebase this folder is in (\`codectx watch .\` watches the folder on its own)\n`);
+    expect((await cli(['list', '--indexes'])).stdout).not.toContain(src);
+
+    const added = await runCli(['add', 'src'], { home, cwd: project });
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stderr).toBe(`codectx: ${src} is inside the indexed codebase ${project}; it is indexed on its own, and search there uses its index, not that one\n`);
   });
 });
 
