@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../src/daemon/logger.js';
-import { EmbeddingError } from '../src/errors.js';
+import { CodectxError, EmbeddingError } from '../src/errors.js';
 import { RunScheduler } from '../src/daemon/scheduler.js';
 import { WatchedCodebase } from '../src/daemon/watchedCodebase.js';
 import { Runtime } from '../src/runtime/runtime.js';
@@ -57,6 +57,21 @@ describe('WatchedCodebase batching', () => {
     await writeFile(join(root, 'late.ts'), 'export function late() {\n  return 2;\n}\n');
     await until(() => watched.status().runs === 1 && watched.status().lastError !== undefined);
     expect(watched.status().lastError).toContain('cannot reach the embedding endpoint');
+    embedder.failure = undefined;
+    await until(() => watched.status().runs === 2, 10_000);
+    expect(watched.status()).toMatchObject({ files: 2, state: 'idle' });
+    expect(watched.status().lastError).toBeUndefined();
+  });
+
+  // Seen: a file saved while the disk was full (the index lock could not be written) stayed stale after space was
+  // freed, until some other file changed.
+  it('a run that failed on a full disk is tried again without a new save', async () => {
+    await start({ quietMs: 100, maxWaitMs: 400, unreachableRetryMs: 1500 });
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    embedder.failure = new CodectxError(`cannot write the lock ${join(root, 'index.lock')}: ${full.message}`, 1, { cause: full });
+    await writeFile(join(root, 'late.ts'), 'export function late() {\n  return 2;\n}\n');
+    await until(() => watched.status().runs === 1 && watched.status().lastError !== undefined);
+    expect(watched.status().lastError).toContain('no space left on device');
     embedder.failure = undefined;
     await until(() => watched.status().runs === 2, 10_000);
     expect(watched.status()).toMatchObject({ files: 2, state: 'idle' });
