@@ -50,28 +50,18 @@ describe('WatchedCodebase batching', () => {
     expect(embedded.every((text) => /beta\d/.test(text))).toBe(true);
   });
 
-  // A file saved while Milvus or the embedding endpoint was down was indexed only when another file changed.
-  it('a run that failed on an unreachable provider is tried again without a new save', async () => {
+  // A file saved while Milvus or the embedding endpoint was down was indexed only when another file changed; so was
+  // one saved while the disk was full (the index lock could not be written), after space was freed.
+  const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  it.each([
+    ['an unreachable provider', new EmbeddingError('cannot reach the embedding endpoint'), 'cannot reach the embedding endpoint'],
+    ['a full disk', new CodectxError(`cannot write the lock index.lock: ${full.message}`, 1, { cause: full }), 'no space left on device'],
+  ])('a run that failed on %s is tried again without a new save', async (_, failure, shown) => {
     await start({ quietMs: 100, maxWaitMs: 400, unreachableRetryMs: 1500 });
-    embedder.failure = new EmbeddingError('cannot reach the embedding endpoint');
+    embedder.failure = failure;
     await writeFile(join(root, 'late.ts'), 'export function late() {\n  return 2;\n}\n');
     await until(() => watched.status().runs === 1 && watched.status().lastError !== undefined);
-    expect(watched.status().lastError).toContain('cannot reach the embedding endpoint');
-    embedder.failure = undefined;
-    await until(() => watched.status().runs === 2, 10_000);
-    expect(watched.status()).toMatchObject({ files: 2, state: 'idle' });
-    expect(watched.status().lastError).toBeUndefined();
-  });
-
-  // Seen: a file saved while the disk was full (the index lock could not be written) stayed stale after space was
-  // freed, until some other file changed.
-  it('a run that failed on a full disk is tried again without a new save', async () => {
-    await start({ quietMs: 100, maxWaitMs: 400, unreachableRetryMs: 1500 });
-    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-    embedder.failure = new CodectxError(`cannot write the lock ${join(root, 'index.lock')}: ${full.message}`, 1, { cause: full });
-    await writeFile(join(root, 'late.ts'), 'export function late() {\n  return 2;\n}\n');
-    await until(() => watched.status().runs === 1 && watched.status().lastError !== undefined);
-    expect(watched.status().lastError).toContain('no space left on device');
+    expect(watched.status().lastError).toContain(shown);
     embedder.failure = undefined;
     await until(() => watched.status().runs === 2, 10_000);
     expect(watched.status()).toMatchObject({ files: 2, state: 'idle' });
