@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, runCli, type CliResult } from './helpers/cli.js';
+import { PROJECT_ROOT, runCli, startCli, type CliResult } from './helpers/cli.js';
+import { poller } from './helpers/wait.js';
 
 /**
  * The built CLI at its edges, as a QA pass drove it: output to a reader that went away, file names that are
@@ -80,6 +81,26 @@ describe('file names in text output', () => {
   it('--files prints one line per file', async () => {
     const files = await cli(['search', 'parse config', '--files']);
     expect(files.stdout.split('\n').filter(Boolean).sort()).toEqual(['esc\\x1b[31mred.py', 'new\\nline.py']);
+  });
+});
+
+// A codebase at 'we ird/a\nb': add, remove, clear and `index --dry-run` printed its path with the newline in it,
+// one message read as two lines (search and list escaped it already).
+describe('a codebase whose path holds a control character', () => {
+  it('is named escaped, on one line, by add, remove, clear and index --dry-run', async () => {
+    const odd = join(base, 'we ird', 'a\nb');
+    await mkdir(odd, { recursive: true });
+    await writeFile(join(odd, 'app.py'), 'def main():\n    return 1\n');
+    const shown = join(base, 'we ird', 'a\\nb');
+    const outputs = [await cli(['add', odd]), await cli(['remove', odd]), await cli(['clear', odd]), await cli(['index', odd, '--dry-run'])];
+    for (const result of outputs) {
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(shown);
+      expect(result.stdout).not.toContain('a\nb');
+    }
+    const again = await cli(['remove', odd]);
+    expect(again.code).toBe(2);
+    expect(again.stderr.trimEnd().split('\n')).toEqual([`codectx: ${shown} is not registered (\`codectx list\` shows the registered codebases)`]);
   });
 });
 
@@ -182,6 +203,30 @@ describe('index in a folder of an indexed codebase', () => {
     expect(own.stdout).toMatch(/^indexed 1 file in /);
     expect(own.stderr).toBe(`codectx: ${doc} is inside the indexed codebase ${project}; it is indexed on its own, and search there uses its index, not that one\n`);
     expect((await inDoc(['status'])).stdout).toMatch(new RegExp(`^codebase: +${doc}$`, 'm'));
+  });
+
+  // Seen: `codectx watch` in src/ of an indexed project built and kept a second index of src/ (which search there
+  // then preferred), and `add src` did the same, neither with the word `index` gives.
+  it('watch without a path watches the enclosing codebase; add of a folder in one warns as index does', async () => {
+    const project = join(base, 'nested-watch');
+    const src = join(project, 'src');
+    await mkdir(src, { recursive: true });
+    await writeFile(join(src, 'b.py'), 'def inner():\n    return 2\n');
+    expect((await cli(['index', project, '-q'])).code).toBe(0);
+
+    const watch = startCli(['watch'], { home, cwd: src });
+    let out = '';
+    watch.child.stdout!.on('data', (data: Buffer) => (out += data.toString()));
+    await poller(20_000)('the watch to start', async () => out.includes('watching'));
+    watch.child.kill('SIGINT');
+    const watched = await watch.done;
+    expect(watched.stdout).toContain(`watching ${project} (Ctrl-C to stop)`);
+    expect(watched.stderr).toBe(`codectx: watching ${project}, the indexed codebase this folder is in (\`codectx watch .\` watches the folder on its own)\n`);
+    expect((await cli(['list', '--indexes'])).stdout).not.toContain(src);
+
+    const added = await runCli(['add', 'src'], { home, cwd: project });
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stderr).toBe(`codectx: ${src} is inside the indexed codebase ${project}; it is indexed on its own, and search there uses its index, not that one\n`);
   });
 });
 

@@ -106,6 +106,18 @@ describe('codectx daemon: real processes, real model, LanceDB', () => {
     expect((await status()).pid).toBe(first.pid);
   });
 
+  // Seen: three `daemon start` at once, then `daemon stop` within three seconds: a losing start's daemon, still
+  // waiting for the lock, took it over and ran on, unseen by the stop that had just said it stopped.
+  it('started several times at once, runs once, and a stop right after leaves none running', async () => {
+    await cli(['daemon', 'stop']);
+    const starts = await Promise.all([start(), start(), start()]);
+    expect(new Set(starts.map((started) => started.pid)).size).toBe(1);
+    expect((await cli(['daemon', 'stop'])).code).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    expect((await cli(['daemon', 'status'])).code).toBe(3);
+    await start(); // the tests below talk to a running daemon
+  });
+
   it('answers a request from another protocol version with a clear error', async () => {
     const reply = await rawRequest(join(home, 'daemon.sock'), { v: 99, id: 7, method: 'ping' });
     expect(reply).toMatchObject({ v: PROTOCOL_VERSION, id: 7, error: { code: 'version' } });

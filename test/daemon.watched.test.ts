@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../src/daemon/logger.js';
-import { EmbeddingError } from '../src/errors.js';
+import { CodectxError, EmbeddingError } from '../src/errors.js';
 import { RunScheduler } from '../src/daemon/scheduler.js';
 import { WatchedCodebase } from '../src/daemon/watchedCodebase.js';
 import { Runtime } from '../src/runtime/runtime.js';
@@ -50,13 +50,18 @@ describe('WatchedCodebase batching', () => {
     expect(embedded.every((text) => /beta\d/.test(text))).toBe(true);
   });
 
-  // A file saved while Milvus or the embedding endpoint was down was indexed only when another file changed.
-  it('a run that failed on an unreachable provider is tried again without a new save', async () => {
+  // A file saved while Milvus or the embedding endpoint was down was indexed only when another file changed; so was
+  // one saved while the disk was full (the index lock could not be written), after space was freed.
+  const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  it.each([
+    ['an unreachable provider', new EmbeddingError('cannot reach the embedding endpoint'), 'cannot reach the embedding endpoint'],
+    ['a full disk', new CodectxError(`cannot write the lock index.lock: ${full.message}`, 1, { cause: full }), 'no space left on device'],
+  ])('a run that failed on %s is tried again without a new save', async (_, failure, shown) => {
     await start({ quietMs: 100, maxWaitMs: 400, unreachableRetryMs: 1500 });
-    embedder.failure = new EmbeddingError('cannot reach the embedding endpoint');
+    embedder.failure = failure;
     await writeFile(join(root, 'late.ts'), 'export function late() {\n  return 2;\n}\n');
     await until(() => watched.status().runs === 1 && watched.status().lastError !== undefined);
-    expect(watched.status().lastError).toContain('cannot reach the embedding endpoint');
+    expect(watched.status().lastError).toContain(shown);
     embedder.failure = undefined;
     await until(() => watched.status().runs === 2, 10_000);
     expect(watched.status()).toMatchObject({ files: 2, state: 'idle' });

@@ -13,6 +13,7 @@ import { indexCodebase, type IndexReport } from '../src/index/indexer.js';
 import { openLanceStore } from '../src/store/lance.js';
 import { FakeEmbedder } from './helpers/fakeEmbedder.js';
 import { PROJECT_ROOT } from './helpers/cli.js';
+import { runWithoutDiskSpace } from './helpers/noDiskSpace.js';
 
 const DIMENSION = 8;
 
@@ -152,6 +153,21 @@ describe('embedding cache shared between codebases', () => {
     const files = await readdir(cacheDir);
     expect(files.filter((name) => name.startsWith('tmp-'))).toEqual([]);
     expect(files.filter((name) => name.endsWith('.seg')).length).toBeLessThanOrEqual(3 * 17);
+  });
+
+  // Seen on a full disk: the store's writes got in, then the cache's did not, and `codectx index` ended in
+  // "unexpected error: ENOSPC: no space left on device, write", naming no file.
+  it('names its folder when it cannot write there, and leaves no temporary file', async () => {
+    await mkdir(cacheDir, { recursive: true });
+    const { stdout } = await runWithoutDiskSpace(
+      `const { EmbeddingCache } = await import(dist('index/embeddingCache.js'));
+       const cache = await EmbeddingCache.open(process.argv[1], ${DIMENSION});
+       await cache.putMany([{ contentHash: 'ab'.repeat(16), vector: new Float32Array(${DIMENSION}) }]);
+       await cache.flush().then(() => console.log('written'), (error) => console.log(error.name, error.message));`,
+      [cacheDir],
+    );
+    expect(stdout.trim()).toMatch(new RegExp(`^CodectxError cannot write the embedding cache ${cacheDir}: EFBIG`));
+    expect(await readdir(cacheDir)).toEqual([]);
   });
 
   it('evicts the least recently used entries to stay under its cap', async () => {

@@ -161,6 +161,16 @@ describe('built-in folder rules', () => {
     expect(matcher.ignores(join(base, 'proj/src'))).toBe(true);
   });
 
+  // Seen: a checkout that turned the folder `x/` into a file `x` logged an unhandled ENOTDIR from chokidar's
+  // callback, and a folder made unreadable (EACCES, the same code path) stopped the daemon.
+  it('answer for a path under a folder since replaced by a file instead of throwing', async () => {
+    await put('proj/x/a.py');
+    const matcher = new IgnoreMatcher(join(base, 'proj'));
+    await rm(join(base, 'proj/x'), { recursive: true });
+    await put('proj/x');
+    expect(matcher.ignores(join(base, 'proj/x/a.py'))).toBe(false);
+  });
+
   it('are not reported for a folder the repository\'s own rules skip too', async () => {
     await put('.gitignore', 'node_modules/\n');
     await put('node_modules/dep/index.js');

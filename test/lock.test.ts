@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acquireLock, lockHolder } from '../src/index/lock.js';
+import { runWithoutDiskSpace } from './helpers/noDiskSpace.js';
 
 describe('acquireLock', () => {
   it('holds the owner pid, refuses a second holder (even in the same process), and frees on release', async () => {
@@ -34,6 +35,22 @@ describe('acquireLock', () => {
     const path = join(dir, 'index.lock');
     const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => acquireLock(path, 'the index')));
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+  });
+});
+
+describe('acquireLock on a full disk', () => {
+  // Seen on a full disk: `codectx index` said "unexpected error: ENOSPC: no space left on device, write", naming
+  // no file, and every run left an empty index.lock.<pid>.….tmp in the index folder.
+  it('names the lock it cannot write and leaves no temporary file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'codectx-lock-'));
+    const path = join(dir, 'index.lock');
+    const { stdout } = await runWithoutDiskSpace(
+      `const { acquireLock } = await import(dist('index/lock.js'));
+       await acquireLock(process.argv[1], 'the index').then(() => console.log('acquired'), (error) => console.log(error.name, error.message));`,
+      [path],
+    );
+    expect(stdout.trim()).toMatch(new RegExp(`^CodectxError cannot write the lock ${path}: EFBIG`));
+    expect(await readdir(dir)).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { acquireLock } from '../src/index/lock.js';
 import { fixtureWorkspace, runCli } from './helpers/cli.js';
 import { startOpenAIServer } from './helpers/openaiServer.js';
 
@@ -61,5 +62,31 @@ describe("status when the index's own embedding cannot be used here", () => {
     const json = JSON.parse((await runCli(['status', repo, '--json'], { home })).stdout) as Record<string, unknown>;
     expect(json.settingsChange).toBeUndefined();
     expect(json.embeddingUnavailable).toMatch(/^cannot reach the embedding endpoint/);
+  });
+});
+
+// While the daemon or another shell was indexing, status said "(last run interrupted; the next index run repairs
+// it)": an index being written is not complete, and status could not tell a live run from one that stopped.
+describe('status while a run is under way', () => {
+  it('says the index is being indexed when a live process holds its lock, interrupted when none does', async () => {
+    const { repo, home } = await fixtureWorkspace();
+    expect((await runCli(['index', repo, '--quiet'], { home })).code).toBe(0);
+    const [name] = await readdir(join(home, 'indexes'));
+    const indexDir = join(home, 'indexes', name!);
+    // What a run writes as it starts (and leaves behind when it stops): the metadata marked not complete.
+    const meta = JSON.parse(await readFile(join(indexDir, 'meta.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(join(indexDir, 'meta.json'), JSON.stringify({ ...meta, complete: false }));
+    expect((await runCli(['status', repo], { home })).stdout).toMatch(/^index: .*\(last run interrupted; the next index run repairs it\)$/m);
+
+    const release = await acquireLock(join(indexDir, 'index.lock'), 'the index');
+    try {
+      const text = await runCli(['status', repo], { home });
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toMatch(/^index: .*, updated .* ago \(being indexed now\)$/m);
+      const json = JSON.parse((await runCli(['status', repo, '--json'], { home })).stdout) as { complete: boolean; running?: boolean };
+      expect(json).toMatchObject({ complete: false, running: true });
+    } finally {
+      await release();
+    }
   });
 });

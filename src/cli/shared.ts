@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { isStoreKind } from '../config/config.js';
 import { STORE_KINDS } from '../config/fileSchema.js';
 import { UsageError } from '../errors.js';
+import type { Codebase } from '../index/codebase.js';
+import { printable } from '../text.js';
 
 /** Store and embedding flags every index-touching command accepts. */
 export function addStoreOptions(command: Command): Command {
@@ -55,4 +57,15 @@ export function modelName(value: string): string {
 /** Skipped files by reason, as index, its dry run and status print them: "3 binary, 1 unreadable". */
 export function skippedByReason(counts: Iterable<[string, number]>): string {
   return [...counts].map(([reason, n]) => `${n} ${reason}`).join(', ');
+}
+
+/**
+ * Which index a run builds when the folder is part of an indexed codebase (see indexTarget): `index`, `watch` and
+ * `add` say so alike.
+ */
+export function enclosingNote(codebase: Codebase, enclosing: Codebase, command: 'index' | 'watch' | 'add'): string {
+  if (codebase === enclosing) {
+    return `${command === 'index' ? 'indexing' : 'watching'} ${printable(enclosing.root)}, the indexed codebase this folder is in (\`codectx ${command} .\` ${command === 'index' ? 'indexes' : 'watches'} the folder on its own)`;
+  }
+  return `${printable(codebase.root)} is inside the indexed codebase ${printable(enclosing.root)}; it is indexed on its own, and search there uses its index, not that one`;
 }

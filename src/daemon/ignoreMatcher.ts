@@ -31,7 +31,7 @@ export class IgnoreMatcher {
   ignores(absPath: string, stats?: Stats): boolean {
     const rel = this.relativePath(absPath);
     if (rel === undefined) return false;
-    const isDirectory = (stats ?? statSync(absPath, { throwIfNoEntry: false }))?.isDirectory() ?? false;
+    const isDirectory = (stats ?? statIfReachable(absPath))?.isDirectory() ?? false;
     const parts = rel.split('/');
     this.base ??= this.rootRules();
     // The root is gone (renamed or deleted): nothing under it is watched, and the watcher reports it missing.
@@ -75,3 +75,16 @@ export class IgnoreMatcher {
   }
 }
 
+
+/**
+ * The path's stats, or undefined when it cannot be reached: chokidar asks about the paths it drops, and one under a
+ * folder made unreadable (EACCES) or replaced by a file (ENOTDIR, a checkout turning `x/` into `x`) threw out of its
+ * callback: the uncaught exception stopped the daemon and every codebase's watch with it.
+ */
+function statIfReachable(absPath: string): Stats | undefined {
+  try {
+    return statSync(absPath, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}

@@ -268,9 +268,9 @@ export class WatchedCodebase {
         this.scheduleBatch(this.timing.busyRetryMs);
       } else if (!this.stopped && !(await this.rootPresent())) {
         this.markMissing();
-      } else if ((error instanceof StoreError || error instanceof EmbeddingError) && !this.stopped) {
-        // A file saved while Milvus or the embedding endpoint was down waited for the next save to be indexed;
-        // the retry walks the whole tree, so it also takes up what this run left.
+      } else if ((error instanceof StoreError || error instanceof EmbeddingError || outOfSpace(error)) && !this.stopped) {
+        // A file saved while Milvus or the embedding endpoint was down, or while the disk was full, waited for the
+        // next save to be indexed; the retry walks the whole tree, so it also takes up what this run left.
         this.reconcileDue = true;
         this.scheduleBatch(this.timing.unreachableRetryMs);
       }
@@ -380,6 +380,14 @@ export class WatchedCodebase {
     this.quietTimer = undefined;
     this.maxTimer = undefined;
   }
+}
+
+/** A write that failed for want of disk space (a full disk, a quota), itself or as the cause of a typed error. */
+function outOfSpace(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (['ENOSPC', 'EDQUOT'].includes((cause as NodeJS.ErrnoException).code ?? '')) return true;
+  }
+  return false;
 }
 
 function isLockBusy(error: unknown): boolean {

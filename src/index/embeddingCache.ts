@@ -4,6 +4,7 @@ import { compactCache, smallSegments } from './cacheCompaction.js';
 import { folderBytes } from './folderBytes.js';
 import { KEY_BYTES, Segment, isBase, nextStamp, segmentName, writeSegment } from './cacheSegment.js';
 import { makePrivateDir } from '../config/paths.js';
+import { CodectxError, describeError } from '../errors.js';
 
 /** The cache's size cap when none is given: about 690k vectors of the local model (1,552 bytes each). */
 export const DEFAULT_CACHE_BYTES = 1 << 30;
@@ -118,7 +119,10 @@ export class EmbeddingCache {
     entries.forEach(([key], i) => keys.write(key, i * KEY_BYTES, 'hex'));
     const vectors = entries.map(([, vector]) => new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
     const name = segmentName(nextStamp(), 'seg');
-    await writeSegment(join(this.dir, name), this.dimension, keys, vectors);
+    await writeSegment(join(this.dir, name), this.dimension, keys, vectors).catch((error: unknown) => {
+      // A full disk, seen once the store's writes had got in: an index run ended in "unexpected error: ENOSPC".
+      throw new CodectxError(`cannot write the embedding cache ${this.dir}: ${describeError(error)}`, 1, { cause: error });
+    });
     await this.add(name);
     for (const [key, vector] of entries) if (this.pending.get(key) === vector) this.pending.delete(key);
     this.pendingSince = Date.now();

@@ -1,7 +1,7 @@
 import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { PRIVATE_FILE_MODE } from '../config/paths.js';
-import { IndexStateError } from '../errors.js';
+import { CodectxError, describeError, IndexStateError } from '../errors.js';
 
 /** True when a process with this pid exists and runs (signal 0 checks without touching it). */
 export function processAlive(pid: number): boolean {
@@ -37,8 +37,11 @@ function exited(pid: number): boolean {
 export async function acquireLock(path: string, what: string): Promise<() => Promise<void>> {
   const temp = `${path}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
   const started = await startOf(process.pid);
-  await writeFile(temp, started ? `${process.pid} ${started}` : String(process.pid), { mode: PRIVATE_FILE_MODE });
   try {
+    await writeFile(temp, started ? `${process.pid} ${started}` : String(process.pid), { mode: PRIVATE_FILE_MODE }).catch((error: unknown) => {
+      // A full disk: "unexpected error: ENOSPC" without a path, and each run left its empty temporary file behind.
+      throw new CodectxError(`cannot write the lock ${path}: ${describeError(error)}`, 1, { cause: error });
+    });
     // Link; else take over a stale lock (a dead taker-over's guard may need clearing first) and link again.
     for (let attempt = 0; attempt < 3; attempt++) {
       if (await linked(temp, path)) {

@@ -28,6 +28,8 @@ export interface IndexStatus {
   settingsChange?: string;
   /** Why the index's own model cannot be used here (no API key, no server): nothing changed, a rebuild would not help. */
   embeddingUnavailable?: string;
+  /** A run holds the index's lock now: an index not complete is one being written, not one a run left unfinished. */
+  running?: true;
 }
 
 type SettingsMismatch = Pick<IndexStatus, 'settingsChange' | 'embeddingUnavailable'>;
@@ -174,7 +176,8 @@ export class Runtime {
       maxFileBytes: this.config.maxFileBytes,
       ignore: this.config.ignore,
     });
-    return { meta, plan, ...mismatch };
+    const running = !meta.complete && (await lockHolder(lockPath(codebase))) !== undefined;
+    return { meta, plan, ...mismatch, ...(running && { running }) };
   }
 
   async search(codebase: Codebase, query: string, options: SearchOptions): Promise<SearchResult[]> {

@@ -16,9 +16,9 @@ export function registerClearCommand(program: Command): void {
     // Named only when the folder holds another store's index, which stays.
     const which = kept ? `${store} ` : '';
     const keptNote = kept ? `; its ${kept} index stays` : '';
-    if (!cleared) process.stdout.write(`${root} has no ${which}index; nothing to clear${watchNote}${keptNote}\n`);
+    if (!cleared) process.stdout.write(`${printable(root)} has no ${which}index; nothing to clear${watchNote}${keptNote}\n`);
     else if (sharedKept !== undefined) process.stdout.write(`${sharedNote(root, sharedKept)}${watchNote}\n`);
-    else process.stdout.write(`cleared the ${which}index of ${root}${held}${watchNote}${keptNote}\n`);
+    else process.stdout.write(`cleared the ${which}index of ${printable(root)}${held}${watchNote}${keptNote}\n`);
   });
 }
 
@@ -26,7 +26,7 @@ export function registerClearCommand(program: Command): void {
 function sharedNote(root: string, key: string): string {
   const shared = key ? `the shared index ${printable(key)}` : 'its shared index (keyed by a git remote or config name)';
   return (
-    `cleared this machine's record of the milvus index of ${root}; ${shared} stays on the server for its other checkouts ` +
+    `cleared this machine's record of the milvus index of ${printable(root)}; ${shared} stays on the server for its other checkouts ` +
     '(`codectx clear` in a checkout of that repository drops it)'
   );
 }

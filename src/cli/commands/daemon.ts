@@ -145,6 +145,9 @@ export async function startDaemon(): Promise<{ pid: number; socket: string; alre
     const client = await connectDaemon(undefined, { warn: false });
     if (client) {
       const { pid } = await withClient(client, () => client.ping());
+      // Another start won: ours waits out the lock's patience and, if that daemon is stopped meanwhile, took over
+      // and ran on after `daemon stop` (three starts at once, then a stop, left one running).
+      if (pid !== child.pid && !exited) child.kill('SIGTERM');
       return { pid, socket: daemonSocketPath(), alreadyRunning: pid !== child.pid };
     }
     if (exited) {

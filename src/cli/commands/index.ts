@@ -2,13 +2,12 @@ import type { Command } from 'commander';
 import type { IndexReport } from '../../index/indexer.js';
 import { dryRunIndex, type DryRun } from '../../index/dryRun.js';
 import { loadConfig } from '../../config/config.js';
-import type { Codebase } from '../../index/codebase.js';
 import { DaemonLeftRunning, withService } from '../../app/service.js';
 import { CodectxError } from '../../errors.js';
 import type { IndexProgress } from '../../index/indexer.js';
 import { interruptOnSignals } from '../interrupt.js';
 import { progressReporter, formatSeconds } from '../progress.js';
-import { addStoreOptions, nonEmptyPath, skippedByReason, type StoreFlags } from '../shared.js';
+import { addStoreOptions, enclosingNote, nonEmptyPath, skippedByReason, type StoreFlags } from '../shared.js';
 import { count, printable } from '../../text.js';
 
 interface IndexFlags extends StoreFlags {
@@ -32,7 +31,7 @@ export function registerIndexCommand(program: Command): void {
       .option('--watch', 'also register the codebase with the daemon, which keeps it indexed as files change'),
   ).action(async (path: string | undefined, flags: IndexFlags) => {
     const { codebase, enclosing } = await withService(flags, (service) => service.indexTarget(path));
-    if (enclosing) process.stderr.write(`codectx: ${enclosingNote(codebase, enclosing)}\n`);
+    if (enclosing) process.stderr.write(`codectx: ${enclosingNote(codebase, enclosing, 'index')}\n`);
     if (flags.dryRun) {
       const plan = await dryRunIndex(codebase, loadConfig(codebase.root, flags), { force: flags.force });
       process.stdout.write(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
@@ -68,17 +67,9 @@ export function registerIndexCommand(program: Command): void {
   });
 }
 
-/** Which index the run builds when the folder is part of an indexed codebase (see indexTarget). */
-function enclosingNote(codebase: Codebase, enclosing: Codebase): string {
-  if (codebase === enclosing) {
-    return `indexing ${printable(enclosing.root)}, the indexed codebase this folder is in (\`codectx index .\` indexes the folder on its own)`;
-  }
-  return `${printable(codebase.root)} is inside the indexed codebase ${printable(enclosing.root)}; it is indexed on its own, and search there uses its index, not that one`;
-}
-
 function watchNote(root: string, added: boolean, daemonRuns: boolean): string {
   const kept = daemonRuns ? 'the daemon watches it' : 'kept indexed while the daemon runs: `codectx daemon start`';
-  return `${added ? 'registered' : 'already registered:'} ${root} (${kept}; \`codectx list\` shows what is watched)`;
+  return `${added ? 'registered' : 'already registered:'} ${printable(root)} (${kept}; \`codectx list\` shows what is watched)`;
 }
 
 /** A run stopped by a signal, with the exit status shells report for it (128 + its number). */
@@ -133,7 +124,7 @@ function skippedLine(report: IndexReport): string | undefined {
 const SKIPS_LISTED = 50;
 
 function formatPlan(plan: DryRun): string {
-  const lines = [`dry run for ${plan.root} (nothing embedded or written)`];
+  const lines = [`dry run for ${printable(plan.root)} (nothing embedded or written)`];
   // "of N" counts the files the index will hold, the skips come after it: "9 of 13" once counted the walk's files
   // (content skips such as binary among them, its own such as too large not) next to 8 skipped, and then
   // "9 (4 unchanged, 8 skipped)" read as if the skips were among the 9.

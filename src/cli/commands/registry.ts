@@ -6,9 +6,9 @@ import type { CodebaseStatus } from '../../daemon/protocol.js';
 import { withService } from '../../app/service.js';
 import { listCodebases, unregisterCodebase } from '../../daemon/registry.js';
 import { UsageError } from '../../errors.js';
-import { resolveCodebase, resolveFolder } from '../../index/codebase.js';
+import { resolveFolder } from '../../index/codebase.js';
 import { listIndexes } from '../../index/indexList.js';
-import { nonEmptyPath } from '../shared.js';
+import { enclosingNote, nonEmptyPath } from '../shared.js';
 import { binaryBytes, count, printable } from '../../text.js';
 
 /** `add`, `remove`, `list`: the codebases the daemon keeps indexed. */
@@ -18,10 +18,11 @@ export function registerRegistryCommands(program: Command): void {
     .description('register a codebase with the daemon: it is indexed now and kept current as files change')
     .argument('<path>', 'codebase root', nonEmptyPath('the path'))
     .action(async (path: string) => {
-      const codebase = await resolveCodebase(path);
+      const { codebase, enclosing } = await withService({}, (service) => service.indexTarget(path));
+      if (enclosing) process.stderr.write(`codectx: ${enclosingNote(codebase, enclosing, 'add')}\n`);
       const { added, daemonRuns } = await withService({}, (service) => service.watch(codebase));
       const state = daemonRuns ? 'the daemon is indexing and watching it' : 'the daemon is not running; `codectx daemon start` to index and watch it';
-      process.stdout.write(`${added ? 'added' : 'already registered:'} ${codebase.root} (${state})\n`);
+      process.stdout.write(`${added ? 'added' : 'already registered:'} ${printable(codebase.root)} (${state})\n`);
     });
 
   program
@@ -35,8 +36,8 @@ export function registerRegistryCommands(program: Command): void {
         ? (await client.remove(root).finally(() => client.close())).removed
         : await unregisterCodebase(root);
       // As a bad path does: the command did not do what was asked, so scripts see it.
-      if (!removed) throw new UsageError(`${root} is not registered (\`codectx list\` shows the registered codebases)`);
-      process.stdout.write(`removed ${root}\n`);
+      if (!removed) throw new UsageError(`${printable(root)} is not registered (\`codectx list\` shows the registered codebases)`);
+      process.stdout.write(`removed ${printable(root)}\n`);
     });
 
   program

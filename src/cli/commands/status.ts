@@ -32,7 +32,7 @@ export function registerStatusCommand(program: Command): void {
       else process.stdout.write(`${printable(codebase.root)} is not indexed; run \`codectx index ${shellArg(path)}\`\n`);
       return;
     }
-    const { meta, plan, settingsChange, embeddingUnavailable } = found;
+    const { meta, plan, settingsChange, embeddingUnavailable, running } = found;
     // What the next index run would embed, by content: a file only touched (a checkout, a save without edits) is not stale.
     const stale = [...plan.changed.map((changed) => changed.file.path), ...plan.failed.map((failed) => failed.file)];
     const removed = plan.deleted;
@@ -43,6 +43,7 @@ export function registerStatusCommand(program: Command): void {
       root: codebase.root,
       indexed: true,
       complete: meta.complete,
+      ...(running && { running }),
       ...(meta.fromScratch && { fromScratch: true }),
       ...(meta.buildingElsewhere && { buildingElsewhere: true }),
       files: meta.files,
@@ -70,7 +71,7 @@ export function registerStatusCommand(program: Command): void {
     }
     const lines = [
       `codebase:  ${printable(status.root)}`,
-      `index:     ${count(status.files, 'file')}, ${count(status.chunks, 'chunk')}, updated ${ago(status.updatedAt)}${unfinished(meta)}`,
+      `index:     ${count(status.files, 'file')}, ${count(status.chunks, 'chunk')}, updated ${ago(status.updatedAt)}${unfinished(meta, running)}`,
       `store:     ${status.store} (${status.collection})`,
       `embedding: ${status.embedding}, ${status.dimension} dimensions; chunker ${status.chunker}${status.chunkTokens ? `, ${status.chunkTokens} tokens per chunk` : ''}`,
       `cache:     ${cacheDir}, ${binaryBytes(status.embeddingCache.bytes)} of ${binaryBytes(DEFAULT_CACHE_BYTES)} (shared by codebases embedded with this model)`,
@@ -89,10 +90,14 @@ export function registerStatusCommand(program: Command): void {
   });
 }
 
-/** Why the index is not complete, as a suffix of the index line; a build from nothing is one search refuses. */
-function unfinished(meta: IndexMeta): string {
+/**
+ * Why the index is not complete, as a suffix of the index line; a build from nothing is one search refuses. A run
+ * under way here (its lock held) was reported as interrupted while the daemon or another shell was indexing.
+ */
+function unfinished(meta: IndexMeta, running: boolean | undefined): string {
   if (meta.complete) return '';
   if (meta.buildingElsewhere) return ' (a build from nothing on another machine, not finished; search refuses it until it is)';
+  if (running) return meta.fromScratch ? ' (a build from nothing, being indexed now)' : ' (being indexed now)';
   if (meta.fromScratch) return ' (a build from nothing, not finished; if its run stopped, search refuses it until `codectx index` finishes it)';
   return ' (last run interrupted; the next index run repairs it)';
 }

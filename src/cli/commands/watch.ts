@@ -4,16 +4,20 @@ import { consoleLog } from '../../daemon/logger.js';
 import { RuntimePool } from '../../runtime/runtimePool.js';
 import { RunScheduler } from '../../daemon/scheduler.js';
 import { WatchedCodebase } from '../../daemon/watchedCodebase.js';
-import { resolveCodebase } from '../../index/codebase.js';
-import { nonEmptyPath } from '../shared.js';
+import { withService } from '../../app/service.js';
+import { enclosingNote, nonEmptyPath } from '../shared.js';
+import { printable } from '../../text.js';
 
 export function registerWatchCommand(program: Command): void {
   program
     .command('watch')
     .description('watch one codebase in the foreground and re-index it as files change (Ctrl-C stops)')
-    .argument('[path]', 'codebase root', nonEmptyPath('the path'), '.')
-    .action(async (path: string) => {
-      const { root } = await resolveCodebase(path);
+    .argument('[path]', 'codebase root (default: the indexed codebase the current folder is in, else the current folder)', nonEmptyPath('the path'))
+    .action(async (path: string | undefined) => {
+      // As `index` chooses: from a folder of an indexed codebase, that codebase, not a second index of the folder.
+      const { codebase, enclosing } = await withService({}, (service) => service.indexTarget(path));
+      if (enclosing) process.stderr.write(`codectx: ${enclosingNote(codebase, enclosing, 'watch')}\n`);
+      const root = codebase.root;
       const client = await connectDaemon();
       if (client) {
         const status = await client.status().finally(() => client.close());
@@ -24,7 +28,7 @@ export function registerWatchCommand(program: Command): void {
       const runtimes = new RuntimePool();
       const log = consoleLog(process.stdout);
       const watched = new WatchedCodebase(root, { runtimes, scheduler: new RunScheduler(), log });
-      log.info(`watching ${root} (Ctrl-C to stop)`);
+      log.info(`watching ${printable(root)} (Ctrl-C to stop)`);
       await watched.start();
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
