@@ -121,6 +121,23 @@ describe('MCP indexes only where the client may work', () => {
     }
   });
 
+  // search_code with a subfolder's path answered from the whole codebase, where `search -p src` keeps to src.
+  it('a search of a subfolder of an indexed codebase keeps to that folder, as the CLI does', async () => {
+    const { repo, home } = await fixtureWorkspace();
+    const indexed = await runCli(['index', repo, '-q'], { home });
+    expect(indexed.code, indexed.stderr).toBe(0);
+    const client = await connectMcp(repo, home);
+    clients.push(client);
+    const query = 'totals per customer from invoices';
+    const whole = await toolCall(client, 'search_code', { path: repo, query, limit: 20 });
+    expect(whole.text).toContain('scripts/report.py');
+    const sub = await toolCall(client, 'search_code', { path: join(repo, 'src'), query, limit: 20 });
+    expect(sub.isError, sub.text).toBe(false);
+    expect(sub.text).toContain(`in ${repo} (only src/)`);
+    expect(sub.text).toContain('src/');
+    expect(sub.text).not.toContain('scripts/report.py');
+  });
+
   it("with client roots: only inside them, following the client's changes", async () => {
     const { repo, home } = await fixtureWorkspace();
     const other = join(repo, '..', 'other');

@@ -87,18 +87,21 @@ export class McpBackend {
   }
 
   /**
-   * The codebase a read about `path` goes to, and a search of it kept to the part the client may read: the whole
-   * codebase, or, when its index is a parent's (found by walking up out of the client's folder), that folder only.
+   * The codebase a read about `path` goes to, and a search of it kept to the folder asked about, as `search -p src`
+   * does (a subfolder's search answered from the whole codebase): the whole codebase when `path` is its root, else
+   * that folder, which lies in the part the client may read (when the index is a parent's, found by walking up
+   * out of the client's folder, that folder only).
    */
   private async readable(path: string): Promise<{ codebase: Codebase; label: string; search: Search }> {
     const folder = (await resolveFolder(path)).root;
     const codebase = await this.service.locate(folder);
     const area = await this.scope.readableArea(codebase, folder);
-    if (area === undefined) return { codebase, label: codebase.root, search: (query, options) => this.service.search(codebase, query, options) };
-    const pathPrefix = `${relative(codebase.root, area)}/`;
+    const within = folder !== codebase.root ? folder : area;
+    if (within === undefined) return { codebase, label: codebase.root, search: (query, options) => this.service.search(codebase, query, options) };
+    const pathPrefix = `${relative(codebase.root, within)}/`;
     return {
       codebase,
-      label: `${codebase.root} (only ${pathPrefix}: this client works in ${area})`,
+      label: `${codebase.root} (only ${pathPrefix}${within === area ? `: this client works in ${area}` : ''})`,
       search: (query, options) => this.service.search(codebase, query, { ...options, filter: { ...options.filter, pathPrefix } }),
     };
   }

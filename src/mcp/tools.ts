@@ -77,7 +77,7 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
         'Returns the matching functions, classes and methods as `path:start-end symbol` with their code. ' +
         'If the codebase is not indexed, the answer says so: call index_codebase first.',
       inputSchema: {
-        path: pathParameter('to search in'),
+        path: pathParameter('to search in (a folder inside an indexed codebase searches only that folder)'),
         query: z.string().min(1).describe('What you are looking for, in words or identifiers'),
         limit: z
           .number()
