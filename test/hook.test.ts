@@ -85,11 +85,16 @@ describe('codectx hook user-prompt-submit (real model, LanceDB)', () => {
       expect(result.code, result.stderr).toBe(0);
       expect((JSON.parse(result.stdout) as HookOutput).hookSpecificOutput.additionalContext).toContain('verifyPassword');
       expect((await hookLog()).slice(logBefore.length)).toContain('the codectx daemon did not answer search within 5s; searched without it');
+      // The CLI waits longer (20 s), and answered after it without a word of why it took so long.
+      const search = await runCli(['search', 'verify a password', '-p', repo, '--files'], { home });
+      expect(search.code, search.stderr).toBe(0);
+      expect(search.stdout).toContain('src/auth/password.ts');
+      expect(search.stderr.trim()).toBe('codectx: the codectx daemon did not answer search within 20s; searching without it');
     } finally {
       process.kill(pid, 'SIGCONT');
       await runCli(['daemon', 'stop'], { home });
     }
-  });
+  }, 90_000);
 
   it('prints nothing and exits 0 for a short prompt or a slash command', async () => {
     for (const name of ['short-prompt', 'slash-command']) {

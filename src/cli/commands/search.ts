@@ -60,7 +60,8 @@ export function registerSearchCommand(program: Command): void {
       const filters = searchFilters({ language: flags.lang, kind, under, globs: flags.glob }, codebase.root);
       if (filters.filter.pathPrefix) await assertFolder(codebase.root, filters.filter.pathPrefix);
       const options: SearchOptions = { limit: flags.files ? limit * RESULTS_PER_FILE : limit, ...filters };
-      return service.search(codebase, query, options);
+      // A daemon that stopped answering (stopped, hung) is left after its wait; saying so explains the 20 s.
+      return service.search(codebase, query, options, { onGone: (why) => process.stderr.write(`codectx: ${why}; searching without it\n`) });
     });
     if (flags.json) process.stdout.write(`${JSON.stringify({ results: results.map(toJson) }, null, 2)}\n`);
     else if (flags.files) process.stdout.write(formatFiles(results, limit));
