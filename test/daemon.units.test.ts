@@ -168,6 +168,20 @@ describe('rotatingLog', () => {
     expect(Buffer.byteLength(newest)).toBeLessThanOrEqual(1000);
     expect(await readFile(`${path}.3`, 'utf8')).not.toContain('line 0 ');
   });
+
+  // A codebase path with a newline in it ("watching /tmp/x\ny") was written raw and read as two entries.
+  it("writes each entry on one line, escaped, and a crash's stack as indented frames below it", async () => {
+    const path = join(root, 'entries.log');
+    const log = rotatingLog(path);
+    log.info('watching /tmp/x\ny \x1b[31mred');
+    const error = new Error('boom');
+    log.error('uncaught exception, shutting down: boom', error.stack);
+    const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^\S+ info  watching \/tmp\/x\\ny \\x1b\[31mred$/);
+    expect(lines[1]).toMatch(/^\S+ error uncaught exception, shutting down: boom$/);
+    expect(lines.length).toBeGreaterThan(2);
+    for (const frame of lines.slice(2)) expect(frame).toMatch(/^    at /);
+  });
 });
 
 async function waitUntil(condition: () => boolean, timeoutMs = 20_000): Promise<void> {

@@ -1,9 +1,20 @@
 import { appendFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { PRIVATE_FILE_MODE } from '../config/paths.js';
+import { printable } from '../text.js';
 
 export interface Logger {
   info(message: string): void;
-  error(message: string): void;
+  /** `stack`, for a crash, follows the entry on indented lines. */
+  error(message: string, stack?: string): void;
+}
+
+/**
+ * One log entry as text: the message on one line, escaped (a codebase path with a newline in it read as two entries),
+ * then a stack's frames indented below it, each escaped the same way.
+ */
+export function logEntry(message: string, stack?: string): string {
+  const frames = stack?.split('\n').slice(1).map((frame) => `    ${printable(frame.trim())}`) ?? [];
+  return [printable(message), ...frames].join('\n');
 }
 
 export interface RotatingLogOptions {
@@ -36,8 +47,8 @@ export function rotatingLog(path: string, options: RotatingLogOptions = {}): Log
     size = 0;
   };
 
-  const write = (level: string, message: string) => {
-    const line = `${new Date().toISOString()} ${level} ${message}\n`;
+  const write = (level: string, entry: string) => {
+    const line = `${new Date().toISOString()} ${level} ${entry}\n`;
     try {
       if (size > 0 && size + line.length > maxBytes) rotate();
       appendFileSync(path, line, { mode: PRIVATE_FILE_MODE });
@@ -46,11 +57,11 @@ export function rotatingLog(path: string, options: RotatingLogOptions = {}): Log
       // A full disk or a removed home must not take the daemon down with it.
     }
   };
-  return { info: (message) => write('info ', message), error: (message) => write('error', message) };
+  return { info: (message) => write('info ', logEntry(message)), error: (message, stack) => write('error', logEntry(message, stack)) };
 }
 
 /** For the foreground `codectx watch`: the same lines, on a terminal. */
 export function consoleLog(stream: NodeJS.WritableStream = process.stderr): Logger {
-  const write = (message: string) => stream.write(`${new Date().toLocaleTimeString()} ${message}\n`);
-  return { info: write, error: (message) => write(`error: ${message}`) };
+  const write = (entry: string) => stream.write(`${new Date().toLocaleTimeString()} ${entry}\n`);
+  return { info: (message) => write(logEntry(message)), error: (message, stack) => write(`error: ${logEntry(message, stack)}`) };
 }

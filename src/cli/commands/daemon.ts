@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { codectxHome, makePrivateDir, PRIVATE_FILE_MODE } from '../../config/paths.js';
 import { Daemon } from '../../daemon/daemon.js';
 import { connectDaemon, unreachableBecause, type DaemonClient } from '../../daemon/client.js';
-import { rotatingLog, type Logger } from '../../daemon/logger.js';
+import { logEntry, rotatingLog, type Logger } from '../../daemon/logger.js';
 import { daemonLockPath, daemonLogPath, daemonOutputPath, daemonSocketPath } from '../../daemon/paths.js';
 import type { CodebaseStatus, DaemonStatus } from '../../daemon/protocol.js';
 import { CodectxError, describeError } from '../../errors.js';
@@ -104,9 +104,9 @@ export function registerDaemonCommand(program: Command): void {
       const log = teeToTerminal(rotatingLog(daemonLogPath()));
       const instance = new Daemon({ version: packageVersion(), log });
       for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void instance.stop(signal));
-      process.on('unhandledRejection', (reason) => log.error(`unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`));
+      process.on('unhandledRejection', (reason) => log.error(`unhandled rejection: ${describeError(reason)}`, (reason as Error)?.stack));
       process.on('uncaughtException', (error) => {
-        log.error(`uncaught exception, shutting down: ${error.stack ?? describeError(error)}`);
+        log.error(`uncaught exception, shutting down: ${describeError(error)}`, error.stack);
         void instance.stop('uncaught exception').finally(() => process.exit(1));
       });
       await instance.run();
@@ -256,11 +256,11 @@ function teeToTerminal(log: Logger): Logger {
   return {
     info: (message) => {
       log.info(message);
-      process.stderr.write(`${message}\n`);
+      process.stderr.write(`${logEntry(message)}\n`);
     },
-    error: (message) => {
-      log.error(message);
-      process.stderr.write(`error: ${message}\n`);
+    error: (message, stack) => {
+      log.error(message, stack);
+      process.stderr.write(`error: ${logEntry(message, stack)}\n`);
     },
   };
 }

@@ -4,7 +4,6 @@ import { withService } from '../../app/service.js';
 import { codectxHome, makePrivateDir } from '../../config/paths.js';
 import { rotatingLog } from '../../daemon/logger.js';
 import { describeError, UsageError } from '../../errors.js';
-import { printable } from '../../text.js';
 import { hookOutput, parseHookInput, userPromptContext, type UserPromptSubmitInput } from '../../hook/promptHook.js';
 
 /**
@@ -57,7 +56,6 @@ function logHook(session: string | undefined, message: string): void {
   } catch {
     return;
   }
-  rotatingLog(join(home, 'hook.log'), { maxBytes: 1024 * 1024, keep: 1 }).error(
-    printable(`user-prompt-submit${session ? ` session ${session}` : ''}: ${message}`),
-  );
+  // The log escapes each entry: a session id or a path with a newline in it cannot forge an entry.
+  rotatingLog(join(home, 'hook.log'), { maxBytes: 1024 * 1024, keep: 1 }).error(`user-prompt-submit${session ? ` session ${session}` : ''}: ${message}`);
 }
