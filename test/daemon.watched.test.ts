@@ -56,6 +56,9 @@ describe('WatchedCodebase batching', () => {
   it.each([
     ['an unreachable provider', new EmbeddingError('cannot reach the embedding endpoint'), 'cannot reach the embedding endpoint'],
     ['a full disk', new CodectxError(`cannot write the lock index.lock: ${full.message}`, 1, { cause: full }), 'no space left on device'],
+    // chmod 000 of the root and back: the daemon never indexed it again until restarted (root is not refused here,
+    // so the failure is given as the one a user sees).
+    ['an unreadable codebase', Object.assign(new Error(`EACCES: permission denied, open 'codectx.config.json'`), { code: 'EACCES' }), 'permission denied'],
   ])('a run that failed on %s is tried again without a new save', async (_, failure, shown) => {
     await start({ quietMs: 100, maxWaitMs: 400, unreachableRetryMs: 1500 });
     embedder.failure = failure;

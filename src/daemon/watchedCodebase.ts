@@ -268,10 +268,12 @@ export class WatchedCodebase {
         this.scheduleBatch(this.timing.busyRetryMs);
       } else if (!this.stopped && !(await this.rootPresent())) {
         this.markMissing();
-      } else if ((error instanceof StoreError || error instanceof EmbeddingError || outOfSpace(error)) && !this.stopped) {
-        // A file saved while Milvus or the embedding endpoint was down, or while the disk was full, waited for the
-        // next save to be indexed; the retry walks the whole tree, so it also takes up what this run left.
+      } else if ((error instanceof StoreError || error instanceof EmbeddingError || passing(error)) && !this.stopped) {
+        // A file saved while Milvus or the embedding endpoint was down, the disk full or the codebase unreadable
+        // waited for the next save to be indexed, forever in the last case (the watcher had lost the folder); the
+        // retry walks the whole tree, so it also takes up what this run left, with a new watcher.
         this.reconcileDue = true;
+        if (passing(error) === 'unreadable') this.restartWatcherBeforeRun = true;
         this.scheduleBatch(this.timing.unreachableRetryMs);
       }
       throw error;
@@ -382,12 +384,18 @@ export class WatchedCodebase {
   }
 }
 
-/** A write that failed for want of disk space (a full disk, a quota), itself or as the cause of a typed error. */
-function outOfSpace(error: unknown): boolean {
+const PASSING: Record<string, 'out of space' | 'unreadable'> = { ENOSPC: 'out of space', EDQUOT: 'out of space', EACCES: 'unreadable', EPERM: 'unreadable' };
+
+/**
+ * A failure that passes without a change to the code (a full disk or quota, a folder made unreadable for a while),
+ * itself or as the cause of a typed error; undefined for any other.
+ */
+function passing(error: unknown): 'out of space' | 'unreadable' | undefined {
   for (let cause = error; cause instanceof Error; cause = cause.cause) {
-    if (['ENOSPC', 'EDQUOT'].includes((cause as NodeJS.ErrnoException).code ?? '')) return true;
+    const kind = PASSING[(cause as NodeJS.ErrnoException).code ?? ''];
+    if (kind) return kind;
   }
-  return false;
+  return undefined;
 }
 
 function isLockBusy(error: unknown): boolean {
