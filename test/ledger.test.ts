@@ -1,10 +1,10 @@
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
 import { appendUsage, ledgerPath, readLedger, readUsage, type UsageRecord } from '../src/route/ledger.js';
-import { assertWithinBudget, limitedModels, markLimited } from '../src/route/limits.js';
+import { assertWithinBudget, limitedModels, limitsPath, markLimited } from '../src/route/limits.js';
 import { defaultPolicy, mergePolicy } from '../src/route/policy.js';
 import { parseSince, roundedSavings, summarizeUsage, type UsageSummary } from '../src/route/stats.js';
 import { callCostUsd, formatUsd, usdDecimals } from '../src/route/cost.js';
@@ -136,5 +136,19 @@ describe('budget guard and caps', () => {
     markLimited('kimi-k2', '429: slow down', now, 60_000);
     expect([...limitedModels(policy, now).keys()]).toEqual(['kimi-k2']);
     expect([...limitedModels(policy, new Date(now.getTime() + 61_000)).keys()]).toEqual([]);
+  });
+
+  it('reads a limits file of another shape as no marker, keeping the entries that are markers', () => {
+    const now = new Date();
+    for (const text of ['null', '[1, 2]', '"x"', '{"kimi-k2": null}', '{"kimi-k2": {"until": 5}}']) {
+      writeFileSync(limitsPath(), text);
+      expect(limitedModels(policy, now)).toEqual(new Map());
+    }
+    const until = new Date(now.getTime() + 60_000).toISOString();
+    writeFileSync(limitsPath(), JSON.stringify({ 'kimi-k2': null, 'qwen3-coder': { until, reason: '429: slow down' } }));
+    expect(limitedModels(policy, now)).toEqual(new Map([['qwen3-coder', '429: slow down']]));
+    // The next 429 rewrites the file whole, dropping what was not a marker.
+    markLimited('kimi-k2', '429: again', now, 60_000);
+    expect([...limitedModels(policy, now).keys()]).toEqual(['qwen3-coder', 'kimi-k2']);
   });
 });
