@@ -10,6 +10,7 @@ import { ConnectionFailedError, ProviderError } from '../src/errors.js';
 import { OpenAICompatibleProvider } from '../src/llm/openaiCompatible.js';
 import { PartialAnswerError } from '../src/llm/types.js';
 import { readLedger, readUsage } from '../src/route/ledger.js';
+import { limitedModels } from '../src/route/limits.js';
 import { defaultPolicy } from '../src/route/policy.js';
 import { summarizeUsage } from '../src/route/stats.js';
 import { serversClosedAfterEach, type ScriptedReply } from './helpers/chatServer.js';
@@ -121,5 +122,17 @@ describe('a stream that breaks off mid-answer', () => {
     // Billed, so counted in the totals; and counted apart.
     const summary = summarizeUsage(records, defaultPolicy().models['claude-opus']!);
     expect([summary.total.calls, summary.incomplete]).toEqual([1, 1]);
+  });
+});
+
+describe("a server's error text", () => {
+  it('is shown escaped: it cannot drive the terminal from ask, route or model-limits.json', async () => {
+    // Seen: a 429 whose message set the terminal's title and colour, in ask's fallback line and route's reason.
+    const kimi = await server({ kind: 'error', status: 429, message: 'slow \x1b]0;PWNED\x07\x1b[31mdown' });
+    const qwen = await server({ kind: 'stream', pieces: ['fixed'] });
+    const notes: string[] = [];
+    await kimiThenQwen(kimi, qwen, { retry: { retries: 0, baseDelayMs: 1 }, onFallback: (_from, _to, error) => notes.push(error.message) });
+    expect(notes).toEqual([`${kimi.baseURL} answered 429: slow \\x1b]0;PWNED\\x07\\x1b[31mdown`]);
+    expect([...limitedModels(defaultPolicy()).values()]).toEqual([`429: ${notes[0]}`]);
   });
 });

@@ -333,6 +333,13 @@ describe('claude CLI provider (a fake `claude` executable first on PATH)', () =>
     expect(result.text).toBe('sonnet answered\n');
   });
 
+  it('shows its error line escaped, as answers are shown', async () => {
+    const provider = new ClaudeCliProvider({ timeoutMs: 10_000, env: fakeClaude('printf "bad \\033]0;PWNED\\007\\033[31mflag\\n" >&2; exit 2') });
+    await expect(provider.complete({ model: 'opus', system: '', prompt: 'x' })).rejects.toThrow(
+      'claude --model opus failed: bad \\x1b]0;PWNED\\x07\\x1b[31mflag',
+    );
+  });
+
   it('says when the CLI is not installed', async () => {
     const provider = new ClaudeCliProvider({ timeoutMs: 10_000, env: { PATH: mkdtempSync(join(tmpdir(), 'empty-')) } });
     await expect(provider.complete({ model: 'opus', system: '', prompt: 'x' })).rejects.toThrow(
