@@ -96,6 +96,9 @@ describe('usage ledger', () => {
     expect(parseSince('12h', now)?.toISOString()).toBe('2026-11-24T00:00:00.000Z');
     expect(parseSince('2026-11-01', now)?.toISOString()).toBe('2026-11-01T00:00:00.000Z');
     expect(parseSince('lately', now)).toBeUndefined();
+    expect(parseSince('2026-11-01T09:30Z', now)?.toISOString()).toBe('2026-11-01T09:30:00.000Z');
+    // Date.parse reads these as dates in 2001 and 2020: `--since 7` counted every call.
+    for (const loose of ['7', '1', 'Dec 5', 'foo 2020', '2026-13-45', '99999999999d']) expect(parseSince(loose, now)).toBeUndefined();
   });
 });
 

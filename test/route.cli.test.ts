@@ -288,7 +288,7 @@ describe('codectx context and stats', () => {
   it('stats says when nothing is recorded and rejects a bad --since', async () => {
     expect((await run(['stats'])).stdout).toMatch(/^no model calls recorded \(.*usage\.jsonl\)$/m);
     expect(((await run(['stats', '--since', 'lately'])).error as Error).message).toBe(
-      "--since must be a duration like 7d, 12h, 30m or a date, got 'lately'",
+      "--since must be a duration like 7d, 12h, 30m or a date like 2026-11-01, got 'lately'",
     );
   });
 });
