@@ -1,8 +1,8 @@
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/errors.js';
+import { CodectxError, ConfigError } from '../src/errors.js';
 import { appendUsage, ledgerPath, readLedger, readUsage, type UsageRecord } from '../src/route/ledger.js';
 import { assertWithinBudget, limitedModels, limitsPath, markLimited } from '../src/route/limits.js';
 import { defaultPolicy, mergePolicy } from '../src/route/policy.js';
@@ -60,6 +60,26 @@ describe('usage ledger', () => {
     const summary = summarizeUsage(ledger.records, policy.models['claude-opus']!);
     expect(Object.keys(summary.byCategory)).toEqual(['css_tweaks']);
     expect(Number.isFinite(summary.total.costUsd)).toBe(true);
+  });
+
+  it('reads a ledger past 512 MiB, a line that is no record counted as malformed', () => {
+    // Seen: "unexpected error: Cannot create a string longer than 0x1fffffe8 characters" from stats. The gap is sparse.
+    const first = record('kimi-k2', 'css_tweaks', 1000, 100, '2026-11-01T10:00:00.000Z');
+    const last = record('claude-opus', 'security_review', 2000, 500, '2026-11-03T10:00:00.000Z');
+    appendUsage(first);
+    truncateSync(ledgerPath(), 600 * 1024 * 1024);
+    appendUsage(last);
+    expect(readLedger()).toEqual({ records: [first], malformed: 1 });
+    appendUsage(last);
+    expect(readLedger()).toEqual({ records: [first, last], malformed: 1 });
+  });
+
+  it('names the ledger in one line when it cannot be read or written', () => {
+    mkdirSync(ledgerPath());
+    const expected = (verb: string) => expect.objectContaining({ message: expect.stringMatching(`^cannot ${verb} the usage ledger ${ledgerPath()} \\(EISDIR`) });
+    expect(() => readLedger()).toThrow(CodectxError);
+    expect(() => readLedger()).toThrow(expected('read'));
+    expect(() => appendUsage(record('kimi-k2', 'css_tweaks', 1, 1, '2026-11-01T10:00:00.000Z'))).toThrow(expected('write'));
   });
 
   it('sums per model and per category, and prices the same tokens at Opus rates', () => {

@@ -2,14 +2,14 @@
  * Model calls against servers that misbehave in ways seen in the field: one that cannot be reached, one that
  * ignores `stream: true`, one that dies mid-answer. Loopback servers speak the OpenAI protocol to the real SDK.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionFailedError, ProviderError } from '../src/errors.js';
 import { OpenAICompatibleProvider } from '../src/llm/openaiCompatible.js';
 import { PartialAnswerError } from '../src/llm/types.js';
-import { readLedger, readUsage } from '../src/route/ledger.js';
+import { ledgerPath, readLedger, readUsage } from '../src/route/ledger.js';
 import { limitedModels } from '../src/route/limits.js';
 import { defaultPolicy } from '../src/route/policy.js';
 import { summarizeUsage } from '../src/route/stats.js';
@@ -134,5 +134,18 @@ describe("a server's error text", () => {
     await kimiThenQwen(kimi, qwen, { retry: { retries: 0, baseDelayMs: 1 }, onFallback: (_from, _to, error) => notes.push(error.message) });
     expect(notes).toEqual([`${kimi.baseURL} answered 429: slow \\x1b]0;PWNED\\x07\\x1b[31mdown`]);
     expect([...limitedModels(defaultPolicy()).values()]).toEqual([`429: ${notes[0]}`]);
+  });
+});
+
+describe('a ledger that cannot be written', () => {
+  it('leaves the answer shown answered, and says so through onLedgerError', async () => {
+    // Seen: the answer printed, then "unexpected error: EISDIR …" and exit 1, as if the call had failed.
+    mkdirSync(ledgerPath());
+    const kimi = await server({ kind: 'stream', pieces: ['Use darker blue.'], usage: { prompt_tokens: 5, completion_tokens: 4 } });
+    const qwen = await server();
+    const notes: string[] = [];
+    const result = await kimiThenQwen(kimi, qwen, { onLedgerError: (error) => notes.push(error.message) });
+    expect(result).toMatchObject({ model: 'kimi-k2', text: 'Use darker blue.' });
+    expect(notes).toEqual([`cannot write the usage ledger ${ledgerPath()} (EISDIR: illegal operation on a directory, open '${ledgerPath()}')`]);
   });
 });

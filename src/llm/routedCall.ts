@@ -5,7 +5,7 @@
  * one that can. A 429 marks the model as limited for later runs. The call that answers is appended to the usage
  * ledger, and so is one that broke off mid-answer (billed all the same), flagged incomplete; failed calls are not.
  */
-import { ConfigError, ProviderError } from '../errors.js';
+import { CodectxError, ConfigError, ProviderError } from '../errors.js';
 import { callCostUsd } from '../route/cost.js';
 import { appendUsage, type UsageRecord } from '../route/ledger.js';
 import { markLimited } from '../route/limits.js';
@@ -25,6 +25,8 @@ export interface RoutedCallOptions {
   onFallback?: (from: string, to: string, error: ProviderError) => void;
   /** Told when a model is skipped because it cannot be called here (missing key or CLI); `to` is tried next. */
   onSkip?: (model: string, to: string, error: ConfigError) => void;
+  /** Told when the call cannot be written to the ledger (the answer is out already); without it, that is thrown. */
+  onLedgerError?: (error: CodectxError) => void;
   retry?: RetryOptions;
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
@@ -60,7 +62,7 @@ export async function routedCall(options: RoutedCallOptions): Promise<RoutedCall
       );
     } catch (error) {
       if (error instanceof PartialAnswerError) {
-        appendUsage(usageRecord(options, model, error.partial, started, { incomplete: true }));
+        record(options, usageRecord(options, model, error.partial, started, { incomplete: true }));
         throw error;
       }
       const cannotCall = error instanceof ConfigError;
@@ -73,10 +75,20 @@ export async function routedCall(options: RoutedCallOptions): Promise<RoutedCall
       continue;
     }
     const usage = usageRecord(options, model, result, started);
-    appendUsage(usage);
+    record(options, usage);
     return { ...result, model, usage };
   }
   throw new ProviderError('no model to call', false);
+}
+
+/** Appends the call to the ledger. A failed write must not turn an answer already shown into a failed call. */
+function record(options: RoutedCallOptions, usage: UsageRecord): void {
+  try {
+    appendUsage(usage);
+  } catch (error) {
+    if (!options.onLedgerError || !(error instanceof CodectxError)) throw error;
+    options.onLedgerError(error);
+  }
 }
 
 /** The ledger line for a call of `model` that answered, in full or (with `incomplete`) broken off. */
