@@ -149,3 +149,33 @@ describe('a ledger that cannot be written', () => {
     expect(notes).toEqual([`cannot write the usage ledger ${ledgerPath()} (EISDIR: illegal operation on a directory, open '${ledgerPath()}')`]);
   });
 });
+
+describe('an answer interrupted (Ctrl-C)', () => {
+  it('stops the stream, tries no fallback, and goes to the ledger as incomplete', async () => {
+    // Seen: Ctrl-C left no ledger line for the part the provider billed; and the SDK ends an aborted stream as if done.
+    const kimi = await server({ kind: 'stall', pieces: ['Use ', 'darker'] });
+    const qwen = await server({ kind: 'stream', pieces: ['another answer'] });
+    const controller = new AbortController();
+    const shown: string[] = [];
+    const onToken = (piece: string) => {
+      shown.push(piece);
+      if (shown.join('') === 'Use darker') controller.abort();
+    };
+    const error = await kimiThenQwen(kimi, qwen, { onToken, signal: controller.signal, timeoutMs: 5000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PartialAnswerError);
+    expect((error as Error).message).toBe(`${kimi.baseURL} was interrupted mid-answer after 10 characters (This operation was aborted)`);
+    expect(qwen.requests).toHaveLength(0);
+    expect(readUsage()).toMatchObject([{ model: 'kimi-k2', outputTokens: 3, tokensEstimated: true, incomplete: true }]);
+  });
+
+  it('before any text: fails at once, with nothing in the ledger and no fallback', async () => {
+    const kimi = await server({ kind: 'stall', pieces: [] });
+    const qwen = await server({ kind: 'stream', pieces: ['another answer'] });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const error = await kimiThenQwen(kimi, qwen, { signal: controller.signal, timeoutMs: 5000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(qwen.requests).toHaveLength(0);
+    expect(readUsage()).toEqual([]);
+  });
+});

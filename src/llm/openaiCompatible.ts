@@ -45,7 +45,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
           max_tokens: request.maxOutputTokens,
           stream: true,
           stream_options: { include_usage: true },
-        })
+        }, { signal: hooks.signal })
         .withResponse();
       if (/\bjson\b/i.test(response.headers.get('content-type') ?? '')) {
         // Some local servers and proxies ignore `stream: true` and send the whole completion at once.
@@ -64,8 +64,10 @@ export class OpenAICompatibleProvider implements ModelProvider {
           if (chunk.usage) usage = chunk.usage;
         }
       }
+      // The SDK ends an aborted stream as if it were done: what came is part of an answer, not all of it.
+      if (hooks.signal?.aborted) throw hooks.signal.reason;
     } catch (error) {
-      throw answer.started ? this.brokenOff(error, request, answer.text) : this.describe(error);
+      throw answer.started ? this.brokenOff(error, request, answer.text, hooks.signal?.aborted) : this.describe(error);
     }
     // A 200 that carries no answer is a failed call (a proxy's error page, not a completion): retried, then the
     // fallback chain, and never billed as an answer.
@@ -116,8 +118,9 @@ export class OpenAICompatibleProvider implements ModelProvider {
   }
 
   /** A failure after text was shown: one line naming the endpoint, and the partial call's estimated usage. */
-  private brokenOff(error: unknown, request: CompletionRequest, text: string): PartialAnswerError {
-    const what = error instanceof OpenAI.APIError ? 'sent an error'
+  private brokenOff(error: unknown, request: CompletionRequest, text: string, interrupted = false): PartialAnswerError {
+    const what = interrupted ? 'was interrupted'
+      : error instanceof OpenAI.APIError ? 'sent an error'
       : error instanceof SyntaxError ? 'sent unreadable data'
       : 'closed the stream';
     const detail = firstLine(error instanceof Error ? error.message : String(error));

@@ -27,6 +27,8 @@ export interface RoutedCallOptions {
   onSkip?: (model: string, to: string, error: ConfigError) => void;
   /** Told when the call cannot be written to the ledger (the answer is out already); without it, that is thrown. */
   onLedgerError?: (error: CodectxError) => void;
+  /** Ctrl-C: the model answering stops, and no other is tried. */
+  signal?: AbortSignal;
   retry?: RetryOptions;
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
@@ -56,7 +58,7 @@ export async function routedCall(options: RoutedCallOptions): Promise<RoutedCall
       result = await withRetries(
         () => provider.complete(
           { model: entry.apiModel, system: options.system, prompt: options.prompt },
-          { onToken: options.onToken },
+          { onToken: options.onToken, signal: options.signal },
         ),
         options.retry ?? DEFAULT_RETRY,
       );
@@ -66,7 +68,7 @@ export async function routedCall(options: RoutedCallOptions): Promise<RoutedCall
         throw error;
       }
       const cannotCall = error instanceof ConfigError;
-      if (!cannotCall && !(error instanceof ProviderError && error.retryable)) throw error;
+      if (options.signal?.aborted || (!cannotCall && !(error instanceof ProviderError && error.retryable))) throw error;
       if (error instanceof ProviderError && error.status === 429) markLimited(model, `429: ${error.message}`);
       failures.push(`${model}: ${error.message}`);
       if (!next) throw chainExhausted(model, error, failures);

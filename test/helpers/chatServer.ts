@@ -15,6 +15,8 @@ export type ScriptedReply =
   | { kind: 'completion'; content: string; usage?: Usage }
   /** Streams the pieces, then drops the connection with no [DONE] (a server or proxy dying mid-answer). */
   | { kind: 'drop'; pieces: string[] }
+  /** Streams the pieces, then nothing more, the connection left open (a model still writing when Ctrl-C comes). */
+  | { kind: 'stall'; pieces: string[] }
   /** Drops the connection before answering at all. */
   | { kind: 'reset' }
   | { kind: 'error'; status: number; message: string }
@@ -78,6 +80,10 @@ export async function startChatServer(replies: ScriptedReply[]): Promise<ChatSer
         res.write(pieces, () => res.socket?.destroy());
         return;
       }
+      if (reply.kind === 'stall') {
+        res.write(pieces);
+        return;
+      }
       res.write(pieces);
       if (reply.usage) res.write(chunk({}, reply.usage));
       res.end('data: [DONE]\n\n');
@@ -88,7 +94,12 @@ export async function startChatServer(replies: ScriptedReply[]): Promise<ChatSer
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // A stalled answer's connection would hold close() open.
+        server.closeAllConnections();
+      }),
   };
 }
 
