@@ -163,7 +163,7 @@ describe('an answer interrupted (Ctrl-C)', () => {
     };
     const error = await kimiThenQwen(kimi, qwen, { onToken, signal: controller.signal, timeoutMs: 5000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PartialAnswerError);
-    expect((error as Error).message).toBe(`${kimi.baseURL} was interrupted mid-answer after 10 characters (This operation was aborted)`);
+    expect((error as Error).message).toBe(`${kimi.baseURL} was interrupted mid-answer after 10 characters`);
     expect(qwen.requests).toHaveLength(0);
     expect(readUsage()).toMatchObject([{ model: 'kimi-k2', outputTokens: 3, tokensEstimated: true, incomplete: true }]);
   });
@@ -177,5 +177,27 @@ describe('an answer interrupted (Ctrl-C)', () => {
     expect(error).toBeInstanceOf(ProviderError);
     expect(qwen.requests).toHaveLength(0);
     expect(readUsage()).toEqual([]);
+  });
+});
+
+describe('a server that goes silent once its headers are sent', () => {
+  // Seen: the SDK's timeout stops at the headers; a proxy that then sent nothing held `ask` for good.
+  it('is given up on after the timeout before any text, and the next model answers', async () => {
+    const kimi = await server({ kind: 'stall', pieces: [] }, { kind: 'stall', pieces: [] });
+    const qwen = await server({ kind: 'stream', pieces: ['fixed'] });
+    const notes: string[] = [];
+    const result = await kimiThenQwen(kimi, qwen, { timeoutMs: 300, onFallback: (_from, _to, error) => notes.push(error.message) });
+    expect(result).toMatchObject({ model: 'qwen3-coder', text: 'fixed' });
+    expect(notes).toEqual([`${kimi.baseURL} did not answer within 300 ms`]);
+  });
+
+  it('ends mid-answer after the timeout with no new text, as a stream that breaks off', async () => {
+    const kimi = await server({ kind: 'stall', pieces: ['Use ', 'darker'] });
+    const qwen = await server({ kind: 'stream', pieces: ['another answer'] });
+    const error = await kimiThenQwen(kimi, qwen, { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PartialAnswerError);
+    expect((error as Error).message).toBe(`${kimi.baseURL} sent nothing for 300 ms mid-answer after 10 characters`);
+    expect(qwen.requests).toHaveLength(0);
+    expect(readUsage()).toMatchObject([{ model: 'kimi-k2', incomplete: true }]);
   });
 });

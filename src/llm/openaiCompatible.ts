@@ -34,6 +34,16 @@ export class OpenAICompatibleProvider implements ModelProvider {
     const answer = new AnswerText(hooks.onToken);
     let chunks = 0;
     let usage: OpenAI.CompletionUsage | undefined;
+    // The SDK's timeout ends once the headers come: a server that then sent nothing, before the answer or in the
+    // middle of it, held `ask` for good. Each chunk restarts this one.
+    const silence = new AbortController();
+    let silenceTimer: NodeJS.Timeout | undefined;
+    const heardFrom = () => {
+      clearTimeout(silenceTimer);
+      silenceTimer = setTimeout(() => silence.abort(), this.options.timeoutMs);
+    };
+    const signal = hooks.signal ? AbortSignal.any([hooks.signal, silence.signal]) : silence.signal;
+    heardFrom();
     try {
       const { data: stream, response } = await this.client.chat.completions
         .create({
@@ -45,7 +55,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
           max_tokens: request.maxOutputTokens,
           stream: true,
           stream_options: { include_usage: true },
-        }, { signal: hooks.signal })
+        }, { signal })
         .withResponse();
       if (/\bjson\b/i.test(response.headers.get('content-type') ?? '')) {
         // Some local servers and proxies ignore `stream: true` and send the whole completion at once.
@@ -57,6 +67,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
         }
       } else {
         for await (const chunk of stream) {
+          heardFrom();
           chunks++;
           // `choices` is typed as always there; some servers send chunks without it.
           const piece = chunk.choices?.[0]?.delta?.content;
@@ -65,9 +76,15 @@ export class OpenAICompatibleProvider implements ModelProvider {
         }
       }
       // The SDK ends an aborted stream as if it were done: what came is part of an answer, not all of it.
-      if (hooks.signal?.aborted) throw hooks.signal.reason;
+      if (signal.aborted) throw signal.reason;
     } catch (error) {
-      throw answer.started ? this.brokenOff(error, request, answer.text, hooks.signal?.aborted) : this.describe(error);
+      const stopped = hooks.signal?.aborted ? 'interrupted' : silence.signal.aborted ? 'silent' : undefined;
+      if (stopped === 'silent' && !answer.started) {
+        throw new ProviderError(`${this.options.baseURL} did not answer within ${this.options.timeoutMs} ms`, true, undefined, { cause: error });
+      }
+      throw answer.started ? this.brokenOff(error, request, answer.text, stopped) : this.describe(error);
+    } finally {
+      clearTimeout(silenceTimer);
     }
     // A 200 that carries no answer is a failed call (a proxy's error page, not a completion): retried, then the
     // fallback chain, and never billed as an answer.
@@ -117,15 +134,19 @@ export class OpenAICompatibleProvider implements ModelProvider {
     return new ProviderError(`${where}: ${message}`, false, undefined, { cause: error });
   }
 
-  /** A failure after text was shown: one line naming the endpoint, and the partial call's estimated usage. */
-  private brokenOff(error: unknown, request: CompletionRequest, text: string, interrupted = false): PartialAnswerError {
-    const what = interrupted ? 'was interrupted'
+  /**
+   * A failure after text was shown: one line naming the endpoint, and the partial call's estimated usage. `stopped`:
+   * by Ctrl-C, or by a server silent for the timeout; the SDK's error then only says it was aborted.
+   */
+  private brokenOff(error: unknown, request: CompletionRequest, text: string, stopped?: 'interrupted' | 'silent'): PartialAnswerError {
+    const what = stopped === 'interrupted' ? 'was interrupted'
+      : stopped === 'silent' ? `sent nothing for ${this.options.timeoutMs} ms`
       : error instanceof OpenAI.APIError ? 'sent an error'
       : error instanceof SyntaxError ? 'sent unreadable data'
       : 'closed the stream';
-    const detail = firstLine(error instanceof Error ? error.message : String(error));
+    const detail = stopped ? '' : ` (${firstLine(error instanceof Error ? error.message : String(error))})`;
     return new PartialAnswerError(
-      `${this.options.baseURL} ${what} mid-answer after ${text.length} characters (${detail})`,
+      `${this.options.baseURL} ${what} mid-answer after ${text.length} characters${detail}`,
       completionResult(request, text, undefined),
       { cause: error },
     );
