@@ -10,7 +10,7 @@ import { ConnectionFailedError, ProviderError } from '../src/errors.js';
 import { OpenAICompatibleProvider } from '../src/llm/openaiCompatible.js';
 import { PartialAnswerError } from '../src/llm/types.js';
 import { ledgerPath, readLedger, readUsage } from '../src/route/ledger.js';
-import { limitedModels } from '../src/route/limits.js';
+import { limitedModels, limitsPath } from '../src/route/limits.js';
 import { defaultPolicy } from '../src/route/policy.js';
 import { summarizeUsage } from '../src/route/stats.js';
 import { serversClosedAfterEach, type ScriptedReply } from './helpers/chatServer.js';
@@ -138,15 +138,17 @@ describe("a server's error text", () => {
 });
 
 describe('a ledger that cannot be written', () => {
-  it('leaves the answer shown answered, and says so through onLedgerError', async () => {
+  it('leaves the answer shown answered, and says so through onRecordError', async () => {
     // Seen: the answer printed, then "unexpected error: EISDIR …" and exit 1, as if the call had failed.
     mkdirSync(ledgerPath());
     const kimi = await server({ kind: 'stream', pieces: ['Use darker blue.'], usage: { prompt_tokens: 5, completion_tokens: 4 } });
     const qwen = await server();
     const notes: string[] = [];
-    const result = await kimiThenQwen(kimi, qwen, { onLedgerError: (error) => notes.push(error.message) });
+    const result = await kimiThenQwen(kimi, qwen, { onRecordError: (error) => notes.push(error.message) });
     expect(result).toMatchObject({ model: 'kimi-k2', text: 'Use darker blue.' });
-    expect(notes).toEqual([`cannot write the usage ledger ${ledgerPath()} (EISDIR: illegal operation on a directory, open '${ledgerPath()}')`]);
+    expect(notes).toEqual([
+      `cannot write the usage ledger ${ledgerPath()} (EISDIR: illegal operation on a directory, open '${ledgerPath()}'): stats and routing.budget do not count this call`,
+    ]);
   });
 });
 
@@ -199,5 +201,18 @@ describe('a server that goes silent once its headers are sent', () => {
     expect((error as Error).message).toBe(`${kimi.baseURL} sent nothing for 300 ms mid-answer after 10 characters`);
     expect(qwen.requests).toHaveLength(0);
     expect(readUsage()).toMatchObject([{ model: 'kimi-k2', incomplete: true }]);
+  });
+});
+
+describe('a limits file that cannot be written', () => {
+  it('does not end the chain: the 429 is said through onRecordError and the next model answers', async () => {
+    // Seen: 'unexpected error: EISDIR …' after kimi's 429, though qwen was up.
+    mkdirSync(limitsPath());
+    const kimi = await server({ kind: 'error', status: 429, message: 'slow down' });
+    const qwen = await server({ kind: 'stream', pieces: ['fixed'] });
+    const notes: string[] = [];
+    const result = await kimiThenQwen(kimi, qwen, { retry: { retries: 0, baseDelayMs: 1 }, onRecordError: (error) => notes.push(error.message) });
+    expect(result).toMatchObject({ model: 'qwen3-coder', text: 'fixed' });
+    expect(notes).toEqual([`cannot write ${limitsPath()} (EISDIR: illegal operation on a directory, open '${limitsPath()}'): the next run tries kimi-k2 again`]);
   });
 });

@@ -25,8 +25,11 @@ export interface RoutedCallOptions {
   onFallback?: (from: string, to: string, error: ProviderError) => void;
   /** Told when a model is skipped because it cannot be called here (missing key or CLI); `to` is tried next. */
   onSkip?: (model: string, to: string, error: ConfigError) => void;
-  /** Told when the call cannot be written to the ledger (the answer is out already); without it, that is thrown. */
-  onLedgerError?: (error: CodectxError) => void;
+  /**
+   * Told when the ledger or the limits file cannot be written: the answer is out already, or another model may
+   * answer. Without it, that is thrown.
+   */
+  onRecordError?: (error: CodectxError) => void;
   /** Ctrl-C: the model answering stops, and no other is tried. */
   signal?: AbortSignal;
   retry?: RetryOptions;
@@ -64,12 +67,12 @@ export async function routedCall(options: RoutedCallOptions): Promise<RoutedCall
       );
     } catch (error) {
       if (error instanceof PartialAnswerError) {
-        record(options, usageRecord(options, model, error.partial, started, { incomplete: true }));
+        recorded(options, () => appendUsage(usageRecord(options, model, error.partial, started, { incomplete: true })));
         throw error;
       }
       const cannotCall = error instanceof ConfigError;
       if (options.signal?.aborted || (!cannotCall && !(error instanceof ProviderError && error.retryable))) throw error;
-      if (error instanceof ProviderError && error.status === 429) markLimited(model, `429: ${error.message}`);
+      if (error instanceof ProviderError && error.status === 429) recorded(options, () => markLimited(model, `429: ${error.message}`));
       failures.push(`${model}: ${error.message}`);
       if (!next) throw chainExhausted(model, error, failures);
       if (cannotCall) options.onSkip?.(model, next, error);
@@ -77,19 +80,19 @@ export async function routedCall(options: RoutedCallOptions): Promise<RoutedCall
       continue;
     }
     const usage = usageRecord(options, model, result, started);
-    record(options, usage);
+    recorded(options, () => appendUsage(usage));
     return { ...result, model, usage };
   }
   throw new ProviderError('no model to call', false);
 }
 
-/** Appends the call to the ledger. A failed write must not turn an answer already shown into a failed call. */
-function record(options: RoutedCallOptions, usage: UsageRecord): void {
+/** Writes down the call or a model's limit: a failed write must not fail an answer already shown, nor end the chain. */
+function recorded(options: RoutedCallOptions, write: () => void): void {
   try {
-    appendUsage(usage);
+    write();
   } catch (error) {
-    if (!options.onLedgerError || !(error instanceof CodectxError)) throw error;
-    options.onLedgerError(error);
+    if (!options.onRecordError || !(error instanceof CodectxError)) throw error;
+    options.onRecordError(error);
   }
 }
 

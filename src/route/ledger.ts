@@ -47,7 +47,8 @@ export function appendUsage(record: UsageRecord, file: string = ledgerPath()): v
     makePrivateDir(dirname(file));
     appendFileSync(file, `${JSON.stringify(record)}\n`, { mode: PRIVATE_FILE_MODE });
   } catch (error) {
-    throw new CodectxError(`cannot write the usage ledger ${file} (${describeError(error)})`, 1, { cause: error });
+    const why = `cannot write the usage ledger ${file} (${describeError(error)})`;
+    throw new CodectxError(`${why}: stats and routing.budget do not count this call`, 1, { cause: error });
   }
 }
 

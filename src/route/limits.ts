@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { codectxHome, makePrivateDir, PRIVATE_FILE_MODE } from '../config/paths.js';
-import { ConfigError } from '../errors.js';
+import { CodectxError, ConfigError, describeError } from '../errors.js';
 import { formatUsd } from './cost.js';
 import { readUsage, spentUsd, startOfDay, startOfMonth, type UsageRecord } from './ledger.js';
 import type { RoutingPolicy } from './policy.js';
@@ -43,13 +43,17 @@ function readMarkers(file: string): Record<string, LimitMarker> {
   return markers;
 }
 
-/** Remembers that `model` hit a rate limit or quota. */
+/** Remembers that `model` hit a rate limit or quota. Throws a CodectxError naming the file when it cannot be written. */
 export function markLimited(model: string, reason: string, now = new Date(), retryAfterMs = DEFAULT_LIMIT_MS): void {
   const file = limitsPath();
   const markers = readMarkers(file);
   markers[model] = { until: new Date(now.getTime() + retryAfterMs).toISOString(), reason };
-  makePrivateDir(dirname(file));
-  writeFileSync(file, `${JSON.stringify(markers, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+  try {
+    makePrivateDir(dirname(file));
+    writeFileSync(file, `${JSON.stringify(markers, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+  } catch (error) {
+    throw new CodectxError(`cannot write ${file} (${describeError(error)}): the next run tries ${model} again`, 1, { cause: error });
+  }
 }
 
 /** Models at their limit now, with why: live 429 markers and models whose daily/monthly cap is spent. */

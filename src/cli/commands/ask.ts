@@ -80,7 +80,7 @@ export function registerAskCommand(program: Command): void {
         },
         onFallback: (from, to, error) => console.error(`codectx: ${from} failed (${error.message}); falling back to ${to}`),
         onSkip: (model, to, error) => console.error(`codectx: ${model} skipped (${error.message}); trying ${to}`),
-        onLedgerError: (error) => console.error(`codectx: ${error.message}: stats and routing.budget do not count this call`),
+        onRecordError: (error) => console.error(`codectx: ${error.message}`),
         signal: interrupt.signal,
       }).catch((error: unknown) => {
         if (!interrupt.signal.aborted) throw error;
