@@ -216,3 +216,14 @@ describe('a limits file that cannot be written', () => {
     expect(notes).toEqual([`cannot write ${limitsPath()} (EISDIR: illegal operation on a directory, open '${limitsPath()}'): the next run tries kimi-k2 again`]);
   });
 });
+
+describe('a huge answer', () => {
+  it('streams in time linear in its size', async () => {
+    // Seen: a 20 MB answer took 130 s, each piece slicing the whole answer so far; 8 MB took ~30 s.
+    const piece = `${'x'.repeat(999)}\n`;
+    const started = Date.now();
+    const { outcome } = await callOnce({ kind: 'stream', pieces: Array.from({ length: 8000 }, () => piece) });
+    expect((outcome as { text: string }).text).toHaveLength(8_000_000);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
