@@ -17,6 +17,8 @@ export type ScriptedReply =
   | { kind: 'drop'; pieces: string[] }
   /** Streams the pieces, then nothing more, the connection left open (a model still writing when Ctrl-C comes). */
   | { kind: 'stall'; pieces: string[] }
+  /** Streams `piece` every `everyMs` for as long as the client listens (a long answer still being written). */
+  | { kind: 'trickle'; piece: string; everyMs: number }
   /** Drops the connection before answering at all. */
   | { kind: 'reset' }
   | { kind: 'error'; status: number; message: string }
@@ -74,6 +76,11 @@ export async function startChatServer(replies: ScriptedReply[]): Promise<ChatSer
           choices: usage ? [] : [{ index: 0, delta, finish_reason: null }],
           ...(usage ? { usage: { ...usage, total_tokens: 0 } } : {}),
         })}\n\n`;
+      if (reply.kind === 'trickle') {
+        const timer = setInterval(() => res.write(chunk({ content: reply.piece })), reply.everyMs);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
       const pieces = reply.pieces.map((piece) => chunk({ content: piece })).join('');
       if (reply.kind === 'drop') {
         // Once the pieces are sent: the client reads them, then the connection ends mid-body.

@@ -6,7 +6,7 @@ import { CodectxError, UsageError } from '../../errors.js';
 import { PartialAnswerError } from '../../llm/types.js';
 import { assertWithinBudget } from '../../route/limits.js';
 import { formatNeeded, formatWindow } from '../../route/router.js';
-import { interruptOnSignals } from '../interrupt.js';
+import { interruptOnSignals, whenOutputCloses } from '../interrupt.js';
 import { modelName, nonEmptyPath } from '../shared.js';
 import { count, printableLines } from '../../text.js';
 
@@ -65,8 +65,11 @@ export function registerAskCommand(program: Command): void {
       /** Whether the answer so far ends mid-line: ended before anything else is printed, error lines included. */
       let lineOpen = false;
       // Ctrl-C stops the answer where it is, and the part the provider bills goes to the ledger as the break of a
-      // stream does; a second Ctrl-C ends the process at once.
+      // stream does; a second Ctrl-C ends the process at once. So does a reader that stops early (`| head`), after
+      // which the run ends quietly, as rg does.
       const interrupt = interruptOnSignals(() => {});
+      const readerGone = new AbortController();
+      whenOutputCloses(() => readerGone.abort());
       const result = await routedCall({
         policy,
         decision,
@@ -81,15 +84,18 @@ export function registerAskCommand(program: Command): void {
         onFallback: (from, to, error) => console.error(`codectx: ${from} failed (${error.message}); falling back to ${to}`),
         onSkip: (model, to, error) => console.error(`codectx: ${model} skipped (${error.message}); trying ${to}`),
         onRecordError: (error) => console.error(`codectx: ${error.message}`),
-        signal: interrupt.signal,
+        signal: AbortSignal.any([interrupt.signal, readerGone.signal]),
       }).catch((error: unknown) => {
+        if (readerGone.signal.aborted) return undefined;
         if (!interrupt.signal.aborted) throw error;
         const recorded = error instanceof PartialAnswerError ? ` mid-answer after ${error.partial.text.length} characters` : '';
         throw new CodectxError(`interrupted${recorded}`, interrupt.exitCode());
       }).finally(() => {
         interrupt.dispose();
-        if (lineOpen) process.stdout.write('\n');
+        whenOutputCloses(undefined);
+        if (lineOpen && !readerGone.signal.aborted) process.stdout.write('\n');
       });
+      if (!result) return;
       const { usage } = result;
       const estimated = usage.tokensEstimated ? ' (estimated)' : '';
       console.error(
