@@ -36,13 +36,21 @@ export class OpenAICompatibleProvider implements ModelProvider {
     let usage: OpenAI.CompletionUsage | undefined;
     // The SDK's timeout ends once the headers come: a server that then sent nothing, before the answer or in the
     // middle of it, held `ask` for good. Each chunk restarts this one.
-    const silence = new AbortController();
+    // One signal for both stops (AbortSignal.any needs Node 20.3): the caller's (Ctrl-C) and this silence.
+    const stop = new AbortController();
+    let silent = false;
     let silenceTimer: NodeJS.Timeout | undefined;
     const heardFrom = () => {
       clearTimeout(silenceTimer);
-      silenceTimer = setTimeout(() => silence.abort(), this.options.timeoutMs);
+      silenceTimer = setTimeout(() => {
+        silent = true;
+        stop.abort();
+      }, this.options.timeoutMs);
     };
-    const signal = hooks.signal ? AbortSignal.any([hooks.signal, silence.signal]) : silence.signal;
+    const interrupt = () => stop.abort();
+    if (hooks.signal?.aborted) interrupt();
+    hooks.signal?.addEventListener('abort', interrupt, { once: true });
+    const signal = stop.signal;
     heardFrom();
     try {
       const { data: stream, response } = await this.client.chat.completions
@@ -78,13 +86,14 @@ export class OpenAICompatibleProvider implements ModelProvider {
       // The SDK ends an aborted stream as if it were done: what came is part of an answer, not all of it.
       if (signal.aborted) throw signal.reason;
     } catch (error) {
-      const stopped = hooks.signal?.aborted ? 'interrupted' : silence.signal.aborted ? 'silent' : undefined;
+      const stopped = hooks.signal?.aborted ? 'interrupted' : silent ? 'silent' : undefined;
       if (stopped === 'silent' && !answer.started) {
         throw new ProviderError(`${this.options.baseURL} did not answer within ${this.options.timeoutMs} ms`, true, undefined, { cause: error });
       }
       throw answer.started ? this.brokenOff(error, request, answer.text, stopped) : this.describe(error);
     } finally {
       clearTimeout(silenceTimer);
+      hooks.signal?.removeEventListener('abort', interrupt);
     }
     // A 200 that carries no answer is a failed call (a proxy's error page, not a completion): retried, then the
     // fallback chain, and never billed as an answer.

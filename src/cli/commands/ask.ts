@@ -68,8 +68,13 @@ export function registerAskCommand(program: Command): void {
       // stream does; a second Ctrl-C ends the process at once. So does a reader that stops early (`| head`), after
       // which the run ends quietly, as rg does.
       const interrupt = interruptOnSignals(() => {});
-      const readerGone = new AbortController();
-      whenOutputCloses(() => readerGone.abort());
+      const stop = new AbortController();
+      let readerGone = false;
+      interrupt.signal.addEventListener('abort', () => stop.abort(), { once: true });
+      whenOutputCloses(() => {
+        readerGone = true;
+        stop.abort();
+      });
       const result = await routedCall({
         policy,
         decision,
@@ -84,16 +89,16 @@ export function registerAskCommand(program: Command): void {
         onFallback: (from, to, error) => console.error(`codectx: ${from} failed (${error.message}); falling back to ${to}`),
         onSkip: (model, to, error) => console.error(`codectx: ${model} skipped (${error.message}); trying ${to}`),
         onRecordError: (error) => console.error(`codectx: ${error.message}`),
-        signal: AbortSignal.any([interrupt.signal, readerGone.signal]),
+        signal: stop.signal,
       }).catch((error: unknown) => {
-        if (readerGone.signal.aborted) return undefined;
+        if (readerGone) return undefined;
         if (!interrupt.signal.aborted) throw error;
         const recorded = error instanceof PartialAnswerError ? ` mid-answer after ${error.partial.text.length} characters` : '';
         throw new CodectxError(`interrupted${recorded}`, interrupt.exitCode());
       }).finally(() => {
         interrupt.dispose();
         whenOutputCloses(undefined);
-        if (lineOpen && !readerGone.signal.aborted) process.stdout.write('\n');
+        if (lineOpen && !readerGone) process.stdout.write('\n');
       });
       if (!result) return;
       const { usage } = result;
