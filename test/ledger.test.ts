@@ -1,10 +1,10 @@
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/errors.js';
+import { CodectxError, ConfigError } from '../src/errors.js';
 import { appendUsage, ledgerPath, readLedger, readUsage, type UsageRecord } from '../src/route/ledger.js';
-import { assertWithinBudget, limitedModels, markLimited } from '../src/route/limits.js';
+import { assertWithinBudget, limitedModels, limitsPath, markLimited } from '../src/route/limits.js';
 import { defaultPolicy, mergePolicy } from '../src/route/policy.js';
 import { parseSince, roundedSavings, summarizeUsage, type UsageSummary } from '../src/route/stats.js';
 import { callCostUsd, formatUsd, usdDecimals } from '../src/route/cost.js';
@@ -62,6 +62,26 @@ describe('usage ledger', () => {
     expect(Number.isFinite(summary.total.costUsd)).toBe(true);
   });
 
+  it('reads a ledger past 512 MiB, a line that is no record counted as malformed', () => {
+    // Seen: "unexpected error: Cannot create a string longer than 0x1fffffe8 characters" from stats. The gap is sparse.
+    const first = record('kimi-k2', 'css_tweaks', 1000, 100, '2026-11-01T10:00:00.000Z');
+    const last = record('claude-opus', 'security_review', 2000, 500, '2026-11-03T10:00:00.000Z');
+    appendUsage(first);
+    truncateSync(ledgerPath(), 600 * 1024 * 1024);
+    appendUsage(last);
+    expect(readLedger()).toEqual({ records: [first], malformed: 1 });
+    appendUsage(last);
+    expect(readLedger()).toEqual({ records: [first, last], malformed: 1 });
+  });
+
+  it('names the ledger in one line when it cannot be read or written', () => {
+    mkdirSync(ledgerPath());
+    const expected = (verb: string) => expect.objectContaining({ message: expect.stringMatching(`^cannot ${verb} the usage ledger ${ledgerPath()} \\(EISDIR`) });
+    expect(() => readLedger()).toThrow(CodectxError);
+    expect(() => readLedger()).toThrow(expected('read'));
+    expect(() => appendUsage(record('kimi-k2', 'css_tweaks', 1, 1, '2026-11-01T10:00:00.000Z'))).toThrow(expected('write'));
+  });
+
   it('sums per model and per category, and prices the same tokens at Opus rates', () => {
     const records = [
       record('kimi-k2', 'css_tweaks', 1_000_000, 100_000, '2026-11-01T10:00:00Z'), // $1 + $0.30
@@ -96,6 +116,9 @@ describe('usage ledger', () => {
     expect(parseSince('12h', now)?.toISOString()).toBe('2026-11-24T00:00:00.000Z');
     expect(parseSince('2026-11-01', now)?.toISOString()).toBe('2026-11-01T00:00:00.000Z');
     expect(parseSince('lately', now)).toBeUndefined();
+    expect(parseSince('2026-11-01T09:30Z', now)?.toISOString()).toBe('2026-11-01T09:30:00.000Z');
+    // Date.parse reads these as dates in 2001 and 2020: `--since 7` counted every call.
+    for (const loose of ['7', '1', 'Dec 5', 'foo 2020', '2026-13-45', '99999999999d']) expect(parseSince(loose, now)).toBeUndefined();
   });
 });
 
@@ -136,5 +159,19 @@ describe('budget guard and caps', () => {
     markLimited('kimi-k2', '429: slow down', now, 60_000);
     expect([...limitedModels(policy, now).keys()]).toEqual(['kimi-k2']);
     expect([...limitedModels(policy, new Date(now.getTime() + 61_000)).keys()]).toEqual([]);
+  });
+
+  it('reads a limits file of another shape as no marker, keeping the entries that are markers', () => {
+    const now = new Date();
+    for (const text of ['null', '[1, 2]', '"x"', '{"kimi-k2": null}', '{"kimi-k2": {"until": 5}}']) {
+      writeFileSync(limitsPath(), text);
+      expect(limitedModels(policy, now)).toEqual(new Map());
+    }
+    const until = new Date(now.getTime() + 60_000).toISOString();
+    writeFileSync(limitsPath(), JSON.stringify({ 'kimi-k2': null, 'qwen3-coder': { until, reason: '429: slow down' } }));
+    expect(limitedModels(policy, now)).toEqual(new Map([['qwen3-coder', '429: slow down']]));
+    // The next 429 rewrites the file whole, dropping what was not a marker.
+    markLimited('kimi-k2', '429: again', now, 60_000);
+    expect([...limitedModels(policy, now).keys()]).toEqual(['qwen3-coder', 'kimi-k2']);
   });
 });

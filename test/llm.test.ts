@@ -6,6 +6,7 @@ import { ConfigError, ConnectionFailedError, ProviderError } from '../src/errors
 import { ClaudeCliProvider } from '../src/llm/claudeCli.js';
 import { OpenAICompatibleProvider } from '../src/llm/openaiCompatible.js';
 import { routedCall } from '../src/llm/routedCall.js';
+import { PartialAnswerError } from '../src/llm/types.js';
 import { readUsage } from '../src/route/ledger.js';
 import { limitedModels, limitsPath } from '../src/route/limits.js';
 import { defaultPolicy } from '../src/route/policy.js';
@@ -331,6 +332,25 @@ describe('claude CLI provider (a fake `claude` executable first on PATH)', () =>
       env: fakeEnv,
     });
     expect(result.text).toBe('sonnet answered\n');
+  });
+
+  it('shows its error line escaped, as answers are shown', async () => {
+    const provider = new ClaudeCliProvider({ timeoutMs: 10_000, env: fakeClaude('printf "bad \\033]0;PWNED\\007\\033[31mflag\\n" >&2; exit 2') });
+    await expect(provider.complete({ model: 'opus', system: '', prompt: 'x' })).rejects.toThrow(
+      'claude --model opus failed: bad \\x1b]0;PWNED\\x07\\x1b[31mflag',
+    );
+  });
+
+  it('stops the CLI on Ctrl-C, the part shown ending as a partial answer', async () => {
+    const provider = new ClaudeCliProvider({ timeoutMs: 10_000, env: fakeClaude('printf "Half an answer"; exec sleep 5') });
+    const controller = new AbortController();
+    const started = Date.now();
+    const error = await provider
+      .complete({ model: 'opus', system: '', prompt: 'x' }, { onToken: () => controller.abort(), signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PartialAnswerError);
+    expect((error as Error).message).toBe('claude --model opus was interrupted mid-answer after 14 characters');
+    expect(Date.now() - started).toBeLessThan(4000);
   });
 
   it('says when the CLI is not installed', async () => {

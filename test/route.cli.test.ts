@@ -73,6 +73,14 @@ afterEach(async () => {
 });
 
 describe('codectx route', () => {
+  it('--help does not promise that --rules-only loads no model: pre-search of an indexed codebase does', () => {
+    // Seen: "skips loading the embedding model", while route --rules-only in an indexed folder took 1.4 s, not 0.6 s.
+    const program = new Command('codectx');
+    registerRouteCommand(program);
+    const help = program.commands[0]!.helpInformation().replace(/\s+/g, ' ');
+    expect(help).toContain('--rules-only classify with keyword rules only, not the labelled examples (pre-search of an indexed codebase still loads its embedding model)');
+  });
+
   it('prints exactly the documented JSON keys, with the task alone when the codebase is not indexed', async () => {
     const { stdout, error } = await run(['route', 'Check the comment form for XSS and sanitize the HTML', '--json', '--path', project]);
     expect(error).toBeUndefined();
@@ -288,7 +296,7 @@ describe('codectx context and stats', () => {
   it('stats says when nothing is recorded and rejects a bad --since', async () => {
     expect((await run(['stats'])).stdout).toMatch(/^no model calls recorded \(.*usage\.jsonl\)$/m);
     expect(((await run(['stats', '--since', 'lately'])).error as Error).message).toBe(
-      "--since must be a duration like 7d, 12h, 30m or a date, got 'lately'",
+      "--since must be a duration like 7d, 12h, 30m or a date like 2026-11-01, got 'lately'",
     );
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddingProvider } from '../src/embed/index.js';
 import type { EmbeddingProvider } from '../src/embed/types.js';
-import { ConfigError, UsageError } from '../src/errors.js';
+import { ConfigError, UsageError, type CodectxError } from '../src/errors.js';
 import { compileTerms, TaskClassifier, type Classification } from '../src/route/classify.js';
 import { callCostUsd } from '../src/route/cost.js';
 import { resolveModelOverride } from '../src/route/overrides.js';
@@ -201,6 +201,21 @@ describe('overrides: --model > CODECTX_MODEL > config model > rules', () => {
     expect(() => resolveModelOverride(policy, { flag: 'gpt-9' })).toThrow(
       new UsageError("unknown model 'gpt-9' (from --model); known: kimi-k2, qwen3-coder, gemini-2.5-flash, claude-sonnet, claude-opus"),
     );
+  });
+
+  it('exits 2 for a bad --model and 1 for a bad CODECTX_MODEL or config model, as for a bad store', () => {
+    // Seen: CODECTX_MODEL=nope and "model": "nope" exited 2, where CODECTX_STORE=foo and "store": "foo" exit 1.
+    const exitCode = (given: { flag?: string; env?: string; config?: string }) => {
+      try {
+        resolveModelOverride(policy, given);
+      } catch (error) {
+        return [(error as Error).constructor.name, (error as CodectxError).exitCode];
+      }
+      return undefined;
+    };
+    expect(exitCode({ flag: 'gpt-9' })).toEqual(['UsageError', 2]);
+    expect(exitCode({ env: 'gpt-9' })).toEqual(['ConfigError', 1]);
+    expect(exitCode({ config: 'gpt-9' })).toEqual(['ConfigError', 1]);
   });
 
   it('beats the rules in the routing decision and says where it came from', () => {

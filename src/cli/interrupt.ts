@@ -30,3 +30,20 @@ export function interruptOnSignals(clearLine: () => void): { signal: AbortSignal
   const dispose = () => handlers.forEach((off) => off());
   return { signal: controller.signal, exitCode: () => exitCode, dispose };
 }
+
+/** What the run does when its reader goes away (EPIPE), instead of ending there; see whenOutputCloses. */
+let outputClosedHandler: (() => void) | undefined;
+
+/**
+ * While set, a reader that stops early (`ask … | head`) calls `handler` rather than ending the run at once: `ask`
+ * stops the model's answer and records the part the provider bills, then ends quietly. Unset with undefined.
+ */
+export function whenOutputCloses(handler: (() => void) | undefined): void {
+  outputClosedHandler = handler;
+}
+
+/** For the CLI's EPIPE handler: whether a command took the closed output over (else the run ends there). */
+export function outputClosedHandled(): boolean {
+  outputClosedHandler?.();
+  return outputClosedHandler !== undefined;
+}

@@ -15,6 +15,7 @@ import { registerSearchCommand } from './commands/search.js';
 import { registerStatsCommand } from './commands/stats.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerWatchCommand } from './commands/watch.js';
+import { outputClosedHandled } from './interrupt.js';
 import { packageVersion } from '../version.js';
 
 /** The CLI boundary: every expected failure becomes one line on stderr and a non-zero exit code. */
@@ -79,6 +80,7 @@ function unknownHelpTopicAsCommand(program: Command, argv: string[]): string[] {
  */
 function endQuietlyWhenOutputCloses(): void {
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' && outputClosedHandled()) return;
     if (error.code === 'EPIPE') process.exit(0);
     process.stderr.write(`codectx: cannot write the output: ${describeError(error)}\n`);
     process.exit(1);

@@ -4,21 +4,20 @@
  */
 export class AnswerText {
   text = '';
-  /** How much of `text` went to onToken. */
-  private shown = 0;
+  /** Whether any text went to onToken (then a retry would repeat it). */
+  started = false;
 
   constructor(private readonly onToken?: (text: string) => void) {}
 
   add(piece: string): void {
     this.text += piece;
-    if (!this.text.trim()) return;
-    this.onToken?.(this.text.slice(this.shown));
-    this.shown = this.text.length;
-  }
-
-  /** Whether any text was passed on (then a retry would repeat it). */
-  get started(): boolean {
-    return this.shown > 0;
+    // Once started, only the piece: slicing the whole answer for each piece took minutes for a 20 MB one.
+    if (this.started) {
+      this.onToken?.(piece);
+    } else if (this.text.trim()) {
+      this.started = true;
+      this.onToken?.(this.text);
+    }
   }
 
   get blank(): boolean {

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { ConfigError, ProviderError } from '../errors.js';
+import { printable } from '../text.js';
 import { AnswerText } from './answerText.js';
 import { estimatePromptTokens } from './tokens.js';
 import { PartialAnswerError, type CompletionHooks, type CompletionRequest, type CompletionResult, type ModelProvider } from './types.js';
@@ -40,6 +41,8 @@ export class ClaudeCliProvider implements ModelProvider {
         timedOut = true;
         child.kill('SIGTERM');
       }, this.options.timeoutMs);
+      const interrupt = () => child.kill('SIGTERM');
+      hooks.signal?.addEventListener('abort', interrupt, { once: true });
       child.stdout.setEncoding('utf8').on('data', (piece: string) => answer.add(piece));
       child.stderr.setEncoding('utf8').on('data', (piece: string) => (stderr += piece));
       child.on('error', (error: NodeJS.ErrnoException) => {
@@ -52,14 +55,21 @@ export class ClaudeCliProvider implements ModelProvider {
       });
       child.on('close', (code) => {
         clearTimeout(timer);
+        hooks.signal?.removeEventListener('abort', interrupt);
+        const interrupted = hooks.signal?.aborted === true;
         const estimated = (text: string) => ({ text, inputTokens: estimatePromptTokens(input), outputTokens: estimatePromptTokens(text), tokensEstimated: true });
         const shown = answer.text;
         const notice = shown.trim().split('\n').length <= NOTICE_MAX_LINES && LIMIT_PATTERN.test(shown);
         const limited = code !== 0 && (LIMIT_PATTERN.test(stderr) || notice);
         // Part of an answer is on screen: no retry, no fallback, and the ledger gets what was billed.
-        if (answer.started && !limited && (timedOut || code !== 0)) {
-          const why = timedOut ? `did not finish within ${this.options.timeoutMs} ms` : `failed (${stderr.trim().split('\n')[0] || `exit code ${code}`})`;
+        if (answer.started && (interrupted || (!limited && (timedOut || code !== 0)))) {
+          const why = interrupted ? 'was interrupted'
+            : timedOut ? `did not finish within ${this.options.timeoutMs} ms` : `failed (${printable(stderr.trim().split('\n')[0] ?? '') || `exit code ${code}`})`;
           reject(new PartialAnswerError(`${command} --model ${request.model} ${why} mid-answer after ${shown.length} characters`, estimated(shown)));
+          return;
+        }
+        if (interrupted) {
+          reject(new ProviderError(`${command} --model ${request.model} was interrupted`, false));
           return;
         }
         if (timedOut) {
@@ -67,7 +77,8 @@ export class ClaudeCliProvider implements ModelProvider {
           return;
         }
         if (code !== 0) {
-          const detail = (stderr.trim() || shown.trim()).split('\n')[0] || `exit code ${code}`;
+          // Printed as the error line: the CLI's words, or the model's (shaped by the indexed code), escaped as answers are.
+          const detail = printable((stderr.trim() || shown.trim()).split('\n')[0] ?? '') || `exit code ${code}`;
           reject(new ProviderError(`${command} --model ${request.model} failed: ${detail}`, limited, limited ? 429 : undefined));
           return;
         }

@@ -5,6 +5,7 @@
  */
 import OpenAI from 'openai';
 import { ConfigError, ConnectionFailedError, ProviderError } from '../errors.js';
+import { printable } from '../text.js';
 import { AnswerText } from './answerText.js';
 import { estimatePromptTokens } from './tokens.js';
 import { PartialAnswerError, type CompletionHooks, type CompletionRequest, type CompletionResult, type ModelProvider } from './types.js';
@@ -33,6 +34,24 @@ export class OpenAICompatibleProvider implements ModelProvider {
     const answer = new AnswerText(hooks.onToken);
     let chunks = 0;
     let usage: OpenAI.CompletionUsage | undefined;
+    // The SDK's timeout ends once the headers come: a server that then sent nothing, before the answer or in the
+    // middle of it, held `ask` for good. Each chunk restarts this one.
+    // One signal for both stops (AbortSignal.any needs Node 20.3): the caller's (Ctrl-C) and this silence.
+    const stop = new AbortController();
+    let silent = false;
+    let silenceTimer: NodeJS.Timeout | undefined;
+    const heardFrom = () => {
+      clearTimeout(silenceTimer);
+      silenceTimer = setTimeout(() => {
+        silent = true;
+        stop.abort();
+      }, this.options.timeoutMs);
+    };
+    const interrupt = () => stop.abort();
+    if (hooks.signal?.aborted) interrupt();
+    hooks.signal?.addEventListener('abort', interrupt, { once: true });
+    const signal = stop.signal;
+    heardFrom();
     try {
       const { data: stream, response } = await this.client.chat.completions
         .create({
@@ -44,7 +63,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
           max_tokens: request.maxOutputTokens,
           stream: true,
           stream_options: { include_usage: true },
-        })
+        }, { signal })
         .withResponse();
       if (/\bjson\b/i.test(response.headers.get('content-type') ?? '')) {
         // Some local servers and proxies ignore `stream: true` and send the whole completion at once.
@@ -56,6 +75,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
         }
       } else {
         for await (const chunk of stream) {
+          heardFrom();
           chunks++;
           // `choices` is typed as always there; some servers send chunks without it.
           const piece = chunk.choices?.[0]?.delta?.content;
@@ -63,8 +83,17 @@ export class OpenAICompatibleProvider implements ModelProvider {
           if (chunk.usage) usage = chunk.usage;
         }
       }
+      // The SDK ends an aborted stream as if it were done: what came is part of an answer, not all of it.
+      if (signal.aborted) throw signal.reason;
     } catch (error) {
-      throw answer.started ? this.brokenOff(error, request, answer.text) : this.describe(error);
+      const stopped = hooks.signal?.aborted ? 'interrupted' : silent ? 'silent' : undefined;
+      if (stopped === 'silent' && !answer.started) {
+        throw new ProviderError(`${this.options.baseURL} did not answer within ${this.options.timeoutMs} ms`, true, undefined, { cause: error });
+      }
+      throw answer.started ? this.brokenOff(error, request, answer.text, stopped) : this.describe(error);
+    } finally {
+      clearTimeout(silenceTimer);
+      hooks.signal?.removeEventListener('abort', interrupt);
     }
     // A 200 that carries no answer is a failed call (a proxy's error page, not a completion): retried, then the
     // fallback chain, and never billed as an answer.
@@ -114,14 +143,19 @@ export class OpenAICompatibleProvider implements ModelProvider {
     return new ProviderError(`${where}: ${message}`, false, undefined, { cause: error });
   }
 
-  /** A failure after text was shown: one line naming the endpoint, and the partial call's estimated usage. */
-  private brokenOff(error: unknown, request: CompletionRequest, text: string): PartialAnswerError {
-    const what = error instanceof OpenAI.APIError ? 'sent an error'
+  /**
+   * A failure after text was shown: one line naming the endpoint, and the partial call's estimated usage. `stopped`:
+   * by Ctrl-C, or by a server silent for the timeout; the SDK's error then only says it was aborted.
+   */
+  private brokenOff(error: unknown, request: CompletionRequest, text: string, stopped?: 'interrupted' | 'silent'): PartialAnswerError {
+    const what = stopped === 'interrupted' ? 'was interrupted'
+      : stopped === 'silent' ? `sent nothing for ${this.options.timeoutMs} ms`
+      : error instanceof OpenAI.APIError ? 'sent an error'
       : error instanceof SyntaxError ? 'sent unreadable data'
       : 'closed the stream';
-    const detail = firstLine(error instanceof Error ? error.message : String(error));
+    const detail = stopped ? '' : ` (${firstLine(error instanceof Error ? error.message : String(error))})`;
     return new PartialAnswerError(
-      `${this.options.baseURL} ${what} mid-answer after ${text.length} characters (${detail})`,
+      `${this.options.baseURL} ${what} mid-answer after ${text.length} characters${detail}`,
       completionResult(request, text, undefined),
       { cause: error },
     );
@@ -162,6 +196,7 @@ function networkReason(error: unknown): string | undefined {
   return undefined;
 }
 
+/** The first line of an error, escaped: the server wrote it, and it is printed (ask, route's reason, model-limits.json). */
 function firstLine(text: string): string {
-  return text.split('\n')[0] ?? text;
+  return printable(text.split('\n')[0] ?? text);
 }

@@ -5,7 +5,7 @@
  * one that can. A 429 marks the model as limited for later runs. The call that answers is appended to the usage
  * ledger, and so is one that broke off mid-answer (billed all the same), flagged incomplete; failed calls are not.
  */
-import { ConfigError, ProviderError } from '../errors.js';
+import { CodectxError, ConfigError, ProviderError } from '../errors.js';
 import { callCostUsd } from '../route/cost.js';
 import { appendUsage, type UsageRecord } from '../route/ledger.js';
 import { markLimited } from '../route/limits.js';
@@ -25,6 +25,13 @@ export interface RoutedCallOptions {
   onFallback?: (from: string, to: string, error: ProviderError) => void;
   /** Told when a model is skipped because it cannot be called here (missing key or CLI); `to` is tried next. */
   onSkip?: (model: string, to: string, error: ConfigError) => void;
+  /**
+   * Told when the ledger or the limits file cannot be written: the answer is out already, or another model may
+   * answer. Without it, that is thrown.
+   */
+  onRecordError?: (error: CodectxError) => void;
+  /** Ctrl-C: the model answering stops, and no other is tried. */
+  signal?: AbortSignal;
   retry?: RetryOptions;
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
@@ -54,18 +61,18 @@ export async function routedCall(options: RoutedCallOptions): Promise<RoutedCall
       result = await withRetries(
         () => provider.complete(
           { model: entry.apiModel, system: options.system, prompt: options.prompt },
-          { onToken: options.onToken },
+          { onToken: options.onToken, signal: options.signal },
         ),
         options.retry ?? DEFAULT_RETRY,
       );
     } catch (error) {
       if (error instanceof PartialAnswerError) {
-        appendUsage(usageRecord(options, model, error.partial, started, { incomplete: true }));
+        recorded(options, () => appendUsage(usageRecord(options, model, error.partial, started, { incomplete: true })));
         throw error;
       }
       const cannotCall = error instanceof ConfigError;
-      if (!cannotCall && !(error instanceof ProviderError && error.retryable)) throw error;
-      if (error instanceof ProviderError && error.status === 429) markLimited(model, `429: ${error.message}`);
+      if (options.signal?.aborted || (!cannotCall && !(error instanceof ProviderError && error.retryable))) throw error;
+      if (error instanceof ProviderError && error.status === 429) recorded(options, () => markLimited(model, `429: ${error.message}`));
       failures.push(`${model}: ${error.message}`);
       if (!next) throw chainExhausted(model, error, failures);
       if (cannotCall) options.onSkip?.(model, next, error);
@@ -73,10 +80,20 @@ export async function routedCall(options: RoutedCallOptions): Promise<RoutedCall
       continue;
     }
     const usage = usageRecord(options, model, result, started);
-    appendUsage(usage);
+    recorded(options, () => appendUsage(usage));
     return { ...result, model, usage };
   }
   throw new ProviderError('no model to call', false);
+}
+
+/** Writes down the call or a model's limit: a failed write must not fail an answer already shown, nor end the chain. */
+function recorded(options: RoutedCallOptions, write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    if (!options.onRecordError || !(error instanceof CodectxError)) throw error;
+    options.onRecordError(error);
+  }
 }
 
 /** The ledger line for a call of `model` that answered, in full or (with `incomplete`) broken off. */

@@ -20,6 +20,8 @@ export interface CompletionResult {
 export interface CompletionHooks {
   /** Called with each piece of text as it streams in. */
   onToken?: (text: string) => void;
+  /** Ctrl-C: the call stops, and an answer under way ends as a PartialAnswerError (billed up to there). */
+  signal?: AbortSignal;
 }
 
 export interface ModelProvider {

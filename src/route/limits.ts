@@ -5,8 +5,9 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { z } from 'zod';
 import { codectxHome, makePrivateDir, PRIVATE_FILE_MODE } from '../config/paths.js';
-import { ConfigError } from '../errors.js';
+import { CodectxError, ConfigError, describeError } from '../errors.js';
 import { formatUsd } from './cost.js';
 import { readUsage, spentUsd, startOfDay, startOfMonth, type UsageRecord } from './ledger.js';
 import type { RoutingPolicy } from './policy.js';
@@ -14,31 +15,45 @@ import type { RoutingPolicy } from './policy.js';
 /** How long a model stays marked after a 429 when the provider did not say (Retry-After). */
 const DEFAULT_LIMIT_MS = 15 * 60_000;
 
-interface LimitMarker {
-  until: string;
-  reason: string;
-}
+const limitMarker = z.object({ until: z.string(), reason: z.string() });
+type LimitMarker = z.infer<typeof limitMarker>;
 
 export function limitsPath(): string {
   return join(codectxHome(), 'model-limits.json');
 }
 
+/**
+ * The live markers. A file that is not JSON, or an entry of another shape (`null`, edited by hand), is read as no
+ * marker: it only delays a fallback, where it crashed every `route` and `ask` with a TypeError.
+ */
 function readMarkers(file: string): Record<string, LimitMarker> {
   if (!existsSync(file)) return {};
+  let parsed: unknown;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, LimitMarker>;
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
     return {};
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+  const markers: Record<string, LimitMarker> = {};
+  for (const [model, entry] of Object.entries(parsed)) {
+    const marker = limitMarker.safeParse(entry);
+    if (marker.success) markers[model] = marker.data;
+  }
+  return markers;
 }
 
-/** Remembers that `model` hit a rate limit or quota. */
+/** Remembers that `model` hit a rate limit or quota. Throws a CodectxError naming the file when it cannot be written. */
 export function markLimited(model: string, reason: string, now = new Date(), retryAfterMs = DEFAULT_LIMIT_MS): void {
   const file = limitsPath();
   const markers = readMarkers(file);
   markers[model] = { until: new Date(now.getTime() + retryAfterMs).toISOString(), reason };
-  makePrivateDir(dirname(file));
-  writeFileSync(file, `${JSON.stringify(markers, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+  try {
+    makePrivateDir(dirname(file));
+    writeFileSync(file, `${JSON.stringify(markers, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+  } catch (error) {
+    throw new CodectxError(`cannot write ${file} (${describeError(error)}): the next run tries ${model} again`, 1, { cause: error });
+  }
 }
 
 /** Models at their limit now, with why: live 429 markers and models whose daily/monthly cap is spent. */

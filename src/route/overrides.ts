@@ -2,7 +2,7 @@
  * Model overrides, in the order the `claude` CLI users expect: `--model` beats `CODECTX_MODEL`, which beats the
  * project's `model` key, which beats the rules.
  */
-import { UsageError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 import { findModel, type RoutingPolicy } from './policy.js';
 
 export interface ModelOverride {
@@ -23,7 +23,10 @@ export function resolveModelOverride(
     if (!name) continue;
     const model = findModel(policy, name);
     if (!model) {
-      throw new UsageError(`unknown model '${name}' (from ${source}); known: ${Object.keys(policy.models).join(', ')}`);
+      // A bad flag is a usage error (exit 2); a bad environment or config value is a configuration one (exit 1), as
+      // an unknown CODECTX_STORE or "store" is.
+      const message = `unknown model '${name}' (from ${source}); known: ${Object.keys(policy.models).join(', ')}`;
+      throw source === '--model' ? new UsageError(message) : new ConfigError(message);
     }
     return { model, source };
   }

@@ -79,13 +79,20 @@ function emptyTotals(): UsageTotals {
   return { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
 }
 
-/** `7d`, `12h`, `30m` or an ISO date → the moment it names, relative to `now`. */
+/**
+ * `7d`, `12h`, `30m` or an ISO date (2026-11-01, 2026-11-01T09:30) → the moment it names, relative to `now`. Only
+ * ISO dates: Date.parse alone took `7` for 1 July 2001 and `foo 2020` for 2020, so `--since 7` counted every call.
+ */
 export function parseSince(value: string, now = new Date()): Date | undefined {
   const relative = /^(\d+)\s*([dhm])$/i.exec(value.trim());
+  const isoDate = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(value.trim());
+  let since: Date | undefined;
   if (relative) {
     const unit = { d: DAY_MS, h: 3_600_000, m: 60_000 }[relative[2]!.toLowerCase() as 'd' | 'h' | 'm'];
-    return new Date(now.getTime() - Number(relative[1]) * unit);
+    since = new Date(now.getTime() - Number(relative[1]) * unit);
+  } else if (isoDate) {
+    since = new Date(value.trim());
   }
-  const absolute = Date.parse(value);
-  return Number.isNaN(absolute) ? undefined : new Date(absolute);
+  // Out of Date's range (`99999999999d`) is no moment either: toISOString() would throw.
+  return since && !Number.isNaN(since.getTime()) ? since : undefined;
 }

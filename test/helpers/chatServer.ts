@@ -15,6 +15,10 @@ export type ScriptedReply =
   | { kind: 'completion'; content: string; usage?: Usage }
   /** Streams the pieces, then drops the connection with no [DONE] (a server or proxy dying mid-answer). */
   | { kind: 'drop'; pieces: string[] }
+  /** Streams the pieces, then nothing more, the connection left open (a model still writing when Ctrl-C comes). */
+  | { kind: 'stall'; pieces: string[] }
+  /** Streams `piece` every `everyMs` for as long as the client listens (a long answer still being written). */
+  | { kind: 'trickle'; piece: string; everyMs: number }
   /** Drops the connection before answering at all. */
   | { kind: 'reset' }
   | { kind: 'error'; status: number; message: string }
@@ -72,10 +76,19 @@ export async function startChatServer(replies: ScriptedReply[]): Promise<ChatSer
           choices: usage ? [] : [{ index: 0, delta, finish_reason: null }],
           ...(usage ? { usage: { ...usage, total_tokens: 0 } } : {}),
         })}\n\n`;
+      if (reply.kind === 'trickle') {
+        const timer = setInterval(() => res.write(chunk({ content: reply.piece })), reply.everyMs);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
       const pieces = reply.pieces.map((piece) => chunk({ content: piece })).join('');
       if (reply.kind === 'drop') {
         // Once the pieces are sent: the client reads them, then the connection ends mid-body.
         res.write(pieces, () => res.socket?.destroy());
+        return;
+      }
+      if (reply.kind === 'stall') {
+        res.write(pieces);
         return;
       }
       res.write(pieces);
@@ -88,7 +101,12 @@ export async function startChatServer(replies: ScriptedReply[]): Promise<ChatSer
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // A stalled answer's connection would hold close() open.
+        server.closeAllConnections();
+      }),
   };
 }
 

@@ -2,9 +2,11 @@ import type { Command } from 'commander';
 import { prepareTask } from '../../context/prepare.js';
 import { withService } from '../../app/service.js';
 import { formatUsd } from '../../route/cost.js';
-import { UsageError } from '../../errors.js';
+import { CodectxError, UsageError } from '../../errors.js';
+import { PartialAnswerError } from '../../llm/types.js';
 import { assertWithinBudget } from '../../route/limits.js';
 import { formatNeeded, formatWindow } from '../../route/router.js';
+import { interruptOnSignals, whenOutputCloses } from '../interrupt.js';
 import { modelName, nonEmptyPath } from '../shared.js';
 import { count, printableLines } from '../../text.js';
 
@@ -62,6 +64,17 @@ export function registerAskCommand(program: Command): void {
       const { routedCall } = await import('../../llm/routedCall.js');
       /** Whether the answer so far ends mid-line: ended before anything else is printed, error lines included. */
       let lineOpen = false;
+      // Ctrl-C stops the answer where it is, and the part the provider bills goes to the ledger as the break of a
+      // stream does; a second Ctrl-C ends the process at once. So does a reader that stops early (`| head`), after
+      // which the run ends quietly, as rg does.
+      const interrupt = interruptOnSignals(() => {});
+      const stop = new AbortController();
+      let readerGone = false;
+      interrupt.signal.addEventListener('abort', () => stop.abort(), { once: true });
+      whenOutputCloses(() => {
+        readerGone = true;
+        stop.abort();
+      });
       const result = await routedCall({
         policy,
         decision,
@@ -75,9 +88,19 @@ export function registerAskCommand(program: Command): void {
         },
         onFallback: (from, to, error) => console.error(`codectx: ${from} failed (${error.message}); falling back to ${to}`),
         onSkip: (model, to, error) => console.error(`codectx: ${model} skipped (${error.message}); trying ${to}`),
+        onRecordError: (error) => console.error(`codectx: ${error.message}`),
+        signal: stop.signal,
+      }).catch((error: unknown) => {
+        if (readerGone) return undefined;
+        if (!interrupt.signal.aborted) throw error;
+        const recorded = error instanceof PartialAnswerError ? ` mid-answer after ${error.partial.text.length} characters` : '';
+        throw new CodectxError(`interrupted${recorded}`, interrupt.exitCode());
       }).finally(() => {
-        if (lineOpen) process.stdout.write('\n');
+        interrupt.dispose();
+        whenOutputCloses(undefined);
+        if (lineOpen && !readerGone) process.stdout.write('\n');
       });
+      if (!result) return;
       const { usage } = result;
       const estimated = usage.tokensEstimated ? ' (estimated)' : '';
       console.error(

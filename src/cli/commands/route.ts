@@ -19,7 +19,7 @@ export function registerRouteCommand(program: Command): void {
     .argument('<task>', 'the task, in words')
     .option('-p, --path <dir>', 'codebase to pre-search', nonEmptyPath('--path'), '.')
     .option('--model <name>', 'force a model (beats CODECTX_MODEL and the config)', modelName)
-    .option('--rules-only', 'classify with keyword rules only (skips loading the embedding model)')
+    .option('--rules-only', 'classify with keyword rules only, not the labelled examples (pre-search of an indexed codebase still loads its embedding model)')
     .option('--json', 'print JSON')
     .action(async (task: string, flags: RouteFlags) => {
       const prepared = await withService({}, async (service) => {

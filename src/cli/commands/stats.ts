@@ -20,7 +20,7 @@ export function registerStatsCommand(program: Command): void {
     .action((flags: StatsFlags) => {
       const since = flags.since === undefined ? undefined : parseSince(flags.since);
       if (flags.since !== undefined && !since) {
-        throw new UsageError(`--since must be a duration like 7d, 12h, 30m or a date, got '${flags.since}'`);
+        throw new UsageError(`--since must be a duration like 7d, 12h, 30m or a date like 2026-11-01, got '${flags.since}'`);
       }
       // Savings are priced at the shipped Opus rates so figures compare across projects.
       const { records, malformed } = readLedger(since);
