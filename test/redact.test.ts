@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactSecrets } from '../src/redact/redact.js';
+import { redactSecrets, withRedactionsOf } from '../src/redact/redact.js';
 
 // Planted secrets are assembled at run time so this file itself does not trip secret scanners.
 const AWS = 'AKIA' + 'Q3EGRUSTMXSAMPLE1'.slice(0, 16);
@@ -357,7 +357,17 @@ describe('redactSecrets: QA round 4', () => {
     ].join('\n');
     const once = await redactSecrets(source);
     expect(once.count).toBe(5);
-    expect(await redactSecrets(once.text)).toEqual({ text: once.text, count: 0, byKind: {} });
+    expect(await redactSecrets(once.text)).toEqual({ text: once.text, count: 0, byKind: {}, digests: new Map() });
+  });
+
+  // A task with a token was quoted three times in the prompt (header, searched line, body): "github-token ×3".
+  it('counts a secret once however often the text repeats it, and once across a prompt and its block', async () => {
+    const token = 'ghp_' + randomAlnum(36);
+    const prompt = await redactSecrets(`Task: fix it with ${token}\nSearched: "${token}"\n## Task\n${token}`);
+    expect(prompt.text).not.toContain(token);
+    expect(prompt).toMatchObject({ count: 1, byKind: { 'github-token': 1 } });
+    const block = await redactSecrets(`const TOKEN = "${token}";\nconst dbPassword = "${randomAlnum(12)}";`);
+    expect(withRedactionsOf(prompt, block)).toMatchObject({ text: prompt.text, count: 2, byKind: { 'github-token': 1, password: 1 } });
   });
 });
 

@@ -6,7 +6,7 @@
 import { loadConfig } from '../config/config.js';
 import type { EmbeddingProvider } from '../embed/types.js';
 import { IndexStateError, UsageError, describeError } from '../errors.js';
-import { redactSecrets, type RedactionResult } from '../redact/redact.js';
+import { redactSecrets, withRedactionsOf, type RedactionResult } from '../redact/redact.js';
 import { estimatePromptTokens } from '../llm/tokens.js';
 import { TaskClassifier, type Classification } from '../route/classify.js';
 import { limitedModels } from '../route/limits.js';
@@ -90,18 +90,12 @@ export async function prepareTask(options: PrepareOptions, services: TaskService
 
   const built = buildPrompt(options.task, block, contextNote);
   // The block is redacted already (to fit its budget after redaction); this finds the secrets in the task.
-  const redaction = withBlockRedactions(await redactSecrets(built.prompt), block?.redaction);
+  const promptRedaction = await redactSecrets(built.prompt);
+  const redaction = block ? withRedactionsOf(promptRedaction, block.redaction) : promptRedaction;
   const prompt = { system: built.system, prompt: redaction.text };
   const promptTokens = estimatePromptTokens(prompt.system) + estimatePromptTokens(prompt.prompt);
   const decision = decideRoute(policy, { classification, promptTokens, override, limited });
   return { policy, contextSettings: settings.context, decision, block, contextNote, prompt, redaction, rulesOnlyNote };
-}
-
-function withBlockRedactions(prompt: RedactionResult, block: RedactionResult | undefined): RedactionResult {
-  if (!block) return prompt;
-  const byKind = { ...block.byKind };
-  for (const [kind, n] of Object.entries(prompt.byKind)) byKind[kind] = (byKind[kind] ?? 0) + n;
-  return { text: prompt.text, count: prompt.count + block.count, byKind };
 }
 
 /** A project's routing: its settings, the merged policy, the model override in force and models over their caps. */
