@@ -27,6 +27,14 @@ function escaped(char: string): string {
 }
 
 /**
+ * The first line of a message another program wrote (a server's error, a CLI's stderr), escaped: it is printed and
+ * kept (ask, route's reason, model-limits.json).
+ */
+export function firstLine(text: string): string {
+  return printable(text.split('\n')[0]!);
+}
+
+/**
  * A path as one word of a shell command shown for copying ("run `codectx index …`"): single-quoted when it holds
  * anything but plain path characters, with ' written as '\''. Seen: "run `codectx index /tmp/a dir`" pasted
  * indexed /tmp/a. Then made printable: a control character shown escaped beats one that drives the terminal.

@@ -75,7 +75,6 @@ export class IgnoreMatcher {
   }
 }
 
-
 /**
  * The path's stats, or undefined when it cannot be reached: chokidar asks about the paths it drops, and one under a
  * folder made unreadable (EACCES) or replaced by a file (ENOTDIR, a checkout turning `x/` into `x`) threw out of its

@@ -258,6 +258,7 @@ export class WatchedCodebase {
       this.recordRun(report, since);
       return report;
     } catch (error) {
+      const passed = passing(error);
       this.waitingPaths = 0;
       // The paths this run took may not all be indexed: the next run walks the whole tree.
       this.lastWholeWalkAt = 0;
@@ -268,12 +269,12 @@ export class WatchedCodebase {
         this.scheduleBatch(this.timing.busyRetryMs);
       } else if (!this.stopped && !(await this.rootPresent())) {
         this.markMissing();
-      } else if ((error instanceof StoreError || error instanceof EmbeddingError || passing(error)) && !this.stopped) {
+      } else if ((error instanceof StoreError || error instanceof EmbeddingError || passed !== undefined) && !this.stopped) {
         // A file saved while Milvus or the embedding endpoint was down, the disk full or the codebase unreadable
         // waited for the next save to be indexed, forever in the last case (the watcher had lost the folder); the
         // retry walks the whole tree, so it also takes up what this run left, with a new watcher.
         this.reconcileDue = true;
-        if (passing(error) === 'unreadable') this.restartWatcherBeforeRun = true;
+        if (passed === 'unreadable') this.restartWatcherBeforeRun = true;
         this.scheduleBatch(this.timing.unreachableRetryMs);
       }
       throw error;

@@ -233,7 +233,7 @@ class TreeWalker {
     const badNames = entries.some((entry) => entry.name.includes(NOT_UTF8)) ? await rawNames(absDir) : undefined;
     for (const entry of entries) {
       const relPath = relDir ? `${relDir}/${entry.name}` : entry.name;
-      const bad = badNames?.find((raw) => raw.decoded === entry.name && raw.escaped !== entry.name);
+      const bad = badNames && notUtf8Name(badNames, entry.name);
       if (bad) {
         // Node decodes names as UTF-8, so such a name is no path that can be opened: said so, with its real bytes.
         result.skipped.push({ path: relDir ? `${relDir}/${bad.escaped}` : bad.escaped, reason: 'unreadable', detail: 'its name is not valid UTF-8' });
@@ -293,6 +293,11 @@ async function rawNames(dir: string): Promise<Array<{ decoded: string; escaped: 
   return names.map((raw) => ({ decoded: raw.toString('utf8'), escaped: escapeInvalidUtf8(raw) }));
 }
 
+/** The raw name Node decoded as `decoded` when that name has bytes that are not UTF-8. */
+function notUtf8Name(names: Array<{ decoded: string; escaped: string }>, decoded: string): { decoded: string; escaped: string } | undefined {
+  return names.find((raw) => raw.decoded === decoded && raw.escaped !== decoded);
+}
+
 /**
  * `path` with the bytes of its file name that are not UTF-8 written `\xff`, when its name is one Node decoded with
  * U+FFFD in their place (a command-line argument is decoded so too); undefined when it is no such name.
@@ -300,7 +305,7 @@ async function rawNames(dir: string): Promise<Array<{ decoded: string; escaped: 
 export async function escapedFileName(path: string): Promise<string | undefined> {
   const name = basename(path);
   if (!name.includes(NOT_UTF8)) return undefined;
-  const bad = (await rawNames(dirname(path))).find((raw) => raw.decoded === name && raw.escaped !== name);
+  const bad = notUtf8Name(await rawNames(dirname(path)), name);
   return bad && join(dirname(path), bad.escaped);
 }
 

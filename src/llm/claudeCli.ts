@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { ConfigError, ProviderError } from '../errors.js';
-import { printable } from '../text.js';
+import { firstLine } from '../text.js';
 import { AnswerText } from './answerText.js';
 import { estimatePromptTokens } from './tokens.js';
 import { PartialAnswerError, type CompletionHooks, type CompletionRequest, type CompletionResult, type ModelProvider } from './types.js';
@@ -64,7 +64,7 @@ export class ClaudeCliProvider implements ModelProvider {
         // Part of an answer is on screen: no retry, no fallback, and the ledger gets what was billed.
         if (answer.started && (interrupted || (!limited && (timedOut || code !== 0)))) {
           const why = interrupted ? 'was interrupted'
-            : timedOut ? `did not finish within ${this.options.timeoutMs} ms` : `failed (${printable(stderr.trim().split('\n')[0] ?? '') || `exit code ${code}`})`;
+            : timedOut ? `did not finish within ${this.options.timeoutMs} ms` : `failed (${firstLine(stderr.trim()) || `exit code ${code}`})`;
           reject(new PartialAnswerError(`${command} --model ${request.model} ${why} mid-answer after ${shown.length} characters`, estimated(shown)));
           return;
         }
@@ -78,7 +78,7 @@ export class ClaudeCliProvider implements ModelProvider {
         }
         if (code !== 0) {
           // Printed as the error line: the CLI's words, or the model's (shaped by the indexed code), escaped as answers are.
-          const detail = printable((stderr.trim() || shown.trim()).split('\n')[0] ?? '') || `exit code ${code}`;
+          const detail = firstLine(stderr.trim() || shown.trim()) || `exit code ${code}`;
           reject(new ProviderError(`${command} --model ${request.model} failed: ${detail}`, limited, limited ? 429 : undefined));
           return;
         }

@@ -5,7 +5,7 @@
  */
 import OpenAI from 'openai';
 import { ConfigError, ConnectionFailedError, ProviderError } from '../errors.js';
-import { printable } from '../text.js';
+import { firstLine } from '../text.js';
 import { AnswerText } from './answerText.js';
 import { estimatePromptTokens } from './tokens.js';
 import { PartialAnswerError, type CompletionHooks, type CompletionRequest, type CompletionResult, type ModelProvider } from './types.js';
@@ -196,7 +196,3 @@ function networkReason(error: unknown): string | undefined {
   return undefined;
 }
 
-/** The first line of an error, escaped: the server wrote it, and it is printed (ask, route's reason, model-limits.json). */
-function firstLine(text: string): string {
-  return printable(text.split('\n')[0] ?? text);
-}

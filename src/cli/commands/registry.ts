@@ -18,9 +18,11 @@ export function registerRegistryCommands(program: Command): void {
     .description('register a codebase with the daemon: it is indexed now and kept current as files change')
     .argument('<path>', 'codebase root', nonEmptyPath('the path'))
     .action(async (path: string) => {
-      const { codebase, enclosing } = await withService({}, (service) => service.indexTarget(path));
-      if (enclosing) process.stderr.write(`codectx: ${enclosingNote(codebase, enclosing, 'add')}\n`);
-      const { added, daemonRuns } = await withService({}, (service) => service.watch(codebase));
+      const { codebase, added, daemonRuns } = await withService({}, async (service) => {
+        const { codebase, enclosing } = await service.indexTarget(path);
+        if (enclosing) process.stderr.write(`codectx: ${enclosingNote(codebase, enclosing, 'add')}\n`);
+        return { codebase, ...(await service.watch(codebase)) };
+      });
       const state = daemonRuns ? 'the daemon is indexing and watching it' : 'the daemon is not running; `codectx daemon start` to index and watch it';
       process.stdout.write(`${added ? 'added' : 'already registered:'} ${printable(codebase.root)} (${state})\n`);
     });

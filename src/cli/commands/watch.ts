@@ -6,7 +6,6 @@ import { RunScheduler } from '../../daemon/scheduler.js';
 import { WatchedCodebase } from '../../daemon/watchedCodebase.js';
 import { withService } from '../../app/service.js';
 import { enclosingNote, nonEmptyPath } from '../shared.js';
-import { printable } from '../../text.js';
 
 export function registerWatchCommand(program: Command): void {
   program
@@ -28,7 +27,7 @@ export function registerWatchCommand(program: Command): void {
       const runtimes = new RuntimePool();
       const log = consoleLog(process.stdout);
       const watched = new WatchedCodebase(root, { runtimes, scheduler: new RunScheduler(), log });
-      log.info(`watching ${printable(root)} (Ctrl-C to stop)`);
+      log.info(`watching ${root} (Ctrl-C to stop)`);
       await watched.start();
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
