@@ -4,14 +4,14 @@
 //   BENCH_LANCE_QUERIES / BENCH_MILVUS_QUERIES                               queries per measure (200 / 20)
 // Vectors are random 384-dim unit vectors (no cluster structure: the hardest case for an ANN index), text is
 // windows of node_modules/typescript/lib/typescript.js. Dense recall@10 is measured against exact brute force.
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openLanceStore } from '../dist/store/lance.js';
 import { openMilvusStore } from '../dist/store/milvus.js';
 import { hybridSearch } from '../dist/store/hybrid.js';
-import { seededRandom } from './synthetic.mjs';
+import { seededRandom, syntheticCorpus } from './synthetic.mjs';
 
 const DIM = 384;
 const LANCE_CHUNKS = Number(process.env.BENCH_LANCE_CHUNKS ?? 100_000);
@@ -23,44 +23,8 @@ const MILVUS_QUERIES = Number(process.env.BENCH_MILVUS_QUERIES ?? 20);
 const LIMIT = 10;
 const DELETED_FILES = 50;
 
-const { random, unitVector } = seededRandom(42, DIM);
-
-const source = readFileSync(new URL('../node_modules/typescript/lib/typescript.js', import.meta.url), 'utf8').split('\n');
-
-function makeChunks(count) {
-  const chunks = [];
-  for (let i = 0; i < count; i++) {
-    const length = 8 + Math.floor(random() * 30);
-    const start = Math.floor(random() * (source.length - length));
-    const content = source.slice(start, start + length).join('\n');
-    const symbol = /function\s+([A-Za-z_$][\w$]*)/.exec(content)?.[1] ?? '';
-    chunks.push({
-      id: `chunk-${i}`,
-      file: `src/module${i % 997}/file${Math.floor(i / 8)}.ts`,
-      language: i % 10 === 0 ? 'javascript' : 'typescript',
-      symbol,
-      kind: symbol ? 'function' : 'block',
-      container: '',
-      startLine: start + 1,
-      endLine: start + length,
-      content,
-      contentHash: `content-${i}`,
-      fileHash: `file-${Math.floor(i / 8)}`,
-      vector: unitVector(),
-    });
-  }
-  return chunks;
-}
-
-/** Query words: identifiers taken from random chunks (what people paste into a code search). */
-function makeQueries(chunks, count) {
-  return Array.from({ length: count }, () => {
-    const chunk = chunks[Math.floor(random() * chunks.length)];
-    const words = chunk.content.match(/[A-Za-z_][A-Za-z0-9_]{3,}/g) ?? ['function'];
-    const text = Array.from({ length: 2 }, () => words[Math.floor(random() * words.length)]).join(' ');
-    return { vector: unitVector(), text };
-  });
-}
+const rng = seededRandom(42, DIM);
+const { makeChunks, makeQueries } = syntheticCorpus(rng);
 
 /** The line after three chunks, picked by `seed`: a gap between two joined chunks. */
 function makeGaps(chunks, seed) {

@@ -90,3 +90,67 @@ describe('LanceDB keyword side after many writes', () => {
     await store.close();
   });
 });
+
+describe('LanceDB vector index over many folds', () => {
+  /** Rows with random unit vectors (a seeded generator), enough of them for the ANN index. */
+  function randomChunks(count: number, first: number, dimension: number): StoredChunk[] {
+    let state = first + 1;
+    const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+    return Array.from({ length: count }, (_, i) => {
+      const vector = Float32Array.from({ length: dimension }, random);
+      const norm = Math.hypot(...vector);
+      const n = first + i;
+      return {
+        id: `row${n}`,
+        file: `src/file${Math.floor(n / 8)}.ts`,
+        language: 'typescript',
+        symbol: `f${n}`,
+        kind: 'function',
+        container: '',
+        startLine: 1 + (n % 8) * 10,
+        endLine: 9 + (n % 8) * 10,
+        content: `function f${n}() {}`,
+        contentHash: `c${n}`,
+        fileHash: `h${Math.floor(n / 8)}`,
+        vector: vector.map((x) => x / norm),
+      };
+    });
+  }
+
+  it('trains the index again before its segments pile up, and fragments then compact', { timeout: 180_000 }, async () => {
+    // Each fold indexes new rows as a segment of their own, and LanceDB compacts no fragments that different segments
+    // cover: without a retraining, segments and fragments grew by one per fold and dense search slowed with them.
+    const dir = mkdtempSync(join(tmpdir(), 'codectx-segments-'));
+    const dimension = 32;
+    let store = await openLanceStore({ dir, table: 't', dimension });
+    await store.upsert(randomChunks(10_000, 0, dimension));
+    await store.flush();
+    const table = await (await lancedb.connect(dir, { readConsistencyInterval: 0 })).openTable('t');
+    const segments = async () => (await table.indexStats('vector_idx'))?.numIndices ?? 0;
+    expect(await segments()).toBe(1);
+    let most = 0;
+    let next = 10_000;
+    const written: StoredChunk[] = [];
+    for (let fold = 0; fold < 12; fold++) {
+      // A write past the share of waiting rows that folds (2% of the table).
+      written.push(...randomChunks(300, next, dimension));
+      await store.upsert(written.slice(-300));
+      next += 300;
+      await store.flush();
+      most = Math.max(most, await segments());
+    }
+    expect(most).toBeGreaterThan(4); // folds did add segments...
+    expect(most).toBeLessThanOrEqual(9); // ...and the index was trained again once they passed the bound
+    await store.close(); // waits for a retraining under way
+    store = await openLanceStore({ dir, table: 't', dimension });
+    await store.upsert(randomChunks(300, next, dimension));
+    await store.flush();
+    expect(await segments()).toBeLessThanOrEqual(3);
+    expect((await table.stats()).fragmentStats.numFragments).toBeLessThanOrEqual(3);
+    expect(await store.count()).toBe(next + 300);
+    // Every row is still found by its own vector.
+    for (const probe of [written[123]!, written[3_456]!]) expect((await store.searchDense(probe.vector, 1))[0]?.chunk.id).toBe(probe.id);
+    table.close();
+    await store.close();
+  });
+});

@@ -42,9 +42,19 @@ const VECTOR_INDEX_MIN_ROWS = 10_000;
 // 0.50, 2 0.66, 5 0.82 (top 3: 0.92), 10 0.91 (0.97) for 5, 7, 10, 18 ms a dense search. Sub-vectors of 8
 // dimensions instead of LanceDB's 16 gave 0.92 at refine 3 and 0.98 at refine 5 for the same dense time; with
 // refine 3, bench:store on a quiet machine: upsert 3,400 → 3,000 chunks/s, flush 3.6 → 4.1 s, hybrid p50 13.7 →
-// 16.3 ms, recall@10 of random vectors 0.59 → 0.67. Not taken yet: what the recall buys in ranked results above
-// 10k chunks is unmeasured (the quality cases' repositories are all below), and the query has ~2 ms to spare.
-const vectorIndex = () => lancedb.Index.ivfPq({ distanceType: 'cosine' });
+// 16.3 ms, recall@10 of random vectors 0.59 → 0.67. Not taken: recall buys no ranked results. The eleven dev
+// repositories' cases walked in one 58k-chunk index, the other repositories as distractors, scored line@5 0.525
+// with this index and 0.522 with an exact dense side (bench/quality/RESULTS.md): fusion with BM25 covers the misses.
+// k-means of 10 rounds instead of LanceDB's 50: at 96k chunks of real code the same recall of the exact top 10
+// (1.00) and top 100 (0.78 vs 0.79) for the same dense time, trained in 10-15 s instead of 40-46 on two busy cores.
+const vectorIndex = () => lancedb.Index.ivfPq({ distanceType: 'cosine', maxIterations: 10 });
+const VECTOR_INDEX = 'vector_idx';
+// Each fold indexes the rows written since as a new segment of the vector index, and LanceDB's compaction never
+// merges fragments that different segments cover (lance-format/lance#8742): a 58k-chunk index walked through 323
+// commits ended with 105 segments over 105 fragments, and a dense search took 71 ms instead of 17. Past this many
+// segments the vector index is trained again over the whole table (which also lifts its recall: it was trained on
+// the first 10k rows), and the next fold compacts the fragments it then covers. bench/aging.mjs shows the life.
+const MAX_VECTOR_SEGMENTS = 8;
 // Line lookups (a joined result's gaps, the rest of a split definition) and deletes name files: at 100k chunks a
 // B-tree on `file` takes a search's hybrid p50 from ~31 to ~29 ms (96k chunks of real code, in-process). Built with
 // the ANN index, as below that size a scan is as quick; optimize() keeps both up to date.
@@ -105,6 +115,7 @@ class LanceStore implements ListingStore {
   // One write at a time per handle: concurrent commits on one table would only retry against each other.
   private writes: Promise<unknown> = Promise.resolve();
   private largeIndexed = false;
+  private retraining: Promise<void> | undefined;
 
   constructor(
     private readonly db: lancedb.Connection,
@@ -239,6 +250,7 @@ class LanceStore implements ListingStore {
 
   async drop(): Promise<void> {
     await this.writes.catch(() => undefined);
+    await this.retraining;
     await guarded(`drop of table ${this.name}`, async () => {
       const names = await this.db.tableNames();
       if (names.includes(this.name)) await this.db.dropTable(this.name);
@@ -247,6 +259,7 @@ class LanceStore implements ListingStore {
 
   async close(): Promise<void> {
     await this.writes.catch(() => undefined);
+    await this.retraining;
     this.table.close();
     this.db.close();
   }
@@ -287,6 +300,28 @@ class LanceStore implements ListingStore {
 
   /** Compacts fragments, folds waiting rows into the indexes, and deletes versions no reader needs any more. */
   private async fold(): Promise<void> {
+    if (this.retraining) {
+      // A fold's index update would preempt the retraining's commit, so rows wait (still searchable) for a later
+      // fold; but under a stream of writes (bench/aging.mjs: a save every 30 ms) waiting fragments slowed queries
+      // 3x before it finished, so past twice the bound the writes wait for it instead.
+      if ((await this.table.stats()).fragmentStats.numFragments <= 2 * MAX_FRAGMENTS) return;
+      await this.retraining;
+    }
     await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - KEEP_OLD_VERSIONS_MS) });
+    if (((await this.table.indexStats(VECTOR_INDEX))?.numIndices ?? 0) > MAX_VECTOR_SEGMENTS) this.retrain();
+  }
+
+  /**
+   * Trains the vector index again over every row, as one segment. Not awaited by the write that started it: the
+   * daemon runs one index run at a time, and another codebase's save must not wait the ~10 s this takes at 100k
+   * chunks. LanceDB commits the new index over writes made meanwhile (appends and deletes; they stay unindexed until
+   * the next fold), but a fold's own index update would preempt it, so folds wait. A failure leaves the segmented
+   * index, which answers as well, and the next fold tries again.
+   */
+  private retrain(): void {
+    this.retraining = this.table
+      .createIndex('vector', { config: vectorIndex(), replace: true })
+      .catch(() => undefined)
+      .finally(() => (this.retraining = undefined));
   }
 }
