@@ -44,6 +44,48 @@ describe('status when the settings no longer match the index', () => {
   });
 });
 
+// A new chunker version cut code differently, and every search then refused the index until `codectx index --force`
+// (daemon users included, with no word from the daemon): yet the same model and store only need the files cut
+// again, their vectors coming back from the embedding cache.
+describe('an index cut by an older chunker', () => {
+  it('is rebuilt by the next index run, with no --force and nothing embedded again', async () => {
+    const { repo, home } = await fixtureWorkspace();
+    expect((await runCli(['index', repo, '--quiet'], { home })).code).toBe(0);
+    const [folder] = await readdir(join(home, 'indexes'));
+    const metaFile = join(home, 'indexes', folder!, 'meta.json');
+    const meta = JSON.parse(await readFile(metaFile, 'utf8')) as { chunkerVersion: string; chunks: number };
+    await writeFile(metaFile, JSON.stringify({ ...meta, chunkerVersion: '0' }));
+
+    const refused = await runCli(['search', 'hash a password', '-p', repo], { home });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/cut by an older chunker \(chunker 0 → \d+\); run `codectx index` to rebuild it/);
+    expect((await runCli(['status', repo], { home })).stdout).toMatch(/^settings: .*\(chunker 0 → \d+\); search refuses it until `codectx index` \(or the daemon\) rebuilds it/m);
+    expect((await runCli(['index', repo, '--dry-run', '--json'], { home })).stdout).toContain('"filesUnchanged": 0');
+
+    const run = await runCli(['index', repo, '--json'], { home });
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { rebuiltFor?: string; embedded: number; totalChunks: number };
+    expect(report.rebuiltFor).toMatch(/^chunker 0 → \d+$/);
+    expect(report.embedded).toBe(0);
+    expect(report.totalChunks).toBe(meta.chunks);
+    const found = await runCli(['search', 'hash a password', '-p', repo, '--json'], { home });
+    expect(found.code, found.stderr).toBe(0);
+    expect((JSON.parse(found.stdout) as { results: unknown[] }).results.length).toBeGreaterThan(0);
+  });
+
+  it('still asks for --force when the model changed as well', async () => {
+    const { repo, home } = await fixtureWorkspace();
+    expect((await runCli(['index', repo, '--quiet'], { home })).code).toBe(0);
+    const [folder] = await readdir(join(home, 'indexes'));
+    const metaFile = join(home, 'indexes', folder!, 'meta.json');
+    const meta = JSON.parse(await readFile(metaFile, 'utf8')) as Record<string, unknown>;
+    await writeFile(metaFile, JSON.stringify({ ...meta, chunkerVersion: '0', embeddingId: 'local:other' }));
+    const run = await runCli(['index', repo], { home });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/built with another setup \(embedding model local:other → .*\); run `codectx index --force`/);
+  });
+});
+
 // An index built by an embedding server, read while the server is down: nothing changed, and a rebuild needs that
 // server too, yet status said the settings had changed and sent people to `codectx index --force`.
 describe("status when the index's own embedding cannot be used here", () => {

@@ -1,4 +1,4 @@
-import { languageForPath } from '../chunk/chunker.js';
+import { CHUNKER_VERSION, languageForPath } from '../chunk/chunker.js';
 import type { CodectxConfig } from '../config/config.js';
 import { createTokenCounter, embeddingCostUsd } from '../embed/index.js';
 import type { SkippedFile } from '../files/walk.js';
@@ -6,6 +6,7 @@ import type { Codebase } from './codebase.js';
 import { embeddingText, indexChunker } from './chunkRecords.js';
 import { countReasons, planIndex } from './indexPlan.js';
 import { Manifest } from './manifest.js';
+import { readMetaIfSound } from './meta.js';
 
 export interface DryRun {
   root: string;
@@ -30,8 +31,11 @@ export interface DryRun {
  * provider's bill is known up front.
  */
 export async function dryRunIndex(codebase: Codebase, config: CodectxConfig, { force = false } = {}): Promise<DryRun> {
-  // A rebuild embeds every file again: its plan starts from no manifest (`--force --dry-run` showed 0 to index).
-  const manifest = force ? Manifest.empty(codebase.indexDir) : await Manifest.load(codebase.indexDir);
+  // A rebuild embeds every file again: its plan starts from no manifest (`--force --dry-run` showed 0 to index), as
+  // does a run over a local index cut by an older chunker, which rebuilds it (see rebuildableChange).
+  const held = force ? undefined : await readMetaIfSound(codebase.indexDir);
+  const recut = held?.store === 'lancedb' && config.store === 'lancedb' && held.chunkerVersion !== CHUNKER_VERSION;
+  const manifest = force || recut ? Manifest.empty(codebase.indexDir) : await Manifest.load(codebase.indexDir);
   const counter = await createTokenCounter(config.embedding);
   let estimatedTokens = 0;
   const plan = await planIndex(codebase.root, manifest, {

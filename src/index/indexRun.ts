@@ -45,6 +45,8 @@ export interface IndexReport {
   skipped: SkippedFile[];
   errors: { file: string; message: string }[];
   seconds: number;
+  /** Set when the run rebuilt the index from nothing for a change of setup it may make alone (chunker 3 → 4). */
+  rebuiltFor?: string;
 }
 
 export interface IndexParts {

@@ -98,9 +98,23 @@ export function readMetaIfSound(indexDir: string): Promise<IndexMeta | undefined
   });
 }
 
+/**
+ * The change when only the chunker differs, so an index run may rebuild the index itself: same model and store,
+ * every vector comes back from the embedding cache, and nothing needs the user's word. A shared (Milvus) index is
+ * others' too and keeps asking for `--force`.
+ */
+export function rebuildableChange(meta: IndexIdentity, current: IndexIdentity): string | undefined {
+  if (meta.store !== 'lancedb' || current.store !== 'lancedb' || meta.chunkerVersion === current.chunkerVersion) return undefined;
+  return identityMismatch({ ...meta, chunkerVersion: current.chunkerVersion }, current) ? undefined : identityMismatch(meta, current);
+}
+
 export function assertCompatible(meta: IndexMeta, current: IndexIdentity): void {
   const change = identityMismatch(meta, current);
-  if (change) throw anotherSetup(meta.root, change);
+  if (!change) return;
+  if (rebuildableChange(meta, current)) {
+    throw new IndexStateError(`the index of ${meta.root} was cut by an older chunker (${change}); run \`codectx index\` to rebuild it (its vectors come from the cache)`);
+  }
+  throw anotherSetup(meta.root, change);
 }
 
 /**

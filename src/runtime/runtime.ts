@@ -19,20 +19,22 @@ import { EmbeddingCache, embeddingCacheDir } from '../index/embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexReport } from '../index/indexer.js';
 import { planIndex, type IndexPlan } from '../index/indexPlan.js';
 import { acquireLock, lockHolder } from '../index/lock.js';
-import { assertCompatible, assertFolderStore, identityMismatch, readMetaIfSound, type IndexIdentity, type IndexMeta } from '../index/meta.js';
+import { assertCompatible, assertFolderStore, identityMismatch, readMetaIfSound, rebuildableChange, type IndexIdentity, type IndexMeta } from '../index/meta.js';
 
 export interface IndexStatus {
   meta: IndexMeta;
   plan: IndexPlan;
   /** A setting that no longer matches the index (search refuses it until a rebuild); status said nothing of it. */
   settingsChange?: string;
+  /** The change is one the next index run rebuilds the index for by itself (see rebuildableChange). */
+  rebuildsItself?: true;
   /** Why the index's own model cannot be used here (no API key, no server): nothing changed, a rebuild would not help. */
   embeddingUnavailable?: string;
   /** A run holds the index's lock now: an index not complete is one being written, not one a run left unfinished. */
   running?: true;
 }
 
-type SettingsMismatch = Pick<IndexStatus, 'settingsChange' | 'embeddingUnavailable'>;
+type SettingsMismatch = Pick<IndexStatus, 'settingsChange' | 'rebuildsItself' | 'embeddingUnavailable'>;
 
 /**
  * When the configured model cannot be loaded: another model than the index's is a settings change (named, as
@@ -166,7 +168,7 @@ export class Runtime {
     const mismatch: SettingsMismatch = await this.identity(codebase).then(
       (current) => {
         const change = identityMismatch(meta, current);
-        return change ? { settingsChange: change } : {};
+        return change ? { settingsChange: change, ...(rebuildableChange(meta, current) && { rebuildsItself: true as const }) } : {};
       },
       (error: unknown) => unusableEmbedding(meta, configuredEmbeddingId(this.config.embedding), error),
     );
@@ -207,10 +209,11 @@ export class Runtime {
         if (options.force && error instanceof DamagedIndexError) return undefined;
         throw error;
       });
-      if (meta && !options.force) assertCompatible(meta, identity);
+      const rebuildFor = meta && !options.force ? rebuildableChange(meta, identity) : undefined;
+      if (meta && !options.force && !rebuildFor) assertCompatible(meta, identity);
       // No index means any handle held here is to a table someone else dropped (`codectx clear`).
       if (!meta) await this.forget(codebase);
-      if (options.force) {
+      if (options.force || rebuildFor) {
         await (await this.store(codebase, meta?.dimension ?? identity.dimension)).drop();
         await (await this.state(codebase)).reset();
         // A LanceDB index this Milvus rebuild replaces: its table would only take disk space.
@@ -223,7 +226,7 @@ export class Runtime {
       await rm(join(codebase.indexDir, 'embeddings'), { recursive: true, force: true });
       const cache = await this.embeddingCache(identity);
       try {
-        return await indexCodebase(
+        const report = await indexCodebase(
           {
             codebase,
             identity,
@@ -237,6 +240,7 @@ export class Runtime {
           },
           options,
         );
+        return rebuildFor ? { ...report, rebuiltFor: rebuildFor } : report;
       } finally {
         await cache.flush();
       }

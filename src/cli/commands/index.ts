@@ -95,7 +95,7 @@ function formatReport(report: IndexReport, root: string): string {
   if (report.totalFiles === 0 && removed === 0 && report.errors.length === 0) {
     return `no files to index in ${printable(root)}${skipped ? ` (${skipped})` : ''}\n`;
   }
-  const lines: string[] = [];
+  const lines: string[] = report.rebuiltFor ? [`rebuilt from nothing for a new setup (${report.rebuiltFor})`] : [];
   // "indexed 175 files: 0 new or changed" read as if work was done when nothing was.
   if (report.filesChanged === 0 && removed === 0 && report.errors.length === 0) {
     lines.push(`up to date: ${count(report.totalFiles, 'file')}, ${count(report.totalChunks, 'chunk')} (nothing changed)`);

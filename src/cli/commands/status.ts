@@ -32,7 +32,7 @@ export function registerStatusCommand(program: Command): void {
       else process.stdout.write(`${printable(codebase.root)} is not indexed; run \`codectx index ${shellArg(path)}\`\n`);
       return;
     }
-    const { meta, plan, settingsChange, embeddingUnavailable, running } = found;
+    const { meta, plan, settingsChange, rebuildsItself, embeddingUnavailable, running } = found;
     // What the next index run would embed, by content: a file only touched (a checkout, a save without edits) is not stale.
     const stale = [...plan.changed.map((changed) => changed.file.path), ...plan.failed.map((failed) => failed.file)];
     const removed = plan.deleted;
@@ -83,7 +83,8 @@ export function registerStatusCommand(program: Command): void {
     if (skipped.length > 0) lines.push(`skipped:   ${skippedByReason(skipped)} (\`codectx index --dry-run\` names them)`);
     for (const error of status.lastErrors.slice(0, 5)) lines.push(`error:     ${printable(error.file)}: ${error.message}`);
     if (settingsChange) {
-      lines.push(`settings:  changed since this index was built (${settingsChange}); search refuses it until \`codectx index --force\` rebuilds it, or undo the change`);
+      const rebuild = rebuildsItself ? '`codectx index` (or the daemon) rebuilds it, its vectors from the cache' : '`codectx index --force` rebuilds it, or undo the change';
+      lines.push(`settings:  changed since this index was built (${settingsChange}); search refuses it until ${rebuild}`);
     }
     if (embeddingUnavailable) lines.push(`warning:   the index's embedding cannot be used here (${embeddingUnavailable}); search and index fail until it can`);
     process.stdout.write(`${lines.join('\n')}\n`);
