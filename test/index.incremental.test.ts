@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createChunker } from '../src/chunk/chunker.js';
+import { CHUNKER_VERSION, createChunker } from '../src/chunk/chunker.js';
 import { dryRunIndex } from '../src/index/dryRun.js';
 import { EmbeddingCache } from '../src/index/embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexProgress, type IndexReport } from '../src/index/indexer.js';
@@ -29,7 +29,7 @@ describe('incremental indexing', () => {
     try {
       return await indexCodebase({
         codebase: codebase(),
-        identity: { store: 'lancedb', collection: 'c_test', embeddingId: embedder.id, dimension: embedder.dimension, chunkerVersion: 't' },
+        identity: { store: 'lancedb', collection: 'c_test', embeddingId: embedder.id, dimension: embedder.dimension, chunkerVersion: CHUNKER_VERSION },
         chunker: await createChunker({ maxTokens: 200 }),
         embedder,
         store,
