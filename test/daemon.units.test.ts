@@ -1,4 +1,5 @@
-import { readdir, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdir, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -132,6 +133,56 @@ describe('watchTree and links', () => {
     } finally {
       await watcher.close();
       await rm(outside, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('watchTree and a link replaced', () => {
+  // chokidar keeps a link it does not follow only as a name in its folder's listing: a checkout that replaced the
+  // link with a file of that name, and every save of the file after it, went unreported, so it stayed out of the index.
+  it('reports a link replaced by a file of its name, and the later saves of that file', async () => {
+    await put('src/real.ts');
+    await symlink('src/real.ts', join(root, 'alias.ts'));
+    const elsewhere = await mkdtemp(join(tmpdir(), 'codectx-replacement-'));
+    await writeFile(join(elsewhere, 'alias.ts'), 'export const own = 1;\n');
+    const events: WatchEvent[] = [];
+    const watcher = watchTree(root, [], (event) => events.push(event), (error) => {
+      throw error;
+    });
+    const aliasChanged = () => events.some((event) => event.kind === 'change' && event.path === 'alias.ts');
+    try {
+      await watcher.ready;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      events.length = 0;
+      // In one step, as the listing can never see the name missing.
+      await rename(join(elsewhere, 'alias.ts'), join(root, 'alias.ts'));
+      await waitUntil(aliasChanged, 5000);
+      events.length = 0;
+      await writeFile(join(root, 'alias.ts'), 'export const own = 2;\n');
+      await waitUntil(aliasChanged, 5000);
+    } finally {
+      await watcher.close();
+      await rm(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('asks for a new watch of a folder that replaced a link of its name', async () => {
+    await put('lib/real.ts');
+    await symlink('lib', join(root, 'linked'));
+    const events: WatchEvent[] = [];
+    const watcher = watchTree(root, [], (event) => events.push(event), (error) => {
+      throw error;
+    });
+    try {
+      await watcher.ready;
+      // In one turn of the event loop, as a checkout is quicker than chokidar's next read of the folder.
+      rmSync(join(root, 'linked'));
+      mkdirSync(join(root, 'linked'));
+      writeFileSync(join(root, 'linked', 'own.ts'), 'export const own = 1;\n');
+      await waitUntil(() => events.some((event) => event.kind === 'rewatch'), 5000);
+      expect(events).toContainEqual({ kind: 'rewatch', path: 'linked' });
+    } finally {
+      await watcher.close();
     }
   });
 });

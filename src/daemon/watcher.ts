@@ -1,4 +1,5 @@
-import { basename } from 'node:path';
+import { lstatSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { CONFIG_FILE } from '../config/config.js';
 import { isSourcePath } from '../files/languages.js';
@@ -10,6 +11,8 @@ export type WatchEvent =
   | { kind: 'change'; path: string }
   /** An ignore file or the codebase's config changed: the set of indexed files may have changed with it. */
   | { kind: 'rules'; path: string }
+  /** A folder chokidar will not watch where it is (it replaced a link of its name): watch the tree afresh. */
+  | { kind: 'rewatch'; path: string }
   /** The watched root itself went away. */
   | { kind: 'root-gone' };
 
@@ -34,6 +37,10 @@ export function watchTree(
   onError: (error: Error, ended: boolean) => void,
 ): CodebaseWatcher {
   const matcher = new IgnoreMatcher(root, extraIgnores);
+  // chokidar keeps a link it does not follow only as a name in its folder's listing: when a checkout replaces the
+  // link with a file or folder of that name, the name is still listed, so neither the new file nor any later save
+  // of it was reported (it stayed out of the index). The folder's own raw events still name it.
+  const links = new Set<string>();
   const watcher: FSWatcher = watch(root, {
     ignoreInitial: true,
     // chokidar would hold every unlink 100 ms to spot an atomic save (unlink + add); the run after the debounce
@@ -43,10 +50,14 @@ export function watchTree(
     // inside it points at files watched where they are. The walk of each run still indexes through inside links.
     followSymlinks: false,
     ignorePermissionErrors: true,
-    ignored: (path, stats) => matcher.ignores(path, stats),
+    ignored: (path, stats) => {
+      const ignored = matcher.ignores(path, stats);
+      if (!ignored && stats?.isSymbolicLink()) links.add(path);
+      return ignored;
+    },
   });
 
-  watcher.on('all', (event, path) => {
+  const report = (event: string, path: string): void => {
     if (path === root) {
       if (event === 'unlinkDir') onEvent({ kind: 'root-gone' });
       return;
@@ -62,6 +73,21 @@ export function watchTree(
     const isDirectoryEvent = event === 'addDir' || event === 'unlinkDir';
     if (!isDirectoryEvent && !isSourcePath(rel)) return;
     onEvent({ kind: 'change', path: rel });
+  };
+  watcher.on('all', (event, path) => {
+    if (event === 'unlink' || event === 'unlinkDir') links.delete(path);
+    report(event, path);
+  });
+  watcher.on('raw', (_event, name, details) => {
+    const folder = (details as { watchedPath?: string }).watchedPath;
+    // fs.watch may give no name (a null on some systems), and a file's own watch names the file again.
+    const path = folder === undefined || typeof name !== 'string' ? undefined : join(folder, name);
+    if (path === undefined || !links.has(path)) return;
+    const rel = matcher.relativePath(path);
+    if (rel === undefined || !isFolder(path)) return report('change', path);
+    // chokidar still takes the folder for the link, and a link it does not follow is never watched through.
+    links.delete(path);
+    onEvent({ kind: 'rewatch', path: rel });
   });
   let ended = false;
   watcher.on('error', (thrown) => {
@@ -77,4 +103,12 @@ export function watchTree(
   });
   const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   return { ready, close: () => watcher.close() };
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
 }
