@@ -110,6 +110,32 @@ describe('watchTree', () => {
   });
 });
 
+describe('watchTree and the rules above the root', () => {
+  // An edit of .git/info/exclude, or of the repository's .gitignore above a subfolder indexed on its own, went
+  // unseen: the files it ignored stayed in the index, those it let in stayed out, until some other change.
+  it('reports an edit of the exclude file and of an ignore file above the root as a rule change', async () => {
+    await mkdir(join(root, '.git', 'info'), { recursive: true });
+    await put('pkg/sub/keep.ts');
+    const events: WatchEvent[] = [];
+    const watcher = watchTree(join(root, 'pkg'), [], (event) => events.push(event), (error) => {
+      throw error;
+    });
+    try {
+      await watcher.ready;
+      await writeFile(join(root, '.git', 'info', 'exclude'), 'sub/\n');
+      await waitUntil(() => events.length > 0, 5000);
+      expect(events).toEqual([{ kind: 'rules', path: join('..', '.git', 'info', 'exclude') }]);
+      events.length = 0;
+      await writeFile(join(root, '.gitignore'), 'pkg/sub/\n');
+      await writeFile(join(root, '.codectxignore'), 'pkg/other/\n');
+      await waitUntil(() => events.length >= 2, 5000);
+      expect(new Set(events)).toEqual(new Set([{ kind: 'rules', path: join('..', '.gitignore') }, { kind: 'rules', path: join('..', '.codectxignore') }]));
+    } finally {
+      await watcher.close();
+    }
+  });
+});
+
 describe('watchTree and links', () => {
   // The watcher followed a link to /etc and watched (and reported) files outside the codebase.
   it('does not watch through a link that leaves the root', async () => {

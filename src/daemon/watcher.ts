@@ -1,9 +1,10 @@
 import { lstatSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { CONFIG_FILE } from '../config/config.js';
 import { isSourcePath } from '../files/languages.js';
 import { IGNORE_FILE_NAMES } from '../files/ignoreRules.js';
+import { outerIgnoreFiles } from '../files/repoIgnores.js';
 import { IgnoreMatcher } from './ignoreMatcher.js';
 
 export type WatchEvent =
@@ -89,6 +90,10 @@ export function watchTree(
     links.delete(path);
     onEvent({ kind: 'rewatch', path: rel });
   });
+  const outer = watchIgnoreFiles(outerIgnoreFilesOf(root), (path) => {
+    matcher.forget();
+    onEvent({ kind: 'rules', path: relative(root, path) });
+  });
   let ended = false;
   watcher.on('error', (thrown) => {
     if (ended) return;
@@ -101,8 +106,38 @@ export function watchTree(
     }
     onError(error, ended);
   });
-  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-  return { ready, close: () => watcher.close() };
+  outer?.on('error', (thrown) => onError(thrown instanceof Error ? thrown : new Error(String(thrown)), false));
+  const readyOf = (each: FSWatcher) => new Promise<void>((resolve) => each.once('ready', () => resolve()));
+  return {
+    ready: Promise.all([readyOf(watcher), outer && readyOf(outer)]).then(() => undefined),
+    close: async () => {
+      await Promise.all([watcher.close(), outer?.close()]);
+    },
+  };
+}
+
+/**
+ * Watches only the given files (present or not) by their folders, one level deep: watching a file that is not
+ * there yet missed the second of two in one folder.
+ */
+function watchIgnoreFiles(files: string[], onChange: (path: string) => void): FSWatcher | undefined {
+  if (files.length === 0) return undefined;
+  const wanted = new Set(files);
+  const folders = new Set(files.map((file) => dirname(file)));
+  const watcher = watch([...folders], { ignoreInitial: true, atomic: false, depth: 0, ignorePermissionErrors: true, ignored: (path) => !folders.has(path) && !wanted.has(path) });
+  watcher.on('all', (_event, path) => {
+    if (wanted.has(path)) onChange(path);
+  });
+  return watcher;
+}
+
+/** A root gone by now has none: the watch of the root reports it missing. */
+function outerIgnoreFilesOf(root: string): string[] {
+  try {
+    return outerIgnoreFiles(root);
+  } catch {
+    return [];
+  }
 }
 
 function isFolder(path: string): boolean {
