@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureWorkspace, PROJECT_ROOT, runCli } from './helpers/cli.js';
+import { fixtureWorkspace, PROJECT_ROOT, runCli, startCli } from './helpers/cli.js';
 import { PROTOCOL_VERSION } from '../src/daemon/protocol.js';
 import { Manifest } from '../src/index/manifest.js';
 import { namesOf as names } from './helpers/results.js';
@@ -408,8 +409,32 @@ describe('codectx watch and index without a daemon', () => {
     const results = (JSON.parse(search.stdout) as { results: JsonResult[] }).results;
     expect(results.some((result) => result.content.includes('summarize_refunds'))).toBe(true);
   });
-});
 
+  // Seen: with its codebase renamed, `codectx watch` said it would check for its return, and node ended it at once
+  // (status 13): nothing held the process up once the watcher was closed.
+  it('watch waits for a codebase that went missing, picks it up again, and stops on Ctrl-C', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'codectx-watch-missing-'));
+    const project = join(base, 'project');
+    await mkdir(project);
+    await writeFile(join(project, 'a.py'), 'def first():\n    return 1\n');
+    const watch = startCli(['watch', project], { home: join(base, 'home') });
+    let out = '';
+    watch.child.stdout!.on('data', (data: Buffer) => (out += data.toString()));
+    try {
+      await waitFor('the first run', async () => out.includes('indexed '));
+      await rename(project, `${project}-moved`);
+      await waitFor('the codebase missing', async () => out.includes('is missing'));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(watch.child.exitCode).toBeNull();
+      await rename(`${project}-moved`, project);
+      await waitFor('the codebase back', async () => out.includes('is back'));
+      watch.child.kill('SIGINT');
+      expect((await watch.done).code).toBe(0);
+    } finally {
+      watch.child.kill('SIGKILL');
+    }
+  });
+});
 
 function rawRequest(socketPath: string, request: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {

@@ -1,4 +1,5 @@
-import { readdir, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdir, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -109,6 +110,32 @@ describe('watchTree', () => {
   });
 });
 
+describe('watchTree and the rules above the root', () => {
+  // An edit of .git/info/exclude, or of the repository's .gitignore above a subfolder indexed on its own, went
+  // unseen: the files it ignored stayed in the index, those it let in stayed out, until some other change.
+  it('reports an edit of the exclude file and of an ignore file above the root as a rule change', async () => {
+    await mkdir(join(root, '.git', 'info'), { recursive: true });
+    await put('pkg/sub/keep.ts');
+    const events: WatchEvent[] = [];
+    const watcher = watchTree(join(root, 'pkg'), [], (event) => events.push(event), (error) => {
+      throw error;
+    });
+    try {
+      await watcher.ready;
+      await writeFile(join(root, '.git', 'info', 'exclude'), 'sub/\n');
+      await waitUntil(() => events.length > 0, 5000);
+      expect(events).toEqual([{ kind: 'rules', path: join('..', '.git', 'info', 'exclude') }]);
+      events.length = 0;
+      await writeFile(join(root, '.gitignore'), 'pkg/sub/\n');
+      await writeFile(join(root, '.codectxignore'), 'pkg/other/\n');
+      await waitUntil(() => events.length >= 2, 5000);
+      expect(new Set(events)).toEqual(new Set([{ kind: 'rules', path: join('..', '.gitignore') }, { kind: 'rules', path: join('..', '.codectxignore') }]));
+    } finally {
+      await watcher.close();
+    }
+  });
+});
+
 describe('watchTree and links', () => {
   // The watcher followed a link to /etc and watched (and reported) files outside the codebase.
   it('does not watch through a link that leaves the root', async () => {
@@ -132,6 +159,56 @@ describe('watchTree and links', () => {
     } finally {
       await watcher.close();
       await rm(outside, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('watchTree and a link replaced', () => {
+  // chokidar keeps a link it does not follow only as a name in its folder's listing: a checkout that replaced the
+  // link with a file of that name, and every save of the file after it, went unreported, so it stayed out of the index.
+  it('reports a link replaced by a file of its name, and the later saves of that file', async () => {
+    await put('src/real.ts');
+    await symlink('src/real.ts', join(root, 'alias.ts'));
+    const elsewhere = await mkdtemp(join(tmpdir(), 'codectx-replacement-'));
+    await writeFile(join(elsewhere, 'alias.ts'), 'export const own = 1;\n');
+    const events: WatchEvent[] = [];
+    const watcher = watchTree(root, [], (event) => events.push(event), (error) => {
+      throw error;
+    });
+    const aliasChanged = () => events.some((event) => event.kind === 'change' && event.path === 'alias.ts');
+    try {
+      await watcher.ready;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      events.length = 0;
+      // In one step, as the listing can never see the name missing.
+      await rename(join(elsewhere, 'alias.ts'), join(root, 'alias.ts'));
+      await waitUntil(aliasChanged, 5000);
+      events.length = 0;
+      await writeFile(join(root, 'alias.ts'), 'export const own = 2;\n');
+      await waitUntil(aliasChanged, 5000);
+    } finally {
+      await watcher.close();
+      await rm(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('asks for a new watch of a folder that replaced a link of its name', async () => {
+    await put('lib/real.ts');
+    await symlink('lib', join(root, 'linked'));
+    const events: WatchEvent[] = [];
+    const watcher = watchTree(root, [], (event) => events.push(event), (error) => {
+      throw error;
+    });
+    try {
+      await watcher.ready;
+      // In one turn of the event loop, as a checkout is quicker than chokidar's next read of the folder.
+      rmSync(join(root, 'linked'));
+      mkdirSync(join(root, 'linked'));
+      writeFileSync(join(root, 'linked', 'own.ts'), 'export const own = 1;\n');
+      await waitUntil(() => events.some((event) => event.kind === 'rewatch'), 5000);
+      expect(events).toContainEqual({ kind: 'rewatch', path: 'linked' });
+    } finally {
+      await watcher.close();
     }
   });
 });

@@ -1,4 +1,5 @@
-import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -35,7 +36,7 @@ describe('WatchedCodebase batching', () => {
     const runtimes = new RuntimePool((config) => new Runtime(config, embedder));
     watched = new WatchedCodebase(root, { runtimes, scheduler: new RunScheduler(), log: quiet, timing: { ...timing, pollMs: 60_000 } });
     await watched.start();
-    await until(() => watched.status().runs === 1);
+    await until(() => watched.status().runs >= 1);
   };
 
   it('a burst of saves becomes one run, which embeds only what the burst changed', async () => {
@@ -101,6 +102,32 @@ describe('WatchedCodebase batching', () => {
     expect(b.filesChanged).toBe(5);
     expect(seen.length).toBeGreaterThan(0);
     expect(watched.status().runs).toBe(2);
+  });
+
+  // A checkout that turned a link into a file or folder of its name: chokidar kept the name as the link, so the file,
+  // and every later save in it, stayed out of the index (no event came, so no run either).
+  it('indexes a file and a folder that replaced links of their names, and their later saves', async () => {
+    await mkdir(join(root, 'lib'));
+    await writeFile(join(root, 'lib', 'real.ts'), 'export function real() {\n  return 0;\n}\n');
+    await symlink('lib/real.ts', join(root, 'alias.ts'));
+    await symlink('lib', join(root, 'linked'));
+    await start({ quietMs: 100, maxWaitMs: 400 });
+    expect(watched.status().files).toBe(2);
+    // In one turn of the event loop, as a checkout is quicker than chokidar's next read of the folder.
+    rmSync(join(root, 'alias.ts'));
+    writeFileSync(join(root, 'alias.ts'), 'export function alias() {\n  return 1;\n}\n');
+    rmSync(join(root, 'linked'));
+    mkdirSync(join(root, 'linked'));
+    writeFileSync(join(root, 'linked', 'own.ts'), 'export function own() {\n  return 2;\n}\n');
+    await until(() => watched.status().files === 4, 5000);
+    await writeFile(join(root, 'alias.ts'), 'export function aliasSaved() {\n  return 3;\n}\n');
+    await until(() => embedder.embeddedTexts.some((text) => text.includes('aliasSaved')), 5000);
+    // The folder's new watch starts a moment after the run that indexed it: save until a save in it is indexed.
+    for (let save = 1; watched.status().files < 5; save++) {
+      if (save > 20) throw new Error('no save in the folder was indexed');
+      await writeFile(join(root, 'linked', 'later.ts'), `export function later() {\n  return ${save};\n}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   });
 });
 

@@ -167,7 +167,7 @@ export class WatchedCodebase {
       void this.checkRoot();
       return;
     }
-    if (event.kind === 'rules') this.restartWatcherBeforeRun = true;
+    if (event.kind === 'rules' || event.kind === 'rewatch') this.restartWatcherBeforeRun = true;
     const now = Date.now();
     this.lastEventAt = now;
     this.firstPendingAt ??= now;

@@ -2,7 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
-import { defaultIgnoreLevels, readIgnoreLevelSync, SOURCE_LIKE_OUTPUT_FOLDERS, type IgnoreLevel } from './ignoreRules.js';
+import { defaultIgnoreLevels, IGNORE_FILE_NAMES, readIgnoreLevelSync, SOURCE_LIKE_OUTPUT_FOLDERS, type IgnoreLevel } from './ignoreRules.js';
 
 /** The rules in force at a walk root before its own ignore files, and how they match case. */
 export interface RootIgnores {
@@ -40,18 +40,40 @@ function placeOf(root: string): Place {
   const ignoreCase = fileSystemIgnoresCase(rootReal);
   const top = repositoryTop(rootReal);
   const outer: IgnoreLevel[] = [];
-  if (top) {
-    const inside = relative(top, rootReal).split(sep).join('/');
-    // A .git file (worktree, submodule) names a git folder elsewhere: its exclude file is not read.
-    const exclude = statSync(join(top, '.git'), { throwIfNoEntry: false })?.isDirectory() ? readIgnoreLevelSync(join(top, '.git', 'info'), '', ignoreCase, ['exclude']) : undefined;
-    if (exclude) outer.push({ ...exclude, above: inside });
-    const parts = inside === '' ? [] : inside.split('/');
-    for (let depth = 0; depth < parts.length; depth++) {
-      const level = readIgnoreLevelSync(join(top, ...parts.slice(0, depth)), '', ignoreCase);
-      if (level) outer.push({ ...level, above: parts.slice(depth).join('/') });
-    }
+  for (const source of top ? outerSources(rootReal, top) : []) {
+    const level = readIgnoreLevelSync(source.dir, '', ignoreCase, source.names);
+    if (level) outer.push({ ...level, above: source.above });
   }
   return { rootReal, top, ignoreCase, outer };
+}
+
+/**
+ * The ignore files a root's rules read above it (present or not), for the daemon to watch: its watch of the root
+ * never saw an edit of .git/info/exclude, nor of the repository's .gitignore above a subfolder indexed on its own.
+ */
+export function outerIgnoreFiles(root: string): string[] {
+  const rootReal = realpathSync(root);
+  const top = repositoryTop(rootReal);
+  return top ? outerSources(rootReal, top).flatMap((source) => source.names.map((name) => join(source.dir, name))) : [];
+}
+
+/** Where rules above a root inside a repository come from: a folder, its ignore files and the root's path from it. */
+interface OuterSource {
+  dir: string;
+  names: string[];
+  above: string;
+}
+
+function outerSources(rootReal: string, top: string): OuterSource[] {
+  const inside = relative(top, rootReal).split(sep).join('/');
+  const sources: OuterSource[] = [];
+  // A .git file (worktree, submodule) names a git folder elsewhere: its exclude file is not read.
+  if (statSync(join(top, '.git'), { throwIfNoEntry: false })?.isDirectory()) sources.push({ dir: join(top, '.git', 'info'), names: ['exclude'], above: inside });
+  const parts = inside === '' ? [] : inside.split('/');
+  for (let depth = 0; depth < parts.length; depth++) {
+    sources.push({ dir: join(top, ...parts.slice(0, depth)), names: IGNORE_FILE_NAMES, above: parts.slice(depth).join('/') });
+  }
+  return sources;
 }
 
 function withTracked(place: Place, extra: readonly string[], keep: Set<string> | undefined): RootIgnores {

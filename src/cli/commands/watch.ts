@@ -29,10 +29,14 @@ export function registerWatchCommand(program: Command): void {
       const watched = new WatchedCodebase(root, { runtimes, scheduler: new RunScheduler(), log });
       log.info(`watching ${root} (Ctrl-C to stop)`);
       await watched.start();
+      // Nothing else may hold the process up: a codebase gone missing (renamed, deleted) has no watcher while it is
+      // waited for, and node then ended the command at once, status 13, instead of watching for its return.
+      const holdOpen = setInterval(() => undefined, 1 << 30);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      clearInterval(holdOpen);
       log.info('stopping');
       await watched.stop();
       await runtimes.closeAll();
