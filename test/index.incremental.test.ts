@@ -1,5 +1,5 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -76,6 +76,23 @@ describe('incremental indexing', () => {
     expect(third).toMatchObject({ filesChanged: 1, filesDeleted: 1, filesUnchanged: 0 });
     expect(embedder.embeddedTexts.slice(embeddedFirst).every((text) => text.includes('x + 2'))).toBe(true);
     expect([...(await store.listFiles()).keys()]).toEqual(['a.ts']);
+  });
+
+  it('plans nothing for a root that became a link, and keeps its index', async () => {
+    // `mv app app-old; ln -s app-b app` on a registered root: every file was refused as outside the root and the
+    // daemon's next run emptied the index.
+    await run();
+    const count = await store.count();
+    expect(count).toBeGreaterThan(0);
+    const elsewhere = await mkdtemp(join(tmpdir(), 'codectx-incr-other-'));
+    await writeTwoFiles(elsewhere);
+    await rename(root, `${root}-old`);
+    await symlink(elsewhere, root);
+    await expect(run()).rejects.toThrow(/is now a link to .*codectx-incr-other-.*; codectx indexes a folder at its real path/);
+    expect(await store.count()).toBe(count);
+    await rm(root);
+    await rename(`${root}-old`, root);
+    await rm(elsewhere, { recursive: true, force: true });
   });
 
   it('remembers a file skipped for its content: not read again, not stale, and indexed once it changes', async () => {

@@ -1,10 +1,13 @@
+import { realpath } from 'node:fs/promises';
 import type { Chunk } from '../chunk/types.js';
 import type { Chunker } from '../chunk/chunker.js';
 import { ownHomeIgnores } from '../config/paths.js';
+import { IndexStateError } from '../errors.js';
 import type { SkippedFile, SourceFile, WalkResult } from '../files/walk.js';
 import { countChanges, type ChangedFile } from './changeSet.js';
 import type { Manifest } from './manifest.js';
 import { diffPaths, diffTree } from './treeDiff.js';
+import { shellArg } from '../text.js';
 
 /**
  * The working tree against the manifest, decided by content hash: what an index run will embed, remove, record
@@ -71,6 +74,7 @@ export interface PlanOptions {
  * Reads only: the store and the manifest are left as they are.
  */
 export async function planIndex(root: string, manifest: Manifest, options: PlanOptions): Promise<IndexPlan> {
+  await assertRealRoot(root);
   const walkOptions = { maxFileBytes: options.maxFileBytes, ignore: [...options.ignore, ...ownHomeIgnores(root)] };
   const diff = options.paths
     ? await diffPaths(root, manifest, options.paths, walkOptions)
@@ -99,4 +103,15 @@ export async function planIndex(root: string, manifest: Manifest, options: PlanO
     contentSkips: set.skipped,
     failed: set.failed,
   };
+}
+
+/**
+ * Codebases are registered at their real paths. A root that became a link since (`mv app app-old; ln -s app-b app`)
+ * had every file refused as outside the root, and a run then emptied its index: nothing is planned for it instead.
+ */
+async function assertRealRoot(root: string): Promise<void> {
+  const real = await realpath(root).catch(() => root);
+  if (real !== root) {
+    throw new IndexStateError(`${root} is now a link to ${real}; codectx indexes a folder at its real path (\`codectx index ${shellArg(real)}\`)`);
+  }
 }
