@@ -49,6 +49,14 @@ describe('mergeResults', () => {
     expect(merged[0]!.score).toBe(0.03);
     expect(merged[0]!.similarity).toBe(0.5);
   });
+
+  it('qualifies each name of a result that joined neighbours, so none is listed twice', () => {
+    const merged = mergeResults([
+      result('src/session.ts', session, 10, 20, { symbol: 'redirectTarget', container: 'Session', kind: 'method' }),
+      result('src/session.ts', session, 15, 40, { symbol: 'stripAuth, redirectTarget', container: 'Session', kind: 'method' }),
+    ]);
+    expect(merged.map((s) => s.symbols)).toEqual([['Session.redirectTarget', 'Session.stripAuth']]);
+  });
 });
 
 describe('decideVerdict', () => {
