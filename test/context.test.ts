@@ -140,6 +140,25 @@ describe('buildContext', () => {
     expect(block.text).toContain(`(truncated to fit the budget: lines ${kept.truncatedAt! + 1}-400 not shown)`);
   });
 
+  it("cuts the best result's own lines, not a lesser neighbour merged above it, when nothing fits whole", () => {
+    const lines = fileLines(400, 'big');
+    const neighbour = result('src/big.ts', lines, 1, 200, { symbol: 'neighbour', score: 0.02, dense: { score: 0.3, rank: 2 } });
+    const best = result('src/big.ts', lines, 201, 400, { symbol: 'best', score: 0.1, dense: { score: 0.5, rank: 1 } });
+    const block = buildContext('x', [neighbour, best], { budgetTokens: 300, countTokens: estimatePromptTokens, thresholds });
+    expect(block.tokens).toBeLessThanOrEqual(300);
+    expect(block.snippets).toHaveLength(1);
+    expect(block.snippets[0]).toMatchObject({ startLine: 201, symbols: ['best'] });
+    expect(block.text).toContain('```typescript\nbig line 201\n');
+  });
+
+  it('keeps the best result whole when it fits alone but not with the neighbour it was merged with', () => {
+    const lines = fileLines(400, 'big');
+    const neighbour = result('src/big.ts', lines, 1, 390, { symbol: 'neighbour', score: 0.02, dense: { score: 0.3, rank: 2 } });
+    const best = result('src/big.ts', lines, 391, 400, { symbol: 'best', score: 0.1, dense: { score: 0.5, rank: 1 } });
+    const block = buildContext('x', [neighbour, best], { budgetTokens: 300, countTokens: estimatePromptTokens, thresholds });
+    expect(block.snippets.map((s) => [s.startLine, s.endLine, s.truncatedAt])).toEqual([[391, 400, undefined]]);
+  });
+
   it('leaves out results unrelated to the task unless they are a top keyword hit, and says so', () => {
     const other = fileLines(20, 'other');
     const block = buildContext('hash a password', [
