@@ -205,13 +205,17 @@ function ownPieces(result: ChunkRecord, near: ChunkRecord[]): ChunkRecord[] {
 
 /**
  * Which sides of a chunk other pieces of its definition may lie on, by the rule of `continues` (a lookup costs ~5 ms
- * of a search at 100k chunks): none before a chunk that starts unindented or opens with its definition's header;
- * none after one that ends no deeper than its definition's first line (a closing `}` or `end`), unless it may
- * start inside a body. So a whole method (most results in brace languages) needs no lookup.
+ * of a search at 100k chunks): none before a chunk that opens with its definition's header; none after one that
+ * ends no deeper than its definition's first line (a closing `}` or `end`), unless it may start inside a body. So
+ * a whole method (most results in brace languages) needs no lookup. (A first piece that ends at column 0 inside a
+ * multi-line string reads as whole: its text cannot tell that line from a closing `}`.)
  */
 function mayContinue(chunk: ChunkRecord): { before: boolean; after: boolean } {
   if (chunk.kind === 'section') return { before: !/^#/.test(chunk.content), after: true };
-  const before = indentOf(chunk.content) > 0 && !opensDefinition(chunk);
+  // An unindented chunk that names its definition on an unindented line holds its header (statements of the file
+  // joined above a function: `const x = require('x')`); one that does not opens inside a body (a multi-line string).
+  const headerWithin = indentOf(chunk.content) === 0 && chunk.content.split('\n').some((line) => indentOf(line) === 0 && namesIt(chunk).test(line));
+  const before = !opensDefinition(chunk) && !headerWithin;
   return { before, after: before || indentOf(chunk.content.slice(chunk.content.lastIndexOf('\n') + 1)) > headerIndent(chunk) };
 }
 
@@ -237,7 +241,9 @@ function opensDefinition(chunk: ChunkRecord): boolean {
 function continues(first: ChunkRecord, later: ChunkRecord): boolean {
   // A Markdown section is not indented: its later pieces are the ones that do not open with a heading.
   if (first.kind === 'section') return !/^#/.test(later.content);
-  return indentOf(later.content) > headerIndent(first);
+  // A piece may also open at column 0 inside the body (a multi-line string, C's `#ifdef`): one that does not open
+  // with the definition's header continues it too.
+  return indentOf(later.content) > headerIndent(first) || !opensDefinition(later);
 }
 
 /**
@@ -245,9 +251,13 @@ function continues(first: ChunkRecord, later: ChunkRecord): boolean {
  * chunk may open with lines of what holds it (`module.exports = {`), else the chunk's first.
  */
 function headerIndent(chunk: ChunkRecord): number {
-  const name = new RegExp(`(?<![\\w$])${escapeRegExp(memberName(chunk.symbol))}(?![\\w$])`);
   const lines = chunk.content.split('\n');
-  return indentOf(lines.find((line) => name.test(line)) ?? lines[0]!);
+  return indentOf(lines.find((line) => namesIt(chunk).test(line)) ?? lines[0]!);
+}
+
+/** A line naming the chunk's definition (`set length(n) {`, `def name`, `respond(ctx)`). */
+function namesIt(chunk: ChunkRecord): RegExp {
+  return new RegExp(`(?<![\\w$])${escapeRegExp(memberName(chunk.symbol))}(?![\\w$])`);
 }
 
 function indentOf(content: string): number {
