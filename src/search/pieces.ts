@@ -26,15 +26,28 @@ export function groupPieces(ranked: FusedHit[], limit: number, joinWithin = 0): 
   for (const [index, hit] of ranked.entries()) {
     const sibling = taken.find((t) => samePieceRun(t.chunk, hit.chunk) || (index < joinWithin && neighbours(t.chunk, hit.chunk)));
     if (sibling) {
-      const gap = linesBetween(sibling.chunk, hit.chunk);
-      if (gap) sibling.gaps.push(gap);
-      sibling.chunk = joinPieces(sibling.chunk, hit.chunk);
+      joinInto(sibling, hit.chunk);
+      // Grown, it may now touch a piece of its definition that took a slot of its own (pieces 1 and 3 ranked
+      // before piece 2): one definition, one slot, under the better-ranked of the two.
+      const other = taken.find((t) => t !== sibling && samePieceRun(t.chunk, sibling.chunk));
+      if (other) {
+        const [kept, joined] = taken.indexOf(other) < taken.indexOf(sibling) ? [other, sibling] : [sibling, other];
+        joinInto(kept, joined.chunk);
+        kept.gaps.push(...joined.gaps);
+        taken.splice(taken.indexOf(joined), 1);
+      }
       continue;
     }
     if (taken.length === limit) break;
     taken.push({ ...hit, gaps: [] });
   }
   return taken;
+}
+
+function joinInto(result: GroupedHit, chunk: ChunkRecord): void {
+  const gap = linesBetween(result.chunk, chunk);
+  if (gap) result.gaps.push(gap);
+  result.chunk = joinPieces(result.chunk, chunk);
 }
 
 /** The results with the lines of `found` (chunks of the store, see ChunkStore.chunksAt) written into their gaps. */
