@@ -167,6 +167,28 @@ describe('Rust trait impls', () => {
       [14, 17, 'method', 'from', 'Point'],
     ]);
   });
+
+  it('names a generic impl after its type, as its trait impls name it (fd: `ReceiverBuffer<\'a, W>` was the container)', async () => {
+    const content = [
+      "impl<'a, W: Write> ReceiverBuffer<'a, W> {",
+      '    fn new(writer: W) -> Self {',
+      '        ReceiverBuffer { writer }',
+      '    }',
+      '}',
+      '',
+      "impl<W: Write> fmt::Debug for ReceiverBuffer<'_, W> {",
+      '    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {',
+      '        f.write_str("buffer")',
+      '    }',
+      '}',
+    ];
+    expect(await rows('walk.rs', content, tiny)).toEqual([
+      [1, 1, 'impl', 'ReceiverBuffer', ''],
+      [2, 5, 'method', 'new', 'ReceiverBuffer'],
+      [7, 7, 'impl', 'Debug for ReceiverBuffer', ''],
+      [8, 11, 'method', 'fmt', 'ReceiverBuffer'],
+    ]);
+  });
 });
 
 // A tiny top-level statement after a function still joins it (a constant, `module.exports = …`): keeping it apart

@@ -21,9 +21,11 @@ export { estimateWordPieceTokens, type CountTokens } from './tokens.js';
  * starts with a number (changelog versions). 3: names for C function-pointer returns, K&R definitions, macros
  * and typedefs, JS object literals of functions, Ruby `class << self` methods, Rust trait impls and C#'s
  * file-scoped namespace; in a function broken up for size, a statement after a nested function is no longer the
- * nested one's.
+ * nested one's. 4: of two query patterns matching one node, the first in the query names it: a Rust generic impl is
+ * its type (`impl<T> Stack<T>` → Stack, as `impl Display for Stack<T>` gives its methods Stack), a Kotlin
+ * `enum class` an enum (both were the fallback pattern's); boundaries unchanged.
  */
-export const CHUNKER_VERSION = '3';
+export const CHUNKER_VERSION = '4';
 
 export const DEFAULT_MAX_TOKENS = 400;
 
