@@ -159,6 +159,20 @@ describe('buildContext', () => {
     expect(block.snippets.map((s) => [s.startLine, s.endLine, s.truncatedAt])).toEqual([[391, 400, undefined]]);
   });
 
+  it("shows the verdict's target when a larger snippet ranked above it does not fit", () => {
+    const big = fileLines(400, 'big');
+    const results = [
+      result('src/session.ts', session, 5, 15, { symbol: 'create', score: 0.05, dense: { score: 0.3, rank: 2 } }),
+      result('src/big.ts', big, 1, 400, { symbol: 'huge', score: 0.04, dense: { score: 0.25, rank: 3 } }),
+      result('src/auth/password.ts', password, 3, 12, { symbol: 'hashPassword', score: 0.01, dense: { score: 0.45, rank: 1 } }),
+    ];
+    const block = buildContext('hash a password with a salt', results, { budgetTokens: 600, countTokens: estimatePromptTokens, thresholds });
+    expect(block.text).toContain('Verdict: EXTEND: closest code is function hashPassword in src/auth/password.ts:3-12');
+    expect(block.snippets.map((s) => `${s.file}:${s.startLine}-${s.endLine}`)).toEqual(['src/session.ts:5-15', 'src/auth/password.ts:3-12']);
+    expect(block.tokens).toBeLessThanOrEqual(600);
+    expect(block.dropped).toBe(1);
+  });
+
   it('leaves out results unrelated to the task unless they are a top keyword hit, and says so', () => {
     const other = fileLines(20, 'other');
     const block = buildContext('hash a password', [

@@ -43,7 +43,9 @@ export function buildContext(task: string, results: SearchResult[], options: Bui
   const header = renderHeader(task, verdict, queries, unrelated, options.thresholds);
   const available = options.budgetTokens - options.countTokens(header);
   const partial = fitBudget(relevant, available, options.countTokens);
-  const { candidates, kept } = withWholeTarget(relevant, verdict, partial.kept, available, options.countTokens) ?? partial;
+  const fitted = withWholeTarget(relevant, verdict, partial.kept, available, options.countTokens) ?? partial;
+  const { candidates } = fitted;
+  const kept = withTargetSnippet(verdict, fitted, available, options.countTokens);
 
   const snippets = orderForReading(kept);
   const text = [header, ...snippets.map(renderSnippet)].join('\n');
@@ -141,6 +143,27 @@ function withWholeTarget(
   if (!whole || whole.truncatedAt !== undefined) return undefined;
   const displaced = partialKept.filter((s) => !kept.some((k) => covers(k, s)));
   return displaced.every((s) => s.score < LOW_SCORE_SHARE * whole.score) ? { candidates, kept } : undefined;
+}
+
+/**
+ * The kept snippets, and the one holding the verdict's target when the run of best snippets stopped before it (a
+ * larger snippet did not fit) and it fits in what is left: the header names that code, and says "with the snippets
+ * below". (gson, "explain how TypeAdapterFactory is chosen" at the hook's 1,500 tokens: 375 tokens used, the
+ * 3-line target named and not shown.)
+ */
+function withTargetSnippet(
+  verdict: Verdict,
+  { candidates, kept }: { candidates: ContextSnippet[]; kept: ContextSnippet[] },
+  available: number,
+  countTokens: (text: string) => number,
+): ContextSnippet[] {
+  const target = verdict.target;
+  if (!target) return kept;
+  const holds = (s: ContextSnippet) => s.file === target.file && s.startLine <= target.endLine && target.startLine <= (s.truncatedAt ?? s.endLine);
+  const snippet = kept.some(holds) ? undefined : candidates.find(holds);
+  if (!snippet) return kept;
+  const used = kept.reduce((sum, s) => sum + countTokens(renderSnippet(s)), 0);
+  return used + countTokens(renderSnippet(snippet)) <= available ? [...kept, snippet] : kept;
 }
 
 /** Keyword hits this high are kept whatever their similarity: an identifier the task names exactly. */
