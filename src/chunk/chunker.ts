@@ -45,6 +45,8 @@ export interface Chunker {
    * under another's path.
    */
   chunk(relativePath: string, content: string): Promise<Chunk[]>;
+  /** The token budget per chunk it cuts to. */
+  readonly maxTokens: number;
 }
 
 /** C++ in a .h file: the C grammar would parse classes and namespaces as errors. */
@@ -93,7 +95,7 @@ export async function createChunker(options: ChunkerOptions = {}): Promise<Chunk
     return assemble(layout(() => cuts), []);
   }
 
-  return { chunk };
+  return { chunk, maxTokens: budget };
 }
 
 /** Whether the first token of a row starts a named node (a statement, a comment) instead of closing one. */
