@@ -338,6 +338,8 @@ describe('questions, reviews and explanations get the relevant code, not a verdi
       'review the handler, then update the docs',
       'write unit tests for res.cookie',
       'Can you add a partitioned option to res.cookie',
+      'Can you add a partitioned option to res.cookie?',
+      'could you fix the open redirect in res.redirect?',
       'implement caching of rendered views',
       'verify the password a user enters at login',
       'check that a login password matches the stored hash',

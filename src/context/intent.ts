@@ -25,12 +25,15 @@ const INQUIRY_VERB =
  * for each login" stay changes).
  */
 const CHECK_FOR = /^(check|verify) (the|this|these|those|our|all|every|each)\b.*\bfor (?!(each|every|all|any|the|this|that|these|those|its|their|our)\b)/i;
+const CHANGE_VERBS = 'fix|add|implement|update|change|remove|refactor|rewrite|replace|write|create|make|patch|move|rename';
 /** "find and fix …", "review the handler, then update …": the task does ask for a change. */
-const THEN_CHANGE = /\b(and|then)\s+(fix|add|implement|update|change|remove|refactor|rewrite|replace|write|create|make|patch|move|rename)\b/i;
+const THEN_CHANGE = new RegExp(`\\b(and|then)\\s+(${CHANGE_VERBS})\\b`, 'i');
+/** "Can you add a --max-size filter?": a request put as a question is still a change. */
+const OPENS_WITH_CHANGE = new RegExp(`^(${CHANGE_VERBS})\\b`, 'i');
 
 export function isInquiry(task: string): boolean {
   const text = task.trim().replace(POLITE, '');
-  if (THEN_CHANGE.test(text)) return false;
+  if (THEN_CHANGE.test(text) || OPENS_WITH_CHANGE.test(text)) return false;
   return QUESTION.test(text) || INQUIRY_VERB.test(text) || CHECK_FOR.test(text) || text.endsWith('?');
 }
 
