@@ -373,6 +373,8 @@ describe('a task that changes the code it is close to gets Extend, not Reuse', (
     'Improve the error handling of sendFile',
     'fix the range requests of files sent to the client',
     'optimize sending a file to the client',
+    'sending a file to the client crashes when the path has a trailing slash',
+    'sending a file to the client no longer works on Windows',
   ])('"%s" → Extend', (task) => {
     const verdict = decideVerdict([sendFile], thresholds, [task], task);
     expect(verdict.kind).toBe('extend');
