@@ -1,8 +1,8 @@
 /**
  * Chunk names and containers for shapes the language fixtures do not hold: C declarators that nest the name
- * (function-pointer returns, K&R), macros and typedefs, object literals of functions, Ruby's `class << self`,
- * Rust trait impls, statements after a function, and C#'s file-scoped namespace. A symbol and kind feed the
- * keyword index, `--kind` and the verdict line, so a missing name is a wrong result.
+ * (function-pointer returns, K&R), macros and typedefs, object literals of functions, nameless default exports,
+ * Ruby's `class << self`, Rust trait impls, statements after a function, and C#'s file-scoped namespace. A symbol
+ * and kind feed the keyword index, `--kind` and the verdict line, so a missing name is a wrong result.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createChunker, type Chunker } from '../src/chunk/chunker.js';
@@ -104,6 +104,19 @@ describe('JavaScript and TypeScript object literals', () => {
       ]);
     }
     expect(await rows('handlers.ts', content, tiny)).toContainEqual([5, 8, 'method', 'onKey', 'handlers']);
+  });
+});
+
+describe('JavaScript and TypeScript default exports without a name', () => {
+  // zod's locales end in `export default function () {...}`: a nameless block that --kind function never found.
+  it('names them `default`, with the doc comment above', async () => {
+    const content = ['/** @deprecated Use `km` instead. */', 'export default function (): { localeError: ErrorMap } {', '  return km();', '}'];
+    expect(await rows('kh.ts', content)).toEqual([[1, 4, 'function', 'default', '']]);
+    const arrow = ['export default async (req) => {', '  return new Response(req.url);', '};'];
+    expect(await rows('handler.js', arrow)).toEqual([[1, 3, 'function', 'default', '']]);
+    // The class was not a definition: its method stood at the top with no container.
+    const cls = ['export default class {', '  run() {', '    return this.steps.map((step) => step.run());', '  }', '}'];
+    expect(await rows('job.js', cls)).toEqual([[1, 5, 'class', 'default', '']]);
   });
 });
 

@@ -23,7 +23,8 @@ export { estimateWordPieceTokens, type CountTokens } from './tokens.js';
  * file-scoped namespace; in a function broken up for size, a statement after a nested function is no longer the
  * nested one's. 4: of two query patterns matching one node, the first in the query names it: a Rust generic impl is
  * its type (`impl<T> Stack<T>` → Stack, as `impl Display for Stack<T>` gives its methods Stack), a Kotlin
- * `enum class` an enum (both were the fallback pattern's); boundaries unchanged.
+ * `enum class` an enum (both were the fallback pattern's); JS/TS `export default function () {...}` (and arrows,
+ * classes) a definition named `default`, with its doc comment (it was a nameless block).
  */
 export const CHUNKER_VERSION = '4';
 
