@@ -1,8 +1,8 @@
 /**
  * Chunk names and containers for shapes the language fixtures do not hold: C declarators that nest the name
- * (function-pointer returns, K&R), macros and typedefs, object literals of functions, Ruby's `class << self`,
- * Rust trait impls, statements after a function, and C#'s file-scoped namespace. A symbol and kind feed the
- * keyword index, `--kind` and the verdict line, so a missing name is a wrong result.
+ * (function-pointer returns, K&R), macros and typedefs, object literals of functions, nameless default exports,
+ * Ruby's `class << self`, Rust trait impls, statements after a function, and C#'s file-scoped namespace. A symbol
+ * and kind feed the keyword index, `--kind` and the verdict line, so a missing name is a wrong result.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createChunker, type Chunker } from '../src/chunk/chunker.js';
@@ -107,6 +107,19 @@ describe('JavaScript and TypeScript object literals', () => {
   });
 });
 
+describe('JavaScript and TypeScript default exports without a name', () => {
+  // zod's locales end in `export default function () {...}`: a nameless block that --kind function never found.
+  it('names them `default`, with the doc comment above', async () => {
+    const content = ['/** @deprecated Use `km` instead. */', 'export default function (): { localeError: ErrorMap } {', '  return km();', '}'];
+    expect(await rows('kh.ts', content)).toEqual([[1, 4, 'function', 'default', '']]);
+    const arrow = ['export default async (req) => {', '  return new Response(req.url);', '};'];
+    expect(await rows('handler.js', arrow)).toEqual([[1, 3, 'function', 'default', '']]);
+    // The class was not a definition: its method stood at the top with no container.
+    const cls = ['export default class {', '  run() {', '    return this.steps.map((step) => step.run());', '  }', '}'];
+    expect(await rows('job.js', cls)).toEqual([[1, 5, 'class', 'default', '']]);
+  });
+});
+
 describe('Ruby class << self', () => {
   it("gives its methods the class as container, as `def self.x` has, and names them at a small budget", async () => {
     const content = [
@@ -165,6 +178,28 @@ describe('Rust trait impls', () => {
       [8, 11, 'method', 'fmt', 'Point'],
       [13, 13, 'impl', 'From<(i32, i32)> for Point', ''],
       [14, 17, 'method', 'from', 'Point'],
+    ]);
+  });
+
+  it('names a generic impl after its type, as its trait impls name it (fd: `ReceiverBuffer<\'a, W>` was the container)', async () => {
+    const content = [
+      "impl<'a, W: Write> ReceiverBuffer<'a, W> {",
+      '    fn new(writer: W) -> Self {',
+      '        ReceiverBuffer { writer }',
+      '    }',
+      '}',
+      '',
+      "impl<W: Write> fmt::Debug for ReceiverBuffer<'_, W> {",
+      '    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {',
+      '        f.write_str("buffer")',
+      '    }',
+      '}',
+    ];
+    expect(await rows('walk.rs', content, tiny)).toEqual([
+      [1, 1, 'impl', 'ReceiverBuffer', ''],
+      [2, 5, 'method', 'new', 'ReceiverBuffer'],
+      [7, 7, 'impl', 'Debug for ReceiverBuffer', ''],
+      [8, 11, 'method', 'fmt', 'ReceiverBuffer'],
     ]);
   });
 });

@@ -91,6 +91,17 @@ describe('codectx chunk', () => {
     expect(chunks.length).toBeGreaterThan(10);
   });
 
+  it('says when --max-tokens is over what the model embeds, and cuts as index would', async () => {
+    const file = 'test/fixtures/languages/python.py';
+    const over = await runCli(['chunk', file, '--max-tokens', '400'], { home });
+    const within = await runCli(['chunk', file, '--max-tokens', '200'], { home });
+    expect([over.code, within.code]).toEqual([0, 0]);
+    expect(over.stderr.trim()).toMatch(/^codectx: --max-tokens 400 is over what the embedding model takes with a chunk's name; cut at \d+, as index would$/);
+    const cut = Number(/cut at (\d+)/.exec(over.stderr)![1]);
+    expect(over.stdout).toBe((await runCli(['chunk', file, '--max-tokens', String(cut)], { home })).stdout);
+    expect(within.stderr).toBe('');
+  });
+
   it('fails with one line for a missing file', async () => {
     const result = await runCli(['chunk', 'no/such/file.ts'], { home });
     expect(result.code).toBe(2);

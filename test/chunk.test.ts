@@ -102,7 +102,7 @@ const EXPECTED: Record<string, { language: string; chunks: Expected[] }> = {
     language: 'kotlin',
     chunks: [
       [1, 8, 'interface', 'Thermometer', ''],
-      [10, 10, 'class', 'Scale', ''],
+      [10, 10, 'enum', 'Scale', ''],
       [12, 12, 'class', 'Reading', ''],
       [13, 17, 'method', 'inScale', 'Reading'],
       [19, 20, 'class', 'Station', ''],

@@ -49,6 +49,14 @@ describe('mergeResults', () => {
     expect(merged[0]!.score).toBe(0.03);
     expect(merged[0]!.similarity).toBe(0.5);
   });
+
+  it('qualifies each name of a result that joined neighbours, so none is listed twice', () => {
+    const merged = mergeResults([
+      result('src/session.ts', session, 10, 20, { symbol: 'redirectTarget', container: 'Session', kind: 'method' }),
+      result('src/session.ts', session, 15, 40, { symbol: 'stripAuth, redirectTarget', container: 'Session', kind: 'method' }),
+    ]);
+    expect(merged.map((s) => s.symbols)).toEqual([['Session.redirectTarget', 'Session.stripAuth']]);
+  });
 });
 
 describe('decideVerdict', () => {
@@ -130,6 +138,39 @@ describe('buildContext', () => {
     expect(kept.content.split('\n').at(-1)).toBe(`big line ${kept.truncatedAt}`);
     expect(block.text).toContain(`### src/big.ts:1-${kept.truncatedAt} huge`);
     expect(block.text).toContain(`(truncated to fit the budget: lines ${kept.truncatedAt! + 1}-400 not shown)`);
+  });
+
+  it("cuts the best result's own lines, not a lesser neighbour merged above it, when nothing fits whole", () => {
+    const lines = fileLines(400, 'big');
+    const neighbour = result('src/big.ts', lines, 1, 200, { symbol: 'neighbour', score: 0.02, dense: { score: 0.3, rank: 2 } });
+    const best = result('src/big.ts', lines, 201, 400, { symbol: 'best', score: 0.1, dense: { score: 0.5, rank: 1 } });
+    const block = buildContext('x', [neighbour, best], { budgetTokens: 300, countTokens: estimatePromptTokens, thresholds });
+    expect(block.tokens).toBeLessThanOrEqual(300);
+    expect(block.snippets).toHaveLength(1);
+    expect(block.snippets[0]).toMatchObject({ startLine: 201, symbols: ['best'] });
+    expect(block.text).toContain('```typescript\nbig line 201\n');
+  });
+
+  it('keeps the best result whole when it fits alone but not with the neighbour it was merged with', () => {
+    const lines = fileLines(400, 'big');
+    const neighbour = result('src/big.ts', lines, 1, 390, { symbol: 'neighbour', score: 0.02, dense: { score: 0.3, rank: 2 } });
+    const best = result('src/big.ts', lines, 391, 400, { symbol: 'best', score: 0.1, dense: { score: 0.5, rank: 1 } });
+    const block = buildContext('x', [neighbour, best], { budgetTokens: 300, countTokens: estimatePromptTokens, thresholds });
+    expect(block.snippets.map((s) => [s.startLine, s.endLine, s.truncatedAt])).toEqual([[391, 400, undefined]]);
+  });
+
+  it("shows the verdict's target when a larger snippet ranked above it does not fit", () => {
+    const big = fileLines(400, 'big');
+    const results = [
+      result('src/session.ts', session, 5, 15, { symbol: 'create', score: 0.05, dense: { score: 0.3, rank: 2 } }),
+      result('src/big.ts', big, 1, 400, { symbol: 'huge', score: 0.04, dense: { score: 0.25, rank: 3 } }),
+      result('src/auth/password.ts', password, 3, 12, { symbol: 'hashPassword', score: 0.01, dense: { score: 0.45, rank: 1 } }),
+    ];
+    const block = buildContext('hash a password with a salt', results, { budgetTokens: 600, countTokens: estimatePromptTokens, thresholds });
+    expect(block.text).toContain('Verdict: EXTEND: closest code is function hashPassword in src/auth/password.ts:3-12');
+    expect(block.snippets.map((s) => `${s.file}:${s.startLine}-${s.endLine}`)).toEqual(['src/session.ts:5-15', 'src/auth/password.ts:3-12']);
+    expect(block.tokens).toBeLessThanOrEqual(600);
+    expect(block.dropped).toBe(1);
   });
 
   it('leaves out results unrelated to the task unless they are a top keyword hit, and says so', () => {
@@ -297,6 +338,8 @@ describe('questions, reviews and explanations get the relevant code, not a verdi
       'review the handler, then update the docs',
       'write unit tests for res.cookie',
       'Can you add a partitioned option to res.cookie',
+      'Can you add a partitioned option to res.cookie?',
+      'could you fix the open redirect in res.redirect?',
       'implement caching of rendered views',
       'verify the password a user enters at login',
       'check that a login password matches the stored hash',
@@ -330,6 +373,8 @@ describe('a task that changes the code it is close to gets Extend, not Reuse', (
     'Improve the error handling of sendFile',
     'fix the range requests of files sent to the client',
     'optimize sending a file to the client',
+    'sending a file to the client crashes when the path has a trailing slash',
+    'sending a file to the client no longer works on Windows',
   ])('"%s" → Extend', (task) => {
     const verdict = decideVerdict([sendFile], thresholds, [task], task);
     expect(verdict.kind).toBe('extend');

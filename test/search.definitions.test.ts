@@ -128,6 +128,38 @@ describe('definitionExtents', () => {
   });
 });
 
+describe('definitionExtents of a function whose lines start at column 0 inside it', () => {
+  // A multi-line string at column 0 (a shell script a Go program writes), as cobra's writePreamble holds: its
+  // pieces open unindented, and indentation alone read each as a definition of its own.
+  const script = Array.from({ length: 12 }, (_, i) => [`__%[1]s_step${i}()`, '{', `    local value${i}=\${words[c]}`, `    echo "step ${i} $value${i}"`, '}', '']).flat();
+  const text = ['package main', '', 'func writePreamble(buf io.StringWriter, name string) {', '\tbuf.WriteString(fmt.Sprintf(`# bash completion', ...script, '`, name))', '}'];
+
+  it('looks nothing up for a whole function that statements of the file joined above it', async () => {
+    const steps = Array.from({ length: 6 }, (_, i) => `  const step${i} = req.stage${i}(req.value${i} + ${i})`);
+    const text = ["const a = require('a')", '', 'function route(req) {', ...steps, '  return req', '}'];
+    const [chunk] = await (await createChunker()).chunk('r.js', text.join('\n'));
+    expect([chunk!.symbol, chunk!.startLine, chunk!.endLine]).toEqual(['route', 1, text.length]);
+    let lookups = 0;
+    const counted = (lines: FileLines[]) => {
+      lookups++;
+      return lookup([chunk!])(lines);
+    };
+    expect(await definitionExtents([record(chunk!)], counted)).toEqual([undefined]);
+    expect(lookups).toBe(0);
+  });
+
+  it('finds the whole function from each of its pieces after the first', async () => {
+    const chunks = await (await createChunker({ maxTokens: 100 })).chunk('bash.go', text.join('\n'));
+    const pieces = chunks.filter((c) => c.symbol === 'writePreamble');
+    expect(pieces.length).toBeGreaterThan(3);
+    const whole = [pieces[0]!.startLine, pieces.at(-1)!.endLine];
+    for (const piece of pieces.slice(1)) {
+      const [extent] = await definitionExtents([record(piece)], lookup(chunks));
+      expect([piece.startLine, extent?.startLine, extent?.endLine]).toEqual([piece.startLine, ...whole]);
+    }
+  });
+});
+
 function record(chunk: Chunk): ChunkRecord {
   return { ...chunk, id: `${chunk.startLine}` };
 }

@@ -200,6 +200,14 @@ describe('groupPieces', () => {
     expect(grouped[0]!.chunk.content).toBe('a\nb');
   });
 
+  it('joins two results of one definition that the piece between them bridges, freeing a slot', () => {
+    // cJSON's parse_number came back as 306-378 and 379-408: pieces 2 and 4 ranked first, 3 joined 2, 1 joined 2.
+    const grouped = groupPieces([piece('b', 20, 29), piece('d', 40, 49), piece('x', 100, 110, 'other'), piece('c', 31, 39), piece('e', 200, 210, 'third')], 3);
+    expect(grouped.map((h) => [h.chunk.startLine, h.chunk.endLine])).toEqual([[20, 49], [100, 110], [200, 210]]);
+    expect(grouped[0]!.chunk.content).toBe('b\n\nc\nd');
+    expect(grouped[0]!.gaps).toEqual([{ file: 'src/app.ts', startLine: 30, endLine: 30 }]);
+  });
+
   it('keeps pieces apart when they are not neighbours or belong to other definitions', () => {
     const grouped = groupPieces([piece('a', 10, 40), piece('b', 60, 70), piece('c', 41, 50, 'other')], 5);
     expect(grouped).toHaveLength(3);

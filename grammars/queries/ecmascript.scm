@@ -50,3 +50,10 @@
       (string (string_fragment) @name)
       .
       [(function_expression) (arrow_function body: (statement_block))]))) @chunk.function
+
+; export default function () {...}, export default (req) => {...}, export default class {...}: no name of their
+; own; named `default`, as their importers see them.
+(export_statement
+  "default" @name
+  value: [(function_expression) (generator_function) (arrow_function body: (statement_block))]) @chunk.function
+(export_statement "default" @name value: (class)) @chunk.class

@@ -21,9 +21,12 @@ export { estimateWordPieceTokens, type CountTokens } from './tokens.js';
  * starts with a number (changelog versions). 3: names for C function-pointer returns, K&R definitions, macros
  * and typedefs, JS object literals of functions, Ruby `class << self` methods, Rust trait impls and C#'s
  * file-scoped namespace; in a function broken up for size, a statement after a nested function is no longer the
- * nested one's.
+ * nested one's. 4: of two query patterns matching one node, the first in the query names it: a Rust generic impl is
+ * its type (`impl<T> Stack<T>` → Stack, as `impl Display for Stack<T>` gives its methods Stack), a Kotlin
+ * `enum class` an enum (both were the fallback pattern's); JS/TS `export default function () {...}` (and arrows,
+ * classes) a definition named `default`, with its doc comment (it was a nameless block).
  */
-export const CHUNKER_VERSION = '3';
+export const CHUNKER_VERSION = '4';
 
 export const DEFAULT_MAX_TOKENS = 400;
 
@@ -43,6 +46,8 @@ export interface Chunker {
    * under another's path.
    */
   chunk(relativePath: string, content: string): Promise<Chunk[]>;
+  /** The token budget per chunk it cuts to. */
+  readonly maxTokens: number;
 }
 
 /** C++ in a .h file: the C grammar would parse classes and namespaces as errors. */
@@ -91,7 +96,7 @@ export async function createChunker(options: ChunkerOptions = {}): Promise<Chunk
     return assemble(layout(() => cuts), []);
   }
 
-  return { chunk };
+  return { chunk, maxTokens: budget };
 }
 
 /** Whether the first token of a row starts a named node (a statement, a comment) instead of closing one. */

@@ -93,6 +93,8 @@ interface Found extends Definition {
 }
 
 interface Captured {
+  /** Index of the query pattern that matched. */
+  pattern: number;
   node: Node;
   kind: ChunkKind;
   names: Node[];
@@ -133,11 +135,11 @@ function collect(root: Node, query: Query, lines: readonly string[]): { found: F
     }
     names.sort((a, b) => a.startIndex - b.startIndex);
     if (label && names.length > 0) labels.push({ ...label, symbol: symbolText(...names) });
-    if (node && kind) captured.push({ node, kind, names, container, scope, end });
+    if (node && kind) captured.push({ pattern: match.patternIndex, node, kind, names, container, scope, end });
   }
   const byNode = new Map<number, Found>();
   const seenNames = new Set<number>();
-  for (const { node: definition, kind, names, container, scope, end } of withinNesting(captured)) {
+  for (const { node: definition, kind, names, container, scope, end } of withinNesting(firstPatternEach(captured))) {
     // One definition per name: `export function f` and `function f` both match; the outer node wins below.
     const name = names[0];
     if (name && seenNames.has(name.startIndex)) continue;
@@ -158,6 +160,20 @@ function collect(root: Node, query: Query, lines: readonly string[]): { found: F
     });
   }
   return { found: [...byNode.values()], labels };
+}
+
+/**
+ * One capture per node, the earliest pattern's, in the order met: a query lists the specific pattern before its
+ * fallback (Rust's `impl<T> Stack<T>` is Stack, not the fallback's whole type `Stack<T>`), and the order in which
+ * tree-sitter returns two matches of one node says nothing about which is meant.
+ */
+function firstPatternEach(captured: Captured[]): Captured[] {
+  const byNode = new Map<number, Captured>();
+  for (const definition of captured) {
+    const seen = byNode.get(definition.node.id);
+    if (!seen || definition.pattern < seen.pattern) byNode.set(definition.node.id, definition);
+  }
+  return [...byNode.values()];
 }
 
 /** The definitions at most MAX_NESTING deep in one another, by their byte ranges (no tree walk), in their order. */

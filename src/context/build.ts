@@ -42,9 +42,10 @@ export function buildContext(task: string, results: SearchResult[], options: Bui
   const unrelated = results.length - relevant.length;
   const header = renderHeader(task, verdict, queries, unrelated, options.thresholds);
   const available = options.budgetTokens - options.countTokens(header);
-  const partial = mergeResults(relevant).sort(byScore);
-  const partialKept = fitBudget(partial, available, options.countTokens);
-  const { candidates, kept } = withWholeTarget(relevant, verdict, partialKept, available, options.countTokens) ?? { candidates: partial, kept: partialKept };
+  const partial = fitBudget(relevant, available, options.countTokens);
+  const fitted = withWholeTarget(relevant, verdict, partial.kept, available, options.countTokens) ?? partial;
+  const { candidates } = fitted;
+  const kept = withTargetSnippet(verdict, fitted, available, options.countTokens);
 
   const snippets = orderForReading(kept);
   const text = [header, ...snippets.map(renderSnippet)].join('\n');
@@ -87,8 +88,13 @@ export async function buildRedactedContext(task: string, results: SearchResult[]
 
 const byScore = (a: ContextSnippet, b: ContextSnippet) => b.score - a.score;
 
-/** The longest best-first run of snippets that fits; when even the best does not, its first lines, said so. */
-function fitBudget(candidates: ContextSnippet[], available: number, countTokens: (text: string) => number): ContextSnippet[] {
+/**
+ * The results merged into snippets, best first, and the longest run of them that fits; when even the best does
+ * not, the best result's own lines, cut to fit and said so. The best snippet may be that result merged with
+ * neighbours above it (another method of its class): its first lines would show them and not the result.
+ */
+function fitBudget(results: SearchResult[], available: number, countTokens: (text: string) => number): { candidates: ContextSnippet[]; kept: ContextSnippet[] } {
+  const candidates = mergeResults(results).sort(byScore);
   const kept: ContextSnippet[] = [];
   let used = 0;
   for (const snippet of candidates) {
@@ -97,11 +103,13 @@ function fitBudget(candidates: ContextSnippet[], available: number, countTokens:
     kept.push(snippet);
     used += cost;
   }
-  if (kept.length === 0 && candidates[0] && available > 0) {
-    const trimmed = trimToFit(candidates[0], available, countTokens);
-    if (trimmed) kept.push(trimmed);
+  const best = [...results].sort((a, b) => b.score - a.score)[0];
+  if (kept.length === 0 && best && available > 0) {
+    const own = mergeResults([best])[0]!;
+    const fitted = countTokens(renderSnippet(own)) <= available ? own : trimToFit(own, available, countTokens);
+    if (fitted) kept.push(fitted);
   }
-  return kept;
+  return { candidates, kept };
 }
 
 /**
@@ -130,12 +138,32 @@ function withWholeTarget(
   const isTarget = (r: SearchResult) => r.file === target?.file && r.definition?.content !== undefined && r.definition.startLine === target.startLine && r.definition.endLine === target.endLine;
   if (!results.some(isTarget)) return undefined;
   const completed = results.map((r) => (isTarget(r) ? { ...r, startLine: r.definition!.startLine, endLine: r.definition!.endLine, content: r.definition!.content!, definition: undefined } : r));
-  const candidates = mergeResults(completed).sort(byScore);
-  const kept = fitBudget(candidates, available, countTokens);
+  const { candidates, kept } = fitBudget(completed, available, countTokens);
   const whole = kept.find((s) => covers(s, { file: target!.file, startLine: target!.startLine, endLine: target!.endLine }));
   if (!whole || whole.truncatedAt !== undefined) return undefined;
   const displaced = partialKept.filter((s) => !kept.some((k) => covers(k, s)));
   return displaced.every((s) => s.score < LOW_SCORE_SHARE * whole.score) ? { candidates, kept } : undefined;
+}
+
+/**
+ * The kept snippets, and the one holding the verdict's target when the run of best snippets stopped before it (a
+ * larger snippet did not fit) and it fits in what is left: the header names that code, and says "with the snippets
+ * below". (gson, "explain how TypeAdapterFactory is chosen" at the hook's 1,500 tokens: 375 tokens used, the
+ * 3-line target named and not shown.)
+ */
+function withTargetSnippet(
+  verdict: Verdict,
+  { candidates, kept }: { candidates: ContextSnippet[]; kept: ContextSnippet[] },
+  available: number,
+  countTokens: (text: string) => number,
+): ContextSnippet[] {
+  const target = verdict.target;
+  if (!target) return kept;
+  const holds = (s: ContextSnippet) => s.file === target.file && s.startLine <= target.endLine && target.startLine <= (s.truncatedAt ?? s.endLine);
+  const snippet = kept.some(holds) ? undefined : candidates.find(holds);
+  if (!snippet) return kept;
+  const used = kept.reduce((sum, s) => sum + countTokens(renderSnippet(s)), 0);
+  return used + countTokens(renderSnippet(snippet)) <= available ? [...kept, snippet] : kept;
 }
 
 /** Keyword hits this high are kept whatever their similarity: an identifier the task names exactly. */

@@ -25,18 +25,23 @@ const INQUIRY_VERB =
  * for each login" stay changes).
  */
 const CHECK_FOR = /^(check|verify) (the|this|these|those|our|all|every|each)\b.*\bfor (?!(each|every|all|any|the|this|that|these|those|its|their|our)\b)/i;
+const CHANGE_VERBS = 'fix|add|implement|update|change|remove|refactor|rewrite|replace|write|create|make|patch|move|rename';
 /** "find and fix …", "review the handler, then update …": the task does ask for a change. */
-const THEN_CHANGE = /\b(and|then)\s+(fix|add|implement|update|change|remove|refactor|rewrite|replace|write|create|make|patch|move|rename)\b/i;
+const THEN_CHANGE = new RegExp(`\\b(and|then)\\s+(${CHANGE_VERBS})\\b`, 'i');
+/** "Can you add a --max-size filter?": a request put as a question is still a change. */
+const OPENS_WITH_CHANGE = new RegExp(`^(${CHANGE_VERBS})\\b`, 'i');
 
 export function isInquiry(task: string): boolean {
   const text = task.trim().replace(POLITE, '');
-  if (THEN_CHANGE.test(text)) return false;
+  if (THEN_CHANGE.test(text) || OPENS_WITH_CHANGE.test(text)) return false;
   return QUESTION.test(text) || INQUIRY_VERB.test(text) || CHECK_FOR.test(text) || text.endsWith('?');
 }
 
 /** Verbs that change what is there: "fix …", "improve …", "optimize …", "deprecate …", "do not …". */
 const MODIFY_VERB =
   /^(fix|fixes|fixed|change|improve|optimi[sz]e|refactor|extend|update|modify|rename|deprecate|rewrite|rework|restructure|simplify|speed up|tweak|adjust|correct|repair|harden|do not|don't|never)\b/i;
+/** "the --owner filter crashes on macOS", "paging no longer works": a bug report, about code that exists. */
+const REPORTS_DEFECT = /\b(crash(es|ed|ing)?|segfaults?|(is|are) broken|(doesn't|does not|don't|do not) work|no longer works?|hangs|regressed)\b/i;
 /** "add support for …", "add an option to …": a new ability for code that exists. */
 const ADDS_TO_EXISTING = /\b(support (for|in)|adds?|added) (support|an? (option|parameter|flag|check|property|argument)|the ability|functionality)\b|\bsupport (for|in)\b/i;
 /**
@@ -90,12 +95,12 @@ const IDENTIFIER_LIKE = (name: string) => /[_$]/.test(name) || (/[a-z]/.test(nam
 
 /**
  * Whether the task asks to change existing code rather than to get something done: it opens with a verb that
- * modifies, adds an ability to something, or names the code (`symbol`) as code. Reuse means "this exists, call
+ * modifies, adds an ability to something, reports a defect, or names the code (`symbol`) as code. Reuse means "this exists, call
  * it"; a task that names the function, or asks to fix or improve it, already knows it exists and wants it changed.
  */
 export function changesExisting(task: string, symbol: string): boolean {
   const text = task.trim().replace(POLITE, '');
-  if (MODIFY_VERB.test(text) || ADDS_TO_EXISTING.test(text) || REACTS_ON.test(text)) return true;
+  if (MODIFY_VERB.test(text) || ADDS_TO_EXISTING.test(text) || REACTS_ON.test(text) || REPORTS_DEFECT.test(text)) return true;
   return symbolNames(symbol)
     .map(memberName)
     .some((name) => name.length >= 3 && IDENTIFIER_LIKE(name) && new RegExp(`(?<![\\w$])${escapeRegExp(name)}(?![\\w$])`).test(text));

@@ -1,4 +1,5 @@
 import type { ChunkKind } from '../chunk/types.js';
+import { symbolNames } from '../chunk/symbolNames.js';
 import type { SearchResult } from '../search/types.js';
 
 /** One contiguous range of one file, made from one or more search results. */
@@ -58,7 +59,7 @@ function fromResult(r: SearchResult): ContextSnippet {
     language: r.language,
     startLine: r.startLine,
     endLine: r.endLine,
-    symbols: r.symbol ? [qualified(r)] : [],
+    symbols: qualifiedNames(r),
     kinds: [r.kind],
     score: r.score,
     similarity: r.dense?.score,
@@ -74,14 +75,14 @@ function absorb(snippet: ContextSnippet, r: SearchResult): void {
     snippet.content += `\n${lines.slice(snippet.endLine - r.startLine + 1).join('\n')}`;
     snippet.endLine = r.endLine;
   }
-  const name = r.symbol ? qualified(r) : '';
-  if (name && !snippet.symbols.includes(name)) snippet.symbols.push(name);
+  for (const name of qualifiedNames(r)) if (!snippet.symbols.includes(name)) snippet.symbols.push(name);
   if (!snippet.kinds.includes(r.kind)) snippet.kinds.push(r.kind);
   if (r.definition && !snippet.definition) snippet.definition = { startLine: r.definition.startLine, endLine: r.definition.endLine };
   snippet.score = Math.max(snippet.score, r.score);
   if (r.dense) snippet.similarity = Math.max(snippet.similarity ?? -1, r.dense.score);
 }
 
-function qualified(r: SearchResult): string {
-  return r.container && !r.symbol.startsWith(`${r.container}.`) ? `${r.container}.${r.symbol}` : r.symbol;
+/** Each name a result's symbol lists (neighbours joined by search: "a, b"), qualified by its container. */
+function qualifiedNames(r: SearchResult): string[] {
+  return symbolNames(r.symbol).map((name) => (r.container && !name.startsWith(`${r.container}.`) ? `${r.container}.${name}` : name));
 }

@@ -26,15 +26,28 @@ export function groupPieces(ranked: FusedHit[], limit: number, joinWithin = 0): 
   for (const [index, hit] of ranked.entries()) {
     const sibling = taken.find((t) => samePieceRun(t.chunk, hit.chunk) || (index < joinWithin && neighbours(t.chunk, hit.chunk)));
     if (sibling) {
-      const gap = linesBetween(sibling.chunk, hit.chunk);
-      if (gap) sibling.gaps.push(gap);
-      sibling.chunk = joinPieces(sibling.chunk, hit.chunk);
+      joinInto(sibling, hit.chunk);
+      // Grown, it may now touch a piece of its definition that took a slot of its own (pieces 1 and 3 ranked
+      // before piece 2): one definition, one slot, under the better-ranked of the two.
+      const other = taken.find((t) => t !== sibling && samePieceRun(t.chunk, sibling.chunk));
+      if (other) {
+        const [kept, joined] = taken.indexOf(other) < taken.indexOf(sibling) ? [other, sibling] : [sibling, other];
+        joinInto(kept, joined.chunk);
+        kept.gaps.push(...joined.gaps);
+        taken.splice(taken.indexOf(joined), 1);
+      }
       continue;
     }
     if (taken.length === limit) break;
     taken.push({ ...hit, gaps: [] });
   }
   return taken;
+}
+
+function joinInto(result: GroupedHit, chunk: ChunkRecord): void {
+  const gap = linesBetween(result.chunk, chunk);
+  if (gap) result.gaps.push(gap);
+  result.chunk = joinPieces(result.chunk, chunk);
 }
 
 /** The results with the lines of `found` (chunks of the store, see ChunkStore.chunksAt) written into their gaps. */
@@ -205,13 +218,17 @@ function ownPieces(result: ChunkRecord, near: ChunkRecord[]): ChunkRecord[] {
 
 /**
  * Which sides of a chunk other pieces of its definition may lie on, by the rule of `continues` (a lookup costs ~5 ms
- * of a search at 100k chunks): none before a chunk that starts unindented or opens with its definition's header;
- * none after one that ends no deeper than its definition's first line (a closing `}` or `end`), unless it may
- * start inside a body. So a whole method (most results in brace languages) needs no lookup.
+ * of a search at 100k chunks): none before a chunk that opens with its definition's header; none after one that
+ * ends no deeper than its definition's first line (a closing `}` or `end`), unless it may start inside a body. So
+ * a whole method (most results in brace languages) needs no lookup. (A first piece that ends at column 0 inside a
+ * multi-line string reads as whole: its text cannot tell that line from a closing `}`.)
  */
 function mayContinue(chunk: ChunkRecord): { before: boolean; after: boolean } {
   if (chunk.kind === 'section') return { before: !/^#/.test(chunk.content), after: true };
-  const before = indentOf(chunk.content) > 0 && !opensDefinition(chunk);
+  // An unindented chunk that names its definition on an unindented line holds its header (statements of the file
+  // joined above a function: `const x = require('x')`); one that does not opens inside a body (a multi-line string).
+  const headerWithin = indentOf(chunk.content) === 0 && chunk.content.split('\n').some((line) => indentOf(line) === 0 && namesIt(chunk).test(line));
+  const before = !opensDefinition(chunk) && !headerWithin;
   return { before, after: before || indentOf(chunk.content.slice(chunk.content.lastIndexOf('\n') + 1)) > headerIndent(chunk) };
 }
 
@@ -237,7 +254,9 @@ function opensDefinition(chunk: ChunkRecord): boolean {
 function continues(first: ChunkRecord, later: ChunkRecord): boolean {
   // A Markdown section is not indented: its later pieces are the ones that do not open with a heading.
   if (first.kind === 'section') return !/^#/.test(later.content);
-  return indentOf(later.content) > headerIndent(first);
+  // A piece may also open at column 0 inside the body (a multi-line string, C's `#ifdef`): one that does not open
+  // with the definition's header continues it too.
+  return indentOf(later.content) > headerIndent(first) || !opensDefinition(later);
 }
 
 /**
@@ -245,9 +264,13 @@ function continues(first: ChunkRecord, later: ChunkRecord): boolean {
  * chunk may open with lines of what holds it (`module.exports = {`), else the chunk's first.
  */
 function headerIndent(chunk: ChunkRecord): number {
-  const name = new RegExp(`(?<![\\w$])${escapeRegExp(memberName(chunk.symbol))}(?![\\w$])`);
   const lines = chunk.content.split('\n');
-  return indentOf(lines.find((line) => name.test(line)) ?? lines[0]!);
+  return indentOf(lines.find((line) => namesIt(chunk).test(line)) ?? lines[0]!);
+}
+
+/** A line naming the chunk's definition (`set length(n) {`, `def name`, `respond(ctx)`). */
+function namesIt(chunk: ChunkRecord): RegExp {
+  return new RegExp(`(?<![\\w$])${escapeRegExp(memberName(chunk.symbol))}(?![\\w$])`);
 }
 
 function indentOf(content: string): number {

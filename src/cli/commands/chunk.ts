@@ -34,7 +34,7 @@ export function registerChunkCommand(program: Command): void {
     .description('print the chunks `codectx index` cuts a file into (same token budget and tokenizer)')
     .option('-p, --path <dir>', 'codebase root, whose codectx.config.json sets the budget', nonEmptyPath('--path'), '.')
     .option('--json', 'print the chunks as a JSON array')
-    .option('--max-tokens <n>', `token budget per chunk instead of the configured one (chunkTokens), ${CHUNK_TOKENS_RANGE.min} to ${CHUNK_TOKENS_RANGE.max}`)
+    .option('--max-tokens <n>', `token budget per chunk instead of the configured one (chunkTokens), ${CHUNK_TOKENS_RANGE.min} to ${CHUNK_TOKENS_RANGE.max}, within what the embedding model takes`)
     .action(async (file: string, flags: ChunkFlags) => {
       const { root } = await resolveCodebase(flags.path);
       const config = loadConfig(root);
@@ -67,7 +67,13 @@ export function registerChunkCommand(program: Command): void {
         throw new UsageError(`${file} is left out by a .gitignore or .codectxignore of the codebase, or is in codectx's own folder; index skips it`);
       }
 
-      const chunks = await (await indexChunker(config)).chunk(name, read.text);
+      const chunker = await indexChunker(config);
+      // The index cuts within what the model embeds (a chunk's name goes before its code): 400 with the local model
+      // cut at 238, as 238 does, and said nothing.
+      if (flags.maxTokens !== undefined && chunker.maxTokens < config.chunkTokens!) {
+        console.error(`codectx: --max-tokens ${config.chunkTokens} is over what the embedding model takes with a chunk's name; cut at ${chunker.maxTokens}, as index would`);
+      }
+      const chunks = await chunker.chunk(name, read.text);
       process.stdout.write(flags.json ? `${JSON.stringify(chunks, null, 2)}\n` : chunks.map(describe).join(''));
     });
 }
