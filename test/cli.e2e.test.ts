@@ -303,7 +303,8 @@ describe('input that is almost right', () => {
   // `help serch` printed the whole help (exit 2) with no suggestion, where `serch` alone got one.
   it('help for a misspelt command suggests the command, as the misspelt command does', async () => {
     const direct = await cli(['serch']);
-    expect(direct).toEqual({ code: 2, stdout: '', stderr: "codectx: unknown command 'serch'\n(Did you mean search?)\n" });
+    // One line, as every usage error (it was two: "(Did you mean search?)" on its own line).
+    expect(direct).toEqual({ code: 2, stdout: '', stderr: "codectx: unknown command 'serch'; did you mean search?\n" });
     expect(await cli(['help', 'serch'])).toEqual(direct);
     // Commander's usage errors read as every other codectx error does.
     expect(await cli(['search', 'x', '--bogus'])).toEqual({ code: 2, stdout: '', stderr: "codectx: unknown option '--bogus'\n" });

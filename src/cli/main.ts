@@ -31,8 +31,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('--verbose', 'show full error details and debug output')
     .showSuggestionAfterError()
     .exitOverride()
-    // Commander's own usage errors ("error: unknown option '--bogus'") in the form of every other one.
-    .configureOutput({ writeErr: (text) => process.stderr.write(text), outputError: (text, write) => write(text.replace(/^error: /, 'codectx: ')) });
+    // Commander's own usage errors ("error: unknown option '--bogus'") in the form of every other one: one line,
+    // its suggestion ("\n(Did you mean search?)") included.
+    .configureOutput({
+      writeErr: (text) => process.stderr.write(text),
+      outputError: (text, write) => write(text.replace(/^error: /, 'codectx: ').replace(/\n\(Did you mean (.*)\?\)\n$/, '; did you mean $1?\n')),
+    });
 
   // Ordered as the pipeline runs: index and search, then pre-search and routing, then keeping indexes fresh
   // and plugging into agents.
