@@ -13,6 +13,8 @@ interface CodebaseStatus {
   progress?: { phase: string; done: number; total: number };
 }
 
+const BULK_FILES = 400;
+
 /** Source no cache has seen: every chunk is embedded, so indexing it is real bulk work for the model. */
 async function writeBulkCorpus(root: string, files: number): Promise<void> {
   await mkdir(join(root, 'lib'), { recursive: true });
@@ -43,7 +45,9 @@ describe('daemon scheduling: a save is not stuck behind another codebase bulk in
     const big = join(base, 'big');
     await mkdir(small, { recursive: true });
     await writeFile(join(small, 'notes.py'), 'def summarize_notes(notes):\n    return "\\n".join(notes)\n');
-    await writeBulkCorpus(big, 120);
+    // Enough uncached work that the bulk run outlasts a save even when each probe below (a CLI process) is slow on a
+    // loaded machine: 120 files finished before the probes saw the save once.
+    await writeBulkCorpus(big, BULK_FILES);
     const cli = (args: string[]) => runCli(args, { home });
     const status = async (root: string) =>
       (JSON.parse((await cli(['daemon', 'status', '--json'])).stdout) as { codebases: CodebaseStatus[] }).codebases.find(
@@ -60,8 +64,8 @@ describe('daemon scheduling: a save is not stuck behind another codebase bulk in
     await waitFor(async () => (await status(bigRoot))?.state === 'indexing');
     // Status tells how far the bulk run is, not "0 files, 0 chunks" until its first group lands.
     await waitFor(async () => (await status(bigRoot))?.progress !== undefined);
-    expect((await status(bigRoot))?.progress?.total).toBe(120);
-    expect((await cli(['daemon', 'status'])).stdout).toMatch(/indexing \((counting )?\d+\/120 files\)/);
+    expect((await status(bigRoot))?.progress?.total).toBe(BULK_FILES);
+    expect((await cli(['daemon', 'status'])).stdout).toMatch(new RegExp(`indexing \\((counting )?\\d+/${BULK_FILES} files\\)`));
     await writeFile(join(small, 'invoice.py'), 'def apply_late_payment_fee(invoice):\n    return invoice.total * 1.05\n');
     await waitFor(async () => {
       const found = await cli(['search', 'apply_late_payment_fee', '--path', small, '--json']);
