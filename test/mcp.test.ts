@@ -1,13 +1,16 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireLock } from '../src/index/lock.js';
 import { fixtureWorkspace } from './helpers/cli.js';
 import { connectMcp } from './helpers/mcpClient.js';
 
 describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)', () => {
   let repo: string;
+  let home: string;
   let client: Client;
   let serverLog = '';
   const transportErrors: Error[] = [];
@@ -31,7 +34,6 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
   };
 
   beforeAll(async () => {
-    let home: string;
     ({ repo, home } = await fixtureWorkspace());
     client = await connectMcp(repo, home, {
       onStderr: (text) => (serverLog += text),
@@ -88,6 +90,25 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
     expect(text).toContain('scripts/report.py:');
     expect(text).not.toContain('src/auth/');
     expect(text).not.toContain('src/ui/');
+  });
+
+  // An agent told "search_code already works on what is indexed" got answers from part of the codebase, no word said.
+  it('says when the index it answered from is still being built from nothing', async () => {
+    const [name] = await readdir(join(home, 'indexes'));
+    const metaFile = join(home, 'indexes', name!, 'meta.json');
+    const meta = await readFile(metaFile, 'utf8');
+    await writeFile(metaFile, JSON.stringify({ ...JSON.parse(meta), complete: false, fromScratch: true, files: 3 }));
+    const release = await acquireLock(join(home, 'indexes', name!, 'index.lock'), 'the index');
+    try {
+      const { text, isError } = await call('search_code', { path: repo, query: 'totals per customer from invoices' });
+      expect(isError, text).toBe(false);
+      expect(text).toContain('scripts/report.py:');
+      expect(text).toMatch(/\n\nNote: the index of .* is still being built \(3 files so far\): results cover only those\.$/);
+    } finally {
+      await release();
+      await writeFile(metaFile, meta);
+    }
+    expect((await call('search_code', { path: repo, query: 'totals per customer from invoices' })).text).not.toContain('Note:');
   });
 
   it('takes a language by alias or extension, and names the known ones for an unknown one', async () => {

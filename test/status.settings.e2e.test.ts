@@ -131,4 +131,27 @@ describe('status while a run is under way', () => {
       await release();
     }
   });
+
+  // During a first build, search answered from the files indexed so far with no word: "no results" read as if the
+  // code did not exist.
+  it('search says the index it answered from is still being built from nothing', async () => {
+    const { repo, home } = await fixtureWorkspace();
+    expect((await runCli(['index', repo, '--quiet'], { home })).code).toBe(0);
+    const [name] = await readdir(join(home, 'indexes'));
+    const indexDir = join(home, 'indexes', name!);
+    const meta = JSON.parse(await readFile(join(indexDir, 'meta.json'), 'utf8')) as Record<string, unknown>;
+    const search = () => runCli(['search', 'hash a password', '-p', repo, '--json'], { home });
+    expect((await search()).stderr).toBe('');
+    // What a build from nothing writes as it starts, its lock held by the run.
+    await writeFile(join(indexDir, 'meta.json'), JSON.stringify({ ...meta, complete: false, fromScratch: true, files: 2 }));
+    const release = await acquireLock(join(indexDir, 'index.lock'), 'the index');
+    try {
+      const found = await search();
+      expect(found.code, found.stderr).toBe(0);
+      expect(found.stderr).toMatch(/^codectx: the index of .* is still being built \(2 files so far\): results cover only those\n$/);
+      expect((JSON.parse(found.stdout) as { results: unknown[] }).results.length).toBeGreaterThan(0);
+    } finally {
+      await release();
+    }
+  });
 });

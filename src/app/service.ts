@@ -11,6 +11,7 @@ import type { SearchOptions } from '../search/searcher.js';
 import type { SearchResult } from '../search/types.js';
 import { connectDaemon, DaemonCallError } from '../daemon/client.js';
 import { registerCodebase } from '../daemon/registry.js';
+import { count, printable } from '../text.js';
 import { throughDaemon } from './dispatch.js';
 import { indexedAbove, indexTarget, locateCodebase, pointsAtMilvus, type IndexTarget, type SharedIndexProbe } from './locate.js';
 
@@ -92,6 +93,18 @@ export class CodectxService {
       (await throughDaemon((client) => client.search(codebase.root, query, { ...options, configKey: key }, daemon.waitMs), daemon.onGone)) ??
       (await this.withRuntime(config, (runtime) => runtime.search(codebase, query, options)))
     );
+  }
+
+  /**
+   * Said beside a search's answer while the codebase's local index is being built from nothing: search answers from
+   * what it holds so far, and "no results" read as if the code did not exist. (A build that stopped is refused by
+   * search itself; a shared index says so from its own state.)
+   */
+  async buildingNote(codebase: Codebase): Promise<string | undefined> {
+    if (this.config(codebase).store === 'milvus') return undefined;
+    const meta = await readMetaIfSound(codebase.indexDir);
+    if (!meta || meta.complete || !meta.fromScratch) return undefined;
+    return `the index of ${printable(codebase.root)} is still being built (${count(meta.files, 'file')} so far): results cover only those`;
   }
 
   /**

@@ -57,11 +57,13 @@ export class McpBackend {
     };
   }
 
-  async search(path: string, query: string, options: SearchOptions): Promise<{ root: string; results: SearchResult[] }> {
+  async search(path: string, query: string, options: SearchOptions): Promise<{ root: string; results: SearchResult[]; note?: string }> {
     if (query.trim() === '') throw new UsageError('the query is empty');
     const { codebase, label, search } = await this.readable(path);
     try {
-      return { root: label, results: await search(query, options) };
+      const results = await search(query, options);
+      const note = await this.service.buildingNote(codebase);
+      return { root: label, results, ...(note && { note }) };
     } catch (error) {
       // Said the MCP way: the runtime's own message tells a person to run `codectx index`. The runtime decides,
       // from the index state (local, or a shared Milvus index with no local trace), not a local file check here.

@@ -94,12 +94,13 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
     },
     (args) =>
       answer(async () => {
-        const { root, results } = await backend.search(args.path, args.query, {
+        const { root, results, note } = await backend.search(args.path, args.query, {
           limit: args.limit ?? 10,
           filter: args.language ? { language: resolveLanguage(args.language) } : undefined,
           globs: args.extensionFilter?.length ? extensionGlobs(args.extensionFilter) : undefined,
         });
-        return formatSearchResults(results, args.query, root);
+        const text = formatSearchResults(results, args.query, root);
+        return note ? `${text}\n\nNote: ${note}.` : text;
       }),
   );
 

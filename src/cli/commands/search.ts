@@ -61,7 +61,10 @@ export function registerSearchCommand(program: Command): void {
       if (filters.filter.pathPrefix) await assertFolder(codebase.root, filters.filter.pathPrefix);
       const options: SearchOptions = { limit: flags.files ? limit * RESULTS_PER_FILE : limit, ...filters };
       // A daemon that stopped answering (stopped, hung) is left after its wait; saying so explains the 20 s.
-      return service.search(codebase, query, options, { onGone: (why) => process.stderr.write(`codectx: ${why}; searching without it\n`) });
+      const found = await service.search(codebase, query, options, { onGone: (why) => process.stderr.write(`codectx: ${why}; searching without it\n`) });
+      const building = await service.buildingNote(codebase);
+      if (building) process.stderr.write(`codectx: ${building}\n`);
+      return found;
     });
     if (flags.json) process.stdout.write(`${JSON.stringify({ results: results.map(toJson) }, null, 2)}\n`);
     else if (flags.files) process.stdout.write(formatFiles(results, limit));
