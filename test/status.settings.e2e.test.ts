@@ -5,6 +5,16 @@ import { acquireLock } from '../src/index/lock.js';
 import { fixtureWorkspace, runCli } from './helpers/cli.js';
 import { startOpenAIServer } from './helpers/openaiServer.js';
 
+/** A fixture codebase indexed by the CLI: its home, index folder and metadata (to rewrite as a run would). */
+async function indexedFixture(): Promise<{ repo: string; home: string; indexDir: string; metaFile: string; meta: Record<string, unknown> }> {
+  const { repo, home } = await fixtureWorkspace();
+  expect((await runCli(['index', repo, '--quiet'], { home })).code).toBe(0);
+  const [name] = await readdir(join(home, 'indexes'));
+  const indexDir = join(home, 'indexes', name!);
+  const metaFile = join(indexDir, 'meta.json');
+  return { repo, home, indexDir, metaFile, meta: JSON.parse(await readFile(metaFile, 'utf8')) as Record<string, unknown> };
+}
+
 // After a setting changed (another model, another chunk budget), status showed the old setup with no word while
 // search refused the index ("built with another setup") or asked for an API key.
 describe('status when the settings no longer match the index', () => {
@@ -49,11 +59,7 @@ describe('status when the settings no longer match the index', () => {
 // again, their vectors coming back from the embedding cache.
 describe('an index cut by an older chunker', () => {
   it('is rebuilt by the next index run, with no --force and nothing embedded again', async () => {
-    const { repo, home } = await fixtureWorkspace();
-    expect((await runCli(['index', repo, '--quiet'], { home })).code).toBe(0);
-    const [folder] = await readdir(join(home, 'indexes'));
-    const metaFile = join(home, 'indexes', folder!, 'meta.json');
-    const meta = JSON.parse(await readFile(metaFile, 'utf8')) as { chunkerVersion: string; chunks: number };
+    const { repo, home, metaFile, meta } = await indexedFixture();
     await writeFile(metaFile, JSON.stringify({ ...meta, chunkerVersion: '0' }));
 
     const refused = await runCli(['search', 'hash a password', '-p', repo], { home });
@@ -74,11 +80,7 @@ describe('an index cut by an older chunker', () => {
   });
 
   it('still asks for --force when the model changed as well', async () => {
-    const { repo, home } = await fixtureWorkspace();
-    expect((await runCli(['index', repo, '--quiet'], { home })).code).toBe(0);
-    const [folder] = await readdir(join(home, 'indexes'));
-    const metaFile = join(home, 'indexes', folder!, 'meta.json');
-    const meta = JSON.parse(await readFile(metaFile, 'utf8')) as Record<string, unknown>;
+    const { repo, home, metaFile, meta } = await indexedFixture();
     await writeFile(metaFile, JSON.stringify({ ...meta, chunkerVersion: '0', embeddingId: 'local:other' }));
     const run = await runCli(['index', repo], { home });
     expect(run.code).not.toBe(0);
@@ -111,13 +113,9 @@ describe("status when the index's own embedding cannot be used here", () => {
 // it)": an index being written is not complete, and status could not tell a live run from one that stopped.
 describe('status while a run is under way', () => {
   it('says the index is being indexed when a live process holds its lock, interrupted when none does', async () => {
-    const { repo, home } = await fixtureWorkspace();
-    expect((await runCli(['index', repo, '--quiet'], { home })).code).toBe(0);
-    const [name] = await readdir(join(home, 'indexes'));
-    const indexDir = join(home, 'indexes', name!);
+    const { repo, home, indexDir, metaFile, meta } = await indexedFixture();
     // What a run writes as it starts (and leaves behind when it stops): the metadata marked not complete.
-    const meta = JSON.parse(await readFile(join(indexDir, 'meta.json'), 'utf8')) as Record<string, unknown>;
-    await writeFile(join(indexDir, 'meta.json'), JSON.stringify({ ...meta, complete: false }));
+    await writeFile(metaFile, JSON.stringify({ ...meta, complete: false }));
     expect((await runCli(['status', repo], { home })).stdout).toMatch(/^index: .*\(last run interrupted; the next index run repairs it\)$/m);
 
     const release = await acquireLock(join(indexDir, 'index.lock'), 'the index');
@@ -135,15 +133,11 @@ describe('status while a run is under way', () => {
   // During a first build, search answered from the files indexed so far with no word: "no results" read as if the
   // code did not exist.
   it('search says the index it answered from is still being built from nothing', async () => {
-    const { repo, home } = await fixtureWorkspace();
-    expect((await runCli(['index', repo, '--quiet'], { home })).code).toBe(0);
-    const [name] = await readdir(join(home, 'indexes'));
-    const indexDir = join(home, 'indexes', name!);
-    const meta = JSON.parse(await readFile(join(indexDir, 'meta.json'), 'utf8')) as Record<string, unknown>;
+    const { repo, home, indexDir, metaFile, meta } = await indexedFixture();
     const search = () => runCli(['search', 'hash a password', '-p', repo, '--json'], { home });
     expect((await search()).stderr).toBe('');
     // What a build from nothing writes as it starts, its lock held by the run.
-    await writeFile(join(indexDir, 'meta.json'), JSON.stringify({ ...meta, complete: false, fromScratch: true, files: 2 }));
+    await writeFile(metaFile, JSON.stringify({ ...meta, complete: false, fromScratch: true, files: 2 }));
     const release = await acquireLock(join(indexDir, 'index.lock'), 'the index');
     try {
       const found = await search();
