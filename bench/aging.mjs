@@ -4,7 +4,7 @@
 // fragments and the folder's size printed as the saves add up. A store that degrades with use shows it here, not
 // in a bench that measures a fresh index. Figures are printed, not asserted.
 // Usage: npm run bench:aging [-- --chunks 100000 --saves 480]
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { openLanceStore } from '../dist/store/lance.js';
 import * as lancedb from '@lancedb/lancedb';
 import { hybridSearch } from '../dist/store/hybrid.js';
+import { folderBytes } from '../dist/index/folderBytes.js';
 import { seededRandom, syntheticCorpus } from './synthetic.mjs';
 
 const arg = (name, fallback) => {
@@ -30,13 +31,7 @@ const rng = seededRandom(7, DIM);
 const { makeChunks, makeQueries } = syntheticCorpus(rng);
 const dir = mkdtempSync(join(tmpdir(), 'codectx-bench-aging-'));
 const p50 = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const folderMb = (path) => {
-  let bytes = 0;
-  for (const entry of readdirSync(path, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) bytes += statSync(join(entry.parentPath, entry.name)).size;
-  }
-  return Math.round(bytes / 2 ** 20);
-};
+const folderMb = async (path) => Math.round((await folderBytes(path)) / 2 ** 20);
 
 try {
   const store = await openLanceStore({ dir, table: 'bench', dimension: DIM });
@@ -64,7 +59,7 @@ try {
     const fragments = (await table.stats()).fragmentStats.numFragments;
     console.log(
       `  after ${String(saves).padStart(4)} saves: dense p50 ${dense} ms, hybrid p50 ${hybrid} ms; ` +
-        `vector index segments ${segments}, fragments ${fragments}, folder ${folderMb(dir)} MB` +
+        `vector index segments ${segments}, fragments ${fragments}, folder ${await folderMb(dir)} MB` +
         (saveMs.length > 0 ? `; a save's write + flush p50 ${p50(saveMs).toFixed(0)} ms, max ${Math.max(...saveMs).toFixed(0)} ms` : ''),
     );
   };

@@ -6,7 +6,7 @@ import type { Codebase } from './codebase.js';
 import { embeddingText, indexChunker } from './chunkRecords.js';
 import { countReasons, planIndex } from './indexPlan.js';
 import { Manifest } from './manifest.js';
-import { readMetaIfSound } from './meta.js';
+import { readMetaIfSound, rebuildableChange } from './meta.js';
 
 export interface DryRun {
   root: string;
@@ -33,8 +33,9 @@ export interface DryRun {
 export async function dryRunIndex(codebase: Codebase, config: CodectxConfig, { force = false } = {}): Promise<DryRun> {
   // A rebuild embeds every file again: its plan starts from no manifest (`--force --dry-run` showed 0 to index), as
   // does a run over a local index cut by an older chunker, which rebuilds it (see rebuildableChange).
+  // The model is not loaded here, so the rest of the setup is taken as the index's.
   const held = force ? undefined : await readMetaIfSound(codebase.indexDir);
-  const recut = held?.store === 'lancedb' && config.store === 'lancedb' && held.chunkerVersion !== CHUNKER_VERSION;
+  const recut = held !== undefined && rebuildableChange(held, { ...held, store: config.store, chunkerVersion: CHUNKER_VERSION }) !== undefined;
   const manifest = force || recut ? Manifest.empty(codebase.indexDir) : await Manifest.load(codebase.indexDir);
   const counter = await createTokenCounter(config.embedding);
   let estimatedTokens = 0;
