@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChunker } from '../src/chunk/chunker.js';
 import type { Chunk } from '../src/chunk/types.js';
-import { definitionExtents } from '../src/search/pieces.js';
+import { definitionExtents, definitionOf } from '../src/search/pieces.js';
 import { answers } from '../src/search/lineLookups.js';
 import { QueryVectors, searchIndex } from '../src/search/searcher.js';
 import { openLanceStore } from '../src/store/lance.js';
@@ -168,3 +168,49 @@ function record(chunk: Chunk): ChunkRecord {
 function lookup(chunks: Chunk[]): (lines: FileLines[]) => Promise<ChunkRecord[]> {
   return async (lines) => chunks.map(record).filter((c) => lines.some((at) => answers(at, c)));
 }
+
+describe('definitionExtents across a function nested between two pieces', () => {
+  // express's res.redirect: a function nested in the body is a chunk of its own, so the pieces around it are not
+  // next to each other, and each of them was shown as the whole definition.
+  const steps = (name: string, n: number) => Array.from({ length: n }, (_, i) => `  var ${name}${i} = this.stage${i}(url + ${i});`);
+  const text = [
+    'res.redirect = function redirect(url) {',
+    ...steps('head', 14),
+    '',
+    '  function html(u) {',
+    ...Array.from({ length: 8 }, (_, i) => `    u = u.replace(pattern${i}, entity${i});`),
+    "    return '<p>' + u + '</p>';",
+    '  }',
+    '',
+    ...steps('tail', 14),
+    '  this.end(body);',
+    '};',
+  ];
+  let chunks: Chunk[];
+
+  beforeAll(async () => {
+    chunks = await (await createChunker({ maxTokens: 100 })).chunk('response.js', text.join('\n'));
+  });
+
+  it('finds the whole definition from the pieces on either side, with the nested function in its text', async () => {
+    const pieces = chunks.filter((c) => c.symbol === 'res.redirect');
+    const nested = chunks.find((c) => c.symbol === 'html')!;
+    expect(nested.startLine).toBeGreaterThan(pieces[0]!.endLine + 1 + 2);
+    for (const piece of pieces) {
+      const [extent] = await definitionExtents([record(piece)], lookup(chunks));
+      expect([piece.startLine, extent?.startLine, extent?.endLine]).toEqual([piece.startLine, 1, text.length]);
+      expect(definitionOf(record(piece), extent, true).definition?.content).toBe(text.join('\n'));
+    }
+  });
+
+  it('does not cross to a same-named definition past another one at the same depth', async () => {
+    // A Python property's getter and setter share a name; a method between them is not nested in either.
+    const body = (n: number) => Array.from({ length: n }, (_, i) => `        self.part${i} = self.stage${i}(v + ${i})`);
+    const python = ['class Box:', '    @property', '    def value(self):', ...body(14), '        return self.part0', '', '    def other(self):', '        return 1', '', '    @value.setter', '    def value(self, v):', ...body(14)];
+    const cut = await (await createChunker({ maxTokens: 100 })).chunk('box.py', python.join('\n'));
+    const getter = cut.filter((c) => c.symbol === 'value' && c.endLine < python.indexOf('    def other(self):'));
+    expect(getter.length).toBeGreaterThan(1);
+    const [extent] = await definitionExtents([record(getter.at(-1)!)], lookup(cut));
+    expect([extent?.startLine, extent?.endLine]).toEqual([getter[0]!.startLine, getter.at(-1)!.endLine]);
+  });
+});

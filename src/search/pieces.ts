@@ -2,6 +2,7 @@ import { memberName, NAME_SEPARATOR, symbolNames } from '../chunk/symbolNames.js
 import { escapeRegExp } from '../regexp.js';
 import type { FusedHit } from '../store/hybrid.js';
 import type { ChunkRecord, FileLines } from '../store/types.js';
+import { answers } from './lineLookups.js';
 import type { SearchResult } from './types.js';
 
 /** A ranked hit and the hits joined into it. */
@@ -121,46 +122,70 @@ export function lineRange(result: Pick<SearchResult, 'startLine' | 'endLine' | '
 export interface DefinitionExtent {
   startLine: number;
   endLine: number;
-  /** Its pieces outside the result, in line order. */
+  /** Its pieces outside the result, and definitions nested between them, in line order. */
   rest: ChunkRecord[];
 }
 
 // Lines read past an edge of a result by the first lookup; each further lookup for a longer definition reads twice as far.
 const EXTENT_WINDOW = 200;
 
+type Side = 'before' | 'after';
+
+interface Run {
+  chunk: ChunkRecord;
+  startLine: number;
+  endLine: number;
+  /** Chunks of the definition outside the result found so far (pieces, and definitions nested between them). */
+  near: ChunkRecord[];
+  before: boolean;
+  after: boolean;
+  /** Same-named pieces past a gap on a side, waiting for the lookup of the gap's lines (see `jumpOver`). */
+  jumps: { side: Side; piece: ChunkRecord; gap: FileLines }[];
+}
+
 /**
  * For each result named after one definition, the whole definition when the index holds more pieces of it than the
  * result joined (see groupPieces): a result ranks only the pieces that matched, so `respond` may come back as lines
  * 264-317 of 264-337, and whoever reads it, a model told to change it most of all, must not take it for the whole.
- * One lookup for all results; a definition longer than the window takes another, reading twice as far.
+ * One lookup for all results; a definition longer than the window takes another, reading twice as far, and one
+ * with a function nested between two of its pieces another for the lines between.
  */
 export async function definitionExtents(
   results: ChunkRecord[],
   chunksAt: (lines: FileLines[]) => Promise<ChunkRecord[]>,
 ): Promise<(DefinitionExtent | undefined)[]> {
-  const runs = results.map((chunk) => {
+  const runs: (Run | undefined)[] = results.map((chunk) => {
     if (symbolNames(chunk.symbol).length !== 1) return undefined;
     const { before, after } = mayContinue(chunk);
-    return { chunk, startLine: chunk.startLine, endLine: chunk.endLine, near: [] as ChunkRecord[], before, after };
+    return { chunk, startLine: chunk.startLine, endLine: chunk.endLine, near: [], before, after, jumps: [] };
   });
-  for (let window = EXTENT_WINDOW; runs.some((run) => run && (run.before || run.after)); window *= 2) {
+  for (let window = EXTENT_WINDOW; runs.some((run) => run && (run.before || run.after || run.jumps.length > 0)); window *= 2) {
     const wanted = runs.flatMap((run) => {
       if (!run) return [];
       const { file, symbol, container, kind } = run.chunk;
       const definition = { symbol, container, kind };
       const before = run.before && run.startLine > 1 ? [{ file, startLine: Math.max(1, run.startLine - window), endLine: run.startLine - 1, definition }] : [];
       const after = run.after ? [{ file, startLine: run.endLine + 1, endLine: run.endLine + window, definition }] : [];
-      return [...before, ...after];
+      return [...before, ...after, ...run.jumps.map((jump) => jump.gap)];
     });
     const found = await chunksAt(wanted);
     for (const run of runs) {
       if (!run) continue;
+      // A side that crossed a gap reads on from its new edge at the next lookup.
+      const crossed = landJumps(run, found);
       const named = found.filter((piece) => sameDefinition(run.chunk, piece));
       const lowest = run.startLine - window;
       const highest = run.endLine + window;
-      // Still open when the next piece may lie past what this lookup read.
-      if (run.before) run.before = extendRun(run, named, 'before') && run.startLine - 1 - MAX_GAP_LINES < lowest;
-      if (run.after) run.after = extendRun(run, named, 'after') && run.endLine + 1 + MAX_GAP_LINES > highest;
+      for (const side of ['before', 'after'] as const) {
+        if (crossed.includes(side)) {
+          run[side] = true;
+          continue;
+        }
+        if (!run[side]) continue;
+        // Still open when the next piece may lie past what this lookup read.
+        run[side] = extendRun(run, named, side) && (side === 'before' ? run.startLine - 1 - MAX_GAP_LINES < lowest : run.endLine + 1 + MAX_GAP_LINES > highest);
+        if (!run[side]) jumpOver(run, named, side);
+      }
     }
   }
   return runs.map((run) => {
@@ -170,6 +195,41 @@ export async function definitionExtents(
     const span = [run.chunk, ...rest];
     return { startLine: Math.min(...span.map((c) => c.startLine)), endLine: Math.max(...span.map((c) => c.endLine)), rest };
   });
+}
+
+/**
+ * A function nested in a definition split for size is a chunk of its own between two of its pieces (express's
+ * `res.redirect` holds `function html`), so the pieces past it are not next to the run. When the run's edge piece
+ * goes on past its last line (or starts inside the body) and a piece of the name lies past a gap, the gap's lines
+ * are looked up next (every chunk there, whatever its name), and `landJumps` crosses it if they are all nested.
+ */
+function jumpOver(run: Run, named: ChunkRecord[], side: Side): void {
+  const edge = [run.chunk, ...run.near].reduce((a, b) => ((side === 'before' ? b.startLine < a.startLine : b.endLine > a.endLine) ? b : a));
+  const beyond = named
+    .filter((piece) => (side === 'before' ? piece.endLine < run.startLine - 1 : piece.startLine > run.endLine + 1))
+    .sort((a, b) => (side === 'before' ? b.endLine - a.endLine : a.startLine - b.startLine))[0];
+  if (!beyond) return;
+  // The piece after the gap must start inside the body, and the one before it may run on past its last line.
+  const [first, later] = side === 'before' ? [beyond, edge] : [edge, beyond];
+  if (opensDefinition(later) || !mayContinue(first).after) return;
+  const gap = { file: run.chunk.file, startLine: first.endLine + 1, endLine: later.startLine - 1 };
+  run.jumps.push({ side, piece: beyond, gap });
+}
+
+/** Crosses the gaps whose chunks all lie inside the body (indented as deep as the piece after them); the sides it crossed on. */
+function landJumps(run: Run, found: ChunkRecord[]): Side[] {
+  const crossed: Side[] = [];
+  for (const { side, piece, gap } of run.jumps) {
+    const between = found.filter((chunk) => answers(gap, chunk));
+    const later = side === 'before' ? [run.chunk, ...run.near].reduce((a, b) => (b.startLine < a.startLine ? b : a)) : piece;
+    if (!between.every((chunk) => !sameDefinition(run.chunk, chunk) && indentOf(chunk.content) >= indentOf(later.content))) continue;
+    run.near.push(...between, piece);
+    if (side === 'before') run.startLine = piece.startLine;
+    else run.endLine = piece.endLine;
+    crossed.push(side);
+  }
+  run.jumps = [];
+  return crossed;
 }
 
 /** A result's `definition` field (see SearchResult): its whole definition's lines, and its text when asked for. */
