@@ -141,6 +141,10 @@ interface Run {
   after: boolean;
   /** Same-named pieces past a gap on a side, waiting for the lookup of the gap's lines (see `jumpOver`). */
   jumps: { side: Side; piece: ChunkRecord; gap: FileLines }[];
+  /** Every same-named chunk the lookups found, and the lines they read (a crossed side goes on with what they hold). */
+  named: ChunkRecord[];
+  lowest: number;
+  highest: number;
 }
 
 /**
@@ -157,7 +161,7 @@ export async function definitionExtents(
   const runs: (Run | undefined)[] = results.map((chunk) => {
     if (symbolNames(chunk.symbol).length !== 1) return undefined;
     const { before, after } = mayContinue(chunk);
-    return { chunk, startLine: chunk.startLine, endLine: chunk.endLine, near: [], before, after, jumps: [] };
+    return { chunk, startLine: chunk.startLine, endLine: chunk.endLine, near: [], before, after, jumps: [], named: [], lowest: chunk.startLine, highest: chunk.endLine };
   });
   for (let window = EXTENT_WINDOW; runs.some((run) => run && (run.before || run.after || run.jumps.length > 0)); window *= 2) {
     const wanted = runs.flatMap((run) => {
@@ -166,25 +170,21 @@ export async function definitionExtents(
       const definition = { symbol, container, kind };
       const before = run.before && run.startLine > 1 ? [{ file, startLine: Math.max(1, run.startLine - window), endLine: run.startLine - 1, definition }] : [];
       const after = run.after ? [{ file, startLine: run.endLine + 1, endLine: run.endLine + window, definition }] : [];
+      if (run.before) run.lowest = run.startLine - window;
+      if (run.after) run.highest = run.endLine + window;
       return [...before, ...after, ...run.jumps.map((jump) => jump.gap)];
     });
     const found = await chunksAt(wanted);
     for (const run of runs) {
       if (!run) continue;
-      // A side that crossed a gap reads on from its new edge at the next lookup.
+      run.named.push(...found.filter((piece) => sameDefinition(run.chunk, piece) && !run.named.some((seen) => seen.id === piece.id)));
       const crossed = landJumps(run, found);
-      const named = found.filter((piece) => sameDefinition(run.chunk, piece));
-      const lowest = run.startLine - window;
-      const highest = run.endLine + window;
       for (const side of ['before', 'after'] as const) {
-        if (crossed.includes(side)) {
-          run[side] = true;
-          continue;
-        }
-        if (!run[side]) continue;
-        // Still open when the next piece may lie past what this lookup read.
-        run[side] = extendRun(run, named, side) && (side === 'before' ? run.startLine - 1 - MAX_GAP_LINES < lowest : run.endLine + 1 + MAX_GAP_LINES > highest);
-        if (!run[side]) jumpOver(run, named, side);
+        if (!run[side] && !crossed.includes(side)) continue;
+        extendRun(run, run.named, side);
+        // Still open when the next piece may lie past what the lookups read.
+        run[side] = side === 'before' ? run.startLine - 1 - MAX_GAP_LINES < run.lowest : run.endLine + 1 + MAX_GAP_LINES > run.highest;
+        if (!run[side]) jumpOver(run, run.named, side);
       }
     }
   }
@@ -243,19 +243,17 @@ export function definitionOf(chunk: ChunkRecord, extent: DefinitionExtent | unde
   return { definition: { startLine, endLine, content: lines.join('\n') } };
 }
 
-/** Grows the run by the same-named chunks next to it on one side, one after the other; whether it grew. */
-function extendRun(run: { startLine: number; endLine: number; near: ChunkRecord[] }, named: ChunkRecord[], side: 'before' | 'after'): boolean {
-  let grew = false;
+/** Grows the run by the same-named chunks next to it on one side, one after the other. */
+function extendRun(run: { startLine: number; endLine: number; near: ChunkRecord[] }, named: ChunkRecord[], side: Side): void {
   for (;;) {
     const next = named.find((piece) => {
       const gap = side === 'before' ? run.startLine - piece.endLine - 1 : piece.startLine - run.endLine - 1;
       return gap >= 0 && gap <= MAX_GAP_LINES;
     });
-    if (!next) return grew;
+    if (!next) return;
     run.near.push(next);
     if (side === 'before') run.startLine = next.startLine;
     else run.endLine = next.endLine;
-    grew = true;
   }
 }
 
