@@ -486,6 +486,16 @@ describe('a verdict on a joined result names one definition', () => {
     expect(decideVerdict([recovery], thresholds, ['optimize the log output of the recovery middleware']).target).toMatchObject({ symbol: 'RecoveryWithWriter', startLine: 40, endLine: 43 });
   });
 
+  it('does not end a definition at a function nested in it', () => {
+    // express's res.redirect holds `function html`; search joins the two chunks into 'res.redirect, html'.
+    const redirect = result('lib/response.js', [], 801, 812, {
+      symbol: 'res.redirect, html', language: 'javascript', dense: { score: 0.63, rank: 1 },
+      content: ['/**', ' * Redirect to the given `url`.', ' */', '', 'res.redirect = function redirect(url) {', '  var status = 302;', '',
+        '  function html(u) {', "    return '<p>' + u + '</p>';", '  }', '', '  this.location(url).status(status).send(html(url));'].join('\n'),
+    });
+    expect(decideVerdict([redirect], thresholds, ['let res.redirect take the status code as an option']).target).toMatchObject({ symbol: 'res.redirect', startLine: 801, endLine: 812 });
+  });
+
   it('keeps the whole range when the definition cannot be found in the text', () => {
     const opaque = { ...joined('res.clearCookie, res.cookie'), content: 'x\ny' };
     expect(decideVerdict([opaque], thresholds, ['clear the cookie called name']).target).toMatchObject({ symbol: 'res.clearCookie', startLine: 700, endLine: 723 });

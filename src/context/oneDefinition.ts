@@ -27,7 +27,9 @@ export function oneDefinition(result: { symbol: string; startLine: number; endLi
   const index = names.indexOf(symbol);
   const start = starts[index];
   if (start === undefined) return { symbol, startLine: result.startLine, endLine: result.endLine };
-  const next = starts.filter((line): line is number => line !== undefined && line > start).sort((a, b) => a - b)[0];
+  // A definition nested in this one (express's `function html` inside `res.redirect`) does not end it.
+  const indent = (line: number) => /^\s*/.exec(lines[line]!)![0].length;
+  const next = starts.filter((line): line is number => line !== undefined && line > start && indent(line) <= indent(start)).sort((a, b) => a - b)[0];
   let end = next === undefined ? lines.length - 1 : next - 1;
   // Up to the next definition, but not the blank lines and the next one's comment before it.
   while (end > start && /^\s*(\/\/|#|\/\*\*|\*|$)/.test(lines[end]!)) end--;
