@@ -169,6 +169,88 @@ describe.runIf(runs)('shared index state in Milvus', () => {
     expect((await store.searchKeyword('gamma delta beta gammaTwo', 10)).map((hit) => hit.chunk.symbol)).toEqual(['gammaTwo']);
   }, 60_000);
 
+  // Two writers storing different contents of one file at once: the one whose record lost left its chunks in the
+  // index for good (no later run knew their ids), stale duplicates in every search of that file.
+  it('two writers storing one file at once leave only the chunks the state names, whichever order they finish in', async () => {
+    const codebase = 'race';
+    const shared = await openMilvusStore({ address: address!, collection, codebase, dimension: embedder.dimension });
+    const machines = await Promise.all(
+      ['alice', 'bob'].map(async (who) => {
+        const dir = await mkdtemp(join(tmpdir(), `codectx-race-${who}-`));
+        await writeTwoFiles(dir);
+        return { who, root: dir, indexDir: await mkdtemp(join(tmpdir(), `codectx-race-${who}-index-`)) };
+      }),
+    );
+    /** One run of a machine; `hold` runs when its group is embedded (before it is marked pending) or just before its upsert. */
+    const runOn = async (machine: (typeof machines)[number], hold: { beforeMark?: () => Promise<void>; beforeUpsert?: () => Promise<void> } = {}) => {
+      const table = await openMilvusState({ address: address!, collection, codebase });
+      const cache = await EmbeddingCache.open(join(machine.indexDir, `embeddings-${Date.now()}.bin`), embedder.dimension);
+      const held = Object.create(shared) as ChunkStore;
+      held.upsert = async (chunks) => {
+        await hold.beforeUpsert?.();
+        return shared.upsert(chunks);
+      };
+      const gated = Object.create(embedder) as FakeEmbedder;
+      gated.embed = async (texts) => {
+        await hold.beforeMark?.();
+        return embedder.embed(texts);
+      };
+      try {
+        return await indexCodebase({
+          codebase: { root: machine.root, collection: codebase, indexDir: machine.indexDir },
+          identity: { store: 'milvus', collection, embeddingId: embedder.id, dimension: embedder.dimension, chunkerVersion: 't' },
+          chunker: await createChunker({ maxTokens: 200 }),
+          embedder: gated,
+          store: held,
+          state: sharedIndexState(machine.indexDir, table),
+          cache,
+          maxFileBytes: 1 << 20,
+          ignore: [],
+        });
+      } finally {
+        await cache.close();
+        await table.close();
+      }
+    };
+    const version = async (machine: (typeof machines)[number], name: string) =>
+      writeFile(join(machine.root, 'c.ts'), `export function ${name}() {\n  return '${name}';\n}\n`);
+    /** The symbols of c.ts in the store, and those its state entry names. */
+    const cFile = async () => {
+      const stored = (await shared.chunksAt([{ file: 'c.ts', startLine: 1, endLine: 1_000 }])).map((chunk) => chunk.symbol).sort();
+      const table = await openMilvusState({ address: address!, collection, codebase });
+      const entry = JSON.parse((await table.readFilesAt(['c.ts'])).get('c.ts')!) as { ids: string[]; pending?: true };
+      await table.close();
+      return { stored, recorded: entry.ids.length, pending: entry.pending };
+    };
+    const [alice, bob] = machines;
+    try {
+      await version(alice!, 'first');
+      await runOn(alice!);
+
+      // Bob finishes while Alice waits to store: Alice finishes last, over Bob's record.
+      await version(alice!, 'aliceOne');
+      await version(bob!, 'bobOne');
+      await runOn(alice!, { beforeUpsert: async () => void (await runOn(bob!)) });
+      expect(await cFile()).toEqual({ stored: ['aliceOne'], recorded: 1, pending: undefined });
+
+      // Both read the state, Alice finishes while Bob embeds: Bob finishes last, over Alice's record.
+      await version(alice!, 'aliceTwo');
+      await version(bob!, 'bobTwo');
+      await runOn(bob!, { beforeMark: async () => void (await runOn(alice!)) });
+      expect(await cFile()).toEqual({ stored: ['bobTwo'], recorded: 1, pending: undefined });
+    } finally {
+      await shared.drop();
+      await shared.close();
+      const table = await openMilvusState({ address: address!, collection, codebase });
+      await table.clear();
+      await table.close();
+      for (const machine of machines) {
+        await rm(machine.root, { recursive: true, force: true });
+        await rm(machine.indexDir, { recursive: true, force: true });
+      }
+    }
+  }, 120_000);
+
   it('reads back a file list larger than one query window (16384 rows), and keeps codebases apart', async () => {
     const [mine, other] = [
       await openMilvusState({ address: address!, collection, codebase: 'big' }),

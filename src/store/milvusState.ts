@@ -10,7 +10,8 @@ const QUERY_WINDOW = 16_384;
 const BUCKETS = 1 << 20;
 const RANGE_TARGET = 8_192;
 const WRITE_BATCH = 1_000;
-const DELETE_BATCH = 500;
+// Keys one delete or lookup names at once.
+const KEY_BATCH = 500;
 const MAX_BODY_BYTES = 65_535;
 const PARTITIONS = 64;
 
@@ -136,11 +137,23 @@ class MilvusStateTable implements StateTable {
     });
   }
 
+  readFilesAt(paths: string[]): Promise<Map<string, string>> {
+    return this.guarded('reading file entries', async () => {
+      const files = new Map<string, string>();
+      for (let start = 0; start < paths.length; start += KEY_BATCH) {
+        const keys = paths.slice(start, start + KEY_BATCH).map((path) => this.filePrefix + path);
+        const rows = await this.query(`${this.mine} and ${milvusIn('key', keys)}`, keys.length);
+        for (const row of rows) files.set(String(row.key).slice(this.filePrefix.length), String(row.body));
+      }
+      return files;
+    });
+  }
+
   writeFiles(put: [string, string][], removed: string[]): Promise<void> {
     return this.guarded('writing the file list', async () => {
       await this.upsert(put.map(([path, body]) => ({ key: this.filePrefix + path, bucket: bucketOf(path), body })));
-      for (let start = 0; start < removed.length; start += DELETE_BATCH) {
-        const keys = removed.slice(start, start + DELETE_BATCH).map((path) => this.filePrefix + path);
+      for (let start = 0; start < removed.length; start += KEY_BATCH) {
+        const keys = removed.slice(start, start + KEY_BATCH).map((path) => this.filePrefix + path);
         const filter = `${this.mine} and ${milvusIn('key', keys)}`;
         ensureOk((await this.client.delete({ collection_name: this.name, filter })).status, 'delete');
       }
