@@ -1,6 +1,8 @@
 import { appendFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { collectionNameFor } from '../src/store/collectionName.js';
+import { openMilvusState } from '../src/store/milvusState.js';
 import { fixtureWorkspace, runCli } from './helpers/cli.js';
 
 /**
@@ -57,6 +59,25 @@ describe.runIf(runs)('a shared Milvus index, as a team meets it', () => {
 
       // Alice's own record says her tree is indexed; Bob's run changed one of its files and deleted another since.
       expect(await alice.json(['index', '--dry-run'])).toMatchObject({ filesToIndex: 2, filesToDelete: 0 });
+    } finally {
+      await runCli(['clear', alice.repo, '--store', 'milvus', '--milvus-address', address!], { home: alice.home });
+    }
+  }, 120_000);
+
+  // Writers at work at once each record the counts they saw: status showed the last one's (103 files, 974 chunks)
+  // while the index held what each of them finished (100 files, 945 chunks).
+  it('status counts the files and chunks the shared file list holds, whoever wrote the metadata last', async () => {
+    expect(address, 'CI=true but MILVUS_ADDRESS is not set').toBeTruthy();
+    const name = `counts-${RUN}`;
+    const alice = await machine(name);
+    try {
+      const indexed = (await alice.json(['index'])) as { totalFiles: number; totalChunks: number };
+      const { collection } = (await alice.json(['status'])) as { collection: string };
+      // A teammate's run, started before Alice's ended, finished one more file after her metadata was written.
+      const table = await openMilvusState({ address: address!, collection, codebase: collectionNameFor(`name:${name}`, name) });
+      await table.writeFiles([['src/teammate.ts', JSON.stringify({ hash: 'h', size: 10, chunks: 2, ids: ['t1', 't2'] })]], []);
+      await table.close();
+      expect(await alice.json(['status'])).toMatchObject({ files: indexed.totalFiles + 1, chunks: indexed.totalChunks + 2 });
     } finally {
       await runCli(['clear', alice.repo, '--store', 'milvus', '--milvus-address', address!], { home: alice.home });
     }

@@ -194,13 +194,17 @@ export class Runtime {
       (error: unknown) => unusableEmbedding(meta, configuredEmbeddingId(this.config.embedding), error),
     );
     if (meta.store === 'lancedb') await assertChunksStored(codebase, await this.store(codebase, meta.dimension), meta.chunks);
-    const plan = await planIndex(codebase.root, await state.loadManifest(), {
+    const manifest = await state.loadManifest();
+    // A shared index's metadata counts what its last writer saw: writers at work at once each record their own
+    // view, while its file list holds what each of them finished.
+    const counted = meta.store === 'milvus' ? { ...meta, files: manifest.indexedFileCount, chunks: manifest.chunkCount } : meta;
+    const plan = await planIndex(codebase.root, manifest, {
       chunker: await this.chunker(),
       maxFileBytes: this.config.maxFileBytes,
       ignore: this.config.ignore,
     });
     const running = !meta.complete && (await lockHolder(lockPath(codebase))) !== undefined;
-    return { meta, plan, ...mismatch, ...(running && { running }) };
+    return { meta: counted, plan, ...mismatch, ...(running && { running }) };
   }
 
   async search(codebase: Codebase, query: string, options: SearchOptions): Promise<SearchResult[]> {
