@@ -101,6 +101,27 @@ describe.runIf(runs)('shared index state in Milvus', () => {
     }
   });
 
+  // A server recreated without its data (or an admin's drop): a daemon's every index run and search failed
+  // "collection … does not exist" until it was restarted; the CLI, which opens its handles anew, built it again.
+  it('sets a collection up again when the server lost it under an open store and state, and indexes anew', async () => {
+    await run();
+    const table = await openMilvusState({ address: address!, collection, codebase: 'cb' });
+    const admin = new MilvusClient({ address: address! });
+    try {
+      for (const name of [collection, stateCollectionName(collection)]) await admin.dropCollection({ collection_name: name });
+      expect(await table.readMeta()).toBeUndefined();
+      expect(await store.count()).toBe(0);
+      const again = await run();
+      expect(again.filesChanged).toBe(2);
+      expect(await store.count()).toBe(again.totalChunks);
+      expect((await store.searchKeyword('alpha', 10)).map((hit) => hit.chunk.symbol)).toContain('alpha');
+    } finally {
+      await table.clear();
+      await admin.closeConnection();
+      await table.close();
+    }
+  });
+
   // A teammate's `index --force` killed part way left everyone else an empty index and silent empty results.
   it('a build from nothing is unfinished on every machine until one completes it, whoever that is', async () => {
     const table = await openMilvusState({ address: address!, collection, codebase: 'cb' });

@@ -61,16 +61,25 @@ function explain(address: string, error: unknown): string {
   return `Milvus at ${address}: ${message}`;
 }
 
+/** How an open handle gets its collection back: loaded again, or set up again (created, indexed, loaded). */
+export interface CollectionRecovery {
+  load: () => Promise<void>;
+  setUp: () => Promise<void>;
+}
+
 /** Runs Milvus calls, turning transport and SDK errors into one StoreError line that names the server. */
-export async function guardedMilvus<T>(address: string, what: string, call: () => Promise<T>, load?: () => Promise<void>): Promise<T> {
+export async function guardedMilvus<T>(address: string, what: string, call: () => Promise<T>, recovery?: CollectionRecovery): Promise<T> {
   try {
     try {
       return await call();
     } catch (error) {
-      // A server restarted since this process loaded the collection has it released: every later call of a
-      // long-lived process (the daemon) failed "in state 'released'; call load()" until it was restarted too.
-      if (!load || !NOT_LOADED.test(milvusError(error))) throw error;
-      await load();
+      // A server restarted since this process loaded the collection has it released, and one recreated without its
+      // data (or an admin's drop) has lost it: every later call of a long-lived process (the daemon) failed "in
+      // state 'released'; call load()" or "collection … does not exist" until it was restarted too.
+      const message = milvusError(error);
+      const recover = NOT_LOADED.test(message) ? recovery?.load : MISSING.test(message) ? recovery?.setUp : undefined;
+      if (!recover) throw error;
+      await recover();
       return await call();
     }
   } catch (error) {
@@ -95,6 +104,8 @@ export function withoutCredentials(message: string, address: string): string {
 
 /** What Milvus (standalone, distributed, Lite) answers for a call on a collection that is not loaded. */
 const NOT_LOADED = /not loaded|in state 'released'|call load\(\)/i;
+/** What Milvus (standalone, distributed, Lite) answers for a call on a collection that does not exist. */
+const MISSING = /collection not found|collection '[^']*' does not exist|can't find collection/i;
 
 /** Why a server could not be reached, in a few words (the gRPC text is long and names internals). */
 function unreachableReason(error: unknown): string {

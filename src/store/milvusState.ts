@@ -60,17 +60,21 @@ class MilvusStateTable implements StateTable {
   }
 
   private guarded<T>(what: string, call: () => Promise<T>): Promise<T> {
-    return guardedMilvus(this.address, `${what} on collection ${this.name}`, call, () => loadCollection(this.client, this.name));
+    return guardedMilvus(this.address, `${what} on collection ${this.name}`, call, {
+      load: () => loadCollection(this.client, this.name),
+      setUp: () => this.setUp(),
+    });
   }
 
   async ensure(): Promise<void> {
-    const collection_name = this.name;
-    await this.guarded('setup', async () => {
-      const exists = await this.client.hasCollection({ collection_name });
-      ensureOk(exists.status, 'hasCollection');
-      if (!exists.value) await this.create();
-      await loadCollection(this.client, collection_name);
-    });
+    await this.guarded('setup', () => this.setUp());
+  }
+
+  private async setUp(): Promise<void> {
+    const exists = await this.client.hasCollection({ collection_name: this.name });
+    ensureOk(exists.status, 'hasCollection');
+    if (!exists.value) await this.create();
+    await loadCollection(this.client, this.name);
   }
 
   private async create(): Promise<void> {
