@@ -40,6 +40,33 @@ function dyingAfterUpsert(store: ChunkStore): ChunkStore & { dieAfterUpsert: boo
   return wrapped;
 }
 
+/** One index run of `root` into a codebase of the collection, with the state opened anew (as a fresh process would). */
+async function indexAs(
+  at: { root: string; indexDir: string; codebase: string; collection: string },
+  store: ChunkStore,
+  embedder: FakeEmbedder,
+  cacheFile = 'embeddings.bin',
+): Promise<IndexReport> {
+  const table = await openMilvusState({ address: address!, collection: at.collection, codebase: at.codebase });
+  const cache = await EmbeddingCache.open(join(at.indexDir, cacheFile), embedder.dimension);
+  try {
+    return await indexCodebase({
+      codebase: { root: at.root, collection: at.codebase, indexDir: at.indexDir },
+      identity: { store: 'milvus', collection: at.collection, embeddingId: embedder.id, dimension: embedder.dimension, chunkerVersion: 't' },
+      chunker: await createChunker({ maxTokens: 200 }),
+      embedder,
+      store,
+      state: sharedIndexState(at.indexDir, table),
+      cache,
+      maxFileBytes: 1 << 20,
+      ignore: [],
+    });
+  } finally {
+    await cache.close();
+    await table.close();
+  }
+}
+
 describe.runIf(runs)('shared index state in Milvus', () => {
   let root: string;
   let indexDir: string;
@@ -63,26 +90,7 @@ describe.runIf(runs)('shared index state in Milvus', () => {
   });
 
   /** One index run as a fresh process would do it: state opened anew, local folder as the last run left it. */
-  const run = async (): Promise<IndexReport> => {
-    const table = await openMilvusState({ address: address!, collection, codebase: 'cb' });
-    const cache = await EmbeddingCache.open(join(indexDir, 'embeddings.bin'), embedder.dimension);
-    try {
-      return await indexCodebase({
-        codebase: { root, collection: 'cb', indexDir },
-        identity: { store: 'milvus', collection, embeddingId: embedder.id, dimension: embedder.dimension, chunkerVersion: 't' },
-        chunker: await createChunker({ maxTokens: 200 }),
-        embedder,
-        store,
-        state: sharedIndexState(indexDir, table),
-        cache,
-        maxFileBytes: 1 << 20,
-        ignore: [],
-      });
-    } finally {
-      await cache.close();
-      await table.close();
-    }
-  };
+  const run = (): Promise<IndexReport> => indexAs({ root, indexDir, codebase: 'cb', collection }, store, embedder);
 
   // After the server restarted, a daemon's every call failed "in state 'released'; call load()" until it restarted.
   it('loads a collection released under an open store and state again, and goes on', async () => {
@@ -204,8 +212,6 @@ describe.runIf(runs)('shared index state in Milvus', () => {
     );
     /** One run of a machine; `hold` runs when its group is embedded (before it is marked pending) or just before its upsert. */
     const runOn = async (machine: (typeof machines)[number], hold: { beforeMark?: () => Promise<void>; beforeUpsert?: () => Promise<void> } = {}) => {
-      const table = await openMilvusState({ address: address!, collection, codebase });
-      const cache = await EmbeddingCache.open(join(machine.indexDir, `embeddings-${Date.now()}.bin`), embedder.dimension);
       const held = Object.create(shared) as ChunkStore;
       held.upsert = async (chunks) => {
         await hold.beforeUpsert?.();
@@ -216,22 +222,8 @@ describe.runIf(runs)('shared index state in Milvus', () => {
         await hold.beforeMark?.();
         return embedder.embed(texts);
       };
-      try {
-        return await indexCodebase({
-          codebase: { root: machine.root, collection: codebase, indexDir: machine.indexDir },
-          identity: { store: 'milvus', collection, embeddingId: embedder.id, dimension: embedder.dimension, chunkerVersion: 't' },
-          chunker: await createChunker({ maxTokens: 200 }),
-          embedder: gated,
-          store: held,
-          state: sharedIndexState(machine.indexDir, table),
-          cache,
-          maxFileBytes: 1 << 20,
-          ignore: [],
-        });
-      } finally {
-        await cache.close();
-        await table.close();
-      }
+      // A cache of its own each run: every group is embedded, so `beforeMark` is reached.
+      return indexAs({ ...machine, codebase, collection }, held, gated, `embeddings-${Date.now()}.bin`);
     };
     const version = async (machine: (typeof machines)[number], name: string) =>
       writeFile(join(machine.root, 'c.ts'), `export function ${name}() {\n  return '${name}';\n}\n`);
