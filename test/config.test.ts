@@ -182,6 +182,11 @@ describe('settings that would be ignored (QA round 4 #15)', () => {
       for (const address of ['127.0.0.1:19530', 'https://in01.zillizcloud.com:443', 'http://localhost:19530/db']) {
         expect(loadConfig(root, {}, { CODECTX_STORE: 'milvus', CODECTX_MILVUS_ADDRESS: address }).milvus.address).toBe(address);
       }
+      // A trailing slash or space, as pasted from a console or an env file, is not part of the address.
+      for (const [given, address] of [[' 127.0.0.1:19530\n', '127.0.0.1:19530'], ['https://in01.zillizcloud.com/', 'https://in01.zillizcloud.com']]) {
+        expect(loadConfig(root, { store: 'milvus', milvusAddress: given }, {}).milvus.address).toBe(address);
+      }
+      expect(() => loadConfig(root, {}, { CODECTX_STORE: 'milvus', CODECTX_MILVUS_ADDRESS: '  ' })).toThrow(/needs an address/);
     } finally {
       await rm(root, { recursive: true, force: true });
     }

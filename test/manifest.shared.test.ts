@@ -13,6 +13,7 @@ function memoryTable(): StateTable & { rows: Map<string, string> } {
     readMeta: async () => undefined,
     writeMeta: async () => undefined,
     readFiles: async () => new Map(rows),
+    readFilesAt: async (paths) => new Map(paths.flatMap((path) => (rows.has(path) ? [[path, rows.get(path)!]] : []))),
     writeFiles: async (put, removed) => {
       for (const [path, body] of put) rows.set(path, body);
       for (const path of removed) rows.delete(path);
@@ -77,5 +78,25 @@ describe('a shared manifest keeps each file\'s chunk ids', () => {
     expect(Buffer.byteLength(body)).toBeLessThan(65_535);
     expect(JSON.parse(body)).toEqual({ hash: 'h', size: 1, chunks: 3_000 });
     expect((await Manifest.load(indexDir, table)).files.get('huge.ts')!.ids).toBeUndefined();
+  });
+
+  it("names the ids another writer recorded as done since it read or wrote an entry: not its own, not one still pending", async () => {
+    const table = memoryTable();
+    const manifest = await Manifest.load(indexDir, table);
+    manifest.files.set('mine.ts', { hash: 'h', size: 1, mtimeMs: 5, chunks: 1, ids: ids('m', 1) });
+    manifest.files.set('taken.ts', { hash: 'h', size: 1, mtimeMs: 5, chunks: 1, ids: ids('t', 1) });
+    await manifest.save();
+    const other = await Manifest.load(join(indexDir, 'elsewhere'), table);
+    other.files.set('taken.ts', { hash: 'h2', size: 2, mtimeMs: 7, chunks: 2, ids: ids('o', 2) });
+    other.files.set('added.ts', { hash: 'h', size: 1, mtimeMs: 7, chunks: 1, ids: ids('n', 1) });
+    await other.save();
+    await other.markPending([{ path: 'busy.ts', hash: 'h', size: 1, ids: ids('p', 1) }]);
+    expect(await manifest.recordedElsewhere(['mine.ts', 'taken.ts', 'added.ts', 'busy.ts', 'absent.ts'])).toEqual(
+      new Map([
+        ['taken.ts', ids('o', 2)],
+        ['added.ts', ids('n', 1)],
+      ]),
+    );
+    expect(await (await Manifest.load(indexDir)).recordedElsewhere(['taken.ts'])).toEqual(new Map());
   });
 });

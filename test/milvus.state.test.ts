@@ -40,6 +40,33 @@ function dyingAfterUpsert(store: ChunkStore): ChunkStore & { dieAfterUpsert: boo
   return wrapped;
 }
 
+/** One index run of `root` into a codebase of the collection, with the state opened anew (as a fresh process would). */
+async function indexAs(
+  at: { root: string; indexDir: string; codebase: string; collection: string },
+  store: ChunkStore,
+  embedder: FakeEmbedder,
+  cacheFile = 'embeddings.bin',
+): Promise<IndexReport> {
+  const table = await openMilvusState({ address: address!, collection: at.collection, codebase: at.codebase });
+  const cache = await EmbeddingCache.open(join(at.indexDir, cacheFile), embedder.dimension);
+  try {
+    return await indexCodebase({
+      codebase: { root: at.root, collection: at.codebase, indexDir: at.indexDir },
+      identity: { store: 'milvus', collection: at.collection, embeddingId: embedder.id, dimension: embedder.dimension, chunkerVersion: 't' },
+      chunker: await createChunker({ maxTokens: 200 }),
+      embedder,
+      store,
+      state: sharedIndexState(at.indexDir, table),
+      cache,
+      maxFileBytes: 1 << 20,
+      ignore: [],
+    });
+  } finally {
+    await cache.close();
+    await table.close();
+  }
+}
+
 describe.runIf(runs)('shared index state in Milvus', () => {
   let root: string;
   let indexDir: string;
@@ -63,26 +90,7 @@ describe.runIf(runs)('shared index state in Milvus', () => {
   });
 
   /** One index run as a fresh process would do it: state opened anew, local folder as the last run left it. */
-  const run = async (): Promise<IndexReport> => {
-    const table = await openMilvusState({ address: address!, collection, codebase: 'cb' });
-    const cache = await EmbeddingCache.open(join(indexDir, 'embeddings.bin'), embedder.dimension);
-    try {
-      return await indexCodebase({
-        codebase: { root, collection: 'cb', indexDir },
-        identity: { store: 'milvus', collection, embeddingId: embedder.id, dimension: embedder.dimension, chunkerVersion: 't' },
-        chunker: await createChunker({ maxTokens: 200 }),
-        embedder,
-        store,
-        state: sharedIndexState(indexDir, table),
-        cache,
-        maxFileBytes: 1 << 20,
-        ignore: [],
-      });
-    } finally {
-      await cache.close();
-      await table.close();
-    }
-  };
+  const run = (): Promise<IndexReport> => indexAs({ root, indexDir, codebase: 'cb', collection }, store, embedder);
 
   // After the server restarted, a daemon's every call failed "in state 'released'; call load()" until it restarted.
   it('loads a collection released under an open store and state again, and goes on', async () => {
@@ -96,6 +104,27 @@ describe.runIf(runs)('shared index state in Milvus', () => {
       expect((await table.readFiles()).size).toBe(2);
     } finally {
       await table.clear(); // the next test starts from no state, as the store is dropped after each
+      await admin.closeConnection();
+      await table.close();
+    }
+  });
+
+  // A server recreated without its data (or an admin's drop): a daemon's every index run and search failed
+  // "collection … does not exist" until it was restarted; the CLI, which opens its handles anew, built it again.
+  it('sets a collection up again when the server lost it under an open store and state, and indexes anew', async () => {
+    await run();
+    const table = await openMilvusState({ address: address!, collection, codebase: 'cb' });
+    const admin = new MilvusClient({ address: address! });
+    try {
+      for (const name of [collection, stateCollectionName(collection)]) await admin.dropCollection({ collection_name: name });
+      expect(await table.readMeta()).toBeUndefined();
+      expect(await store.count()).toBe(0);
+      const again = await run();
+      expect(again.filesChanged).toBe(2);
+      expect(await store.count()).toBe(again.totalChunks);
+      expect((await store.searchKeyword('alpha', 10)).map((hit) => hit.chunk.symbol)).toContain('alpha');
+    } finally {
+      await table.clear();
       await admin.closeConnection();
       await table.close();
     }
@@ -168,6 +197,72 @@ describe.runIf(runs)('shared index state in Milvus', () => {
     expect(report.totalChunks).toBe(await store.count());
     expect((await store.searchKeyword('gamma delta beta gammaTwo', 10)).map((hit) => hit.chunk.symbol)).toEqual(['gammaTwo']);
   }, 60_000);
+
+  // Two writers storing different contents of one file at once: the one whose record lost left its chunks in the
+  // index for good (no later run knew their ids), stale duplicates in every search of that file.
+  it('two writers storing one file at once leave only the chunks the state names, whichever order they finish in', async () => {
+    const codebase = 'race';
+    const shared = await openMilvusStore({ address: address!, collection, codebase, dimension: embedder.dimension });
+    const machines = await Promise.all(
+      ['alice', 'bob'].map(async (who) => {
+        const dir = await mkdtemp(join(tmpdir(), `codectx-race-${who}-`));
+        await writeTwoFiles(dir);
+        return { who, root: dir, indexDir: await mkdtemp(join(tmpdir(), `codectx-race-${who}-index-`)) };
+      }),
+    );
+    /** One run of a machine; `hold` runs when its group is embedded (before it is marked pending) or just before its upsert. */
+    const runOn = async (machine: (typeof machines)[number], hold: { beforeMark?: () => Promise<void>; beforeUpsert?: () => Promise<void> } = {}) => {
+      const held = Object.create(shared) as ChunkStore;
+      held.upsert = async (chunks) => {
+        await hold.beforeUpsert?.();
+        return shared.upsert(chunks);
+      };
+      const gated = Object.create(embedder) as FakeEmbedder;
+      gated.embed = async (texts) => {
+        await hold.beforeMark?.();
+        return embedder.embed(texts);
+      };
+      // A cache of its own each run: every group is embedded, so `beforeMark` is reached.
+      return indexAs({ ...machine, codebase, collection }, held, gated, `embeddings-${Date.now()}.bin`);
+    };
+    const version = async (machine: (typeof machines)[number], name: string) =>
+      writeFile(join(machine.root, 'c.ts'), `export function ${name}() {\n  return '${name}';\n}\n`);
+    /** The symbols of c.ts in the store, and those its state entry names. */
+    const cFile = async () => {
+      const stored = (await shared.chunksAt([{ file: 'c.ts', startLine: 1, endLine: 1_000 }])).map((chunk) => chunk.symbol).sort();
+      const table = await openMilvusState({ address: address!, collection, codebase });
+      const entry = JSON.parse((await table.readFilesAt(['c.ts'])).get('c.ts')!) as { ids: string[]; pending?: true };
+      await table.close();
+      return { stored, recorded: entry.ids.length, pending: entry.pending };
+    };
+    const [alice, bob] = machines;
+    try {
+      await version(alice!, 'first');
+      await runOn(alice!);
+
+      // Bob finishes while Alice waits to store: Alice finishes last, over Bob's record.
+      await version(alice!, 'aliceOne');
+      await version(bob!, 'bobOne');
+      await runOn(alice!, { beforeUpsert: async () => void (await runOn(bob!)) });
+      expect(await cFile()).toEqual({ stored: ['aliceOne'], recorded: 1, pending: undefined });
+
+      // Both read the state, Alice finishes while Bob embeds: Bob finishes last, over Alice's record.
+      await version(alice!, 'aliceTwo');
+      await version(bob!, 'bobTwo');
+      await runOn(bob!, { beforeMark: async () => void (await runOn(alice!)) });
+      expect(await cFile()).toEqual({ stored: ['bobTwo'], recorded: 1, pending: undefined });
+    } finally {
+      await shared.drop();
+      await shared.close();
+      const table = await openMilvusState({ address: address!, collection, codebase });
+      await table.clear();
+      await table.close();
+      for (const machine of machines) {
+        await rm(machine.root, { recursive: true, force: true });
+        await rm(machine.indexDir, { recursive: true, force: true });
+      }
+    }
+  }, 120_000);
 
   it('reads back a file list larger than one query window (16384 rows), and keeps codebases apart', async () => {
     const [mine, other] = [

@@ -3,6 +3,7 @@ import { CodectxError, UsageError } from '../errors.js';
 import { configKey } from '../config/configKey.js';
 import type { TaskServices } from '../context/prepare.js';
 import { folderToClear, type Codebase } from '../index/codebase.js';
+import { dryRunIndex, type DryRun } from '../index/dryRun.js';
 import type { IndexOptions, IndexReport } from '../index/indexer.js';
 import { readMeta, readMetaIfSound, type IndexMeta } from '../index/meta.js';
 import type { RuntimePool } from '../runtime/runtimePool.js';
@@ -130,6 +131,13 @@ export class CodectxService {
     if (report) return { report, viaDaemon: true };
     if (options.signal?.aborted && daemonTookIt) throw new DaemonLeftRunning();
     return { report: await this.withRuntime(config, (runtime) => runtime.index(codebase, options)), viaDaemon: false };
+  }
+
+  /** What `index` would do (see dryRunIndex), a shared index's file list read from the server. */
+  async dryRun(codebase: Codebase, force?: boolean): Promise<DryRun> {
+    const config = this.config(codebase);
+    const shared = force ? undefined : await this.withRuntime(config, (runtime) => runtime.sharedManifest(codebase));
+    return dryRunIndex(codebase, config, { force, shared });
   }
 
   /**

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { Command, CommanderError } from 'commander';
 import { CodectxError, describeError } from '../errors.js';
 import { registerAskCommand } from './commands/ask.js';
@@ -99,7 +100,8 @@ function reportError(error: unknown, verbose: boolean): number {
   }
   if (error instanceof CodectxError) {
     process.stderr.write(`codectx: ${error.message}\n`);
-    if (verbose && error.cause) process.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+    // inspect: a cause that is not an Error (a status object an SDK threw) printed as "[object Object]".
+    if (verbose && error.cause) process.stderr.write(`${inspect(error.cause)}\n`);
     return error.exitCode;
   }
   process.stderr.write(`codectx: unexpected error: ${describeError(error)}\n`);

@@ -128,6 +128,9 @@ export function loadConfig(root: string, flags: ConfigFlags = {}, env: NodeJS.Pr
     );
   }
   if (config.embedding.provider === 'openai' && !config.embedding.model) config.embedding.model = 'text-embedding-3-small';
+  // As pasted from a console or written in an env file: a trailing slash failed as "Failed to parse DNS address
+  // dns:host:19530/", a space as "host name not found".
+  if (config.milvus.address !== undefined) config.milvus.address = config.milvus.address.trim().replace(/\/+$/, '');
   if (config.store === 'milvus' && !config.milvus.address) {
     throw new ConfigError('the milvus store needs an address: --milvus-address host:19530 or CODECTX_MILVUS_ADDRESS');
   }

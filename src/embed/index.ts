@@ -1,5 +1,5 @@
 import type { ModelVariant } from './local/bertGraph.js';
-import { DEFAULT_LOCAL_VARIANT, LocalEmbeddingProvider, loadLocalTokenCounter } from './local/localProvider.js';
+import { DEFAULT_LOCAL_VARIANT, LOCAL_DIMENSION, LocalEmbeddingProvider, loadLocalTokenCounter } from './local/localProvider.js';
 import { estimateOpenAiTokens, openAiMaxTokens } from './openaiTokens.js';
 import { EMBEDDING_IDS, type EmbeddingProvider, type TokenCounter } from './types.js';
 
@@ -45,6 +45,15 @@ export function createEmbeddingProvider(options: EmbeddingOptions): Promise<Embe
 export function configuredEmbeddingId(options: EmbeddingOptions): string {
   if (options.provider === 'local') return EMBEDDING_IDS.local(options.variant ?? DEFAULT_LOCAL_VARIANT);
   return EMBEDDING_IDS.openai(options.model ?? DEFAULT_OPENAI_MODEL);
+}
+
+// The vector sizes of OpenAI's embedding models when no `dimensions` shortens them.
+const OPENAI_DIMENSIONS: Record<string, number> = { 'text-embedding-3-small': 1536, 'text-embedding-3-large': 3072, 'text-embedding-ada-002': 1536 };
+
+/** The vector size the model `options` ask for, when known without loading it or asking its server. */
+export function configuredDimension(options: EmbeddingOptions): number | undefined {
+  if (options.provider === 'local') return LOCAL_DIMENSION;
+  return options.dimensions ?? OPENAI_DIMENSIONS[options.model ?? DEFAULT_OPENAI_MODEL];
 }
 
 /**

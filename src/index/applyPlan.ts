@@ -2,7 +2,7 @@ import type { Chunk } from '../chunk/types.js';
 import type { SkippedFile, SourceFile } from '../files/walk.js';
 import type { StoredChunk } from '../store/types.js';
 import { cutFile, type ChangedFile } from './changeSet.js';
-import { deleteChunks, deleteChunksOf, idsOf } from './chunkDeletion.js';
+import { addRecordedElsewhere, deleteChunks, deleteChunksOf, idsOf } from './chunkDeletion.js';
 import { embeddingText, toRecord } from './chunkRecords.js';
 import type { IndexPlan } from './indexPlan.js';
 import type { IndexOptions, IndexParts, IndexReport, RunProgress } from './indexRun.js';
@@ -102,14 +102,27 @@ async function writeGroup(
   options: IndexOptions,
 ): Promise<void> {
   const chunks = await embedGroup(parts, group, report, progress, options);
-  const replaced = group.filter((pending) => pending.existed).map((pending) => pending.file.path);
-  const oldIds = idsOf(manifest, replaced);
+  const paths = group.map((pending) => pending.file.path);
+  const oldIds = idsOf(manifest, group.filter((pending) => pending.existed).map((pending) => pending.file.path));
+  // Another writer's chunks of these files, stored since this run read the state, are replaced too (and undone
+  // with ours if this run stops: the pending entry names them).
+  const elsewhere = await addRecordedElsewhere(manifest, oldIds, paths);
   await manifest.markPending(
-    group.map((pending) => ({ path: pending.file.path, hash: pending.hash, size: pending.file.size, ids: pending.chunks.map((chunk) => chunk.id) })),
+    group.map((pending) => ({
+      path: pending.file.path,
+      hash: pending.hash,
+      size: pending.file.size,
+      ids: [...pending.chunks.map((chunk) => chunk.id), ...(elsewhere.get(pending.file.path) ?? [])],
+    })),
   );
-  await deleteChunks(parts.store, oldIds, replaced);
+  await deleteChunks(parts.store, oldIds, [...oldIds.keys()]);
   if (chunks.length > 0) await parts.store.upsert(chunks);
   report.chunksWritten += chunks.length;
+  // A writer that recorded these files while this one stored them finished first: this run's record replaces
+  // theirs, so their chunks go (theirs alone: the same chunk stored by both stays).
+  const overtaken = [...(await manifest.recordedElsewhere(paths)).values()].flat();
+  const mine = new Set(chunks.map((chunk) => chunk.id));
+  if (overtaken.some((id) => !mine.has(id))) await parts.store.deleteChunks(overtaken.filter((id) => !mine.has(id)));
   for (const pending of group) {
     manifest.files.set(pending.file.path, {
       hash: pending.hash,

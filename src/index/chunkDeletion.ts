@@ -15,7 +15,22 @@ export async function deleteChunks(store: ChunkStore, known: Map<string, string[
   if (byName.length > 0) await store.deleteFiles(byName);
 }
 
-/** Deletes files' chunks by what the manifest records of them now. */
-export function deleteChunksOf(store: ChunkStore, manifest: Manifest, paths: string[]): Promise<void> {
-  return deleteChunks(store, idsOf(manifest, paths), paths);
+/**
+ * Adds to `known` the ids another writer recorded for these files since the manifest read them (see
+ * Manifest.recordedElsewhere), and returns those ids by file. A file deleted by name already covers them.
+ */
+export async function addRecordedElsewhere(manifest: Manifest, known: Map<string, string[] | undefined>, paths: string[]): Promise<Map<string, string[]>> {
+  const elsewhere = await manifest.recordedElsewhere(paths);
+  for (const [path, ids] of elsewhere) {
+    const before = known.get(path);
+    if (before || !known.has(path)) known.set(path, [...(before ?? []), ...ids]);
+  }
+  return elsewhere;
+}
+
+/** Deletes files' chunks by what the manifest records of them now, and by what another writer recorded since. */
+export async function deleteChunksOf(store: ChunkStore, manifest: Manifest, paths: string[]): Promise<void> {
+  const known = idsOf(manifest, paths);
+  await addRecordedElsewhere(manifest, known, paths);
+  await deleteChunks(store, known, paths);
 }

@@ -26,17 +26,23 @@ export interface DryRun {
 }
 
 /**
- * What `index` would do, without loading a model or touching the store: the index's own plan (same walk, diff
- * and counting pass with the index's chunker), with tokens counted by the model's tokenizer, so a paid
- * provider's bill is known up front.
+ * What `index` would do, without loading a model or writing anything: the index's own plan (same walk, diff
+ * against its file list, `shared` for a shared index, and counting pass with the index's chunker), with tokens
+ * counted by the model's tokenizer, so a paid provider's bill is known up front.
  */
-export async function dryRunIndex(codebase: Codebase, config: CodectxConfig, { force = false } = {}): Promise<DryRun> {
+export async function dryRunIndex(
+  codebase: Codebase,
+  config: CodectxConfig,
+  { force = false, shared }: { force?: boolean; shared?: Manifest } = {},
+): Promise<DryRun> {
   // A rebuild embeds every file again: its plan starts from no manifest (`--force --dry-run` showed 0 to index), as
   // does a run over a local index cut by an older chunker, which rebuilds it (see rebuildableChange).
   // The model is not loaded here, so the rest of the setup is taken as the index's.
   const held = force ? undefined : await readMetaIfSound(codebase.indexDir);
   const recut = held !== undefined && rebuildableChange(held, { ...held, store: config.store, chunkerVersion: CHUNKER_VERSION }) !== undefined;
-  const manifest = force || recut ? Manifest.empty(codebase.indexDir) : await Manifest.load(codebase.indexDir);
+  // A shared index is planned against the server's file list, as the run diffs against it: this machine's own
+  // record is only its last run's view (a teammate's runs since moved the index), and none on a machine new to it.
+  const manifest = force || recut ? Manifest.empty(codebase.indexDir) : (shared ?? (await Manifest.load(codebase.indexDir)));
   const counter = await createTokenCounter(config.embedding);
   let estimatedTokens = 0;
   const plan = await planIndex(codebase.root, manifest, {

@@ -113,6 +113,24 @@ export class Manifest {
     await this.save();
   }
 
+  /**
+   * The chunk ids another writer recorded as done for these files since this manifest read or wrote them (two
+   * writers on one shared index at once, each on its own machine's lock). Their chunks are to be replaced along
+   * with ours: the state names only one writer's ids per file, and the other's chunks outlived both runs for good.
+   * Another writer's pending entry is left to it: it may still be storing, and it reads ours before it finishes.
+   */
+  async recordedElsewhere(paths: string[]): Promise<Map<string, string[]>> {
+    const found = new Map<string, string[]>();
+    if (!this.shared || paths.length === 0) return found;
+    const { table, synced } = this.shared;
+    for (const [path, body] of await table.readFilesAt(paths)) {
+      if (body === synced.get(path)) continue;
+      const entry = parseShared(body);
+      if (entry?.ids && entry.ids.length > 0 && !entry.pending) found.set(path, entry.ids);
+    }
+    return found;
+  }
+
   /** Writes what changed since the last save: locally an append to the log, in a shared index the changed rows. */
   async save(): Promise<void> {
     const { paths, restore } = this.files.takeChanged();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CHUNKER_VERSION, type Chunker } from '../chunk/chunker.js';
 import { projectName, type CodectxConfig } from '../config/config.js';
 import { codectxHome, makePrivateDir } from '../config/paths.js';
-import { configuredEmbeddingId, createEmbeddingProvider } from '../embed/index.js';
+import { configuredDimension, configuredEmbeddingId, createEmbeddingProvider } from '../embed/index.js';
 import type { EmbeddingProvider } from '../embed/types.js';
 import { DamagedIndexError, describeError, IndexStateError, NotIndexedError } from '../errors.js';
 import { collectionNameFor, sharedCollectionName } from '../store/collectionName.js';
@@ -19,6 +19,7 @@ import { EmbeddingCache, embeddingCacheDir } from '../index/embeddingCache.js';
 import { indexCodebase, type IndexOptions, type IndexReport } from '../index/indexer.js';
 import { planIndex, type IndexPlan } from '../index/indexPlan.js';
 import { acquireLock, lockHolder } from '../index/lock.js';
+import { Manifest } from '../index/manifest.js';
 import { assertCompatible, assertFolderStore, identityMismatch, readMetaIfSound, rebuildableChange, type IndexIdentity, type IndexMeta } from '../index/meta.js';
 
 export interface IndexStatus {
@@ -97,13 +98,32 @@ export class Runtime {
    * there, named by the codebase's key (config `name`, else git remote, else path) so that every checkout of one
    * repository, on any machine, finds the same index. LanceDB tables stay local, named by path.
    */
-  private async milvusPlace(codebase: Codebase, dimension?: number): Promise<{ collection: string; codebase: string }> {
-    const embedder = await this.embedder();
+  private async milvusPlace(codebase: Codebase, embeddingId: string, dimension: number): Promise<{ collection: string; codebase: string }> {
     const key = await this.key(codebase);
     return {
-      collection: sharedCollectionName(embedder.id, dimension ?? embedder.dimension),
+      collection: sharedCollectionName(embeddingId, dimension),
       codebase: key.source === 'path' ? codebase.collection : collectionNameFor(key.key, key.label),
     };
+  }
+
+  /**
+   * A shared index's file list as the server holds it, without loading the model (for `index --dry-run`): its
+   * collection is named by the configured model and its vector size, as this machine's last run recorded it or as
+   * known from the settings. Undefined for a local index, or when the size is known only by asking the model.
+   */
+  async sharedManifest(codebase: Codebase): Promise<Manifest | undefined> {
+    if (this.config.store !== 'milvus') return undefined;
+    const embeddingId = configuredEmbeddingId(this.config.embedding);
+    const recorded = await readMetaIfSound(codebase.indexDir);
+    const dimension = recorded?.store === 'milvus' && recorded.embeddingId === embeddingId ? recorded.dimension : configuredDimension(this.config.embedding);
+    if (dimension === undefined) return undefined;
+    const { openMilvusState } = await import('../store/milvusState.js');
+    const table = await openMilvusState({ ...this.config.milvus, address: this.config.milvus.address!, ...(await this.milvusPlace(codebase, embeddingId, dimension)) });
+    try {
+      return await Manifest.load(codebase.indexDir, table);
+    } finally {
+      await table.close();
+    }
   }
 
   /** Where the codebase's manifest and metadata live: its index folder, or beside a shared index's chunks. */
@@ -120,7 +140,8 @@ export class Runtime {
   private async openState(codebase: Codebase): Promise<IndexState> {
     if (this.config.store !== 'milvus') return localIndexState(codebase.indexDir);
     const { openMilvusState } = await import('../store/milvusState.js');
-    const table = await openMilvusState({ ...this.config.milvus, address: this.config.milvus.address!, ...(await this.milvusPlace(codebase)) });
+    const { id, dimension } = await this.embedder();
+    const table = await openMilvusState({ ...this.config.milvus, address: this.config.milvus.address!, ...(await this.milvusPlace(codebase, id, dimension)) });
     return sharedIndexState(codebase.indexDir, table);
   }
 
@@ -139,7 +160,7 @@ export class Runtime {
   private async openStore(codebase: Codebase, dimension: number): Promise<ChunkStore> {
     if (this.config.store === 'milvus') {
       const { openMilvusStore } = await import('../store/milvus.js');
-      const place = await this.milvusPlace(codebase, dimension);
+      const place = await this.milvusPlace(codebase, (await this.embedder()).id, dimension);
       return openMilvusStore({ ...this.config.milvus, address: this.config.milvus.address!, ...place, dimension });
     }
     const { openLanceStore } = await import('../store/lance.js');
@@ -173,13 +194,17 @@ export class Runtime {
       (error: unknown) => unusableEmbedding(meta, configuredEmbeddingId(this.config.embedding), error),
     );
     if (meta.store === 'lancedb') await assertChunksStored(codebase, await this.store(codebase, meta.dimension), meta.chunks);
-    const plan = await planIndex(codebase.root, await state.loadManifest(), {
+    const manifest = await state.loadManifest();
+    // A shared index's metadata counts what its last writer saw: writers at work at once each record their own
+    // view, while its file list holds what each of them finished.
+    const counted = meta.store === 'milvus' ? { ...meta, files: manifest.indexedFileCount, chunks: manifest.chunkCount } : meta;
+    const plan = await planIndex(codebase.root, manifest, {
       chunker: await this.chunker(),
       maxFileBytes: this.config.maxFileBytes,
       ignore: this.config.ignore,
     });
     const running = !meta.complete && (await lockHolder(lockPath(codebase))) !== undefined;
-    return { meta, plan, ...mismatch, ...(running && { running }) };
+    return { meta: counted, plan, ...mismatch, ...(running && { running }) };
   }
 
   async search(codebase: Codebase, query: string, options: SearchOptions): Promise<SearchResult[]> {

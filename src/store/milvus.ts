@@ -85,19 +85,23 @@ class MilvusStore implements ChunkStore {
   }
 
   private guarded<T>(what: string, call: () => Promise<T>): Promise<T> {
-    return guardedMilvus(this.address, `${what} on collection ${this.name}`, call, () => loadCollection(this.client, this.name));
+    return guardedMilvus(this.address, `${what} on collection ${this.name}`, call, {
+      load: () => loadCollection(this.client, this.name),
+      setUp: () => this.setUp(),
+    });
   }
 
   async ensureCollection(): Promise<void> {
-    const collection_name = this.name;
-    await this.guarded('setup', async () => {
-      const exists = await this.client.hasCollection({ collection_name });
-      ensureOk(exists.status, 'hasCollection');
-      const created = !exists.value && (await this.createCollection());
-      if (!created) await this.checkCollection();
-      await this.ensureIndexes(created);
-      await loadCollection(this.client, collection_name);
-    });
+    await this.guarded('setup', () => this.setUp());
+  }
+
+  private async setUp(): Promise<void> {
+    const exists = await this.client.hasCollection({ collection_name: this.name });
+    ensureOk(exists.status, 'hasCollection');
+    const created = !exists.value && (await this.createCollection());
+    if (!created) await this.checkCollection();
+    await this.ensureIndexes(created);
+    await loadCollection(this.client, this.name);
   }
 
   /** Creates the collection; false when a concurrent opener created it first (that one is as good as ours, once checked). */

@@ -39,9 +39,19 @@ export function ensureOk(status: MilvusStatus | undefined, what: string): void {
 
 const AUTH_FAILURE = /UNAUTHENTICATED|PERMISSION_DENIED|auth|credential/i;
 
+/**
+ * The first line of what went wrong. Some SDK calls throw the server's status object itself rather than an Error
+ * (createCollection on a database that does not exist): its reason is the message ("[object Object]" otherwise).
+ */
+function milvusError(error: unknown): string {
+  if (error instanceof Error || typeof error !== 'object' || error === null) return describeError(error);
+  const { reason, code } = error as MilvusStatus;
+  return reason?.split('\n')[0] || `code ${String(code ?? (error as MilvusStatus).error_code)}`;
+}
+
 /** The one-line meaning of a gRPC failure: unreachable, refused credentials, or the raw message. */
 function explain(address: string, error: unknown): string {
-  const message = describeError(error);
+  const message = milvusError(error);
   if (/UNAVAILABLE|ECONNREFUSED|ENOTFOUND|DEADLINE_EXCEEDED|No connection established|failed to connect|timeout/i.test(message)) {
     return `Milvus at ${address} is unreachable or not answering (${message}); check --milvus-address and that the server is running`;
   }
@@ -51,20 +61,29 @@ function explain(address: string, error: unknown): string {
   return `Milvus at ${address}: ${message}`;
 }
 
+/** How an open handle gets its collection back: loaded again, or set up again (created, indexed, loaded). */
+export interface CollectionRecovery {
+  load: () => Promise<void>;
+  setUp: () => Promise<void>;
+}
+
 /** Runs Milvus calls, turning transport and SDK errors into one StoreError line that names the server. */
-export async function guardedMilvus<T>(address: string, what: string, call: () => Promise<T>, load?: () => Promise<void>): Promise<T> {
+export async function guardedMilvus<T>(address: string, what: string, call: () => Promise<T>, recovery?: CollectionRecovery): Promise<T> {
   try {
     try {
       return await call();
     } catch (error) {
-      // A server restarted since this process loaded the collection has it released: every later call of a
-      // long-lived process (the daemon) failed "in state 'released'; call load()" until it was restarted too.
-      if (!load || !NOT_LOADED.test(describeError(error))) throw error;
-      await load();
+      // A server restarted since this process loaded the collection has it released, and one recreated without its
+      // data (or an admin's drop) has lost it: every later call of a long-lived process (the daemon) failed "in
+      // state 'released'; call load()" or "collection … does not exist" until it was restarted too.
+      const message = milvusError(error);
+      const recover = NOT_LOADED.test(message) ? recovery?.load : MISSING.test(message) ? recovery?.setUp : undefined;
+      if (!recover) throw error;
+      await recover();
       return await call();
     }
   } catch (error) {
-    const message = error instanceof StoreError ? `Milvus at ${address}: ${error.message}` : explain(address, `${what}: ${describeError(error)}`);
+    const message = error instanceof StoreError ? `Milvus at ${address}: ${error.message}` : explain(address, `${what}: ${milvusError(error)}`);
     throw new StoreError(withoutCredentials(message, address), 1, { cause: error });
   }
 }
@@ -85,10 +104,12 @@ export function withoutCredentials(message: string, address: string): string {
 
 /** What Milvus (standalone, distributed, Lite) answers for a call on a collection that is not loaded. */
 const NOT_LOADED = /not loaded|in state 'released'|call load\(\)/i;
+/** What Milvus (standalone, distributed, Lite) answers for a call on a collection that does not exist. */
+const MISSING = /collection not found|collection '[^']*' does not exist|can't find collection/i;
 
 /** Why a server could not be reached, in a few words (the gRPC text is long and names internals). */
 function unreachableReason(error: unknown): string {
-  const message = describeError(error);
+  const message = milvusError(error);
   if (/Name resolution failed|ENOTFOUND|EAI_AGAIN/i.test(message)) return 'host name not found';
   if (/ECONNREFUSED/.test(message)) return 'connection refused';
   if (/ENETUNREACH|EHOSTUNREACH/.test(message)) return 'no route to host';
@@ -162,7 +183,7 @@ export async function connectMilvus(options: MilvusConnection): Promise<MilvusSe
     const message =
       error instanceof StoreError
         ? error.message
-        : AUTH_FAILURE.test(describeError(error))
+        : AUTH_FAILURE.test(milvusError(error))
           ? explain(address, error)
           : `cannot reach Milvus at ${address}: ${unreachableReason(error)} (check --milvus-address and that the server is running)`;
     throw new StoreError(withoutCredentials(message, address), 1, { cause: error });

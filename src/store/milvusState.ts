@@ -10,7 +10,8 @@ const QUERY_WINDOW = 16_384;
 const BUCKETS = 1 << 20;
 const RANGE_TARGET = 8_192;
 const WRITE_BATCH = 1_000;
-const DELETE_BATCH = 500;
+// Keys one delete or lookup names at once.
+const KEY_BATCH = 500;
 const MAX_BODY_BYTES = 65_535;
 const PARTITIONS = 64;
 
@@ -59,17 +60,21 @@ class MilvusStateTable implements StateTable {
   }
 
   private guarded<T>(what: string, call: () => Promise<T>): Promise<T> {
-    return guardedMilvus(this.address, `${what} on collection ${this.name}`, call, () => loadCollection(this.client, this.name));
+    return guardedMilvus(this.address, `${what} on collection ${this.name}`, call, {
+      load: () => loadCollection(this.client, this.name),
+      setUp: () => this.setUp(),
+    });
   }
 
   async ensure(): Promise<void> {
-    const collection_name = this.name;
-    await this.guarded('setup', async () => {
-      const exists = await this.client.hasCollection({ collection_name });
-      ensureOk(exists.status, 'hasCollection');
-      if (!exists.value) await this.create();
-      await loadCollection(this.client, collection_name);
-    });
+    await this.guarded('setup', () => this.setUp());
+  }
+
+  private async setUp(): Promise<void> {
+    const exists = await this.client.hasCollection({ collection_name: this.name });
+    ensureOk(exists.status, 'hasCollection');
+    if (!exists.value) await this.create();
+    await loadCollection(this.client, this.name);
   }
 
   private async create(): Promise<void> {
@@ -136,11 +141,23 @@ class MilvusStateTable implements StateTable {
     });
   }
 
+  readFilesAt(paths: string[]): Promise<Map<string, string>> {
+    return this.guarded('reading file entries', async () => {
+      const files = new Map<string, string>();
+      for (let start = 0; start < paths.length; start += KEY_BATCH) {
+        const keys = paths.slice(start, start + KEY_BATCH).map((path) => this.filePrefix + path);
+        const rows = await this.query(`${this.mine} and ${milvusIn('key', keys)}`, keys.length);
+        for (const row of rows) files.set(String(row.key).slice(this.filePrefix.length), String(row.body));
+      }
+      return files;
+    });
+  }
+
   writeFiles(put: [string, string][], removed: string[]): Promise<void> {
     return this.guarded('writing the file list', async () => {
       await this.upsert(put.map(([path, body]) => ({ key: this.filePrefix + path, bucket: bucketOf(path), body })));
-      for (let start = 0; start < removed.length; start += DELETE_BATCH) {
-        const keys = removed.slice(start, start + DELETE_BATCH).map((path) => this.filePrefix + path);
+      for (let start = 0; start < removed.length; start += KEY_BATCH) {
+        const keys = removed.slice(start, start + KEY_BATCH).map((path) => this.filePrefix + path);
         const filter = `${this.mine} and ${milvusIn('key', keys)}`;
         ensureOk((await this.client.delete({ collection_name: this.name, filter })).status, 'delete');
       }

@@ -98,6 +98,8 @@ export interface StateTable {
   writeMeta(body: string): Promise<void>;
   /** Every file's body, by path. */
   readFiles(): Promise<Map<string, string>>;
+  /** The bodies of these files as the table holds them now (a Strong read), by path; absent ones are left out. */
+  readFilesAt(paths: string[]): Promise<Map<string, string>>;
   writeFiles(put: [path: string, body: string][], removed: string[]): Promise<void>;
   /** Forgets this codebase's state (files and metadata). */
   clear(): Promise<void>;

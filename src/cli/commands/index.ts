@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { IndexReport } from '../../index/indexer.js';
-import { dryRunIndex, type DryRun } from '../../index/dryRun.js';
-import { loadConfig } from '../../config/config.js';
+import type { DryRun } from '../../index/dryRun.js';
 import { DaemonLeftRunning, withService } from '../../app/service.js';
 import { CodectxError } from '../../errors.js';
 import type { IndexProgress } from '../../index/indexer.js';
@@ -33,7 +32,7 @@ export function registerIndexCommand(program: Command): void {
     const { codebase, enclosing } = await withService(flags, (service) => service.indexTarget(path));
     if (enclosing) process.stderr.write(`codectx: ${enclosingNote(codebase, enclosing, 'index')}\n`);
     if (flags.dryRun) {
-      const plan = await dryRunIndex(codebase, loadConfig(codebase.root, flags), { force: flags.force });
+      const plan = await withService(flags, (service) => service.dryRun(codebase, flags.force));
       process.stdout.write(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
       return;
     }

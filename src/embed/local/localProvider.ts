@@ -43,6 +43,7 @@ const SPECIAL_TOKENS = 2;
 
 /** Content tokens the local model embeds whole (its 256 positions minus [CLS] and [SEP]). */
 export const LOCAL_MAX_TOKENS = MODEL.maxTokens - SPECIAL_TOKENS;
+export const LOCAL_DIMENSION = MODEL.dimensions;
 
 /** The model's tokenizer alone (no inference worker), to size chunks as the index does. */
 export async function loadLocalTokenCounter(): Promise<TokenCounter> {
