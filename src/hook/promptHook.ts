@@ -96,6 +96,8 @@ export async function userPromptContext(
   if (!codebase) throw new IndexStateError(`no index for ${start} or its parents; run \`codectx index\` there`);
   const config = loadConfig(codebase.root);
   const searchThisCodebase = (query: string, options: SearchOptions) => search(codebase, query, options);
-  const block = await taskContext(config, echoed(input.prompt), hookBudget(config.project), searchThisCodebase, searchQuery(input.prompt));
+  // Shortened after redaction: a secret cut short at 200 characters is one no rule knows any more.
+  const task = echoed((await redactSecrets(input.prompt)).text);
+  const block = await taskContext(config, task, hookBudget(config.project), searchThisCodebase, searchQuery(input.prompt));
   return block.text;
 }
