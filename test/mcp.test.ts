@@ -1,6 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -211,6 +211,25 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
     const { text, isError } = await call('search_code', { path: join(repo, 'no-such-dir'), query: 'anything' });
     expect(isError).toBe(true);
     expect(text).toContain('no such directory');
+  });
+
+  // QA round 10: error answers went out unredacted (a config error quoting the value it refuses), and a long query
+  // was cut to its echo before redaction, leaving half a token no rule knew.
+  it('redacts secrets in error answers and in the query it echoes', async () => {
+    const token = 'ghp_' + '1234567890abcdefghijklmnopqrstuvwxyzAB';
+    await writeFile(join(repo, 'codectx.config.json'), JSON.stringify({ model: token }));
+    try {
+      const routed = await call('route_task', { task: 'make the chart bars change colour on hover' });
+      expect(routed.isError).toBe(true);
+      expect(routed.text).toContain("unknown model '[REDACTED:github-token]'");
+    } finally {
+      await rm(join(repo, 'codectx.config.json'));
+    }
+    const query = `draw a bar chart ${'y'.repeat(160)} ${token}`;
+    const found = await call('search_code', { path: repo, query });
+    expect(found.isError, found.text).toBe(false);
+    expect(found.text).toContain('Found');
+    expect(found.text).not.toContain(token.slice(0, 8));
   });
 
   it('kept stdout for protocol messages only', () => {
