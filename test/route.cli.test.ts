@@ -285,6 +285,23 @@ describe('codectx context and stats', () => {
     expect(json.stderr).toBe(`codectx: skipped 2 malformed lines of ${ledgerPath()}\n`);
   });
 
+  // QA round 10: a call of a model named `constructor` or `__proto__` was summed into Object's members, not a row;
+  // a name with an escape sequence drove the terminal.
+  it('stats gives every name read from the ledger a row of its own, escaped', async () => {
+    const call = { time: new Date().toISOString(), inputTokens: 10, outputTokens: 1, tokensEstimated: false, costUsd: 0.01, latencyMs: 5 };
+    appendUsage({ ...call, category: 'constructor', model: '__proto__' });
+    appendUsage({ ...call, category: 'toString', model: 'evil\u001b]0;pwned\u0007' });
+    const text = await run(['stats']);
+    expect(text.stdout).toMatch(/^__proto__ +1 +10 +1 +\$0\.0100$/m);
+    expect(text.stdout).toMatch(/^evil\\x1b\]0;pwned\\x07 +1 /m);
+    expect(text.stdout).toMatch(/^constructor +1 /m);
+    expect(text.stdout).toMatch(/^toString +1 /m);
+    expect(text.stdout).not.toContain('\u001b');
+    const json = JSON.parse((await run(['stats', '--json'])).stdout);
+    expect(Object.keys(json.byModel)).toEqual(['__proto__', 'evil\u001b]0;pwned\u0007']);
+    expect(json.byCategory.constructor).toMatchObject({ calls: 1 });
+  });
+
   it('context takes --budget as plain digits in its range only', async () => {
     for (const budget of ['1e9', '0x200', ' 300', '199', '100001']) {
       const { error } = await run(['context', 'hash a password', '--budget', budget, '--path', project]);
