@@ -82,7 +82,8 @@ describe('UserPromptSubmit input and output', () => {
       const lead = 'fix the billing connection, it sends ';
       const prompt = `${lead}${'y'.repeat(199 - lead.length - kept - 1)} ${token} as its key`;
       const root = await mkdtemp(join(tmpdir(), 'codectx-hook-'));
-      const block = await userPromptContext({ prompt }, async () => [], async () => ({ root, collection: 'c', indexDir: root }));
+      const index = { search: async () => [], indexedAbove: async () => ({ root, collection: 'c', indexDir: root }), buildingNote: async () => undefined };
+      const block = await userPromptContext({ prompt }, index);
       expect(block).toContain('Task: fix the billing connection');
       expect(block).not.toContain(token.slice(0, 8));
     }

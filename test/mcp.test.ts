@@ -104,11 +104,17 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
       expect(isError, text).toBe(false);
       expect(text).toContain('scripts/report.py:');
       expect(text).toMatch(/\n\nNote: the index of .* is still being built \(3 files so far\): results cover only those\.$/);
+      // QA round 10: a CREATE verdict from a first build read as "nothing like this exists", with no word of it.
+      const context = await call('get_task_context', { path: repo, task: 'sum the totals per customer from the invoices' });
+      expect(context.isError, context.text).toBe(false);
+      expect(context.text).toMatch(/^Verdict: /m);
+      expect(context.text).toMatch(/\n\nNote: the index of .* is still being built \(3 files so far\): results cover only those\.$/);
     } finally {
       await release();
       await writeFile(metaFile, meta);
     }
     expect((await call('search_code', { path: repo, query: 'totals per customer from invoices' })).text).not.toContain('Note:');
+    expect((await call('get_task_context', { path: repo, task: 'sum the totals per customer from the invoices' })).text).not.toContain('Note:');
   });
 
   it('takes a language by alias or extension, and names the known ones for an unknown one', async () => {

@@ -80,12 +80,15 @@ export class McpBackend {
     return this.service.clear(path);
   }
 
-  async taskContext(path: string, task: string, budgetTokens?: number): Promise<ContextBlock> {
+  /** The block, and a note when the index is still being built from nothing (a CREATE then means little). */
+  async taskContext(path: string, task: string, budgetTokens?: number): Promise<{ block: ContextBlock; note?: string }> {
     refuseEmptyTask(task);
     const { codebase, search } = await this.readable(path);
     const config = this.service.config(codebase);
     const budget = budgetTokens ?? routingSettings(config.project).context.budgetTokens ?? DEFAULT_TASK_BUDGET;
-    return taskContext(config, task, budget, search);
+    const block = await taskContext(config, task, budget, search);
+    const note = await this.service.buildingNote(codebase);
+    return { block, ...(note && { note }) };
   }
 
   /**

@@ -150,7 +150,11 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
           .describe(`Token budget for the block, ${BUDGET_TOKENS.min} to ${BUDGET_TOKENS.max} (default from codectx.config.json, else 4000)`),
       },
     },
-    (args) => answer(async () => (await backend.taskContext(args.path, args.task, args.budget)).text),
+    (args) =>
+      answer(async () => {
+        const { block, note } = await backend.taskContext(args.path, args.task, args.budget);
+        return note ? `${block.text.trimEnd()}\n\nNote: ${note}.` : block.text;
+      }),
   );
 
   server.registerTool(
