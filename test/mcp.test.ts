@@ -242,3 +242,20 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
     expect(transportErrors).toEqual([]);
   });
 });
+
+// QA round 10: a client that starts the server outside any project (in / or the home folder) had every route_task
+// refused ("/ is the filesystem root, not a codebase"), though routing needs no codebase.
+describe('codectx mcp started outside any project', () => {
+  it('routes a task by the default policy', async () => {
+    const { home } = await fixtureWorkspace();
+    const client = await connectMcp('/', home);
+    try {
+      const result = (await client.callTool({ name: 'route_task', arguments: { task: 'make the chart bars change colour on hover with a CSS transition' } })) as CallToolResult;
+      const text = result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+      expect(result.isError, text).toBeFalsy();
+      expect(text).toMatch(/^Category: css_tweaks /m);
+    } finally {
+      await client.close();
+    }
+  });
+});
