@@ -243,6 +243,22 @@ describe('routed call past models that cannot be called', () => {
     expect(readUsage()).toMatchObject([{ model: 'claude-sonnet', fallbackFrom: 'kimi-k2' }]);
   });
 
+  // QA round 10: fetch refused the header with a message quoting it, and the key's first line went to stderr.
+  it('skips a model whose key holds a line break, never showing the key', async () => {
+    const kimi = await server();
+    const qwen = await server({ kind: 'stream', pieces: ['qwen answered'] });
+    const notes: string[] = [];
+    const result = await kimiThenQwen(kimi, qwen, {
+      env: { ...env, TEST_KIMI_KEY: 'gsk_first1234567890\ngsk_second1234567890\n' },
+      onSkip: (model, to, error) => notes.push(`${model} skipped (${error.message}) → ${to}`),
+    });
+    expect(notes).toEqual([
+      'kimi-k2 skipped (TEST_KIMI_KEY holds a line break or another control character, which an HTTP header cannot carry; set it to the key alone) → qwen3-coder',
+    ]);
+    expect(kimi.requests).toHaveLength(0);
+    expect(result).toMatchObject({ model: 'qwen3-coder', text: 'qwen answered' });
+  });
+
   it('names every model and what stopped it when none in the chain can answer', async () => {
     const kimi = await server({ kind: 'error', status: 429, message: 'Rate limit reached for model' });
     const qwen = await server();
