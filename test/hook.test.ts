@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { acquireLock } from '../src/index/lock.js';
 import { estimatePromptTokens } from '../src/llm/tokens.js';
+import { whileBuildingFromNothing } from './helpers/building.js';
 import { fixtureWorkspace, PROJECT_ROOT, runCli } from './helpers/cli.js';
 
 interface HookOutput {
@@ -99,21 +99,13 @@ describe('codectx hook user-prompt-submit (real model, LanceDB)', () => {
 
   // QA round 10: during a first build the block's verdict read as if the code did not exist, with no word of why.
   it('says when the index is still being built from nothing', async () => {
-    const [name] = await readdir(join(home, 'indexes'));
-    const metaFile = join(home, 'indexes', name!, 'meta.json');
-    const meta = await readFile(metaFile, 'utf8');
-    await writeFile(metaFile, JSON.stringify({ ...JSON.parse(meta), complete: false, fromScratch: true, files: 3 }));
-    const release = await acquireLock(join(home, 'indexes', name!, 'index.lock'), 'the index');
-    try {
+    await whileBuildingFromNothing(home, 3, async () => {
       const result = await hook(await hookInput('prompt-password', repo));
       expect(result.code, result.stderr).toBe(0);
       const context = (JSON.parse(result.stdout) as HookOutput).hookSpecificOutput.additionalContext;
       expect(context).toContain('verifyPassword');
       expect(context).toMatch(/\n\nNote: the index of .* is still being built \(3 files so far\): results cover only those\.$/);
-    } finally {
-      await release();
-      await writeFile(metaFile, meta);
-    }
+    });
     const after = (JSON.parse((await hook(await hookInput('prompt-password', repo))).stdout) as HookOutput).hookSpecificOutput;
     expect(after.additionalContext).not.toContain('Note:');
   });

@@ -1,10 +1,10 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireLock } from '../src/index/lock.js';
+import { whileBuildingFromNothing } from './helpers/building.js';
 import { fixtureWorkspace } from './helpers/cli.js';
 import { connectMcp } from './helpers/mcpClient.js';
 
@@ -94,12 +94,7 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
 
   // An agent told "search_code already works on what is indexed" got answers from part of the codebase, no word said.
   it('says when the index it answered from is still being built from nothing', async () => {
-    const [name] = await readdir(join(home, 'indexes'));
-    const metaFile = join(home, 'indexes', name!, 'meta.json');
-    const meta = await readFile(metaFile, 'utf8');
-    await writeFile(metaFile, JSON.stringify({ ...JSON.parse(meta), complete: false, fromScratch: true, files: 3 }));
-    const release = await acquireLock(join(home, 'indexes', name!, 'index.lock'), 'the index');
-    try {
+    await whileBuildingFromNothing(home, 3, async () => {
       const { text, isError } = await call('search_code', { path: repo, query: 'totals per customer from invoices' });
       expect(isError, text).toBe(false);
       expect(text).toContain('scripts/report.py:');
@@ -109,10 +104,7 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
       expect(context.isError, context.text).toBe(false);
       expect(context.text).toMatch(/^Verdict: /m);
       expect(context.text).toMatch(/\n\nNote: the index of .* is still being built \(3 files so far\): results cover only those\.$/);
-    } finally {
-      await release();
-      await writeFile(metaFile, meta);
-    }
+    });
     expect((await call('search_code', { path: repo, query: 'totals per customer from invoices' })).text).not.toContain('Note:');
     expect((await call('get_task_context', { path: repo, task: 'sum the totals per customer from the invoices' })).text).not.toContain('Note:');
   });
