@@ -205,13 +205,13 @@ describe('redactSecrets', () => {
     const prompt = [
       'log in with password=hunter3abc, then open the dashboard',
       'the staging login (password=hunter4abc) fails; the token=ab12cd34ef; too',
-      'the line "api_key=k3y9f00bar" in the env and [secret=s3cr3tval] here',
+      'the line "api_key=k3y9f00bar" in the env and [secret=s3cr3tval] here, or `token=t0k3nvalue`',
     ].join('\n');
     expect((await redactSecrets(prompt)).text).toBe(
       [
         'log in with password=[REDACTED:password], then open the dashboard',
         'the staging login (password=[REDACTED:password]) fails; the token=[REDACTED:token]; too',
-        'the line "api_key=[REDACTED:api-key]" in the env and [secret=[REDACTED:secret]] here',
+        'the line "api_key=[REDACTED:api-key]" in the env and [secret=[REDACTED:secret]] here, or `token=[REDACTED:token]`',
       ].join('\n'),
     );
     const code = 'connect(password=pw12345)\nconnect(host, password=db_password, port=5432)\nf(a, password=pw1)';
