@@ -102,6 +102,16 @@ describe('codectx route', () => {
     expect(await route(['--model', 'opus'], { CODECTX_MODEL: 'gemini' })).toBe('claude-opus');
   });
 
+  // QA round 10: run from the home folder or `/`, route and even `ask --no-context` were refused as "not a codebase".
+  it('routes from a folder that is never a codebase, as from one not indexed', async () => {
+    const routed = await run(['route', 'Make the button darker with css', '--json', '--rules-only', '--path', '/']);
+    expect(routed.error).toBeUndefined();
+    expect(JSON.parse(routed.stdout).reason).toContain('task alone: no usable index: / is the filesystem root, not a codebase');
+    const asked = await run(['ask', 'Make the button darker with css', '--no-context', '--dry-run', '--path', '/']);
+    expect(asked.error).toBeUndefined();
+    expect(asked.stdout).toContain('## Pre-search: none (skipped with --no-context)');
+  });
+
   it('rejects an unknown model in one line listing the known ones', async () => {
     const { error } = await run(['route', 'x', '--model', 'gpt-9', '--path', project]);
     expect(error).toBeInstanceOf(UsageError);
