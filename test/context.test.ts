@@ -614,3 +614,22 @@ describe('a verdict target that search found only part of', () => {
     expect(block.tokens).toBeLessThanOrEqual(360);
   });
 });
+
+// QA round 10: the block repeats the task quoted (`Searched: "…password=…"`) and its key terms lower-cased (`missing:
+// …`), forms no redaction rule knows; `ask` sent the password to the model in both.
+describe('a secret in the task', () => {
+  it('is redacted wherever the block shows the task', async () => {
+    const other = fileLines(20, 'mail');
+    const task = 'send emails through an SMTP relay with password=Zq8rT3vLm2Kp9wQ';
+    const block = await buildRedactedContext(task, [result('src/mail.ts', other, 1, 5, { symbol: 'mailer', score: 0.02, dense: { score: 0.45, rank: 1 } })], {
+      budgetTokens: 10_000,
+      countTokens: estimatePromptTokens,
+      thresholds,
+    });
+    expect(block.verdict.kind).toBe('create');
+    expect(block.text).toContain('Searched: "send emails through an SMTP relay with password=[REDACTED:password]"');
+    expect(block.text).toContain('missing:');
+    expect(block.text.toLowerCase()).not.toContain('zq8rt3vlm2kp9wq');
+    expect(block.redaction.byKind).toEqual({ password: 1 });
+  });
+});

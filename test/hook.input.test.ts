@@ -1,6 +1,9 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
-import { hookBudget, hookOutput, parseHookInput, searchQuery, worthSearching } from '../src/hook/promptHook.js';
+import { hookBudget, hookOutput, parseHookInput, searchQuery, userPromptContext, worthSearching } from '../src/hook/promptHook.js';
 import { echoed } from '../src/text.js';
 
 describe('UserPromptSubmit input and output', () => {
@@ -70,5 +73,19 @@ describe('UserPromptSubmit input and output', () => {
     expect(JSON.parse(await hookOutput('## Pre-search\n...'))).toEqual({
       hookSpecificOutput: { hookEventName: 'UserPromptSubmit', additionalContext: '## Pre-search\n...' },
     });
+  });
+
+  // QA round 10: the prompt was cut to 200 characters before redaction, and half a token a rule no longer knew went out.
+  it('shows no part of a secret that the shortened prompt cuts through', async () => {
+    const token = 'ghp_' + '1234567890abcdefghijklmnopqrstuvwxyzAB';
+    for (const kept of [8, 14, 20, 30]) {
+      const lead = 'fix the billing connection, it sends ';
+      const prompt = `${lead}${'y'.repeat(199 - lead.length - kept - 1)} ${token} as its key`;
+      const root = await mkdtemp(join(tmpdir(), 'codectx-hook-'));
+      const index = { search: async () => [], indexedAbove: async () => ({ root, collection: 'c', indexDir: root }), buildingNote: async () => undefined };
+      const block = await userPromptContext({ prompt }, index);
+      expect(block).toContain('Task: fix the billing connection');
+      expect(block).not.toContain(token.slice(0, 8));
+    }
   });
 });

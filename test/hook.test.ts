@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { estimatePromptTokens } from '../src/llm/tokens.js';
+import { whileBuildingFromNothing } from './helpers/building.js';
 import { fixtureWorkspace, PROJECT_ROOT, runCli } from './helpers/cli.js';
 
 interface HookOutput {
@@ -95,6 +96,19 @@ describe('codectx hook user-prompt-submit (real model, LanceDB)', () => {
       await runCli(['daemon', 'stop'], { home });
     }
   }, 90_000);
+
+  // QA round 10: during a first build the block's verdict read as if the code did not exist, with no word of why.
+  it('says when the index is still being built from nothing', async () => {
+    await whileBuildingFromNothing(home, 3, async () => {
+      const result = await hook(await hookInput('prompt-password', repo));
+      expect(result.code, result.stderr).toBe(0);
+      const context = (JSON.parse(result.stdout) as HookOutput).hookSpecificOutput.additionalContext;
+      expect(context).toContain('verifyPassword');
+      expect(context).toMatch(/\n\nNote: the index of .* is still being built \(3 files so far\): results cover only those\.$/);
+    });
+    const after = (JSON.parse((await hook(await hookInput('prompt-password', repo))).stdout) as HookOutput).hookSpecificOutput;
+    expect(after.additionalContext).not.toContain('Note:');
+  });
 
   it('prints nothing and exits 0 for a short prompt or a slash command', async () => {
     for (const name of ['short-prompt', 'slash-command']) {

@@ -243,6 +243,22 @@ describe('routed call past models that cannot be called', () => {
     expect(readUsage()).toMatchObject([{ model: 'claude-sonnet', fallbackFrom: 'kimi-k2' }]);
   });
 
+  // QA round 10: fetch refused the header with a message quoting it, and the key's first line went to stderr.
+  it('skips a model whose key holds a line break, never showing the key', async () => {
+    const kimi = await server();
+    const qwen = await server({ kind: 'stream', pieces: ['qwen answered'] });
+    const notes: string[] = [];
+    const result = await kimiThenQwen(kimi, qwen, {
+      env: { ...env, TEST_KIMI_KEY: 'gsk_first1234567890\ngsk_second1234567890\n' },
+      onSkip: (model, to, error) => notes.push(`${model} skipped (${error.message}) → ${to}`),
+    });
+    expect(notes).toEqual([
+      'kimi-k2 skipped (TEST_KIMI_KEY holds a line break or another control character, which an HTTP header cannot carry; set it to the key alone) → qwen3-coder',
+    ]);
+    expect(kimi.requests).toHaveLength(0);
+    expect(result).toMatchObject({ model: 'qwen3-coder', text: 'qwen answered' });
+  });
+
   it('names every model and what stopped it when none in the chain can answer', async () => {
     const kimi = await server({ kind: 'error', status: 429, message: 'Rate limit reached for model' });
     const qwen = await server();
@@ -321,17 +337,21 @@ describe('claude CLI provider (a fake `claude` executable first on PATH)', () =>
     ]);
   });
 
-  it('falls back on a one-line usage-limit notice printed on stdout', async () => {
+  // QA round 10: the notice went to the screen before it was known to be one, once per retry, ahead of Sonnet's answer.
+  it('falls back on a one-line usage-limit notice printed on stdout, showing only the answer', async () => {
     const fakeEnv = fakeClaude('if [ "$2" = opus ]; then echo "Claude AI usage limit reached|1767225600"; exit 1; fi; echo "sonnet answered"');
+    const shown: string[] = [];
     const result = await routedCall({
+      onToken: (piece) => shown.push(piece),
       policy: defaultPolicy(),
       decision: { category: 'security_review', model: 'claude-opus', fallbacks: ['claude-sonnet'], expectedOutputTokens: 2000 },
       system: 's',
       prompt: 'review this',
-      retry: { retries: 0, baseDelayMs: 1 },
+      retry: { retries: 1, baseDelayMs: 1 },
       env: fakeEnv,
     });
     expect(result.text).toBe('sonnet answered\n');
+    expect(shown.join('')).toBe('sonnet answered\n');
   });
 
   it('shows its error line escaped, as answers are shown', async () => {
@@ -345,11 +365,15 @@ describe('claude CLI provider (a fake `claude` executable first on PATH)', () =>
     const provider = new ClaudeCliProvider({ timeoutMs: 10_000, env: fakeClaude('printf "Half an answer"; exec sleep 5') });
     const controller = new AbortController();
     const started = Date.now();
+    const shown: string[] = [];
+    // A first line is held back until it cannot be a limit notice; Ctrl-C then shows what came.
+    setTimeout(() => controller.abort(), 1000);
     const error = await provider
-      .complete({ model: 'opus', system: '', prompt: 'x' }, { onToken: () => controller.abort(), signal: controller.signal })
+      .complete({ model: 'opus', system: '', prompt: 'x' }, { onToken: (piece) => shown.push(piece), signal: controller.signal })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PartialAnswerError);
     expect((error as Error).message).toBe('claude --model opus was interrupted mid-answer after 14 characters');
+    expect(shown.join('')).toBe('Half an answer');
     expect(Date.now() - started).toBeLessThan(4000);
   });
 

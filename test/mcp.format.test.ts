@@ -147,4 +147,12 @@ describe('formatSearchResults', () => {
   it('says when nothing was found', () => {
     expect(formatSearchResults([], 'nothing', '/r')).toBe('No results for "nothing" in /r.');
   });
+
+  // QA round 10: a 1 MB query came back whole in the answer's first line, a quarter of a million tokens for the agent.
+  it('echoes a long query shortened to a line, as when nothing was found', () => {
+    const query = `session refresh ${'word '.repeat(200_000)}`;
+    const [first] = formatSearchResults([result], query, '/r').split('\n');
+    expect(first!.length).toBeLessThan(300);
+    expect(first).toMatch(/^Found 1 result for "session refresh word word .*…" in \/r:$/);
+  });
 });

@@ -1,10 +1,10 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireLock } from '../src/index/lock.js';
+import { whileBuildingFromNothing } from './helpers/building.js';
 import { fixtureWorkspace } from './helpers/cli.js';
 import { connectMcp } from './helpers/mcpClient.js';
 
@@ -94,21 +94,19 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
 
   // An agent told "search_code already works on what is indexed" got answers from part of the codebase, no word said.
   it('says when the index it answered from is still being built from nothing', async () => {
-    const [name] = await readdir(join(home, 'indexes'));
-    const metaFile = join(home, 'indexes', name!, 'meta.json');
-    const meta = await readFile(metaFile, 'utf8');
-    await writeFile(metaFile, JSON.stringify({ ...JSON.parse(meta), complete: false, fromScratch: true, files: 3 }));
-    const release = await acquireLock(join(home, 'indexes', name!, 'index.lock'), 'the index');
-    try {
+    await whileBuildingFromNothing(home, 3, async () => {
       const { text, isError } = await call('search_code', { path: repo, query: 'totals per customer from invoices' });
       expect(isError, text).toBe(false);
       expect(text).toContain('scripts/report.py:');
       expect(text).toMatch(/\n\nNote: the index of .* is still being built \(3 files so far\): results cover only those\.$/);
-    } finally {
-      await release();
-      await writeFile(metaFile, meta);
-    }
+      // QA round 10: a CREATE verdict from a first build read as "nothing like this exists", with no word of it.
+      const context = await call('get_task_context', { path: repo, task: 'sum the totals per customer from the invoices' });
+      expect(context.isError, context.text).toBe(false);
+      expect(context.text).toMatch(/^Verdict: /m);
+      expect(context.text).toMatch(/\n\nNote: the index of .* is still being built \(3 files so far\): results cover only those\.$/);
+    });
     expect((await call('search_code', { path: repo, query: 'totals per customer from invoices' })).text).not.toContain('Note:');
+    expect((await call('get_task_context', { path: repo, task: 'sum the totals per customer from the invoices' })).text).not.toContain('Note:');
   });
 
   it('takes a language by alias or extension, and names the known ones for an unknown one', async () => {
@@ -213,7 +211,43 @@ describe('codectx mcp over stdio, with a real MCP client (real model, LanceDB)',
     expect(text).toContain('no such directory');
   });
 
+  // QA round 10: error answers went out unredacted (a config error quoting the value it refuses), and a long query
+  // was cut to its echo before redaction, leaving half a token no rule knew.
+  it('redacts secrets in error answers and in the query it echoes', async () => {
+    const token = 'ghp_' + '1234567890abcdefghijklmnopqrstuvwxyzAB';
+    await writeFile(join(repo, 'codectx.config.json'), JSON.stringify({ model: token }));
+    try {
+      const routed = await call('route_task', { task: 'make the chart bars change colour on hover' });
+      expect(routed.isError).toBe(true);
+      expect(routed.text).toContain("unknown model '[REDACTED:github-token]'");
+    } finally {
+      await rm(join(repo, 'codectx.config.json'));
+    }
+    const query = `draw a bar chart ${'y'.repeat(160)} ${token}`;
+    const found = await call('search_code', { path: repo, query });
+    expect(found.isError, found.text).toBe(false);
+    expect(found.text).toContain('Found');
+    expect(found.text).not.toContain(token.slice(0, 8));
+  });
+
   it('kept stdout for protocol messages only', () => {
     expect(transportErrors).toEqual([]);
+  });
+});
+
+// QA round 10: a client that starts the server outside any project (in / or the home folder) had every route_task
+// refused ("/ is the filesystem root, not a codebase"), though routing needs no codebase.
+describe('codectx mcp started outside any project', () => {
+  it('routes a task by the default policy', async () => {
+    const { home } = await fixtureWorkspace();
+    const client = await connectMcp('/', home);
+    try {
+      const result = (await client.callTool({ name: 'route_task', arguments: { task: 'make the chart bars change colour on hover with a CSS transition' } })) as CallToolResult;
+      const text = result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+      expect(result.isError, text).toBeFalsy();
+      expect(text).toMatch(/^Category: css_tweaks /m);
+    } finally {
+      await client.close();
+    }
   });
 });

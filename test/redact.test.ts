@@ -200,6 +200,24 @@ describe('redactSecrets', () => {
     );
   });
 
+  // QA round 10: a comma, a bracket or a quote next to the value hid it from the rule, and `ask` sent it.
+  it('redacts name=value in a prompt next to punctuation, brackets and quotes', async () => {
+    const prompt = [
+      'log in with password=hunter3abc, then open the dashboard',
+      'the staging login (password=hunter4abc) fails; the token=ab12cd34ef; too',
+      'the line "api_key=k3y9f00bar" in the env and [secret=s3cr3tval] here, or `token=t0k3nvalue`',
+    ].join('\n');
+    expect((await redactSecrets(prompt)).text).toBe(
+      [
+        'log in with password=[REDACTED:password], then open the dashboard',
+        'the staging login (password=[REDACTED:password]) fails; the token=[REDACTED:token]; too',
+        'the line "api_key=[REDACTED:api-key]" in the env and [secret=[REDACTED:secret]] here, or `token=[REDACTED:token]`',
+      ].join('\n'),
+    );
+    const code = 'connect(password=pw12345)\nconnect(host, password=db_password, port=5432)\nf(a, password=pw1)';
+    expect((await redactSecrets(code)).text).toBe(code);
+  });
+
   it('redacts a literal given to a setter, wrapped in a string constructor, or under a type annotation', async () => {
     const lines = [
       `user.setPassword("Sup3rS3cret!");`,

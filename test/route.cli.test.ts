@@ -102,6 +102,16 @@ describe('codectx route', () => {
     expect(await route(['--model', 'opus'], { CODECTX_MODEL: 'gemini' })).toBe('claude-opus');
   });
 
+  // QA round 10: run from the home folder or `/`, route and even `ask --no-context` were refused as "not a codebase".
+  it('routes from a folder that is never a codebase, as from one not indexed', async () => {
+    const routed = await run(['route', 'Make the button darker with css', '--json', '--rules-only', '--path', '/']);
+    expect(routed.error).toBeUndefined();
+    expect(JSON.parse(routed.stdout).reason).toContain('task alone: no usable index: / is the filesystem root, not a codebase');
+    const asked = await run(['ask', 'Make the button darker with css', '--no-context', '--dry-run', '--path', '/']);
+    expect(asked.error).toBeUndefined();
+    expect(asked.stdout).toContain('## Pre-search: none (skipped with --no-context)');
+  });
+
   it('rejects an unknown model in one line listing the known ones', async () => {
     const { error } = await run(['route', 'x', '--model', 'gpt-9', '--path', project]);
     expect(error).toBeInstanceOf(UsageError);
@@ -283,6 +293,23 @@ describe('codectx context and stats', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ total: { calls: 1, inputTokens: 1000, outputTokens: 12 }, byCategory: { css_tweaks: { calls: 1 } } });
     expect(Object.keys(JSON.parse(json.stdout).byModel)).toEqual(['kimi-k2']);
     expect(json.stderr).toBe(`codectx: skipped 2 malformed lines of ${ledgerPath()}\n`);
+  });
+
+  // QA round 10: a call of a model named `constructor` or `__proto__` was summed into Object's members, not a row;
+  // a name with an escape sequence drove the terminal.
+  it('stats gives every name read from the ledger a row of its own, escaped', async () => {
+    const call = { time: new Date().toISOString(), inputTokens: 10, outputTokens: 1, tokensEstimated: false, costUsd: 0.01, latencyMs: 5 };
+    appendUsage({ ...call, category: 'constructor', model: '__proto__' });
+    appendUsage({ ...call, category: 'toString', model: 'evil\u001b]0;pwned\u0007' });
+    const text = await run(['stats']);
+    expect(text.stdout).toMatch(/^__proto__ +1 +10 +1 +\$0\.0100$/m);
+    expect(text.stdout).toMatch(/^evil\\x1b\]0;pwned\\x07 +1 /m);
+    expect(text.stdout).toMatch(/^constructor +1 /m);
+    expect(text.stdout).toMatch(/^toString +1 /m);
+    expect(text.stdout).not.toContain('\u001b');
+    const json = JSON.parse((await run(['stats', '--json'])).stdout);
+    expect(Object.keys(json.byModel)).toEqual(['__proto__', 'evil\u001b]0;pwned\u0007']);
+    expect(json.byCategory.constructor).toMatchObject({ calls: 1 });
   });
 
   it('context takes --budget as plain digits in its range only', async () => {

@@ -1,13 +1,13 @@
 /**
  * No planted secret leaves the machine: a codebase with ≥ 60 secrets of ≥ 25 kinds (random values generated at
  * run time; some in code, some in YAML/JSON/INI configs, one key long enough to be cut across chunks) is indexed
- * with the real model, and `ask --dry-run`, the MCP server's search_code answers and the prompt hook's context
- * are checked for every secret's value. Each channel must also have shown most secrets' lines, so a pass means
- * redaction, not that the secrets never came out.
+ * with the real model, and `ask --dry-run`, `context --json`, the MCP server's search_code answers and the prompt
+ * hook's context are checked for every secret's value. Each channel must also have shown most secrets' lines, so a
+ * pass means redaction, not that the secrets never came out.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createChunker } from '../src/chunk/chunker.js';
-import { askDryRun, cli, hookContext, leakReport, mcpSearchAnswers, writeSecretRepo } from './helpers/secretChannels.mjs';
+import { askDryRun, cli, contextJson, hookContext, leakReport, mcpSearchAnswers, writeSecretRepo } from './helpers/secretChannels.mjs';
 import { plantSecrets } from './helpers/secretCorpus.mjs';
 
 interface Secret {
@@ -39,6 +39,7 @@ describe('secrets in indexed code never reach a model (real model, LanceDB)', ()
 
   const channels: Array<[string, (repo: string, home: string) => Promise<string>]> = [
     ['ask --dry-run', askDryRun],
+    ['context --json', contextJson],
     ['MCP search_code', mcpSearchAnswers],
     ['hook user-prompt-submit', hookContext],
   ];

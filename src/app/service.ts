@@ -1,8 +1,8 @@
 import { loadConfig, type CodectxConfig, type ConfigFlags } from '../config/config.js';
-import { CodectxError, UsageError } from '../errors.js';
+import { CodectxError, IndexStateError, UsageError } from '../errors.js';
 import { configKey } from '../config/configKey.js';
 import type { TaskServices } from '../context/prepare.js';
-import { folderToClear, type Codebase } from '../index/codebase.js';
+import { folderToClear, notACodebase, resolveFolder, type Codebase } from '../index/codebase.js';
 import { dryRunIndex, type DryRun } from '../index/dryRun.js';
 import type { IndexOptions, IndexReport } from '../index/indexer.js';
 import { readMeta, readMetaIfSound, type IndexMeta } from '../index/meta.js';
@@ -214,6 +214,21 @@ export class CodectxService {
     return this.withRuntime(classifierConfig(this.config(codebase)), (classifier) =>
       work({ search: (query, options) => this.search(codebase, query, options), localEmbedder: () => classifier.embedder() }),
     );
+  }
+
+  /**
+   * Task services for the codebase route and ask pre-search from `path`. Routing and a model call need no codebase:
+   * a folder that can never be one (the home folder, `/`) is routed as a folder not indexed is, its search saying
+   * why, where `ask --no-context` there was refused.
+   */
+  async withTaskServicesAt<T>(path: string, work: (root: string, services: TaskServices) => Promise<T>): Promise<T> {
+    const folder = await resolveFolder(path);
+    const refusal = notACodebase(folder.root);
+    if (!refusal) {
+      const codebase = await this.locate(path);
+      return this.withTaskServices(codebase, (services) => work(codebase.root, services));
+    }
+    return this.withTaskServices(folder, (services) => work(folder.root, { ...services, search: () => Promise.reject(new IndexStateError(refusal)) }));
   }
 
   /** Runs `work` with the runtime of `config`, loaded on first use and kept until `close`. */

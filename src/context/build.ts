@@ -4,7 +4,7 @@
  * orders them for reading and states the verdict with its evidence (for a question, a review or an explanation:
  * only where the relevant code is).
  */
-import { redactSecrets, type RedactionResult } from '../redact/redact.js';
+import { redactSecrets, withRedactionsOf, type RedactionResult } from '../redact/redact.js';
 import type { SearchResult } from '../search/types.js';
 import { covers, mergeResults, type ContextSnippet } from './merge.js';
 import { isInquiry } from './intent.js';
@@ -73,11 +73,19 @@ export interface RedactedContextBlock extends ContextBlock {
  * of 300). Each pass fits to less by the overshoot; the budget shrinks every pass, so it ends (at worst with the
  * header alone).
  */
-export async function buildRedactedContext(task: string, results: SearchResult[], options: BuildContextOptions): Promise<RedactedContextBlock> {
+export async function buildRedactedContext(
+  task: string,
+  results: SearchResult[],
+  options: Omit<BuildContextOptions, 'queries'>,
+): Promise<RedactedContextBlock> {
+  // The block shows the task reworded (quoted, cut to 200 characters, key terms lower-cased in a verdict), where no
+  // rule knows a secret any more: `"…password=hunter3abc"` and `missing: hunter3abc` went out as they were.
+  // Redacted first, it carries only placeholders.
+  const redactedTask = await redactSecrets(task);
   let budgetTokens = options.budgetTokens;
   for (;;) {
-    const block = buildContext(task, results, { ...options, budgetTokens });
-    const redaction = await redactSecrets(block.text);
+    const block = buildContext(redactedTask.text, results, { ...options, budgetTokens });
+    const redaction = withRedactionsOf(await redactSecrets(block.text), redactedTask);
     const tokens = options.countTokens(redaction.text);
     if (tokens <= options.budgetTokens || block.snippets.length === 0) {
       return { ...block, text: redaction.text, tokens, budgetTokens: options.budgetTokens, redaction };

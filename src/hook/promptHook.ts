@@ -83,19 +83,28 @@ export async function hookOutput(context: string): Promise<string> {
   return `${JSON.stringify({ hookSpecificOutput: { hookEventName: 'UserPromptSubmit', additionalContext } })}\n`;
 }
 
+/** What the hook needs of the codebase's index. */
+export interface HookIndex {
+  search(codebase: Codebase, query: string, options: SearchOptions): Promise<SearchResult[]>;
+  /** The indexed codebase that holds `start`, walking up. */
+  indexedAbove(start: string): Promise<Codebase | undefined>;
+  /** Why the index covers only part of the codebase (a first build under way), if it does. */
+  buildingNote(codebase: Codebase): Promise<string | undefined>;
+}
+
 /** The pre-search block for one prompt; undefined for prompts not worth a search (short, slash commands). */
-export async function userPromptContext(
-  input: UserPromptSubmitInput,
-  search: (codebase: Codebase, query: string, options: SearchOptions) => Promise<SearchResult[]>,
-  indexedAbove: (start: string) => Promise<Codebase | undefined>,
-): Promise<string | undefined> {
+export async function userPromptContext(input: UserPromptSubmitInput, index: HookIndex): Promise<string | undefined> {
   if (!worthSearching(input.prompt)) return undefined;
   const start = input.cwd ?? process.env.CLAUDE_PROJECT_DIR ?? process.cwd();
   // Claude Code may have moved into a subfolder of the project it was started in.
-  const codebase = await indexedAbove(start);
+  const codebase = await index.indexedAbove(start);
   if (!codebase) throw new IndexStateError(`no index for ${start} or its parents; run \`codectx index\` there`);
   const config = loadConfig(codebase.root);
-  const searchThisCodebase = (query: string, options: SearchOptions) => search(codebase, query, options);
-  const block = await taskContext(config, echoed(input.prompt), hookBudget(config.project), searchThisCodebase, searchQuery(input.prompt));
-  return block.text;
+  const searchThisCodebase = (query: string, options: SearchOptions) => index.search(codebase, query, options);
+  // Shortened after redaction: a secret cut short at 200 characters is one no rule knows any more.
+  const task = echoed((await redactSecrets(input.prompt)).text);
+  const block = await taskContext(config, task, hookBudget(config.project), searchThisCodebase, searchQuery(input.prompt));
+  // During a first build a CREATE verdict only says the code is not indexed yet.
+  const note = await index.buildingNote(codebase);
+  return note ? `${block.text.trimEnd()}\n\nNote: ${note}.` : block.text;
 }

@@ -34,7 +34,19 @@ export class ClaudeCliProvider implements ModelProvider {
         env: this.options.env ?? process.env,
         stdio: ['pipe', 'pipe', 'pipe'],
       });
-      const answer = new AnswerText(hooks.onToken);
+      // A limit notice comes on stdout as an answer does: the first lines wait until there are more of them than a
+      // notice has, or the CLI has ended without one, so that a notice is never shown ahead of a fallback's answer.
+      let held: string[] | undefined = [];
+      const showHeld = () => {
+        const text = held?.join('') ?? '';
+        held = undefined;
+        if (text) hooks.onToken?.(text);
+      };
+      const answer = new AnswerText((piece) => {
+        if (!held) return hooks.onToken?.(piece);
+        held.push(piece);
+        if (held.join('').trim().split('\n').length > NOTICE_MAX_LINES) showHeld();
+      });
       let stderr = '';
       let timedOut = false;
       const timer = setTimeout(() => {
@@ -61,6 +73,7 @@ export class ClaudeCliProvider implements ModelProvider {
         const shown = answer.text;
         const notice = shown.trim().split('\n').length <= NOTICE_MAX_LINES && LIMIT_PATTERN.test(shown);
         const limited = code !== 0 && (LIMIT_PATTERN.test(stderr) || notice);
+        if (!limited) showHeld();
         // Part of an answer is on screen: no retry, no fallback, and the ledger gets what was billed.
         if (answer.started && (interrupted || (!limited && (timedOut || code !== 0)))) {
           const why = interrupted ? 'was interrupted'

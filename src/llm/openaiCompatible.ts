@@ -18,14 +18,21 @@ export interface OpenAICompatibleOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Characters an HTTP header value cannot hold (tabs can). */
+const UNSENDABLE_IN_HEADER = /[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]/;
+
 export class OpenAICompatibleProvider implements ModelProvider {
   readonly kind = 'openai-compatible';
   private readonly client: OpenAI;
 
   constructor(private readonly options: OpenAICompatibleOptions) {
     const env = options.env ?? process.env;
-    const apiKey = options.apiKeyEnv ? env[options.apiKeyEnv] : 'not-needed';
+    const apiKey = options.apiKeyEnv ? env[options.apiKeyEnv]?.trim() : 'not-needed';
     if (!apiKey) throw new ConfigError(`${options.apiKeyEnv} is not set (the API key for ${options.baseURL})`);
+    // fetch refuses such a header with a message that quotes it: the key's first line was printed on stderr.
+    if (UNSENDABLE_IN_HEADER.test(apiKey)) {
+      throw new ConfigError(`${options.apiKeyEnv} holds a line break or another control character, which an HTTP header cannot carry; set it to the key alone`);
+    }
     // logLevel off: the SDK would print unparsable stream data to the console; describe() reports it in one line.
     this.client = new OpenAI({ apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: 0, logLevel: 'off' });
   }

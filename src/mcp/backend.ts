@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { throughDaemon } from '../app/dispatch.js';
 import { classifierConfig, CodectxService } from '../app/service.js';
+import { loadConfig, type CodectxConfig } from '../config/config.js';
 import type { ContextBlock } from '../context/build.js';
 import { taskContext } from '../context/taskContext.js';
 import { folderToClear, resolveCodebase, resolveFolder, type Codebase } from '../index/codebase.js';
@@ -80,12 +81,15 @@ export class McpBackend {
     return this.service.clear(path);
   }
 
-  async taskContext(path: string, task: string, budgetTokens?: number): Promise<ContextBlock> {
+  /** The block, and a note when the index is still being built from nothing (a CREATE then means little). */
+  async taskContext(path: string, task: string, budgetTokens?: number): Promise<{ block: ContextBlock; note?: string }> {
     refuseEmptyTask(task);
     const { codebase, search } = await this.readable(path);
     const config = this.service.config(codebase);
     const budget = budgetTokens ?? routingSettings(config.project).context.budgetTokens ?? DEFAULT_TASK_BUDGET;
-    return taskContext(config, task, budget, search);
+    const block = await taskContext(config, task, budget, search);
+    const note = await this.service.buildingNote(codebase);
+    return { block, ...(note && { note }) };
   }
 
   /**
@@ -111,8 +115,22 @@ export class McpBackend {
   /** Routes with the policy of the project at `projectPath` (the server's working directory). */
   async route(task: string, projectPath: string): Promise<RouteDecision> {
     refuseEmptyTask(task);
-    const config = this.service.config(await this.service.locate(projectPath));
+    const config = await this.routingConfig(projectPath);
     return this.service.withRuntime(classifierConfig(config), async (runtime) => routeTask(task, config.project, await runtime.embedder()));
+  }
+
+  /**
+   * The settings of the project the server runs in. Routing needs no codebase: a server a client starts outside any
+   * project (in `/` or the home folder, as some do) routes by that folder's own settings, usually none, where every
+   * route_task was refused with "… is your home folder, not a codebase".
+   */
+  private async routingConfig(folder: string): Promise<CodectxConfig> {
+    try {
+      return this.service.config(await this.service.locate(folder));
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      return loadConfig(folder);
+    }
   }
 
   async close(): Promise<void> {

@@ -18,7 +18,7 @@ export function formatSearchResults(results: SearchResult[], query: string, code
     const details = `(${result.kind}, ${result.language}, score ${result.score.toFixed(4)})`;
     return `${header} ${details}\n${fenced(result.content, result.language)}`;
   });
-  return `Found ${count(results.length, 'result')} for "${printable(query)}" in ${root}:\n\n${blocks.join('\n\n')}`;
+  return `Found ${count(results.length, 'result')} for "${printable(echoed(query))}" in ${root}:\n\n${blocks.join('\n\n')}`;
 }
 
 /** A fence longer than any backtick run inside, so Markdown chunks with their own fences stay intact. */

@@ -99,7 +99,8 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
           filter: args.language ? { language: resolveLanguage(args.language) } : undefined,
           globs: args.extensionFilter?.length ? extensionGlobs(args.extensionFilter) : undefined,
         });
-        const text = formatSearchResults(results, args.query, root);
+        // Echoed shortened, so redacted first: a token cut in two is one no rule knows.
+        const text = formatSearchResults(results, (await redactSecrets(args.query)).text, root);
         return note ? `${text}\n\nNote: ${note}.` : text;
       }),
   );
@@ -149,7 +150,11 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
           .describe(`Token budget for the block, ${BUDGET_TOKENS.min} to ${BUDGET_TOKENS.max} (default from codectx.config.json, else 4000)`),
       },
     },
-    (args) => answer(async () => (await backend.taskContext(args.path, args.task, args.budget)).text),
+    (args) =>
+      answer(async () => {
+        const { block, note } = await backend.taskContext(args.path, args.task, args.budget);
+        return note ? `${block.text.trimEnd()}\n\nNote: ${note}.` : block.text;
+      }),
   );
 
   server.registerTool(
@@ -166,13 +171,13 @@ export function registerCodectxTools(server: McpServer, backend: McpBackend): vo
 
 /**
  * Expected failures (not indexed, bad path) become an error answer the model can read and act on (paths in it
- * escaped, as in answers). Every answer goes to an agent's model, off this machine: secrets in snippets are
- * redacted first.
+ * escaped, as in answers). Every answer goes to an agent's model, off this machine: secrets are redacted first,
+ * in snippets and in errors alike (a provider's error may quote a key, a config error the value it refuses).
  */
 async function answer(work: () => Promise<string>): Promise<CallToolResult> {
   try {
     return { content: [{ type: 'text', text: (await redactSecrets(await work())).text }] };
   } catch (error) {
-    return { content: [{ type: 'text', text: printable(describeError(error)) }], isError: true };
+    return { content: [{ type: 'text', text: printable((await redactSecrets(describeError(error))).text) }], isError: true };
   }
 }

@@ -181,10 +181,12 @@ const SETTER_CALL = new RegExp(String.raw`(\b(?:set|with)_?${SECRET_NAME}\(\s*${
  */
 const UNQUOTED_ASSIGNMENT = new RegExp(String.raw`(^[ \t]*(?:export\s+)?${SECRET_NAME}[ \t]*[:=][ \t]*)([A-Za-z0-9_\-+/=!@#$%^*.~]{6,})(?:[ \t]+[#;][^\n]*)?[ \t]*$`, 'gim');
 /**
- * `name=value` between words, as in a prompt or a command line (`use password=hunter3 to log in`, `--password=…`):
- * a word of its own, so a call's keyword argument (`f(a, password=pw1)`) stays out.
+ * `name=value` between words, as in a prompt or a command line (`use password=hunter3 to log in`, `--password=…`),
+ * also in brackets, quotes or backticks and before a comma (`log in (password=hunter3), then …`): a word of its own, so a
+ * call's first keyword argument (`f(password=pw1)`) stays out, and a value with a digit (checked below), so a
+ * variable passed by name (`f(a, password=db_password)`) does too.
  */
-const INLINE_ASSIGNMENT = new RegExp(String.raw`((?<=^|\s)${SECRET_NAME}=)([A-Za-z0-9_\-+/=!@#$%^*.~]{6,}?)(?=[.!?]?(?:\s|$))`, 'gim');
+const INLINE_ASSIGNMENT = new RegExp(String.raw`((?<=(?:^|\s)[("'\`[]?)${SECRET_NAME}=)([A-Za-z0-9_\-+/=!@#$%^*.~]{6,}?)(?=[.,;:!?)\]"'\`]*(?:\s|$))`, 'gim');
 /**
  * A literal default of an environment lookup: `os.getenv("PW", "…")`, `os.environ.get("PW") or "…"`,
  * `ENV.fetch("PW", "…")`, Laravel's `env('PW', '…')`, Java's `getenv().getOrDefault("PW", "…")` and

@@ -29,8 +29,10 @@ const DAY_MS = 86_400_000;
 
 export function summarizeUsage(records: UsageRecord[], opus: ModelEntry): UsageSummary {
   const total = emptyTotals();
-  const byModel: Record<string, UsageTotals> = {};
-  const byCategory: Record<string, UsageTotals> = {};
+  // Keyed by names read from the ledger: on a plain object, `constructor` or `__proto__` found Object's own
+  // members, and their calls were summed into those instead of a row.
+  const byModel: Record<string, UsageTotals> = Object.create(null);
+  const byCategory: Record<string, UsageTotals> = Object.create(null);
   let allOpusCostUsd = 0;
   let firstDay = Infinity;
   let lastDay = -Infinity;

@@ -1,7 +1,7 @@
-// Drives the three ways indexed code leaves the machine, on a codebase with planted secrets (secretCorpus.mjs):
-// `codectx ask --dry-run` (the prompt a model would get), the MCP server's search_code answers, and the
-// `codectx hook user-prompt-submit` context. Each channel gets one query per planted file and its outputs are
-// joined, so every file's chunks have a chance to come out.
+// Drives the ways indexed code leaves the machine, on a codebase with planted secrets (secretCorpus.mjs):
+// `codectx ask --dry-run` (the prompt a model would get), `codectx context --json`, the MCP server's search_code
+// answers, and the `codectx hook user-prompt-submit` context. Each channel gets one query per planted file and its
+// outputs are joined, so every file's chunks have a chance to come out.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { execFile } from 'node:child_process';
@@ -62,6 +62,17 @@ export async function askDryRun(repo, home, queries = SECRET_QUERIES) {
     const result = await cli(['ask', query, '--dry-run', '--path', repo], { home, cwd: repo });
     if (result.code !== 0) throw new Error(`ask --dry-run failed: ${result.stderr}`);
     outputs.push(result.stdout);
+  }
+  return outputs.join('\n');
+}
+
+/** `codectx context --json`: the block in parts, which a tool hands to a model; the snippets' code joined. */
+export async function contextJson(repo, home, queries = SECRET_QUERIES) {
+  const outputs = [];
+  for (const query of queries) {
+    const result = await cli(['context', query, '--json', '--budget', '20000', '--path', repo], { home, cwd: repo });
+    if (result.code !== 0) throw new Error(`context --json failed: ${result.stderr}`);
+    outputs.push(...JSON.parse(result.stdout).snippets.map((snippet) => snippet.content));
   }
   return outputs.join('\n');
 }

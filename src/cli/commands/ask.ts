@@ -29,12 +29,11 @@ export function registerAskCommand(program: Command): void {
     .option('--dry-run', 'print the routing decision and the exact prompt, call nothing')
     .action(async (task: string, flags: AskFlags) => {
       // The models loaded to prepare are let go before the call, which may stream for minutes.
-      const prepared = await withService({}, async (service) => {
-        const codebase = await service.locate(flags.path);
-        return service.withTaskServices(codebase, (services) =>
-          prepareTask({ root: codebase.root, task, modelFlag: flags.model, skipContext: !flags.context }, services),
-        );
-      });
+      const prepared = await withService({}, (service) =>
+        service.withTaskServicesAt(flags.path, (root, services) =>
+          prepareTask({ root, task, modelFlag: flags.model, skipContext: !flags.context }, services),
+        ),
+      );
       const { decision, prompt, redaction, policy } = prepared;
       const redacted = redaction.count > 0
         ? `redacted ${count(redaction.count, 'secret')}: ${Object.entries(redaction.byKind).map(([kind, n]) => `${kind} ×${n}`).join(', ')}`

@@ -3,6 +3,7 @@ import { snippetLocation } from '../../context/build.js';
 import { prepareTask } from '../../context/prepare.js';
 import { withService } from '../../app/service.js';
 import { IndexStateError } from '../../errors.js';
+import { redactSecrets } from '../../redact/redact.js';
 import { nonEmptyPath, parseCount } from '../shared.js';
 import { count } from '../../text.js';
 import { BUDGET_TOKENS } from '../../config/sections.js';
@@ -35,6 +36,8 @@ export function registerContextCommand(program: Command): void {
       const block = prepared.block;
       if (!block) throw new IndexStateError(prepared.contextNote ?? 'no pre-search context');
       if (flags.json) {
+        // The JSON is the block in parts, for a tool to hand to a model as the text form is: redacted alike.
+        const contents = await Promise.all(block.snippets.map(async (s) => (await redactSecrets(s.content)).text));
         console.log(
           JSON.stringify(
             {
@@ -44,7 +47,7 @@ export function registerContextCommand(program: Command): void {
               budgetTokens: block.budgetTokens,
               dropped: block.dropped,
               unrelated: block.unrelated,
-              snippets: block.snippets.map((s) => ({
+              snippets: block.snippets.map((s, i) => ({
                 location: snippetLocation(s),
                 file: s.file,
                 startLine: s.startLine,
@@ -55,7 +58,7 @@ export function registerContextCommand(program: Command): void {
                 kinds: s.kinds,
                 score: s.score,
                 similarity: s.similarity,
-                content: s.content,
+                content: contents[i],
               })),
             },
             null,

@@ -24,15 +24,15 @@ export function registerHookCommand(program: Command): void {
         const parsed = parseHookInput(await readStdin());
         input = parsed;
         const context = await withService({}, (service) =>
-          userPromptContext(
-            parsed,
-            (codebase, query, options) =>
+          userPromptContext(parsed, {
+            search: (codebase, query, options) =>
               service.search(codebase, query, options, {
                 waitMs: DAEMON_WAIT_MS,
                 onGone: (why) => logHook(parsed.session_id, `${why}; searched without it`),
               }),
-            (start) => service.indexedAbove(start),
-          ),
+            indexedAbove: (start) => service.indexedAbove(start),
+            buildingNote: (codebase) => service.buildingNote(codebase),
+          }),
         );
         if (context) process.stdout.write(await hookOutput(context));
       } catch (error) {

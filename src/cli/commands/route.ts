@@ -22,12 +22,11 @@ export function registerRouteCommand(program: Command): void {
     .option('--rules-only', 'classify with keyword rules only, not the labelled examples (pre-search of an indexed codebase still loads its embedding model)')
     .option('--json', 'print JSON')
     .action(async (task: string, flags: RouteFlags) => {
-      const prepared = await withService({}, async (service) => {
-        const codebase = await service.locate(flags.path);
-        return service.withTaskServices(codebase, (services) =>
-          prepareTask({ root: codebase.root, task, modelFlag: flags.model, rulesOnly: flags.rulesOnly }, services),
-        );
-      });
+      const prepared = await withService({}, (service) =>
+        service.withTaskServicesAt(flags.path, (root, services) =>
+          prepareTask({ root, task, modelFlag: flags.model, rulesOnly: flags.rulesOnly }, services),
+        ),
+      );
       const { decision } = prepared;
       if (flags.json) {
         const reason = [decision.reason, promptSource(prepared), prepared.rulesOnlyNote].filter(Boolean).join('; ');

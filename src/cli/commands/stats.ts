@@ -4,7 +4,7 @@ import { formatUsd, usdDecimals } from '../../route/cost.js';
 import { ledgerPath, readLedger } from '../../route/ledger.js';
 import { defaultPolicy } from '../../route/policy.js';
 import { parseSince, roundedSavings, summarizeUsage, type UsageTotals } from '../../route/stats.js';
-import { count } from '../../text.js';
+import { count, printable } from '../../text.js';
 
 interface StatsFlags {
   since?: string;
@@ -62,6 +62,7 @@ export function registerStatsCommand(program: Command): void {
 function printTable(label: string, rows: Record<string, UsageTotals>, usd: (amount: number) => string): void {
   console.log(`${label.padEnd(24)} ${'calls'.padStart(6)} ${'in tokens'.padStart(12)} ${'out tokens'.padStart(12)} ${'cost'.padStart(12)}`);
   for (const [name, t] of Object.entries(rows).sort((a, b) => b[1].costUsd - a[1].costUsd)) {
-    console.log(`${name.padEnd(24)} ${String(t.calls).padStart(6)} ${String(t.inputTokens).padStart(12)} ${String(t.outputTokens).padStart(12)} ${usd(t.costUsd).padStart(12)}`);
+    // Model and category names come from codectx.config.json, which a cloned repository writes: escaped.
+    console.log(`${printable(name).padEnd(24)} ${String(t.calls).padStart(6)} ${String(t.inputTokens).padStart(12)} ${String(t.outputTokens).padStart(12)} ${usd(t.costUsd).padStart(12)}`);
   }
 }
