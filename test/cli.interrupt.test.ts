@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { readLedger } from '../src/route/ledger.js';
 import { serversClosedAfterEach } from './helpers/chatServer.js';
 import { PROJECT_ROOT, startCli } from './helpers/cli.js';
+import { writeTrustedConfig } from './helpers/trustedConfig.js';
 
 /** A process that stops on signals as `codectx index` does, and is sent `signals` one after another. */
 function signalled(signals: NodeJS.Signals[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
@@ -42,8 +43,9 @@ const server = serversClosedAfterEach();
 /** A project whose kimi-k2 is the loopback server at `baseURL`, and a home for the run. */
 function loopbackProject(baseURL: string): { project: string; home: string } {
   const project = mkdtempSync(join(tmpdir(), 'codectx-ask-interrupt-'));
-  writeFileSync(join(project, 'codectx.config.json'), JSON.stringify({ routing: { models: { 'kimi-k2': { baseURL, apiKeyEnv: null } } } }));
-  return { project, home: join(project, 'home') };
+  const home = join(project, 'home');
+  writeTrustedConfig(project, { routing: { models: { 'kimi-k2': { baseURL, apiKeyEnv: null } } } }, home);
+  return { project, home };
 }
 
 describe('ask stopped by Ctrl-C mid-answer', () => {

@@ -8,6 +8,7 @@ import { parseConfigFile } from '../src/config/fileSchema.js';
 import { codectxHome } from '../src/config/paths.js';
 import { ConfigError, UsageError } from '../src/errors.js';
 import { runCli } from './helpers/cli.js';
+import { writeTrustedConfig } from './helpers/trustedConfig.js';
 
 const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 
@@ -153,6 +154,7 @@ describe('codectx.config.json', () => {
 describe('settings that would be ignored (QA round 4 #15)', () => {
   it('refuses a model for the local provider, which runs its built-in model only', async () => {
     const root = await mkdtemp(join(tmpdir(), 'codectx-config-model-'));
+    const savedHome = process.env.CODECTX_HOME;
     try {
       const refused = /^the local embedding provider runs all-MiniLM-L6-v2 only .* the embedding model "nope-model" would be ignored/;
       await writeFile(join(root, 'codectx.config.json'), JSON.stringify({ embedding: { provider: 'local', model: 'nope-model' } }));
@@ -160,12 +162,15 @@ describe('settings that would be ignored (QA round 4 #15)', () => {
       expect(loadConfig(root, { embeddingProvider: 'openai' }, {}).embedding.model).toBe('nope-model');
       await writeFile(join(root, 'codectx.config.json'), JSON.stringify({ embedding: { model: 'nope-model' } }));
       expect(() => loadConfig(root, {}, {})).toThrow(refused);
-      // The file's openai model, set aside for a run on the local provider.
-      await writeFile(join(root, 'codectx.config.json'), JSON.stringify({ embedding: { provider: 'openai', model: 'text-embedding-3-large' } }));
+      // The file's openai model, set aside for a run on the local provider (the file is trusted: it names a provider).
+      writeTrustedConfig(root, { embedding: { provider: 'openai', model: 'text-embedding-3-large' } }, join(root, 'home'));
+      process.env.CODECTX_HOME = join(root, 'home');
       expect(loadConfig(root, { embeddingProvider: 'local' }, {}).embedding).toEqual({ provider: 'local', variant: 'int8' });
       expect(loadConfig(root, {}, { CODECTX_EMBEDDING_PROVIDER: 'local' }).embedding.model).toBeUndefined();
       expect(() => loadConfig(root, { embeddingProvider: 'local', embeddingModel: 'nope-model' }, {})).toThrow(refused);
     } finally {
+      if (savedHome === undefined) delete process.env.CODECTX_HOME;
+      else process.env.CODECTX_HOME = savedHome;
       await rm(root, { recursive: true, force: true });
     }
   });

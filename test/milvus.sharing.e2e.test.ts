@@ -1,11 +1,12 @@
 import { cp, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, runCli, startCli } from './helpers/cli.js';
 import { connectMcp } from './helpers/mcpClient.js';
 import { namesOf } from './helpers/results.js';
 import { poller } from './helpers/wait.js';
+import { writeTrustedConfig } from './helpers/trustedConfig.js';
 
 /**
  * Milvus as a shared team index (issue 15): two machines — two CODECTX_HOMEs, two checkout paths of one
@@ -180,7 +181,8 @@ describe.runIf(runs)('Milvus shared by two machines', () => {
   it('B, with no local trace, finds the index the config names from a subfolder: status, search and MCP', async () => {
     expect(address, 'CI=true but MILVUS_ADDRESS is not set').toBeTruthy();
     const config = { name: `share-config-${RUN}`, store: 'milvus', milvus: { address } };
-    const [alice, bob] = await twoMachines((repo) => writeFile(join(repo, 'codectx.config.json'), JSON.stringify(config)));
+    // Each teammate trusts the repository's Milvus address once, in their own home (see twoMachines).
+    const [alice, bob] = await twoMachines(async (repo) => writeTrustedConfig(repo, config, join(dirname(repo), 'home')));
     const inFolder = (machine: Machine, cwd: string, args: string[]) => runCli(args, { home: machine.home, cwd });
     const subfolder = join(bob.repo, 'src', 'ui');
     const found = async () => {

@@ -18,6 +18,7 @@ import { appendUsage, ledgerPath, readUsage } from '../src/route/ledger.js';
 import { markLimited } from '../src/route/limits.js';
 import { defaultPolicy } from '../src/route/policy.js';
 import { startChatServer, type ChatServer } from './helpers/chatServer.js';
+import { writeTrustedConfig } from './helpers/trustedConfig.js';
 
 interface Run {
   stdout: string;
@@ -142,10 +143,7 @@ describe('codectx ask', () => {
 
   it('streams the routed model\'s answer, redacts secrets before sending, and records the call', async () => {
     server = await startChatServer([{ kind: 'stream', pieces: ['Use ', 'darker blue.'], usage: { prompt_tokens: 900, completion_tokens: 40 } }]);
-    writeFileSync(
-      join(project, 'codectx.config.json'),
-      JSON.stringify({ routing: { models: { 'kimi-k2': { baseURL: server.baseURL, apiKeyEnv: 'TEST_GROQ_KEY' } } } }),
-    );
+    writeTrustedConfig(project, { routing: { models: { 'kimi-k2': { baseURL: server.baseURL, apiKeyEnv: 'TEST_GROQ_KEY' } } } }, process.env.CODECTX_HOME!);
     const task = 'Make the submit button hover color darker; the stylesheet loader uses password = "hunter2-prod"';
     const { stdout, stderr, error } = await run(['ask', task, '--no-context', '--path', project], { TEST_GROQ_KEY: 'k' });
     expect(error).toBeUndefined();
@@ -170,10 +168,7 @@ describe('codectx ask', () => {
     server = await startChatServer([
       { kind: 'stream', pieces: ['Hello \x1b[31mRED\x1b[0m ', '\x1b]0;pwned\x07', '\x1b]52;c;ZWNobyBoaQ==\x07\n', '\tdone\u009b2J\rfake\n'] },
     ]);
-    writeFileSync(
-      join(project, 'codectx.config.json'),
-      JSON.stringify({ routing: { models: { 'kimi-k2': { baseURL: server.baseURL, apiKeyEnv: 'TEST_GROQ_KEY' } } } }),
-    );
+    writeTrustedConfig(project, { routing: { models: { 'kimi-k2': { baseURL: server.baseURL, apiKeyEnv: 'TEST_GROQ_KEY' } } } }, process.env.CODECTX_HOME!);
     const { stdout, error } = await run(['ask', 'Make the submit button hover color darker', '--no-context', '--path', project], { TEST_GROQ_KEY: 'k' });
     expect(error).toBeUndefined();
     expect(stdout).toBe('Hello \\x1b[31mRED\\x1b[0m \\x1b]0;pwned\\x07\\x1b]52;c;ZWNobyBoaQ==\\x07\n\tdone\\x9b2J\\rfake\n');
@@ -182,10 +177,7 @@ describe('codectx ask', () => {
   it('says why it passed over a model remembered at its limit, as route does', async () => {
     // Seen: stderr said only "inline_comments → claude-sonnet", and the reason was in `codectx route` alone.
     server = await startChatServer([{ kind: 'stream', pieces: ['Done.'] }]);
-    writeFileSync(
-      join(project, 'codectx.config.json'),
-      JSON.stringify({ routing: { models: { 'qwen3-coder': { baseURL: server.baseURL, apiKeyEnv: 'TEST_QWEN_KEY' } } } }),
-    );
+    writeTrustedConfig(project, { routing: { models: { 'qwen3-coder': { baseURL: server.baseURL, apiKeyEnv: 'TEST_QWEN_KEY' } } } }, process.env.CODECTX_HOME!);
     markLimited('kimi-k2', '429: Rate limit reached for requests');
     const { stdout, stderr, error } = await run(['ask', 'Make the submit button hover color darker', '--no-context', '--path', project], { TEST_QWEN_KEY: 'k' });
     expect(error).toBeUndefined();
@@ -199,10 +191,7 @@ describe('codectx ask', () => {
   it('ends a broken-off answer\'s line before the error, which names the endpoint, and records the billed call', async () => {
     // Seen: "Use darkercodectx: terminated" on one line, and no ledger line for tokens the provider billed.
     server = await startChatServer([{ kind: 'drop', pieces: ['Use ', 'darker'] }]);
-    writeFileSync(
-      join(project, 'codectx.config.json'),
-      JSON.stringify({ routing: { models: { 'kimi-k2': { baseURL: server.baseURL, apiKeyEnv: 'TEST_GROQ_KEY' } } } }),
-    );
+    writeTrustedConfig(project, { routing: { models: { 'kimi-k2': { baseURL: server.baseURL, apiKeyEnv: 'TEST_GROQ_KEY' } } } }, process.env.CODECTX_HOME!);
     const { stdout, error } = await run(['ask', 'Make the submit button hover color darker', '--no-context', '--path', project], { TEST_GROQ_KEY: 'k' });
     expect(stdout).toBe('Use darker\n');
     expect((error as Error).message).toBe(`${server.baseURL} closed the stream mid-answer after 10 characters (terminated)`);
@@ -212,10 +201,7 @@ describe('codectx ask', () => {
 
   it('prints the answer of a server that ignores `stream: true`', async () => {
     server = await startChatServer([{ kind: 'completion', content: 'Use darker blue.', usage: { prompt_tokens: 900, completion_tokens: 40 } }]);
-    writeFileSync(
-      join(project, 'codectx.config.json'),
-      JSON.stringify({ routing: { models: { 'kimi-k2': { baseURL: server.baseURL, apiKeyEnv: 'TEST_GROQ_KEY' } } } }),
-    );
+    writeTrustedConfig(project, { routing: { models: { 'kimi-k2': { baseURL: server.baseURL, apiKeyEnv: 'TEST_GROQ_KEY' } } } }, process.env.CODECTX_HOME!);
     const { stdout, stderr, error } = await run(['ask', 'Make the submit button hover color darker', '--no-context', '--path', project], { TEST_GROQ_KEY: 'k' });
     expect(error).toBeUndefined();
     expect(stdout).toBe('Use darker blue.\n');

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { acquireLock } from '../src/index/lock.js';
 import { fixtureWorkspace, runCli } from './helpers/cli.js';
 import { startOpenAIServer } from './helpers/openaiServer.js';
+import { writeTrustedConfig } from './helpers/trustedConfig.js';
 
 /** A fixture codebase indexed by the CLI: its home, index folder and metadata (to rewrite as a run would). */
 async function indexedFixture(): Promise<{ repo: string; home: string; indexDir: string; metaFile: string; meta: Record<string, unknown> }> {
@@ -32,7 +33,7 @@ describe('status when the settings no longer match the index', () => {
     const json = JSON.parse((await runCli(['status', repo, '--json'], { home })).stdout) as { settingsChange?: string };
     expect(json.settingsChange).toMatch(/^chunk budget \d+ → 100 tokens$/);
 
-    await writeFile(join(repo, 'codectx.config.json'), JSON.stringify({ embedding: { provider: 'openai' } }));
+    writeTrustedConfig(repo, { embedding: { provider: 'openai' } }, home);
     const noKey = await runCli(['status', repo], { home, env: { OPENAI_API_KEY: '' } });
     expect(noKey.code, noKey.stderr).toBe(0);
     // It named neither model: which one the index holds and which one the settings ask for.
@@ -46,7 +47,7 @@ describe('status when the settings no longer match the index', () => {
   it('names a store the settings now choose over the one the index was built in', async () => {
     const { repo, home } = await fixtureWorkspace();
     expect((await runCli(['index', repo, '--quiet'], { home })).code).toBe(0);
-    await writeFile(join(repo, 'codectx.config.json'), JSON.stringify({ store: 'milvus', milvus: { address: '127.0.0.1:1' } }));
+    writeTrustedConfig(repo, { store: 'milvus', milvus: { address: '127.0.0.1:1' } }, home);
     const text = await runCli(['status', repo], { home });
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^store: {5}lancedb /m);
@@ -94,7 +95,7 @@ describe("status when the index's own embedding cannot be used here", () => {
   it('says so, with no settings change and no rebuild offered', async () => {
     const server = await startOpenAIServer();
     const { repo, home } = await fixtureWorkspace();
-    await writeFile(join(repo, 'codectx.config.json'), JSON.stringify({ embedding: { provider: 'openai', baseURL: server.baseURL } }));
+    writeTrustedConfig(repo, { embedding: { provider: 'openai', baseURL: server.baseURL } }, home);
     const indexed = await runCli(['index', repo, '--quiet'], { home });
     await server.close();
     expect(indexed.code, indexed.stderr).toBe(0);

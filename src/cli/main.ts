@@ -15,6 +15,7 @@ import { registerRouteCommand } from './commands/route.js';
 import { registerSearchCommand } from './commands/search.js';
 import { registerStatsCommand } from './commands/stats.js';
 import { registerStatusCommand } from './commands/status.js';
+import { registerTrustCommand } from './commands/trust.js';
 import { registerWatchCommand } from './commands/watch.js';
 import { outputClosedHandled } from './interrupt.js';
 import { packageVersion } from '../version.js';
@@ -55,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
   registerMcpCommand(program);
   registerHookCommand(program);
   registerInitCommand(program);
+  registerTrustCommand(program);
   registerChunkCommand(program);
 
   try {

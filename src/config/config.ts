@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { parseConfigFile, STORE_KINDS, type ConfigFile } from './fileSchema.js';
+import { assertTrusted } from './trust.js';
 
 export type StoreKind = (typeof STORE_KINDS)[number];
 
@@ -77,6 +78,7 @@ const DEFAULTS: Omit<CodectxConfig, 'project'> = {
 /** Flags > environment (CODECTX_*) > codectx.config.json in the codebase > defaults. */
 export function loadConfig(root: string, flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): CodectxConfig {
   const fromFile = readProjectConfig(root);
+  assertTrusted(root, fromFile, join(root, CONFIG_FILE));
   const config: CodectxConfig = {
     store: fromFile.store ?? DEFAULTS.store,
     milvus: { ...DEFAULTS.milvus, ...fromFile.milvus },
