@@ -78,3 +78,14 @@ export function elapsed(iso: string, now = Date.now()): string {
   if (seconds < 86400) return `${Math.round(seconds / 3600)}h`;
   return `${Math.round(seconds / 86400)}d`;
 }
+
+/** Characters an HTTP header value cannot hold (tabs can). */
+const UNSENDABLE_IN_HEADER = /[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]/;
+
+/**
+ * Why the key in environment variable `name` cannot be sent, if it cannot: fetch refuses such a header with a
+ * message that quotes it, and the key's first line reached stderr (and CI logs).
+ */
+export function unsendableKey(name: string, key: string): string | undefined {
+  return UNSENDABLE_IN_HEADER.test(key) ? `${name} holds a line break or another control character, which an HTTP header cannot carry; set it to the key alone` : undefined;
+}

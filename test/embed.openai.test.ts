@@ -138,6 +138,15 @@ describe('OpenAI-compatible embedding provider (loopback server)', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  // QA round 10: fetch refused the header with a message quoting it, and the key's first line reached stderr.
+  it('refuses a key holding a line break by its variable, never showing the key and sending nothing', async () => {
+    process.env[KEY_ENV] = 'sk-first-line-secret\nsecond';
+    const error = await create().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EmbeddingError);
+    expect((error as Error).message).toBe(`${KEY_ENV} holds a line break or another control character, which an HTTP header cannot carry; set it to the key alone`);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('reports an unreachable endpoint naming its URL', async () => {
     const closed = await startOpenAIServer();
     const url = closed.baseURL;

@@ -3,6 +3,7 @@ import { EmbeddingError } from '../errors.js';
 import { EMBEDDING_IDS, type EmbeddingProvider } from './types.js';
 import { estimateOpenAiTokens, openAiMaxTokens } from './openaiTokens.js';
 import { l2Normalize } from './vectors.js';
+import { unsendableKey } from '../text.js';
 
 export interface OpenAIProviderOptions {
   model: string;
@@ -72,6 +73,8 @@ export class OpenAIEmbeddingProvider implements EmbeddingProvider {
     if (!apiKey && !options.baseURL) {
       throw new EmbeddingError(`the OpenAI embedding provider needs an API key: set the environment variable ${apiKeyEnv}`);
     }
+    const unsendable = apiKey ? unsendableKey(apiKeyEnv, apiKey) : undefined;
+    if (unsendable) throw new EmbeddingError(unsendable);
     const client = new OpenAI({ apiKey: apiKey || 'no-key', baseURL, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
     const provider = new OpenAIEmbeddingProvider(client, { ...options, baseURL, apiKeyEnv }, options.dimensions ?? 0);
     if (!options.dimensions) provider.detectedDimension = (await provider.request(['dimension probe']))[0]!.length;

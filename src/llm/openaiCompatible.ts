@@ -5,7 +5,7 @@
  */
 import OpenAI from 'openai';
 import { ConfigError, ConnectionFailedError, ProviderError } from '../errors.js';
-import { firstLine } from '../text.js';
+import { firstLine, unsendableKey } from '../text.js';
 import { AnswerText } from './answerText.js';
 import { estimatePromptTokens } from './tokens.js';
 import { PartialAnswerError, type CompletionHooks, type CompletionRequest, type CompletionResult, type ModelProvider } from './types.js';
@@ -18,9 +18,6 @@ export interface OpenAICompatibleOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Characters an HTTP header value cannot hold (tabs can). */
-const UNSENDABLE_IN_HEADER = /[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]/;
-
 export class OpenAICompatibleProvider implements ModelProvider {
   readonly kind = 'openai-compatible';
   private readonly client: OpenAI;
@@ -29,10 +26,8 @@ export class OpenAICompatibleProvider implements ModelProvider {
     const env = options.env ?? process.env;
     const apiKey = options.apiKeyEnv ? env[options.apiKeyEnv]?.trim() : 'not-needed';
     if (!apiKey) throw new ConfigError(`${options.apiKeyEnv} is not set (the API key for ${options.baseURL})`);
-    // fetch refuses such a header with a message that quotes it: the key's first line was printed on stderr.
-    if (UNSENDABLE_IN_HEADER.test(apiKey)) {
-      throw new ConfigError(`${options.apiKeyEnv} holds a line break or another control character, which an HTTP header cannot carry; set it to the key alone`);
-    }
+    const unsendable = options.apiKeyEnv ? unsendableKey(options.apiKeyEnv, apiKey) : undefined;
+    if (unsendable) throw new ConfigError(unsendable);
     // logLevel off: the SDK would print unparsable stream data to the console; describe() reports it in one line.
     this.client = new OpenAI({ apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: 0, logLevel: 'off' });
   }
