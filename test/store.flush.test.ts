@@ -153,4 +153,41 @@ describe('LanceDB vector index over many folds', () => {
     table.close();
     await store.close();
   });
+
+  it('folds what waits once writes stop, and trains the segments into one', { timeout: 180_000 }, async () => {
+    // Under the flush's bounds, saves left fragments and rows outside the indexes, and each fold a segment of the
+    // vector index: a 101k-chunk index answered in 46 ms after 21 saves and in 23-28 ms once folded.
+    const dir = mkdtempSync(join(tmpdir(), 'codectx-idle-'));
+    const dimension = 32;
+    const store = await openLanceStore({ dir, table: 't', dimension, idleFoldMs: 500 });
+    await store.upsert(randomChunks(10_000, 0, dimension));
+    await store.flush();
+    await store.upsert(randomChunks(300, 10_000, dimension)); // past the flush's share: a fold, a second segment
+    await store.flush();
+    for (let save = 0; save < 9; save++) {
+      await store.upsert(randomChunks(10, 10_300 + save * 10, dimension));
+      await store.flush();
+    }
+    const table = await (await lancedb.connect(dir, { readConsistencyInterval: 0 })).openTable('t');
+    const state = async () => ({
+      fragments: (await table.stats()).fragmentStats.numFragments,
+      waiting: (await table.indexStats('search_text_idx'))?.numUnindexedRows,
+      segments: (await table.indexStats('vector_idx'))?.numIndices,
+    });
+    const busy = await state();
+    expect(busy.fragments).toBeGreaterThanOrEqual(9);
+    expect(busy.waiting).toBe(90);
+    expect(busy.segments).toBe(2);
+    let idle = busy;
+    for (let waited = 0; waited < 120 && !(idle.waiting === 0 && idle.segments === 1); waited++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      idle = await state();
+    }
+    expect(idle.waiting).toBe(0);
+    expect(idle.segments).toBe(1);
+    expect(idle.fragments).toBeLessThan(busy.fragments);
+    expect(await store.count()).toBe(10_390);
+    table.close();
+    await store.close();
+  });
 });
