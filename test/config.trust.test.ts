@@ -1,7 +1,8 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { outboundSettings } from '../src/config/trust.js';
+import { assertTrusted, outboundSettings, trustSettings } from '../src/config/trust.js';
 import { fixtureWorkspace, runCli } from './helpers/cli.js';
 import { startOpenAIServer, type OpenAIServer } from './helpers/openaiServer.js';
 
@@ -20,6 +21,25 @@ describe('outboundSettings', () => {
       "model kimi-k2 at https://chat.example/v1 with the model's usual key",
       'model local at its usual endpoint with no key',
     ]);
+  });
+});
+
+describe('trust', () => {
+  it("asks again when a model's key changes from none to its usual one", () => {
+    const saved = process.env.CODECTX_HOME;
+    process.env.CODECTX_HOME = mkdtempSync(join(tmpdir(), 'codectx-trust-home-'));
+    try {
+      const root = mkdtempSync(join(tmpdir(), 'codectx-trust-'));
+      const noKey = { routing: { models: { 'kimi-k2': { baseURL: 'https://chat.example/v1', apiKeyEnv: null } } } };
+      trustSettings(root, noKey);
+      expect(() => assertTrusted(root, noKey, 'codectx.config.json')).not.toThrow();
+      // Without the field the model's own key variable (GROQ_API_KEY) goes to that server.
+      const usualKey = { routing: { models: { 'kimi-k2': { baseURL: 'https://chat.example/v1' } } } };
+      expect(() => assertTrusted(root, usualKey, 'codectx.config.json')).toThrow(/with the model's usual key\) and came with the code/);
+    } finally {
+      if (saved === undefined) delete process.env.CODECTX_HOME;
+      else process.env.CODECTX_HOME = saved;
+    }
   });
 });
 

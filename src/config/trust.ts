@@ -16,34 +16,48 @@ import { codectxHome, makePrivateDir, PRIVATE_FILE_MODE } from './paths.js';
  * asks again. Settings from the environment and flags are the user's own and need none.
  */
 export function outboundSettings(file: ConfigFile): string[] {
+  const { embedding, milvus, models } = outbound(file);
   const found: string[] = [];
-  const { embedding, milvus, routing } = file;
-  if (embedding && (embedding.provider === 'openai' || embedding.baseURL !== undefined || embedding.apiKeyEnv !== undefined)) {
+  if (embedding.provider === 'openai' || embedding.baseURL !== null || embedding.apiKeyEnv !== null) {
     found.push(`embeddings by ${embedding.baseURL ?? 'the OpenAI API'} with the key in $${embedding.apiKeyEnv ?? 'OPENAI_API_KEY'}`);
   }
-  if (milvus?.address !== undefined) found.push(`the index on the Milvus server at ${milvus.address}`);
-  for (const [name, model] of Object.entries(routing?.models ?? {})) {
-    if (model.baseURL === undefined && model.apiKeyEnv === undefined) continue;
-    const key = model.apiKeyEnv === null ? 'no key' : model.apiKeyEnv === undefined ? "the model's usual key" : `the key in $${model.apiKeyEnv}`;
-    found.push(`model ${name} at ${model.baseURL ?? 'its usual endpoint'} with ${key}`);
+  if (milvus !== null) found.push(`the index on the Milvus server at ${milvus}`);
+  for (const { name, baseURL, apiKeyEnv } of models) {
+    const key = apiKeyEnv === null ? 'no key' : apiKeyEnv === undefined ? "the model's usual key" : `the key in $${apiKeyEnv}`;
+    found.push(`model ${name} at ${baseURL ?? 'its usual endpoint'} with ${key}`);
   }
   return found.map((setting) => printable(setting));
 }
 
+/**
+ * The settings that say where code and keys go, and nothing else of the file: what `outboundSettings` shows and
+ * what trust is recorded for, from one reading, so a setting shown is a setting that asks again when it changes.
+ */
+function outbound(file: ConfigFile) {
+  const { provider = null, baseURL = null, apiKeyEnv = null } = file.embedding ?? {};
+  const models = Object.entries(file.routing?.models ?? {})
+    .filter(([, model]) => model.baseURL !== undefined || model.apiKeyEnv !== undefined)
+    .sort(([a], [b]) => a.localeCompare(b))
+    // apiKeyEnv keeps undefined (the model's usual key) apart from null (no key): in the fingerprint a missing
+    // field is not a null one, so a file that drops `"apiKeyEnv": null` is asked about again.
+    .map(([name, model]) => ({ name, provider: model.provider ?? null, baseURL: model.baseURL ?? null, apiKeyEnv: model.apiKeyEnv }));
+  return { embedding: { provider, baseURL, apiKeyEnv }, milvus: file.milvus?.address ?? null, models };
+}
+
 /** Refuses a config file whose outbound settings the user has not trusted for this folder. */
 export function assertTrusted(root: string, file: ConfigFile, path: string): void {
-  const outbound = outboundSettings(file);
-  if (outbound.length === 0 || readTrusted()[realRoot(root)] === fingerprint(file)) return;
+  const shown = outboundSettings(file);
+  if (shown.length === 0 || readTrusted()[realRoot(root)] === fingerprint(file)) return;
   throw new ConfigError(
-    `${printable(path)} sends code or keys off this machine (${outbound.join('; ')}) and came with the code; ` +
+    `${printable(path)} sends code or keys off this machine (${shown.join('; ')}) and came with the code; ` +
       `if you trust these settings, run \`codectx trust ${shellArg(root)}\`, else remove them`,
   );
 }
 
 /** Records the folder's outbound settings as trusted; what they are (empty: nothing needed trust). */
 export function trustSettings(root: string, file: ConfigFile): string[] {
-  const outbound = outboundSettings(file);
-  if (outbound.length === 0) return outbound;
+  const shown = outboundSettings(file);
+  if (shown.length === 0) return shown;
   const trusted = readTrusted();
   trusted[realRoot(root)] = fingerprint(file);
   const home = codectxHome();
@@ -52,18 +66,12 @@ export function trustSettings(root: string, file: ConfigFile): string[] {
   const partial = `${path}.${process.pid}.tmp`;
   writeFileSync(partial, `${JSON.stringify(trusted, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
   renameSync(partial, path);
-  return outbound;
+  return shown;
 }
 
-/** The outbound settings alone, in a fixed order: trust follows them, not the rest of the file. */
+/** The outbound settings alone: trust follows them, not the rest of the file. */
 function fingerprint(file: ConfigFile): string {
-  const models = Object.entries(file.routing?.models ?? {})
-    .filter(([, model]) => model.baseURL !== undefined || model.apiKeyEnv !== undefined)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, model]) => [name, model.provider ?? null, model.baseURL ?? null, model.apiKeyEnv ?? null]);
-  const { provider, baseURL, apiKeyEnv } = file.embedding ?? {};
-  const settings = [[provider ?? null, baseURL ?? null, apiKeyEnv ?? null], file.milvus?.address ?? null, models];
-  return createHash('sha256').update(JSON.stringify(settings)).digest('hex');
+  return createHash('sha256').update(JSON.stringify(outbound(file))).digest('hex');
 }
 
 function trustFile(): string {
