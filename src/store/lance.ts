@@ -203,7 +203,7 @@ class LanceStore implements ListingStore {
 
   async flush(): Promise<void> {
     await this.write('optimize', async () => {
-      if ((await this.table.stats()).fragmentStats.numFragments > MAX_FRAGMENTS) await this.fold();
+      if ((await this.fragments()) > MAX_FRAGMENTS) await this.fold();
       else await this.foldIfBehind(UNINDEXED_SHARE_BEFORE_FLUSH, 1);
     });
     this.armIdleFold();
@@ -309,15 +309,24 @@ class LanceStore implements ListingStore {
   private armIdleFold(): void {
     this.idleFold = setTimeout(() => {
       void this.write('idle fold', async () => {
-        const fragments = (await this.table.stats()).fragmentStats.numFragments;
+        const fragments = await this.fragments();
         const waiting = (await this.table.indexStats(`${FTS_COLUMN}_idx`))?.numUnindexedRows ?? 0;
         if (fragments >= IDLE_FOLD_FRAGMENTS || waiting >= IDLE_FOLD_ROWS) await this.fold();
         // Each fold indexes its rows as a segment of their own, and dense search pays for every segment (101k
         // chunks: 11.6 ms at two, 16.7 at three): a quiet spell is the time to train them into one.
-        if (!this.retraining && ((await this.table.indexStats(VECTOR_INDEX))?.numIndices ?? 0) > 1) this.retrain();
+        if (!this.retraining && (await this.vectorSegments()) > 1) this.retrain();
       }).catch(() => undefined);
     }, this.idleFoldMs);
     this.idleFold.unref();
+  }
+
+  private async fragments(): Promise<number> {
+    return (await this.table.stats()).fragmentStats.numFragments;
+  }
+
+  /** Segments of the vector index (0 before it exists): each fold adds one, see MAX_VECTOR_SEGMENTS. */
+  private async vectorSegments(): Promise<number> {
+    return (await this.table.indexStats(VECTOR_INDEX))?.numIndices ?? 0;
   }
 
   /** Folds waiting rows into the indexes (compacting the table) once `share` of it, and at least `minRows`, wait. */
@@ -335,11 +344,11 @@ class LanceStore implements ListingStore {
       // A fold's index update would preempt the retraining's commit, so rows wait (still searchable) for a later
       // fold; but under a stream of writes (bench/aging.mjs: a save every 30 ms) waiting fragments slowed queries
       // 3x before it finished, so past twice the bound the writes wait for it instead.
-      if ((await this.table.stats()).fragmentStats.numFragments <= 2 * MAX_FRAGMENTS) return;
+      if ((await this.fragments()) <= 2 * MAX_FRAGMENTS) return;
       await this.retraining;
     }
     await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - KEEP_OLD_VERSIONS_MS) });
-    if (((await this.table.indexStats(VECTOR_INDEX))?.numIndices ?? 0) > MAX_VECTOR_SEGMENTS) this.retrain();
+    if ((await this.vectorSegments()) > MAX_VECTOR_SEGMENTS) this.retrain();
   }
 
   /**
