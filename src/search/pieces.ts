@@ -204,7 +204,7 @@ export async function definitionExtents(
  * are looked up next (every chunk there, whatever its name), and `landJumps` crosses it if they are all nested.
  */
 function jumpOver(run: Run, named: ChunkRecord[], side: Side): void {
-  const edge = [run.chunk, ...run.near].reduce((a, b) => ((side === 'before' ? b.startLine < a.startLine : b.endLine > a.endLine) ? b : a));
+  const edge = edgeOf(run, side);
   const beyond = named
     .filter((piece) => (side === 'before' ? piece.endLine < run.startLine - 1 : piece.startLine > run.endLine + 1))
     .sort((a, b) => (side === 'before' ? b.endLine - a.endLine : a.startLine - b.startLine))[0];
@@ -216,12 +216,17 @@ function jumpOver(run: Run, named: ChunkRecord[], side: Side): void {
   run.jumps.push({ side, piece: beyond, gap });
 }
 
+/** The run's outermost chunk on a side. */
+function edgeOf(run: Run, side: Side): ChunkRecord {
+  return [run.chunk, ...run.near].reduce((a, b) => ((side === 'before' ? b.startLine < a.startLine : b.endLine > a.endLine) ? b : a));
+}
+
 /** Crosses the gaps whose chunks all lie inside the body (indented as deep as the piece after them); the sides it crossed on. */
 function landJumps(run: Run, found: ChunkRecord[]): Side[] {
   const crossed: Side[] = [];
   for (const { side, piece, gap } of run.jumps) {
     const between = found.filter((chunk) => answers(gap, chunk));
-    const later = side === 'before' ? [run.chunk, ...run.near].reduce((a, b) => (b.startLine < a.startLine ? b : a)) : piece;
+    const later = side === 'before' ? edgeOf(run, 'before') : piece;
     if (!between.every((chunk) => !sameDefinition(run.chunk, chunk) && indentOf(chunk.content) >= indentOf(later.content))) continue;
     run.near.push(...between, piece);
     if (side === 'before') run.startLine = piece.startLine;
