@@ -217,18 +217,29 @@ export class CodectxService {
   }
 
   /**
-   * Task services for the codebase route and ask pre-search from `path`. Routing and a model call need no codebase:
-   * a folder that can never be one (the home folder, `/`) is routed as a folder not indexed is, its search saying
-   * why, where `ask --no-context` there was refused.
+   * Task services for the codebase route and ask pre-search from `path` (see placeAt): from a folder that can never
+   * be a codebase, its search says why, where `ask --no-context` there was refused.
    */
   async withTaskServicesAt<T>(path: string, work: (root: string, services: TaskServices) => Promise<T>): Promise<T> {
+    const { codebase, refusal } = await this.placeAt(path);
+    return this.withTaskServices(codebase, (services) =>
+      work(codebase.root, refusal ? { ...services, search: () => Promise.reject(new IndexStateError(refusal)) } : services),
+    );
+  }
+
+  /** The settings routing uses from `path` (see placeAt). */
+  async configAt(path: string): Promise<CodectxConfig> {
+    return this.config((await this.placeAt(path)).codebase);
+  }
+
+  /**
+   * Where work that needs no codebase (routing, a model call) runs from `path`: its codebase, or a folder that can
+   * never be one (the home folder, `/`, where some clients start an MCP server) as a folder not indexed, with why.
+   */
+  private async placeAt(path: string): Promise<{ codebase: Codebase; refusal?: string }> {
     const folder = await resolveFolder(path);
     const refusal = notACodebase(folder.root);
-    if (!refusal) {
-      const codebase = await this.locate(path);
-      return this.withTaskServices(codebase, (services) => work(codebase.root, services));
-    }
-    return this.withTaskServices(folder, (services) => work(folder.root, { ...services, search: () => Promise.reject(new IndexStateError(refusal)) }));
+    return refusal ? { codebase: folder, refusal } : { codebase: await this.locate(path) };
   }
 
   /** Runs `work` with the runtime of `config`, loaded on first use and kept until `close`. */

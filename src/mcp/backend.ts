@@ -1,7 +1,6 @@
 import { relative } from 'node:path';
 import { throughDaemon } from '../app/dispatch.js';
 import { classifierConfig, CodectxService } from '../app/service.js';
-import { loadConfig, type CodectxConfig } from '../config/config.js';
 import type { ContextBlock } from '../context/build.js';
 import { taskContext } from '../context/taskContext.js';
 import { folderToClear, resolveCodebase, resolveFolder, type Codebase } from '../index/codebase.js';
@@ -115,22 +114,8 @@ export class McpBackend {
   /** Routes with the policy of the project at `projectPath` (the server's working directory). */
   async route(task: string, projectPath: string): Promise<RouteDecision> {
     refuseEmptyTask(task);
-    const config = await this.routingConfig(projectPath);
+    const config = await this.service.configAt(projectPath);
     return this.service.withRuntime(classifierConfig(config), async (runtime) => routeTask(task, config.project, await runtime.embedder()));
-  }
-
-  /**
-   * The settings of the project the server runs in. Routing needs no codebase: a server a client starts outside any
-   * project (in `/` or the home folder, as some do) routes by that folder's own settings, usually none, where every
-   * route_task was refused with "… is your home folder, not a codebase".
-   */
-  private async routingConfig(folder: string): Promise<CodectxConfig> {
-    try {
-      return this.service.config(await this.service.locate(folder));
-    } catch (error) {
-      if (!(error instanceof UsageError)) throw error;
-      return loadConfig(folder);
-    }
   }
 
   async close(): Promise<void> {
